@@ -1,0 +1,140 @@
+// Builds mediasoup's C++ worker from the npm tarball against Debian's own libraries, once, and caches
+// the binary. Facts behind every step: ../shared/docs/mediasoup-worker-build.md.
+import { existsSync, mkdirSync, rmSync, readdirSync, writeFileSync, readFileSync, renameSync, copyFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import os from 'node:os';
+import { run } from './run.mjs';
+import { say, ticker, SetupError } from './progress.mjs';
+
+export const MEDIASOUP_VERSION = '3.12.16';
+
+export function workerBinaryPath(root) {
+  return join(root, '.cache', `mediasoup-worker-${MEDIASOUP_VERSION}`);
+}
+
+const STUB_C = 'int levelchat_stub_symbol(void) { return 0; }\n';
+
+// One tiny meson subproject per Debian library, defining the variables worker/meson.build reads.
+// The *_lib variables only feed the optional static libmediasoup-worker target, never built: stubs.
+const SUBPROJECTS = {
+  openssl: {
+    build: `project('openssl', 'c')
+openssl_dep = dependency('openssl', version: '>= 3.0')
+stub = static_library('openssl_stub', 'stub.c')
+libcrypto_lib = stub
+libssl_lib = stub
+`,
+  },
+  nlohmann_json: {
+    build: `project('nlohmann_json', 'c', 'cpp')
+nlohmann_json_dep = dependency('nlohmann_json')
+`,
+  },
+  libuv: {
+    build: `project('libuv', 'c')
+libuv_dep = dependency('libuv')
+libuv = static_library('libuv_stub', 'stub.c')
+`,
+    options: `option('build_tests', type: 'boolean', value: false)
+option('build_benchmarks', type: 'boolean', value: false)
+`,
+  },
+  libsrtp2: {
+    build: `project('libsrtp2', 'c')
+srtp = dependency('libsrtp2')
+srtp_include = srtp.get_variable(pkgconfig: 'includedir') / 'srtp2'
+libsrtp2_dep = declare_dependency(dependencies: srtp, include_directories: include_directories(srtp_include))
+libsrtp2 = static_library('libsrtp2_stub', 'stub.c')
+`,
+    options: `option('crypto-library', type: 'string', value: 'openssl')
+option('crypto-library-kdf', type: 'feature', value: 'disabled')
+option('tests', type: 'feature', value: 'disabled')
+`,
+  },
+  usrsctp: {
+    build: `project('usrsctp', 'c')
+usrsctp_dep = dependency('usrsctp')
+usrsctp = static_library('usrsctp_stub', 'stub.c')
+`,
+    options: `option('sctp_build_programs', type: 'boolean', value: false)
+`,
+  },
+  'abseil-cpp': {
+    build: `project('abseil-cpp', 'c', 'cpp')
+absl_container_dep = declare_dependency(dependencies: [
+  dependency('absl_flat_hash_map'),
+  dependency('absl_flat_hash_set'),
+  dependency('absl_btree'),
+  dependency('absl_inlined_vector'),
+])
+absl_container_lib = static_library('absl_stub', 'stub.c')
+absl_strings_dep = dependency('absl_strings')
+absl_types_dep = dependency('absl_optional')
+`,
+  },
+  catch2: {
+    build: `project('catch2', 'c', 'cpp')
+catch2_dep = declare_dependency()
+`,
+  },
+};
+
+function prepareSources(workDir) {
+  const workerDir = join(workDir, 'package', 'worker');
+  const subDir = join(workerDir, 'subprojects');
+  for (const file of readdirSync(subDir)) {
+    const name = file.replace(/\.wrap$/, '');
+    if (file.endsWith('.wrap') && name in SUBPROJECTS) rmSync(join(subDir, file));
+  }
+  for (const [name, { build, options }] of Object.entries(SUBPROJECTS)) {
+    const dir = join(subDir, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'meson.build'), build);
+    writeFileSync(join(dir, 'stub.c'), STUB_C);
+    if (options) writeFileSync(join(dir, 'meson_options.txt'), options);
+  }
+  // Debian's meson is 1.0.1; the tarball asks for >= 1.1.0 without using anything from 1.1.
+  const mesonBuild = join(workerDir, 'meson.build');
+  writeFileSync(mesonBuild, readFileSync(mesonBuild, 'utf8').replace("meson_version: '>= 1.1.0'", "meson_version: '>= 1.0.0'"));
+  return workerDir;
+}
+
+/** Builds (or finds) the cached worker binary; returns a one-line summary. */
+export async function ensureMediasoupWorker(root) {
+  const binary = workerBinaryPath(root);
+  if (existsSync(binary)) return `cached at ${binary}`;
+
+  const workDir = join(root, '.cache', `mediasoup-build-${MEDIASOUP_VERSION}`);
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true });
+
+  say(`fetching mediasoup@${MEDIASOUP_VERSION} source tarball from the npm registry`);
+  const packed = (await run('npm', ['pack', `mediasoup@${MEDIASOUP_VERSION}`, '--silent'], { cwd: workDir })).trim().split('\n').pop();
+  await run('tar', ['xzf', packed], { cwd: workDir });
+  const workerDir = prepareSources(workDir);
+
+  say('configuring the worker build with meson (system libraries, no downloads)');
+  await run('meson', [
+    'setup', '--wrap-mode=nodownload', '--buildtype=release',
+    '-Db_ndebug=true', '-Db_pie=true', '-Db_staticpic=true', 'build',
+  ], { cwd: workerDir });
+
+  const jobs = String(os.availableParallelism?.() ?? os.cpus().length);
+  say(`compiling the mediasoup worker on ${jobs} core(s); this takes 3-4 minutes on 2 cores, once`);
+  const tick = ticker('mediasoup worker build', 10000);
+  await run('meson', ['compile', '-C', 'build', '-j', jobs, 'mediasoup-worker'], {
+    cwd: workerDir,
+    onLine: (line) => {
+      const m = /^\[(\d+)\/(\d+)\]/.exec(line);
+      if (m) tick(`${m[1]}/${m[2]} (${Math.round((100 * Number(m[1])) / Number(m[2]))}%)`);
+    },
+  });
+  const built = join(workerDir, 'build', 'mediasoup-worker');
+  if (!existsSync(built)) throw new SetupError(`the worker build finished but ${built} is missing`);
+  // Copy under a temporary name then rename, so an interrupted copy never looks like a finished build.
+  copyFileSync(built, `${binary}.partial`);
+  chmodSync(`${binary}.partial`, 0o755);
+  renameSync(`${binary}.partial`, binary);
+  rmSync(workDir, { recursive: true, force: true });
+  return `built and cached at ${binary}`;
+}

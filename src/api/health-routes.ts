@@ -1,0 +1,55 @@
+import { Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { ObjectStore } from '../../storage/object-store.js';
+import type { WorkerPool } from '../sfu/worker-pool.js';
+
+export interface HealthDeps {
+  redis: Redis;
+  store: ObjectStore;
+  workers: WorkerPool;
+}
+
+type Check = { ok: true; [detail: string]: unknown } | { ok: false; error: string };
+
+const CHECK_TIMEOUT_MS = 2000;
+
+async function check(fn: () => Promise<Record<string, unknown> | void>): Promise<Check> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+  });
+  try {
+    const detail = await Promise.race([fn(), timeout]);
+    return { ok: true, ...(detail ?? {}) };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `/healthz`: the process is up. `/readyz`: every part it depends on answers. */
+export function healthRoutes({ redis, store, workers }: HealthDeps): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const [redisCheck, storageCheck, workersCheck] = await Promise.all([
+      check(async () => {
+        await redis.ping();
+      }),
+      check(() => store.check()),
+      check(async () => {
+        const health = await workers.health();
+        if (health.length === 0) throw new Error('no mediasoup worker is running');
+        const down = health.filter((w) => !w.ok);
+        if (down.length) throw new Error(`${down.length} of ${health.length} workers do not answer`);
+        return { count: health.length };
+      }),
+    ]);
+    const ok = redisCheck.ok && storageCheck.ok && workersCheck.ok;
+    res.status(ok ? 200 : 503).json({ ok, redis: redisCheck, storage: storageCheck, workers: workersCheck });
+  });
+  return router;
+}

@@ -1,0 +1,100 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Thrown when the environment does not describe a valid configuration; names the variable. */
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`invalid configuration: ${variable}: ${detail}`);
+  }
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalUrl = z.url().optional();
+
+/**
+ * Every environment variable LevelChat reads, with its default. The README's config table mirrors
+ * this list; keep them in step.
+ */
+export const configSchema = z.object({
+  PORT: port.default(8080),
+  LEVELCHAT_BIND: z.string().min(1).default('127.0.0.1'),
+  LEVELCHAT_PUBLIC_URL: optionalUrl,
+  LEVELCHAT_DATA_DIR: z.string().min(1).default('./data'),
+  LEVELCHAT_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
+  LEVELCHAT_RTC_MIN_PORT: port.min(1024).default(40000),
+  LEVELCHAT_RTC_MAX_PORT: port.min(1024).default(49999),
+  LEVELCHAT_ANNOUNCED_IP: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  REDIS_URL: optionalUrl.refine((v) => v === undefined || /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://'),
+  S3_ENDPOINT: optionalUrl,
+  S3_ACCESS_KEY: z.string().min(1).optional(),
+  S3_SECRET_KEY: z.string().min(1).optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 chars, lowercase, digits, dots, dashes)')
+    .default('levelchat'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+});
+
+export type ConfigEnv = z.infer<typeof configSchema>;
+
+export interface Config {
+  http: { port: number; bind: string; publicUrl: string | undefined };
+  dataDir: string;
+  workers: { count: number; rtcMinPort: number; rtcMaxPort: number; announcedIp: string | undefined };
+  logLevel: ConfigEnv['LOG_LEVEL'];
+  /** `undefined` means: start Debian's redis-server ourselves. */
+  redisUrl: string | undefined;
+  /** `undefined` endpoint means: start the embedded S3 server ourselves. */
+  s3: {
+    endpoint: string | undefined;
+    accessKey: string | undefined;
+    secretKey: string | undefined;
+    bucket: string;
+    region: string;
+  };
+}
+
+/** Reads the configuration once from `env`; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.fromEntries(
+    Object.keys(configSchema.shape).map((name) => [name, env[name] === '' ? undefined : env[name]]),
+  );
+  const parsed = configSchema.safeParse(known);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(variable, `${issue.message} (got ${JSON.stringify(env[variable] ?? null)})`);
+  }
+  const c = parsed.data;
+  if (c.LEVELCHAT_RTC_MIN_PORT > c.LEVELCHAT_RTC_MAX_PORT) {
+    throw new ConfigError('LEVELCHAT_RTC_MIN_PORT', `must not exceed LEVELCHAT_RTC_MAX_PORT (${c.LEVELCHAT_RTC_MAX_PORT})`);
+  }
+  if (c.S3_ENDPOINT && (!c.S3_ACCESS_KEY || !c.S3_SECRET_KEY)) {
+    throw new ConfigError(c.S3_ACCESS_KEY ? 'S3_SECRET_KEY' : 'S3_ACCESS_KEY', 'is required when S3_ENDPOINT is set');
+  }
+  return {
+    http: { port: c.PORT, bind: c.LEVELCHAT_BIND, publicUrl: c.LEVELCHAT_PUBLIC_URL },
+    dataDir: path.resolve(c.LEVELCHAT_DATA_DIR),
+    workers: {
+      count: c.LEVELCHAT_WORKERS ?? (os.availableParallelism?.() ?? os.cpus().length),
+      rtcMinPort: c.LEVELCHAT_RTC_MIN_PORT,
+      rtcMaxPort: c.LEVELCHAT_RTC_MAX_PORT,
+      announcedIp: c.LEVELCHAT_ANNOUNCED_IP,
+    },
+    logLevel: c.LOG_LEVEL,
+    redisUrl: c.REDIS_URL,
+    s3: {
+      endpoint: c.S3_ENDPOINT,
+      accessKey: c.S3_ACCESS_KEY,
+      secretKey: c.S3_SECRET_KEY,
+      bucket: c.S3_BUCKET,
+      region: c.S3_REGION,
+    },
+  };
+}

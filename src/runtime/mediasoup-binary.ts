@@ -1,0 +1,16 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from './compiled-entry.js';
+
+export const MEDIASOUP_VERSION = '3.12.16';
+
+/**
+ * mediasoup reads MEDIASOUP_WORKER_BIN once, when it is first imported. Point it at the worker the
+ * set-up script built and cached, unless the operator chose another binary. Must run before any
+ * module that imports mediasoup is loaded.
+ */
+export function useCachedMediasoupWorker(): void {
+  if (process.env.MEDIASOUP_WORKER_BIN) return;
+  const cached = path.join(projectRoot(), '.cache', `mediasoup-worker-${MEDIASOUP_VERSION}`);
+  if (existsSync(cached)) process.env.MEDIASOUP_WORKER_BIN = cached;
+}

@@ -1,0 +1,71 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { ChildStartError, type ChildProcesses } from './child-processes.js';
+import type { DataDir } from './data-dir.js';
+import { freePort } from './free-port.js';
+
+export class RedisUnreachableError extends Error {
+  readonly code = 'redis_unreachable';
+}
+
+export interface RedisEndpoint {
+  url: string;
+  embedded: boolean;
+}
+
+/** Connects a client and proves the server answers, or throws a one-line reason. */
+export async function connectRedis(url: string, name = 'levelchat'): Promise<Redis> {
+  const client = new Redis(url, {
+    connectionName: name,
+    lazyConnect: true,
+    connectTimeout: 3000,
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+  });
+  // Before the first successful connect, errors are reported by connect() below.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.ping();
+    return client;
+  } catch (err) {
+    client.disconnect();
+    throw new RedisUnreachableError(`cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`);
+  }
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}
+
+/**
+ * Starts Debian's redis-server on a free loopback port with AOF persistence in the data dir.
+ * Retries with another port if one is taken between picking and binding.
+ */
+export async function startEmbeddedRedis(children: ChildProcesses, dataDir: DataDir, logger: Logger): Promise<RedisEndpoint> {
+  const dir = dataDir.subdir('redis');
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const port = await freePort();
+    try {
+      await children.start({
+        name: 'redis-server',
+        command: 'redis-server',
+        args: [
+          '--bind', '127.0.0.1', '--port', String(port), '--dir', dir,
+          '--appendonly', 'yes', '--appendfsync', 'everysec',
+          '--save', '', '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'notice',
+          '--logfile', '',
+        ],
+        readyLine: /Ready to accept connections/,
+        pidFile: dataDir.pidFile('redis-server'),
+      });
+      logger.info({ port, dir }, 'embedded redis-server started');
+      return { url: `redis://127.0.0.1:${port}`, embedded: true };
+    } catch (err) {
+      lastError = err;
+      if (!/Address already in use/.test((err as Error).message)) break;
+    }
+  }
+  throw lastError instanceof ChildStartError ? lastError : new ChildStartError(String(lastError));
+}

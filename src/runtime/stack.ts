@@ -1,0 +1,118 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { createApp } from '../api/app.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { WorkerPool } from '../sfu/worker-pool.js';
+import { ObjectStore } from '../../storage/object-store.js';
+import { startEmbeddedS3 } from '../../storage/embedded-s3/launch.js';
+import { ChildProcesses } from './child-processes.js';
+import { DataDir } from './data-dir.js';
+import { connectRedis, redactUrl, startEmbeddedRedis } from './redis.js';
+
+export class PortInUseError extends Error {
+  readonly code = 'port_in_use';
+}
+
+export interface StackSummary {
+  url: string;
+  dataDir: string;
+  redis: { url: string; embedded: boolean };
+  storage: { endpoint: string; bucket: string; embedded: boolean };
+  workers: number;
+}
+
+/**
+ * Everything one LevelChat node runs: the external parts it starts (or connects to), the mediasoup
+ * workers and the HTTP/WebSocket server. `stop()` undoes all of it, in reverse order.
+ */
+export class Stack {
+  private readonly cleanups: (() => Promise<void> | void)[] = [];
+  summary!: StackSummary;
+  redis!: Redis;
+  store!: ObjectStore;
+  workers!: WorkerPool;
+  server!: http.Server;
+
+  private constructor(private readonly logger: Logger) {}
+
+  static async start(config: Config, logger: Logger): Promise<Stack> {
+    const stack = new Stack(logger);
+    try {
+      await stack.startParts(config);
+    } catch (err) {
+      await stack.stop();
+      throw err;
+    }
+    return stack;
+  }
+
+  private async startParts(config: Config): Promise<void> {
+    const dataDir = DataDir.acquire(config.dataDir);
+    this.cleanups.push(() => dataDir.release());
+    const children = new ChildProcesses(this.logger);
+    this.cleanups.push(() => children.stopAll());
+
+    const redisEndpoint = config.redisUrl
+      ? { url: config.redisUrl, embedded: false }
+      : await startEmbeddedRedis(children, dataDir, this.logger);
+    this.redis = await connectRedis(redisEndpoint.url);
+    this.redis.on('error', (err) => this.logger.warn({ err: err.message }, 'redis connection error'));
+    this.cleanups.push(async () => {
+      await this.redis.quit().catch(() => this.redis.disconnect());
+    });
+
+    const s3 = config.s3.endpoint
+      ? { endpoint: config.s3.endpoint, accessKey: config.s3.accessKey!, secretKey: config.s3.secretKey! }
+      : await startEmbeddedS3(children, dataDir, this.logger);
+    this.store = new ObjectStore({ ...s3, bucket: config.s3.bucket, region: config.s3.region });
+    await this.store.ensureBucket();
+
+    this.workers = await WorkerPool.create({ ...config.workers, logger: this.logger });
+    this.cleanups.push(() => this.workers.close());
+
+    const app = createApp({ logger: this.logger, redis: this.redis, store: this.store, workers: this.workers });
+    this.server = await listen(app, config.http.port, config.http.bind);
+    this.cleanups.push(() => closeServer(this.server));
+
+    const { port } = this.server.address() as AddressInfo;
+    const host = config.http.bind.includes(':') ? `[${config.http.bind}]` : config.http.bind;
+    this.summary = {
+      url: config.http.publicUrl ?? `http://${host}:${port}`,
+      dataDir: dataDir.root,
+      redis: { url: redactUrl(redisEndpoint.url), embedded: redisEndpoint.embedded },
+      storage: { endpoint: s3.endpoint, bucket: config.s3.bucket, embedded: !config.s3.endpoint },
+      workers: this.workers.size,
+    };
+  }
+
+  async stop(): Promise<void> {
+    for (const cleanup of this.cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, 'error while stopping');
+      }
+    }
+  }
+}
+
+function listen(app: http.RequestListener, port: number, bind: string): Promise<http.Server> {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer(app);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new PortInUseError(`port ${port} on ${bind} is already in use (set PORT)`));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new PortInUseError(`cannot bind ${bind}: no such local address (set LEVELCHAT_BIND)`));
+      else reject(err);
+    });
+    server.listen(port, bind, () => resolve(server));
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,92 @@
+import { EventEmitter } from 'node:events';
+import * as mediasoup from 'mediasoup';
+import type { types } from 'mediasoup';
+import type { Logger } from '../logger.js';
+
+export class WorkerSpawnError extends Error {
+  readonly code = 'worker_spawn_failed';
+}
+
+export interface WorkerPoolOptions {
+  count: number;
+  rtcMinPort: number;
+  rtcMaxPort: number;
+  logger: Logger;
+}
+
+interface WorkerPoolEvents {
+  'worker-died': [worker: types.Worker, error: Error];
+}
+
+/**
+ * The mediasoup workers of this node, one per core by default. Each worker gets its own slice of
+ * the RTC port range so a worker restart never collides with a neighbour's ports.
+ */
+export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
+  private readonly workers: types.Worker[] = [];
+  private closed = false;
+
+  private constructor(private readonly logger: Logger) {
+    super();
+  }
+
+  static async create(options: WorkerPoolOptions): Promise<WorkerPool> {
+    const pool = new WorkerPool(options.logger);
+    const span = Math.floor((options.rtcMaxPort - options.rtcMinPort + 1) / options.count);
+    if (span < 2) throw new WorkerSpawnError(`RTC port range too small for ${options.count} workers`);
+    try {
+      for (let i = 0; i < options.count; i += 1) {
+        const rtcMinPort = options.rtcMinPort + i * span;
+        const worker = await mediasoup.createWorker({
+          logLevel: 'warn',
+          rtcMinPort,
+          rtcMaxPort: rtcMinPort + span - 1,
+          appData: { index: i },
+        });
+        pool.adopt(worker);
+      }
+    } catch (err) {
+      pool.close();
+      throw new WorkerSpawnError(`mediasoup worker failed to spawn (binary ${mediasoup.workerBin}): ${(err as Error).message}`);
+    }
+    return pool;
+  }
+
+  private adopt(worker: types.Worker): void {
+    this.workers.push(worker);
+    worker.on('died', (error) => {
+      const index = this.workers.indexOf(worker);
+      if (index >= 0) this.workers.splice(index, 1);
+      if (this.closed) return;
+      this.logger.error({ pid: worker.pid, err: error.message }, 'mediasoup worker died');
+      this.emit('worker-died', worker, error);
+    });
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  get all(): readonly types.Worker[] {
+    return this.workers;
+  }
+
+  /** Each live worker's pid, and whether it still answers. */
+  async health(): Promise<{ pid: number; ok: boolean }[]> {
+    return Promise.all(
+      this.workers.map(async (w) => {
+        try {
+          await w.getResourceUsage();
+          return { pid: w.pid, ok: true };
+        } catch {
+          return { pid: w.pid, ok: false };
+        }
+      }),
+    );
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const worker of this.workers.splice(0)) worker.close();
+  }
+}
