@@ -39,6 +39,8 @@ export const configSchema = z.object({
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 chars, lowercase, digits, dots, dashes)')
     .default('levelchat'),
   S3_REGION: z.string().min(1).default('us-east-1'),
+  LEVELCHAT_API_KEYS: z.string().optional(),
+  LEVELCHAT_ARCHIVE_AFTER_S: z.coerce.number().int().min(1).default(86400),
 });
 
 export type ConfigEnv = z.infer<typeof configSchema>;
@@ -58,6 +60,9 @@ export interface Config {
     bucket: string;
     region: string;
   };
+  /** Development keys from the environment: `lc_pk_<id>.<secret>`, comma-separated. */
+  apiKeys: string[];
+  archiveAfterS: number;
 }
 
 /** Reads the configuration once from `env`; throws ConfigError naming the first bad variable. */
@@ -96,5 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bucket: c.S3_BUCKET,
       region: c.S3_REGION,
     },
+    apiKeys: (c.LEVELCHAT_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+    archiveAfterS: c.LEVELCHAT_ARCHIVE_AFTER_S,
   };
 }

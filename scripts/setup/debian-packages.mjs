@@ -10,8 +10,8 @@ export const WORKER_BUILD_PACKAGES = [
   'libuv1-dev', 'libabsl-dev', 'libsrtp2-dev', 'libssl-dev', 'libusrsctp-dev', 'nlohmann-json3-dev',
 ];
 
-/** Browser end-to-end tests only. */
-export const TEST_PACKAGES = ['chromium'];
+/** Tests only: browser end-to-end tests, and validating docker-compose.yml (no engine needed). */
+export const TEST_PACKAGES = ['chromium', 'docker-compose'];
 
 async function isInstalled(pkg) {
   try {
