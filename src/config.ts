@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseApiKey } from './auth/api-key.js';
 
 /** Thrown when the environment does not describe a valid configuration; names the variable. */
 export class ConfigError extends Error {
@@ -83,6 +84,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.S3_ENDPOINT && (!c.S3_ACCESS_KEY || !c.S3_SECRET_KEY)) {
     throw new ConfigError(c.S3_ACCESS_KEY ? 'S3_SECRET_KEY' : 'S3_ACCESS_KEY', 'is required when S3_ENDPOINT is set');
   }
+  const apiKeys = (c.LEVELCHAT_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  if (apiKeys.some((k) => !parseApiKey(k))) {
+    throw new ConfigError('LEVELCHAT_API_KEYS', 'every key must look like lc_pk_<id>.<secret> (id: 8-64 letters or digits; secret: 16-128 of A-Z a-z 0-9 _ -)');
+  }
   return {
     http: { port: c.PORT, bind: c.LEVELCHAT_BIND, publicUrl: c.LEVELCHAT_PUBLIC_URL },
     dataDir: path.resolve(c.LEVELCHAT_DATA_DIR),
@@ -101,7 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bucket: c.S3_BUCKET,
       region: c.S3_REGION,
     },
-    apiKeys: (c.LEVELCHAT_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+    apiKeys,
     archiveAfterS: c.LEVELCHAT_ARCHIVE_AFTER_S,
   };
 }

@@ -1,22 +1,57 @@
-import express, { type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import type { Logger } from '../logger.js';
+import type { ControlPlane } from '../runtime/control-plane.js';
+import { authenticate } from './authenticate.js';
+import { API_PREFIX } from './route.js';
 import { healthRoutes, type HealthDeps } from './health-routes.js';
+import { jsonBody } from './json-body.js';
+import { createRegistry, openApiDocument } from './openapi.js';
 import { notFoundHandler, problemHandler } from './problem.js';
+import { keyRoutes } from './routes/keys.js';
+import { participantRoutes } from './routes/participants.js';
+import { roomRoutes } from './routes/rooms.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps extends HealthDeps {
   logger: Logger;
+  control: ControlPlane;
+  publicUrl: string | undefined;
 }
 
 /** The HTTP face of a node. Tests build it around real parts and listen on a random port. */
 export function createApp(deps: AppDeps): Express {
+  const { control } = deps;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.disable('etag');
+  app.set('query parser', 'simple');
   app.use((_req, res, next) => {
-    res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' });
+    res.set({
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+      'Cache-Control': 'no-store',
+    });
     next();
   });
   app.use(healthRoutes(deps));
+
+  const registry = createRegistry();
+  const api = Router();
+  api.use(jsonBody);
+  api.use(authenticate(control.keys));
+  api.use(roomRoutes({ rooms: control.rooms, repository: control.repository }, registry));
+  api.use(tokenRoutes({ rooms: control.rooms, keys: control.keys, publicUrl: deps.publicUrl }, registry));
+  api.use(participantRoutes({ rooms: control.rooms, revocations: control.revocations, redis: control.redis }, registry));
+  api.use(keyRoutes(control.keys, registry));
+  api.use(webhookRoutes({ webhooks: control.webhooks, deliveries: control.deliveries }, registry));
+
+  const document = openApiDocument(registry);
+  app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
+    res.json(document);
+  });
+  app.use(API_PREFIX, api);
   app.use(notFoundHandler);
   app.use(
     problemHandler((err, status) => {

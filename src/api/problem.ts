@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { fromDomainError } from './domain-errors.js';
 
 /**
  * An error that becomes an RFC 9457 problem+json response. `code` is stable: clients and docs rely
@@ -41,6 +42,8 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 /** Maps body-parser's errors to stable codes; anything unknown is a 500 that never leaks internals. */
 function toProblem(err: unknown): ProblemError {
   if (err instanceof ProblemError) return err;
+  const domain = fromDomainError(err);
+  if (domain) return domain;
   const e = err as { type?: string; status?: number; message?: string };
   switch (e.type) {
     case 'entity.too.large':

@@ -5,14 +5,21 @@ import { createApp } from '../api/app.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { WorkerPool } from '../sfu/worker-pool.js';
+import type { RetryPolicy } from '../webhooks/webhook-dispatcher.js';
 import { ObjectStore } from '../../storage/object-store.js';
 import { startEmbeddedS3 } from '../../storage/embedded-s3/launch.js';
 import { ChildProcesses } from './child-processes.js';
+import { ControlPlane } from './control-plane.js';
 import { DataDir } from './data-dir.js';
 import { connectRedis, redactUrl, startEmbeddedRedis } from './redis.js';
 
 export class PortInUseError extends Error {
   readonly code = 'port_in_use';
+}
+
+/** Knobs tests turn that operators do not need. */
+export interface StackTuning {
+  webhookRetryPolicy?: RetryPolicy;
 }
 
 export interface StackSummary {
@@ -34,13 +41,14 @@ export class Stack {
   store!: ObjectStore;
   workers!: WorkerPool;
   server!: http.Server;
+  control!: ControlPlane;
 
   private constructor(private readonly logger: Logger) {}
 
-  static async start(config: Config, logger: Logger): Promise<Stack> {
+  static async start(config: Config, logger: Logger, tuning: StackTuning = {}): Promise<Stack> {
     const stack = new Stack(logger);
     try {
-      await stack.startParts(config);
+      await stack.startParts(config, tuning);
     } catch (err) {
       await stack.stop();
       throw err;
@@ -48,7 +56,7 @@ export class Stack {
     return stack;
   }
 
-  private async startParts(config: Config): Promise<void> {
+  private async startParts(config: Config, tuning: StackTuning): Promise<void> {
     const dataDir = DataDir.acquire(config.dataDir);
     this.cleanups.push(() => dataDir.release());
     const children = new ChildProcesses(this.logger);
@@ -72,7 +80,23 @@ export class Stack {
     this.workers = await WorkerPool.create({ ...config.workers, logger: this.logger });
     this.cleanups.push(() => this.workers.close());
 
-    const app = createApp({ logger: this.logger, redis: this.redis, store: this.store, workers: this.workers });
+    this.control = await ControlPlane.start({
+      redisUrl: redisEndpoint.url,
+      apiKeys: config.apiKeys,
+      archiveAfterS: config.archiveAfterS,
+      logger: this.logger,
+      ...(tuning.webhookRetryPolicy ? { retryPolicy: tuning.webhookRetryPolicy } : {}),
+    });
+    this.cleanups.push(() => this.control.close());
+
+    const app = createApp({
+      logger: this.logger,
+      redis: this.redis,
+      store: this.store,
+      workers: this.workers,
+      control: this.control,
+      publicUrl: config.http.publicUrl,
+    });
     this.server = await listen(app, config.http.port, config.http.bind);
     this.cleanups.push(() => closeServer(this.server));
 

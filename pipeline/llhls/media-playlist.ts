@@ -1,0 +1,271 @@
+import { LlHlsError } from './errors.js';
+import { ceilSeconds, formatSeconds, quoted, roundSeconds } from './format.js';
+import { partUri as defaultPartUri } from './names.js';
+import { partLine, segmentBodyLines, segmentHeadLines, targetDurationFor, type Part, type Segment } from './segment.js';
+
+export interface MediaPlaylistOptions {
+  /** Initial EXT-X-TARGETDURATION in whole seconds; raised for good if a longer segment closes. */
+  targetDuration: number;
+  /** Initial PART-TARGET in seconds; raised for good if a longer part is added. */
+  partTarget: number;
+  /** Closed segments kept in the live window (more while they span under 3 target durations). */
+  windowSegments?: number;
+  /** Media sequence number of the first segment. */
+  firstMsn?: number;
+  /** EXT-X-MAP URI until setMap() names another. */
+  mapUri?: string;
+  /** Name of a part that does not exist yet, for EXT-X-PRELOAD-HINT. */
+  partUri?: (msn: number, index: number) => string;
+}
+
+/** One change to a playlist, in the order a packager produces them (see Segmenter). */
+export type PlaylistUpdate =
+  | { kind: 'map'; uri: string; discontinuity: boolean }
+  | { kind: 'part'; msn: number; index: number; part: Part }
+  | { kind: 'segment'; segment: Segment }
+  | { kind: 'end' };
+
+/** What EXT-X-RENDITION-REPORT says about a sibling rendition. */
+export interface RenditionReport {
+  uri: string;
+  lastMsn: number;
+  lastPart: number;
+}
+
+export interface RenderOptions {
+  /** Produce a Playlist Delta Update (the client sent _HLS_skip=YES). */
+  skip?: boolean;
+  /** Sibling renditions, for EXT-X-RENDITION-REPORT. */
+  renditionReports?: readonly RenditionReport[];
+}
+
+type ClosedSegment = Segment & { parts: Part[] };
+type OpenSegment = Pick<Segment, 'msn' | 'discontinuity' | 'mapUri'> & { parts: Part[] };
+
+const DEFAULT_WINDOW_SEGMENTS = 12;
+/** RFC 8216bis 6.2.2: parts go once 3 target durations from the end; a live playlist never shrinks below 3. */
+const LIVE_EDGE_TARGET_DURATIONS = 3;
+/** RFC 8216bis 4.4.3.8: CAN-SKIP-UNTIL is at least six target durations. */
+const SKIP_TARGET_DURATIONS = 6;
+/** Apple's authoring spec: PART-HOLD-BACK at least three part targets (the RFC's floor is two). */
+const PART_HOLD_BACK_PARTS = 3;
+const EPSILON = 1e-6;
+
+const sum = (items: readonly { duration: number }[]): number => items.reduce((n, i) => n + i.duration, 0);
+
+/**
+ * The live LL-HLS media playlist of one rendition (RFC 8216bis, protocol version 9). Parts are
+ * added as they are stored, segments closed when the packager decides; the playlist keeps a sliding
+ * window of segments, lists parts only near the live edge, and renders full or delta playlists.
+ * EXT-X-TARGETDURATION and PART-TARGET must not change during a stream, so they start at the
+ * configured values and only grow if the media forces them to (a longer segment or part).
+ */
+export class MediaPlaylist {
+  private readonly windowSegments: number;
+  private readonly partUri: (msn: number, index: number) => string;
+  private readonly closed: ClosedSegment[] = [];
+  private open: OpenSegment;
+  private target: number;
+  private partTargetSeconds: number;
+  private discontinuitySequence = 0;
+  private isEnded = false;
+
+  constructor(options: MediaPlaylistOptions) {
+    if (!Number.isInteger(options.targetDuration) || options.targetDuration < 1) {
+      throw new LlHlsError(`target duration must be a whole number of seconds ≥ 1, got ${options.targetDuration}`);
+    }
+    if (!(options.partTarget > 0) || options.partTarget > options.targetDuration) {
+      throw new LlHlsError(`part target must be in (0, target duration], got ${options.partTarget}`);
+    }
+    this.target = options.targetDuration;
+    this.partTargetSeconds = roundSeconds(options.partTarget);
+    this.windowSegments = Math.max(1, options.windowSegments ?? DEFAULT_WINDOW_SEGMENTS);
+    this.partUri = options.partUri ?? defaultPartUri;
+    this.open = { msn: options.firstMsn ?? 0, discontinuity: false, mapUri: options.mapUri ?? 'init.mp4', parts: [] };
+  }
+
+  get targetDuration(): number {
+    return this.target;
+  }
+
+  get partTarget(): number {
+    return this.partTargetSeconds;
+  }
+
+  get ended(): boolean {
+    return this.isEnded;
+  }
+
+  /** EXT-X-MEDIA-SEQUENCE: the oldest segment still listed (or the open one). */
+  get mediaSequence(): number {
+    return this.closed[0]?.msn ?? this.open.msn;
+  }
+
+  /** The newest closed segment, if any. */
+  get lastSegmentMsn(): number | undefined {
+    return this.closed.at(-1)?.msn;
+  }
+
+  /** LAST-MSN: the segment of the newest part (RFC 8216bis 4.4.5.4), undefined before the first part. */
+  get lastMsn(): number | undefined {
+    return this.lastPartPosition()?.msn;
+  }
+
+  /** LAST-PART: the index of the newest part within its segment. */
+  get lastPart(): number | undefined {
+    return this.lastPartPosition()?.part;
+  }
+
+  /** This playlist as a sibling's EXT-X-RENDITION-REPORT, once it has a part. */
+  renditionReport(uri: string): RenditionReport | undefined {
+    const last = this.lastPartPosition();
+    return last && { uri, lastMsn: last.msn, lastPart: last.part };
+  }
+
+  /**
+   * Whether a blocking reload for `_HLS_msn=msn` (and `_HLS_part=part`) can be answered: the segment
+   * is closed, or that part (or a later one) is listed. RFC 8216bis 6.2.5.2: a part index past the
+   * last part of a closed segment means part 0 of the next segment.
+   */
+  has(msn: number, part?: number): boolean {
+    if (part === undefined) return this.lastSegmentMsn !== undefined && msn <= this.lastSegmentMsn;
+    const last = this.lastPartPosition();
+    if (!last) return false;
+    const closed = this.closed.find((s) => s.msn === msn);
+    if (closed && part >= closed.parts.length) return this.has(msn + 1, 0);
+    return msn < last.msn || (msn === last.msn && part <= last.part);
+  }
+
+  addPart(part: Part): { msn: number; index: number } {
+    if (this.isEnded) throw new LlHlsError('part added after the end of the stream');
+    if (!(part.duration > 0) || !Number.isFinite(part.duration)) throw new LlHlsError(`part duration must be > 0, got ${part.duration}`);
+    this.open.parts.push(part);
+    this.partTargetSeconds = Math.max(this.partTargetSeconds, roundSeconds(part.duration));
+    return { msn: this.open.msn, index: this.open.parts.length - 1 };
+  }
+
+  /** Closes the open segment under `uri`; its duration defaults to the sum of its parts. */
+  closeSegment(uri: string, duration?: number): Segment {
+    const { parts, ...open } = this.open;
+    const first = parts[0];
+    if (!first) throw new LlHlsError(`segment ${open.msn} closed without parts`);
+    const segment: Segment = { ...open, uri, duration: duration ?? sum(parts), programDateTime: first.programDateTime };
+    this.closed.push({ ...segment, parts });
+    this.target = Math.max(this.target, targetDurationFor(segment.duration));
+    this.open = { msn: open.msn + 1, discontinuity: false, mapUri: open.mapUri, parts: [] };
+    this.slideWindow();
+    return segment;
+  }
+
+  /** The init segment of the next segment; with `discontinuity`, that segment starts a new timeline. */
+  setMap(uri: string, discontinuity: boolean): void {
+    if (this.open.parts.length > 0) throw new LlHlsError('the init segment can only change between segments');
+    this.open.mapUri = uri;
+    this.open.discontinuity ||= discontinuity;
+  }
+
+  /** The stream is over: EXT-X-ENDLIST, no more hints, and blocking requests answer at once. */
+  end(): void {
+    if (this.open.parts.length > 0) throw new LlHlsError('close the open segment before ending the stream');
+    this.isEnded = true;
+  }
+
+  apply(update: PlaylistUpdate): void {
+    switch (update.kind) {
+      case 'map':
+        return this.setMap(update.uri, update.discontinuity);
+      case 'part':
+        this.expectPosition(update.msn, update.index);
+        this.addPart(update.part);
+        return;
+      case 'segment':
+        this.expectPosition(update.segment.msn);
+        this.closeSegment(update.segment.uri, update.segment.duration);
+        return;
+      case 'end':
+        return this.end();
+    }
+  }
+
+  render(options: RenderOptions = {}): string {
+    const skipped = options.skip && !this.isEnded ? this.skippableSegments() : 0;
+    const lines = [
+      '#EXTM3U',
+      '#EXT-X-VERSION:9',
+      `#EXT-X-TARGETDURATION:${this.target}`,
+      `#EXT-X-MEDIA-SEQUENCE:${this.mediaSequence}`,
+    ];
+    if (this.discontinuitySequence > 0) lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${this.discontinuitySequence}`);
+    lines.push(
+      `#EXT-X-PART-INF:PART-TARGET=${formatSeconds(this.partTargetSeconds)}`,
+      '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES' +
+        `,PART-HOLD-BACK=${formatSeconds(ceilSeconds(PART_HOLD_BACK_PARTS * this.partTargetSeconds))}` +
+        `,CAN-SKIP-UNTIL=${formatSeconds(SKIP_TARGET_DURATIONS * this.target)}`,
+    );
+    if (skipped > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skipped}`);
+
+    const firstWithParts = this.firstSegmentWithParts();
+    let mapUri: string | undefined;
+    for (const [i, segment] of this.closed.entries()) {
+      if (i < skipped) continue;
+      lines.push(...segmentHeadLines(segment, mapUri));
+      if (i >= firstWithParts) lines.push(...segment.parts.map(partLine));
+      lines.push(...segmentBodyLines(segment));
+      mapUri = segment.mapUri;
+    }
+    const openFirst = this.open.parts[0];
+    if (openFirst) {
+      lines.push(...segmentHeadLines({ ...this.open, programDateTime: openFirst.programDateTime }, mapUri));
+      lines.push(...this.open.parts.map(partLine));
+    }
+
+    if (this.isEnded) lines.push('#EXT-X-ENDLIST');
+    else lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI=${quoted(this.partUri(this.open.msn, this.open.parts.length))}`);
+    for (const report of options.renditionReports ?? []) {
+      lines.push(`#EXT-X-RENDITION-REPORT:URI=${quoted(report.uri)},LAST-MSN=${report.lastMsn},LAST-PART=${report.lastPart}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+
+  private lastPartPosition(): { msn: number; part: number } | undefined {
+    const segment = this.open.parts.length > 0 ? this.open : this.closed.at(-1);
+    return segment && { msn: segment.msn, part: segment.parts.length - 1 };
+  }
+
+  private expectPosition(msn: number, index = this.open.parts.length): void {
+    if (msn !== this.open.msn || index !== this.open.parts.length) {
+      throw new LlHlsError(`expected part ${this.open.msn}.${this.open.parts.length}, got ${msn}.${index}`);
+    }
+  }
+
+  /** Drops the oldest segments beyond the window, never leaving less than 3 target durations listed. */
+  private slideWindow(): void {
+    let listed = sum(this.closed);
+    for (let oldest = this.closed[0]; oldest && this.closed.length > this.windowSegments; oldest = this.closed[0]) {
+      if (listed - oldest.duration < LIVE_EDGE_TARGET_DURATIONS * this.target - EPSILON) return;
+      this.closed.shift();
+      listed -= oldest.duration;
+      if (oldest.discontinuity) this.discontinuitySequence++;
+    }
+  }
+
+  /** Index of the oldest closed segment still listing its parts: all of them start within 3 target durations of the end. */
+  private firstSegmentWithParts(): number {
+    let fromEnd = sum(this.open.parts);
+    for (let i = this.closed.length - 1; i >= 0; i--) {
+      fromEnd += this.closed[i]!.duration;
+      if (fromEnd > LIVE_EDGE_TARGET_DURATIONS * this.target + EPSILON) return i + 1;
+    }
+    return 0;
+  }
+
+  /** Delta updates leave out the oldest segments that end more than CAN-SKIP-UNTIL before the live edge. */
+  private skippableSegments(): number {
+    let fromEnd = sum(this.open.parts);
+    for (let i = this.closed.length - 1; i >= 0; i--) {
+      if (fromEnd > SKIP_TARGET_DURATIONS * this.target + EPSILON) return i + 1;
+      fromEnd += this.closed[i]!.duration;
+    }
+    return 0;
+  }
+}

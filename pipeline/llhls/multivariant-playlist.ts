@@ -1,0 +1,50 @@
+import { LlHlsError } from './errors.js';
+import { quoted, uriLine } from './format.js';
+
+export interface VariantStream {
+  /** Media playlist URI, relative to the multivariant playlist. */
+  uri: string;
+  /** Peak bits per second (BANDWIDTH). */
+  bandwidth: number;
+  /** Average bits per second (AVERAGE-BANDWIDTH). */
+  averageBandwidth?: number;
+  /** RFC 6381 codec strings of every track, e.g. ['avc1.42e01f', 'mp4a.40.2']. */
+  codecs: readonly string[];
+  resolution?: { width: number; height: number };
+  frameRate?: number;
+}
+
+const positiveInteger = (name: string, value: number): number => {
+  if (!Number.isInteger(value) || value <= 0) throw new LlHlsError(`${name} must be a positive integer, got ${value}`);
+  return value;
+};
+
+function streamInf(variant: VariantStream): string {
+  const attributes = [`BANDWIDTH=${positiveInteger('BANDWIDTH', variant.bandwidth)}`];
+  if (variant.averageBandwidth !== undefined) {
+    attributes.push(`AVERAGE-BANDWIDTH=${positiveInteger('AVERAGE-BANDWIDTH', variant.averageBandwidth)}`);
+  }
+  if (variant.codecs.length === 0) throw new LlHlsError(`variant ${variant.uri} lists no codecs`);
+  attributes.push(`CODECS=${quoted(variant.codecs.join(','))}`);
+  if (variant.resolution) {
+    const { width, height } = variant.resolution;
+    attributes.push(`RESOLUTION=${positiveInteger('width', width)}x${positiveInteger('height', height)}`);
+  }
+  if (variant.frameRate !== undefined) {
+    if (!(variant.frameRate > 0) || !Number.isFinite(variant.frameRate)) throw new LlHlsError(`invalid FRAME-RATE ${variant.frameRate}`);
+    attributes.push(`FRAME-RATE=${variant.frameRate.toFixed(3)}`);
+  }
+  return `#EXT-X-STREAM-INF:${attributes.join(',')}`;
+}
+
+/**
+ * The multivariant playlist listing each rendition as a variant stream. Version 9 matches the
+ * media playlists it points to; every segment we package starts with a keyframe, hence
+ * EXT-X-INDEPENDENT-SEGMENTS.
+ */
+export function renderMultivariantPlaylist(variants: readonly VariantStream[]): string {
+  if (variants.length === 0) throw new LlHlsError('a multivariant playlist needs at least one variant');
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:9', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  for (const variant of variants) lines.push(streamInf(variant), uriLine(variant.uri));
+  return `${lines.join('\n')}\n`;
+}

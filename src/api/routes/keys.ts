@@ -1,0 +1,68 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { Router } from 'express';
+import type { ApiKeyStore } from '../../auth/api-key-store.js';
+import { callerKey } from '../authenticate.js';
+import { ProblemError } from '../problem.js';
+import { defineRoute } from '../route.js';
+import { keyListSchema, createKeyBody, createdKeySchema, keyIdParams } from '../schemas.js';
+
+export function keyRoutes(keys: ApiKeyStore, registry: OpenAPIRegistry): Router {
+  const router = Router();
+  const tag = 'API keys';
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/v1/keys',
+      tag,
+      summary: 'Create an API key',
+      description: 'The new key is a scope of its own: it sees only the rooms and webhooks it creates. The secret is shown once.',
+      body: createKeyBody,
+      responses: { 201: { description: 'The key, with its secret', schema: createdKeySchema } },
+      errors: { 400: 'Invalid body', 401: 'Missing or invalid API key' },
+    },
+    async ({ body, res }) => {
+      const { record, key } = await keys.create(callerKey(res).id, body.name ?? '');
+      return { status: 201, body: { ...record, key } };
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/v1/keys',
+      tag,
+      summary: 'List API keys',
+      description: 'The calling key and the keys it created. Secrets are never returned.',
+      responses: { 200: { description: 'Keys', schema: keyListSchema } },
+      errors: { 401: 'Missing or invalid API key' },
+    },
+    async ({ res }) => ({ status: 200, body: { keys: await keys.listVisibleTo(callerKey(res).id) } }),
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'delete',
+      path: '/v1/keys/:id',
+      tag,
+      summary: 'Delete an API key',
+      description: 'A key can delete itself or the keys it created. Keys from LEVELCHAT_API_KEYS are removed from the config instead.',
+      params: keyIdParams,
+      responses: { 204: { description: 'Deleted' } },
+      errors: { 400: 'Invalid key id', 401: 'Missing or invalid API key', 404: 'No such key visible to the caller', 409: 'A key from the config (key_from_config)' },
+    },
+    async ({ params, res }) => {
+      const outcome = await keys.delete(callerKey(res).id, params.id);
+      if (outcome === 'not_found') throw new ProblemError(404, 'key_not_found', 'API key not found');
+      if (outcome === 'config_key') throw new ProblemError(409, 'key_from_config', 'Key comes from the config', 'remove it from LEVELCHAT_API_KEYS');
+      return { status: 204 };
+    },
+  );
+  return router;
+}

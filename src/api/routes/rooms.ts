@@ -1,0 +1,89 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { Router } from 'express';
+import type { RoomRepository } from '../../rooms/room-repository.js';
+import type { RoomService } from '../../rooms/room-service.js';
+import { roomView } from '../../rooms/room.js';
+import { callerKey } from '../authenticate.js';
+import { defineRoute } from '../route.js';
+import { createRoomBody, listRoomsQuery, roomIdParams, roomListSchema, roomSchema } from '../schemas.js';
+
+export interface RoomRoutesDeps {
+  rooms: RoomService;
+  repository: RoomRepository;
+}
+
+export function roomRoutes({ rooms, repository }: RoomRoutesDeps, registry: OpenAPIRegistry): Router {
+  const router = Router();
+  const tag = 'Rooms';
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/v1/rooms',
+      tag,
+      summary: 'Create a room',
+      description: 'Creating a room with an `external_id` that this key already used returns that room with 200 (idempotent).',
+      body: createRoomBody,
+      responses: { 201: { description: 'Created', schema: roomSchema }, 200: { description: 'Already existed', schema: roomSchema } },
+      errors: { 400: 'Invalid body', 401: 'Missing or invalid API key', 409: 'The id belongs to another key (room_id_taken)', 413: 'Body over 64 KB', 415: 'Body is not JSON' },
+    },
+    async ({ body, res }) => {
+      const { room, created } = await rooms.create(callerKey(res).id, body);
+      return { status: created ? 201 : 200, body: roomView(room) };
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/v1/rooms',
+      tag,
+      summary: 'List rooms',
+      description: 'Newest first. Pass `next_cursor` as `cursor` for the next page; `null` means there is none.',
+      query: listRoomsQuery,
+      responses: { 200: { description: 'A page of rooms', schema: roomListSchema } },
+      errors: { 400: 'Invalid query or cursor', 401: 'Missing or invalid API key' },
+    },
+    async ({ query, res }) => {
+      const page = await repository.list(callerKey(res).id, query);
+      return { status: 200, body: { rooms: page.rooms.map(roomView), next_cursor: page.next_cursor } };
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/v1/rooms/:id',
+      tag,
+      summary: 'Get a room',
+      params: roomIdParams,
+      responses: { 200: { description: 'The room with its lifecycle transitions', schema: roomSchema } },
+      errors: { 400: 'Invalid room id', 401: 'Missing or invalid API key', 404: 'No such room for this key' },
+    },
+    async ({ params, res }) => ({ status: 200, body: roomView(await rooms.get(callerKey(res).id, params.id)) }),
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'delete',
+      path: '/v1/rooms/:id',
+      tag,
+      summary: 'End a room',
+      description: 'The room becomes `ended`; every participant is disconnected with reason `host_ended`; `room.ended` is sent to webhooks.',
+      params: roomIdParams,
+      responses: { 200: { description: 'The ended room', schema: roomSchema } },
+      errors: { 400: 'Invalid room id', 401: 'Missing or invalid API key', 404: 'No such room for this key', 409: 'Already ended by the host, or archived' },
+    },
+    async ({ params, res }) => ({ status: 200, body: roomView(await rooms.end(callerKey(res).id, params.id)) }),
+  );
+
+  return router;
+}

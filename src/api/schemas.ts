@@ -1,0 +1,141 @@
+// The REST API's request and response shapes. They validate every request and generate the
+// OpenAPI document, and the Node SDK's types come from them: one source of truth.
+import { z } from 'zod';
+import { capabilitySchema } from '../auth/capabilities.js';
+import { MAX_TOKEN_TTL_S } from '../auth/room-token.js';
+import { ROOM_EVENT_TYPES } from '../events/room-event.js';
+import { externalIdSchema, roomIdSchema } from '../rooms/room-id.js';
+import { ROOM_STATES } from '../rooms/room.js';
+import { CODECS, regionSchema, roomConfigSchema, roomTypeSchema } from '../rooms/room-types.js';
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().meta({ description: 'Stable machine-readable error code.' }),
+    detail: z.string().optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details.' });
+
+export const createRoomBody = z
+  .object({
+    external_id: externalIdSchema.optional().meta({ description: 'Your deterministic id; the room id becomes `r_<external_id>`. Creating it again returns the existing room (200).' }),
+    type: roomTypeSchema.default('meeting').meta({ description: '`live` is an alias of `broadcast`.' }),
+    config: roomConfigSchema.optional(),
+  })
+  .strict()
+  .meta({ id: 'CreateRoomRequest' });
+
+export const roomSchema = z
+  .object({
+    id: roomIdSchema,
+    external_id: z.string().nullable(),
+    type: roomTypeSchema,
+    config: z.object({
+      max_participants: z.number().int().nullable(),
+      max_publishers: z.number().int().nullable(),
+      preferred_codec: z.enum(CODECS),
+      record: z.object({ enabled: z.boolean() }),
+      e2ee: z.boolean(),
+      region_hint: regionSchema.nullable(),
+      hls: z.boolean().meta({ description: 'Whether the room is also delivered as LL-HLS (off for e2ee rooms).' }),
+    }),
+    state: z.enum(ROOM_STATES),
+    created_at: z.string(),
+    transitions: z.array(z.object({ state: z.enum(ROOM_STATES), at: z.string() })),
+    ended_reason: z.enum(['empty', 'host_ended']).nullable(),
+    participant_count: z.number().int(),
+  })
+  .meta({ id: 'Room' });
+
+export const listRoomsQuery = z
+  .object({
+    state: z.enum(ROOM_STATES).optional(),
+    type: roomTypeSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(400).optional(),
+  })
+  .strict();
+
+export const roomListSchema = z.object({ rooms: z.array(roomSchema), next_cursor: z.string().nullable() }).meta({ id: 'RoomList' });
+
+export const roomIdParams = z.object({ id: roomIdSchema }).strict();
+
+export const createTokenBody = z
+  .object({
+    identity: z.string().min(1).max(128).regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters'),
+    name: z.string().max(256).optional(),
+    capabilities: z.array(capabilitySchema).max(16),
+    ttl_s: z.number().int().min(60).max(MAX_TOKEN_TTL_S).default(3600),
+    metadata: z.string().max(4096).optional(),
+    type: roomTypeSchema.optional().meta({ description: 'Room type when the room is created on the fly (default meeting).' }),
+  })
+  .strict()
+  .meta({ id: 'CreateTokenRequest' });
+
+export const tokenSchema = z
+  .object({ token: z.string(), room_id: roomIdSchema, signaling_url: z.string(), expires_at: z.string() })
+  .meta({ id: 'RoomToken' });
+
+export const participantParams = z.object({ id: roomIdSchema, identity: z.string().min(1).max(128) }).strict();
+
+export const createKeyBody = z.object({ name: z.string().max(128).optional() }).strict().meta({ id: 'CreateKeyRequest' });
+
+export const apiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    source: z.enum(['config', 'api']),
+    created_by: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'ApiKey' });
+
+export const createdKeySchema = apiKeySchema.extend({ key: z.string().meta({ description: 'lc_pk_<id>.<secret>; shown only once.' }) }).meta({ id: 'CreatedApiKey' });
+
+export const keyIdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9]{8,64}$/) }).strict();
+
+export const webhookUrlSchema = z
+  .url({ protocol: /^https?$/ })
+  .max(2048)
+  .meta({ description: 'http(s) URL that receives POSTed events.' });
+
+export const createWebhookBody = z
+  .object({ url: webhookUrlSchema, events: z.array(z.enum(ROOM_EVENT_TYPES)).min(1).max(ROOM_EVENT_TYPES.length).optional() })
+  .strict()
+  .meta({ id: 'CreateWebhookRequest' });
+
+export const webhookSchema = z
+  .object({ id: z.string(), url: z.string(), events: z.array(z.enum(ROOM_EVENT_TYPES)).nullable(), created_at: z.string() })
+  .meta({ id: 'Webhook' });
+
+export const createdWebhookSchema = webhookSchema
+  .extend({ secret: z.string().meta({ description: 'Signing secret for LevelChat-Signature; shown only once.' }) })
+  .meta({ id: 'CreatedWebhook' });
+
+export const webhookIdParams = z.object({ id: z.string().regex(/^wh_[A-Za-z0-9]{1,32}$/) }).strict();
+
+export const deliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
+
+export const deliverySchema = z
+  .object({
+    event_id: z.string(),
+    event_type: z.string(),
+    room_id: z.string(),
+    attempt: z.number().int(),
+    status: z.enum(['delivered', 'failed', 'retrying', 'dropped']),
+    http_status: z.number().int().nullable(),
+    error: z.string().nullable(),
+    duration_ms: z.number(),
+    at: z.string(),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+export const webhookEventSchema = z
+  .object({ id: z.string(), type: z.enum(ROOM_EVENT_TYPES), room_id: z.string(), created_at: z.string(), data: z.record(z.string(), z.unknown()) })
+  .meta({ id: 'WebhookEvent', description: 'Body of every webhook delivery; `id` is the same on every retry.' });
+
+export const keyListSchema = z.object({ keys: z.array(apiKeySchema) }).meta({ id: 'ApiKeyList' });
+export const webhookListSchema = z.object({ webhooks: z.array(webhookSchema) }).meta({ id: 'WebhookList' });
+export const deliveryListSchema = z.object({ deliveries: z.array(deliverySchema) }).meta({ id: 'WebhookDeliveryList' });

@@ -1,0 +1,129 @@
+import type { Redis } from 'ioredis';
+import { formatApiKey, generateApiKey, hashSecret, parseApiKey, secretMatches, tokenSigningKey } from './api-key.js';
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  source: 'config' | 'api';
+  /** The key that created this one; `null` for keys from LEVELCHAT_API_KEYS. */
+  created_by: string | null;
+  created_at: string;
+}
+
+interface StoredKey extends ApiKeyRecord {
+  hash: string;
+  signingKey: Buffer;
+}
+
+const keyOf = (id: string) => `lc:apikey:${id}`;
+const childrenOf = (id: string) => `lc:apikeys:children:${id}`;
+const INVALIDATE_CHANNEL = 'lc:apikey:invalidate';
+const CACHE_TTL_MS = 10_000;
+
+/**
+ * API keys: from config (kept in memory, never written anywhere) and from the API (stored in Redis
+ * as id + SHA-256 of the secret + the derived token signing key; never the secret).
+ */
+export class ApiKeyStore {
+  private readonly configKeys = new Map<string, StoredKey>();
+  private readonly cache = new Map<string, { key: StoredKey | null; until: number }>();
+
+  constructor(
+    private readonly redis: Redis,
+    configKeys: string[],
+  ) {
+    const now = new Date().toISOString();
+    for (const raw of configKeys) {
+      const parsed = parseApiKey(raw);
+      if (!parsed) throw new Error('LEVELCHAT_API_KEYS holds a malformed key');
+      this.configKeys.set(parsed.id, {
+        id: parsed.id,
+        name: 'config',
+        source: 'config',
+        created_by: null,
+        created_at: now,
+        hash: hashSecret(parsed.secret),
+        signingKey: tokenSigningKey(parsed.secret),
+      });
+    }
+  }
+
+  /** Drops cached records when any node deletes a key. Call once per process with a subscriber connection. */
+  async listenForInvalidations(subscriber: Redis): Promise<void> {
+    subscriber.on('message', (channel: string, id: string) => {
+      if (channel === INVALIDATE_CHANNEL) this.cache.delete(id);
+    });
+    await subscriber.subscribe(INVALIDATE_CHANNEL);
+  }
+
+  /** The key a bearer credential belongs to, or undefined when it is unknown or wrong. */
+  async authenticate(bearer: string): Promise<ApiKeyRecord | undefined> {
+    const parsed = parseApiKey(bearer);
+    if (!parsed) return undefined;
+    const key = await this.find(parsed.id);
+    if (!key || !secretMatches(parsed.secret, key.hash)) return undefined;
+    return publicRecord(key);
+  }
+
+  async signingKey(id: string): Promise<Buffer | undefined> {
+    return (await this.find(id))?.signingKey;
+  }
+
+  async create(createdBy: string, name: string): Promise<{ record: ApiKeyRecord; key: string }> {
+    const generated = generateApiKey();
+    const record: ApiKeyRecord = { id: generated.id, name, source: 'api', created_by: createdBy, created_at: new Date().toISOString() };
+    await this.redis
+      .multi()
+      .hset(keyOf(generated.id), {
+        ...record,
+        created_by: createdBy,
+        hash: hashSecret(generated.secret),
+        signing_key: tokenSigningKey(generated.secret).toString('hex'),
+      })
+      .sadd(childrenOf(createdBy), generated.id)
+      .exec();
+    return { record, key: formatApiKey(generated) };
+  }
+
+  /** The caller's own key and the keys it created. */
+  async listVisibleTo(callerId: string): Promise<ApiKeyRecord[]> {
+    const ids = [callerId, ...(await this.redis.smembers(childrenOf(callerId))).sort()];
+    const keys = await Promise.all(ids.map((id) => this.find(id)));
+    return keys.filter((k): k is StoredKey => k !== undefined).map(publicRecord);
+  }
+
+  /** Deletes a key the caller created (or the caller itself). Config keys cannot be deleted here. */
+  async delete(callerId: string, id: string): Promise<'deleted' | 'not_found' | 'config_key'> {
+    if (this.configKeys.has(id)) return id === callerId ? 'config_key' : 'not_found';
+    const key = await this.find(id);
+    if (!key || (id !== callerId && key.created_by !== callerId)) return 'not_found';
+    await this.redis.multi().del(keyOf(id)).srem(childrenOf(key.created_by ?? ''), id).publish(INVALIDATE_CHANNEL, id).exec();
+    this.cache.delete(id);
+    return 'deleted';
+  }
+
+  private async find(id: string): Promise<StoredKey | undefined> {
+    const fromConfig = this.configKeys.get(id);
+    if (fromConfig) return fromConfig;
+    const cached = this.cache.get(id);
+    if (cached && cached.until > Date.now()) return cached.key ?? undefined;
+    const h = await this.redis.hgetall(keyOf(id));
+    const key: StoredKey | null = h.id
+      ? {
+          id: h.id,
+          name: h.name ?? '',
+          source: 'api',
+          created_by: h.created_by || null,
+          created_at: h.created_at ?? '',
+          hash: h.hash ?? '',
+          signingKey: Buffer.from(h.signing_key ?? '', 'hex'),
+        }
+      : null;
+    this.cache.set(id, { key, until: Date.now() + CACHE_TTL_MS });
+    return key ?? undefined;
+  }
+}
+
+function publicRecord(k: StoredKey): ApiKeyRecord {
+  return { id: k.id, name: k.name, source: k.source, created_by: k.created_by, created_at: k.created_at };
+}

@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+
+/** Every event a room can emit; webhooks subscribe to these names. */
+export const ROOM_EVENT_TYPES = [
+  'room.created',
+  'room.started',
+  'room.ended',
+  'room.archived',
+  'participant.joined',
+  'participant.left',
+  'track.published',
+  'track.unpublished',
+  'recording.ready',
+  'hls.started',
+  'hls.ended',
+] as const;
+
+export type RoomEventType = (typeof ROOM_EVENT_TYPES)[number];
+
+/** The one shape of an event: in the room's stream, on pub/sub, and as a webhook body. */
+export interface RoomEvent {
+  id: string;
+  type: RoomEventType;
+  room_id: string;
+  created_at: string;
+  data: Record<string, unknown>;
+}
+
+export function newEventId(): string {
+  return `evt_${Date.now().toString(36)}${randomBytes(8).toString('hex')}`;
+}
+
+export function buildEvent(type: RoomEventType, roomId: string, data: Record<string, unknown>, at = new Date()): RoomEvent {
+  return { id: newEventId(), type, room_id: roomId, created_at: at.toISOString(), data };
+}

@@ -1,0 +1,59 @@
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { Logger } from '../logger.js';
+import type { RoomRepository } from './room-repository.js';
+
+const QUEUE = 'room-archive';
+const jobIdFor = (roomId: string) => `archive-${roomId}`;
+
+/**
+ * `ended → archived` after LEVELCHAT_ARCHIVE_AFTER_S, as a BullMQ delayed job held in Redis: an idle
+ * room costs no timer in any process, and the job survives restarts.
+ */
+export class RoomArchiver {
+  private readonly queue: Queue;
+  private worker: Worker | undefined;
+
+  constructor(
+    private readonly connection: ConnectionOptions,
+    private readonly rooms: RoomRepository,
+    private readonly archiveAfterS: number,
+    private readonly logger: Logger,
+  ) {
+    this.queue = new Queue(QUEUE, { connection });
+  }
+
+  async schedule(roomId: string): Promise<void> {
+    await this.queue.add(
+      'archive',
+      { roomId },
+      { jobId: jobIdFor(roomId), delay: this.archiveAfterS * 1000, removeOnComplete: true, removeOnFail: 1000, attempts: 10, backoff: { type: 'exponential', delay: 1000 } },
+    );
+  }
+
+  /** A room that became active again is not archived. */
+  async cancel(roomId: string): Promise<void> {
+    await this.queue.remove(jobIdFor(roomId));
+  }
+
+  startWorker(): void {
+    this.worker = new Worker<{ roomId: string }>(
+      QUEUE,
+      async (job) => {
+        const result = await this.rooms.act(job.data.roomId, 'archive');
+        if ('error' in result) {
+          // Re-activated or gone since the job was scheduled: nothing to archive.
+          this.logger.info({ room_id: job.data.roomId, reason: result.error }, 'archive skipped');
+          return;
+        }
+        this.logger.info({ room_id: job.data.roomId }, 'room archived');
+      },
+      { connection: this.connection, concurrency: 4 },
+    );
+    this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'archive worker error'));
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+  }
+}

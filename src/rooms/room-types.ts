@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+export const ROOM_TYPES = ['meeting', 'broadcast', 'hybrid', 'classroom', 'webinar', 'live', '1to1'] as const;
+export type RoomType = (typeof ROOM_TYPES)[number];
+export const roomTypeSchema = z.enum(ROOM_TYPES);
+
+export const CODECS = ['av1', 'vp9', 'vp8', 'h264'] as const;
+
+export const regionSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 lowercase letters, digits or "-"');
+
+export const roomConfigSchema = z
+  .object({
+    max_participants: z.number().int().min(1).max(100_000).nullable().optional(),
+    max_publishers: z.number().int().min(1).max(1000).nullable().optional(),
+    preferred_codec: z.enum(CODECS).optional(),
+    record: z.object({ enabled: z.boolean() }).strict().optional(),
+    e2ee: z.boolean().optional(),
+    region_hint: regionSchema.nullable().optional(),
+  })
+  .strict();
+
+export type RoomConfigInput = z.infer<typeof roomConfigSchema>;
+
+/** A room's full configuration: the type's defaults overlaid with what the integrator sent. */
+export interface RoomConfig {
+  /** `null`: unbounded (broadcast audiences). */
+  max_participants: number | null;
+  /** `null`: everybody with a publish capability may publish. */
+  max_publishers: number | null;
+  preferred_codec: (typeof CODECS)[number];
+  record: { enabled: boolean };
+  e2ee: boolean;
+  region_hint: string | null;
+  /** Whether the room is also packaged as LL-HLS (broadcast, live, webinar; hybrid once promoted). */
+  hls: boolean;
+}
+
+const MEETING: RoomConfig = {
+  max_participants: 50,
+  max_publishers: null,
+  preferred_codec: 'vp8',
+  record: { enabled: false },
+  e2ee: false,
+  region_hint: null,
+  hls: false,
+};
+
+// `live` is an alias of `broadcast`. Broadcasts default to H.264 so the LL-HLS pipeline can pass the
+// publisher's video through without re-encoding.
+const BROADCAST: RoomConfig = { ...MEETING, max_participants: null, max_publishers: 4, preferred_codec: 'h264', hls: true };
+
+export const ROOM_TYPE_DEFAULTS: Record<RoomType, RoomConfig> = {
+  meeting: MEETING,
+  '1to1': { ...MEETING, max_participants: 2 },
+  classroom: { ...MEETING, max_participants: 100 },
+  hybrid: { ...MEETING },
+  broadcast: BROADCAST,
+  live: BROADCAST,
+  webinar: { ...BROADCAST, max_publishers: 8 },
+};
+
+export class RoomConfigError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function resolveRoomConfig(type: RoomType, input: RoomConfigInput = {}): RoomConfig {
+  const defaults = ROOM_TYPE_DEFAULTS[type];
+  const config: RoomConfig = {
+    max_participants: input.max_participants === undefined ? defaults.max_participants : input.max_participants,
+    max_publishers: input.max_publishers === undefined ? defaults.max_publishers : input.max_publishers,
+    preferred_codec: input.preferred_codec ?? defaults.preferred_codec,
+    record: { enabled: input.record?.enabled ?? defaults.record.enabled },
+    e2ee: input.e2ee ?? defaults.e2ee,
+    region_hint: input.region_hint ?? defaults.region_hint,
+    hls: defaults.hls,
+  };
+  if (type === '1to1' && config.max_participants !== null && config.max_participants > 2) {
+    throw new RoomConfigError('invalid_room_config', '1to1 rooms hold exactly two participants: max_participants must be 1 or 2');
+  }
+  if (config.e2ee) {
+    // End-to-end encrypted media cannot be decoded by the server: no recording, no LL-HLS.
+    if (config.record.enabled) {
+      throw new RoomConfigError('e2ee_unsupported_feature', 'e2ee rooms cannot be recorded: the server never sees decodable media');
+    }
+    config.hls = false;
+  }
+  return config;
+}

@@ -1,0 +1,69 @@
+import type { ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ApiKeyStore } from '../auth/api-key-store.js';
+import { Revocations } from '../auth/revocations.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { RoomArchiver } from '../rooms/room-archiver.js';
+import { RoomRepository } from '../rooms/room-repository.js';
+import { RoomService } from '../rooms/room-service.js';
+import { DeliveryLog } from '../webhooks/delivery-log.js';
+import { WebhookDispatcher, type RetryPolicy } from '../webhooks/webhook-dispatcher.js';
+import { WebhookStore } from '../webhooks/webhook-store.js';
+
+export interface ControlPlaneOptions {
+  redisUrl: string;
+  apiKeys: Config['apiKeys'];
+  archiveAfterS: number;
+  logger: Logger;
+  retryPolicy?: RetryPolicy;
+}
+
+/**
+ * The control plane's services wired together on one Redis: API keys, rooms and their lifecycle,
+ * revocations, webhooks. BullMQ gets its own connections (its blocking commands need them).
+ */
+export class ControlPlane {
+  readonly keys: ApiKeyStore;
+  readonly repository: RoomRepository;
+  readonly rooms: RoomService;
+  readonly archiver: RoomArchiver;
+  readonly revocations: Revocations;
+  readonly webhooks: WebhookStore;
+  readonly deliveries: DeliveryLog;
+  readonly dispatcher: WebhookDispatcher;
+
+  private constructor(
+    readonly redis: Redis,
+    private readonly subscriber: Redis,
+    options: ControlPlaneOptions,
+  ) {
+    const connection: ConnectionOptions = { url: options.redisUrl, maxRetriesPerRequest: null };
+    this.keys = new ApiKeyStore(redis, options.apiKeys);
+    this.webhooks = new WebhookStore(redis);
+    this.deliveries = new DeliveryLog(redis);
+    this.dispatcher = new WebhookDispatcher(redis, connection, this.webhooks, this.deliveries, options.logger, options.retryPolicy);
+    this.repository = new RoomRepository(redis, this.dispatcher);
+    this.archiver = new RoomArchiver(connection, this.repository, options.archiveAfterS, options.logger);
+    this.rooms = new RoomService(this.repository, this.archiver, options.logger);
+    this.revocations = new Revocations(redis);
+  }
+
+  static async start(options: ControlPlaneOptions): Promise<ControlPlane> {
+    const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 3, connectionName: 'levelchat-control' });
+    const subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null, connectionName: 'levelchat-control-sub' });
+    for (const c of [redis, subscriber]) c.on('error', (err) => options.logger.warn({ err: err.message }, 'redis connection error'));
+    const plane = new ControlPlane(redis, subscriber, options);
+    await plane.keys.listenForInvalidations(subscriber);
+    plane.archiver.startWorker();
+    plane.dispatcher.startWorker();
+    await plane.dispatcher.resume();
+    return plane;
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+    await this.archiver.close();
+    await Promise.all([this.redis.quit().catch(() => {}), this.subscriber.quit().catch(() => {})]);
+  }
+}
