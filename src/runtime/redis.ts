@@ -54,7 +54,7 @@ export async function startEmbeddedRedis(children: ChildProcesses, dataDir: Data
         args: [
           '--bind', '127.0.0.1', '--port', String(port), '--dir', dir,
           '--appendonly', 'yes', '--appendfsync', 'everysec',
-          '--save', '', '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'notice',
+          '--save', '', '--databases', '64', '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'notice',
           '--logfile', '',
         ],
         readyLine: /Ready to accept connections/,

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { inject } from 'vitest';
 import { Redis } from 'ioredis';
 import { formatApiKey, generateApiKey } from '../../src/auth/api-key.js';
@@ -33,11 +36,12 @@ export async function startTestStack(options: { env?: Record<string, string>; tu
   await admin.quit();
 
   const apiKey = formatApiKey(generateApiKey());
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'levelchat-test-stack-'));
   const s3 = inject('s3');
   const config = loadConfig({
     PORT: '0',
     LEVELCHAT_WORKERS: '1',
-    LEVELCHAT_DATA_DIR: `/tmp/levelchat-test-stack-${process.pid}-${db}`,
+    LEVELCHAT_DATA_DIR: dataDir,
     REDIS_URL: redisUrl,
     S3_ENDPOINT: s3.endpoint,
     S3_ACCESS_KEY: s3.accessKey,
@@ -64,6 +68,9 @@ export async function startTestStack(options: { env?: Record<string, string>; tu
       }
       return fetch(`${url}${path}`, { method: init.method ?? 'GET', headers, ...(body !== undefined ? { body } : {}) });
     },
-    stop: () => stack.stop(),
+    async stop() {
+      await stack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
