@@ -74,3 +74,8 @@ export async function startTestStack(options: { env?: Record<string, string>; tu
     },
   };
 }
+
+/** A response body as JSON, untyped: tests assert its shape. */
+export async function readJson(res: Response): Promise<any> {
+  return res.json();
+}

@@ -1,0 +1,65 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedDelivery {
+  body: string;
+  headers: http.IncomingHttpHeaders;
+  status: number;
+}
+
+/**
+ * A loopback webhook receiver. `failFirst` answers 503 to that many requests before accepting;
+ * `down()` / `up()` switch between refusing everything and accepting.
+ */
+export async function startWebhookReceiver(options: { failFirst?: number } = {}) {
+  let failuresLeft = options.failFirst ?? 0;
+  let isDown = false;
+  const all: ReceivedDelivery[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const fail = isDown || failuresLeft > 0;
+      if (failuresLeft > 0) failuresLeft -= 1;
+      const status = fail ? 503 : 200;
+      all.push({ body, headers: req.headers, status });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    all,
+    /** Accepted deliveries, parsed, deduplicated by event id (what a receiver keeps). */
+    accepted(): { id: string; type: string; room_id: string; data: Record<string, unknown> }[] {
+      const seen = new Set<string>();
+      const out = [];
+      for (const d of all) {
+        if (d.status !== 200) continue;
+        const event = JSON.parse(d.body);
+        if (seen.has(event.id)) continue;
+        seen.add(event.id);
+        out.push(event);
+      }
+      return out;
+    },
+    down() {
+      isDown = true;
+    },
+    up() {
+      isDown = false;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+export async function waitFor<T>(fn: () => T | Promise<T>, { timeoutMs = 10_000, intervalMs = 50, what = 'condition' } = {}): Promise<NonNullable<T>> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
