@@ -1,0 +1,59 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseApiKey } from '../../../src/auth/api-key.js';
+import { readJson, startTestStack, type TestStack } from '../../helpers/test-stack.js';
+
+let t: TestStack;
+let redis: Redis;
+beforeAll(async () => {
+  t = await startTestStack();
+  redis = new Redis(t.redisUrl);
+});
+afterAll(async () => {
+  await redis.quit();
+  await t.stop();
+});
+
+describe('API keys', () => {
+  it('creates a key that works, lists it without its secret, and stores no secret', async () => {
+    const res = await t.api('/v1/keys', { method: 'POST', json: { name: 'ci' } });
+    expect(res.status).toBe(201);
+    const created = await readJson(res);
+    expect(created).toMatchObject({ name: 'ci', source: 'api', created_by: parseApiKey(t.apiKey)!.id, key: expect.stringMatching(/^lc_pk_[A-Za-z0-9]+\.[A-Za-z0-9_-]+$/) });
+    const secret = parseApiKey(created.key)!.secret;
+    expect((await t.api('/v1/rooms', { key: created.key })).status).toBe(200);
+
+    const listed = (await readJson(await t.api('/v1/keys'))).keys;
+    expect(listed.map((k: { id: string }) => k.id)).toEqual([parseApiKey(t.apiKey)!.id, created.id]);
+    expect(JSON.stringify(listed)).not.toContain(secret);
+
+    for (const key of await redis.keys('*')) {
+      const type = await redis.type(key);
+      const dump = type === 'hash' ? JSON.stringify(await redis.hgetall(key)) : type === 'string' ? await redis.get(key) : '';
+      expect(dump ?? '').not.toContain(secret);
+    }
+  });
+
+  it('deletes a key it created; the deleted key stops working at once', async () => {
+    const created = await readJson(await t.api('/v1/keys', { method: 'POST', json: {} }));
+    expect((await t.api('/v1/rooms', { key: created.key })).status).toBe(200);
+    expect((await t.api(`/v1/keys/${created.id}`, { method: 'DELETE' })).status).toBe(204);
+    const after = await t.api('/v1/rooms', { key: created.key });
+    expect(after.status).toBe(401);
+    expect((await readJson(after)).code).toBe('invalid_api_key');
+    expect((await t.api(`/v1/keys/${created.id}`, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('cannot delete keys it did not create, nor config keys', async () => {
+    const a = await readJson(await t.api('/v1/keys', { method: 'POST', json: {} }));
+    const b = await readJson(await t.api('/v1/keys', { method: 'POST', json: {} }));
+    expect((await t.api(`/v1/keys/${b.id}`, { method: 'DELETE', key: a.key })).status).toBe(404);
+    expect((await readJson(await t.api('/v1/keys', { key: a.key }))).keys.map((k: { id: string }) => k.id)).toEqual([a.id]);
+    const own = parseApiKey(t.apiKey)!.id;
+    const res = await t.api(`/v1/keys/${own}`, { method: 'DELETE' });
+    expect(res.status).toBe(409);
+    expect((await readJson(res)).code).toBe('key_from_config');
+    expect((await t.api(`/v1/keys/${own}`, { method: 'DELETE', key: a.key })).status).toBe(404);
+    expect((await t.api('/v1/keys/bad..id', { method: 'DELETE' })).status).toBe(400);
+  });
+});

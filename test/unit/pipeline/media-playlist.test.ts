@@ -1,0 +1,291 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { LlHlsError } from '../../../pipeline/llhls/errors.js';
+import { MediaPlaylist } from '../../../pipeline/llhls/media-playlist.js';
+import { partUri, segmentUri } from '../../../pipeline/llhls/names.js';
+import { parsePlaylist } from './m3u8.js';
+
+const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
+
+const nextMsn = (playlist: MediaPlaylist): number => (playlist.lastSegmentMsn ?? playlist.mediaSequence - 1) + 1;
+
+/** Adds `count` parts of `duration` s (the first independent) to the open segment, timed from `at` ms. */
+function addParts(playlist: MediaPlaylist, count: number, duration: number, at: number): number {
+  for (let i = 0; i < count; i++) {
+    const msn = nextMsn(playlist);
+    const index = playlist.lastMsn === msn ? playlist.lastPart! + 1 : 0;
+    playlist.addPart({ duration, independent: index === 0, uri: partUri(msn, index), programDateTime: at });
+    at += duration * 1000;
+  }
+  return at;
+}
+
+function closeSegment(playlist: MediaPlaylist): void {
+  playlist.closeSegment(segmentUri(nextMsn(playlist)));
+}
+
+describe('MediaPlaylist rendering', () => {
+  it('renders a small live playlist exactly', () => {
+    const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2 });
+    let at = T0;
+    for (let s = 0; s < 4; s++) {
+      at = addParts(playlist, 5, 0.2, at);
+      closeSegment(playlist);
+    }
+    addParts(playlist, 2, 0.2, at);
+    const text = playlist.render({ renditionReports: [{ uri: '../audio/index.m3u8', lastMsn: 4, lastPart: 0 }] });
+    expect(text).toBe(
+      [
+        '#EXTM3U',
+        '#EXT-X-VERSION:9',
+        '#EXT-X-TARGETDURATION:1',
+        '#EXT-X-MEDIA-SEQUENCE:0',
+        '#EXT-X-PART-INF:PART-TARGET=0.200',
+        '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.600,CAN-SKIP-UNTIL=6.000',
+        '#EXT-X-MAP:URI="init.mp4"',
+        '#EXT-X-PROGRAM-DATE-TIME:2024-01-01T12:00:00.000Z',
+        '#EXTINF:1.000,',
+        'seg0.m4s',
+        '#EXT-X-PROGRAM-DATE-TIME:2024-01-01T12:00:01.000Z',
+        '#EXTINF:1.000,',
+        'seg1.m4s',
+        '#EXT-X-PROGRAM-DATE-TIME:2024-01-01T12:00:02.000Z',
+        '#EXT-X-PART:DURATION=0.200,URI="part2.0.m4s",INDEPENDENT=YES',
+        '#EXT-X-PART:DURATION=0.200,URI="part2.1.m4s"',
+        '#EXT-X-PART:DURATION=0.200,URI="part2.2.m4s"',
+        '#EXT-X-PART:DURATION=0.200,URI="part2.3.m4s"',
+        '#EXT-X-PART:DURATION=0.200,URI="part2.4.m4s"',
+        '#EXTINF:1.000,',
+        'seg2.m4s',
+        '#EXT-X-PROGRAM-DATE-TIME:2024-01-01T12:00:03.000Z',
+        '#EXT-X-PART:DURATION=0.200,URI="part3.0.m4s",INDEPENDENT=YES',
+        '#EXT-X-PART:DURATION=0.200,URI="part3.1.m4s"',
+        '#EXT-X-PART:DURATION=0.200,URI="part3.2.m4s"',
+        '#EXT-X-PART:DURATION=0.200,URI="part3.3.m4s"',
+        '#EXT-X-PART:DURATION=0.200,URI="part3.4.m4s"',
+        '#EXTINF:1.000,',
+        'seg3.m4s',
+        '#EXT-X-PROGRAM-DATE-TIME:2024-01-01T12:00:04.000Z',
+        '#EXT-X-PART:DURATION=0.200,URI="part4.0.m4s",INDEPENDENT=YES',
+        '#EXT-X-PART:DURATION=0.200,URI="part4.1.m4s"',
+        '#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part4.2.m4s"',
+        '#EXT-X-RENDITION-REPORT:URI="../audio/index.m3u8",LAST-MSN=4,LAST-PART=0',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('renders a delta update, a discontinuity with a new init, the window slide and the end exactly', () => {
+    const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.5, windowSegments: 9 });
+    let at = T0;
+    for (let s = 0; s < 10; s++) {
+      if (s === 8) playlist.setMap('init1.mp4', true);
+      at = addParts(playlist, 2, 0.5, at);
+      closeSegment(playlist);
+    }
+    addParts(playlist, 1, 0.5, at);
+    // 10 closed segments, window of 9: seg0 slid out. Segments ending more than 6 s before the live
+    // edge (seg1 to seg3; seg4 ends 5.5 s before it) are skipped; parts are listed from seg8, the
+    // first segment starting within 3 s of the live edge.
+    expect(playlist.render({ skip: true })).toBe(
+      [
+        '#EXTM3U',
+        '#EXT-X-VERSION:9',
+        '#EXT-X-TARGETDURATION:1',
+        '#EXT-X-MEDIA-SEQUENCE:1',
+        '#EXT-X-PART-INF:PART-TARGET=0.500',
+        '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.500,CAN-SKIP-UNTIL=6.000',
+        '#EXT-X-SKIP:SKIPPED-SEGMENTS=3',
+        '#EXT-X-MAP:URI="init.mp4"',
+        '#EXT-X-PROGRAM-DATE-TIME:2024-01-01T12:00:04.000Z',
+        '#EXTINF:1.000,',
+        'seg4.m4s',
+        '#EXT-X-PROGRAM-DATE-TIME:2024-01-01T12:00:05.000Z',
+        '#EXTINF:1.000,',
+        'seg5.m4s',
+        '#EXT-X-PROGRAM-DATE-TIME:2024-01-01T12:00:06.000Z',
+        '#EXTINF:1.000,',
+        'seg6.m4s',
+        '#EXT-X-PROGRAM-DATE-TIME:2024-01-01T12:00:07.000Z',
+        '#EXTINF:1.000,',
+        'seg7.m4s',
+        '#EXT-X-DISCONTINUITY',
+        '#EXT-X-MAP:URI="init1.mp4"',
+        '#EXT-X-PROGRAM-DATE-TIME:2024-01-01T12:00:08.000Z',
+        '#EXT-X-PART:DURATION=0.500,URI="part8.0.m4s",INDEPENDENT=YES',
+        '#EXT-X-PART:DURATION=0.500,URI="part8.1.m4s"',
+        '#EXTINF:1.000,',
+        'seg8.m4s',
+        '#EXT-X-PROGRAM-DATE-TIME:2024-01-01T12:00:09.000Z',
+        '#EXT-X-PART:DURATION=0.500,URI="part9.0.m4s",INDEPENDENT=YES',
+        '#EXT-X-PART:DURATION=0.500,URI="part9.1.m4s"',
+        '#EXTINF:1.000,',
+        'seg9.m4s',
+        '#EXT-X-PROGRAM-DATE-TIME:2024-01-01T12:00:10.000Z',
+        '#EXT-X-PART:DURATION=0.500,URI="part10.0.m4s",INDEPENDENT=YES',
+        '#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part10.1.m4s"',
+        '',
+      ].join('\n'),
+    );
+
+    // Slide the discontinuity out of the window, then end the stream.
+    addParts(playlist, 1, 0.5, at + 500);
+    closeSegment(playlist);
+    for (let s = 0; s < 8; s++) {
+      addParts(playlist, 1, 1, T0 + (11 + s) * 1000);
+      closeSegment(playlist);
+    }
+    playlist.end();
+    const ended = parsePlaylist(playlist.render({ skip: true }));
+    expect(ended.tags.get('EXT-X-MEDIA-SEQUENCE')).toBe('10');
+    expect(ended.tags.get('EXT-X-DISCONTINUITY-SEQUENCE')).toBe('1');
+    expect(ended.skipped).toBe(0); // _HLS_skip is ignored once the playlist has EXT-X-ENDLIST
+    expect(ended.ended).toBe(true);
+    expect(ended.preloadHint).toBeUndefined();
+    expect(ended.segments[0]!.map).toBe('init1.mp4');
+  });
+
+  it('raises TARGETDURATION and PART-TARGET for good when the media forces it', () => {
+    const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2 });
+    let at = addParts(playlist, 1, 0.25, T0);
+    at = addParts(playlist, 6, 0.2, at);
+    closeSegment(playlist); // 1.45 s
+    addParts(playlist, 5, 0.2, at);
+    closeSegment(playlist);
+    const parsed = parsePlaylist(playlist.render());
+    expect(parsed.tags.get('EXT-X-TARGETDURATION')).toBe('2');
+    expect(parsed.tags.get('EXT-X-PART-INF')).toBe('PART-TARGET=0.250');
+    expect(parsed.tags.get('EXT-X-SERVER-CONTROL')).toBe('CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.750,CAN-SKIP-UNTIL=12.000');
+  });
+
+  it('refuses out-of-order use', () => {
+    const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2 });
+    expect(() => playlist.closeSegment('seg0.m4s')).toThrow(LlHlsError);
+    expect(() => playlist.addPart({ duration: 0, independent: true, uri: 'p', programDateTime: T0 })).toThrow(LlHlsError);
+    addParts(playlist, 1, 0.2, T0);
+    expect(() => playlist.setMap('init1.mp4', true)).toThrow(LlHlsError);
+    expect(() => playlist.end()).toThrow(LlHlsError);
+    expect(() => playlist.apply({ kind: 'part', msn: 0, index: 5, part: { duration: 0.2, independent: false, uri: 'x', programDateTime: T0 } })).toThrow(
+      LlHlsError,
+    );
+    expect(() => new MediaPlaylist({ targetDuration: 1.5, partTarget: 0.2 })).toThrow(LlHlsError);
+    expect(() => new MediaPlaylist({ targetDuration: 1, partTarget: 2 })).toThrow(LlHlsError);
+  });
+});
+
+/** One random stream: per segment, its part durations and whether it starts a discontinuity. */
+const scenario = fc.record({
+  targetDuration: fc.integer({ min: 1, max: 4 }),
+  partTarget: fc.double({ min: 0.1, max: 1, noNaN: true }),
+  windowSegments: fc.integer({ min: 1, max: 15 }),
+  firstMsn: fc.nat({ max: 1000 }),
+  segments: fc.array(
+    fc.record({
+      parts: fc.array(fc.double({ min: 0.03, max: 1.2, noNaN: true }), { minLength: 1, maxLength: 8 }),
+      discontinuity: fc.boolean(),
+    }),
+    { minLength: 0, maxLength: 30 },
+  ),
+  openParts: fc.array(fc.double({ min: 0.03, max: 1.2, noNaN: true }), { maxLength: 6 }),
+  skip: fc.boolean(),
+});
+
+describe('MediaPlaylist RFC 8216bis rules, as properties', () => {
+  it('holds them for any stream', () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const playlist = new MediaPlaylist({
+          targetDuration: s.targetDuration,
+          partTarget: Math.min(s.partTarget, s.targetDuration),
+          windowSegments: s.windowSegments,
+          firstMsn: s.firstMsn,
+        });
+        let at = T0;
+        let msn = s.firstMsn;
+        /** Discontinuity sequence number of every closed segment, by msn. */
+        const dsn = new Map<number, number>();
+        let discontinuities = 0;
+        let lastTarget = 0;
+        const addAll = (durations: number[]) =>
+          durations.forEach((duration, index) => {
+            playlist.addPart({ duration, independent: index === 0, uri: partUri(msn, index), programDateTime: at });
+            at += duration * 1000;
+          });
+        for (const [i, segment] of s.segments.entries()) {
+          if (segment.discontinuity && i > 0) {
+            playlist.setMap(`init${i}.mp4`, true);
+            discontinuities++;
+          }
+          addAll(segment.parts);
+          const before = playlist.mediaSequence;
+          playlist.closeSegment(segmentUri(msn));
+          dsn.set(msn++, discontinuities);
+          if (playlist.mediaSequence !== before) {
+            // 6.2.2: a segment only slides out if at least 3 target durations stay listed.
+            const listed = parsePlaylist(playlist.render()).segments.reduce((n, seg) => n + seg.duration!, 0);
+            expect(listed).toBeGreaterThanOrEqual(3 * playlist.targetDuration - 1e-6);
+          }
+          expect(playlist.targetDuration).toBeGreaterThanOrEqual(lastTarget); // never shrinks
+          lastTarget = playlist.targetDuration;
+        }
+        addAll(s.openParts);
+
+        const full = parsePlaylist(playlist.render());
+        const text = parsePlaylist(playlist.render({ skip: s.skip }));
+        const target = Number(text.tags.get('EXT-X-TARGETDURATION'));
+        const partTarget = Number(/PART-TARGET=([\d.]+)/.exec(text.tags.get('EXT-X-PART-INF')!)![1]);
+        const control = /CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=([\d.]+),CAN-SKIP-UNTIL=([\d.]+)$/.exec(text.tags.get('EXT-X-SERVER-CONTROL')!)!;
+        const [partHoldBack, canSkipUntil] = [Number(control[1]), Number(control[2])];
+        const mediaSequence = Number(text.tags.get('EXT-X-MEDIA-SEQUENCE'));
+        const segments = full.segments;
+        const withOpen = full.open ? [...segments, full.open] : segments;
+        const sumTo = (list: { duration?: number; parts: { duration: number }[] }[]) =>
+          list.reduce((n, seg) => n + (seg.duration ?? seg.parts.reduce((m, p) => m + p.duration, 0)), 0);
+
+        expect(text.tags.get('EXT-X-VERSION')).toBe('9');
+        // 4.4.3.1: every EXTINF, rounded to the nearest integer, is at most the target duration.
+        for (const seg of segments) expect(Math.round(seg.duration!)).toBeLessThanOrEqual(target);
+        // 4.4.3.7 / 4.4.4.9: no part is longer than PART-TARGET.
+        for (const seg of withOpen) for (const part of seg.parts) expect(part.duration).toBeLessThanOrEqual(partTarget);
+        // 4.4.3.8: PART-HOLD-BACK ≥ 3 part targets (Apple), CAN-SKIP-UNTIL ≥ 6 target durations.
+        expect(partHoldBack).toBeGreaterThanOrEqual(3 * partTarget - 1e-9);
+        expect(canSkipUntil).toBeGreaterThanOrEqual(6 * target);
+        // 6.2.2: media sequence numbers are contiguous up to the open segment.
+        expect(segments.map((seg) => seg.uri)).toEqual(segments.map((_, i) => segmentUri(mediaSequence + i)));
+        // The window keeps N segments, or more while dropping the oldest would leave under 3 target durations.
+        expect(mediaSequence + segments.length).toBe(msn);
+        if (segments.length > s.windowSegments) expect(sumTo(segments.slice(1))).toBeLessThan(3 * target);
+        // 6.2.2: parts are listed only for a suffix of segments that start within 3 target durations of the end.
+        const firstWithParts = withOpen.findIndex((seg) => seg.parts.length > 0);
+        if (firstWithParts >= 0) {
+          expect(withOpen.slice(firstWithParts).every((seg) => seg.parts.length > 0)).toBe(true);
+          expect(sumTo(withOpen.slice(firstWithParts))).toBeLessThanOrEqual(3 * target + 1e-6);
+        }
+        if (segments.length > 0) expect(segments.at(-1)!.parts.length).toBeGreaterThan(0);
+        // INDEPENDENT=YES only where we said the part starts with a keyframe.
+        for (const seg of withOpen) seg.parts.forEach((p, i) => expect(p.independent).toBe(i === 0));
+        // 4.4.5.3: the preload hint names the next part.
+        const expectedHint = partUri(msn, s.openParts.length);
+        expect(text.preloadHint).toEqual({ TYPE: 'PART', URI: expectedHint });
+        // 4.4.3.3 / 6.2.2: DISCONTINUITY-SEQUENCE + preceding tags = each segment's discontinuity number.
+        let discontinuitySequence = Number(full.tags.get('EXT-X-DISCONTINUITY-SEQUENCE') ?? 0);
+        for (const [i, seg] of segments.entries()) {
+          if (seg.discontinuity) discontinuitySequence++;
+          expect(discontinuitySequence).toBe(dsn.get(mediaSequence + i));
+        }
+        // 6.2.5.1: a delta update skips exactly the oldest segments ending more than CAN-SKIP-UNTIL before the live edge.
+        if (s.skip) {
+          expect(text.tags.get('EXT-X-DISCONTINUITY-SEQUENCE')).toBe(full.tags.get('EXT-X-DISCONTINUITY-SEQUENCE'));
+          expect(text.segments).toEqual(segments.slice(text.skipped).map((seg, i) => (i === 0 ? { ...seg, map: text.segments[0]!.map } : seg)));
+          const after = (index: number) => sumTo(withOpen.slice(index + 1));
+          if (text.skipped > 0) expect(after(text.skipped - 1)).toBeGreaterThan(canSkipUntil);
+          if (text.skipped < segments.length) expect(after(text.skipped)).toBeLessThanOrEqual(canSkipUntil + 1e-6);
+          if (text.segments[0]) expect(text.segments[0].map).toBeDefined();
+        } else {
+          expect(text.skipped).toBe(0);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
