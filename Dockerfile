@@ -10,6 +10,7 @@ COPY storage ./storage
 COPY pipeline ./pipeline
 COPY players ./players
 COPY bench ./bench
+COPY sdk ./sdk
 RUN node scripts/setup.mjs
 ENV NODE_ENV=production
 EXPOSE 8080

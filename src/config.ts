@@ -30,6 +30,8 @@ export const configSchema = z.object({
   LEVELCHAT_RTC_MIN_PORT: port.min(1024).default(40000),
   LEVELCHAT_RTC_MAX_PORT: port.min(1024).default(49999),
   LEVELCHAT_ANNOUNCED_IP: z.string().min(1).optional(),
+  LEVELCHAT_RTC_LISTEN_IP: z.union([z.ipv4(), z.ipv6()]).default('127.0.0.1'),
+  LEVELCHAT_CONSUMERS_PER_ROUTER: z.coerce.number().int().min(1).max(100_000).default(400),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REDIS_URL: optionalUrl.refine((v) => v === undefined || /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://'),
   S3_ENDPOINT: optionalUrl,
@@ -49,7 +51,8 @@ export type ConfigEnv = z.infer<typeof configSchema>;
 export interface Config {
   http: { port: number; bind: string; publicUrl: string | undefined };
   dataDir: string;
-  workers: { count: number; rtcMinPort: number; rtcMaxPort: number; announcedIp: string | undefined };
+  workers: { count: number; rtcMinPort: number; rtcMaxPort: number };
+  rtc: { listenIp: string; announcedIp: string | undefined; consumersPerRouter: number };
   logLevel: ConfigEnv['LOG_LEVEL'];
   /** `undefined` means: start Debian's redis-server ourselves. */
   redisUrl: string | undefined;
@@ -95,8 +98,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       count: c.LEVELCHAT_WORKERS ?? (os.availableParallelism?.() ?? os.cpus().length),
       rtcMinPort: c.LEVELCHAT_RTC_MIN_PORT,
       rtcMaxPort: c.LEVELCHAT_RTC_MAX_PORT,
-      announcedIp: c.LEVELCHAT_ANNOUNCED_IP,
     },
+    rtc: { listenIp: c.LEVELCHAT_RTC_LISTEN_IP, announcedIp: c.LEVELCHAT_ANNOUNCED_IP, consumersPerRouter: c.LEVELCHAT_CONSUMERS_PER_ROUTER },
     logLevel: c.LOG_LEVEL,
     redisUrl: c.REDIS_URL,
     s3: {

@@ -3,8 +3,6 @@ import { Fmp4Error } from './errors.js';
 /** Where one ISO-BMFF box sits inside a buffer. */
 export interface Box {
   type: string;
-  /** Offset of the size field. */
-  start: number;
   /** Offset of the first payload byte (after size, type, largesize and uuid). */
   payload: number;
   /** Offset just past the box. */
@@ -57,7 +55,7 @@ export function childBoxes(buf: Uint8Array, start: number, end: number, path: st
   while (at < end) {
     const header = readBoxHeader(buf, at, end);
     if (!header || at + header.size > end) throw new Fmp4Error(`${path}: child box overruns its parent`);
-    boxes.push({ type: header.type, start: at, payload: at + header.headerSize, end: at + header.size });
+    boxes.push({ type: header.type, payload: at + header.headerSize, end: at + header.size });
     at += header.size;
   }
   return boxes;
@@ -79,7 +77,7 @@ export class Cursor {
   private at: number;
 
   constructor(
-    readonly buf: Uint8Array,
+    private readonly buf: Uint8Array,
     start: number,
     private readonly end: number,
     private readonly path: string,

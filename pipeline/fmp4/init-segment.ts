@@ -18,10 +18,9 @@ export interface TrackInfo {
   sampleEntry: string;
   /** RFC 6381 codec string (avc1.42e01f, mp4a.40.2, opus), when we know how to derive it. */
   codec: string | undefined;
+  /** Coded size from the visual sample entry. */
   width?: number;
   height?: number;
-  channels?: number;
-  sampleRate?: number;
   defaults: SampleDefaults;
 }
 
@@ -32,13 +31,13 @@ export interface InitSegment {
   tracks: TrackInfo[];
 }
 
-/** Size of VisualSampleEntry / AudioSampleEntry fields before their child boxes. */
-const VISUAL_ENTRY_FIELDS = 78 - 8;
-const AUDIO_ENTRY_FIELDS = 28 - 8;
+/** Payload bytes of a VisualSampleEntry / AudioSampleEntry (SampleEntry fields included) before its child boxes. */
+const VISUAL_ENTRY_FIELDS = 78;
+const AUDIO_ENTRY_FIELDS = 28;
 /** QuickTime sound description versions 1 and 2 append fields after the v0 layout. */
 const QT_SOUND_EXTRA: Record<number, number> = { 0: 0, 1: 16, 2: 36 };
 
-type SampleDescription = Pick<TrackInfo, 'sampleEntry' | 'codec' | 'width' | 'height' | 'channels' | 'sampleRate'>;
+type SampleDescription = Pick<TrackInfo, 'sampleEntry' | 'codec' | 'width' | 'height'>;
 
 function visualEntry(buf: Uint8Array, entry: Box): SampleDescription {
   const c = Cursor.of(buf, entry, entry.type);
@@ -54,11 +53,8 @@ function visualEntry(buf: Uint8Array, entry: Box): SampleDescription {
 function audioEntry(buf: Uint8Array, entry: Box): SampleDescription {
   const c = Cursor.of(buf, entry, entry.type);
   c.skip(8); // SampleEntry reserved + data_reference_index
+  // Channel count and rate here are often placeholders (ffmpeg writes 2 channels for mono AAC); only the layout matters.
   const version = c.u16();
-  c.skip(6);
-  const channels = c.u16();
-  c.skip(6);
-  const sampleRate = c.u32() >>> 16; // 16.16 fixed point
   const extra = QT_SOUND_EXTRA[version];
   if (extra === undefined) throw new Fmp4Error(`${entry.type}: unknown sound entry version ${version}`);
   const children = childBoxes(buf, entry.payload + AUDIO_ENTRY_FIELDS + extra, entry.end, entry.type);
@@ -66,7 +62,7 @@ function audioEntry(buf: Uint8Array, entry: Box): SampleDescription {
   let codec: string | undefined;
   if (entry.type === 'mp4a' && esds) codec = mp4aCodec(buf, esds);
   else if (entry.type === 'Opus') codec = 'opus';
-  return { sampleEntry: entry.type, codec, channels, sampleRate };
+  return { sampleEntry: entry.type, codec };
 }
 
 function sampleDescription(buf: Uint8Array, stsd: Box, handler: string): SampleDescription {

@@ -94,6 +94,7 @@ export class Segmenter {
     this.discontinuity = discontinuity;
     this.timeline = { trackId: reference.trackId, timescale: reference.timescale, wallClockAtZero };
     this.lastFragmentTicks = 0;
+    this.nextDecodeTime = 0;
     actions.push(
       { type: 'write', kind: 'init', uri: this.mapUri, bytes: init.bytes },
       { type: 'publish', update: { kind: 'map', uri: this.mapUri, discontinuity } },
@@ -106,8 +107,10 @@ export class Segmenter {
     const timeline = this.timeline;
     if (!timeline) throw new LlHlsError('fragment before any init segment');
     const track = fragment.tracks.find((t) => t.trackId === timeline.trackId);
-    // A fragment without samples of the reference track just rides along in the current part.
-    const ticks = track?.duration ?? 0;
+    // Without samples of the reference track (e.g. trailing audio at the end), the longest track times it.
+    const longest = Math.max(0, ...fragment.tracks.map((t) => t.duration / t.timescale));
+    const ticks = track?.duration || Math.round(longest * timeline.timescale);
+    if (ticks === 0) return []; // no samples: nothing a player could use
     const start = track?.baseMediaDecodeTime ?? this.nextDecodeTime;
     this.nextDecodeTime = start + ticks;
 
@@ -119,7 +122,7 @@ export class Segmenter {
     this.pending ??= { fragments: [], start, ticks: 0, independent: track?.startsWithKeyframe ?? false };
     this.pending.fragments.push(fragment.bytes);
     this.pending.ticks += ticks;
-    if (ticks > 0) this.lastFragmentTicks = ticks;
+    this.lastFragmentTicks = ticks;
     // Publish now unless a further fragment like the last one would still fit: waiting costs latency.
     if (this.pending.ticks + this.lastFragmentTicks > this.partTarget * timeline.timescale) actions.push(...this.flushPart());
     return actions;

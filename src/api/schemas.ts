@@ -124,7 +124,7 @@ export const deliverySchema = z
     event_type: z.string(),
     room_id: z.string(),
     attempt: z.number().int(),
-    status: z.enum(['delivered', 'failed', 'retrying', 'dropped']),
+    status: z.enum(['delivered', 'retrying', 'dropped']).meta({ description: '`retrying`: failed, another attempt follows; `dropped`: the last attempt failed.' }),
     http_status: z.number().int().nullable(),
     error: z.string().nullable(),
     duration_ms: z.number(),

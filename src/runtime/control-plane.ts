@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { ApiKeyStore } from '../auth/api-key-store.js';
 import { Revocations } from '../auth/revocations.js';
 import type { Config } from '../config.js';
+import { RoomEventEmitter } from '../events/room-event-emitter.js';
 import type { Logger } from '../logger.js';
 import { RoomArchiver } from '../rooms/room-archiver.js';
 import { RoomRepository } from '../rooms/room-repository.js';
@@ -32,6 +33,7 @@ export class ControlPlane {
   readonly webhooks: WebhookStore;
   readonly deliveries: DeliveryLog;
   readonly dispatcher: WebhookDispatcher;
+  readonly events: RoomEventEmitter;
 
   private constructor(
     readonly redis: Redis,
@@ -47,6 +49,7 @@ export class ControlPlane {
     this.archiver = new RoomArchiver(connection, this.repository, options.archiveAfterS, options.logger);
     this.rooms = new RoomService(this.repository, this.archiver, options.logger);
     this.revocations = new Revocations(redis);
+    this.events = new RoomEventEmitter(redis, this.dispatcher);
   }
 
   static async start(options: ControlPlaneOptions): Promise<ControlPlane> {

@@ -1,10 +1,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { createApp } from '../api/app.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { WorkerPool } from '../sfu/worker-pool.js';
+import { InProcessPipe } from '../sfu/producer-pipe.js';
+import { ChatStore } from '../signaling/chat-store.js';
+import { LiveRooms } from '../signaling/live-rooms.js';
+import { SignalingServer } from '../signaling/signaling-server.js';
 import type { RetryPolicy } from '../webhooks/webhook-dispatcher.js';
 import { ObjectStore } from '../../storage/object-store.js';
 import { startEmbeddedS3 } from '../../storage/embedded-s3/launch.js';
@@ -42,6 +46,7 @@ export class Stack {
   workers!: WorkerPool;
   server!: http.Server;
   control!: ControlPlane;
+  liveRooms!: LiveRooms;
 
   private constructor(private readonly logger: Logger) {}
 
@@ -99,6 +104,29 @@ export class Stack {
     });
     this.server = await listen(app, config.http.port, config.http.bind);
     this.cleanups.push(() => closeServer(this.server));
+
+    const subscriber = new Redis(redisEndpoint.url, { maxRetriesPerRequest: null, connectionName: 'levelchat-signaling-sub' });
+    subscriber.on('error', (err) => this.logger.warn({ err: err.message }, 'redis connection error'));
+    this.cleanups.push(() => subscriber.quit().then(() => undefined, () => undefined));
+    this.liveRooms = new LiveRooms({
+      pool: this.workers,
+      pipe: new InProcessPipe(),
+      keys: this.control.keys,
+      revocations: this.control.revocations,
+      repository: this.control.repository,
+      rooms: this.control.rooms,
+      events: this.control.events,
+      chat: new ChatStore(this.control.redis),
+      rtc: config.rtc,
+      logger: this.logger,
+    });
+    await this.liveRooms.listen(subscriber);
+    const signaling = new SignalingServer(this.liveRooms, this.logger);
+    signaling.attach(this.server);
+    this.cleanups.push(async () => {
+      await signaling.close();
+      await this.liveRooms.closeAll();
+    });
 
     const { port } = this.server.address() as AddressInfo;
     const host = config.http.bind.includes(':') ? `[${config.http.bind}]` : config.http.bind;

@@ -24,6 +24,8 @@ interface WorkerPoolEvents {
  */
 export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   private readonly workers: types.Worker[] = [];
+  /** Consumers (and routers, weighted) per worker: what placement balances. */
+  private readonly load = new Map<types.Worker, number>();
   private closed = false;
 
   private constructor(private readonly logger: Logger) {
@@ -54,13 +56,31 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 
   private adopt(worker: types.Worker): void {
     this.workers.push(worker);
+    this.load.set(worker, 0);
     worker.on('died', (error) => {
       const index = this.workers.indexOf(worker);
       if (index >= 0) this.workers.splice(index, 1);
+      this.load.delete(worker);
       if (this.closed) return;
       this.logger.error({ pid: worker.pid, err: error.message }, 'mediasoup worker died');
       this.emit('worker-died', worker, error);
     });
+  }
+
+  addLoad(worker: types.Worker, delta: number): void {
+    if (this.load.has(worker)) this.load.set(worker, Math.max(0, this.load.get(worker)! + delta));
+  }
+
+  loadOf(worker: types.Worker): number {
+    return this.load.get(worker) ?? 0;
+  }
+
+  /** The live worker with the least load, skipping `avoid` when another choice exists. */
+  leastLoaded(avoid: ReadonlySet<types.Worker> = new Set()): types.Worker {
+    if (this.workers.length === 0) throw new WorkerSpawnError('no mediasoup worker is running');
+    const candidates = this.workers.filter((w) => !avoid.has(w));
+    const pool = candidates.length ? candidates : this.workers;
+    return pool.reduce((best, w) => (this.loadOf(w) < this.loadOf(best) ? w : best));
   }
 
   get size(): number {

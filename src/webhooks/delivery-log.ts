@@ -5,7 +5,7 @@ export interface DeliveryAttempt {
   event_type: string;
   room_id: string;
   attempt: number;
-  status: 'delivered' | 'failed' | 'retrying' | 'dropped';
+  status: 'delivered' | 'retrying' | 'dropped';
   http_status: number | null;
   error: string | null;
   duration_ms: number;

@@ -223,7 +223,7 @@ describe('MediaPlaylist RFC 8216bis rules, as properties', () => {
           if (playlist.mediaSequence !== before) {
             // 6.2.2: a segment only slides out if at least 3 target durations stay listed.
             const listed = parsePlaylist(playlist.render()).segments.reduce((n, seg) => n + seg.duration!, 0);
-            expect(listed).toBeGreaterThanOrEqual(3 * playlist.targetDuration - 1e-6);
+            expect(listed).toBeGreaterThanOrEqual(3 * playlist.targetDuration - 1e-4);
           }
           expect(playlist.targetDuration).toBeGreaterThanOrEqual(lastTarget); // never shrinks
           lastTarget = playlist.targetDuration;
@@ -255,13 +255,14 @@ describe('MediaPlaylist RFC 8216bis rules, as properties', () => {
         // The window keeps N segments, or more while dropping the oldest would leave under 3 target durations.
         expect(mediaSequence + segments.length).toBe(msn);
         if (segments.length > s.windowSegments) expect(sumTo(segments.slice(1))).toBeLessThan(3 * target);
-        // 6.2.2: parts are listed only for a suffix of segments that start within 3 target durations of the end.
-        const firstWithParts = withOpen.findIndex((seg) => seg.parts.length > 0);
-        if (firstWithParts >= 0) {
-          expect(withOpen.slice(firstWithParts).every((seg) => seg.parts.length > 0)).toBe(true);
-          expect(sumTo(withOpen.slice(firstWithParts))).toBeLessThanOrEqual(3 * target + 1e-6);
-        }
-        if (segments.length > 0) expect(segments.at(-1)!.parts.length).toBeGreaterThan(0);
+        // 6.2.2: closed segments list their parts only if they start within 3 target durations of the
+        // end (rendered durations are rounded, hence the tolerance); the open segment lists all of its parts.
+        segments.forEach((seg, i) => {
+          const fromEnd = sumTo(withOpen.slice(i));
+          if (seg.parts.length > 0) expect(fromEnd).toBeLessThanOrEqual(3 * target + 1e-4);
+          else expect(fromEnd).toBeGreaterThan(3 * target - 1e-4);
+        });
+        expect(full.open?.parts.length ?? 0).toBe(s.openParts.length);
         // INDEPENDENT=YES only where we said the part starts with a keyframe.
         for (const seg of withOpen) seg.parts.forEach((p, i) => expect(p.independent).toBe(i === 0));
         // 4.4.5.3: the preload hint names the next part.
@@ -278,8 +279,8 @@ describe('MediaPlaylist RFC 8216bis rules, as properties', () => {
           expect(text.tags.get('EXT-X-DISCONTINUITY-SEQUENCE')).toBe(full.tags.get('EXT-X-DISCONTINUITY-SEQUENCE'));
           expect(text.segments).toEqual(segments.slice(text.skipped).map((seg, i) => (i === 0 ? { ...seg, map: text.segments[0]!.map } : seg)));
           const after = (index: number) => sumTo(withOpen.slice(index + 1));
-          if (text.skipped > 0) expect(after(text.skipped - 1)).toBeGreaterThan(canSkipUntil);
-          if (text.skipped < segments.length) expect(after(text.skipped)).toBeLessThanOrEqual(canSkipUntil + 1e-6);
+          if (text.skipped > 0) expect(after(text.skipped - 1)).toBeGreaterThan(canSkipUntil - 1e-4);
+          if (text.skipped < segments.length) expect(after(text.skipped)).toBeLessThanOrEqual(canSkipUntil + 1e-4);
           if (text.segments[0]) expect(text.segments[0].map).toBeDefined();
         } else {
           expect(text.skipped).toBe(0);

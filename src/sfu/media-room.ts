@@ -1,0 +1,147 @@
+import type { types } from 'mediasoup';
+import type { Logger } from '../logger.js';
+import { codecsFor, type PreferredCodec } from './media-codecs.js';
+import type { ProducerPipe, PipedProducer } from './producer-pipe.js';
+import type { WorkerPool } from './worker-pool.js';
+
+/** A router that serves consumers: the origin itself, or an edge fed through pipes. */
+export interface Tier {
+  router: types.Router;
+  worker: types.Worker;
+  isOrigin: boolean;
+  /** Receive transports placed here. */
+  transports: number;
+  consumers: number;
+  /** Producers piped in from the origin, with how many consumers use each. */
+  pipes: Map<string, { piped: PipedProducer | null; consumers: number }>;
+}
+
+export interface MediaRoomOptions {
+  roomId: string;
+  preferredCodec: PreferredCodec;
+  /** An edge (or the origin) taking this many consumers is full; the next viewer opens a new edge. */
+  consumersPerRouter: number;
+}
+
+/**
+ * One room's media on this node: an origin router holding every producer, on the least-loaded
+ * worker, and edge routers on other workers that consumers attach to. A small room lives on its
+ * origin alone until it fills up. Edges close when their last transport leaves; the whole thing
+ * closes when the room goes idle, so an idle room holds no router.
+ */
+export class MediaRoom {
+  private readonly tiers = new Map<string, Tier>();
+  private closed = false;
+
+  private constructor(
+    readonly options: MediaRoomOptions,
+    readonly origin: Tier,
+    private readonly pool: WorkerPool,
+    private readonly pipe: ProducerPipe,
+    private readonly logger: Logger,
+  ) {
+    this.tiers.set(origin.router.id, origin);
+  }
+
+  static async open(options: MediaRoomOptions, pool: WorkerPool, pipe: ProducerPipe, logger: Logger): Promise<MediaRoom> {
+    const worker = pool.leastLoaded();
+    const router = await worker.createRouter({ mediaCodecs: codecsFor(options.preferredCodec), appData: { roomId: options.roomId, tier: 'origin' } });
+    pool.addLoad(worker, 1);
+    logger.debug({ room_id: options.roomId, router_id: router.id, worker_pid: worker.pid }, 'origin router opened');
+    return new MediaRoom(options, { router, worker, isOrigin: true, transports: 0, consumers: 0, pipes: new Map() }, pool, pipe, logger);
+  }
+
+  get rtpCapabilities(): types.RtpCapabilities {
+    return this.origin.router.rtpCapabilities;
+  }
+
+  get allTiers(): readonly Tier[] {
+    return [...this.tiers.values()];
+  }
+
+  tierOf(routerId: string): Tier | undefined {
+    return this.tiers.get(routerId);
+  }
+
+  /**
+   * Where a new receiving participant goes: the least-busy tier that is not full, else a new edge on
+   * the least-loaded worker (preferring workers this room does not use yet).
+   */
+  async placeReceiver(): Promise<Tier> {
+    const open = this.allTiers
+      .filter((t) => t.consumers + t.transports < this.options.consumersPerRouter)
+      .sort((a, b) => a.consumers + a.transports - (b.consumers + b.transports) || this.pool.loadOf(a.worker) - this.pool.loadOf(b.worker));
+    const tier = open[0] ?? (await this.openEdge());
+    tier.transports += 1;
+    return tier;
+  }
+
+  releaseReceiver(tier: Tier): void {
+    tier.transports = Math.max(0, tier.transports - 1);
+    this.closeEdgeIfIdle(tier);
+  }
+
+  /** Makes `producerId` consumable on `tier` (piping it from the origin on first use). */
+  async attachConsumer(tier: Tier, producerId: string): Promise<void> {
+    let pipe = tier.pipes.get(producerId);
+    if (!pipe) {
+      pipe = { piped: null, consumers: 0 };
+      tier.pipes.set(producerId, pipe);
+      if (!tier.isOrigin) {
+        try {
+          pipe.piped = await this.pipe.pipe(producerId, this.origin.router, tier.router);
+        } catch (err) {
+          tier.pipes.delete(producerId);
+          throw err;
+        }
+      }
+    }
+    pipe.consumers += 1;
+    tier.consumers += 1;
+    this.pool.addLoad(tier.worker, 1);
+  }
+
+  /** A consumer on `tier` closed: the pipe goes with the producer's last consumer there. */
+  detachConsumer(tier: Tier, producerId: string): void {
+    const pipe = tier.pipes.get(producerId);
+    if (!pipe) return;
+    pipe.consumers -= 1;
+    tier.consumers = Math.max(0, tier.consumers - 1);
+    this.pool.addLoad(tier.worker, -1);
+    if (pipe.consumers <= 0) {
+      pipe.piped?.close();
+      tier.pipes.delete(producerId);
+    }
+    this.closeEdgeIfIdle(tier);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const tier of this.tiers.values()) {
+      this.pool.addLoad(tier.worker, -(1 + tier.consumers));
+      tier.router.close();
+    }
+    this.tiers.clear();
+    this.logger.debug({ room_id: this.options.roomId }, 'media room closed');
+  }
+
+  private async openEdge(): Promise<Tier> {
+    const used = new Set(this.allTiers.map((t) => t.worker));
+    const worker = this.pool.leastLoaded(used);
+    const router = await worker.createRouter({ mediaCodecs: codecsFor(this.options.preferredCodec), appData: { roomId: this.options.roomId, tier: 'edge' } });
+    this.pool.addLoad(worker, 1);
+    const tier: Tier = { router, worker, isOrigin: false, transports: 0, consumers: 0, pipes: new Map() };
+    this.tiers.set(router.id, tier);
+    this.logger.debug({ room_id: this.options.roomId, router_id: router.id, worker_pid: worker.pid }, 'edge router opened');
+    return tier;
+  }
+
+  private closeEdgeIfIdle(tier: Tier): void {
+    if (tier.isOrigin || tier.transports > 0 || tier.consumers > 0) return;
+    for (const pipe of tier.pipes.values()) pipe.piped?.close();
+    tier.router.close();
+    this.tiers.delete(tier.router.id);
+    this.pool.addLoad(tier.worker, -1);
+  }
+}

@@ -1,0 +1,13 @@
+import { SignalingError } from '../protocol.js';
+import type { Feature } from './feature.js';
+
+/** Room chat: `chat:send` to talk; persisted so late joiners see the history. */
+export const chatFeature: Feature = {
+  async chat({ participant, room, services }, { text }) {
+    participant.require('chat:send');
+    if (!participant.chatLimit.take()) throw new SignalingError('rate_limited', 'too many chat messages; slow down');
+    const message = await services.chat.append(room.id, { participant_id: participant.id, identity: participant.identity }, text);
+    room.broadcast('chat', message);
+    return { message };
+  },
+};

@@ -1,0 +1,27 @@
+import type { Revocations } from '../../auth/revocations.js';
+import type { RoomService } from '../../rooms/room-service.js';
+import type { ChatStore } from '../chat-store.js';
+import type { LiveRoom } from '../live-room.js';
+import type { Participant } from '../participant.js';
+import type { Method, RequestData } from '../protocol.js';
+
+/** What feature handlers may use beyond the participant and its room. */
+export interface SignalingServices {
+  rtc: { listenIp: string; announcedIp: string | undefined };
+  chat: ChatStore;
+  rooms: RoomService;
+  revocations: Revocations;
+  /** Disconnects a participant for good (no resume). */
+  remove(room: LiveRoom, participant: Participant, event: { kind: 'kicked'; reason: 'kicked' | 'revoked' } | { kind: 'left' }): Promise<void>;
+}
+
+export interface HandlerContext {
+  participant: Participant;
+  room: LiveRoom;
+  services: SignalingServices;
+}
+
+export type Handler<M extends Method> = (ctx: HandlerContext, data: RequestData<M>) => Promise<unknown>;
+
+/** One room feature: the signaling methods it answers. */
+export type Feature = { [M in Method]?: Handler<M> };

@@ -1,0 +1,151 @@
+import type { types } from 'mediasoup';
+import type { RoomEventEmitter } from '../events/room-event-emitter.js';
+import type { Logger } from '../logger.js';
+import type { Room } from '../rooms/room.js';
+import type { MediaRoom } from '../sfu/media-room.js';
+import type { Participant } from './participant.js';
+import type { MediaSource, ServerEvents, TrackInfo } from './protocol.js';
+
+const QUALITY_INTERVAL_MS = 2000;
+
+export interface PublishedTrack {
+  producer: types.Producer;
+  participant: Participant;
+  source: MediaSource;
+}
+
+/**
+ * A room while it has participants on this node: who is here, what they publish, and the media
+ * cascade that carries it. Created on the first join, closed on the last leave.
+ */
+export class LiveRoom {
+  readonly participants = new Map<string, Participant>();
+  readonly tracks = new Map<string, PublishedTrack>();
+  private qualityTimer: NodeJS.Timeout;
+  private speakerObserver: types.ActiveSpeakerObserver | undefined;
+  private closed = false;
+
+  constructor(
+    public room: Room,
+    readonly media: MediaRoom,
+    private readonly events: RoomEventEmitter,
+    private readonly logger: Logger,
+  ) {
+    this.qualityTimer = setInterval(() => void this.reportQuality(), QUALITY_INTERVAL_MS);
+    this.qualityTimer.unref();
+  }
+
+  get id(): string {
+    return this.room.id;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  async startSpeakerObserver(): Promise<void> {
+    this.speakerObserver = await this.media.origin.router.createActiveSpeakerObserver({ interval: 300 });
+    this.speakerObserver.on('dominantspeaker', ({ producer }) => {
+      const track = this.tracks.get(producer.id);
+      this.broadcast('active-speaker', { participant_id: track?.participant.id ?? null });
+    });
+  }
+
+  broadcast<E extends keyof ServerEvents>(event: E, data: ServerEvents[E], except?: Participant): void {
+    for (const p of this.participants.values()) if (p !== except) p.send(event, data);
+  }
+
+  trackInfo(track: PublishedTrack): TrackInfo {
+    return {
+      producer_id: track.producer.id,
+      participant_id: track.participant.id,
+      kind: track.producer.kind,
+      source: track.source,
+      paused: track.producer.paused,
+    };
+  }
+
+  async addParticipant(p: Participant): Promise<void> {
+    this.participants.set(p.id, p);
+    this.broadcast('participant-joined', p.info(), p);
+    await this.emit('participant.joined', { participant_id: p.id, identity: p.identity });
+  }
+
+  async publish(p: Participant, producer: types.Producer, source: MediaSource): Promise<TrackInfo> {
+    const track: PublishedTrack = { producer, participant: p, source };
+    this.tracks.set(producer.id, track);
+    p.producers.set(producer.id, { producer, source });
+    if (producer.kind === 'audio') await this.speakerObserver?.addProducer({ producerId: producer.id }).catch(() => {});
+    const info = this.trackInfo(track);
+    this.broadcast('track-published', info, p);
+    await this.emit('track.published', { participant_id: p.id, identity: p.identity, producer_id: producer.id, kind: producer.kind, source });
+    return info;
+  }
+
+  async unpublish(producerId: string): Promise<void> {
+    const track = this.tracks.get(producerId);
+    if (!track) return;
+    this.tracks.delete(producerId);
+    track.participant.producers.delete(producerId);
+    track.producer.close();
+    this.broadcast('track-unpublished', { producer_id: producerId, participant_id: track.participant.id });
+    await this.emit('track.unpublished', { participant_id: track.participant.id, identity: track.participant.identity, producer_id: producerId });
+  }
+
+  /** Removes a participant and everything it held. Returns true when the room is now empty. */
+  async removeParticipant(p: Participant): Promise<boolean> {
+    if (!this.participants.delete(p.id)) return this.participants.size === 0;
+    if (p.resumeTimer) clearTimeout(p.resumeTimer);
+    for (const producerId of [...p.producers.keys()]) await this.unpublish(producerId);
+    for (const { consumer, producerId, tier } of p.consumers.values()) {
+      consumer.close();
+      this.media.detachConsumer(tier, producerId);
+    }
+    p.consumers.clear();
+    for (const { transport, direction, tier } of p.transports.values()) {
+      transport.close();
+      if (direction === 'recv') this.media.releaseReceiver(tier);
+    }
+    p.transports.clear();
+    this.broadcast('participant-left', { id: p.id, identity: p.identity });
+    await this.emit('participant.left', { participant_id: p.id, identity: p.identity });
+    return this.participants.size === 0;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.qualityTimer);
+    this.media.close();
+  }
+
+  private async emit(type: Parameters<RoomEventEmitter['emit']>[1], data: Record<string, unknown>): Promise<void> {
+    try {
+      await this.events.emit(this.room, type, data);
+    } catch (err) {
+      this.logger.warn({ room_id: this.id, type, err: (err as Error).message }, 'could not record room event');
+    }
+  }
+
+  /** rtt and loss per participant, from the RTCP of its consumers (downlink) and producers (uplink). */
+  private async reportQuality(): Promise<void> {
+    if (this.participants.size === 0) return;
+    const qualities = await Promise.all(
+      [...this.participants.values()].map(async (p) => {
+        const rtts: number[] = [];
+        const losses: number[] = [];
+        const sources = [...[...p.consumers.values()].map((c) => c.consumer), ...[...p.producers.values()].map((x) => x.producer)].slice(0, 6);
+        for (const source of sources) {
+          const stats = (await source.getStats().catch(() => [])) as { roundTripTime?: number; fractionLost?: number }[];
+          for (const s of stats) {
+            if (typeof s.roundTripTime === 'number' && s.roundTripTime > 0) rtts.push(s.roundTripTime);
+            if (typeof s.fractionLost === 'number') losses.push(s.fractionLost / 256);
+          }
+        }
+        const avg = (xs: number[]) => (xs.length ? Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 1000) / 1000 : null);
+        return { participant_id: p.id, rtt: avg(rtts), fraction_lost: losses.length ? Math.max(...losses) : null };
+      }),
+    );
+    if (!this.closed) this.broadcast('connection-quality', { qualities });
+  }
+}

@@ -1,0 +1,220 @@
+import type { Redis } from 'ioredis';
+import type { ApiKeyStore } from '../auth/api-key-store.js';
+import type { Revocations } from '../auth/revocations.js';
+import { TokenError, verifyRoomToken, type RoomGrant } from '../auth/room-token.js';
+import { ROOM_CONTROL_CHANNEL, ROOM_EVENTS_CHANNEL } from '../events/event-keys.js';
+import type { RoomControl } from '../events/room-control.js';
+import type { RoomEvent } from '../events/room-event.js';
+import type { RoomEventEmitter } from '../events/room-event-emitter.js';
+import type { Logger } from '../logger.js';
+import type { RoomRepository } from '../rooms/room-repository.js';
+import { RoomError, type RoomService } from '../rooms/room-service.js';
+import { MediaRoom } from '../sfu/media-room.js';
+import type { ProducerPipe } from '../sfu/producer-pipe.js';
+import type { WorkerPool } from '../sfu/worker-pool.js';
+import type { ChatStore } from './chat-store.js';
+import type { SignalingServices } from './features/feature.js';
+import { LiveRoom } from './live-room.js';
+import { Participant, type ParticipantLink } from './participant.js';
+import { RESUME_WINDOW_MS, SignalingError, type JoinResult, type SignalingErrorCode } from './protocol.js';
+
+export interface LiveRoomsDeps {
+  pool: WorkerPool;
+  pipe: ProducerPipe;
+  keys: ApiKeyStore;
+  revocations: Revocations;
+  repository: RoomRepository;
+  rooms: RoomService;
+  events: RoomEventEmitter;
+  chat: ChatStore;
+  rtc: { listenIp: string; announcedIp: string | undefined; consumersPerRouter: number };
+  logger: Logger;
+}
+
+type Removal = Parameters<SignalingServices['remove']>[2];
+
+/**
+ * The live rooms of this node and the way in and out of them: join (token checked, room rules
+ * enforced, lifecycle advanced), resume after a dropped connection, leave, kicks and host-ended
+ * rooms arriving from any node over Redis.
+ */
+export class LiveRooms {
+  private readonly live = new Map<string, LiveRoom>();
+  private readonly opening = new Map<string, Promise<LiveRoom>>();
+  readonly services: SignalingServices;
+
+  constructor(private readonly deps: LiveRoomsDeps) {
+    this.services = {
+      rtc: deps.rtc,
+      chat: deps.chat,
+      rooms: deps.rooms,
+      revocations: deps.revocations,
+      remove: (room, participant, how) => this.remove(room, participant, how),
+    };
+  }
+
+  get rooms(): ReadonlyMap<string, LiveRoom> {
+    return this.live;
+  }
+
+  /** Listens for room events and control commands published by any node. */
+  async listen(subscriber: Redis): Promise<void> {
+    subscriber.on('message', (channel: string, message: string) => {
+      try {
+        if (channel === ROOM_EVENTS_CHANNEL) this.onRoomEvent(JSON.parse(message) as RoomEvent);
+        if (channel === ROOM_CONTROL_CHANNEL) this.onControl(JSON.parse(message) as RoomControl);
+      } catch (err) {
+        this.deps.logger.warn({ err: (err as Error).message }, 'bad message on a room channel');
+      }
+    });
+    await subscriber.subscribe(ROOM_EVENTS_CHANNEL, ROOM_CONTROL_CHANNEL);
+  }
+
+  async join(link: ParticipantLink, token: string): Promise<{ participant: Participant; room: LiveRoom; result: JoinResult }> {
+    const grant = await this.admit(token);
+    const stored = await this.deps.repository.get(grant.roomId);
+    if (!stored || stored.owner !== grant.keyId) throw new SignalingError('room_not_found', 'the room of this token does not exist');
+    let joined;
+    try {
+      joined = await this.deps.rooms.join(grant.roomId);
+    } catch (err) {
+      if (err instanceof RoomError) throw new SignalingError(err.code as SignalingErrorCode, err.message);
+      throw err;
+    }
+    const max = joined.config.max_participants;
+    if (max !== null && joined.participants > max) {
+      await this.deps.rooms.leave(grant.roomId).catch(() => {});
+      throw new SignalingError('room_full', `this room holds at most ${max} participants`);
+    }
+    let room: LiveRoom;
+    try {
+      room = await this.open(joined);
+    } catch (err) {
+      await this.deps.rooms.leave(grant.roomId).catch(() => {});
+      throw err;
+    }
+    room.room = joined;
+    const participant = new Participant(grant, link);
+    await room.addParticipant(participant);
+    this.deps.logger.info({ room_id: room.id, participant_id: participant.id, identity: grant.identity }, 'participant joined');
+    return { participant, room, result: await this.snapshot(room, participant) };
+  }
+
+  /** Re-attaches a dropped participant within the resume window: same participant, same media. */
+  async resume(link: ParticipantLink, token: string, participantId: string, resumeToken: string): Promise<{ participant: Participant; room: LiveRoom; result: JoinResult }> {
+    const grant = await this.admit(token);
+    const room = this.live.get(grant.roomId);
+    const participant = room?.participants.get(participantId);
+    if (!room || !participant || participant.resumeToken !== resumeToken || participant.identity !== grant.identity) {
+      throw new SignalingError('resume_failed', 'nothing to resume: join again');
+    }
+    if (participant.resumeTimer) clearTimeout(participant.resumeTimer);
+    participant.resumeTimer = null;
+    participant.link?.close(4000, 'resumed elsewhere');
+    participant.link = link;
+    participant.grant = grant;
+    this.deps.logger.info({ room_id: room.id, participant_id: participant.id }, 'participant resumed');
+    return { participant, room, result: await this.snapshot(room, participant) };
+  }
+
+  /** The connection dropped: keep the participant for the resume window, then remove it. */
+  disconnected(room: LiveRoom, participant: Participant): void {
+    if (!room.participants.has(participant.id)) return;
+    participant.link = null;
+    participant.resumeTimer = setTimeout(() => void this.remove(room, participant, { kind: 'left' }), RESUME_WINDOW_MS);
+  }
+
+  leave(room: LiveRoom, participant: Participant): Promise<void> {
+    return this.remove(room, participant, { kind: 'left' });
+  }
+
+  /** Closes every live room (node shutdown). */
+  async closeAll(): Promise<void> {
+    for (const room of [...this.live.values()]) {
+      for (const p of [...room.participants.values()]) await this.remove(room, p, { kind: 'left' });
+    }
+  }
+
+  private async admit(token: string): Promise<RoomGrant> {
+    let grant: RoomGrant;
+    try {
+      grant = await verifyRoomToken(token, (kid) => this.deps.keys.signingKey(kid));
+    } catch (err) {
+      if (err instanceof TokenError) throw new SignalingError(err.code, err.message);
+      throw err;
+    }
+    if (await this.deps.revocations.isRevoked(grant)) throw new SignalingError('token_revoked', 'this token was revoked');
+    return grant;
+  }
+
+  private async open(stored: LiveRoom['room']): Promise<LiveRoom> {
+    const existing = this.live.get(stored.id);
+    if (existing && !existing.isClosed) return existing;
+    let pending = this.opening.get(stored.id);
+    if (!pending) {
+      pending = (async () => {
+        const media = await MediaRoom.open(
+          { roomId: stored.id, preferredCodec: stored.config.preferred_codec, consumersPerRouter: this.deps.rtc.consumersPerRouter },
+          this.deps.pool,
+          this.deps.pipe,
+          this.deps.logger,
+        );
+        const room = new LiveRoom(stored, media, this.deps.events, this.deps.logger);
+        await room.startSpeakerObserver();
+        this.live.set(stored.id, room);
+        return room;
+      })().finally(() => this.opening.delete(stored.id));
+      this.opening.set(stored.id, pending);
+    }
+    return pending;
+  }
+
+  private async snapshot(room: LiveRoom, participant: Participant): Promise<JoinResult> {
+    return {
+      room: { id: room.id, type: room.room.type, config: { ...room.room.config } },
+      participant: { ...participant.info(), capabilities: participant.grant.capabilities },
+      router_rtp_capabilities: room.media.rtpCapabilities as unknown as Record<string, unknown>,
+      participants: [...room.participants.values()].filter((p) => p !== participant).map((p) => p.info()),
+      tracks: [...room.tracks.values()].filter((t) => t.participant !== participant).map((t) => room.trackInfo(t)),
+      chat_history: await this.deps.chat.recent(room.id),
+      resume_token: participant.resumeToken,
+    };
+  }
+
+  private async remove(room: LiveRoom, participant: Participant, how: Removal, lifecycle = true): Promise<void> {
+    if (!room.participants.has(participant.id)) return;
+    if (how.kind === 'kicked') participant.send('kicked', { reason: how.reason });
+    participant.link?.close(4001, how.kind === 'kicked' ? how.reason : 'left');
+    participant.link = null;
+    const empty = await room.removeParticipant(participant);
+    this.deps.logger.info({ room_id: room.id, participant_id: participant.id, how: how.kind }, 'participant left');
+    if (lifecycle) await this.deps.rooms.leave(room.id).catch((err: Error) => this.deps.logger.warn({ room_id: room.id, err: err.message }, 'lifecycle leave failed'));
+    if (empty) {
+      room.close();
+      if (this.live.get(room.id) === room) this.live.delete(room.id);
+    }
+  }
+
+  private onRoomEvent(event: RoomEvent): void {
+    if (event.type !== 'room.ended' || event.data.reason !== 'host_ended') return;
+    const room = this.live.get(event.room_id);
+    if (!room) return;
+    room.broadcast('room-ended', { reason: 'host_ended' });
+    void (async () => {
+      for (const p of [...room.participants.values()]) {
+        p.link?.close(4002, 'host_ended');
+        p.link = null;
+        await this.remove(room, p, { kind: 'left' }, false);
+      }
+    })();
+  }
+
+  private onControl(control: RoomControl): void {
+    if (control.type !== 'kick') return;
+    const room = this.live.get(control.room_id);
+    if (!room) return;
+    for (const p of [...room.participants.values()]) {
+      if (p.identity === control.identity) void this.remove(room, p, { kind: 'kicked', reason: control.reason });
+    }
+  }
+}

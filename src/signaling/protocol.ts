@@ -1,0 +1,165 @@
+// The signaling protocol on `/v1/rtc`: JSON frames over one WebSocket. Shared by the server and the
+// browser SDK (@levelchat/web), so both sides validate the same shapes.
+//
+//   client → server  { id, method, data }               a request
+//   server → client  { id, ok: true, data }             its answer
+//                    { id, ok: false, error }           its refusal (stable `code`)
+//                    { event, data }                    a server event
+//
+// The first request must be `join` (or `resume`), carrying the token: tokens never go in the URL,
+// where they would leak into logs.
+import { z } from 'zod';
+
+export const SIGNALING_PATH = '/v1/rtc';
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** A socket that has not joined within this time is closed. */
+export const JOIN_TIMEOUT_MS = 5000;
+/** A dropped participant can resume within this time without a new join. */
+export const RESUME_WINDOW_MS = 10_000;
+
+const id = z.string().min(1).max(64);
+/** RTP/DTLS/ICE objects are checked in depth by mediasoup itself; here only their outline. */
+const opaque = z.record(z.string(), z.unknown());
+
+export const MEDIA_SOURCES = ['camera', 'microphone', 'screen', 'screen-audio'] as const;
+export type MediaSource = (typeof MEDIA_SOURCES)[number];
+
+export const requestSchemas = {
+  join: z.object({ token: z.string().min(1).max(8192) }).strict(),
+  resume: z.object({ token: z.string().min(1).max(8192), participant_id: id, resume_token: z.string().min(1).max(128) }).strict(),
+  create_transport: z.object({ direction: z.enum(['send', 'recv']) }).strict(),
+  connect_transport: z.object({ transport_id: id, dtls_parameters: opaque }).strict(),
+  restart_ice: z.object({ transport_id: id }).strict(),
+  produce: z
+    .object({ transport_id: id, kind: z.enum(['audio', 'video']), rtp_parameters: opaque, source: z.enum(MEDIA_SOURCES) })
+    .strict(),
+  close_producer: z.object({ producer_id: id }).strict(),
+  pause_producer: z.object({ producer_id: id }).strict(),
+  resume_producer: z.object({ producer_id: id }).strict(),
+  consume: z.object({ producer_id: id, rtp_capabilities: opaque }).strict(),
+  resume_consumer: z.object({ consumer_id: id }).strict(),
+  pause_consumer: z.object({ consumer_id: id }).strict(),
+  set_preferred_layers: z
+    .object({ consumer_id: id, spatial_layer: z.number().int().min(0).max(3), temporal_layer: z.number().int().min(0).max(3).optional() })
+    .strict(),
+  chat: z.object({ text: z.string().min(1).max(2000) }).strict(),
+  reaction: z.object({ emoji: z.string().min(1).max(16) }).strict(),
+  raise_hand: z.object({ raised: z.boolean() }).strict(),
+  mute_participant: z.object({ participant_id: id, source: z.enum(MEDIA_SOURCES).optional() }).strict(),
+  kick_participant: z.object({ participant_id: id }).strict(),
+  end_room: z.object({}).strict(),
+  leave: z.object({}).strict(),
+} as const;
+
+export type Method = keyof typeof requestSchemas;
+export type RequestData<M extends Method> = z.infer<(typeof requestSchemas)[M]>;
+
+export const requestFrameSchema = z
+  .object({ id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), method: z.string().max(64), data: z.unknown().optional() })
+  .strict();
+
+export interface ParticipantInfo {
+  id: string;
+  identity: string;
+  name: string | null;
+  metadata: string | null;
+  hand_raised: boolean;
+}
+
+export interface TrackInfo {
+  producer_id: string;
+  participant_id: string;
+  kind: 'audio' | 'video';
+  source: MediaSource;
+  paused: boolean;
+}
+
+export interface ChatMessage {
+  id: string;
+  participant_id: string;
+  identity: string;
+  text: string;
+  at: string;
+}
+
+export interface JoinResult {
+  room: { id: string; type: string; config: Record<string, unknown> };
+  participant: ParticipantInfo & { capabilities: string[] };
+  router_rtp_capabilities: Record<string, unknown>;
+  participants: ParticipantInfo[];
+  tracks: TrackInfo[];
+  chat_history: ChatMessage[];
+  /** Presented with `resume` after a dropped connection. */
+  resume_token: string;
+}
+
+export interface TransportInfo {
+  id: string;
+  ice_parameters: Record<string, unknown>;
+  ice_candidates: Record<string, unknown>[];
+  dtls_parameters: Record<string, unknown>;
+}
+
+export interface ConsumeResult {
+  consumer_id: string;
+  producer_id: string;
+  participant_id: string;
+  kind: 'audio' | 'video';
+  source: MediaSource;
+  rtp_parameters: Record<string, unknown>;
+}
+
+/** Every server event and its data. */
+export interface ServerEvents {
+  'participant-joined': ParticipantInfo;
+  'participant-left': { id: string; identity: string };
+  'track-published': TrackInfo;
+  'track-unpublished': { producer_id: string; participant_id: string };
+  'track-muted': { producer_id: string; participant_id: string; by: string };
+  'active-speaker': { participant_id: string | null };
+  'connection-quality': { qualities: { participant_id: string; rtt: number | null; fraction_lost: number | null }[] };
+  chat: ChatMessage;
+  reaction: { participant_id: string; emoji: string };
+  hand: { participant_id: string; raised: boolean };
+  'consumer-closed': { consumer_id: string };
+  kicked: { reason: 'kicked' | 'revoked' };
+  'room-ended': { reason: 'host_ended' };
+}
+
+/** Stable codes of refused requests. */
+export const SIGNALING_ERROR_CODES = [
+  'invalid_frame',
+  'invalid_request',
+  'unknown_method',
+  'not_joined',
+  'already_joined',
+  'join_timeout',
+  'token_malformed',
+  'token_invalid',
+  'token_expired',
+  'token_not_yet_valid',
+  'token_unknown_key',
+  'token_revoked',
+  'room_not_found',
+  'room_ended',
+  'room_archived',
+  'room_full',
+  'publishers_full',
+  'capability_required',
+  'not_found',
+  'resume_failed',
+  'rate_limited',
+  'media_error',
+  'internal',
+] as const;
+
+export type SignalingErrorCode = (typeof SIGNALING_ERROR_CODES)[number];
+
+export class SignalingError extends Error {
+  constructor(
+    readonly code: SignalingErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

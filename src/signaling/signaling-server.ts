@@ -1,0 +1,159 @@
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../logger.js';
+import { chatFeature } from './features/chat.js';
+import type { Feature, Handler, HandlerContext } from './features/feature.js';
+import { handFeature } from './features/hand.js';
+import { mediaFeature } from './features/media.js';
+import { moderationFeature } from './features/moderation.js';
+import { reactionsFeature } from './features/reactions.js';
+import type { LiveRoom } from './live-room.js';
+import type { LiveRooms } from './live-rooms.js';
+import type { Participant, ParticipantLink } from './participant.js';
+import {
+  JOIN_TIMEOUT_MS,
+  MAX_FRAME_BYTES,
+  SIGNALING_PATH,
+  SignalingError,
+  requestFrameSchema,
+  requestSchemas,
+  type Method,
+} from './protocol.js';
+
+const FEATURES: Feature[] = [mediaFeature, chatFeature, reactionsFeature, handFeature, moderationFeature];
+const HANDLERS = Object.assign({}, ...FEATURES) as Record<string, Handler<Method>>;
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * WebSocket signaling on `/v1/rtc`. A socket must join (or resume) with its token in the first
+ * request within 5 s; every later request is validated, capability-checked by its feature, and
+ * answered with a result or an error frame carrying a stable code. Nothing a client sends can
+ * crash the node.
+ */
+export class SignalingServer {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly rooms: LiveRooms,
+    private readonly logger: Logger,
+  ) {
+    this.wss.on('connection', (ws) => this.accept(ws));
+    this.heartbeat = setInterval(() => {
+      for (const ws of this.wss.clients) {
+        const alive = ws as WebSocket & { alive?: boolean };
+        if (alive.alive === false) ws.terminate();
+        else {
+          alive.alive = false;
+          ws.ping();
+        }
+      }
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  attach(server: http.Server): void {
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== SIGNALING_PATH) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+    });
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const ws of this.wss.clients) ws.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private accept(ws: WebSocket): void {
+    const alive = ws as WebSocket & { alive?: boolean };
+    alive.alive = true;
+    ws.on('pong', () => (alive.alive = true));
+    let session: { participant: Participant; room: LiveRoom } | null = null;
+    let joining = false;
+    let left = false;
+    const link: ParticipantLink = {
+      send: (frame) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+      },
+      close: (code, reason) => ws.close(code, reason),
+    };
+    const joinTimer = setTimeout(() => {
+      link.send({ event: 'error', data: { code: 'join_timeout', message: `join within ${JOIN_TIMEOUT_MS} ms` } });
+      ws.close(4008, 'join_timeout');
+    }, JOIN_TIMEOUT_MS);
+
+    ws.on('message', async (raw, isBinary) => {
+      let id: number | null = null;
+      try {
+        if (isBinary) throw new SignalingError('invalid_frame', 'frames are JSON text');
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(raw.toString());
+        } catch {
+          throw new SignalingError('invalid_frame', 'a frame must be JSON');
+        }
+        const frame = requestFrameSchema.safeParse(parsed);
+        if (!frame.success) throw new SignalingError('invalid_frame', 'a request is { id, method, data }');
+        id = frame.data.id;
+        const method = frame.data.method;
+        if (!Object.hasOwn(requestSchemas, method)) throw new SignalingError('unknown_method', `unknown method ${method}`);
+        const data = requestSchemas[method as Method].safeParse(frame.data.data ?? {});
+        if (!data.success) {
+          const detail = data.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'data'}: ${i.message}`).join('; ');
+          throw new SignalingError('invalid_request', detail);
+        }
+
+        if (method === 'join' || method === 'resume') {
+          if (session || joining) throw new SignalingError('already_joined', 'this connection has joined already');
+          joining = true;
+          try {
+            const d = data.data as { token: string; participant_id?: string; resume_token?: string };
+            const joined =
+              method === 'join' ? await this.rooms.join(link, d.token) : await this.rooms.resume(link, d.token, d.participant_id!, d.resume_token!);
+            clearTimeout(joinTimer);
+            session = { participant: joined.participant, room: joined.room };
+            if (ws.readyState !== ws.OPEN) {
+              this.rooms.disconnected(session.room, session.participant);
+              return;
+            }
+            link.send({ id, ok: true, data: joined.result });
+          } finally {
+            joining = false;
+          }
+          return;
+        }
+        if (!session) throw new SignalingError('not_joined', 'join first');
+        if (method === 'leave') {
+          left = true;
+          link.send({ id, ok: true, data: {} });
+          await this.rooms.leave(session.room, session.participant);
+          return;
+        }
+        const { participant, room } = session;
+        if (await this.rooms.services.revocations.isRevoked(participant.grant)) {
+          throw new SignalingError('token_revoked', 'this token was revoked');
+        }
+        const ctx: HandlerContext = { participant, room, services: this.rooms.services };
+        const result = await HANDLERS[method]!(ctx, data.data as never);
+        link.send({ id, ok: true, data: result });
+      } catch (err) {
+        const error =
+          err instanceof SignalingError ? { code: err.code, message: err.message } : { code: 'internal', message: 'internal error' };
+        if (!(err instanceof SignalingError)) this.logger.error({ err, participant_id: session?.participant.id }, 'signaling request failed');
+        link.send(id === null ? { event: 'error', data: error } : { id, ok: false, error });
+      }
+    });
+
+    ws.on('close', () => {
+      clearTimeout(joinTimer);
+      if (session && !left && session.participant.link === link) this.rooms.disconnected(session.room, session.participant);
+    });
+    ws.on('error', () => ws.terminate());
+  }
+}
