@@ -12,6 +12,7 @@ import { participantRoutes } from './routes/participants.js';
 import { roomRoutes } from './routes/rooms.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { staticRoutes } from './static-routes.js';
 
 export interface AppDeps extends HealthDeps {
   logger: Logger;
@@ -31,7 +32,6 @@ export function createApp(deps: AppDeps): Express {
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
       'X-Frame-Options': 'DENY',
-      'Cache-Control': 'no-store',
     });
     next();
   });
@@ -39,6 +39,10 @@ export function createApp(deps: AppDeps): Express {
 
   const registry = createRegistry();
   const api = Router();
+  api.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   api.use(jsonBody);
   api.use(authenticate(control.keys));
   api.use(roomRoutes({ rooms: control.rooms, repository: control.repository }, registry));
@@ -52,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
     res.json(document);
   });
   app.use(API_PREFIX, api);
+  app.use(staticRoutes());
   app.use(notFoundHandler);
   app.use(
     problemHandler((err, status) => {
