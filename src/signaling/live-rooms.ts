@@ -33,6 +33,8 @@ export interface LiveRoomsDeps {
 
 type Removal = Parameters<SignalingServices['remove']>[2];
 
+const CLOSE_GRACE_MS = 250;
+
 /**
  * The live rooms of this node and the way in and out of them: join (token checked, room rules
  * enforced, lifecycle advanced), resume after a dropped connection, leave, kicks and host-ended
@@ -202,8 +204,10 @@ export class LiveRooms {
     room.broadcast('room-ended', { reason: 'host_ended' });
     void (async () => {
       for (const p of [...room.participants.values()]) {
-        p.link?.close(4002, 'host_ended');
+        const link = p.link;
         p.link = null;
+        // A short grace lets in-flight answers (the moderator's own end_room) reach the client.
+        setTimeout(() => link?.close(4002, 'host_ended'), CLOSE_GRACE_MS).unref();
         await this.remove(room, p, { kind: 'left' }, false);
       }
     })();
