@@ -65,13 +65,13 @@ export class MediaRoom {
 
   /**
    * Where a new receiving participant goes: the least-busy tier that is not full, else a new edge on
-   * the least-loaded worker (preferring workers this room does not use yet).
+   * a worker the room does not use yet, else (every worker busy) the least-busy tier.
    */
   async placeReceiver(): Promise<Tier> {
     const open = this.allTiers
       .filter((t) => t.consumers + t.transports < this.options.consumersPerRouter)
       .sort((a, b) => a.consumers + a.transports - (b.consumers + b.transports) || this.pool.loadOf(a.worker) - this.pool.loadOf(b.worker));
-    const tier = open[0] ?? (await this.openEdge());
+    const tier = open[0] ?? (await this.openEdge()) ?? this.leastBusyTier();
     tier.transports += 1;
     return tier;
   }
@@ -126,8 +126,13 @@ export class MediaRoom {
     this.logger.debug({ room_id: this.options.roomId }, 'media room closed');
   }
 
-  private async openEdge(): Promise<Tier> {
+  /**
+   * A new edge on a worker this room does not use yet, or undefined when every worker has a tier:
+   * a piped producer keeps its id, so one worker can hold only one copy of it.
+   */
+  private async openEdge(): Promise<Tier | undefined> {
     const used = new Set(this.allTiers.map((t) => t.worker));
+    if (this.pool.all.every((w) => used.has(w))) return undefined;
     const worker = this.pool.leastLoaded(used);
     const router = await worker.createRouter({ mediaCodecs: codecsFor(this.options.preferredCodec), appData: { roomId: this.options.roomId, tier: 'edge' } });
     this.pool.addLoad(worker, 1);
@@ -135,6 +140,10 @@ export class MediaRoom {
     this.tiers.set(router.id, tier);
     this.logger.debug({ room_id: this.options.roomId, router_id: router.id, worker_pid: worker.pid }, 'edge router opened');
     return tier;
+  }
+
+  private leastBusyTier(): Tier {
+    return this.allTiers.reduce((best, t) => (t.consumers + t.transports < best.consumers + best.transports ? t : best));
   }
 
   private closeEdgeIfIdle(tier: Tier): void {

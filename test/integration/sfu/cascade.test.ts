@@ -1,0 +1,91 @@
+import type { types } from 'mediasoup';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/logger.js';
+import { MediaRoom } from '../../../src/sfu/media-room.js';
+import { InProcessPipe } from '../../../src/sfu/producer-pipe.js';
+import { WorkerPool } from '../../../src/sfu/worker-pool.js';
+import { waitFor } from '../../helpers/webhook-receiver.js';
+
+const logger = createLogger('silent');
+let pool: WorkerPool;
+beforeAll(async () => {
+  pool = await WorkerPool.create({ count: 2, rtcMinPort: 43000, rtcMaxPort: 43999, logger });
+});
+afterAll(() => pool.close());
+
+const OPUS_PARAMS: types.RtpParameters = {
+  codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }],
+  encodings: [{ ssrc: 11111111 }],
+};
+
+async function plainProducer(router: types.Router): Promise<types.Producer> {
+  const transport = await router.createPlainTransport({ listenIp: '127.0.0.1', comedia: true, rtcpMux: true });
+  return transport.produce({ kind: 'audio', rtpParameters: OPUS_PARAMS });
+}
+
+async function plainConsumer(router: types.Router, producerId: string): Promise<types.Consumer> {
+  const transport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true });
+  await transport.connect({ ip: '127.0.0.1', port: 9 });
+  return transport.consume({ producerId, rtpCapabilities: router.rtpCapabilities });
+}
+
+describe('the SFU cascade', () => {
+  it('keeps a small room on its origin, opens an edge on another worker when full, pipes on demand and closes what is idle', async () => {
+    const room = await MediaRoom.open({ roomId: 'r_cascade', preferredCodec: 'vp8', consumersPerRouter: 2 }, pool, new InProcessPipe(), logger);
+    const producer = await plainProducer(room.origin.router);
+
+    const first = await room.placeReceiver();
+    expect(first).toBe(room.origin);
+    await room.attachConsumer(first, producer.id);
+    const onOrigin = await plainConsumer(first.router, producer.id);
+    expect(first.pipes.get(producer.id)?.piped).toBeNull();
+
+    const second = await room.placeReceiver();
+    expect(second).not.toBe(room.origin);
+    expect(second.worker).not.toBe(room.origin.worker);
+    await room.attachConsumer(second, producer.id);
+    const onEdge = await plainConsumer(second.router, producer.id);
+    expect(second.pipes.get(producer.id)?.piped).not.toBeNull();
+    expect(room.allTiers).toHaveLength(2);
+
+    // Pausing at the origin reaches the edge's consumers through the pipe.
+    await producer.pause();
+    await waitFor(() => onEdge.producerPaused, { what: 'edge consumer sees the pause' });
+    await producer.resume();
+    await waitFor(() => !onEdge.producerPaused, { what: 'edge consumer sees the resume' });
+
+    // The edge's last consumer and transport go: its pipe and router close.
+    onEdge.close();
+    room.detachConsumer(second, producer.id);
+    expect(second.pipes.size).toBe(0);
+    room.releaseReceiver(second);
+    expect(second.router.closed).toBe(true);
+    expect(room.allTiers).toHaveLength(1);
+
+    onOrigin.close();
+    room.detachConsumer(first, producer.id);
+    room.releaseReceiver(first);
+    room.close();
+    expect(room.origin.router.closed).toBe(true);
+    const routers = (await Promise.all(pool.all.map((w) => w.dump()))).flatMap((d) => d.routerIds);
+    expect(routers).toEqual([]);
+    expect(pool.all.map((w) => pool.loadOf(w))).toEqual([0, 0]);
+  });
+
+  it('spreads receivers over tiers and uses every worker', async () => {
+    const room = await MediaRoom.open({ roomId: 'r_spread', preferredCodec: 'h264', consumersPerRouter: 3 }, pool, new InProcessPipe(), logger);
+    const producer = await plainProducer(room.origin.router);
+    const tiers = [];
+    for (let i = 0; i < 9; i += 1) {
+      const tier = await room.placeReceiver();
+      await room.attachConsumer(tier, producer.id);
+      tiers.push(tier);
+    }
+    // One tier per worker (a piped producer keeps its id, so a worker holds one copy), spread evenly.
+    expect(room.allTiers).toHaveLength(2);
+    expect(new Set(room.allTiers.map((t) => t.worker)).size).toBe(2);
+    expect(room.allTiers.map((t) => t.consumers).sort()).toEqual([4, 5]);
+    expect(room.rtpCapabilities.codecs!.find((c) => c.kind === 'video')!.mimeType).toBe('video/H264');
+    room.close();
+  });
+});
