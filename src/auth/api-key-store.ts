@@ -97,7 +97,16 @@ export class ApiKeyStore {
     if (this.configKeys.has(id)) return id === callerId ? 'config_key' : 'not_found';
     const key = await this.find(id);
     if (!key || (id !== callerId && key.created_by !== callerId)) return 'not_found';
-    await this.redis.multi().del(keyOf(id)).srem(childrenOf(key.created_by ?? ''), id).publish(INVALIDATE_CHANNEL, id).exec();
+    // The keys it created move up to its creator, so they stay listable and deletable by someone.
+    const heir = key.created_by;
+    const orphans = await this.redis.smembers(childrenOf(id));
+    const tx = this.redis.multi().del(keyOf(id), childrenOf(id));
+    if (heir) {
+      tx.srem(childrenOf(heir), id);
+      for (const child of orphans) tx.hset(keyOf(child), 'created_by', heir).sadd(childrenOf(heir), child);
+    }
+    await tx.publish(INVALIDATE_CHANNEL, id).exec();
+    for (const child of orphans) this.cache.delete(child);
     this.cache.delete(id);
     return 'deleted';
   }

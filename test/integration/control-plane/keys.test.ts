@@ -57,3 +57,15 @@ describe('API keys', () => {
     expect((await t.api('/v1/keys/bad..id', { method: 'DELETE' })).status).toBe(400);
   });
 });
+
+describe('key tree', () => {
+  it('hands the keys of a deleted key to its creator', async () => {
+    const parent = await readJson(await t.api('/v1/keys', { method: 'POST', json: { name: 'parent' } }));
+    const child = await readJson(await t.api('/v1/keys', { method: 'POST', json: { name: 'child' }, key: parent.key }));
+    expect((await t.api(`/v1/keys/${parent.id}`, { method: 'DELETE' })).status).toBe(204);
+    const listed = (await readJson(await t.api('/v1/keys'))).keys;
+    expect(listed.find((k: { id: string }) => k.id === child.id)).toMatchObject({ created_by: parseApiKey(t.apiKey)!.id });
+    expect((await t.api('/v1/rooms', { key: child.key })).status).toBe(200);
+    expect((await t.api(`/v1/keys/${child.id}`, { method: 'DELETE' })).status).toBe(204);
+  });
+});
