@@ -13,6 +13,8 @@ function banner(s: StackSummary): string {
     `  storage  : ${part(s.storage.embedded)} ${s.storage.endpoint} (bucket ${s.storage.bucket})`,
     `  workers  : ${s.workers} mediasoup worker(s)`,
     `  health   : ${s.url}/healthz, ${s.url}/readyz`,
+    `  API      : ${s.url}/v1/openapi.json`,
+    ...(s.devApiKey ? [`  API key  : ${s.devApiKey}  (development key, kept in the data dir; set LEVELCHAT_API_KEYS to use your own)`] : []),
     '',
   ].join('\n');
 }
@@ -40,7 +42,8 @@ export async function runServer(): Promise<void> {
     process.stderr.write(`levelchat: cannot start: ${firstLine}\n`);
     process.exit(1);
   }
-  logger.info({ ...stack.summary }, 'levelchat ready');
+  const { devApiKey: _secret, ...summary } = stack.summary;
+  logger.info(summary, 'levelchat ready');
   process.stderr.write(banner(stack.summary));
 
   let stopping = false;

@@ -15,6 +15,7 @@ import { startEmbeddedS3 } from '../../storage/embedded-s3/launch.js';
 import { ChildProcesses } from './child-processes.js';
 import { ControlPlane } from './control-plane.js';
 import { DataDir } from './data-dir.js';
+import { devApiKey } from './dev-api-key.js';
 import { connectRedis, redactUrl, startEmbeddedRedis } from './redis.js';
 
 export class PortInUseError extends Error {
@@ -32,6 +33,8 @@ export interface StackSummary {
   redis: { url: string; embedded: boolean };
   storage: { endpoint: string; bucket: string; embedded: boolean };
   workers: number;
+  /** Set when no API key is configured: the generated development key. */
+  devApiKey: string | undefined;
 }
 
 /**
@@ -85,9 +88,10 @@ export class Stack {
     this.workers = await WorkerPool.create({ ...config.workers, logger: this.logger });
     this.cleanups.push(() => this.workers.close());
 
+    const devKey = config.apiKeys.length === 0 ? devApiKey(dataDir.root) : undefined;
     this.control = await ControlPlane.start({
       redisUrl: redisEndpoint.url,
-      apiKeys: config.apiKeys,
+      apiKeys: devKey ? [devKey] : config.apiKeys,
       archiveAfterS: config.archiveAfterS,
       logger: this.logger,
       ...(tuning.webhookRetryPolicy ? { retryPolicy: tuning.webhookRetryPolicy } : {}),
@@ -136,6 +140,7 @@ export class Stack {
       redis: { url: redactUrl(redisEndpoint.url), embedded: redisEndpoint.embedded },
       storage: { endpoint: s3.endpoint, bucket: config.s3.bucket, embedded: !config.s3.endpoint },
       workers: this.workers.size,
+      devApiKey: devKey,
     };
   }
 

@@ -38,6 +38,12 @@ describe('the server process (as npm start runs it)', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ ok: true, redis: { ok: true }, storage: { ok: true }, workers: { ok: true, count: 2 } });
 
+    // No LEVELCHAT_API_KEYS: a development key is generated, printed, kept in the data dir and works.
+    const devKey = /API key  : (lc_pk_\S+)/.exec(server.stderr())?.[1];
+    expect(devKey).toBe(readFileSync(path.join(dataDir, 'dev-api-key'), 'utf8').trim());
+    expect(server.stdout()).not.toContain(devKey!);
+    expect((await fetch(`${url}/v1/rooms`, { headers: { authorization: `Bearer ${devKey}` } })).status).toBe(200);
+
     const pids = childPids(dataDir);
     expect(pids).toHaveLength(2);
     const sentAt = Date.now();

@@ -1,0 +1,60 @@
+// A publisher made of ffmpeg: a live test pattern (H.264 with in-band parameter sets) and a tone
+// (Opus) sent over RTP to PlainTransport producers, as the mediasoup-worker-build notes describe.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { types } from 'mediasoup';
+
+export interface RtpSender {
+  videoProducer: types.Producer;
+  audioProducer: types.Producer;
+  stop(): Promise<void>;
+}
+
+const VIDEO_SSRC = 11111111;
+const AUDIO_SSRC = 22222222;
+
+async function producerTransport(router: types.Router): Promise<types.PlainTransport> {
+  // comedia: mediasoup learns ffmpeg's address from its first packet.
+  return router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: false, comedia: true });
+}
+
+const rtpUrl = (t: types.PlainTransport) => `rtp://127.0.0.1:${t.tuple.localPort}?rtcpport=${t.rtcpTuple!.localPort}&pkt_size=1200`;
+
+export async function startRtpSender(router: types.Router, seconds: number): Promise<RtpSender> {
+  const videoTransport = await producerTransport(router);
+  const audioTransport = await producerTransport(router);
+  const videoProducer = await videoTransport.produce({
+    kind: 'video',
+    rtpParameters: {
+      codecs: [{ mimeType: 'video/H264', payloadType: 102, clockRate: 90000, parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f' } }],
+      encodings: [{ ssrc: VIDEO_SSRC }],
+    },
+  });
+  const audioProducer = await audioTransport.produce({
+    kind: 'audio',
+    rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 101, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: AUDIO_SSRC }] },
+  });
+  const ffmpeg: ChildProcess = spawn(
+    'ffmpeg',
+    [
+      ...['-hide_banner', '-loglevel', 'error', '-nostdin'],
+      ...['-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'],
+      ...['-map', '0:v', '-t', String(seconds), '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency'],
+      ...['-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-bsf:v', 'dump_extra'],
+      ...['-payload_type', '102', '-ssrc', String(VIDEO_SSRC), '-f', 'rtp', rtpUrl(videoTransport)],
+      ...['-map', '1:a', '-t', String(seconds), '-c:a', 'libopus', '-b:a', '64k', '-ac', '2'],
+      ...['-payload_type', '101', '-ssrc', String(AUDIO_SSRC), '-f', 'rtp', rtpUrl(audioTransport)],
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const exited = new Promise<void>((resolve) => ffmpeg.once('exit', () => resolve()));
+  return {
+    videoProducer,
+    audioProducer,
+    async stop() {
+      if (ffmpeg.exitCode === null && ffmpeg.signalCode === null) ffmpeg.kill('SIGTERM');
+      await exited;
+      videoTransport.close();
+      audioTransport.close();
+    },
+  };
+}
