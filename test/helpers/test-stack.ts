@@ -25,17 +25,25 @@ export interface TestStack {
  * A whole node on the shared test Redis and S3, on a random port, in a Redis database of its own
  * so its queues and keys never meet another test file's.
  */
-export async function startTestStack(options: { env?: Record<string, string>; tuning?: StackTuning } = {}): Promise<TestStack> {
-  const base = inject('redisUrl');
-  const counter = new Redis(base);
-  const db = 1 + ((await counter.incr('test:db-counter')) % 63);
-  await counter.quit();
-  const redisUrl = `${base}/${db}`;
-  const admin = new Redis(redisUrl);
-  await admin.flushdb();
-  await admin.quit();
+export async function startTestStack(
+  options: { env?: Record<string, string>; tuning?: StackTuning; /** Restart on another stack's Redis db, with its key. */ after?: TestStack } = {},
+): Promise<TestStack> {
+  let redisUrl: string;
+  if (options.after) {
+    redisUrl = options.after.redisUrl;
+  } else {
+    const base = inject('redisUrl');
+    const counter = new Redis(base);
+    const db = 1 + ((await counter.incr('test:db-counter')) % 63);
+    await counter.quit();
+    redisUrl = `${base}/${db}`;
+    const admin = new Redis(redisUrl);
+    await admin.flushdb();
+    await admin.quit();
+  }
+  const db = redisUrl.split('/').pop();
 
-  const apiKey = formatApiKey(generateApiKey());
+  const apiKey = options.after?.apiKey ?? formatApiKey(generateApiKey());
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'levelchat-test-stack-'));
   const s3 = inject('s3');
   const config = loadConfig({
