@@ -7,8 +7,10 @@ import { healthRoutes, type HealthDeps } from './health-routes.js';
 import { jsonBody } from './json-body.js';
 import { createRegistry, openApiDocument } from './openapi.js';
 import { notFoundHandler, problemHandler } from './problem.js';
+import { attendanceRoutes } from './routes/attendance.js';
 import { keyRoutes } from './routes/keys.js';
 import { participantRoutes } from './routes/participants.js';
+import { questionRoutes } from './routes/questions.js';
 import { roomRoutes } from './routes/rooms.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -48,6 +50,8 @@ export function createApp(deps: AppDeps): Express {
   api.use(roomRoutes({ rooms: control.rooms, repository: control.repository }, registry));
   api.use(tokenRoutes({ rooms: control.rooms, keys: control.keys, publicUrl: deps.publicUrl }, registry));
   api.use(participantRoutes({ rooms: control.rooms, revocations: control.revocations, redis: control.redis }, registry));
+  api.use(attendanceRoutes({ rooms: control.rooms, attendance: control.attendance }, registry));
+  api.use(questionRoutes({ rooms: control.rooms, questions: control.questions }, registry));
   api.use(keyRoutes(control.keys, registry));
   api.use(webhookRoutes({ webhooks: control.webhooks, deliveries: control.deliveries }, registry));
 

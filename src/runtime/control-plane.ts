@@ -5,6 +5,8 @@ import { Revocations } from '../auth/revocations.js';
 import type { Config } from '../config.js';
 import { RoomEventEmitter } from '../events/room-event-emitter.js';
 import type { Logger } from '../logger.js';
+import { AttendanceLog } from '../rooms/attendance.js';
+import { QuestionStore } from '../rooms/question-store.js';
 import { RoomArchiver } from '../rooms/room-archiver.js';
 import { RoomRepository } from '../rooms/room-repository.js';
 import { RoomService } from '../rooms/room-service.js';
@@ -34,6 +36,8 @@ export class ControlPlane {
   readonly deliveries: DeliveryLog;
   readonly dispatcher: WebhookDispatcher;
   readonly events: RoomEventEmitter;
+  readonly attendance: AttendanceLog;
+  readonly questions: QuestionStore;
 
   private constructor(
     readonly redis: Redis,
@@ -50,6 +54,8 @@ export class ControlPlane {
     this.rooms = new RoomService(this.repository, this.archiver, options.logger);
     this.revocations = new Revocations(redis);
     this.events = new RoomEventEmitter(redis, this.dispatcher);
+    this.attendance = new AttendanceLog(redis);
+    this.questions = new QuestionStore(redis);
   }
 
   static async start(options: ControlPlaneOptions): Promise<ControlPlane> {

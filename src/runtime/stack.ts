@@ -121,6 +121,8 @@ export class Stack {
       rooms: this.control.rooms,
       events: this.control.events,
       chat: new ChatStore(this.control.redis),
+      questions: this.control.questions,
+      attendance: this.control.attendance,
       rtc: config.rtc,
       logger: this.logger,
     });

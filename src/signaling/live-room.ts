@@ -1,10 +1,11 @@
 import type { types } from 'mediasoup';
 import type { RoomEventEmitter } from '../events/room-event-emitter.js';
 import type { Logger } from '../logger.js';
+import type { AttendanceLog } from '../rooms/attendance.js';
 import type { Room } from '../rooms/room.js';
 import type { MediaRoom } from '../sfu/media-room.js';
 import type { Participant } from './participant.js';
-import type { MediaSource, ServerEvents, TrackInfo } from './protocol.js';
+import type { MediaSource, RaisedHand, ServerEvents, TrackInfo } from './protocol.js';
 
 const QUALITY_INTERVAL_MS = 2000;
 
@@ -21,6 +22,8 @@ export interface PublishedTrack {
 export class LiveRoom {
   readonly participants = new Map<string, Participant>();
   readonly tracks = new Map<string, PublishedTrack>();
+  /** Raised hands in the order they went up. */
+  readonly hands = new Map<string, RaisedHand>();
   private qualityTimer: NodeJS.Timeout;
   private speakerObserver: types.ActiveSpeakerObserver | undefined;
   private closed = false;
@@ -29,6 +32,7 @@ export class LiveRoom {
     public room: Room,
     readonly media: MediaRoom,
     private readonly events: RoomEventEmitter,
+    private readonly attendance: AttendanceLog,
     private readonly logger: Logger,
   ) {
     this.qualityTimer = setInterval(() => void this.reportQuality(), QUALITY_INTERVAL_MS);
@@ -67,6 +71,7 @@ export class LiveRoom {
 
   async addParticipant(p: Participant): Promise<void> {
     this.participants.set(p.id, p);
+    await this.attendance.joined(this.id, p.id, p.identity);
     this.broadcast('participant-joined', p.info(), p);
     await this.emit('participant.joined', { participant_id: p.id, identity: p.identity });
   }
@@ -107,6 +112,8 @@ export class LiveRoom {
       if (direction === 'recv') this.media.releaseReceiver(tier);
     }
     p.transports.clear();
+    if (this.hands.delete(p.id)) this.publishHandQueue();
+    await this.attendance.left(this.id, p.id).catch(() => {});
     this.broadcast('participant-left', { id: p.id, identity: p.identity });
     await this.emit('participant.left', { participant_id: p.id, identity: p.identity });
     return this.participants.size === 0;
@@ -119,7 +126,14 @@ export class LiveRoom {
     this.media.close();
   }
 
-  private async emit(type: Parameters<RoomEventEmitter['emit']>[1], data: Record<string, unknown>): Promise<void> {
+  /** Shows the hand queue to the moderators, after any change. */
+  publishHandQueue(): void {
+    const queue = [...this.hands.values()];
+    for (const p of this.participants.values()) if (p.has('moderate:participants')) p.send('hand-queue', { queue });
+  }
+
+  /** Records an event in the room's stream (and so to webhooks); never fails the caller. */
+  async emit(type: Parameters<RoomEventEmitter['emit']>[1], data: Record<string, unknown>): Promise<void> {
     try {
       await this.events.emit(this.room, type, data);
     } catch (err) {

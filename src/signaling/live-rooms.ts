@@ -7,12 +7,14 @@ import type { RoomControl } from '../events/room-control.js';
 import type { RoomEvent } from '../events/room-event.js';
 import type { RoomEventEmitter } from '../events/room-event-emitter.js';
 import type { Logger } from '../logger.js';
+import type { AttendanceLog } from '../rooms/attendance.js';
 import type { RoomRepository } from '../rooms/room-repository.js';
 import { RoomError, type RoomService } from '../rooms/room-service.js';
 import { MediaRoom } from '../sfu/media-room.js';
 import type { ProducerPipe } from '../sfu/producer-pipe.js';
 import type { WorkerPool } from '../sfu/worker-pool.js';
 import type { ChatStore } from './chat-store.js';
+import type { QuestionStore } from '../rooms/question-store.js';
 import type { SignalingServices } from './features/feature.js';
 import { LiveRoom } from './live-room.js';
 import { Participant, type ParticipantLink } from './participant.js';
@@ -27,6 +29,8 @@ export interface LiveRoomsDeps {
   rooms: RoomService;
   events: RoomEventEmitter;
   chat: ChatStore;
+  questions: QuestionStore;
+  attendance: AttendanceLog;
   rtc: { listenIp: string; announcedIp: string | undefined; consumersPerRouter: number };
   logger: Logger;
 }
@@ -49,6 +53,7 @@ export class LiveRooms {
     this.services = {
       rtc: deps.rtc,
       chat: deps.chat,
+      questions: deps.questions,
       rooms: deps.rooms,
       revocations: deps.revocations,
       remove: (room, participant, how) => this.remove(room, participant, how),
@@ -161,7 +166,7 @@ export class LiveRooms {
           this.deps.pipe,
           this.deps.logger,
         );
-        const room = new LiveRoom(stored, media, this.deps.events, this.deps.logger);
+        const room = new LiveRoom(stored, media, this.deps.events, this.deps.attendance, this.deps.logger);
         await room.startSpeakerObserver();
         this.live.set(stored.id, room);
         return room;
@@ -179,6 +184,8 @@ export class LiveRooms {
       participants: [...room.participants.values()].filter((p) => p !== participant).map((p) => p.info()),
       tracks: [...room.tracks.values()].filter((t) => t.participant !== participant).map((t) => room.trackInfo(t)),
       chat_history: await this.deps.chat.recent(room.id),
+      hand_queue: participant.has('moderate:participants') ? [...room.hands.values()] : [],
+      questions: await this.deps.questions.list(room.id, true),
       resume_token: participant.resumeToken,
     };
   }

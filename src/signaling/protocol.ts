@@ -9,6 +9,9 @@
 // The first request must be `join` (or `resume`), carrying the token: tokens never go in the URL,
 // where they would leak into logs.
 import { z } from 'zod';
+import type { Question } from '../rooms/question-store.js';
+
+export type { Question };
 
 export const SIGNALING_PATH = '/v1/rtc';
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -44,7 +47,13 @@ export const requestSchemas = {
     .strict(),
   chat: z.object({ text: z.string().min(1).max(2000) }).strict(),
   reaction: z.object({ emoji: z.string().min(1).max(16) }).strict(),
+  delete_chat: z.object({ message_id: z.string().regex(/^\d{1,16}-\d{1,10}$/, 'a chat message id') }).strict(),
   raise_hand: z.object({ raised: z.boolean() }).strict(),
+  lower_hand: z.object({ participant_id: id }).strict(),
+  ask_question: z.object({ text: z.string().min(1).max(1000) }).strict(),
+  upvote_question: z.object({ question_id: id }).strict(),
+  answer_question: z.object({ question_id: id, answer: z.string().max(2000).optional() }).strict(),
+  dismiss_question: z.object({ question_id: id }).strict(),
   mute_participant: z.object({ participant_id: id, source: z.enum(MEDIA_SOURCES).optional() }).strict(),
   kick_participant: z.object({ participant_id: id }).strict(),
   end_room: z.object({}).strict(),
@@ -82,6 +91,12 @@ export interface ChatMessage {
   at: string;
 }
 
+export interface RaisedHand {
+  participant_id: string;
+  identity: string;
+  raised_at: string;
+}
+
 export interface JoinResult {
   room: { id: string; type: string; config: Record<string, unknown> };
   participant: ParticipantInfo & { capabilities: string[] };
@@ -89,6 +104,10 @@ export interface JoinResult {
   participants: ParticipantInfo[];
   tracks: TrackInfo[];
   chat_history: ChatMessage[];
+  /** Raised hands in the order they went up (moderators only; empty for others). */
+  hand_queue: RaisedHand[];
+  /** Open questions, most voted first. */
+  questions: Question[];
   /** Presented with `resume` after a dropped connection. */
   resume_token: string;
 }
@@ -121,6 +140,10 @@ export interface ServerEvents {
   chat: ChatMessage;
   reaction: { participant_id: string; emoji: string };
   hand: { participant_id: string; raised: boolean };
+  /** To moderators, on every change: the raised hands in order. */
+  'hand-queue': { queue: RaisedHand[] };
+  'chat-deleted': { message_id: string; by: string };
+  question: Question;
   'consumer-closed': { consumer_id: string };
   kicked: { reason: 'kicked' | 'revoked' };
   'room-ended': { reason: 'host_ended' };

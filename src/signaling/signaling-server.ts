@@ -2,11 +2,12 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../logger.js';
-import { chatFeature } from './features/chat.js';
+import { chatFeature, chatModerationFeature } from './features/chat.js';
 import type { Feature, Handler, HandlerContext } from './features/feature.js';
 import { handFeature } from './features/hand.js';
 import { mediaFeature } from './features/media.js';
 import { moderationFeature } from './features/moderation.js';
+import { questionsFeature } from './features/questions.js';
 import { reactionsFeature } from './features/reactions.js';
 import type { LiveRoom } from './live-room.js';
 import type { LiveRooms } from './live-rooms.js';
@@ -21,7 +22,7 @@ import {
   type Method,
 } from './protocol.js';
 
-const FEATURES: Feature[] = [mediaFeature, chatFeature, reactionsFeature, handFeature, moderationFeature];
+const FEATURES: Feature[] = [mediaFeature, chatFeature, chatModerationFeature, reactionsFeature, handFeature, questionsFeature, moderationFeature];
 const HANDLERS = Object.assign({}, ...FEATURES) as Record<string, Handler<Method>>;
 const HEARTBEAT_MS = 15_000;
 
@@ -131,8 +132,11 @@ export class SignalingServer {
         if (!session) throw new SignalingError('not_joined', 'join first');
         if (method === 'leave') {
           left = true;
-          link.send({ id, ok: true, data: {} });
+          // Answer once the participant is really gone, then close the socket ourselves.
+          session.participant.link = null;
           await this.rooms.leave(session.room, session.participant);
+          link.send({ id, ok: true, data: {} });
+          ws.close(1000, 'left');
           return;
         }
         const { participant, room } = session;

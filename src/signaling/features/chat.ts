@@ -11,3 +11,13 @@ export const chatFeature: Feature = {
     return { message };
   },
 };
+
+/** Moderators remove a message from the room and from its history. */
+export const chatModerationFeature: Feature = {
+  async delete_chat({ participant, room, services }, { message_id }) {
+    participant.require('moderate:participants');
+    if (!(await services.chat.delete(room.id, message_id))) throw new SignalingError('not_found', `no message ${message_id}`);
+    room.broadcast('chat-deleted', { message_id, by: participant.id });
+    return {};
+  },
+};

@@ -3,12 +3,14 @@ import type { RoomService } from '../../rooms/room-service.js';
 import type { ChatStore } from '../chat-store.js';
 import type { LiveRoom } from '../live-room.js';
 import type { Participant } from '../participant.js';
+import type { QuestionStore } from '../../rooms/question-store.js';
 import type { Method, RequestData } from '../protocol.js';
 
 /** What feature handlers may use beyond the participant and its room. */
 export interface SignalingServices {
   rtc: { listenIp: string; announcedIp: string | undefined };
   chat: ChatStore;
+  questions: QuestionStore;
   rooms: RoomService;
   revocations: Revocations;
   /** Disconnects a participant for good (no resume). */

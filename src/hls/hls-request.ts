@@ -1,0 +1,69 @@
+import { ProblemError } from '../api/problem.js';
+import { roomIdSchema } from '../rooms/room-id.js';
+
+/** A file the origin serves from storage; names are exactly those pipeline/llhls/names.ts produces. */
+export type HlsFile =
+  | { kind: 'init'; name: string }
+  | { kind: 'part'; name: string; msn: number; part: number }
+  | { kind: 'segment'; name: string; msn: number };
+
+/** Renditions are named by the pipeline: `v` + base-36 start time. */
+const RENDITION = /^v[0-9a-z]{1,16}$/;
+const INIT = /^init(?:[1-9][0-9]{0,5})?\.mp4$/;
+const PART = /^part(0|[1-9][0-9]{0,9})\.(0|[1-9][0-9]{0,3})\.m4s$/;
+const SEGMENT = /^seg(0|[1-9][0-9]{0,9})\.m4s$/;
+/** Decimal-integer attribute values, bounded so they stay exact as JS numbers. */
+const UINT = /^(0|[1-9][0-9]{0,14})$/;
+
+const bad = (code: string, title: string, detail: string) => new ProblemError(400, code, title, detail);
+
+export function parseRoomId(value: string): string {
+  if (!roomIdSchema.safeParse(value).success) throw bad('invalid_room_id', 'Invalid room id', 'room ids look like r_<letters, digits, . _ ->');
+  return value;
+}
+
+export function parseRendition(value: string): string {
+  if (!RENDITION.test(value)) throw bad('invalid_rendition', 'Invalid rendition', `no rendition is named ${JSON.stringify(value.slice(0, 40))}`);
+  return value;
+}
+
+export function parseHlsFile(name: string): HlsFile {
+  if (INIT.test(name)) return { kind: 'init', name };
+  const part = PART.exec(name);
+  if (part) return { kind: 'part', name, msn: Number(part[1]), part: Number(part[2]) };
+  const segment = SEGMENT.exec(name);
+  if (segment) return { kind: 'segment', name, msn: Number(segment[1]) };
+  throw bad('invalid_file_name', 'Invalid file name', 'expected init*.mp4, part<msn>.<n>.m4s or seg<msn>.m4s');
+}
+
+/** RFC 8216bis 6.2.5 delivery directives of a media playlist request. */
+export interface DeliveryDirectives {
+  msn?: number;
+  part?: number;
+  /** _HLS_skip=YES (v2, which also skips date ranges, is answered as YES: we write none). */
+  skip: boolean;
+}
+
+const single = (value: unknown, name: string): string | undefined => {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw bad('invalid_delivery_directive', 'Invalid delivery directive', `${name} given more than once`);
+  return value;
+};
+
+export function parseDeliveryDirectives(query: Record<string, unknown>): DeliveryDirectives {
+  const msn = single(query._HLS_msn, '_HLS_msn');
+  const part = single(query._HLS_part, '_HLS_part');
+  const skip = single(query._HLS_skip, '_HLS_skip');
+  const directive = (value: string, name: string) => {
+    if (!UINT.test(value)) throw bad('invalid_delivery_directive', 'Invalid delivery directive', `${name} must be a non-negative integer`);
+    return Number(value);
+  };
+  // RFC 8216bis 6.2.5.2: _HLS_part without _HLS_msn is a malformed request.
+  if (part !== undefined && msn === undefined) throw bad('invalid_delivery_directive', 'Invalid delivery directive', '_HLS_part needs _HLS_msn');
+  if (skip !== undefined && skip !== 'YES' && skip !== 'v2') throw bad('invalid_delivery_directive', 'Invalid delivery directive', '_HLS_skip must be YES or v2');
+  return {
+    ...(msn !== undefined ? { msn: directive(msn, '_HLS_msn') } : {}),
+    ...(part !== undefined ? { part: directive(part, '_HLS_part') } : {}),
+    skip: skip !== undefined,
+  };
+}

@@ -1,0 +1,146 @@
+import type { Redis } from 'ioredis';
+import {
+  hlsChannel,
+  masterStateKey,
+  renditionStateKey,
+  type HlsStateMessage,
+  type MasterState,
+  type RenditionState,
+} from '../../pipeline/publish/playlist-state.js';
+
+interface Waiter {
+  rendition: string;
+  ready: (state: RenditionState) => boolean;
+  resolve: (state: RenditionState | undefined) => void;
+}
+
+interface RoomEntry {
+  subscribed: Promise<unknown>;
+  master: MasterState | undefined;
+  renditions: Map<string, RenditionState>;
+  waiters: Set<Waiter>;
+  lastUsed: number;
+}
+
+const CHANNEL_PREFIX = hlsChannel('');
+/** A room nobody asked about for this long is unsubscribed (its state stays in Redis). */
+const IDLE_MS = 60_000;
+
+/**
+ * This process' view of every watched room's playlists, kept current from Redis: the first request
+ * for a room subscribes to its channel and then reads the stored state, so any origin process can
+ * answer, and blocking requests wake on the message that brings their part.
+ */
+export class PlaylistStateHub {
+  private readonly rooms = new Map<string, RoomEntry>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  /**
+   * @param redis a regular connection, for GETs
+   * @param subscriber a connection of its own, put in subscriber mode
+   */
+  constructor(
+    private readonly redis: Redis,
+    private readonly subscriber: Redis,
+  ) {
+    subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    this.sweeper = setInterval(() => this.sweep(), IDLE_MS / 2).unref();
+  }
+
+  /** A hub with its own subscriber connection (a duplicate of `redis`), closed by close(). */
+  static connect(redis: Redis): PlaylistStateHub {
+    return new PlaylistStateHub(redis, redis.duplicate());
+  }
+
+  async master(roomId: string): Promise<MasterState | undefined> {
+    const room = await this.room(roomId);
+    if (!room.master) this.keep(room, await this.load(masterStateKey(roomId)));
+    return room.master;
+  }
+
+  async rendition(roomId: string, rendition: string): Promise<RenditionState | undefined> {
+    const room = await this.room(roomId);
+    if (!room.renditions.has(rendition)) this.keep(room, await this.load(renditionStateKey(roomId, rendition)));
+    return room.renditions.get(rendition);
+  }
+
+  /**
+   * The rendition's state once `ready` holds for it, or undefined after `timeoutMs` or on abort
+   * (the client went away).
+   */
+  async waitFor(roomId: string, rendition: string, ready: (s: RenditionState) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<RenditionState | undefined> {
+    const current = await this.rendition(roomId, rendition);
+    if (current && ready(current)) return current;
+    const room = await this.room(roomId);
+    return new Promise((resolve) => {
+      const done = (state: RenditionState | undefined) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', abort);
+        room.waiters.delete(waiter);
+        resolve(state);
+      };
+      const waiter: Waiter = { rendition, ready, resolve: done };
+      const abort = () => done(undefined);
+      const timer = setTimeout(abort, timeoutMs);
+      signal?.addEventListener('abort', abort);
+      room.waiters.add(waiter);
+    });
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    for (const room of this.rooms.values()) for (const waiter of room.waiters) waiter.resolve(undefined);
+    this.rooms.clear();
+    this.subscriber.disconnect();
+  }
+
+  private async room(roomId: string): Promise<RoomEntry> {
+    let room = this.rooms.get(roomId);
+    if (!room) {
+      const subscribed = this.subscriber.subscribe(hlsChannel(roomId)).catch((err: unknown) => {
+        this.rooms.delete(roomId); // the next request tries again
+        throw err;
+      });
+      room = { subscribed, master: undefined, renditions: new Map(), waiters: new Set(), lastUsed: 0 };
+      this.rooms.set(roomId, room);
+    }
+    room.lastUsed = Date.now();
+    // Subscribed before any GET, so an update is either in what we read or in a message after it.
+    await room.subscribed;
+    return room;
+  }
+
+  /** The publisher stores each state as the very message it publishes. */
+  private async load(key: string): Promise<HlsStateMessage | undefined> {
+    const json = await this.redis.get(key);
+    return json ? (JSON.parse(json) as HlsStateMessage) : undefined;
+  }
+
+  private onMessage(channel: string, message: string): void {
+    const room = this.rooms.get(channel.slice(CHANNEL_PREFIX.length));
+    if (room) this.keep(room, JSON.parse(message) as HlsStateMessage);
+  }
+
+  /** Keeps the newer of what we have and `message` (a GET and a message can race), then wakes waiters. */
+  private keep(room: RoomEntry, message: HlsStateMessage | undefined): void {
+    if (message?.type === 'master') {
+      if (!room.master || message.state.seq > room.master.seq) room.master = message.state;
+      return;
+    }
+    if (!message) return;
+    const { state } = message;
+    const known = room.renditions.get(state.rendition);
+    if (known && known.seq >= state.seq) return;
+    room.renditions.set(state.rendition, state);
+    for (const waiter of room.waiters) if (waiter.rendition === state.rendition && waiter.ready(state)) waiter.resolve(state);
+  }
+
+  private sweep(): void {
+    const idleSince = Date.now() - IDLE_MS;
+    for (const [roomId, room] of this.rooms) {
+      if (room.lastUsed > idleSince || room.waiters.size > 0) continue;
+      this.rooms.delete(roomId);
+      void this.subscriber.unsubscribe(hlsChannel(roomId)).catch(() => {});
+    }
+  }
+}

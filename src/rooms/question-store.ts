@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+export interface Question {
+  id: string;
+  participant_id: string;
+  identity: string;
+  text: string;
+  votes: number;
+  state: 'open' | 'answered' | 'dismissed';
+  answer: string | null;
+  asked_at: string;
+}
+
+const questionsKey = (roomId: string) => `lc:room:${roomId}:questions`;
+const votesKey = (roomId: string) => `lc:room:${roomId}:question-votes`;
+const votersKey = (roomId: string, questionId: string) => `lc:room:${roomId}:question-voters:${questionId}`;
+
+/** A webinar's Q&A queue in Redis: questions, one vote per identity, answered or dismissed. */
+export class QuestionStore {
+  constructor(private readonly redis: Redis) {}
+
+  async ask(roomId: string, from: { participant_id: string; identity: string }, text: string): Promise<Question> {
+    const question: Question = {
+      id: `q_${randomBytes(8).toString('hex')}`,
+      ...from,
+      text,
+      votes: 0,
+      state: 'open',
+      answer: null,
+      asked_at: new Date().toISOString(),
+    };
+    await this.redis.hset(questionsKey(roomId), question.id, JSON.stringify(question));
+    return question;
+  }
+
+  async get(roomId: string, questionId: string): Promise<Question | undefined> {
+    const [raw, votes] = await Promise.all([this.redis.hget(questionsKey(roomId), questionId), this.redis.hget(votesKey(roomId), questionId)]);
+    return raw ? { ...(JSON.parse(raw) as Question), votes: Number(votes ?? 0) } : undefined;
+  }
+
+  /** Counts one vote per identity; returns the question as it now stands. */
+  async upvote(roomId: string, questionId: string, identity: string): Promise<Question | undefined> {
+    if (!(await this.redis.hexists(questionsKey(roomId), questionId))) return undefined;
+    if ((await this.redis.sadd(votersKey(roomId, questionId), identity)) === 1) await this.redis.hincrby(votesKey(roomId), questionId, 1);
+    return this.get(roomId, questionId);
+  }
+
+  async close(roomId: string, questionId: string, state: 'answered' | 'dismissed', answer: string | null): Promise<Question | undefined> {
+    const question = await this.get(roomId, questionId);
+    if (!question) return undefined;
+    const closed: Question = { ...question, state, answer };
+    await this.redis.hset(questionsKey(roomId), questionId, JSON.stringify(closed));
+    return closed;
+  }
+
+  /** Every question, most votes first, then oldest first. */
+  async list(roomId: string, onlyOpen = false): Promise<Question[]> {
+    const [raw, votes] = await Promise.all([this.redis.hgetall(questionsKey(roomId)), this.redis.hgetall(votesKey(roomId))]);
+    return Object.values(raw)
+      .map((j) => {
+        const q = JSON.parse(j) as Question;
+        return { ...q, votes: Number(votes[q.id] ?? 0) };
+      })
+      .filter((q) => !onlyOpen || q.state === 'open')
+      .sort((a, b) => b.votes - a.votes || a.asked_at.localeCompare(b.asked_at));
+  }
+}

@@ -1,0 +1,41 @@
+import { SignalingError } from '../protocol.js';
+import type { Feature } from './feature.js';
+
+/**
+ * Q&A (webinars, and any room): attendees with `chat:send` ask, anyone upvotes once, moderators
+ * answer or dismiss. Every change is sent to everyone; asked/answered also go to webhooks.
+ */
+export const questionsFeature: Feature = {
+  async ask_question({ participant, room, services }, { text }) {
+    participant.require('chat:send');
+    if (!participant.chatLimit.take()) throw new SignalingError('rate_limited', 'too many messages; slow down');
+    const question = await services.questions.ask(room.id, { participant_id: participant.id, identity: participant.identity }, text);
+    room.broadcast('question', question);
+    await room.emit('question.asked', { question_id: question.id, identity: question.identity, text });
+    return { question };
+  },
+
+  async upvote_question({ participant, room, services }, { question_id }) {
+    const question = await services.questions.upvote(room.id, question_id, participant.identity);
+    if (!question) throw new SignalingError('not_found', `no question ${question_id}`);
+    room.broadcast('question', question);
+    return { question };
+  },
+
+  async answer_question({ participant, room, services }, { question_id, answer }) {
+    participant.require('moderate:participants');
+    const question = await services.questions.close(room.id, question_id, 'answered', answer ?? null);
+    if (!question) throw new SignalingError('not_found', `no question ${question_id}`);
+    room.broadcast('question', question);
+    await room.emit('question.answered', { question_id, answer: question.answer });
+    return { question };
+  },
+
+  async dismiss_question({ participant, room, services }, { question_id }) {
+    participant.require('moderate:participants');
+    const question = await services.questions.close(room.id, question_id, 'dismissed', null);
+    if (!question) throw new SignalingError('not_found', `no question ${question_id}`);
+    room.broadcast('question', question);
+    return { question };
+  },
+};

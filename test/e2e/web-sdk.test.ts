@@ -1,0 +1,231 @@
+// @levelchat/web end to end: real Chromium pages (fake camera + microphone) load the SDK from a real
+// node (real Redis, S3 and two mediasoup workers; an edge router opens after 2 consumers) and talk
+// to each other through it. Pages are /harness.html, which drives the SDK and records its events.
+import { randomBytes } from 'node:crypto';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPlayers } from '../../players/build.mjs';
+import type { Harness, Outcome, RecordedEvent } from '../../players/demo/harness-api.js';
+import { projectRoot } from '../../src/runtime/compiled-entry.js';
+import { readJson, startTestStack, type TestStack } from '../helpers/test-stack.js';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+];
+
+let stack: TestStack;
+let browser: Browser;
+const pages: Page[] = [];
+
+beforeAll(async () => {
+  await buildPlayers(projectRoot());
+  [stack, browser] = await Promise.all([
+    startTestStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_CONSUMERS_PER_ROUTER: '2' } }),
+    chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** Calls `window.harness[method](...args)` in the page. */
+function h<K extends keyof Harness>(page: Page, method: K, ...args: Parameters<Harness[K]>): Promise<Awaited<ReturnType<Harness[K]>>> {
+  return page.evaluate(`globalThis.harness.${method}(...${JSON.stringify(args)})`) as Promise<Awaited<ReturnType<Harness[K]>>>;
+}
+
+async function openPage(): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  pages.push(page);
+  page.on('pageerror', (err) => console.error('[page error]', err.message));
+  await page.goto(`${stack.url}/harness.html`);
+  await page.waitForFunction('globalThis.harness !== undefined');
+  return page;
+}
+
+async function closePage(page: Page): Promise<void> {
+  await page.context().close();
+}
+
+async function mint(roomId: string, identity: string, capabilities: string[]): Promise<{ token: string; signaling_url: string }> {
+  const res = await stack.api(`/v1/rooms/${roomId}/tokens`, { method: 'POST', json: { identity, capabilities, type: 'meeting' } });
+  expect(res.status).toBe(201);
+  return readJson(res);
+}
+
+async function joinAs(roomId: string, identity: string, capabilities: string[]): Promise<{ page: Page; id: string; token: string; url: string }> {
+  const [page, minted] = await Promise.all([openPage(), mint(roomId, identity, capabilities)]);
+  const joined = await h(page, 'join', { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'meeting' });
+  if (!joined.ok) throw new Error(`${identity} could not join: ${joined.code} ${joined.message}`);
+  return { page, id: joined.value.participantId, token: minted.token, url: minted.signaling_url };
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function waitEvents(page: Page, event: string, pred: (e: RecordedEvent) => boolean = () => true, count = 1, ms = 10_000): Promise<RecordedEvent[]> {
+  return waitFor(`${count} × ${event}`, async () => {
+    const matching = (await h(page, 'events', event)).filter(pred);
+    return matching.length >= count ? matching : undefined;
+  }, ms);
+}
+
+const arg = <T>(e: RecordedEvent, i = 0) => e.args[i] as T;
+const roomId = (label: string) => `r_e2e-${label}-${randomBytes(4).toString('hex')}`;
+
+const PUBLISHER = ['publish:camera', 'chat:send', 'hand:raise'];
+const VIEWER = ['subscribe:all', 'chat:send', 'reactions:send'];
+
+describe('@levelchat/web in Chromium', () => {
+  it('serves the SDK bundle and the demo console', async () => {
+    const sdk = await fetch(`${stack.url}/sdk/levelchat-web.js`);
+    expect(sdk.status).toBe(200);
+    expect(sdk.headers.get('content-type')).toMatch(/javascript/);
+    const code = await sdk.text();
+    expect(code).toMatch(/export\s*\{[^}]*as LevelChat/);
+    expect(code).not.toMatch(/from\s*"node:|require\("(fs|net|crypto)"\)/);
+    const demo = await fetch(`${stack.url}/`);
+    expect(demo.status).toBe(200);
+    expect(await demo.text()).toContain('LevelChat demo console');
+  });
+
+  it('a publisher reaches two viewers on different routers; the guide events fire; DELETE kicks everyone', async () => {
+    const id = roomId('main');
+    const a = await joinAs(id, 'alice', PUBLISHER);
+    const cam = await h(a.page, 'call', 'publishCamera');
+    const mic = await h(a.page, 'call', 'publishMicrophone');
+    expect(cam.ok && mic.ok, JSON.stringify([cam, mic])).toBe(true);
+
+    // B and C one after the other: B fills the origin (its transport + 2 consumers), C opens an edge.
+    const b = await joinAs(id, 'bob', VIEWER);
+    const bTracks = await waitEvents(b.page, 'track-subscribed', () => true, 2);
+    const c = await joinAs(id, 'carol', ['subscribe:all', 'chat:send']);
+    const cTracks = await waitEvents(c.page, 'track-subscribed', () => true, 2);
+    for (const tracks of [bTracks, cTracks]) {
+      expect(tracks.map((t) => arg<{ kind: string }>(t).kind).sort()).toEqual(['audio', 'video']);
+      expect(tracks.every((t) => arg<{ participantId: string }>(t).participantId === a.id)).toBe(true);
+      expect(arg<{ track: { kind: string } }>(tracks[0]!).track.kind).toBeDefined();
+    }
+
+    // Both viewers decode frames.
+    for (const viewer of [b, c]) {
+      await waitFor('decoded frames', async () => ((await h(viewer.page, 'framesDecoded'))[a.id] ?? 0) > 5);
+      await waitFor('inbound-rtp framesDecoded', async () => (await h(viewer.page, 'inboundFramesDecoded')).some((n) => n > 0));
+    }
+
+    // The server put B and C on different routers, each with consumers.
+    const live = stack.stack.liveRooms.rooms.get(id)!;
+    const tiers = live.media.allTiers.filter((t) => t.consumers > 0);
+    expect(tiers.length).toBeGreaterThanOrEqual(2);
+    const routerOf = (pid: string) => [...live.participants.get(pid)!.transports.values()].find((t) => t.direction === 'recv')!.tier.router.id;
+    expect(routerOf(b.id)).not.toBe(routerOf(c.id));
+
+    // The camera went up as three simulcast layers (VP8 meeting room).
+    const camera = [...live.tracks.values()].find((t) => t.source === 'camera')!;
+    expect(camera.producer.type).toBe('simulcast');
+    expect(camera.producer.rtpParameters.encodings?.length).toBe(3);
+
+    // participant-joined with identity, on the publisher's side.
+    const joined = await waitEvents(a.page, 'participant-joined', () => true, 2);
+    expect(joined.map((e) => arg<{ identity: string }>(e).identity).sort()).toEqual(['bob', 'carol']);
+    expect(joined.map((e) => arg<{ id: string }>(e).id).sort()).toEqual([b.id, c.id].sort());
+
+    // connection-quality: a numeric rtt for the viewer itself within ~5 s of subscribing.
+    const quality = await waitEvents(b.page, 'connection-quality', (e) => e.args[0] === b.id && typeof arg<{ rtt: unknown }>(e, 1).rtt === 'number', 1, 6000);
+    expect(arg<{ rtt: number; fractionLost: number | null }>(quality[0]!, 1).rtt).toBeGreaterThanOrEqual(0);
+
+    // Refused actions reject with { code, message } and fire `error`: a viewer cannot publish (client-side
+    // check), a publisher without reactions:send cannot react (refused by the server).
+    const refused = await h(b.page, 'call', 'publishCamera');
+    expect(refused).toMatchObject({ ok: false, code: 'capability_required' });
+    await waitEvents(b.page, 'error', (e) => arg<{ code: string }>(e).code === 'capability_required');
+    const noReaction = await h(a.page, 'call', 'sendReaction', '👍');
+    expect(noReaction).toMatchObject({ ok: false, code: 'capability_required' });
+    await waitEvents(a.page, 'error', (e) => arg<{ code: string; message: string }>(e).message.includes('reactions:send'));
+
+    // chat, reaction, hand.
+    expect((await h(b.page, 'call', 'sendChat', 'hello from bob')).ok).toBe(true);
+    const chat = await waitEvents(a.page, 'chat');
+    expect(arg<{ identity: string; text: string; participantId: string }>(chat[0]!)).toMatchObject({ identity: 'bob', text: 'hello from bob', participantId: b.id });
+    expect((await h(b.page, 'call', 'sendReaction', '🎉')).ok).toBe(true);
+    await waitEvents(a.page, 'reaction', (e) => arg<{ emoji: string }>(e).emoji === '🎉');
+    expect((await h(a.page, 'call', 'raiseHand')).ok).toBe(true);
+    await waitEvents(c.page, 'hand', (e) => arg<{ participantId: string; raised: boolean }>(e).raised && arg<{ participantId: string }>(e).participantId === a.id);
+
+    // A token without subscribe:all sees no tracks, and the server refuses it a consume.
+    const d = await joinAs(id, 'dave', ['chat:send']);
+    const producerId = arg<{ producerId: string }>(bTracks[0]!).producerId;
+    const consume = await h(d.page, 'rawRequest', d.url, d.token, 'consume', { producer_id: producerId, rtp_capabilities: {} });
+    expect(consume).toMatchObject({ ok: false, code: 'capability_required' });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await h(d.page, 'events', 'track-subscribed')).toEqual([]);
+
+    // A dropped signaling connection resumes (same participant, same media) instead of disconnecting.
+    expect(await h(b.page, 'dropSignaling')).toBe(1);
+    await waitEvents(b.page, 'reconnected');
+    const framesBefore = (await h(b.page, 'framesDecoded'))[a.id] ?? 0;
+    await waitFor('frames after resume', async () => ((await h(b.page, 'framesDecoded'))[a.id] ?? 0) > framesBefore + 5);
+    expect(await h(b.page, 'events', 'disconnected')).toEqual([]);
+    expect(live.participants.has(b.id)).toBe(true);
+
+    // track-unsubscribed when the publisher stops a track.
+    expect(await h(a.page, 'unpublish', 'microphone')).toBe(true);
+    const gone = await waitEvents(c.page, 'track-unsubscribed');
+    expect(arg<{ participantId: string; kind: string }>(gone[0]!)).toMatchObject({ participantId: a.id, kind: 'audio' });
+
+    // participant-left when someone leaves.
+    await h(c.page, 'leave');
+    const left = await waitEvents(a.page, 'participant-left');
+    expect(arg<{ identity: string; id: string }>(left[0]!)).toMatchObject({ identity: 'carol', id: c.id });
+    await waitEvents(b.page, 'participant-left', (e) => arg<{ id: string }>(e).id === c.id);
+
+    // DELETE /v1/rooms/{id} kicks every page with host_ended.
+    const res = await stack.api(`/v1/rooms/${id}`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    for (const p of [a, b, d]) {
+      const [ended] = await waitEvents(p.page, 'disconnected');
+      expect(arg<{ reason: string }>(ended!)).toEqual({ reason: 'host_ended' });
+    }
+    for (const p of [a, b, c, d]) await closePage(p.page);
+  }, 45_000);
+
+  it('lc.rooms.end with a moderator token ends the room for everyone', async () => {
+    const id = roomId('end');
+    const mod = await joinAs(id, 'mod', ['moderate:participants', 'chat:send', 'subscribe:all']);
+    const viewer = await joinAs(id, 'viewer', VIEWER);
+    await waitEvents(mod.page, 'participant-joined', (e) => arg<{ identity: string }>(e).identity === 'viewer');
+
+    // Without moderate:participants the server refuses; a room this page has not joined cannot be ended here.
+    const refused: Outcome<null> = await h(viewer.page, 'endRoom', id);
+    expect(refused).toMatchObject({ ok: false, code: 'capability_required' });
+    expect(await h(mod.page, 'endRoom', 'r_some-other-room')).toMatchObject({ ok: false, code: 'not_joined' });
+
+    expect(await h(mod.page, 'endRoom', id)).toEqual({ ok: true, value: null });
+    for (const p of [mod, viewer]) {
+      const [ended] = await waitEvents(p.page, 'disconnected');
+      expect(arg<{ reason: string }>(ended!)).toEqual({ reason: 'host_ended' });
+    }
+    const room = await readJson(await stack.api(`/v1/rooms/${id}`));
+    expect(room.state).toBe('ended');
+    for (const p of [mod, viewer]) await closePage(p.page);
+  }, 20_000);
+});

@@ -1,0 +1,52 @@
+// An origin on 127.0.0.1:0 over the shared test Redis and S3, as app.ts mounts it.
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+import { MediaCache } from '../../../pipeline/publish/media-cache.js';
+import { notFoundHandler, problemHandler } from '../../../src/api/problem.js';
+import { hlsOriginRoutes } from '../../../src/hls/hls-origin-routes.js';
+import { PlaylistStateHub } from '../../../src/hls/playlist-state-hub.js';
+import { ObjectStore } from '../../../storage/object-store.js';
+
+export interface OriginHarness {
+  url: string;
+  redis: Redis;
+  store: ObjectStore;
+  cache: MediaCache;
+  stop(): Promise<void>;
+}
+
+export async function testStore(bucket = 'test-hls'): Promise<ObjectStore> {
+  const s3 = inject('s3');
+  const store = new ObjectStore({ ...s3, bucket, region: 'us-east-1' });
+  await store.ensureBucket();
+  return store;
+}
+
+/** Starts an origin; pass `store`/`cache` to share them with a pipeline of the same "process". */
+export async function startOrigin(options: { store?: ObjectStore; cache?: MediaCache } = {}): Promise<OriginHarness> {
+  const redis = new Redis(inject('redisUrl'));
+  const store = options.store ?? (await testStore());
+  const cache = options.cache ?? new MediaCache();
+  const hub = PlaylistStateHub.connect(redis);
+  const app = express();
+  app.use(hlsOriginRoutes({ hub, store, cache }));
+  app.use(notFoundHandler);
+  app.use(problemHandler(() => {}));
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    redis,
+    store,
+    cache,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await hub.close();
+      await redis.quit();
+    },
+  };
+}
