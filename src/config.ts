@@ -32,6 +32,7 @@ export const configSchema = z.object({
   LEVELCHAT_ANNOUNCED_IP: z.string().min(1).optional(),
   LEVELCHAT_RTC_LISTEN_IP: z.union([z.ipv4(), z.ipv6()]).default('127.0.0.1'),
   LEVELCHAT_CONSUMERS_PER_ROUTER: z.coerce.number().int().min(1).max(100_000).default(400),
+  LEVELCHAT_WEBRTC_VIEWER_CAP: z.coerce.number().int().min(0).max(1_000_000).default(500),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REDIS_URL: optionalUrl.refine((v) => v === undefined || /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://'),
   S3_ENDPOINT: optionalUrl,
@@ -52,7 +53,7 @@ export interface Config {
   http: { port: number; bind: string; publicUrl: string | undefined };
   dataDir: string;
   workers: { count: number; rtcMinPort: number; rtcMaxPort: number };
-  rtc: { listenIp: string; announcedIp: string | undefined; consumersPerRouter: number };
+  rtc: { listenIp: string; announcedIp: string | undefined; consumersPerRouter: number; webrtcViewerCap: number };
   logLevel: ConfigEnv['LOG_LEVEL'];
   /** `undefined` means: start Debian's redis-server ourselves. */
   redisUrl: string | undefined;
@@ -99,7 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rtcMinPort: c.LEVELCHAT_RTC_MIN_PORT,
       rtcMaxPort: c.LEVELCHAT_RTC_MAX_PORT,
     },
-    rtc: { listenIp: c.LEVELCHAT_RTC_LISTEN_IP, announcedIp: c.LEVELCHAT_ANNOUNCED_IP, consumersPerRouter: c.LEVELCHAT_CONSUMERS_PER_ROUTER },
+    rtc: { listenIp: c.LEVELCHAT_RTC_LISTEN_IP, announcedIp: c.LEVELCHAT_ANNOUNCED_IP, consumersPerRouter: c.LEVELCHAT_CONSUMERS_PER_ROUTER, webrtcViewerCap: c.LEVELCHAT_WEBRTC_VIEWER_CAP },
     logLevel: c.LOG_LEVEL,
     redisUrl: c.REDIS_URL,
     s3: {

@@ -9,6 +9,8 @@ const ROOM_ERROR_STATUS: Record<RoomError['code'], [number, string]> = {
   room_ended: [409, 'Room has ended'],
   not_ended: [409, 'Room has not ended'],
   room_id_taken: [409, 'Room id is taken'],
+  not_hybrid: [409, 'Room is not hybrid'],
+  already_promoted: [409, 'Room was promoted already'],
 };
 
 /** Maps the errors of the layers below the API to problem responses; undefined when unknown. */

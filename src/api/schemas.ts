@@ -46,6 +46,7 @@ export const roomSchema = z
     transitions: z.array(z.object({ state: z.enum(ROOM_STATES), at: z.string() })),
     ended_reason: z.enum(['empty', 'host_ended']).nullable(),
     participant_count: z.number().int(),
+    promoted: z.boolean().meta({ description: 'A hybrid room that was promoted to a broadcast.' }),
   })
   .meta({ id: 'Room' });
 

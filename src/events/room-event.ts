@@ -6,6 +6,7 @@ export const ROOM_EVENT_TYPES = [
   'room.started',
   'room.ended',
   'room.archived',
+  'room.promoted',
   'participant.joined',
   'participant.left',
   'participant.hand_raised',

@@ -8,8 +8,8 @@ import type { RoomType } from './room-types.js';
 const roomKey = (id: string) => `lc:room:${id}`;
 const ownerIndex = (owner: string) => `lc:rooms:owner:${owner}`;
 
-export type RoomAction = 'join' | 'leave' | 'end' | 'archive';
-export type RoomActionError = 'room_not_found' | 'room_archived' | 'room_ended' | 'not_ended';
+export type RoomAction = 'join' | 'leave' | 'end' | 'archive' | 'promote';
+export type RoomActionError = 'room_not_found' | 'room_archived' | 'room_ended' | 'not_ended' | 'not_hybrid' | 'already_promoted';
 
 export interface ListFilter {
   state?: RoomState;
@@ -24,7 +24,7 @@ const LIST_SCAN_BUDGET = 2000;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     lcCreateRoom(room: string, index: string, json: string, score: string, event: string): Result<string[], Context>;
-    lcRoomAction(room: string, action: string, now: string, started: string, ended: string, archived: string): Result<string[], Context>;
+    lcRoomAction(room: string, action: string, now: string, started: string, ended: string, archived: string, promoted: string): Result<string[], Context>;
   }
 }
 
@@ -70,6 +70,7 @@ export class RoomRepository {
       JSON.stringify(buildEvent('room.started', id, { state: 'active' }, now)),
       JSON.stringify(buildEvent('room.ended', id, { state: 'ended', reason: action === 'end' ? 'host_ended' : 'empty' }, now)),
       JSON.stringify(buildEvent('room.archived', id, { state: 'archived' }, now)),
+      JSON.stringify(buildEvent('room.promoted', id, { type: 'broadcast' }, now)),
     );
     if (status !== 'ok' && status !== 'changed') return { error: status as RoomActionError };
     await this.kick.queuesFilled(queues);

@@ -18,8 +18,8 @@ return out
 `;
 
 /**
- * KEYS: room. ARGV: action ('join' | 'leave' | 'end' | 'archive'), now iso, started event json,
- * ended event json, archived event json.
+ * KEYS: room. ARGV: action ('join' | 'leave' | 'end' | 'archive' | 'promote'), now iso, started
+ * event json, ended event json, archived event json, promoted event json.
  * → {status, room json, queues...}; status 'ok' | 'changed' (a state transition happened) | an error code.
  */
 export const ROOM_ACTION_LUA = `${EMIT_EVENT_LUA}
@@ -62,6 +62,15 @@ elseif action == 'end' then
 elseif action == 'archive' then
   if room.state ~= 'ended' then return {'not_ended'} end
   move('archived', 'room.archived', ARGV[5])
+elseif action == 'promote' then
+  if room.type ~= 'hybrid' then return {'not_hybrid'} end
+  if room.promoted then return {'already_promoted'} end
+  if room.state == 'archived' then return {'room_archived'} end
+  if room.state == 'ended' and room.ended_reason == 'host_ended' then return {'room_ended'} end
+  room.promoted = true
+  room.config.hls = not room.config.e2ee
+  emit_event(room.owner, room.id, 'room.promoted', ARGV[6], needs_job)
+  changed = true
 end
 local encoded = cjson.encode(room)
 redis.call('SET', KEYS[1], encoded)

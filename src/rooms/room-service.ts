@@ -21,6 +21,8 @@ const MESSAGES: Record<RoomError['code'], string> = {
   room_ended: 'the room was ended by its host',
   not_ended: 'the room has not ended',
   room_id_taken: 'this room id belongs to another API key',
+  not_hybrid: 'only hybrid rooms can be promoted to a broadcast',
+  already_promoted: 'the room was promoted already',
 };
 
 function refuse(code: RoomError['code']): never {
@@ -75,6 +77,14 @@ export class RoomService {
       return existing;
     }
     return (await this.create(owner, { external_id: externalIdOf(id), type })).room;
+  }
+
+  /** A hybrid meeting becomes a broadcast: nobody is dropped, new joiners may be viewers, LL-HLS starts. */
+  async promote(owner: string, id: string): Promise<Room> {
+    await this.get(owner, id);
+    const room = await this.act(id, 'promote');
+    this.logger.info({ room_id: id }, 'room promoted to broadcast');
+    return room;
   }
 
   async end(owner: string, id: string): Promise<Room> {

@@ -22,6 +22,8 @@ export interface Room {
   transitions: RoomTransition[];
   ended_reason: EndedReason | null;
   participants: number;
+  /** A hybrid room that became a broadcast mid-session. */
+  promoted?: boolean;
   /** The API key that created the room; only that key sees it. Never returned by the API. */
   owner: string;
 }
@@ -38,6 +40,7 @@ export function roomView(room: Room) {
     transitions: room.transitions,
     ended_reason: room.ended_reason,
     participant_count: room.participants,
+    promoted: room.promoted === true,
   };
 }
 

@@ -124,6 +124,7 @@ export class Stack {
       questions: this.control.questions,
       attendance: this.control.attendance,
       rtc: config.rtc,
+      webrtcViewerCap: config.rtc.webrtcViewerCap,
       logger: this.logger,
     });
     await this.liveRooms.listen(subscriber);

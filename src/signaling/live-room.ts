@@ -8,6 +8,7 @@ import type { Participant } from './participant.js';
 import type { MediaSource, RaisedHand, ServerEvents, TrackInfo } from './protocol.js';
 
 const QUALITY_INTERVAL_MS = 2000;
+const BROADCAST_TYPES = new Set(['broadcast', 'live', 'webinar']);
 
 export interface PublishedTrack {
   producer: types.Producer;
@@ -26,6 +27,7 @@ export class LiveRoom {
   readonly hands = new Map<string, RaisedHand>();
   private qualityTimer: NodeJS.Timeout;
   private speakerObserver: types.ActiveSpeakerObserver | undefined;
+  private announcedViewers = 0;
   private closed = false;
 
   constructor(
@@ -45,6 +47,25 @@ export class LiveRoom {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Broadcast rooms (and promoted hybrids) have a stage and an audience. */
+  get isBroadcast(): boolean {
+    return BROADCAST_TYPES.has(this.room.type) || this.room.promoted === true;
+  }
+
+  /**
+   * Who is announced one by one: everybody in a meeting; in a broadcast only the stage and the
+   * moderators, while the audience is a count (thousands of join events would drown everyone).
+   */
+  isAnnounced(p: Participant): boolean {
+    return !this.isBroadcast || p.onStage || p.has('moderate:participants');
+  }
+
+  get viewerCount(): number {
+    let n = 0;
+    for (const p of this.participants.values()) if (!this.isAnnounced(p)) n += 1;
+    return n;
   }
 
   async startSpeakerObserver(): Promise<void> {
@@ -72,7 +93,7 @@ export class LiveRoom {
   async addParticipant(p: Participant): Promise<void> {
     this.participants.set(p.id, p);
     await this.attendance.joined(this.id, p.id, p.identity);
-    this.broadcast('participant-joined', p.info(), p);
+    if (this.isAnnounced(p)) this.broadcast('participant-joined', p.info(), p);
     await this.emit('participant.joined', { participant_id: p.id, identity: p.identity });
   }
 
@@ -114,7 +135,7 @@ export class LiveRoom {
     p.transports.clear();
     if (this.hands.delete(p.id)) this.publishHandQueue();
     await this.attendance.left(this.id, p.id).catch(() => {});
-    this.broadcast('participant-left', { id: p.id, identity: p.identity });
+    if (this.isAnnounced(p)) this.broadcast('participant-left', { id: p.id, identity: p.identity });
     await this.emit('participant.left', { participant_id: p.id, identity: p.identity });
     return this.participants.size === 0;
   }
@@ -144,6 +165,11 @@ export class LiveRoom {
   /** rtt and loss per participant, from the RTCP of its consumers (downlink) and producers (uplink). */
   private async reportQuality(): Promise<void> {
     if (this.participants.size === 0) return;
+    const viewers = this.viewerCount;
+    if (viewers !== this.announcedViewers) {
+      this.announcedViewers = viewers;
+      this.broadcast('viewer-count', { count: viewers });
+    }
     const qualities = await Promise.all(
       [...this.participants.values()].map(async (p) => {
         const rtts: number[] = [];

@@ -32,8 +32,13 @@ export interface LiveRoomsDeps {
   questions: QuestionStore;
   attendance: AttendanceLog;
   rtc: { listenIp: string; announcedIp: string | undefined; consumersPerRouter: number };
+  /** Audience members per broadcast room on this node served over WebRTC; the rest use LL-HLS. */
+  webrtcViewerCap: number;
   logger: Logger;
 }
+
+/** Where the LL-HLS audience of a room watches (relative to the node). */
+export const hlsPath = (roomId: string) => `/hls/${roomId}/master.m3u8`;
 
 type Removal = Parameters<SignalingServices['remove']>[2];
 
@@ -81,6 +86,13 @@ export class LiveRooms {
     const grant = await this.admit(token);
     const stored = await this.deps.repository.get(grant.roomId);
     if (!stored || stored.owner !== grant.keyId) throw new SignalingError('room_not_found', 'the room of this token does not exist');
+    const live = this.live.get(grant.roomId);
+    const isViewer = !['publish:camera', 'publish:audio', 'publish:screen', 'moderate:participants'].some((c) => grant.capabilities.includes(c as never));
+    if (live?.isBroadcast && isViewer && live.viewerCount >= this.deps.webrtcViewerCap) {
+      throw new SignalingError('webrtc_full', 'this broadcast has as many WebRTC viewers as it takes: watch over LL-HLS', {
+        hls_url: stored.config.hls ? hlsPath(stored.id) : null,
+      });
+    }
     let joined;
     try {
       joined = await this.deps.rooms.join(grant.roomId);
@@ -178,10 +190,11 @@ export class LiveRooms {
 
   private async snapshot(room: LiveRoom, participant: Participant): Promise<JoinResult> {
     return {
-      room: { id: room.id, type: room.room.type, config: { ...room.room.config } },
+      room: { id: room.id, type: room.room.type, config: { ...room.room.config }, promoted: room.room.promoted === true },
       participant: { ...participant.info(), capabilities: participant.grant.capabilities },
       router_rtp_capabilities: room.media.rtpCapabilities as unknown as Record<string, unknown>,
-      participants: [...room.participants.values()].filter((p) => p !== participant).map((p) => p.info()),
+      participants: [...room.participants.values()].filter((p) => p !== participant && room.isAnnounced(p)).map((p) => p.info()),
+      viewer_count: room.viewerCount,
       tracks: [...room.tracks.values()].filter((t) => t.participant !== participant).map((t) => room.trackInfo(t)),
       chat_history: await this.deps.chat.recent(room.id),
       hand_queue: participant.has('moderate:participants') ? [...room.hands.values()] : [],
@@ -205,9 +218,14 @@ export class LiveRooms {
   }
 
   private onRoomEvent(event: RoomEvent): void {
-    if (event.type !== 'room.ended' || event.data.reason !== 'host_ended') return;
     const room = this.live.get(event.room_id);
     if (!room) return;
+    if (event.type === 'room.promoted') {
+      room.room = { ...room.room, promoted: true, config: { ...room.room.config, hls: !room.room.config.e2ee } };
+      room.broadcast('promoted', { hls_url: room.room.config.hls ? hlsPath(room.id) : null });
+      return;
+    }
+    if (event.type !== 'room.ended' || event.data.reason !== 'host_ended') return;
     room.broadcast('room-ended', { reason: 'host_ended' });
     void (async () => {
       for (const p of [...room.participants.values()]) {

@@ -6,6 +6,8 @@ import type { Tier } from '../sfu/media-room.js';
 import { RateLimit } from './rate-limit.js';
 import { SignalingError, type MediaSource, type ParticipantInfo, type ServerEvents } from './protocol.js';
 
+const PUBLISH_CAPABILITIES: Capability[] = ['publish:camera', 'publish:audio', 'publish:screen'];
+
 /** How the participant is reached; swapped when a dropped connection resumes. */
 export interface ParticipantLink {
   send(frame: unknown): void;
@@ -24,6 +26,8 @@ export class Participant {
   readonly resumeToken = randomBytes(24).toString('base64url');
   link: ParticipantLink | null;
   handRaised = false;
+  /** Publish capabilities granted for this session by a moderator (stage invitation). */
+  stageGrant: Capability[] = [];
   /** Set while the connection is gone and a resume is still possible. */
   resumeTimer: NodeJS.Timeout | null = null;
   readonly transports = new Map<string, OwnTransport>();
@@ -44,11 +48,22 @@ export class Participant {
   }
 
   info(): ParticipantInfo {
-    return { id: this.id, identity: this.grant.identity, name: this.grant.name, metadata: this.grant.metadata, hand_raised: this.handRaised };
+    return {
+      id: this.id,
+      identity: this.grant.identity,
+      name: this.grant.name,
+      metadata: this.grant.metadata,
+      hand_raised: this.handRaised,
+      on_stage: this.onStage,
+    };
   }
 
   has(capability: Capability): boolean {
-    return this.grant.capabilities.includes(capability);
+    return this.grant.capabilities.includes(capability) || this.stageGrant.includes(capability);
+  }
+
+  get onStage(): boolean {
+    return PUBLISH_CAPABILITIES.some((c) => this.has(c));
   }
 
   /** Capabilities are enforced at the moment of use, not only at join. */

@@ -55,6 +55,9 @@ export const requestSchemas = {
   answer_question: z.object({ question_id: id, answer: z.string().max(2000).optional() }).strict(),
   dismiss_question: z.object({ question_id: id }).strict(),
   mute_participant: z.object({ participant_id: id, source: z.enum(MEDIA_SOURCES).optional() }).strict(),
+  invite_to_stage: z.object({ participant_id: id }).strict(),
+  remove_from_stage: z.object({ participant_id: id }).strict(),
+  promote_room: z.object({}).strict(),
   kick_participant: z.object({ participant_id: id }).strict(),
   end_room: z.object({}).strict(),
   leave: z.object({}).strict(),
@@ -73,6 +76,8 @@ export interface ParticipantInfo {
   name: string | null;
   metadata: string | null;
   hand_raised: boolean;
+  /** May publish (a publish capability, or invited on stage). */
+  on_stage: boolean;
 }
 
 export interface TrackInfo {
@@ -98,7 +103,7 @@ export interface RaisedHand {
 }
 
 export interface JoinResult {
-  room: { id: string; type: string; config: Record<string, unknown> };
+  room: { id: string; type: string; config: Record<string, unknown>; promoted: boolean };
   participant: ParticipantInfo & { capabilities: string[] };
   router_rtp_capabilities: Record<string, unknown>;
   participants: ParticipantInfo[];
@@ -108,6 +113,8 @@ export interface JoinResult {
   hand_queue: RaisedHand[];
   /** Open questions, most voted first. */
   questions: Question[];
+  /** Broadcast rooms announce viewers as a count, not one by one. */
+  viewer_count: number;
   /** Presented with `resume` after a dropped connection. */
   resume_token: string;
 }
@@ -143,6 +150,10 @@ export interface ServerEvents {
   /** To moderators, on every change: the raised hands in order. */
   'hand-queue': { queue: RaisedHand[] };
   'chat-deleted': { message_id: string; by: string };
+  'viewer-count': { count: number };
+  stage: { participant_id: string; on_stage: boolean };
+  /** A hybrid room became a broadcast: new joiners may be viewers, LL-HLS starts. */
+  promoted: { hls_url: string | null };
   question: Question;
   'consumer-closed': { consumer_id: string };
   kicked: { reason: 'kicked' | 'revoked' };
@@ -167,6 +178,9 @@ export const SIGNALING_ERROR_CODES = [
   'room_ended',
   'room_archived',
   'room_full',
+  'webrtc_full',
+  'not_hybrid',
+  'already_promoted',
   'publishers_full',
   'capability_required',
   'not_found',
@@ -182,6 +196,8 @@ export class SignalingError extends Error {
   constructor(
     readonly code: SignalingErrorCode,
     message: string,
+    /** Extra fields for the client, e.g. `hls_url` with `webrtc_full`. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }

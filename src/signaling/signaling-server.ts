@@ -148,7 +148,7 @@ export class SignalingServer {
         link.send({ id, ok: true, data: result });
       } catch (err) {
         const error =
-          err instanceof SignalingError ? { code: err.code, message: err.message } : { code: 'internal', message: 'internal error' };
+          err instanceof SignalingError ? { ...err.details, code: err.code, message: err.message } : { code: 'internal', message: 'internal error' };
         if (!(err instanceof SignalingError)) this.logger.error({ err, participant_id: session?.participant.id }, 'signaling request failed');
         link.send(id === null ? { event: 'error', data: error } : { id, ok: false, error });
       }

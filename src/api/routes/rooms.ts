@@ -85,5 +85,23 @@ export function roomRoutes({ rooms, repository }: RoomRoutesDeps, registry: Open
     async ({ params, res }) => ({ status: 200, body: roomView(await rooms.end(callerKey(res).id, params.id)) }),
   );
 
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/v1/rooms/:id/promote',
+      tag,
+      summary: 'Promote a hybrid room to a broadcast',
+      description:
+        'Mid-session, without dropping anyone: current participants stay on stage, new joiners with viewer tokens become the audience ' +
+        '(announced as a count), LL-HLS delivery is switched on. Sends `room.promoted` to webhooks.',
+      params: roomIdParams,
+      responses: { 200: { description: 'The promoted room', schema: roomSchema } },
+      errors: { 400: 'Invalid room id', 401: 'Missing or invalid API key', 404: 'No such room for this key', 409: 'Not hybrid, already promoted, ended or archived' },
+    },
+    async ({ params, res }) => ({ status: 200, body: roomView(await rooms.promote(callerKey(res).id, params.id)) }),
+  );
+
   return router;
 }

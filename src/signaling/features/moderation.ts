@@ -1,4 +1,5 @@
-import { SignalingError } from '../protocol.js';
+import { RoomError } from '../../rooms/room-service.js';
+import { SignalingError, type SignalingErrorCode } from '../protocol.js';
 import type { Feature } from './feature.js';
 
 /** `moderate:participants`: mute someone's track, remove someone, end the room for everyone. */
@@ -24,6 +25,42 @@ export const moderationFeature: Feature = {
     // A kicked participant's token is revoked so it cannot simply rejoin.
     await services.revocations.revoke(room.id, target.identity);
     await services.remove(room, target, { kind: 'kicked', reason: 'kicked' });
+    return {};
+  },
+
+  /** Brings an audience member on stage: publish rights for this session, announced to all. */
+  async invite_to_stage({ participant, room }, { participant_id }) {
+    participant.require('moderate:participants');
+    const target = room.participants.get(participant_id);
+    if (!target) throw new SignalingError('not_found', `no participant ${participant_id}`);
+    if (target.onStage) return {};
+    target.stageGrant = ['publish:camera', 'publish:screen'];
+    room.broadcast('participant-joined', target.info(), target);
+    room.broadcast('stage', { participant_id, on_stage: true });
+    return {};
+  },
+
+  /** Back to the audience: the session's publish rights and its tracks go. */
+  async remove_from_stage({ participant, room }, { participant_id }) {
+    participant.require('moderate:participants');
+    const target = room.participants.get(participant_id);
+    if (!target) throw new SignalingError('not_found', `no participant ${participant_id}`);
+    if (target.stageGrant.length === 0) throw new SignalingError('invalid_request', 'only invited participants can be moved back to the audience');
+    target.stageGrant = [];
+    for (const producerId of [...target.producers.keys()]) await room.unpublish(producerId);
+    room.broadcast('stage', { participant_id, on_stage: false });
+    if (!room.isAnnounced(target)) room.broadcast('participant-left', { id: target.id, identity: target.identity }, target);
+    return {};
+  },
+
+  async promote_room({ participant, room, services }) {
+    participant.require('moderate:participants');
+    try {
+      await services.rooms.promote(room.room.owner, room.id);
+    } catch (err) {
+      if (err instanceof RoomError) throw new SignalingError(err.code as SignalingErrorCode, err.message);
+      throw err;
+    }
     return {};
   },
 

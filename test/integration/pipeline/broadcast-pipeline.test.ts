@@ -1,0 +1,189 @@
+// Real mediasoup + an ffmpeg publisher → BroadcastPipeline (ffmpeg via fluent-ffmpeg, Segmenter,
+// real S3, Redis state) → the LL-HLS origin over HTTP on loopback, read by us and by ffmpeg.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import type { types } from 'mediasoup';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BroadcastPipeline } from '../../../pipeline/broadcast-pipeline.js';
+import { hlsKey } from '../../../pipeline/publish/hls-objects.js';
+import { MediaCache } from '../../../pipeline/publish/media-cache.js';
+import { createLogger } from '../../../src/logger.js';
+import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
+import { WorkerPool } from '../../../src/sfu/worker-pool.js';
+import { ObjectStore, type PutOptions } from '../../../storage/object-store.js';
+import { parsePlaylist, type ParsedPlaylist } from '../../unit/pipeline/m3u8.js';
+import { startOrigin, type OriginHarness } from '../hls/origin-harness.js';
+import { startRtpSender, type RtpSender } from './rtp-sender.js';
+
+const run = promisify(execFile);
+
+/** Records when each object's PUT completed, to compare with when a playlist naming it arrived. */
+class TimedStore extends ObjectStore {
+  readonly storedAt = new Map<string, number>();
+  override async put(key: string, body: Buffer, options: PutOptions): Promise<void> {
+    await super.put(key, body, options);
+    this.storedAt.set(key, Date.now());
+  }
+}
+
+const roomId = `r_pipeline-${Date.now()}`;
+let pool: WorkerPool;
+let router: types.Router;
+let sender: RtpSender;
+let store: TimedStore;
+let origin: OriginHarness;
+let redis: Redis;
+let pipeline: BroadcastPipeline;
+
+const playlistUrl = () => `${origin.url}/hls/${roomId}/${pipeline.rendition}/index.m3u8`;
+
+async function getPlaylist(query = ''): Promise<{ playlist: ParsedPlaylist; text: string; receivedAt: number; res: Response }> {
+  const res = await fetch(`${playlistUrl()}${query}`);
+  const text = await res.text();
+  const receivedAt = Date.now();
+  expect(res.status, text).toBe(200);
+  return { playlist: parsePlaylist(text), text, receivedAt, res };
+}
+
+/** The part EXT-X-PRELOAD-HINT names: the next one to be published. */
+function hinted(playlist: ParsedPlaylist): { msn: number; part: number; uri: string } {
+  const uri = playlist.preloadHint?.URI ?? '';
+  const match = /^part(\d+)\.(\d+)\.m4s$/.exec(uri);
+  if (!match) throw new Error(`no part hint in playlist (${uri})`);
+  return { msn: Number(match[1]), part: Number(match[2]), uri };
+}
+
+function urisOf(playlist: ParsedPlaylist): string[] {
+  const all = [...playlist.segments, ...(playlist.open ? [playlist.open] : [])];
+  return [...new Set(all.flatMap((s) => [s.map, ...s.parts.map((p) => p.uri), s.uri]).filter((u): u is string => !!u))];
+}
+
+beforeAll(async () => {
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const rtcMinPort = 20000 + Math.floor(Math.random() * 200) * 100;
+  pool = await WorkerPool.create({ count: 1, rtcMinPort, rtcMaxPort: rtcMinPort + 99, logger });
+  router = await pool.all[0]!.createRouter({ mediaCodecs: MEDIA_CODECS });
+  sender = await startRtpSender(router, 40);
+  const s3 = inject('s3');
+  store = new TimedStore({ ...s3, bucket: 'test-hls', region: 'us-east-1' });
+  await store.ensureBucket();
+  const cache = new MediaCache();
+  origin = await startOrigin({ store, cache });
+  redis = new Redis(inject('redisUrl'));
+  pipeline = await BroadcastPipeline.start({
+    roomId,
+    router,
+    videoProducerId: sender.videoProducer.id,
+    audioProducerId: sender.audioProducer.id,
+    store,
+    redis,
+    cache,
+    logger,
+  });
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await sender?.stop();
+  await origin?.stop();
+  await redis?.quit();
+  pool?.close();
+});
+
+describe('broadcast pipeline → LL-HLS origin', () => {
+  it('serves a multivariant and an LL-HLS media playlist for an H.264 passthrough', async () => {
+    expect(pipeline.state.videoPassthrough).toBe(true);
+    const deadline = Date.now() + 10_000;
+    let master = await fetch(`${origin.url}/hls/${roomId}/master.m3u8`);
+    while (master.status === 404 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      master = await fetch(`${origin.url}/hls/${roomId}/master.m3u8`);
+    }
+    expect(master.status).toBe(200);
+    expect(master.headers.get('content-type')).toMatch(/^application\/vnd\.apple\.mpegurl/);
+    const masterText = await master.text();
+    expect(masterText).toMatch(/^#EXTM3U\n#EXT-X-VERSION:9\n/);
+    expect(masterText).toMatch(/#EXT-X-STREAM-INF:BANDWIDTH=\d+,CODECS="avc1\.42[0-9a-f]{4},mp4a\.40\.2",RESOLUTION=640x360/);
+    expect(masterText).toContain(`\n${pipeline.rendition}/index.m3u8\n`);
+
+    // Block until two segments are closed, then check the tags a LL-HLS client needs.
+    const { playlist, res } = await getPlaylist('?_HLS_msn=1');
+    expect(res.headers.get('cache-control')).toBe('public, max-age=1');
+    expect(playlist.tags.get('EXT-X-VERSION')).toBe('9');
+    expect(playlist.tags.get('EXT-X-PART-INF')).toMatch(/^PART-TARGET=0\.2\d*$/);
+    expect(playlist.tags.get('EXT-X-SERVER-CONTROL')).toMatch(/CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=[\d.]+,CAN-SKIP-UNTIL=[\d.]+/);
+    expect(playlist.segments.length).toBeGreaterThanOrEqual(2);
+    expect(playlist.segments[0]!.map).toBe('init.mp4');
+    expect(playlist.segments.flatMap((s) => s.parts).length).toBeGreaterThan(5);
+    expect(playlist.segments[0]!.parts[0]!.independent).toBe(true);
+    expect(playlist.preloadHint?.TYPE).toBe('PART');
+  });
+
+  it('answers a blocking request for the next part within a part duration of its upload', async () => {
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { playlist } = await getPlaylist();
+      const next = hinted(playlist);
+      const asked = Date.now();
+      const { playlist: after, receivedAt } = await getPlaylist(`?_HLS_msn=${next.msn}&_HLS_part=${next.part}`);
+      // RFC 8216bis 6.2.5.2: if the segment closed before that part, the request means the next segment's part 0.
+      const uri = urisOf(after).includes(next.uri) ? next.uri : `part${next.msn + 1}.0.m4s`;
+      expect(urisOf(after)).toContain(uri);
+      const storedAt = store.storedAt.get(hlsKey(roomId, pipeline.rendition, uri));
+      expect(storedAt, `${uri} stored`).toBeDefined();
+      expect(receivedAt - asked).toBeLessThan(1000); // held, but only until the part came (parts are 0.2 s)
+      delays.push(receivedAt - storedAt!);
+    }
+    console.log(`blocking reload: answered ${delays.join(', ')} ms after the part's upload completed`);
+    expect(Math.max(...delays)).toBeLessThan(200);
+  });
+
+  it('never names an object before it is in storage, and serves every object it names', async () => {
+    const checked = new Set<string>();
+    const until = Date.now() + 4000;
+    let playlists = 0;
+    while (Date.now() < until) {
+      const { playlist } = await getPlaylist();
+      const { playlist: next, receivedAt } = await getPlaylist(`?_HLS_msn=${hinted(playlist).msn}&_HLS_part=${hinted(playlist).part}`);
+      playlists++;
+      const fresh = urisOf(next).filter((u) => !checked.has(u));
+      for (const uri of fresh) {
+        const storedAt = store.storedAt.get(hlsKey(roomId, pipeline.rendition, uri));
+        expect(storedAt !== undefined && storedAt <= receivedAt, `${uri} in storage before the playlist naming it`).toBe(true);
+      }
+      await Promise.all(
+        fresh.map(async (uri) => {
+          const stat = await store.stat(hlsKey(roomId, pipeline.rendition, uri));
+          expect(stat.contentType).toBe('video/mp4');
+          expect(stat.cacheControl).toBe('public, max-age=31536000, immutable');
+          const res = await fetch(`${origin.url}/hls/${roomId}/${pipeline.rendition}/${uri}`);
+          expect(res.status, uri).toBe(200);
+          expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+          expect((await res.arrayBuffer()).byteLength).toBe(stat.size);
+          checked.add(uri);
+        }),
+      );
+    }
+    expect(playlists).toBeGreaterThan(10);
+    expect([...checked].some((u) => u.startsWith('seg'))).toBe(true);
+  });
+
+  it('is played back by ffmpeg through the origin (H.264 + AAC)', async () => {
+    const master = `${origin.url}/hls/${roomId}/master.m3u8`;
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', playlistUrl()], { timeout: 15_000 });
+    expect(new Set(stdout.trim().split('\n'))).toEqual(new Set(['aac', 'h264']));
+    const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', master, '-t', '2', '-f', 'null', '-'], { timeout: 15_000 });
+    expect(stderr).toBe('');
+  });
+
+  it('ends the playlist when stopped, in the origin and in storage', async () => {
+    await pipeline.stop();
+    const { playlist, text } = await getPlaylist('?_HLS_msn=100000'); // an ended stream answers any msn at once
+    expect(playlist.ended).toBe(true);
+    expect(playlist.preloadHint).toBeUndefined();
+    const stored = await store.get(hlsKey(roomId, pipeline.rendition, 'index.m3u8'));
+    expect(stored.toString()).toBe(text);
+    expect(pipeline.state.ended).toBe(true);
+  });
+});
