@@ -11,6 +11,7 @@ import { attendanceRoutes } from './routes/attendance.js';
 import { keyRoutes } from './routes/keys.js';
 import { participantRoutes } from './routes/participants.js';
 import { questionRoutes } from './routes/questions.js';
+import { registrationRoutes } from './routes/registrations.js';
 import { roomRoutes } from './routes/rooms.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -48,7 +49,8 @@ export function createApp(deps: AppDeps): Express {
   api.use(jsonBody);
   api.use(authenticate(control.keys));
   api.use(roomRoutes({ rooms: control.rooms, repository: control.repository }, registry));
-  api.use(tokenRoutes({ rooms: control.rooms, keys: control.keys, publicUrl: deps.publicUrl }, registry));
+  api.use(tokenRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl }, registry));
+  api.use(registrationRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl }, registry));
   api.use(participantRoutes({ rooms: control.rooms, revocations: control.revocations, redis: control.redis }, registry));
   api.use(attendanceRoutes({ rooms: control.rooms, attendance: control.attendance }, registry));
   api.use(questionRoutes({ rooms: control.rooms, questions: control.questions }, registry));

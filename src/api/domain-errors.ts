@@ -1,3 +1,4 @@
+import { KeyGoneError } from '../auth/token-minter.js';
 import { InvalidCursorError } from '../rooms/room-repository.js';
 import { RoomError } from '../rooms/room-service.js';
 import { RoomConfigError } from '../rooms/room-types.js';
@@ -20,6 +21,7 @@ export function fromDomainError(err: unknown): ProblemError | undefined {
     return new ProblemError(status, err.code, title, err.message);
   }
   if (err instanceof RoomConfigError) return new ProblemError(400, err.code, 'Invalid room configuration', err.message);
+  if (err instanceof KeyGoneError) return new ProblemError(401, 'invalid_api_key', 'Invalid API key', err.message);
   if (err instanceof InvalidCursorError) return new ProblemError(400, 'invalid_cursor', 'Invalid cursor', 'pass next_cursor from a previous page unchanged');
   return undefined;
 }

@@ -40,6 +40,7 @@ export const roomSchema = z
       e2ee: z.boolean(),
       region_hint: regionSchema.nullable(),
       hls: z.boolean().meta({ description: 'Whether the room is also delivered as LL-HLS (off for e2ee rooms).' }),
+      registration: z.enum(['off', 'open', 'approval']).meta({ description: 'Audience tokens only for registrants (webinar default `open`).' }),
     }),
     state: z.enum(ROOM_STATES),
     created_at: z.string(),

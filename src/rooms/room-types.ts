@@ -16,6 +16,7 @@ export const roomConfigSchema = z
     record: z.object({ enabled: z.boolean() }).strict().optional(),
     e2ee: z.boolean().optional(),
     region_hint: regionSchema.nullable().optional(),
+    registration: z.enum(['off', 'open', 'approval']).optional(),
   })
   .strict();
 
@@ -33,6 +34,8 @@ export interface RoomConfig {
   region_hint: string | null;
   /** Whether the room is also packaged as LL-HLS (broadcast, live, webinar; hybrid once promoted). */
   hls: boolean;
+  /** Audience tokens only for registrants: `open` approves at once, `approval` waits for the host. */
+  registration: 'off' | 'open' | 'approval';
 }
 
 const MEETING: RoomConfig = {
@@ -43,6 +46,7 @@ const MEETING: RoomConfig = {
   e2ee: false,
   region_hint: null,
   hls: false,
+  registration: 'off',
 };
 
 // `live` is an alias of `broadcast`. Broadcasts default to H.264 so the LL-HLS pipeline can pass the
@@ -56,7 +60,7 @@ export const ROOM_TYPE_DEFAULTS: Record<RoomType, RoomConfig> = {
   hybrid: { ...MEETING },
   broadcast: BROADCAST,
   live: BROADCAST,
-  webinar: { ...BROADCAST, max_publishers: 8 },
+  webinar: { ...BROADCAST, max_publishers: 8, registration: 'open' },
 };
 
 export class RoomConfigError extends Error {
@@ -78,6 +82,7 @@ export function resolveRoomConfig(type: RoomType, input: RoomConfigInput = {}): 
     e2ee: input.e2ee ?? defaults.e2ee,
     region_hint: input.region_hint ?? defaults.region_hint,
     hls: defaults.hls,
+    registration: input.registration ?? defaults.registration,
   };
   if (type === '1to1' && config.max_participants !== null && config.max_participants > 2) {
     throw new RoomConfigError('invalid_room_config', '1to1 rooms hold exactly two participants: max_participants must be 1 or 2');

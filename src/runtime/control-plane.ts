@@ -7,6 +7,8 @@ import { RoomEventEmitter } from '../events/room-event-emitter.js';
 import type { Logger } from '../logger.js';
 import { AttendanceLog } from '../rooms/attendance.js';
 import { QuestionStore } from '../rooms/question-store.js';
+import { RegistrationStore } from '../rooms/registrations.js';
+import { TokenMinter } from '../auth/token-minter.js';
 import { RoomArchiver } from '../rooms/room-archiver.js';
 import { RoomRepository } from '../rooms/room-repository.js';
 import { RoomService } from '../rooms/room-service.js';
@@ -38,6 +40,8 @@ export class ControlPlane {
   readonly events: RoomEventEmitter;
   readonly attendance: AttendanceLog;
   readonly questions: QuestionStore;
+  readonly registrations: RegistrationStore;
+  readonly minter: TokenMinter;
 
   private constructor(
     readonly redis: Redis,
@@ -56,6 +60,8 @@ export class ControlPlane {
     this.events = new RoomEventEmitter(redis, this.dispatcher);
     this.attendance = new AttendanceLog(redis);
     this.questions = new QuestionStore(redis);
+    this.registrations = new RegistrationStore(redis);
+    this.minter = new TokenMinter(this.keys);
   }
 
   static async start(options: ControlPlaneOptions): Promise<ControlPlane> {

@@ -55,6 +55,10 @@ async function openPage(): Promise<Page> {
   return page;
 }
 
+function page_errors(page: Page): void {
+  page.on('pageerror', (err) => console.error('[page error]', err.message));
+}
+
 async function closePage(page: Page): Promise<void> {
   await page.context().close();
 }
@@ -107,6 +111,38 @@ describe('@levelchat/web in Chromium', () => {
     expect(demo.status).toBe(200);
     expect(await demo.text()).toContain('LevelChat demo console');
   });
+
+  it('the demo console: API key → room → token → join → camera; a join link shows the tile and live stats', async () => {
+    const host = await (await browser.newContext()).newPage();
+    page_errors(host);
+    await host.goto(`${stack.url}/`);
+    await host.fill('#api-key', stack.apiKey);
+    await host.dispatchEvent('#api-key', 'change');
+    await host.selectOption('#room-type', 'meeting');
+    await host.click('#create-room');
+    await host.waitForFunction(`document.querySelector('#room-id').value.startsWith('r_')`, undefined, { timeout: 5000 });
+    await host.fill('#identity', 'demo-host');
+    await host.click('#mint');
+    await host.waitForFunction(`document.querySelector('#token').value.length > 20`, undefined, { timeout: 5000 });
+    expect(await host.evaluate(`sessionStorage.getItem('levelchat.apiKey')`)).toBe(stack.apiKey);
+    const demoRoom = await host.locator('#room-id').inputValue();
+    await host.click('#join');
+    await host.waitForSelector('#live:not([hidden])', { timeout: 5000 });
+    await host.click('#camera');
+    await host.waitForSelector('#tile-local-camera video', { timeout: 5000 });
+
+    // A second person with their own token opens the join link.
+    const guestToken = await mint(demoRoom, 'demo-guest', VIEWER);
+    const guest = await (await browser.newContext()).newPage();
+    page_errors(guest);
+    await guest.goto(`${stack.url}/?room=${encodeURIComponent(demoRoom)}&token=${encodeURIComponent(guestToken.token)}`);
+    await guest.click('#join');
+    await guest.waitForSelector('#tiles .tile video', { timeout: 8000 });
+    // live stats: a positive kbit/s on a received track
+    await guest.waitForFunction(`[...document.querySelectorAll('#stats tbody tr td:nth-child(2)')].some((td) => Number(td.textContent) > 0)`, undefined, { timeout: 8000 });
+    await host.waitForFunction(`document.querySelector('#people').textContent.includes('demo-guest')`, undefined, { timeout: 5000 });
+    await Promise.all([host.context().close(), guest.context().close()]);
+  }, 30_000);
 
   it('a publisher reaches two viewers on different routers; the guide events fire; DELETE kicks everyone', async () => {
     const id = roomId('main');
@@ -180,8 +216,12 @@ describe('@levelchat/web in Chromium', () => {
     expect(await h(d.page, 'events', 'track-subscribed')).toEqual([]);
 
     // A dropped signaling connection resumes (same participant, same media) instead of disconnecting.
+    // ...and then restarts ICE on its transport (new ICE credentials on the server side).
+    const recvOfB = () => [...live.participants.get(b.id)!.transports.values()].find((t) => t.direction === 'recv')!.transport;
+    const ufragBefore = recvOfB().iceParameters.usernameFragment;
     expect(await h(b.page, 'dropSignaling')).toBe(1);
     await waitEvents(b.page, 'reconnected');
+    expect(recvOfB().iceParameters.usernameFragment).not.toBe(ufragBefore);
     const framesBefore = (await h(b.page, 'framesDecoded'))[a.id] ?? 0;
     await waitFor('frames after resume', async () => ((await h(b.page, 'framesDecoded'))[a.id] ?? 0) > framesBefore + 5);
     expect(await h(b.page, 'events', 'disconnected')).toEqual([]);
@@ -207,6 +247,20 @@ describe('@levelchat/web in Chromium', () => {
     }
     for (const p of [a, b, c, d]) await closePage(p.page);
   }, 45_000);
+
+  it('a connection that cannot resume within 10 s ends with disconnected { reason: network }', async () => {
+    const id = roomId('network');
+    const e = await joinAs(id, 'erin', VIEWER);
+    // From now on every new signaling connection of this page fails at once.
+    await e.page.routeWebSocket(/\/v1\/rtc/, (ws) => void ws.close({ code: 1011, reason: 'test: network down' }));
+    const t0 = Date.now();
+    expect(await h(e.page, 'dropSignaling')).toBe(1);
+    await waitEvents(e.page, 'reconnecting');
+    const [gone] = await waitEvents(e.page, 'disconnected', () => true, 1, 14_000);
+    expect(arg<{ reason: string }>(gone!)).toEqual({ reason: 'network' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(9_000);
+    await closePage(e.page);
+  }, 25_000);
 
   it('lc.rooms.end with a moderator token ends the room for everyone', async () => {
     const id = roomId('end');

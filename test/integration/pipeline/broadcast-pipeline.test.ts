@@ -171,8 +171,9 @@ describe('broadcast pipeline → LL-HLS origin', () => {
 
   it('is played back by ffmpeg through the origin (H.264 + AAC)', async () => {
     const master = `${origin.url}/hls/${roomId}/master.m3u8`;
-    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', playlistUrl()], { timeout: 15_000 });
-    expect(new Set(stdout.trim().split('\n'))).toEqual(new Set(['aac', 'h264']));
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'json', master], { timeout: 15_000 });
+    const streams = (JSON.parse(stdout) as { streams: { codec_name: string }[] }).streams;
+    expect(new Set(streams.map((s) => s.codec_name))).toEqual(new Set(['aac', 'h264']));
     const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', master, '-t', '2', '-f', 'null', '-'], { timeout: 15_000 });
     expect(stderr).toBe('');
   });

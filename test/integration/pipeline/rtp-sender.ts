@@ -1,4 +1,4 @@
-// A publisher made of ffmpeg: a live test pattern (H.264 with in-band parameter sets) and a tone
+// A publisher made of ffmpeg: a live test pattern (H.264 with in-band parameter sets, or VP8) and a tone
 // (Opus) sent over RTP to PlainTransport producers, as the mediasoup-worker-build notes describe.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { types } from 'mediasoup';
@@ -19,13 +19,25 @@ async function producerTransport(router: types.Router): Promise<types.PlainTrans
 
 const rtpUrl = (t: types.PlainTransport) => `rtp://127.0.0.1:${t.tuple.localPort}?rtcpport=${t.rtcpTuple!.localPort}&pkt_size=1200`;
 
-export async function startRtpSender(router: types.Router, seconds: number): Promise<RtpSender> {
+const VIDEO = {
+  h264: {
+    codec: { mimeType: 'video/H264', payloadType: 102, clockRate: 90000, parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f' } },
+    args: ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-bsf:v', 'dump_extra'],
+  },
+  vp8: {
+    codec: { mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 },
+    args: ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '1M'],
+  },
+};
+
+export async function startRtpSender(router: types.Router, seconds: number, videoCodec: keyof typeof VIDEO = 'h264'): Promise<RtpSender> {
+  const video = VIDEO[videoCodec];
   const videoTransport = await producerTransport(router);
   const audioTransport = await producerTransport(router);
   const videoProducer = await videoTransport.produce({
     kind: 'video',
     rtpParameters: {
-      codecs: [{ mimeType: 'video/H264', payloadType: 102, clockRate: 90000, parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f' } }],
+      codecs: [video.codec],
       encodings: [{ ssrc: VIDEO_SSRC }],
     },
   });
@@ -38,9 +50,9 @@ export async function startRtpSender(router: types.Router, seconds: number): Pro
     [
       ...['-hide_banner', '-loglevel', 'error', '-nostdin'],
       ...['-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'],
-      ...['-map', '0:v', '-t', String(seconds), '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency'],
-      ...['-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-bsf:v', 'dump_extra'],
-      ...['-payload_type', '102', '-ssrc', String(VIDEO_SSRC), '-f', 'rtp', rtpUrl(videoTransport)],
+      ...['-map', '0:v', '-t', String(seconds), ...video.args],
+      ...['-pix_fmt', 'yuv420p', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0'],
+      ...['-payload_type', String(video.codec.payloadType), '-ssrc', String(VIDEO_SSRC), '-f', 'rtp', rtpUrl(videoTransport)],
       ...['-map', '1:a', '-t', String(seconds), '-c:a', 'libopus', '-b:a', '64k', '-ac', '2'],
       ...['-payload_type', '101', '-ssrc', String(AUDIO_SSRC), '-f', 'rtp', rtpUrl(audioTransport)],
     ],

@@ -103,6 +103,7 @@ describe('webinar: Q&A queue', () => {
     const receiver = await startWebhookReceiver();
     try {
       await t.api('/v1/webhooks', { method: 'POST', json: { url: receiver.url, events: ['question.asked', 'question.answered'] } });
+      await t.api('/v1/rooms', { method: 'POST', json: { external_id: 'web', type: 'webinar', config: { registration: 'off' } } });
       const host = await joined('r_web', 'host', MODERATOR, 'webinar');
       const a = await joined('r_web', 'a', ['subscribe:all', 'chat:send'], 'webinar');
       const b = await joined('r_web', 'b', ['subscribe:all', 'chat:send'], 'webinar');

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+export type RegistrationState = 'pending' | 'approved' | 'rejected';
+
+export interface Registration {
+  id: string;
+  identity: string;
+  name: string | null;
+  email: string | null;
+  metadata: string | null;
+  state: RegistrationState;
+  created_at: string;
+}
+
+const byId = (roomId: string) => `lc:room:${roomId}:registrations`;
+const byIdentity = (roomId: string) => `lc:room:${roomId}:registrant-identities`;
+
+/** Webinar registrations: one per identity per room, open (approved at once) or awaiting approval. */
+export class RegistrationStore {
+  constructor(private readonly redis: Redis) {}
+
+  /** Registers an identity; registering it again returns the existing registration. */
+  async register(roomId: string, input: { identity: string; name?: string; email?: string; metadata?: string }, state: RegistrationState): Promise<{ registration: Registration; created: boolean }> {
+    const registration: Registration = {
+      id: `reg_${randomBytes(8).toString('hex')}`,
+      identity: input.identity,
+      name: input.name ?? null,
+      email: input.email ?? null,
+      metadata: input.metadata ?? null,
+      state,
+      created_at: new Date().toISOString(),
+    };
+    const claimed = await this.redis.hsetnx(byIdentity(roomId), input.identity, registration.id);
+    if (!claimed) {
+      const existing = await this.byIdentity(roomId, input.identity);
+      return { registration: existing!, created: false };
+    }
+    await this.redis.hset(byId(roomId), registration.id, JSON.stringify(registration));
+    return { registration, created: true };
+  }
+
+  async get(roomId: string, id: string): Promise<Registration | undefined> {
+    const raw = await this.redis.hget(byId(roomId), id);
+    return raw ? (JSON.parse(raw) as Registration) : undefined;
+  }
+
+  async byIdentity(roomId: string, identity: string): Promise<Registration | undefined> {
+    const id = await this.redis.hget(byIdentity(roomId), identity);
+    return id ? this.get(roomId, id) : undefined;
+  }
+
+  async decide(roomId: string, id: string, state: 'approved' | 'rejected'): Promise<Registration | undefined> {
+    const registration = await this.get(roomId, id);
+    if (!registration) return undefined;
+    const decided = { ...registration, state };
+    await this.redis.hset(byId(roomId), id, JSON.stringify(decided));
+    return decided;
+  }
+
+  async list(roomId: string): Promise<Registration[]> {
+    return Object.values(await this.redis.hgetall(byId(roomId)))
+      .map((j) => JSON.parse(j) as Registration)
+      .sort((a, b) => a.created_at.localeCompare(b.created_at));
+  }
+}

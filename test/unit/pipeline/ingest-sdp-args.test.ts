@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { outputOptions, type EncodePlan } from '../../../pipeline/ingest/ffmpeg-args.js';
+import { renderIngestSdp, SdpError } from '../../../pipeline/ingest/sdp.js';
+
+const h264 = {
+  codecs: [{ mimeType: 'video/H264', payloadType: 102, clockRate: 90000, parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f' } }],
+  encodings: [{ ssrc: 1 }],
+};
+const opus = { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 } }], encodings: [{ ssrc: 2 }] };
+
+describe('ingest SDP', () => {
+  it('describes each consumer on its loopback port with its payload type, rtpmap and fmtp', () => {
+    const sdp = renderIngestSdp([
+      { kind: 'video', port: 40000, rtpParameters: h264 },
+      { kind: 'audio', port: 40002, rtpParameters: opus },
+    ]);
+    expect(sdp).toBe(
+      [
+        'v=0',
+        'o=- 0 0 IN IP4 127.0.0.1',
+        's=LevelChat ingest',
+        'c=IN IP4 127.0.0.1',
+        't=0 0',
+        'm=video 40000 RTP/AVP 102',
+        'a=rtpmap:102 H264/90000',
+        'a=fmtp:102 packetization-mode=1;profile-level-id=42e01f',
+        'a=recvonly',
+        'm=audio 40002 RTP/AVP 100',
+        'a=rtpmap:100 opus/48000/2',
+        'a=fmtp:100 useinbandfec=1',
+        'a=recvonly',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('refuses a consumer whose first codec is RTX or missing', () => {
+    const rtx = { codecs: [{ mimeType: 'video/rtx', payloadType: 103, clockRate: 90000 }], encodings: [] };
+    expect(() => renderIngestSdp([{ kind: 'video', port: 1, rtpParameters: rtx }])).toThrow(SdpError);
+    expect(() => renderIngestSdp([{ kind: 'video', port: 1, rtpParameters: { codecs: [] } }])).toThrow(SdpError);
+  });
+});
+
+describe('ffmpeg output options', () => {
+  const plan: EncodePlan = { videoPassthrough: true, hasAudio: true, keyframeInterval: 1, videoBitrate: 2_000_000 };
+  const fmp4 = ['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof+cmaf', '-frag_duration', '200000'];
+
+  it('copies H.264 and encodes Opus to AAC into 200 ms fMP4 fragments', () => {
+    const args = outputOptions(plan);
+    expect(args.join(' ')).toContain('-c:v copy');
+    expect(args).not.toContain('libx264');
+    expect(args.join(' ')).toContain('-map 0:a:0 -c:a aac');
+    expect(args.slice(-fmp4.length)).toEqual(fmp4);
+  });
+
+  it('transcodes other codecs with keyframes forced every segment target', () => {
+    const args = outputOptions({ ...plan, videoPassthrough: false, keyframeInterval: 2 }).join(' ');
+    expect(args).toContain('-c:v libx264 -preset veryfast -tune zerolatency');
+    expect(args).toContain('-force_key_frames expr:gte(t,n_forced*2) -sc_threshold 0');
+    expect(args).toContain('-b:v 2000000');
+  });
+
+  it('drops audio when there is no audio producer', () => {
+    const args = outputOptions({ ...plan, hasAudio: false });
+    expect(args).toContain('-an');
+    expect(args).not.toContain('aac');
+  });
+});
