@@ -48,6 +48,7 @@ export const roomSchema = z
     ended_reason: z.enum(['empty', 'host_ended']).nullable(),
     participant_count: z.number().int(),
     promoted: z.boolean().meta({ description: 'A hybrid room that was promoted to a broadcast.' }),
+    parent_id: z.string().nullable().meta({ description: 'For a breakout room: the room it was split from.' }),
   })
   .meta({ id: 'Room' });
 

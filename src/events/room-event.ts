@@ -12,6 +12,8 @@ export const ROOM_EVENT_TYPES = [
   'participant.hand_raised',
   'track.published',
   'track.unpublished',
+  'breakout.opened',
+  'breakout.closed',
   'question.asked',
   'question.answered',
   'recording.ready',

@@ -41,7 +41,7 @@ export class RoomService {
   ) {}
 
   /** Creates a room; the same external id from the same key returns the existing room. */
-  async create(owner: string, input: { external_id?: string; type: RoomType; config?: RoomConfigInput }): Promise<{ room: Room; created: boolean }> {
+  async create(owner: string, input: { external_id?: string; type: RoomType; config?: RoomConfigInput; parent_id?: string }): Promise<{ room: Room; created: boolean }> {
     const config = resolveRoomConfig(input.type, input.config);
     const id = input.external_id ? roomIdFor(input.external_id) : generateRoomId();
     const now = new Date().toISOString();
@@ -56,6 +56,7 @@ export class RoomService {
       ended_reason: null,
       participants: 0,
       owner,
+      ...(input.parent_id ? { parent_id: input.parent_id } : {}),
     });
     if (room.owner !== owner) refuse('room_id_taken');
     if (created) this.logger.info({ room_id: id, type: input.type }, 'room created');

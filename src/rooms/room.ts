@@ -22,6 +22,8 @@ export interface Room {
   transitions: RoomTransition[];
   ended_reason: EndedReason | null;
   participants: number;
+  /** Set on a breakout room: the room it was split from. */
+  parent_id?: string;
   /** A hybrid room that became a broadcast mid-session. */
   promoted?: boolean;
   /** The API key that created the room; only that key sees it. Never returned by the API. */
@@ -41,6 +43,7 @@ export function roomView(room: Room) {
     ended_reason: room.ended_reason,
     participant_count: room.participants,
     promoted: room.promoted === true,
+    parent_id: room.parent_id ?? null,
   };
 }
 

@@ -119,6 +119,7 @@ export class Stack {
       revocations: this.control.revocations,
       repository: this.control.repository,
       rooms: this.control.rooms,
+      minter: this.control.minter,
       events: this.control.events,
       chat: new ChatStore(this.control.redis),
       questions: this.control.questions,

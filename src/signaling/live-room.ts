@@ -23,6 +23,8 @@ export interface PublishedTrack {
 export class LiveRoom {
   readonly participants = new Map<string, Participant>();
   readonly tracks = new Map<string, PublishedTrack>();
+  /** The open breakouts, or null. */
+  breakouts: { room_id: string; number: number; identities: string[] }[] | null = null;
   /** Raised hands in the order they went up. */
   readonly hands = new Map<string, RaisedHand>();
   private qualityTimer: NodeJS.Timeout;

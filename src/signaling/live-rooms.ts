@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { ApiKeyStore } from '../auth/api-key-store.js';
 import type { Revocations } from '../auth/revocations.js';
 import { TokenError, verifyRoomToken, type RoomGrant } from '../auth/room-token.js';
+import type { TokenMinter } from '../auth/token-minter.js';
 import { ROOM_CONTROL_CHANNEL, ROOM_EVENTS_CHANNEL } from '../events/event-keys.js';
 import type { RoomControl } from '../events/room-control.js';
 import type { RoomEvent } from '../events/room-event.js';
@@ -27,6 +28,7 @@ export interface LiveRoomsDeps {
   revocations: Revocations;
   repository: RoomRepository;
   rooms: RoomService;
+  minter: TokenMinter;
   events: RoomEventEmitter;
   chat: ChatStore;
   questions: QuestionStore;
@@ -60,6 +62,7 @@ export class LiveRooms {
       chat: deps.chat,
       questions: deps.questions,
       rooms: deps.rooms,
+      minter: deps.minter,
       revocations: deps.revocations,
       remove: (room, participant, how) => this.remove(room, participant, how),
     };

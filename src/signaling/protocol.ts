@@ -58,6 +58,14 @@ export const requestSchemas = {
   invite_to_stage: z.object({ participant_id: id }).strict(),
   remove_from_stage: z.object({ participant_id: id }).strict(),
   promote_room: z.object({}).strict(),
+  open_breakouts: z
+    .object({
+      count: z.number().int().min(1).max(20),
+      /** participant id → breakout number (1-based); everyone else is spread evenly. */
+      assignments: z.record(id, z.number().int().min(1).max(20)).optional(),
+    })
+    .strict(),
+  close_breakouts: z.object({}).strict(),
   kick_participant: z.object({ participant_id: id }).strict(),
   end_room: z.object({}).strict(),
   leave: z.object({}).strict(),
@@ -152,6 +160,10 @@ export interface ServerEvents {
   'chat-deleted': { message_id: string; by: string };
   'viewer-count': { count: number };
   stage: { participant_id: string; on_stage: boolean };
+  /** You were assigned to a breakout: join `room_id` with `token`, come back when it closes. */
+  breakout: { room_id: string; number: number; token: string; signaling_url_path: string };
+  /** The breakout layout, to everyone; `open: false` means everyone is back in the main room. */
+  breakouts: { open: boolean; rooms: { room_id: string; number: number; identities: string[] }[] };
   /** A hybrid room became a broadcast: new joiners may be viewers, LL-HLS starts. */
   promoted: { hls_url: string | null };
   question: Question;

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../logger.js';
+import { breakoutsFeature } from './features/breakouts.js';
 import { chatFeature, chatModerationFeature } from './features/chat.js';
 import type { Feature, Handler, HandlerContext } from './features/feature.js';
 import { handFeature } from './features/hand.js';
@@ -22,7 +23,7 @@ import {
   type Method,
 } from './protocol.js';
 
-const FEATURES: Feature[] = [mediaFeature, chatFeature, chatModerationFeature, reactionsFeature, handFeature, questionsFeature, moderationFeature];
+const FEATURES: Feature[] = [mediaFeature, chatFeature, chatModerationFeature, reactionsFeature, handFeature, questionsFeature, moderationFeature, breakoutsFeature];
 const HANDLERS = Object.assign({}, ...FEATURES) as Record<string, Handler<Method>>;
 const HEARTBEAT_MS = 15_000;
 

@@ -1,4 +1,5 @@
 import type { Revocations } from '../../auth/revocations.js';
+import type { TokenMinter } from '../../auth/token-minter.js';
 import type { RoomService } from '../../rooms/room-service.js';
 import type { ChatStore } from '../chat-store.js';
 import type { LiveRoom } from '../live-room.js';
@@ -12,6 +13,7 @@ export interface SignalingServices {
   chat: ChatStore;
   questions: QuestionStore;
   rooms: RoomService;
+  minter: TokenMinter;
   revocations: Revocations;
   /** Disconnects a participant for good (no resume). */
   remove(room: LiveRoom, participant: Participant, event: { kind: 'kicked'; reason: 'kicked' | 'revoked' } | { kind: 'left' }): Promise<void>;
