@@ -313,6 +313,8 @@ interface LoadResult {
   redisCpuMs: number | undefined;
   loadGenCpuMs: number;
   machineBusy: number | undefined;
+  /** Wall time of the measured phase, s. */
+  wallS: number;
 }
 
 const pct = (sorted: Float64Array, q: number) =>
@@ -361,7 +363,8 @@ interface LoadOptions {
 
 /** What one way of driving load reports; latencies go to `onResponse` as they come. */
 interface DriveOutcome {
-  durationS: number;
+  /** The driver's own run time; undefined: from the start to the last response. */
+  durationS: number | undefined;
   ok: number;
   non2xx: number;
   errors: number;
@@ -375,7 +378,6 @@ type Driver = (onResponse: (status: number, ms: number) => void, onTick: () => v
 function autocannonDriver(o: LoadOptions): Driver {
   return (onResponse, onTick) =>
     new Promise((resolve, reject) => {
-      const t0 = performance.now();
       const instance = autocannon(
         {
           url: `${o.url}/v1/rooms`,
@@ -390,8 +392,9 @@ function autocannonDriver(o: LoadOptions): Driver {
         (err, result) => {
           if (err) return reject(err);
           resolve({
-            // autocannon's own duration is whole seconds; short amount-bound runs need the wall clock.
-            durationS: o.amount ? (performance.now() - t0) / 1000 : result.duration,
+            // autocannon reports whole seconds and ends an amount-bound run on its next 1 s tick:
+            // such runs are timed from the start to their last response instead.
+            durationS: o.amount ? undefined : result.duration,
             ok: result['2xx'],
             non2xx: result.non2xx,
             errors: result.errors,
@@ -487,6 +490,7 @@ async function measuredLoad(
   let windowNon2xx = 0;
   let windowFirst = -1;
   let windowLast = 0;
+  let lastResponse = 0;
   let non2xxSeen = 0;
   let ticks = 0;
 
@@ -501,6 +505,7 @@ async function measuredLoad(
       const now = performance.now();
       if (windowFirst < 0) windowFirst = now;
       windowLast = now;
+      lastResponse = now;
       if (status >= 200 && status < 300) {
         all.push(ms);
         window.push(ms);
@@ -527,13 +532,14 @@ async function measuredLoad(
     },
   );
 
+  const wallS = (performance.now() - t0) / 1000;
   const genCpu = process.cpuUsage(genCpu0);
   const machine1 = machineCpu();
   const redisCpu1 = redisPid ? procCpuMs(redisPid) : undefined;
   const serverStats = await server.call<PhaseStats>({ type: 'phase-end' }, 120_000);
   return {
     label,
-    durationS: outcome.durationS,
+    durationS: outcome.durationS ?? (lastResponse - t0) / 1000,
     completed: outcome.ok + outcome.non2xx,
     ok: outcome.ok,
     non2xx: outcome.non2xx,
@@ -545,14 +551,22 @@ async function measuredLoad(
     redisCpuMs: redisCpu0 !== undefined && redisCpu1 !== undefined ? redisCpu1 - redisCpu0 : undefined,
     loadGenCpuMs: (genCpu.user + genCpu.system) / 1000,
     machineBusy: machine0 && machine1 ? (machine1.busy - machine0.busy) / (machine1.total - machine0.total) : undefined,
+    wallS,
   };
+}
+
+/** CPU (in cores) used during the phase by everything but the server process, redis-server and this load generator. */
+function others(r: LoadResult): number | undefined {
+  if (r.machineBusy === undefined || r.redisCpuMs === undefined) return undefined;
+  const ours = (r.server.cpuUserUs + r.server.cpuSystemUs) / 1000 + r.redisCpuMs + r.loadGenCpuMs;
+  return Math.max(0, r.machineBusy * os.cpus().length - ours / 1000 / r.wallS);
 }
 
 function printTable(rows: LoadResult[]): void {
   const head =
-    'side           req/s     2xx  non-2xx  err   p50 ms   p99 ms   max ms | ac p50/p99 | srv CPU  redis CPU  loadgen CPU | srv loop  machine';
+    'side           req/s     2xx  non-2xx  err   p50 ms   p99 ms   max ms | ac p50/p99 | srv CPU  redis CPU  loadgen CPU | srv loop  machine  others';
   const unit =
-    '                                                                      |   (int ms) | µs/req    µs/req     µs/req    |   busy    busy';
+    '                                                                      |   (int ms) | µs/req    µs/req     µs/req    |   busy    busy   cores';
   log(head);
   log(unit);
   log('-'.repeat(head.length));
@@ -566,7 +580,8 @@ function printTable(rows: LoadResult[]): void {
         ` ${fmtMs(pct(r.latencies, 0.5)).padStart(8)} ${fmtMs(pct(r.latencies, 0.99)).padStart(8)} ${fmtMs(pct(r.latencies, 1)).padStart(8)}` +
         ` | ${(r.autocannon ? `${r.autocannon.p50}/${r.autocannon.p99}` : '-').padStart(10)}` +
         ` | ${srvUs.toFixed(0).padStart(6)} ${(redisUs === undefined ? 'n/a' : redisUs.toFixed(0)).padStart(10)} ${genUs.toFixed(0).padStart(12)}    ` +
-        `| ${`${(r.server.elu * 100).toFixed(0)}%`.padStart(6)} ${(r.machineBusy === undefined ? 'n/a' : `${(r.machineBusy * 100).toFixed(0)}%`).padStart(7)}`,
+        `| ${`${(r.server.elu * 100).toFixed(0)}%`.padStart(6)} ${(r.machineBusy === undefined ? 'n/a' : `${(r.machineBusy * 100).toFixed(0)}%`).padStart(7)}` +
+        ` ${(others(r)?.toFixed(2) ?? 'n/a').padStart(7)}`,
     );
   }
 }
@@ -677,6 +692,9 @@ async function benchMain(): Promise<void> {
   log(`          with a new external_id per request; ${s.warmup} unmeasured warm-up requests per side first.`);
   log('latency   p50/p99/max are exact, from every 2xx response time (hrtime, request written → response parsed);');
   log('          "ac p50/p99" is autocannon\'s own histogram (whole ms, with its coordinated-omission fill-in), for reference.');
+  log('columns   srv/redis/loadgen CPU = user+system CPU of the measured node process / redis-server / this process per response;');
+  log('          srv loop busy = event-loop utilisation of the measured process; machine busy = all CPUs; others = cores used by');
+  log('          everything else (S3 server, mediasoup worker, foreign processes): above ~0.1 the run was disturbed.');
   const idle0 = machineCpu();
   await new Promise((r) => setTimeout(r, 1000));
   const idle1 = machineCpu();

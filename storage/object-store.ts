@@ -67,6 +67,16 @@ export class ObjectStore {
     return Buffer.concat(chunks);
   }
 
+  /** The object's bytes, or undefined when there is no such key. */
+  async getIfExists(key: string): Promise<Buffer | undefined> {
+    try {
+      return await this.get(key);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'NoSuchKey') return undefined;
+      throw err;
+    }
+  }
+
   async stat(key: string): Promise<StoredObjectInfo> {
     const info = await this.client.statObject(this.bucket, key);
     const meta = info.metaData as Record<string, string | undefined>;

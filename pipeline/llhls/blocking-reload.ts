@@ -6,6 +6,9 @@ import type { MediaPlaylist } from './media-playlist.js';
  */
 export type BlockingReloadState = 'ready' | 'wait' | 'too-far';
 
+/** What the classifier reads: a live MediaPlaylist, or a snapshot of one published to other origins. */
+export type BlockingReloadView = Pick<MediaPlaylist, 'ended' | 'has' | 'lastSegmentMsn' | 'mediaSequence' | 'lastMsn' | 'lastPart' | 'partTarget'>;
+
 /** Advance Part Limit: 3 / PART-TARGET parts when PART-TARGET is under a second, else 3 parts. */
 export function advancePartLimit(partTarget: number): number {
   const limit = partTarget < 1 ? 3 / partTarget : 3;
@@ -17,7 +20,7 @@ export function advancePartLimit(partTarget: number): number {
  * one, or more parts ahead of the newest part than the Advance Part Limit, are too far; once the
  * stream has ended every request is answered at once.
  */
-export function classifyBlockingReload(playlist: MediaPlaylist, msn: number, part?: number): BlockingReloadState {
+export function classifyBlockingReload(playlist: BlockingReloadView, msn: number, part?: number): BlockingReloadState {
   if (playlist.ended || playlist.has(msn, part)) return 'ready';
   const lastSegment = playlist.lastSegmentMsn ?? playlist.mediaSequence - 1;
   if (msn > lastSegment + 2) return 'too-far';

@@ -5,6 +5,7 @@ import { ensureDebianPackages, RUNTIME_PACKAGES, WORKER_BUILD_PACKAGES, TEST_PAC
 import { ensureMediasoupWorker, workerBinaryPath } from './mediasoup-worker.mjs';
 import { ensureNodeModules } from './node-deps.mjs';
 import { ensureBuild } from './build.mjs';
+import { buildPlayers } from '../../players/build.mjs';
 import { step, SetupError } from './progress.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -18,6 +19,8 @@ export async function setup({ forTests = false } = {}) {
   const env = { ...process.env, MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN || workerBinaryPath(ROOT) };
   await step('npm dependencies', () => ensureNodeModules(ROOT, env));
   await step('TypeScript build', () => ensureBuild(ROOT));
+  // The browser SDK and demo console (dist/players), served at /sdk/ and /.
+  await step('players build', () => buildPlayers(ROOT));
   return env;
 }
 

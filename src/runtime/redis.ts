@@ -38,29 +38,34 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^@/]*)@/, '//***@');
 }
 
+function spawnRedis(children: ChildProcesses, dataDir: DataDir, port: number) {
+  return children.start({
+    name: 'redis-server',
+    command: 'redis-server',
+    args: [
+      '--bind', '127.0.0.1', '--port', String(port), '--dir', dataDir.subdir('redis'),
+      '--appendonly', 'yes', '--appendfsync', 'everysec',
+      '--save', '', '--databases', '64', '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'notice',
+      '--logfile', '',
+    ],
+    readyLine: /Ready to accept connections/,
+    pidFile: dataDir.pidFile('redis-server'),
+  });
+}
+
 /**
- * Starts Debian's redis-server on a free loopback port with AOF persistence in the data dir.
- * Retries with another port if one is taken between picking and binding.
+ * Starts Debian's redis-server on a free loopback port with AOF persistence in the data dir, and
+ * restarts it on the same port if it dies (clients reconnect by themselves; the AOF brings the
+ * data back). Retries with another port if one is taken between picking and binding.
  */
 export async function startEmbeddedRedis(children: ChildProcesses, dataDir: DataDir, logger: Logger): Promise<RedisEndpoint> {
-  const dir = dataDir.subdir('redis');
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const port = await freePort();
     try {
-      await children.start({
-        name: 'redis-server',
-        command: 'redis-server',
-        args: [
-          '--bind', '127.0.0.1', '--port', String(port), '--dir', dir,
-          '--appendonly', 'yes', '--appendfsync', 'everysec',
-          '--save', '', '--databases', '64', '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'notice',
-          '--logfile', '',
-        ],
-        readyLine: /Ready to accept connections/,
-        pidFile: dataDir.pidFile('redis-server'),
-      });
-      logger.info({ port, dir }, 'embedded redis-server started');
+      await spawnRedis(children, dataDir, port);
+      logger.info({ port, dir: dataDir.subdir('redis') }, 'embedded redis-server started');
+      superviseRedis(children, dataDir, logger, port);
       return { url: `redis://127.0.0.1:${port}`, embedded: true };
     } catch (err) {
       lastError = err;
@@ -68,4 +73,20 @@ export async function startEmbeddedRedis(children: ChildProcesses, dataDir: Data
     }
   }
   throw lastError instanceof ChildStartError ? lastError : new ChildStartError(String(lastError));
+}
+
+function superviseRedis(children: ChildProcesses, dataDir: DataDir, logger: Logger, port: number): void {
+  children.on('unexpected-exit', (name) => {
+    if (name !== 'redis-server') return;
+    const restart = async (attempt: number): Promise<void> => {
+      try {
+        await spawnRedis(children, dataDir, port);
+        logger.warn({ port, attempt }, 'embedded redis-server restarted');
+      } catch (err) {
+        logger.error({ port, attempt, err: (err as Error).message }, 'embedded redis-server failed to restart');
+        if (attempt < 10) setTimeout(() => void restart(attempt + 1), Math.min(5000, 200 * 2 ** attempt)).unref();
+      }
+    };
+    void restart(1);
+  });
 }

@@ -273,6 +273,14 @@ describe('@levelchat/web in Chromium', () => {
     expect(refused).toMatchObject({ ok: false, code: 'capability_required' });
     expect(await h(mod.page, 'endRoom', 'r_some-other-room')).toMatchObject({ ok: false, code: 'not_joined' });
 
+    // A moderator can remove someone: kicked.
+    const extra = await joinAs(id, 'extra', VIEWER);
+    await waitEvents(mod.page, 'participant-joined', (e) => arg<{ identity: string }>(e).identity === 'extra');
+    expect((await h(mod.page, 'call', 'kickParticipant', extra.id)).ok).toBe(true);
+    const [kicked] = await waitEvents(extra.page, 'disconnected');
+    expect(arg<{ reason: string }>(kicked!)).toEqual({ reason: 'kicked' });
+    await closePage(extra.page);
+
     expect(await h(mod.page, 'endRoom', id)).toEqual({ ok: true, value: null });
     for (const p of [mod, viewer]) {
       const [ended] = await waitEvents(p.page, 'disconnected');

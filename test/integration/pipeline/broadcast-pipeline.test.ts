@@ -178,6 +178,20 @@ describe('broadcast pipeline → LL-HLS origin', () => {
     expect(stderr).toBe('');
   });
 
+  it('restarts a crashed ffmpeg: a new init segment behind a discontinuity, in the same playlist', async () => {
+    const pid = pipeline.state.ffmpegPid;
+    expect(pid).toBeDefined();
+    const { playlist: before } = await getPlaylist();
+    process.kill(pid!, 'SIGKILL'); // the ffmpeg this test's pipeline started
+    // Held until the segment after the one the crash cut short is closed (within 3 target durations).
+    const { playlist } = await getPlaylist(`?_HLS_msn=${hinted(before).msn + 1}`);
+    const resumed = [...playlist.segments, ...(playlist.open ? [playlist.open] : [])].find((s) => s.map === 'init1.mp4');
+    expect(resumed?.discontinuity).toBe(true);
+    expect(pipeline.state.restarts).toBe(1);
+    expect(pipeline.state.ffmpegPid).not.toBe(pid);
+    expect((await fetch(`${origin.url}/hls/${roomId}/${pipeline.rendition}/init1.mp4`)).status).toBe(200);
+  });
+
   it('ends the playlist when stopped, in the origin and in storage', async () => {
     await pipeline.stop();
     const { playlist, text } = await getPlaylist('?_HLS_msn=100000'); // an ended stream answers any msn at once

@@ -1,0 +1,159 @@
+// Bench: how long from "the browser has a token" to "the first remote video frame is decoded and
+// presented", with @levelchat/web in Chromium against a whole local node. Loopback only.
+//
+//   npm run build && node dist/bench/join.js
+//
+// One page publishes a fake 720p camera (simulcast) and microphone into a meeting room; then N times
+// a fresh browser context (its own cookies, cache and WebRTC stack) loads /harness.html (the SDK is
+// loaded before the clock starts: integrators' pages load it with the app), mints nothing itself (the
+// token is minted beforehand, as a backend would), and measures inside the page, from the joinLive()
+// call: joined (WebSocket + join + device load), track-subscribed (recv transport, consume, resume),
+// first frame (requestVideoFrameCallback on the <video>). Each viewer leaves before the next joins.
+//
+// Env: BENCH_JOINS (20), LEVELCHAT_WORKERS (2), BENCH_CHROMIUM (/usr/bin/chromium).
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { formatApiKey, generateApiKey } from '../src/auth/api-key.js';
+import type { Harness } from '../players/demo/harness-api.js';
+import { projectRoot } from '../src/runtime/compiled-entry.js';
+// Type only (erased): the stack itself is imported after MEDIASOUP_WORKER_BIN is settled.
+import type { Stack as LevelChatStack } from '../src/runtime/stack.js';
+
+const JOINS = Number(process.env.BENCH_JOINS ?? 20);
+const TARGET_P50_MS = 400;
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+];
+
+function h<K extends keyof Harness>(page: Page, method: K, ...args: Parameters<Harness[K]>): Promise<Awaited<ReturnType<Harness[K]>>> {
+  return page.evaluate(`globalThis.harness.${method}(...${JSON.stringify(args)})`) as Promise<Awaited<ReturnType<Harness[K]>>>;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+function summary(label: string, xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
+  return `${label.padEnd(16)} p50 ${percentile(s, 50).toFixed(0).padStart(5)} ms   p95 ${percentile(s, 95).toFixed(0).padStart(5)} ms   min ${s[0]?.toFixed(0)} / mean ${mean.toFixed(0)} / max ${s[s.length - 1]?.toFixed(0)} ms`;
+}
+
+async function main(): Promise<void> {
+  const root = projectRoot();
+  const say = (m: string) => process.stderr.write(`[bench join] ${m}\n`);
+  const { buildPlayers } = (await import(pathToFileURL(path.join(root, 'players', 'build.mjs')).href)) as typeof import('../players/build.mjs');
+  say(`players build: ${await buildPlayers(root)}`);
+
+  const { useCachedMediasoupWorker } = await import('../src/runtime/mediasoup-binary.js');
+  useCachedMediasoupWorker();
+  const { Stack } = await import('../src/runtime/stack.js');
+  const { loadConfig } = await import('../src/config.js');
+  const { createLogger } = await import('../src/logger.js');
+
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'levelchat-bench-join-'));
+  const apiKey = formatApiKey(generateApiKey());
+  let stack: LevelChatStack | undefined;
+  let browser: Browser | undefined;
+  const stop = async () => {
+    await browser?.close().catch(() => {});
+    await stack?.stop().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
+
+  try {
+    const t0 = performance.now();
+    [stack, browser] = await Promise.all([
+      Stack.start(
+        loadConfig({
+          PORT: '0',
+          LEVELCHAT_BIND: '127.0.0.1',
+          LEVELCHAT_DATA_DIR: dataDir,
+          LEVELCHAT_WORKERS: process.env.LEVELCHAT_WORKERS ?? '2',
+          LOG_LEVEL: 'silent',
+          LEVELCHAT_API_KEYS: apiKey,
+        }),
+        createLogger('silent'),
+      ),
+      chromium.launch({ executablePath: process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS }),
+    ]);
+    const url = stack.summary.url;
+    say(`node at ${url} and Chromium ${browser.version()} up in ${(performance.now() - t0).toFixed(0)} ms`);
+
+    const roomId = `r_bench-join-${Date.now()}`;
+    const mint = async (identity: string, capabilities: string[]) => {
+      const res = await fetch(`${url}/v1/rooms/${roomId}/tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ identity, capabilities, type: 'meeting' }),
+      });
+      if (res.status !== 201) throw new Error(`token: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { token: string; signaling_url: string };
+    };
+    const open = async () => {
+      const page = await (await browser!.newContext()).newPage();
+      await page.goto(`${url}/harness.html`);
+      await page.waitForFunction('globalThis.harness !== undefined');
+      return page;
+    };
+
+    const publisher = await open();
+    const pub = await mint('publisher', ['publish:camera']);
+    const joined = await h(publisher, 'join', { token: pub.token, signalingUrl: pub.signaling_url });
+    if (!joined.ok) throw new Error(`publisher join: ${joined.code} ${joined.message}`);
+    for (const method of ['publishCamera', 'publishMicrophone']) {
+      const r = await h(publisher, 'call', method);
+      if (!r.ok) throw new Error(`${method}: ${r.code} ${r.message}`);
+    }
+    say('publisher live (camera simulcast + microphone); warming up one viewer (unmeasured)');
+
+    const results: { joinedMs: number; subscribedMs: number; firstFrameMs: number }[] = [];
+    for (let i = 0; i <= JOINS; i++) {
+      const page = await open();
+      const token = await mint(`viewer-${i}`, ['subscribe:all']);
+      const r = await h(page, 'timeToFirstFrame', { token: token.token, signalingUrl: token.signaling_url }, 10_000);
+      await h(page, 'leave');
+      await page.context().close();
+      if (!r.ok) throw new Error(`join ${i}: ${r.code} ${r.message}`);
+      if (i === 0) continue; // warm-up: first Chromium WebRTC/codec initialisation
+      results.push(r.value);
+      say(
+        `join ${String(i).padStart(2)}/${JOINS}: first frame ${r.value.firstFrameMs.toFixed(0).padStart(4)} ms ` +
+          `(joined ${r.value.joinedMs.toFixed(0)} ms, track-subscribed ${r.value.subscribedMs.toFixed(0)} ms)`,
+      );
+    }
+    await publisher.context().close();
+
+    const firstFrames = results.map((r) => r.firstFrameMs);
+    console.log(`\n@levelchat/web: token → first remote frame decoded, ${results.length} joins, Chromium on loopback`);
+    console.log(summary('joined', results.map((r) => r.joinedMs)));
+    console.log(summary('track-subscribed', results.map((r) => r.subscribedMs)));
+    console.log(summary('first frame', firstFrames));
+    const p50 = percentile([...firstFrames].sort((a, b) => a - b), 50);
+    console.log(`target p50 ≤ ${TARGET_P50_MS} ms: ${p50 <= TARGET_P50_MS ? 'met' : 'MISSED'} (${p50.toFixed(0)} ms)`);
+  } finally {
+    await stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,713 @@
+// Bench: one broadcast fanned out to N viewers — plain mediasoup (one router on one worker) versus the
+// LevelChat cascade (MediaRoom: origin router + edge routers fed by pipeToRouter, one tier per worker).
+// Loopback only, one run, both sides interleaved per N.
+//
+//   npm run bench:sfu-fanout
+//   (= npm run build && node dist/bench/sfu-fanout.js; MEDIASOUP_WORKER_BIN defaults to .cache/)
+//
+// Env: BENCH_VIEWERS (50,200,400; 1000 is only tried when listed), BENCH_DURATION_S (15, measured
+// window per side and N), BENCH_WARMUP_S (3, after ffmpeg starts, unmeasured), LEVELCHAT_WORKERS (2,
+// cascade workers), BENCH_PIN (1: pin workers and the load generator with taskset; 0: no pinning),
+// BENCH_RTC_MIN_PORT (50000: mediasoup ports from here up, the single worker first, then the pool),
+// BENCH_NICE (-10: nice value for the workers, ffmpeg and the sink so other work on a shared box
+// disturbs the measurement less; 0 leaves priorities alone).
+//
+// Load: a real ffmpeg (libx264 veryfast zerolatency CBR 1.5 Mb/s 640x360 test pattern, -g 30, + Opus)
+// over plain RTP into two PlainTransport producers on the origin router. Each viewer is one
+// PlainTransport (rtcp-mux) with a video and an audio consumer, connected to a C recvmmsg UDP sink
+// (bench/lib/udp-sink.c, compiled into a temp dir at run time) that counts RTP per source port, i.e.
+// per viewer. Measured per window: forwarded packets/s (consumer `packetCount` deltas, per worker),
+// worker CPU (getResourceUsage ru_utime+ru_stime deltas), loss per viewer at the sink against what
+// ffmpeg sent (producer packetCount + packetsLost), kernel drops on the sink and ingress sockets.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { types } from 'mediasoup';
+// Types only (erased): the modules themselves are loaded below, after MEDIASOUP_WORKER_BIN is set.
+import type { WorkerPool as WorkerPoolT } from '../src/sfu/worker-pool.js';
+import { projectRoot } from '../src/runtime/compiled-entry.js';
+import { useCachedMediasoupWorker } from '../src/runtime/mediasoup-binary.js';
+import { AUDIO_PT, AUDIO_SSRC, FfmpegPublisher, VIDEO_PT, VIDEO_SSRC } from './lib/ffmpeg-publisher.js';
+import { cpuDelta, machineCpu, processCpuMs, sumDrops, udpDrops, type CpuTimes } from './lib/procfs.js';
+import { UdpSink, type SinkSnapshot } from './lib/udp-sink.js';
+
+// mediasoup reads MEDIASOUP_WORKER_BIN when first imported: settle it, then load everything that
+// imports mediasoup.
+useCachedMediasoupWorker();
+const mediasoup = await import('mediasoup');
+const { WorkerPool } = await import('../src/sfu/worker-pool.js');
+const { MediaRoom } = await import('../src/sfu/media-room.js');
+const { InProcessPipe } = await import('../src/sfu/producer-pipe.js');
+const { MEDIA_CODECS } = await import('../src/sfu/media-codecs.js');
+const { createLogger } = await import('../src/logger.js');
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${raw} is not a positive number`);
+  return n;
+}
+
+const VIEWERS = (process.env.BENCH_VIEWERS ?? '50,200,400')
+  .split(',')
+  .map((s) => Number(s.trim()))
+  .filter((n) => Number.isInteger(n) && n > 0)
+  .sort((a, b) => a - b);
+const DURATION_S = envNumber('BENCH_DURATION_S', 15);
+const WARMUP_S = envNumber('BENCH_WARMUP_S', 3);
+const WORKERS = Math.round(envNumber('LEVELCHAT_WORKERS', 2));
+const PIN = process.env.BENCH_PIN !== '0';
+const RTC_MIN_PORT = Math.round(envNumber('BENCH_RTC_MIN_PORT', 50000));
+const NICE = Number(process.env.BENCH_NICE ?? -10);
+const SINK_SOCKETS = 8;
+const VIDEO_KBPS = 1500;
+const NCPU = os.availableParallelism?.() ?? os.cpus().length;
+/** The load generator (ffmpeg + sink) goes on the last CPU; plain mediasoup's worker on CPU 0. */
+const LOADGEN_CPU = PIN && NCPU > 1 ? NCPU - 1 : null;
+const SINGLE_CPU = PIN ? 0 : null;
+
+if (VIEWERS.length === 0) throw new Error('BENCH_VIEWERS has no viewer count');
+const MAX_N = VIEWERS[VIEWERS.length - 1]!;
+const PORTS_PER_WORKER = Math.max(2000, MAX_N + 200);
+if (RTC_MIN_PORT + (1 + WORKERS) * PORTS_PER_WORKER > 65535) throw new Error('BENCH_RTC_MIN_PORT too high for this many viewers/workers');
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+const T0 = Date.now();
+function log(msg: string): void {
+  console.log(`[${((Date.now() - T0) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
+}
+const pct = (x: number, d = 1) => `${(x * 100).toFixed(d)}%`;
+const kpps = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)}k` : `${(x / 1000).toFixed(2)}k`);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+
+// ---------------------------------------------------------------------------------------------
+// Everything we start, for cleanup on any exit path.
+
+const running: { ffmpeg: FfmpegPublisher | null; sink: UdpSink | null; single: types.Worker | null; pool: WorkerPoolT | null } = {
+  ffmpeg: null,
+  sink: null,
+  single: null,
+  pool: null,
+};
+
+function cleanupSync(): void {
+  running.ffmpeg?.kill();
+  running.ffmpeg = null;
+  running.sink?.stop();
+  running.sink = null;
+  try {
+    running.single?.close();
+  } catch {
+    /* already closed */
+  }
+  running.single = null;
+  running.pool?.close();
+  running.pool = null;
+}
+
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.log(`\n${sig}: stopping ffmpeg, the UDP sink and the mediasoup workers`);
+    cleanupSync();
+    process.exit(130);
+  });
+}
+process.on('exit', cleanupSync);
+
+function pin(pid: number, cpu: number | null): void {
+  if (cpu !== null) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+  if (NICE !== 0) {
+    // every thread of the process (setpriority is per thread on Linux)
+    for (const tid of readdirSync(`/proc/${pid}/task`)) execFileSync('renice', ['-n', String(NICE), '-p', tid], { stdio: 'ignore' });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deployments: the producer pair and N viewers, on one router (single) or through MediaRoom.
+
+interface Viewer {
+  transport: types.PlainTransport;
+  consumers: types.Consumer[];
+  worker: types.Worker;
+  /** mediasoup's local port: the source port the sink sees. */
+  port: number;
+}
+
+interface Ingress {
+  videoTransport: types.PlainTransport;
+  audioTransport: types.PlainTransport;
+  video: types.Producer;
+  audio: types.Producer;
+}
+
+interface Deployment {
+  side: 'single' | 'cascade';
+  workers: types.Worker[];
+  ingress: Ingress;
+  viewers: Viewer[];
+  placement: string;
+  setupMs: number;
+  close(): void;
+}
+
+async function openIngress(router: types.Router): Promise<Ingress> {
+  const videoTransport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: false, comedia: true });
+  const audioTransport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: false, comedia: true });
+  const video = await videoTransport.produce({
+    kind: 'video',
+    rtpParameters: {
+      codecs: [
+        {
+          mimeType: 'video/H264',
+          payloadType: VIDEO_PT,
+          clockRate: 90000,
+          parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f', 'level-asymmetry-allowed': 1 },
+        },
+      ],
+      encodings: [{ ssrc: VIDEO_SSRC }],
+    },
+  });
+  const audio = await audioTransport.produce({
+    kind: 'audio',
+    rtpParameters: {
+      codecs: [{ mimeType: 'audio/opus', payloadType: AUDIO_PT, clockRate: 48000, channels: 2, parameters: { 'sprop-stereo': 1 } }],
+      encodings: [{ ssrc: AUDIO_SSRC }],
+    },
+  });
+  return { videoTransport, audioTransport, video, audio };
+}
+
+function setupProgress(side: string, n: number): (done: number) => void {
+  let last = Date.now();
+  return (done) => {
+    if (done === n || Date.now() - last >= 2000) {
+      last = Date.now();
+      log(`  ${side} n=${n}: ${done}/${n} viewers set up`);
+    }
+  };
+}
+
+async function connectViewer(router: types.Router, sinkPort: number): Promise<types.PlainTransport> {
+  const transport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: false });
+  await transport.connect({ ip: '127.0.0.1', port: sinkPort });
+  return transport;
+}
+
+/** Side A: plain mediasoup, everything on one router of one worker. */
+async function deploySingle(worker: types.Worker, n: number, sink: UdpSink): Promise<Deployment> {
+  const started = Date.now();
+  const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+  try {
+    const ingress = await openIngress(router);
+    const progress = setupProgress('single', n);
+    const viewers: Viewer[] = [];
+    for (let i = 0; i < n; i += 1) {
+      const transport = await connectViewer(router, sink.ports[i % sink.ports.length]!);
+      const consumers = [
+        await transport.consume({ producerId: ingress.video.id, rtpCapabilities: router.rtpCapabilities }),
+        await transport.consume({ producerId: ingress.audio.id, rtpCapabilities: router.rtpCapabilities }),
+      ];
+      viewers.push({ transport, consumers, worker, port: transport.tuple.localPort });
+      progress(i + 1);
+    }
+    return {
+      side: 'single',
+      workers: [worker],
+      ingress,
+      viewers,
+      placement: `one router on worker pid ${worker.pid}: ${n} viewers`,
+      setupMs: Date.now() - started,
+      close: () => router.close(),
+    };
+  } catch (err) {
+    router.close();
+    throw err;
+  }
+}
+
+/**
+ * Side B: the LevelChat cascade, placed exactly as signaling does it (placeReceiver, transport on the
+ * tier's router, attachConsumer, consume). MediaRoom counts transports + consumers against
+ * consumersPerRouter (3 per viewer: 1 transport + video + audio) and keeps every viewer on the origin
+ * until it is full, so 3 × ceil(N / workers) fills the origin with ceil(N / workers) viewers, then opens
+ * one edge per remaining worker, each taking the same share: an even spread over every worker.
+ */
+async function deployCascade(pool: WorkerPoolT, n: number, sink: UdpSink): Promise<Deployment> {
+  const started = Date.now();
+  const consumersPerRouter = 3 * Math.ceil(n / pool.size);
+  const room = await MediaRoom.open({ roomId: `bench-fanout-${n}`, preferredCodec: 'h264', consumersPerRouter }, pool, new InProcessPipe(), silent);
+  try {
+    const ingress = await openIngress(room.origin.router);
+    const progress = setupProgress('cascade', n);
+    const viewers: Viewer[] = [];
+    for (let i = 0; i < n; i += 1) {
+      const tier = await room.placeReceiver();
+      const transport = await connectViewer(tier.router, sink.ports[i % sink.ports.length]!);
+      const consumers: types.Consumer[] = [];
+      for (const producer of [ingress.video, ingress.audio]) {
+        await room.attachConsumer(tier, producer.id);
+        consumers.push(await transport.consume({ producerId: producer.id, rtpCapabilities: tier.router.rtpCapabilities }));
+      }
+      viewers.push({ transport, consumers, worker: tier.worker, port: transport.tuple.localPort });
+      progress(i + 1);
+    }
+    const placement = room.allTiers
+      .map((t) => `${t.isOrigin ? 'origin' : 'edge'} on w${pool.all.indexOf(t.worker)} (pid ${t.worker.pid}): ${t.transports} viewers`)
+      .join('; ');
+    return {
+      side: 'cascade',
+      workers: [...pool.all],
+      ingress,
+      viewers,
+      placement: `consumersPerRouter=${consumersPerRouter}; ${placement}`,
+      setupMs: Date.now() - started,
+      close: () => room.close(),
+    };
+  } catch (err) {
+    room.close();
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurement
+
+interface Snapshot {
+  at: number;
+  sink: SinkSnapshot;
+  /** Worker CPU ms (user + system), in deployment.workers order. */
+  workerCpuMs: number[];
+  producer: { received: number; lost: number };
+  ffmpegMs: number;
+  sinkMs: number;
+  nodeMs: number;
+  machine: CpuTimes[];
+  drops: Map<number, number>;
+}
+
+interface ConsumerCounts {
+  mid: number;
+  tookMs: number;
+  perWorker: number[];
+  total: number;
+}
+
+async function workerCpuMs(workers: types.Worker[]): Promise<number[]> {
+  return Promise.all(
+    workers.map(async (w) => {
+      const u = await w.getResourceUsage();
+      return u.ru_utime + u.ru_stime;
+    }),
+  );
+}
+
+async function producerCounts(ingress: Ingress): Promise<{ received: number; lost: number }> {
+  const stats = (await Promise.all([ingress.video.getStats(), ingress.audio.getStats()])).flat();
+  return stats.reduce((acc, s) => ({ received: acc.received + s.packetCount, lost: acc.lost + s.packetsLost }), { received: 0, lost: 0 });
+}
+
+function nodeCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+async function snapshot(d: Deployment, sink: UdpSink, ffmpeg: FfmpegPublisher | null, watchPorts: number[]): Promise<Snapshot> {
+  const machine = machineCpu();
+  const [sinkSnap, cpu, producer] = await Promise.all([sink.snapshot(), workerCpuMs(d.workers), producerCounts(d.ingress)]);
+  return {
+    at: sinkSnap.at,
+    sink: sinkSnap,
+    workerCpuMs: cpu,
+    producer,
+    ffmpegMs: ffmpeg ? processCpuMs(ffmpeg.pid) : 0,
+    sinkMs: processCpuMs(sink.pid),
+    nodeMs: nodeCpuMs(),
+    machine,
+    drops: udpDrops(watchPorts),
+  };
+}
+
+async function consumerCounts(d: Deployment): Promise<ConsumerCounts> {
+  const t0 = Date.now();
+  const perWorker = d.workers.map(() => 0);
+  await Promise.all(
+    d.viewers.flatMap((v) =>
+      v.consumers.map(async (c) => {
+        const stats = await c.getStats();
+        const out = stats.find((s) => s.type === 'outbound-rtp');
+        const i = d.workers.indexOf(v.worker);
+        perWorker[i] = (perWorker[i] ?? 0) + (out?.packetCount ?? 0);
+      }),
+    ),
+  );
+  const t1 = Date.now();
+  return { mid: (t0 + t1) / 2, tookMs: t1 - t0, perWorker, total: perWorker.reduce((a, b) => a + b, 0) };
+}
+
+function perWorkerFromSink(d: Deployment, a: SinkSnapshot | null, b: SinkSnapshot): number[] {
+  const out = d.workers.map(() => 0);
+  for (const v of d.viewers) {
+    const i = d.workers.indexOf(v.worker);
+    out[i] = (out[i] ?? 0) + (b.perPort.get(v.port) ?? 0) - (a?.perPort.get(v.port) ?? 0);
+  }
+  return out;
+}
+
+interface RunResult {
+  side: 'single' | 'cascade';
+  n: number;
+  workers: number;
+  placement: string;
+  setupMs: number;
+  windowS: number;
+  fwdPps: number;
+  fwdPpsPerWorker: number[];
+  sinkPps: number;
+  cpuPerWorker: number[];
+  cores: number;
+  ppsPerCore: number;
+  ffmpegCpu: number;
+  sinkCpu: number;
+  nodeCpu: number;
+  machine: { busy: number; user: number; system: number; softirq: number }[];
+  /** What ffmpeg sent in the window (producer received + lost), per viewer (video + audio). */
+  expectedPerViewer: number;
+  ingressLoss: number;
+  meanLoss: number;
+  maxLoss: number;
+  viewersOver1pct: number;
+  viewersSilent: number;
+  sinkDrops: number;
+  ingressDrops: number;
+  /** After ffmpeg stopped and everything drained: packets mediasoup says it sent vs the sink got. */
+  drainedSent: number;
+  drainedReceived: number;
+  drainedProbation: number;
+  /** CPU of everything else on the box during the window (machine busy − workers − ffmpeg − sink − node), in cores. */
+  otherCores: number;
+  statsMs: number;
+}
+
+async function runOne(side: 'single' | 'cascade', n: number, sink: UdpSink, single: types.Worker, pool: WorkerPoolT): Promise<RunResult> {
+  log(`== ${side} n=${n}: setting up ${n} viewers (${2 * n} consumers)`);
+  await sink.reset();
+  const d = side === 'single' ? await deploySingle(single, n, sink) : await deployCascade(pool, n, sink);
+  try {
+    log(`  ${side} n=${n}: set up in ${(d.setupMs / 1000).toFixed(1)} s — ${d.placement}`);
+    const ingressPorts = [d.ingress.videoTransport, d.ingress.audioTransport].flatMap((t) => [t.tuple.localPort, t.rtcpTuple?.localPort ?? t.tuple.localPort]);
+    const watchPorts = [...sink.ports, ...ingressPorts];
+
+    const ffmpeg = FfmpegPublisher.start(
+      { videoPort: ingressPorts[0]!, videoRtcpPort: ingressPorts[1]!, audioPort: ingressPorts[2]!, audioRtcpPort: ingressPorts[3]! },
+      { maxSeconds: WARMUP_S + DURATION_S + 600, videoKbps: VIDEO_KBPS, pinCpu: LOADGEN_CPU, nice: NICE },
+    );
+    running.ffmpeg = ffmpeg;
+    log(`  ${side} n=${n}: ffmpeg pid ${ffmpeg.pid} publishing${LOADGEN_CPU === null ? '' : ` (pinned to CPU ${LOADGEN_CPU})`}; warming up ${WARMUP_S} s`);
+    await sleep(WARMUP_S * 1000);
+    if (!ffmpeg.running) throw new Error(`ffmpeg exited during warm-up: ${ffmpeg.lastError || '(no output)'}`);
+    const warm = await sink.snapshot();
+    const reached = d.viewers.filter((v) => (warm.perPort.get(v.port) ?? 0) > 0).length;
+    log(`  ${side} n=${n}: warm — ${reached}/${n} viewers receiving; measuring ${DURATION_S} s`);
+
+    const c0 = await consumerCounts(d);
+    if (c0.tookMs > 1000) log(`  ${side} n=${n}: (consumer stats of ${2 * n} consumers took ${(c0.tookMs / 1000).toFixed(1)} s: the worker is struggling)`);
+    const s0 = await snapshot(d, sink, ffmpeg, watchPorts);
+    let prevSink = s0.sink;
+    let prevCpu = s0.workerCpuMs;
+    let prevAt = s0.at;
+    const every = DURATION_S > 20 ? 3 : 1;
+    for (let s = every; s < DURATION_S; s += every) {
+      await sleep(s0.at + s * 1000 - Date.now());
+      const [snap, cpu] = await Promise.all([sink.snapshot(), workerCpuMs(d.workers)]);
+      const dt = (snap.at - prevAt) / 1000;
+      const perW = perWorkerFromSink(d, prevSink, snap);
+      const workers = d.workers
+        .map((_, i) => `w${i} ${kpps((perW[i] ?? 0) / dt)} @ ${pct(((cpu[i] ?? 0) - (prevCpu[i] ?? 0)) / 1000 / dt, 0)}`)
+        .join(', ');
+      log(`  ${side} n=${n} t=${String(s).padStart(2)}/${DURATION_S}s  sink ${kpps((snap.rtp - prevSink.rtp) / dt)} pkt/s  [${workers}]`);
+      if (!ffmpeg.running) throw new Error(`ffmpeg exited while measuring: ${ffmpeg.lastError || '(no output)'}`);
+      prevSink = snap;
+      prevCpu = cpu;
+      prevAt = snap.at;
+    }
+    await sleep(s0.at + DURATION_S * 1000 - Date.now());
+    const s1 = await snapshot(d, sink, ffmpeg, watchPorts);
+    const c1 = await consumerCounts(d);
+
+    // Drained accounting: stop the feed, let in-flight packets land, then compare cumulative counts.
+    await ffmpeg.stop();
+    running.ffmpeg = null;
+    await sleep(1000);
+    const drainedConsumers = await consumerCounts(d);
+    const drainedSink = await sink.snapshot();
+
+    const windowMs = s1.at - s0.at;
+    const windowS = windowMs / 1000;
+    const cWindowS = (c1.mid - c0.mid) / 1000;
+    const cpuPerWorker = d.workers.map((_, i) => ((s1.workerCpuMs[i] ?? 0) - (s0.workerCpuMs[i] ?? 0)) / windowMs);
+    const cores = cpuPerWorker.reduce((a, b) => a + b, 0);
+    const fwdPpsPerWorker = d.workers.map((_, i) => ((c1.perWorker[i] ?? 0) - (c0.perWorker[i] ?? 0)) / cWindowS);
+    const fwdPps = (c1.total - c0.total) / cWindowS;
+    const received = s1.producer.received - s0.producer.received;
+    const lost = s1.producer.lost - s0.producer.lost;
+    const expected = received + lost;
+    const losses = d.viewers.map((v) => {
+      const got = (s1.sink.perPort.get(v.port) ?? 0) - (s0.sink.perPort.get(v.port) ?? 0);
+      return expected > 0 ? Math.max(0, 1 - got / expected) : 1;
+    });
+    const result: RunResult = {
+      side,
+      n,
+      workers: d.workers.length,
+      placement: d.placement,
+      setupMs: d.setupMs,
+      windowS,
+      fwdPps,
+      fwdPpsPerWorker,
+      sinkPps: (s1.sink.rtp - s0.sink.rtp) / windowS,
+      cpuPerWorker,
+      cores,
+      ppsPerCore: cores > 0 ? fwdPps / cores : 0,
+      ffmpegCpu: (s1.ffmpegMs - s0.ffmpegMs) / windowMs,
+      sinkCpu: (s1.sinkMs - s0.sinkMs) / windowMs,
+      nodeCpu: (s1.nodeMs - s0.nodeMs) / windowMs,
+      machine: cpuDelta(s0.machine, s1.machine),
+      expectedPerViewer: expected,
+      ingressLoss: expected > 0 ? lost / expected : 0,
+      meanLoss: losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length),
+      maxLoss: Math.max(0, ...losses),
+      viewersOver1pct: losses.filter((l) => l > 0.01).length,
+      viewersSilent: losses.filter((l) => l >= 0.999).length,
+      sinkDrops: sumDrops(
+        new Map([...s0.drops].filter(([p]) => sink.ports.includes(p))),
+        new Map([...s1.drops].filter(([p]) => sink.ports.includes(p))),
+      ),
+      ingressDrops: sumDrops(
+        new Map([...s0.drops].filter(([p]) => ingressPorts.includes(p))),
+        new Map([...s1.drops].filter(([p]) => ingressPorts.includes(p))),
+      ),
+      drainedSent: drainedConsumers.total,
+      drainedReceived: drainedSink.rtp,
+      drainedProbation: drainedSink.probation,
+      otherCores: 0,
+      statsMs: Math.max(c0.tookMs, c1.tookMs),
+    };
+    const m = result.machine;
+    const machineCores = m.slice(1).reduce((a, c) => a + c.busy, 0);
+    result.otherCores = Math.max(0, machineCores - cores - result.ffmpegCpu - result.sinkCpu - result.nodeCpu);
+    log(
+      `  ${side} n=${n}: ${kpps(fwdPps)} pkt/s forwarded on ${pct(cores, 0)} of a core → ${kpps(result.ppsPerCore)} pkt/s per core; ` +
+        `loss mean ${pct(result.meanLoss, 2)} max ${pct(result.maxLoss, 2)}; load gen ffmpeg ${pct(result.ffmpegCpu, 0)} + sink ${pct(result.sinkCpu, 0)}; ` +
+        `machine ${m.slice(1).map((c, i) => `cpu${i} ${pct(c.busy, 0)}`).join(' ')} (other processes ${pct(result.otherCores, 0)} of a core)`,
+    );
+    return result;
+  } finally {
+    if (running.ffmpeg) {
+      await running.ffmpeg.stop();
+      running.ffmpeg = null;
+    }
+    d.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+function lpad(s: string, n: number): string {
+  return s.length >= n ? s : ' '.repeat(n - s.length) + s;
+}
+
+function printTable(results: RunResult[]): void {
+  const head = [
+    pad('side', 8),
+    lpad('N', 5),
+    lpad('fwd pkt/s', 10),
+    pad('  per worker (pkt/s)', 24),
+    pad('  CPU per worker', 18),
+    lpad('cores', 6),
+    lpad('pkt/s/core', 11),
+    lpad('loss mean', 10),
+    lpad('loss max', 9),
+    lpad('>1%', 5),
+    lpad('sink drops', 11),
+    lpad('ingress lost', 13),
+    lpad('ffmpeg+sink', 12),
+    lpad('other', 6),
+  ].join(' ');
+  console.log(head);
+  console.log('-'.repeat(head.length));
+  for (const r of results) {
+    console.log(
+      [
+        pad(r.side, 8),
+        lpad(String(r.n), 5),
+        lpad(kpps(r.fwdPps), 10),
+        pad('  ' + r.fwdPpsPerWorker.map((p, i) => `w${i} ${kpps(p)}`).join(' '), 24),
+        pad('  ' + r.cpuPerWorker.map((c, i) => `w${i} ${pct(c, 0)}`).join(' '), 18),
+        lpad(r.cores.toFixed(2), 6),
+        lpad(kpps(r.ppsPerCore), 11),
+        lpad(pct(r.meanLoss, 2), 10),
+        lpad(pct(r.maxLoss, 2), 9),
+        lpad(String(r.viewersOver1pct), 5),
+        lpad(String(r.sinkDrops), 11),
+        lpad(pct(r.ingressLoss, 2), 13),
+        lpad(`${pct(r.ffmpegCpu, 0)}+${pct(r.sinkCpu, 0)}`, 12),
+        lpad(pct(r.otherCores, 0), 6),
+      ].join(' '),
+    );
+  }
+}
+
+function report(results: RunResult[]): void {
+  console.log('\n=== Results (measured window per row; pkt/s = RTP packets mediasoup forwarded to viewers, from consumer packetCount) ===');
+  console.log('  cores = worker CPU (getResourceUsage user+system) in cores; loss = per viewer, sink-received vs what ffmpeg sent; "other" = CPU of processes not in this bench');
+  printTable(results);
+  console.log('\nPer row details:');
+  for (const r of results) {
+    const m = r.machine;
+    console.log(
+      `  ${r.side} n=${r.n}: window ${r.windowS.toFixed(1)} s; sink received ${kpps(r.sinkPps)} pkt/s; ffmpeg sent ${Math.round(r.expectedPerViewer / r.windowS)} pkt/s ` +
+        `(each viewer should get that); drained check: mediasoup sent ${r.drainedSent}, sink got ${r.drainedReceived} ` +
+        `(${r.drainedSent > 0 ? pct(1 - r.drainedReceived / r.drainedSent, 3) : 'n/a'} missing; + ${r.drainedProbation} mediasoup probation packets, not counted); ingress socket drops ${r.ingressDrops}; ` +
+        `silent viewers ${r.viewersSilent}; node ${pct(r.nodeCpu, 0)}; machine ${m
+          .slice(1)
+          .map((c, i) => `cpu${i} ${pct(c.busy, 0)} (usr ${pct(c.user, 0)} sys ${pct(c.system, 0)} softirq ${pct(c.softirq, 0)})`)
+          .join(', ')}; ` +
+        `setup ${(r.setupMs / 1000).toFixed(1)} s; consumer stats snapshot ${r.statsMs} ms; ${r.placement}`,
+    );
+  }
+
+  console.log('\n=== Cascade / single, packets/s per core used (worker CPU only) ===');
+  const ratios: { n: number; ratio: number }[] = [];
+  for (const n of VIEWERS) {
+    const a = results.find((r) => r.side === 'single' && r.n === n);
+    const b = results.find((r) => r.side === 'cascade' && r.n === n);
+    if (!a || !b || a.ppsPerCore === 0) continue;
+    const ratio = b.ppsPerCore / a.ppsPerCore;
+    ratios.push({ n, ratio });
+    console.log(
+      `  N=${lpad(String(n), 4)}: single ${kpps(a.ppsPerCore)} pkt/s/core (${a.cores.toFixed(2)} cores), cascade ${kpps(b.ppsPerCore)} pkt/s/core ` +
+        `(${b.cores.toFixed(2)} cores) → ratio ${ratio.toFixed(3)}×; throughput ratio ${(b.fwdPps / a.fwdPps).toFixed(3)}×`,
+    );
+  }
+
+  console.log('\n=== Targets ===');
+  const biggest = ratios[ratios.length - 1];
+  if (biggest) {
+    const all = ratios.every((r) => r.ratio >= 0.95);
+    console.log(
+      `  cascade ≥ 0.95× single router per core: ${biggest.ratio >= 0.95 ? 'PASS' : 'MISS'} at the largest N=${biggest.n} (${biggest.ratio.toFixed(3)}×); ` +
+        `${all ? 'every' : 'not every'} N passes (${ratios.map((r) => `${r.n}: ${r.ratio.toFixed(2)}×`).join(', ')})`,
+    );
+  } else {
+    console.log('  cascade ≥ 0.95× single router per core: NOT MEASURED (no N with both sides)');
+  }
+  const cascades = results.filter((r) => r.side === 'cascade');
+  const top = cascades[cascades.length - 1];
+  if (top) {
+    const share = top.fwdPpsPerWorker.map((p) => (top.fwdPps > 0 ? p / top.fwdPps : 0));
+    const even = 1 / top.workers;
+    const ok = share.every((s) => s >= 0.8 * even) && top.cpuPerWorker.every((c) => c >= 0.05);
+    console.log(
+      `  cascade uses every core (each of the ${top.workers} workers forwards ≥ 80% of an even share and is ≥ 5% busy, at N=${top.n}): ${ok ? 'PASS' : 'MISS'} ` +
+        `(${share.map((s, i) => `w${i} ${pct(s, 0)} of packets @ ${pct(top.cpuPerWorker[i] ?? 0, 0)} CPU`).join(', ')})`,
+    );
+  }
+  const big = cascades.filter((r) => r.n >= 1000);
+  if (big.length) {
+    for (const r of big) {
+      console.log(
+        `  ≥ 1,000 viewers of one broadcast per ${NCPU}-core node at < 1% loss: ${r.meanLoss < 0.01 ? 'PASS' : 'MISS'} at N=${r.n} ` +
+          `(mean loss ${pct(r.meanLoss, 2)}, worst viewer ${pct(r.maxLoss, 2)}, ${r.viewersOver1pct} viewers over 1%; load generator on the same cores)`,
+      );
+    }
+  } else {
+    const perViewer = top ? top.fwdPps / top.n : 0;
+    const est = top && perViewer > 0 ? Math.floor((NCPU * top.ppsPerCore) / perViewer) : 0;
+    console.log(
+      `  ≥ 1,000 viewers of one broadcast per ${NCPU}-core node at < 1% loss: NOT TRIED (1000 is not in BENCH_VIEWERS; run BENCH_VIEWERS=1000 to try it).` +
+        (est ? ` Estimate only: ${NCPU} cores × ${kpps(top!.ppsPerCore)} pkt/s/core ÷ ${Math.round(perViewer)} pkt/s per viewer ≈ ${est} viewers at 100% of every core, with no load generator on the box.` : ''),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+const silent = createLogger('silent');
+
+async function main(): Promise<void> {
+  const ffmpegVersion = execFileSync('ffmpeg', ['-hide_banner', '-version'], { encoding: 'utf8' }).split('\n')[0] ?? '?';
+  const cpuModel = os.cpus()[0]?.model ?? '?';
+  const pkg = JSON.parse(readFileSync(path.join(projectRoot(), 'node_modules', 'mediasoup', 'package.json'), 'utf8')) as { version: string };
+  console.log('LevelChat bench: SFU fan-out, plain mediasoup (one router, one worker) vs LevelChat cascade (MediaRoom)');
+  console.log(`  machine: ${NCPU} cores (${cpuModel}), loadavg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${os.release()}`);
+  console.log(`  software: node ${process.version}, mediasoup ${pkg.version} (worker ${mediasoup.workerBin}), ${ffmpegVersion}`);
+  console.log(`  viewers ${VIEWERS.join(', ')}; window ${DURATION_S} s after ${WARMUP_S} s warm-up; cascade workers ${WORKERS}; sides interleaved per N (single, then cascade)`);
+  console.log(`  publisher: ffmpeg libx264 veryfast zerolatency CBR ${VIDEO_KBPS} kb/s 640x360@30 -g 30 + Opus 64 kb/s, RTP pkt_size 1200`);
+  console.log(`  viewers: one PlainTransport (rtcp-mux) + video + audio consumer each → C recvmmsg sink on ${SINK_SOCKETS} loopback sockets`);
+  if (LOADGEN_CPU !== null) {
+    console.log(
+      `  pinning (taskset): load generator (ffmpeg + sink) on CPU ${LOADGEN_CPU}; single-router worker on CPU ${SINGLE_CPU}; cascade worker i on CPU i mod ${NCPU}. ` +
+        `The load generator shares the ${NCPU} cores with the workers: in the cascade it shares CPU ${LOADGEN_CPU} with a worker.`,
+    );
+  } else {
+    console.log(`  no pinning (BENCH_PIN=0 or one core): the load generator (ffmpeg + sink) shares the ${NCPU} cores with the workers.`);
+  }
+  console.log(
+    NICE !== 0
+      ? `  priority: workers, ffmpeg and the sink run at nice ${NICE}, ahead of other work on the box (see the "other" column).`
+      : '  priority: unchanged (BENCH_NICE=0); other work on the box competes equally (see the "other" column).',
+  );
+  if (VIEWERS.some((n) => n >= 1000)) console.log('  note: past one worker\'s saturation (~450 viewers) transport/consumer creation slows down a lot');
+
+  log('compiling and starting the UDP sink (gcc -O2, temp dir)');
+  const sink = await UdpSink.start(SINK_SOCKETS, LOADGEN_CPU, NICE);
+  running.sink = sink;
+  log(`  sink pid ${sink.pid} on 127.0.0.1 ports ${sink.ports.join(',')}`);
+
+  log(`starting the plain mediasoup worker (ports ${RTC_MIN_PORT}-${RTC_MIN_PORT + PORTS_PER_WORKER - 1})`);
+  const single = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: RTC_MIN_PORT, rtcMaxPort: RTC_MIN_PORT + PORTS_PER_WORKER - 1 });
+  running.single = single;
+  pin(single.pid, SINGLE_CPU);
+  log(`  worker pid ${single.pid}${SINGLE_CPU === null ? '' : ` pinned to CPU ${SINGLE_CPU}`}`);
+
+  const poolMin = RTC_MIN_PORT + PORTS_PER_WORKER;
+  log(`starting the LevelChat WorkerPool: ${WORKERS} workers (ports ${poolMin}-${poolMin + WORKERS * PORTS_PER_WORKER - 1})`);
+  const pool = await WorkerPool.create({ count: WORKERS, rtcMinPort: poolMin, rtcMaxPort: poolMin + WORKERS * PORTS_PER_WORKER - 1, logger: silent });
+  running.pool = pool;
+  pool.all.forEach((w, i) => pin(w.pid, PIN ? i % NCPU : null));
+  log(`  pool workers ${pool.all.map((w, i) => `w${i} pid ${w.pid}${PIN ? ` on CPU ${i % NCPU}` : ''}`).join(', ')}`);
+
+  const results: RunResult[] = [];
+  for (const n of VIEWERS) {
+    for (const side of ['single', 'cascade'] as const) {
+      results.push(await runOne(side, n, sink, single, pool));
+      await sleep(1500);
+    }
+  }
+  report(results);
+  console.log(`\n  loadavg at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(`bench failed: ${(err as Error).stack ?? String(err)}`);
+  process.exitCode = 1;
+} finally {
+  cleanupSync();
+}

@@ -1,0 +1,78 @@
+import type { BlockingReloadView } from '../llhls/blocking-reload.js';
+import type { MediaPlaylist } from '../llhls/media-playlist.js';
+
+/**
+ * One rendition's live playlist as every origin process sees it: the rendered texts plus the
+ * positions blocking reloads are decided on. Published through Redis on each change.
+ */
+export interface RenditionState {
+  roomId: string;
+  rendition: string;
+  /** Grows with every publish, so an origin keeps the newest of a GET and a message that raced. */
+  seq: number;
+  full: string;
+  /** The Playlist Delta Update (_HLS_skip=YES). */
+  delta: string;
+  ended: boolean;
+  mediaSequence: number;
+  lastSegmentMsn: number | null;
+  lastMsn: number | null;
+  lastPart: number | null;
+  partTarget: number;
+  targetDuration: number;
+}
+
+export interface MasterState {
+  roomId: string;
+  seq: number;
+  text: string;
+  renditions: string[];
+}
+
+export type HlsStateMessage = { type: 'rendition'; state: RenditionState } | { type: 'master'; state: MasterState };
+
+// Redis names; room ids are validated before they reach here.
+export const hlsChannel = (roomId: string): string => `hls:room:${roomId}`;
+export const renditionStateKey = (roomId: string, rendition: string): string => `hls:state:${roomId}:${rendition}`;
+export const masterStateKey = (roomId: string): string => `hls:master:${roomId}`;
+
+export function snapshotOf(roomId: string, rendition: string, seq: number, playlist: MediaPlaylist): RenditionState {
+  return {
+    roomId,
+    rendition,
+    seq,
+    full: playlist.render(),
+    delta: playlist.render({ skip: true }),
+    ended: playlist.ended,
+    mediaSequence: playlist.mediaSequence,
+    lastSegmentMsn: playlist.lastSegmentMsn ?? null,
+    lastMsn: playlist.lastMsn ?? null,
+    lastPart: playlist.lastPart ?? null,
+    partTarget: playlist.partTarget,
+    targetDuration: playlist.targetDuration,
+  };
+}
+
+/**
+ * A snapshot read as the blocking-reload classifier reads a MediaPlaylist. `has` needs only the
+ * newest positions: a part index past the end of a closed segment points into the next segment,
+ * which is listed exactly when a later part is.
+ */
+export function reloadView(state: RenditionState): BlockingReloadView {
+  const lastMsn = state.lastMsn ?? undefined;
+  const lastPart = state.lastPart ?? undefined;
+  const lastSegmentMsn = state.lastSegmentMsn ?? undefined;
+  return {
+    ended: state.ended,
+    mediaSequence: state.mediaSequence,
+    lastSegmentMsn,
+    lastMsn,
+    lastPart,
+    partTarget: state.partTarget,
+    has(msn: number, part?: number): boolean {
+      if (part === undefined) return lastSegmentMsn !== undefined && msn <= lastSegmentMsn;
+      if (lastMsn === undefined || lastPart === undefined) return false;
+      return msn < lastMsn || (msn === lastMsn && part <= lastPart);
+    },
+  };
+}

@@ -1,0 +1,329 @@
+// The demo console at `/`: create a room, mint a token, join, publish, watch, chat, end. Plain DOM,
+// no framework; the SDK comes from /sdk/levelchat-web.js like in any integrator's page.
+import { LevelChat, type LiveSession, type LocalTrackHandle, type SubscribedTrack } from '../web/index.js';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const input = (id: string) => $<HTMLInputElement>(id);
+const KEY_STORAGE = 'levelchat.apiKey';
+
+const lc = new LevelChat();
+let live: LiveSession | null = null;
+const local = new Map<string, LocalTrackHandle>(); // by source
+const remote = new Map<string, SubscribedTrack>(); // by producer id
+const statsPrev = new Map<string, { bytes: number; at: number }>();
+
+function log(line: string): void {
+  const el = $('log');
+  el.textContent = `${new Date().toLocaleTimeString()} ${line}\n${el.textContent ?? ''}`.slice(0, 8000);
+}
+
+function status(text: string): void {
+  $('status').textContent = text;
+}
+
+// ---- REST (with the API key; a real app does this on its backend) --------------------------------
+
+async function api(path: string, body: unknown): Promise<Record<string, unknown>> {
+  const key = input('api-key').value.trim();
+  if (!key) throw new Error('paste an API key first');
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${res.status} ${String(json['code'] ?? '')} ${String(json['detail'] ?? json['title'] ?? '')}`);
+  return json;
+}
+
+async function createRoom(): Promise<void> {
+  const room = await api('/v1/rooms', { type: input('room-type').value });
+  input('room-id').value = String(room['id']);
+  log(`created ${String(room['type'])} room ${String(room['id'])}`);
+}
+
+async function mintToken(): Promise<void> {
+  let roomId = input('room-id').value.trim();
+  if (!roomId) {
+    await createRoom();
+    roomId = input('room-id').value.trim();
+  }
+  const capabilities = [...document.querySelectorAll<HTMLInputElement>('#caps input:checked')].map((c) => c.value);
+  const identity = input('identity').value.trim() || `guest-${Math.random().toString(36).slice(2, 7)}`;
+  input('identity').value = identity;
+  const minted = await api(`/v1/rooms/${encodeURIComponent(roomId)}/tokens`, { identity, capabilities, type: input('room-type').value });
+  $<HTMLTextAreaElement>('token').value = String(minted['token']);
+  input('signaling-url').value = String(minted['signaling_url']);
+  log(`token for ${identity}: ${capabilities.join(', ')}`);
+}
+
+function joinLink(): string {
+  const url = new URL('/', location.href);
+  url.searchParams.set('room', input('room-id').value.trim());
+  url.searchParams.set('token', $<HTMLTextAreaElement>('token').value.trim());
+  return url.toString();
+}
+
+// ---- The live session --------------------------------------------------------------------------
+
+function tile(id: string, label: string, track: MediaStreamTrack, muted: boolean): void {
+  let el = document.getElementById(`tile-${id}`);
+  if (!el) {
+    el = document.createElement('div');
+    el.id = `tile-${id}`;
+    el.className = 'tile';
+    el.innerHTML = '<video autoplay playsinline></video><span></span>';
+    $('tiles').append(el);
+  }
+  const video = el.querySelector('video')!;
+  video.muted = muted;
+  video.srcObject = new MediaStream([track]);
+  el.querySelector('span')!.textContent = label;
+  void video.play().catch(() => {});
+}
+
+function removeTile(id: string): void {
+  document.getElementById(`tile-${id}`)?.remove();
+}
+
+function nameOf(participantId: string): string {
+  if (live?.localParticipant.id === participantId) return `${live.localParticipant.identity} (you)`;
+  return live?.participants.get(participantId)?.identity ?? participantId;
+}
+
+function renderPeople(): void {
+  if (!live) return;
+  const all = [live.localParticipant, ...live.participants.values()];
+  $('people').innerHTML = '';
+  for (const p of all) {
+    const li = document.createElement('li');
+    li.textContent = `${p.handRaised ? '✋ ' : ''}${nameOf(p.id)}`;
+    $('people').append(li);
+  }
+}
+
+function addChat(identity: string, text: string): void {
+  const li = document.createElement('li');
+  const b = document.createElement('b');
+  b.textContent = identity;
+  li.append(b, `: ${text}`);
+  $('chat').append(li);
+  li.scrollIntoView({ block: 'nearest' });
+}
+
+function flash(emoji: string): void {
+  const el = document.createElement('div');
+  el.className = 'flash';
+  el.textContent = emoji;
+  el.style.left = `${20 + Math.random() * 60}%`;
+  el.style.top = '70%';
+  document.body.append(el);
+  setTimeout(() => el.remove(), 2000);
+}
+
+async function join(): Promise<void> {
+  const token = $<HTMLTextAreaElement>('token').value.trim();
+  const signalingUrl = input('signaling-url').value.trim() || `${location.origin.replace(/^http/, 'ws')}/v1/rtc`;
+  status('joining…');
+  live = await lc.joinLive({ token, signalingUrl, roomType: input('room-type').value });
+  const session = live;
+  status(`in room ${session.roomId} (${session.roomType}) as ${session.localParticipant.identity}`);
+  $('setup').hidden = true;
+  $('live').hidden = false;
+  $('end').hidden = !session.localParticipant.capabilities.includes('moderate:participants');
+  for (const m of session.chatHistory) addChat(m.identity, m.text);
+  renderPeople();
+
+  session.room.on('participant-joined', (p) => {
+    log(`${p.identity} joined`);
+    renderPeople();
+  });
+  session.room.on('participant-left', (p) => {
+    log(`${p.identity} left`);
+    renderPeople();
+  });
+  session.room.on('track-subscribed', (t) => {
+    remote.set(t.producerId, t);
+    if (t.kind === 'video') tile(t.producerId, `${nameOf(t.participantId)} · ${t.source}`, t.track, true);
+    else {
+      const audio = document.createElement('audio');
+      audio.id = `audio-${t.producerId}`;
+      audio.autoplay = true;
+      audio.srcObject = new MediaStream([t.track]);
+      document.body.append(audio);
+    }
+  });
+  session.room.on('track-unsubscribed', (t) => {
+    remote.delete(t.producerId);
+    removeTile(t.producerId);
+    document.getElementById(`audio-${t.producerId}`)?.remove();
+  });
+  session.room.on('active-speaker', (id) => {
+    for (const el of document.querySelectorAll('.tile')) el.classList.remove('speaking');
+    if (!id) return;
+    for (const [producerId, t] of remote) if (t.participantId === id) document.getElementById(`tile-${producerId}`)?.classList.add('speaking');
+  });
+  session.room.on('connection-quality', (id, q) => {
+    if (id === session.localParticipant.id) status(`in ${session.roomId} · rtt ${q.rtt ?? '–'} ms · loss ${q.fractionLost ?? '–'}`);
+  });
+  session.room.on('chat', (m) => addChat(m.identity, m.text));
+  session.room.on('reaction', (r) => flash(r.emoji));
+  session.room.on('hand', () => renderPeople());
+  session.room.on('error', (e) => log(`error ${e.code}: ${e.message}`));
+  session.room.on('reconnecting', () => status('reconnecting…'));
+  session.room.on('reconnected', () => status(`in room ${session.roomId}`));
+  session.room.on('disconnected', ({ reason }) => {
+    status(`disconnected: ${reason}`);
+    log(`disconnected (${reason})`);
+    reset();
+  });
+}
+
+function reset(): void {
+  live = null;
+  local.clear();
+  remote.clear();
+  $('tiles').innerHTML = '';
+  $('chat').innerHTML = '';
+  $('live').hidden = true;
+  $('setup').hidden = false;
+  for (const id of ['camera', 'mic', 'screen']) $(id).classList.remove('on');
+}
+
+async function toggle(source: 'camera' | 'microphone' | 'screen', button: string): Promise<void> {
+  if (!live) return;
+  const current = local.get(source);
+  if (current) {
+    await current.stop();
+    local.delete(source);
+    removeTile(`local-${source}`);
+    $(button).classList.remove('on');
+    return;
+  }
+  const handle =
+    source === 'camera' ? await live.publishCamera() : source === 'microphone' ? await live.publishMicrophone() : await live.publishScreen();
+  local.set(source, handle);
+  $(button).classList.add('on');
+  if (handle.kind === 'video') tile(`local-${source}`, `you · ${source}`, handle.track, true);
+}
+
+// ---- Live stats from the WebRTC senders and receivers -------------------------------------------
+
+interface Row {
+  label: string;
+  kbps: string;
+  rtt: string;
+  loss: string;
+  fps: string;
+}
+
+async function statsRow(key: string, label: string, report: RTCStatsReport, direction: 'in' | 'out'): Promise<Row> {
+  let bytes = 0;
+  let fps: number | undefined;
+  let rtt: number | undefined;
+  let lost = 0;
+  let packets = 0;
+  report.forEach((s: Record<string, unknown> & { type: string }) => {
+    if (direction === 'out' && s.type === 'outbound-rtp') {
+      bytes += Number(s['bytesSent'] ?? 0);
+      if (typeof s['framesPerSecond'] === 'number') fps = Math.max(fps ?? 0, s['framesPerSecond']);
+    }
+    if (direction === 'out' && s.type === 'remote-inbound-rtp') {
+      if (typeof s['roundTripTime'] === 'number') rtt = s['roundTripTime'] * 1000;
+      if (typeof s['fractionLost'] === 'number') lost = Math.max(lost, s['fractionLost']);
+      packets = 1;
+    }
+    if (direction === 'in' && s.type === 'inbound-rtp') {
+      bytes += Number(s['bytesReceived'] ?? 0);
+      if (typeof s['framesPerSecond'] === 'number') fps = s['framesPerSecond'];
+      lost += Number(s['packetsLost'] ?? 0);
+      packets += Number(s['packetsReceived'] ?? 0) + Number(s['packetsLost'] ?? 0);
+    }
+    if (s.type === 'candidate-pair' && s['nominated'] && typeof s['currentRoundTripTime'] === 'number') rtt ??= s['currentRoundTripTime'] * 1000;
+  });
+  const now = performance.now();
+  const prev = statsPrev.get(key);
+  statsPrev.set(key, { bytes, at: now });
+  const kbps = prev && now > prev.at ? (((bytes - prev.bytes) * 8) / (now - prev.at)).toFixed(0) : '…';
+  const loss = direction === 'out' ? (packets ? `${(lost * 100).toFixed(1)}%` : '–') : packets ? `${((lost / packets) * 100).toFixed(1)}%` : '–';
+  return { label, kbps, rtt: rtt === undefined ? '–' : rtt.toFixed(0), loss, fps: fps === undefined ? '–' : fps.toFixed(0) };
+}
+
+async function refreshStats(): Promise<void> {
+  if (!live) return;
+  const rows: Row[] = [];
+  for (const [source, h] of local) rows.push(await statsRow(h.producerId, `↑ ${source}`, await h.getStats(), 'out').catch(() => ({ label: source, kbps: '?', rtt: '?', loss: '?', fps: '?' })));
+  for (const [id, t] of remote) {
+    rows.push(await statsRow(id, `↓ ${nameOf(t.participantId)} ${t.source}`, await t.getStats(), 'in').catch(() => ({ label: id, kbps: '?', rtt: '?', loss: '?', fps: '?' })));
+  }
+  const body = $('stats').querySelector('tbody')!;
+  body.innerHTML = '';
+  for (const r of rows) {
+    const tr = document.createElement('tr');
+    for (const v of [r.label, r.kbps, r.rtt, r.loss, r.fps]) {
+      const td = document.createElement('td');
+      td.textContent = v;
+      tr.append(td);
+    }
+    body.append(tr);
+  }
+}
+
+// ---- Wiring ------------------------------------------------------------------------------------
+
+function on(id: string, fn: () => Promise<void>): void {
+  $(id).addEventListener('click', (e) => {
+    e.preventDefault();
+    const button = e.currentTarget as HTMLButtonElement;
+    button.disabled = true;
+    fn()
+      .catch((err: { code?: string; message?: string }) => log(`${err.code ?? 'error'}: ${err.message ?? String(err)}`))
+      .finally(() => (button.disabled = false));
+  });
+}
+
+input('api-key').value = sessionStorage.getItem(KEY_STORAGE) ?? '';
+input('api-key').addEventListener('change', () => sessionStorage.setItem(KEY_STORAGE, input('api-key').value.trim()));
+input('signaling-url').value = `${location.origin.replace(/^http/, 'ws')}/v1/rtc`;
+
+const params = new URLSearchParams(location.search);
+if (params.get('room')) input('room-id').value = params.get('room')!;
+if (params.get('token')) $<HTMLTextAreaElement>('token').value = params.get('token')!;
+
+on('create-room', createRoom);
+on('mint', mintToken);
+on('copy-link', async () => {
+  const link = joinLink();
+  await navigator.clipboard.writeText(link).catch(() => {});
+  log(`join link: ${link}`);
+});
+on('join', join);
+on('camera', () => toggle('camera', 'camera'));
+on('mic', () => toggle('microphone', 'mic'));
+on('screen', () => toggle('screen', 'screen'));
+on('hand', async () => {
+  if (!live) return;
+  if (live.localParticipant.handRaised) await live.lowerHand();
+  else await live.raiseHand();
+  $('hand').textContent = live.localParticipant.handRaised ? 'Lower hand' : 'Raise hand';
+  renderPeople();
+});
+for (const b of document.querySelectorAll<HTMLButtonElement>('.reactions button')) {
+  b.addEventListener('click', () => void live?.sendReaction(b.dataset['emoji']!).catch(() => {}));
+}
+on('end', async () => {
+  if (live && confirm('End the room for everyone?')) await lc.rooms.end(live.roomId);
+});
+on('leave', async () => {
+  await live?.leave();
+  status('left');
+  reset();
+});
+$('chat-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const text = input('chat-text').value.trim();
+  if (!text || !live) return;
+  input('chat-text').value = '';
+  live.sendChat(text).catch(() => {});
+});
+setInterval(() => void refreshStats(), 1000);

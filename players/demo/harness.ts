@@ -1,0 +1,190 @@
+// A page for automated checks: drives @levelchat/web and records everything it emits, so a test can
+// ask from outside (page.evaluate) what happened. Served at /harness.html next to the demo console.
+import { LevelChat, type LiveSession, type LocalTrackHandle, type SubscribedTrack } from '../web/index.js';
+import type { Harness, Outcome, RecordedEvent } from './harness-api.js';
+
+// Record every WebSocket the SDK opens, so a test can simulate a dropped connection.
+const sockets: WebSocket[] = [];
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    super(url, protocols);
+    sockets.push(this);
+  }
+} as typeof WebSocket;
+
+const lc = new LevelChat();
+let live: LiveSession | null = null;
+const recorded: RecordedEvent[] = [];
+const videos = new Map<string, HTMLVideoElement>();
+const published: LocalTrackHandle[] = [];
+let firstFrame: number | null = null;
+const EVENTS = [
+  'participant-joined',
+  'participant-left',
+  'track-subscribed',
+  'track-unsubscribed',
+  'connection-quality',
+  'active-speaker',
+  'chat',
+  'reaction',
+  'hand',
+  'error',
+  'disconnected',
+  'reconnecting',
+  'reconnected',
+] as const;
+
+function plain(value: unknown): unknown {
+  if (value instanceof MediaStreamTrack) return { trackId: value.id, kind: value.kind };
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (typeof v !== 'function') out[k] = plain(v);
+    return out;
+  }
+  return value;
+}
+
+function failure(err: unknown): Outcome<never> {
+  const e = err as { code?: string; message?: string };
+  return { ok: false, code: e?.code ?? 'unknown', message: e?.message ?? String(err) };
+}
+
+function attach(t: SubscribedTrack): void {
+  if (t.kind !== 'video') {
+    const audio = document.createElement('audio');
+    audio.srcObject = new MediaStream([t.track]);
+    audio.autoplay = true;
+    document.body.append(audio);
+    return;
+  }
+  const video = document.createElement('video');
+  video.muted = true;
+  video.autoplay = true;
+  video.playsInline = true;
+  video.dataset['participant'] = t.participantId;
+  video.srcObject = new MediaStream([t.track]);
+  document.getElementById('tiles')!.append(video);
+  videos.set(t.producerId, video);
+  const onFrame = () => {
+    firstFrame ??= performance.now();
+  };
+  video.requestVideoFrameCallback(onFrame);
+  void video.play().catch(() => {});
+}
+
+const tracks: SubscribedTrack[] = [];
+
+const harness: Harness = {
+  async join(options) {
+    try {
+      live = await lc.joinLive(options);
+      for (const name of EVENTS) {
+        live.room.on(name, (...args: unknown[]) => {
+          recorded.push({ at: performance.now(), event: name, args: args.map(plain) });
+        });
+      }
+      live.room.on('track-subscribed', (t) => {
+        tracks.push(t);
+        attach(t);
+      });
+      live.room.on('track-unsubscribed', (t) => {
+        videos.get(t.producerId)?.remove();
+        videos.delete(t.producerId);
+      });
+      return { ok: true, value: { participantId: live.localParticipant.id } };
+    } catch (err) {
+      return failure(err);
+    }
+  },
+  async call(method, ...args) {
+    if (!live) return { ok: false, code: 'not_joined', message: 'join first' };
+    try {
+      const fn = (live as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method];
+      if (typeof fn !== 'function') return { ok: false, code: 'unknown_method', message: method };
+      const value = await fn.apply(live, args);
+      if (value && typeof value === 'object' && 'producerId' in value) published.push(value as LocalTrackHandle);
+      return { ok: true, value: plain(value) };
+    } catch (err) {
+      return failure(err);
+    }
+  },
+  async endRoom(roomId) {
+    try {
+      await lc.rooms.end(roomId);
+      return { ok: true, value: null };
+    } catch (err) {
+      return failure(err);
+    }
+  },
+  events: (name) => recorded.filter((e) => !name || e.event === name),
+  framesDecoded() {
+    const out: Record<string, number> = {};
+    for (const video of videos.values()) {
+      const id = video.dataset['participant'] ?? '?';
+      out[id] = (out[id] ?? 0) + video.getVideoPlaybackQuality().totalVideoFrames;
+    }
+    return out;
+  },
+  async inboundFramesDecoded() {
+    const frames: number[] = [];
+    for (const t of tracks.filter((x) => x.kind === 'video')) {
+      (await t.getStats()).forEach((s: { type: string; framesDecoded?: number }) => {
+        if (s.type === 'inbound-rtp' && typeof s.framesDecoded === 'number') frames.push(s.framesDecoded);
+      });
+    }
+    return frames;
+  },
+  firstFrameAt: () => firstFrame,
+  async timeToFirstFrame(options, timeoutMs) {
+    const t0 = performance.now();
+    const joined = await harness.join(options);
+    if (!joined.ok) return joined;
+    const joinedMs = performance.now() - t0;
+    const until = t0 + timeoutMs;
+    while (firstFrame === null && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
+    if (firstFrame === null) return { ok: false, code: 'timeout', message: `no remote frame within ${timeoutMs} ms` };
+    const subscribed = recorded.find((e) => e.event === 'track-subscribed' && (e.args[0] as { kind?: string }).kind === 'video');
+    return { ok: true, value: { joinedMs, subscribedMs: (subscribed?.at ?? NaN) - t0, firstFrameMs: firstFrame - t0 } };
+  },
+  participants: () => (live ? [...live.participants.values()].map((p) => ({ id: p.id, identity: p.identity })) : []),
+  async leave() {
+    await live?.leave();
+  },
+  async unpublish(source) {
+    const handle = published.find((p) => p.source === source);
+    if (!handle) return false;
+    await handle.stop();
+    published.splice(published.indexOf(handle), 1);
+    return true;
+  },
+  dropSignaling() {
+    const open = sockets.filter((s) => s.readyState === WebSocket.OPEN);
+    for (const s of open) s.close(4999, 'test drop');
+    return open.length;
+  },
+  rawRequest(signalingUrl, token, method, data) {
+    return new Promise((resolve) => {
+      const ws = new NativeWebSocket(signalingUrl);
+      const done = (outcome: Outcome) => {
+        ws.close();
+        resolve(outcome);
+      };
+      ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'join', data: { token } }));
+      ws.onerror = () => done({ ok: false, code: 'connection_failed', message: signalingUrl });
+      ws.onmessage = (e) => {
+        const frame = JSON.parse(String(e.data)) as { id?: number; ok?: boolean; data?: unknown; error?: { code: string; message: string } };
+        if (frame.id === 1) {
+          if (!frame.ok) return done({ ok: false, code: frame.error?.code ?? '?', message: frame.error?.message ?? '' });
+          ws.send(JSON.stringify({ id: 2, method, data }));
+        } else if (frame.id === 2) {
+          done(frame.ok ? { ok: true, value: frame.data } : { ok: false, code: frame.error?.code ?? '?', message: frame.error?.message ?? '' });
+        }
+      };
+    });
+  },
+};
+
+(window as unknown as { harness: Harness }).harness = harness;
+document.title = 'harness ready';

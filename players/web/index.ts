@@ -1,0 +1,18 @@
+// @levelchat/web: the browser SDK. `new LevelChat()`, `lc.joinLive({ token, signalingUrl, roomType })`,
+// then `live.room.on(...)` for the room's events; see players/web/README.md.
+export { LevelChat, Rooms } from './level-chat.js';
+export { LiveSession, type JoinLiveOptions } from './live-session.js';
+export { LevelChatError, type LevelChatErrorCode } from './errors.js';
+export type { LocalTrackHandle } from './publisher.js';
+export type { CameraOptions, MicrophoneOptions, ScreenOptions } from './capture.js';
+export type {
+  ChatMessage,
+  ConnectionQuality,
+  DisconnectReason,
+  LocalParticipant,
+  Participant,
+  RoomEventMap,
+  RoomEvents,
+  SubscribedTrack,
+  UnsubscribedTrack,
+} from './room-events.js';

@@ -1,0 +1,59 @@
+import type { JoinResult, RequestData } from '../../src/signaling/protocol.js';
+import { LevelChatError, asLevelChatError } from './errors.js';
+import { RESUME_WINDOW_MS, SignalingClient, type SignalingHandlers } from './signaling-client.js';
+
+export interface ResumeOptions {
+  url: string;
+  /** Handlers for a new connection; `client()` is that connection once it is open. */
+  handlers(client: () => SignalingClient): SignalingHandlers;
+  request: RequestData<'resume'>;
+  /** Stop trying (the user left meanwhile). */
+  isCancelled(): boolean;
+  /** Called with each new connection just before `resume` is sent on it. */
+  beforeAnswer(client: SignalingClient): void;
+  windowMs?: number;
+}
+
+const FIRST_DELAY_MS = 200;
+const MAX_DELAY_MS = 2000;
+
+/** Refusals that no retry can fix. */
+function isFinal(err: LevelChatError): boolean {
+  return err.code === 'resume_failed' || err.code.startsWith('token_') || err.code.startsWith('room_');
+}
+
+/**
+ * Opens new connections and sends `resume` (participant id + resume token from the join), with
+ * exponential backoff, for up to the server's resume window (10 s). Resolves null when it cannot.
+ */
+export async function resumeWithBackoff(o: ResumeOptions): Promise<{ client: SignalingClient; result: JoinResult } | null> {
+  const deadline = Date.now() + (o.windowMs ?? RESUME_WINDOW_MS);
+  let delay = FIRST_DELAY_MS;
+  let lastError: LevelChatError | null = null;
+  while (!o.isCancelled()) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) break;
+    let client: SignalingClient | null = null;
+    try {
+      const holder: { client: SignalingClient | null } = { client: null };
+      client = await SignalingClient.connect(o.url, o.handlers(() => holder.client!), Math.min(remaining, 3000));
+      holder.client = client;
+      if (o.isCancelled()) {
+        client.close();
+        return null;
+      }
+      o.beforeAnswer(client);
+      const result = await client.request('resume', o.request, Math.max(500, Math.min(deadline - Date.now(), 5000)));
+      return { client, result };
+    } catch (err) {
+      client?.close();
+      lastError = asLevelChatError(err, 'disconnected');
+      if (isFinal(lastError)) throw lastError;
+    }
+    const wait = Math.min(delay, deadline - Date.now());
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    delay = Math.min(delay * 2, MAX_DELAY_MS);
+  }
+  if (lastError && !o.isCancelled()) throw new LevelChatError('resume_failed', `could not resume within the window: ${lastError.message}`);
+  return null;
+}

@@ -1,0 +1,142 @@
+import type { types } from 'mediasoup-client';
+import type { TrackInfo } from '../../src/signaling/protocol.js';
+import { asLevelChatError, type LevelChatError } from './errors.js';
+import { connectOnDemand, transportOptions, type MediaLink } from './media-link.js';
+import type { SubscribedTrack, UnsubscribedTrack } from './room-events.js';
+
+export interface SubscriberEvents {
+  subscribed(track: SubscribedTrack): void;
+  unsubscribed(track: UnsubscribedTrack): void;
+  error(err: LevelChatError): void;
+}
+
+interface Subscription {
+  info: TrackInfo;
+  consumer: types.Consumer | null;
+}
+
+/**
+ * Receives every published track over one receive transport: consume (paused on the server),
+ * attach locally, resume, then report `track-subscribed`. Only for tokens with `subscribe:all`.
+ */
+export class Subscriber {
+  private transport: Promise<types.Transport> | null = null;
+  /** By producer id: tracks we want, with their consumer once it exists. */
+  private readonly subscriptions = new Map<string, Subscription>();
+
+  constructor(
+    private readonly link: MediaLink,
+    private readonly events: SubscriberEvents,
+  ) {}
+
+  /** Creates the receive transport now, so the first subscription does not wait for it. */
+  start(): void {
+    void this.recvTransport().catch((err: unknown) => this.events.error(asLevelChatError(err, 'internal')));
+  }
+
+  async currentTransport(): Promise<types.Transport | null> {
+    return this.transport ? this.transport.catch(() => null) : null;
+  }
+
+  has(producerId: string): boolean {
+    return this.subscriptions.has(producerId);
+  }
+
+  get producerIds(): string[] {
+    return [...this.subscriptions.keys()];
+  }
+
+  async subscribe(info: TrackInfo): Promise<void> {
+    if (this.subscriptions.has(info.producer_id)) return;
+    const sub: Subscription = { info, consumer: null };
+    this.subscriptions.set(info.producer_id, sub);
+    try {
+      const transport = await this.recvTransport();
+      const result = await this.link.request('consume', {
+        producer_id: info.producer_id,
+        rtp_capabilities: this.link.device.recvRtpCapabilities as unknown as Record<string, unknown>,
+      });
+      const consumer = await transport.consume({
+        id: result.consumer_id,
+        producerId: result.producer_id,
+        kind: result.kind,
+        rtpParameters: result.rtp_parameters as unknown as types.RtpParameters,
+        streamId: `${result.participant_id}-${result.source}`,
+        appData: { consumerId: result.consumer_id },
+      });
+      if (this.subscriptions.get(info.producer_id) !== sub) {
+        // Unpublished while we were subscribing.
+        consumer.close();
+        return;
+      }
+      sub.consumer = consumer;
+      await this.link.request('resume_consumer', { consumer_id: consumer.id });
+      if (this.subscriptions.get(info.producer_id) !== sub) return;
+      this.events.subscribed({
+        participantId: info.participant_id,
+        producerId: info.producer_id,
+        kind: consumer.kind as 'audio' | 'video',
+        source: info.source,
+        track: consumer.track,
+        getStats: () => consumer.getStats(),
+      });
+    } catch (err) {
+      if (this.subscriptions.get(info.producer_id) === sub) this.subscriptions.delete(info.producer_id);
+      sub.consumer?.close();
+      this.events.error(asLevelChatError(err, 'internal'));
+    }
+  }
+
+  /** The track was unpublished (or its consumer closed on the server). */
+  unsubscribe(producerId: string): void {
+    const sub = this.subscriptions.get(producerId);
+    if (!sub) return;
+    this.subscriptions.delete(producerId);
+    if (!sub.consumer) return;
+    sub.consumer.close();
+    this.events.unsubscribed({ participantId: sub.info.participant_id, producerId, kind: sub.info.kind, source: sub.info.source });
+  }
+
+  unsubscribeConsumer(consumerId: string): void {
+    for (const [producerId, sub] of this.subscriptions) if (sub.consumer?.id === consumerId) this.unsubscribe(producerId);
+  }
+
+  /** Asks the server for a simulcast/SVC layer on every video track of a participant. */
+  async setPreferredLayers(participantId: string, spatialLayer: number, temporalLayer?: number): Promise<void> {
+    const consumers = [...this.subscriptions.values()]
+      .filter((s) => s.info.participant_id === participantId && s.info.kind === 'video' && s.consumer)
+      .map((s) => s.consumer!);
+    await Promise.all(
+      consumers.map((c) =>
+        this.link.request('set_preferred_layers', {
+          consumer_id: c.id,
+          spatial_layer: spatialLayer,
+          ...(temporalLayer !== undefined ? { temporal_layer: temporalLayer } : {}),
+        }),
+      ),
+    );
+  }
+
+  close(): void {
+    for (const sub of this.subscriptions.values()) sub.consumer?.close();
+    this.subscriptions.clear();
+    void this.transport?.then((t) => t.close()).catch(() => {});
+    this.transport = null;
+  }
+
+  private recvTransport(): Promise<types.Transport> {
+    if (!this.transport) {
+      const created = (async () => {
+        const info = await this.link.request('create_transport', { direction: 'recv' });
+        const transport = this.link.device.createRecvTransport(transportOptions(info));
+        connectOnDemand(transport, this.link);
+        return transport;
+      })();
+      this.transport = created;
+      created.catch(() => {
+        if (this.transport === created) this.transport = null;
+      });
+    }
+    return this.transport;
+  }
+}

@@ -1,0 +1,71 @@
+// A VP8 publisher: the pipeline transcodes to H.264 with keyframes forced every segment target.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { BroadcastPipeline } from '../../../pipeline/broadcast-pipeline.js';
+import { createLogger } from '../../../src/logger.js';
+import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
+import { WorkerPool } from '../../../src/sfu/worker-pool.js';
+import { parsePlaylist } from '../../unit/pipeline/m3u8.js';
+import { startOrigin, type OriginHarness } from '../hls/origin-harness.js';
+import { startRtpSender, type RtpSender } from './rtp-sender.js';
+
+const run = promisify(execFile);
+const roomId = `r_transcode-${Date.now()}`;
+let pool: WorkerPool;
+let sender: RtpSender;
+let origin: OriginHarness;
+let redis: Redis;
+let pipeline: BroadcastPipeline;
+
+beforeAll(async () => {
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const rtcMinPort = 20000 + Math.floor(Math.random() * 200) * 100;
+  pool = await WorkerPool.create({ count: 1, rtcMinPort, rtcMaxPort: rtcMinPort + 99, logger });
+  const router = await pool.all[0]!.createRouter({ mediaCodecs: MEDIA_CODECS });
+  sender = await startRtpSender(router, 30, 'vp8');
+  origin = await startOrigin();
+  redis = new Redis(inject('redisUrl'));
+  pipeline = await BroadcastPipeline.start({
+    roomId,
+    router,
+    videoProducerId: sender.videoProducer.id,
+    audioProducerId: sender.audioProducer.id,
+    store: origin.store,
+    redis,
+    cache: origin.cache,
+    logger,
+  });
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await sender?.stop();
+  await origin?.stop();
+  await redis?.quit();
+  pool?.close();
+});
+
+it('transcodes VP8 to H.264 in 1 s segments of independent-first parts that ffmpeg plays back', async () => {
+  expect(pipeline.state.videoPassthrough).toBe(false);
+  // Until the encoder's first segments exist, msn 3 is "too far" (400) or late (503): ask again.
+  let res = await fetch(`${origin.url}/hls/${roomId}/${pipeline.rendition}/index.m3u8?_HLS_msn=3`);
+  for (const deadline = Date.now() + 15_000; res.status !== 200 && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 250));
+    res = await fetch(`${origin.url}/hls/${roomId}/${pipeline.rendition}/index.m3u8?_HLS_msn=3`);
+  }
+  const playlist = parsePlaylist(await res.text());
+  expect(playlist.tags.get('EXT-X-TARGETDURATION')).toBe('1');
+  const closed = playlist.segments.slice(1); // the first starts whenever the encoder did
+  expect(closed.length).toBeGreaterThanOrEqual(3);
+  for (const segment of closed) {
+    expect(segment.duration).toBeGreaterThan(0.9);
+    expect(segment.duration).toBeLessThanOrEqual(1.05);
+    expect(segment.parts[0]?.independent).toBe(true);
+  }
+  const master = await (await fetch(`${origin.url}/hls/${roomId}/master.m3u8`)).text();
+  expect(master).toMatch(/CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"/);
+  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', `${origin.url}/hls/${roomId}/master.m3u8`, '-t', '2', '-f', 'null', '-'], { timeout: 15_000 });
+  expect(stderr).toBe('');
+});
