@@ -1,5 +1,6 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from '../logger.js';
+import { closeWorker } from '../runtime/close-worker.js';
 import type { RoomRepository } from './room-repository.js';
 
 const QUEUE = 'room-archive';
@@ -53,7 +54,7 @@ export class RoomArchiver {
   }
 
   async close(): Promise<void> {
-    await this.worker?.close();
+    if (this.worker) await closeWorker(this.worker);
     await this.queue.close();
   }
 }

@@ -4,6 +4,7 @@ import { WEBHOOK_QUEUES_SET } from '../events/event-keys.js';
 import type { DeliveryKick } from '../events/delivery-kick.js';
 import type { RoomEvent } from '../events/room-event.js';
 import type { Logger } from '../logger.js';
+import { closeWorker } from '../runtime/close-worker.js';
 import type { DeliveryLog } from './delivery-log.js';
 import { SIGNATURE_HEADER, signWebhook } from './signature.js';
 import type { WebhookStore } from './webhook-store.js';
@@ -90,7 +91,7 @@ export class WebhookDispatcher implements DeliveryKick {
   }
 
   async close(): Promise<void> {
-    await this.worker?.close();
+    if (this.worker) await closeWorker(this.worker);
     await this.queue.close();
   }
 

@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/logger.js';
 import { Stack } from '../../../src/runtime/stack.js';
 import { readJson } from '../../helpers/test-stack.js';
-import { waitFor } from '../../helpers/webhook-receiver.js';
+import { startWebhookReceiver, waitFor } from '../../helpers/webhook-receiver.js';
 
 describe('Redis restarts (embedded, AOF)', () => {
   it.each(['SIGTERM', 'SIGKILL'] as const)('after %s nothing is lost and the node reconnects by itself', async (signal) => {
@@ -54,6 +54,15 @@ describe('Redis restarts (embedded, AOF)', () => {
       expect((await readJson(await api('/v1/webhooks'))).webhooks.map((w: { id: string }) => w.id)).toEqual([hook.id]);
       expect((await readJson(await api('/v1/rooms/r_durable/registrations'))).registrations.map((r: { id: string }) => r.id)).toEqual([reg.registration.id]);
       await waitFor(async () => (await api('/v1/rooms', { method: 'POST', json: { external_id: 'after-restart' } })).status === 201, { what: 'writes work again' });
+      // The job workers reconnected too: a webhook is delivered after the restart.
+      const receiver = await startWebhookReceiver();
+      try {
+        await api('/v1/webhooks', { method: 'POST', json: { url: receiver.url, events: ['room.ended'] } });
+        await api('/v1/rooms/r_after-restart', { method: 'DELETE' });
+        await waitFor(() => receiver.accepted().length === 1, { timeoutMs: 15_000, what: 'a delivery after the restart' });
+      } finally {
+        await receiver.close();
+      }
     } finally {
       await stack.stop();
       rmSync(dataDir, { recursive: true, force: true });
