@@ -488,8 +488,7 @@ async function measuredLoad(
   const all: number[] = [];
   let window: number[] = [];
   let windowNon2xx = 0;
-  let windowFirst = -1;
-  let windowLast = 0;
+  let windowGap = 0;
   let lastResponse = 0;
   let non2xxSeen = 0;
   let ticks = 0;
@@ -503,8 +502,7 @@ async function measuredLoad(
   const outcome = await drive(
     (status, ms) => {
       const now = performance.now();
-      if (windowFirst < 0) windowFirst = now;
-      windowLast = now;
+      if (lastResponse > 0) windowGap = Math.max(windowGap, now - lastResponse);
       lastResponse = now;
       if (status >= 200 && status < 300) {
         all.push(ms);
@@ -519,16 +517,16 @@ async function measuredLoad(
       if (options.progressOfS !== undefined && (n > 0 || ticks < options.progressOfS)) {
         ticks += 1;
         const w = Float64Array.from(window).sort();
-        const span = n > 1 ? `${(windowLast - windowFirst).toFixed(0)} ms` : '-';
+        const gap = n > 0 ? `${windowGap.toFixed(0)} ms` : '-';
         log(
-          `  [${label}] ${(ticks > options.progressOfS ? 'tail' : `${String(ticks).padStart(2)}/${options.progressOfS} s`).padEnd(7)} ${String(n).padStart(5)} resp/s, spread over ${span.padStart(6)}` +
+          `  [${label}] ${(ticks > options.progressOfS ? 'tail' : `${String(ticks).padStart(2)}/${options.progressOfS} s`).padEnd(7)} ${String(n).padStart(5)} resp/s, longest silence ${gap.padStart(6)}` +
             `  p50 ${fmtMs(pct(w, 0.5)).padStart(6)}  p99 ${fmtMs(pct(w, 0.99)).padStart(6)}  max ${fmtMs(pct(w, 1)).padStart(6)} ms` +
             `  non-2xx so far ${non2xxSeen}  (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
         );
       }
       window = [];
       windowNon2xx = 0;
-      windowFirst = -1;
+      windowGap = 0;
     },
   );
 
@@ -690,6 +688,8 @@ async function benchMain(): Promise<void> {
   log('          the embedded S3 server and the (idle) mediasoup worker: numbers are for this machine, not a capacity claim.');
   log(`load      autocannon 8, overallRate ${s.rate} req/s, ${s.connections} connections, ${s.durationS} s per side, POST /v1/rooms`);
   log(`          with a new external_id per request; ${s.warmup} unmeasured warm-up requests per side first.`);
+  log(`          overallRate gives each connection ${(s.rate / Math.max(1, s.connections)).toFixed(0)} req/s, sent back to back as soon as its second starts: up to`);
+  log(`          ${s.connections} requests in flight, then silence ("longest silence" below): latency there is mostly queueing.`);
   log('latency   p50/p99/max are exact, from every 2xx response time (hrtime, request written → response parsed);');
   log('          "ac p50/p99" is autocannon\'s own histogram (whole ms, with its coordinated-omission fill-in), for reference.');
   log('columns   srv/redis/loadgen CPU = user+system CPU of the measured node process / redis-server / this process per response;');

@@ -287,6 +287,7 @@ interface Snapshot {
   sink: SinkSnapshot;
   /** Worker CPU ms (user + system), in deployment.workers order. */
   workerCpuMs: number[];
+  procCpuMs: number[];
   producer: { received: number; lost: number };
   ffmpegMs: number;
   sinkMs: number;
@@ -328,6 +329,7 @@ async function snapshot(d: Deployment, sink: UdpSink, ffmpeg: FfmpegPublisher | 
     at: sinkSnap.at,
     sink: sinkSnap,
     workerCpuMs: cpu,
+    procCpuMs: d.workers.map((w) => processCpuMs(w.pid)),
     producer,
     ffmpegMs: ffmpeg ? processCpuMs(ffmpeg.pid) : 0,
     sinkMs: processCpuMs(sink.pid),
@@ -396,6 +398,11 @@ interface RunResult {
   /** CPU of everything else on the box during the window (machine busy − workers − ffmpeg − sink − node), in cores. */
   otherCores: number;
   statsMs: number;
+  /** Packets ffmpeg sent over the whole stream (what each viewer should get). */
+  streamExpected: number;
+  streamIngressLoss: number;
+  /** Worker CPU from /proc/<pid>/stat over the same window: a cross-check of getResourceUsage. */
+  procCpuPerWorker: number[];
 }
 
 async function runOne(side: 'single' | 'cascade', n: number, sink: UdpSink, single: types.Worker, pool: WorkerPoolT): Promise<RunResult> {
@@ -419,8 +426,9 @@ async function runOne(side: 'single' | 'cascade', n: number, sink: UdpSink, sing
     const reached = d.viewers.filter((v) => (warm.perPort.get(v.port) ?? 0) > 0).length;
     log(`  ${side} n=${n}: warm — ${reached}/${n} viewers receiving; measuring ${DURATION_S} s`);
 
-    const c0 = await consumerCounts(d);
-    if (c0.tookMs > 1000) log(`  ${side} n=${n}: (consumer stats of ${2 * n} consumers took ${(c0.tookMs / 1000).toFixed(1)} s: the worker is struggling)`);
+    // No per-consumer stats inside the window: on a saturated worker 800 getStats took 28 s (each
+    // channel request waits a whole event-loop turn of fan-out) and stretched the window. The window
+    // counts come from the sink (+ its kernel drops); consumer packetCount is checked once drained.
     const s0 = await snapshot(d, sink, ffmpeg, watchPorts);
     let prevSink = s0.sink;
     let prevCpu = s0.workerCpuMs;
@@ -442,7 +450,6 @@ async function runOne(side: 'single' | 'cascade', n: number, sink: UdpSink, sing
     }
     await sleep(s0.at + DURATION_S * 1000 - Date.now());
     const s1 = await snapshot(d, sink, ffmpeg, watchPorts);
-    const c1 = await consumerCounts(d);
 
     // Drained accounting: stop the feed, let in-flight packets land, then compare cumulative counts.
     await ffmpeg.stop();
@@ -450,20 +457,29 @@ async function runOne(side: 'single' | 'cascade', n: number, sink: UdpSink, sing
     await sleep(1000);
     const drainedConsumers = await consumerCounts(d);
     const drainedSink = await sink.snapshot();
+    const drainedProducer = await producerCounts(d.ingress);
+    if (drainedConsumers.tookMs > 1000) log(`  ${side} n=${n}: consumer stats of ${2 * n} consumers took ${(drainedConsumers.tookMs / 1000).toFixed(1)} s`);
 
     const windowMs = s1.at - s0.at;
     const windowS = windowMs / 1000;
-    const cWindowS = (c1.mid - c0.mid) / 1000;
+    const sinkDropsWindow = sumDrops(
+      new Map([...s0.drops].filter(([p]) => sink.ports.includes(p))),
+      new Map([...s1.drops].filter(([p]) => sink.ports.includes(p))),
+    );
     const cpuPerWorker = d.workers.map((_, i) => ((s1.workerCpuMs[i] ?? 0) - (s0.workerCpuMs[i] ?? 0)) / windowMs);
     const cores = cpuPerWorker.reduce((a, b) => a + b, 0);
-    const fwdPpsPerWorker = d.workers.map((_, i) => ((c1.perWorker[i] ?? 0) - (c0.perWorker[i] ?? 0)) / cWindowS);
-    const fwdPps = (c1.total - c0.total) / cWindowS;
+    const fwdPpsPerWorker = perWorkerFromSink(d, s0.sink, s1.sink).map((p) => p / windowS);
+    const fwdPps = (s1.sink.rtp - s0.sink.rtp + sinkDropsWindow) / windowS;
     const received = s1.producer.received - s0.producer.received;
     const lost = s1.producer.lost - s0.producer.lost;
     const expected = received + lost;
+    // Loss per viewer over the whole stream (ffmpeg start → stop, drained): what the sink got from
+    // that viewer's transport vs what ffmpeg sent (producer received + lost). Cumulative counts taken
+    // with no traffic in flight, so no timing skew between the two sides.
+    const streamExpected = drainedProducer.received + drainedProducer.lost;
     const losses = d.viewers.map((v) => {
-      const got = (s1.sink.perPort.get(v.port) ?? 0) - (s0.sink.perPort.get(v.port) ?? 0);
-      return expected > 0 ? Math.max(0, 1 - got / expected) : 1;
+      const got = drainedSink.perPort.get(v.port) ?? 0;
+      return streamExpected > 0 ? Math.max(0, 1 - got / streamExpected) : 1;
     });
     const result: RunResult = {
       side,
@@ -488,10 +504,7 @@ async function runOne(side: 'single' | 'cascade', n: number, sink: UdpSink, sing
       maxLoss: Math.max(0, ...losses),
       viewersOver1pct: losses.filter((l) => l > 0.01).length,
       viewersSilent: losses.filter((l) => l >= 0.999).length,
-      sinkDrops: sumDrops(
-        new Map([...s0.drops].filter(([p]) => sink.ports.includes(p))),
-        new Map([...s1.drops].filter(([p]) => sink.ports.includes(p))),
-      ),
+      sinkDrops: sinkDropsWindow,
       ingressDrops: sumDrops(
         new Map([...s0.drops].filter(([p]) => ingressPorts.includes(p))),
         new Map([...s1.drops].filter(([p]) => ingressPorts.includes(p))),
@@ -500,7 +513,10 @@ async function runOne(side: 'single' | 'cascade', n: number, sink: UdpSink, sing
       drainedReceived: drainedSink.rtp,
       drainedProbation: drainedSink.probation,
       otherCores: 0,
-      statsMs: Math.max(c0.tookMs, c1.tookMs),
+      statsMs: drainedConsumers.tookMs,
+      streamExpected,
+      streamIngressLoss: streamExpected > 0 ? drainedProducer.lost / streamExpected : 0,
+      procCpuPerWorker: d.workers.map((_, i) => ((s1.procCpuMs[i] ?? 0) - (s0.procCpuMs[i] ?? 0)) / windowMs),
     };
     const m = result.machine;
     const machineCores = m.slice(1).reduce((a, c) => a + c.busy, 0);
@@ -572,21 +588,23 @@ function printTable(results: RunResult[]): void {
 }
 
 function report(results: RunResult[]): void {
-  console.log('\n=== Results (measured window per row; pkt/s = RTP packets mediasoup forwarded to viewers, from consumer packetCount) ===');
-  console.log('  cores = worker CPU (getResourceUsage user+system) in cores; loss = per viewer, sink-received vs what ffmpeg sent; "other" = CPU of processes not in this bench');
+  console.log('\n=== Results (measured window per row) ===');
+  console.log('  fwd pkt/s = RTP packets the sink received from the viewers\' transports + kernel drops on its sockets, in the window (per worker by transport port)');
+  console.log('  cores = worker CPU (getResourceUsage user+system) in cores; loss = per viewer over the whole stream, sink-received vs what ffmpeg sent;');
+  console.log('  ingress lost = producer packetsLost in the window; "other" = machine busy time not in this bench\'s processes (includes softirq not charged to them)');
   printTable(results);
   console.log('\nPer row details:');
   for (const r of results) {
     const m = r.machine;
     console.log(
       `  ${r.side} n=${r.n}: window ${r.windowS.toFixed(1)} s; sink received ${kpps(r.sinkPps)} pkt/s; ffmpeg sent ${Math.round(r.expectedPerViewer / r.windowS)} pkt/s ` +
-        `(each viewer should get that); drained check: mediasoup sent ${r.drainedSent}, sink got ${r.drainedReceived} ` +
+        `(each viewer should get that; ${r.streamExpected} over the whole stream, ${pct(r.streamIngressLoss, 2)} lost at ingress); drained check: consumers' packetCount total ${r.drainedSent}, sink got ${r.drainedReceived} ` +
         `(${r.drainedSent > 0 ? pct(1 - r.drainedReceived / r.drainedSent, 3) : 'n/a'} missing; + ${r.drainedProbation} mediasoup probation packets, not counted); ingress socket drops ${r.ingressDrops}; ` +
         `silent viewers ${r.viewersSilent}; node ${pct(r.nodeCpu, 0)}; machine ${m
           .slice(1)
           .map((c, i) => `cpu${i} ${pct(c.busy, 0)} (usr ${pct(c.user, 0)} sys ${pct(c.system, 0)} softirq ${pct(c.softirq, 0)})`)
           .join(', ')}; ` +
-        `setup ${(r.setupMs / 1000).toFixed(1)} s; consumer stats snapshot ${r.statsMs} ms; ${r.placement}`,
+        `worker CPU per /proc ${r.procCpuPerWorker.map((c, i) => `w${i} ${pct(c, 0)}`).join(' ')}; setup ${(r.setupMs / 1000).toFixed(1)} s; drained consumer stats took ${r.statsMs} ms; ${r.placement}`,
     );
   }
 

@@ -10,6 +10,7 @@ import type {
   DeliveriesQuery,
   ListRoomsQuery,
   Room,
+  RoomWithHls,
   RoomList,
   RoomToken,
   Webhook,
@@ -49,7 +50,7 @@ export class LevelChatClient {
   readonly rooms = {
     /** 201 for a new room; an `external_id` this key already used returns that room. */
     create: (body: CreateRoomRequest) => this.request<Room>('POST', '/v1/rooms', { body }),
-    get: (id: string) => this.request<Room>('GET', `/v1/rooms/${seg(id)}`),
+    get: (id: string) => this.request<RoomWithHls>('GET', `/v1/rooms/${seg(id)}`),
     /** One page, newest first; pass `next_cursor` as `cursor` for the next one. */
     list: (query: ListRoomsQuery = {}) => this.request<RoomList>('GET', '/v1/rooms', { query }),
     /** Every room matching `query`, following `next_cursor` page by page. */

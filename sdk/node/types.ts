@@ -8,6 +8,8 @@ export type CreateRoomRequest = z.input<typeof api.createRoomBody>;
 // `limit` is `z.coerce`d from the query string, so its input type is `unknown`: pin it to a number.
 export type ListRoomsQuery = Omit<z.input<typeof api.listRoomsQuery>, 'limit'> & { limit?: number };
 export type Room = z.infer<typeof api.roomSchema>;
+/** `rooms.get` also reports the room's LL-HLS delivery. */
+export type RoomWithHls = z.infer<typeof api.roomWithHlsSchema>;
 export type RoomList = z.infer<typeof api.roomListSchema>;
 
 export type CreateTokenRequest = z.input<typeof api.createTokenBody>;

@@ -1,6 +1,10 @@
 import express, { Router, type Express } from 'express';
 import type { Logger } from '../logger.js';
 import type { ControlPlane } from '../runtime/control-plane.js';
+import type { MediaCache } from '../../pipeline/publish/media-cache.js';
+import { hlsOriginRoutes } from '../hls/hls-origin-routes.js';
+import type { HlsStatusStore } from '../hls/hls-status.js';
+import type { PlaylistStateHub } from '../hls/playlist-state-hub.js';
 import { authenticate } from './authenticate.js';
 import { API_PREFIX } from './route.js';
 import { healthRoutes, type HealthDeps } from './health-routes.js';
@@ -21,6 +25,7 @@ export interface AppDeps extends HealthDeps {
   logger: Logger;
   control: ControlPlane;
   publicUrl: string | undefined;
+  hls: { hub: PlaylistStateHub; cache: MediaCache; status: HlsStatusStore };
 }
 
 /** The HTTP face of a node. Tests build it around real parts and listen on a random port. */
@@ -48,7 +53,7 @@ export function createApp(deps: AppDeps): Express {
   });
   api.use(jsonBody);
   api.use(authenticate(control.keys));
-  api.use(roomRoutes({ rooms: control.rooms, repository: control.repository }, registry));
+  api.use(roomRoutes({ rooms: control.rooms, repository: control.repository, hlsStatus: deps.hls.status }, registry));
   api.use(tokenRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl }, registry));
   api.use(registrationRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl }, registry));
   api.use(participantRoutes({ rooms: control.rooms, revocations: control.revocations, redis: control.redis }, registry));
@@ -62,6 +67,7 @@ export function createApp(deps: AppDeps): Express {
     res.json(document);
   });
   app.use(API_PREFIX, api);
+  app.use(hlsOriginRoutes({ hub: deps.hls.hub, store: deps.store, cache: deps.hls.cache }));
   app.use(staticRoutes());
   app.use(notFoundHandler);
   app.use(

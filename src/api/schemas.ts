@@ -52,6 +52,21 @@ export const roomSchema = z
   })
   .meta({ id: 'Room' });
 
+export const roomWithHlsSchema = roomSchema
+  .extend({
+    hls: z
+      .object({
+        state: z.enum(['live', 'ended', 'failed']),
+        url: z.string().meta({ description: 'Multivariant playlist, relative to the node: /hls/{room_id}/master.m3u8' }),
+        on_air: z.object({ participant_id: z.string(), identity: z.string() }).nullable(),
+        updated_at: z.string(),
+        error: z.string().optional(),
+      })
+      .nullable()
+      .meta({ description: 'LL-HLS delivery; null until the room first went on air.' }),
+  })
+  .meta({ id: 'RoomWithHls' });
+
 export const listRoomsQuery = z
   .object({
     state: z.enum(ROOM_STATES).optional(),

@@ -12,6 +12,10 @@ import { SignalingServer } from '../signaling/signaling-server.js';
 import type { RetryPolicy } from '../webhooks/webhook-dispatcher.js';
 import { ObjectStore } from '../../storage/object-store.js';
 import { startEmbeddedS3 } from '../../storage/embedded-s3/launch.js';
+import { MediaCache } from '../../pipeline/publish/media-cache.js';
+import { BroadcastDirector } from '../hls/broadcast-director.js';
+import { HlsStatusStore } from '../hls/hls-status.js';
+import { PlaylistStateHub } from '../hls/playlist-state-hub.js';
 import { ChildProcesses } from './child-processes.js';
 import { ControlPlane } from './control-plane.js';
 import { DataDir } from './data-dir.js';
@@ -98,6 +102,11 @@ export class Stack {
     });
     this.cleanups.push(() => this.control.close());
 
+    const hlsCache = new MediaCache();
+    const hlsHub = PlaylistStateHub.connect(this.control.redis);
+    this.cleanups.push(() => hlsHub.close());
+    const hlsStatus = new HlsStatusStore(this.control.redis);
+
     const app = createApp({
       logger: this.logger,
       redis: this.redis,
@@ -105,6 +114,7 @@ export class Stack {
       workers: this.workers,
       control: this.control,
       publicUrl: config.http.publicUrl,
+      hls: { hub: hlsHub, cache: hlsCache, status: hlsStatus },
     });
     this.server = await listen(app, config.http.port, config.http.bind);
     this.cleanups.push(() => closeServer(this.server));
@@ -126,6 +136,17 @@ export class Stack {
       attendance: this.control.attendance,
       rtc: config.rtc,
       webrtcViewerCap: config.rtc.webrtcViewerCap,
+      directorFor: (room) =>
+        new BroadcastDirector({
+          roomId: room.id,
+          router: room.media.origin.router,
+          store: this.store,
+          redis: this.control.redis,
+          cache: hlsCache,
+          status: hlsStatus,
+          emit: (type, data) => room.emit(type, data),
+          logger: this.logger,
+        }),
       logger: this.logger,
     });
     await this.liveRooms.listen(subscriber);

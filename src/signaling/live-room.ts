@@ -3,6 +3,7 @@ import type { RoomEventEmitter } from '../events/room-event-emitter.js';
 import type { Logger } from '../logger.js';
 import type { AttendanceLog } from '../rooms/attendance.js';
 import type { Room } from '../rooms/room.js';
+import type { BroadcastDirector } from '../hls/broadcast-director.js';
 import type { MediaRoom } from '../sfu/media-room.js';
 import type { Participant } from './participant.js';
 import type { MediaSource, RaisedHand, ServerEvents, TrackInfo } from './protocol.js';
@@ -30,6 +31,8 @@ export class LiveRoom {
   private qualityTimer: NodeJS.Timeout;
   private speakerObserver: types.ActiveSpeakerObserver | undefined;
   private announcedViewers = 0;
+  /** Set while the room is delivered as LL-HLS: decides who is on air. */
+  director: BroadcastDirector | null = null;
   private closed = false;
 
   constructor(
@@ -105,6 +108,7 @@ export class LiveRoom {
     p.producers.set(producer.id, { producer, source });
     if (producer.kind === 'audio') await this.speakerObserver?.addProducer({ producerId: producer.id }).catch(() => {});
     const info = this.trackInfo(track);
+    this.onAirMayChange();
     this.broadcast('track-published', info, p);
     await this.emit('track.published', { participant_id: p.id, identity: p.identity, producer_id: producer.id, kind: producer.kind, source });
     return info;
@@ -116,6 +120,7 @@ export class LiveRoom {
     this.tracks.delete(producerId);
     track.participant.producers.delete(producerId);
     track.producer.close();
+    this.onAirMayChange();
     this.broadcast('track-unpublished', { producer_id: producerId, participant_id: track.participant.id });
     await this.emit('track.unpublished', { participant_id: track.participant.id, identity: track.participant.identity, producer_id: producerId });
   }
@@ -142,10 +147,18 @@ export class LiveRoom {
     return this.participants.size === 0;
   }
 
-  close(): void {
+  /** Tells the LL-HLS director (if any) that the published tracks changed. */
+  onAirMayChange(): void {
+    this.director?.tracksChanged(() =>
+      [...this.tracks.values()].map((t) => ({ producer: t.producer, participantId: t.participant.id, identity: t.participant.identity, source: t.source })),
+    );
+  }
+
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.qualityTimer);
+    await this.director?.close();
     this.media.close();
   }
 

@@ -11,6 +11,8 @@ import type { Logger } from '../logger.js';
 import type { AttendanceLog } from '../rooms/attendance.js';
 import type { RoomRepository } from '../rooms/room-repository.js';
 import { RoomError, type RoomService } from '../rooms/room-service.js';
+import type { BroadcastDirector } from '../hls/broadcast-director.js';
+import { hlsUrl } from '../hls/hls-status.js';
 import { MediaRoom } from '../sfu/media-room.js';
 import type { ProducerPipe } from '../sfu/producer-pipe.js';
 import type { WorkerPool } from '../sfu/worker-pool.js';
@@ -36,11 +38,10 @@ export interface LiveRoomsDeps {
   rtc: { listenIp: string; announcedIp: string | undefined; consumersPerRouter: number };
   /** Audience members per broadcast room on this node served over WebRTC; the rest use LL-HLS. */
   webrtcViewerCap: number;
+  /** Starts a room's LL-HLS director (broadcast rooms, promoted hybrids). */
+  directorFor: (room: LiveRoom) => BroadcastDirector;
   logger: Logger;
 }
-
-/** Where the LL-HLS audience of a room watches (relative to the node). */
-export const hlsPath = (roomId: string) => `/hls/${roomId}/master.m3u8`;
 
 type Removal = Parameters<SignalingServices['remove']>[2];
 
@@ -93,7 +94,7 @@ export class LiveRooms {
     const isViewer = !['publish:camera', 'publish:audio', 'publish:screen', 'moderate:participants'].some((c) => grant.capabilities.includes(c as never));
     if (live?.isBroadcast && isViewer && live.viewerCount >= this.deps.webrtcViewerCap) {
       throw new SignalingError('webrtc_full', 'this broadcast has as many WebRTC viewers as it takes: watch over LL-HLS', {
-        hls_url: stored.config.hls ? hlsPath(stored.id) : null,
+        hls_url: stored.config.hls ? hlsUrl(stored.id) : null,
       });
     }
     let joined;
@@ -183,6 +184,7 @@ export class LiveRooms {
         );
         const room = new LiveRoom(stored, media, this.deps.events, this.deps.attendance, this.deps.logger);
         await room.startSpeakerObserver();
+        if (stored.config.hls) room.director = this.deps.directorFor(room);
         this.live.set(stored.id, room);
         return room;
       })().finally(() => this.opening.delete(stored.id));
@@ -215,8 +217,8 @@ export class LiveRooms {
     this.deps.logger.info({ room_id: room.id, participant_id: participant.id, how: how.kind }, 'participant left');
     if (lifecycle) await this.deps.rooms.leave(room.id).catch((err: Error) => this.deps.logger.warn({ room_id: room.id, err: err.message }, 'lifecycle leave failed'));
     if (empty) {
-      room.close();
       if (this.live.get(room.id) === room) this.live.delete(room.id);
+      await room.close();
     }
   }
 
@@ -225,7 +227,11 @@ export class LiveRooms {
     if (!room) return;
     if (event.type === 'room.promoted') {
       room.room = { ...room.room, promoted: true, config: { ...room.room.config, hls: !room.room.config.e2ee } };
-      room.broadcast('promoted', { hls_url: room.room.config.hls ? hlsPath(room.id) : null });
+      if (room.room.config.hls && !room.director) {
+        room.director = this.deps.directorFor(room);
+        room.onAirMayChange();
+      }
+      room.broadcast('promoted', { hls_url: room.room.config.hls ? hlsUrl(room.id) : null });
       return;
     }
     if (event.type !== 'room.ended' || event.data.reason !== 'host_ended') return;

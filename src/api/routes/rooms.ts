@@ -5,14 +5,16 @@ import type { RoomService } from '../../rooms/room-service.js';
 import { roomView } from '../../rooms/room.js';
 import { callerKey } from '../authenticate.js';
 import { defineRoute } from '../route.js';
-import { createRoomBody, listRoomsQuery, roomIdParams, roomListSchema, roomSchema } from '../schemas.js';
+import type { HlsStatusStore } from '../../hls/hls-status.js';
+import { createRoomBody, listRoomsQuery, roomIdParams, roomListSchema, roomSchema, roomWithHlsSchema } from '../schemas.js';
 
 export interface RoomRoutesDeps {
   rooms: RoomService;
   repository: RoomRepository;
+  hlsStatus: HlsStatusStore;
 }
 
-export function roomRoutes({ rooms, repository }: RoomRoutesDeps, registry: OpenAPIRegistry): Router {
+export function roomRoutes({ rooms, repository, hlsStatus }: RoomRoutesDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
   const tag = 'Rooms';
 
@@ -63,10 +65,13 @@ export function roomRoutes({ rooms, repository }: RoomRoutesDeps, registry: Open
       tag,
       summary: 'Get a room',
       params: roomIdParams,
-      responses: { 200: { description: 'The room with its lifecycle transitions', schema: roomSchema } },
+      responses: { 200: { description: 'The room with its lifecycle transitions and its LL-HLS state', schema: roomWithHlsSchema } },
       errors: { 400: 'Invalid room id', 401: 'Missing or invalid API key', 404: 'No such room for this key' },
     },
-    async ({ params, res }) => ({ status: 200, body: roomView(await rooms.get(callerKey(res).id, params.id)) }),
+    async ({ params, res }) => {
+      const room = await rooms.get(callerKey(res).id, params.id);
+      return { status: 200, body: { ...roomView(room), hls: await hlsStatus.get(room.id) } };
+    },
   );
 
   defineRoute(
