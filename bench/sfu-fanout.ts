@@ -237,25 +237,26 @@ async function deploySingle(worker: types.Worker, n: number, sink: UdpSink): Pro
 
 /**
  * Side B: the LevelChat cascade, placed exactly as signaling does it (placeReceiver, transport on the
- * tier's router, attachConsumer, consume). MediaRoom counts transports + consumers against
- * consumersPerRouter (3 per viewer: 1 transport + video + audio) and keeps every viewer on the origin
- * until it is full, so 3 × ceil(N / workers) fills the origin with ceil(N / workers) viewers, then opens
- * one edge per remaining worker, each taking the same share: an even spread over every worker.
+ * tier's router, attachConsumer, consume). MediaRoom counts each viewer's consumers (reserved at
+ * placement: video + audio = 2) against consumersPerRouter and keeps every viewer on the origin until
+ * it is full, so 2 × ceil(N / workers) fills the origin with ceil(N / workers) viewers, then opens one
+ * edge per remaining worker, each taking the same share: an even spread over every worker.
  */
 async function deployCascade(pool: WorkerPoolT, n: number, sink: UdpSink): Promise<Deployment> {
   const started = Date.now();
-  const consumersPerRouter = 3 * Math.ceil(n / pool.size);
+  const consumersPerRouter = 2 * Math.ceil(n / pool.size);
   const room = await MediaRoom.open({ roomId: `bench-fanout-${n}`, preferredCodec: 'h264', consumersPerRouter }, pool, new InProcessPipe(), silent);
   try {
     const ingress = await openIngress(room.origin.router);
     const progress = setupProgress('cascade', n);
     const viewers: Viewer[] = [];
     for (let i = 0; i < n; i += 1) {
-      const tier = await room.placeReceiver();
+      const slot = await room.placeReceiver(2);
+      const { tier } = slot;
       const transport = await connectViewer(tier.router, sink.ports[i % sink.ports.length]!);
       const consumers: types.Consumer[] = [];
       for (const producer of [ingress.video, ingress.audio]) {
-        await room.attachConsumer(tier, producer.id);
+        await room.attachConsumer(slot, producer.id);
         consumers.push(await transport.consume({ producerId: producer.id, rtpCapabilities: tier.router.rtpCapabilities }));
       }
       viewers.push({ transport, consumers, worker: tier.worker, port: transport.tuple.localPort });

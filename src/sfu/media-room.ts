@@ -12,8 +12,16 @@ export interface Tier {
   /** Receive transports placed here. */
   transports: number;
   consumers: number;
+  /** Consumers that placed receivers are expected to add soon (so a burst of joins does not overfill). */
+  reserved: number;
   /** Producers piped in from the origin, with how many consumers use each. */
   pipes: Map<string, { piped: PipedProducer | null; consumers: number }>;
+}
+
+/** A receiver's place in the cascade: its tier and the consumer slots it still holds there. */
+export interface ReceiverSlot {
+  tier: Tier;
+  reserved: number;
 }
 
 export interface MediaRoomOptions {
@@ -48,7 +56,7 @@ export class MediaRoom {
     const router = await worker.createRouter({ mediaCodecs: codecsFor(options.preferredCodec), appData: { roomId: options.roomId, tier: 'origin' } });
     pool.addLoad(worker, 1);
     logger.debug({ room_id: options.roomId, router_id: router.id, worker_pid: worker.pid }, 'origin router opened');
-    return new MediaRoom(options, { router, worker, isOrigin: true, transports: 0, consumers: 0, pipes: new Map() }, pool, pipe, logger);
+    return new MediaRoom(options, { router, worker, isOrigin: true, transports: 0, consumers: 0, reserved: 0, pipes: new Map() }, pool, pipe, logger);
   }
 
   get rtpCapabilities(): types.RtpCapabilities {
@@ -64,25 +72,32 @@ export class MediaRoom {
   }
 
   /**
-   * Where a new receiving participant goes: the least-busy tier that is not full, else a new edge on
-   * a worker the room does not use yet, else (every worker busy) the least-busy tier.
+   * Where a new receiving participant goes: the least-busy tier with room for the consumers it is
+   * expected to open, else a new edge on a worker the room does not use yet, else (every worker
+   * busy) the least-busy tier. The expected consumers are reserved at once.
    */
-  async placeReceiver(): Promise<Tier> {
+  async placeReceiver(expectedConsumers = 1): Promise<ReceiverSlot> {
+    const expected = Math.max(1, expectedConsumers);
     const open = this.allTiers
-      .filter((t) => t.consumers + t.transports < this.options.consumersPerRouter)
-      .sort((a, b) => a.consumers + a.transports - (b.consumers + b.transports) || this.pool.loadOf(a.worker) - this.pool.loadOf(b.worker));
+      .filter((t) => busy(t) === 0 || busy(t) + expected <= this.options.consumersPerRouter)
+      .sort((a, b) => busy(a) - busy(b) || this.pool.loadOf(a.worker) - this.pool.loadOf(b.worker));
     const tier = open[0] ?? (await this.openEdge()) ?? this.leastBusyTier();
     tier.transports += 1;
-    return tier;
+    tier.reserved += expected;
+    return { tier, reserved: expected };
   }
 
-  releaseReceiver(tier: Tier): void {
+  releaseReceiver(slot: ReceiverSlot): void {
+    const { tier } = slot;
     tier.transports = Math.max(0, tier.transports - 1);
+    tier.reserved = Math.max(0, tier.reserved - slot.reserved);
+    slot.reserved = 0;
     this.closeEdgeIfIdle(tier);
   }
 
-  /** Makes `producerId` consumable on `tier` (piping it from the origin on first use). */
-  async attachConsumer(tier: Tier, producerId: string): Promise<void> {
+  /** Makes `producerId` consumable on the slot's tier (piping it from the origin on first use). */
+  async attachConsumer(slot: ReceiverSlot, producerId: string): Promise<void> {
+    const { tier } = slot;
     let pipe = tier.pipes.get(producerId);
     if (!pipe) {
       pipe = { piped: null, consumers: 0 };
@@ -98,11 +113,16 @@ export class MediaRoom {
     }
     pipe.consumers += 1;
     tier.consumers += 1;
+    if (slot.reserved > 0) {
+      slot.reserved -= 1;
+      tier.reserved = Math.max(0, tier.reserved - 1);
+    }
     this.pool.addLoad(tier.worker, 1);
   }
 
-  /** A consumer on `tier` closed: the pipe goes with the producer's last consumer there. */
-  detachConsumer(tier: Tier, producerId: string): void {
+  /** A consumer on the slot's tier closed: the pipe goes with the producer's last consumer there. */
+  detachConsumer(slot: ReceiverSlot, producerId: string): void {
+    const { tier } = slot;
     const pipe = tier.pipes.get(producerId);
     if (!pipe) return;
     pipe.consumers -= 1;
@@ -136,14 +156,14 @@ export class MediaRoom {
     const worker = this.pool.leastLoaded(used);
     const router = await worker.createRouter({ mediaCodecs: codecsFor(this.options.preferredCodec), appData: { roomId: this.options.roomId, tier: 'edge' } });
     this.pool.addLoad(worker, 1);
-    const tier: Tier = { router, worker, isOrigin: false, transports: 0, consumers: 0, pipes: new Map() };
+    const tier: Tier = { router, worker, isOrigin: false, transports: 0, consumers: 0, reserved: 0, pipes: new Map() };
     this.tiers.set(router.id, tier);
     this.logger.debug({ room_id: this.options.roomId, router_id: router.id, worker_pid: worker.pid }, 'edge router opened');
     return tier;
   }
 
   private leastBusyTier(): Tier {
-    return this.allTiers.reduce((best, t) => (t.consumers + t.transports < best.consumers + best.transports ? t : best));
+    return this.allTiers.reduce((best, t) => (busy(t) < busy(best) ? t : best));
   }
 
   private closeEdgeIfIdle(tier: Tier): void {
@@ -153,4 +173,9 @@ export class MediaRoom {
     this.tiers.delete(tier.router.id);
     this.pool.addLoad(tier.worker, -1);
   }
+}
+
+/** Consumers a tier carries or has promised. */
+function busy(t: Tier): number {
+  return t.consumers + t.reserved;
 }

@@ -130,14 +130,14 @@ export class LiveRoom {
     if (!this.participants.delete(p.id)) return this.participants.size === 0;
     if (p.resumeTimer) clearTimeout(p.resumeTimer);
     for (const producerId of [...p.producers.keys()]) await this.unpublish(producerId);
-    for (const { consumer, producerId, tier } of p.consumers.values()) {
+    for (const { consumer, producerId, slot } of p.consumers.values()) {
       consumer.close();
-      this.media.detachConsumer(tier, producerId);
+      this.media.detachConsumer(slot, producerId);
     }
     p.consumers.clear();
-    for (const { transport, direction, tier } of p.transports.values()) {
+    for (const { transport, direction, slot } of p.transports.values()) {
       transport.close();
-      if (direction === 'recv') this.media.releaseReceiver(tier);
+      if (direction === 'recv') this.media.releaseReceiver(slot);
     }
     p.transports.clear();
     if (this.hands.delete(p.id)) this.publishHandQueue();

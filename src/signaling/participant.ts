@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { Capability } from '../auth/capabilities.js';
 import type { RoomGrant } from '../auth/room-token.js';
-import type { Tier } from '../sfu/media-room.js';
+import type { ReceiverSlot } from '../sfu/media-room.js';
 import { RateLimit } from './rate-limit.js';
 import { SignalingError, type MediaSource, type ParticipantInfo, type ServerEvents } from './protocol.js';
 
@@ -17,7 +17,8 @@ export interface ParticipantLink {
 export interface OwnTransport {
   transport: types.WebRtcTransport;
   direction: 'send' | 'recv';
-  tier: Tier;
+  /** Where it sits in the cascade (send transports: the origin, holding no reservation). */
+  slot: ReceiverSlot;
 }
 
 /** One identity in one live room, with its transports, producers and consumers on this node. */
@@ -32,7 +33,7 @@ export class Participant {
   resumeTimer: NodeJS.Timeout | null = null;
   readonly transports = new Map<string, OwnTransport>();
   readonly producers = new Map<string, { producer: types.Producer; source: MediaSource }>();
-  readonly consumers = new Map<string, { consumer: types.Consumer; producerId: string; tier: Tier }>();
+  readonly consumers = new Map<string, { consumer: types.Consumer; producerId: string; slot: ReceiverSlot }>();
   readonly chatLimit = new RateLimit(5, 1);
   readonly reactionLimit = new RateLimit(10, 3);
 

@@ -172,7 +172,7 @@ describe('@levelchat/web in Chromium', () => {
     const live = stack.stack.liveRooms.rooms.get(id)!;
     const tiers = live.media.allTiers.filter((t) => t.consumers > 0);
     expect(tiers.length).toBeGreaterThanOrEqual(2);
-    const routerOf = (pid: string) => [...live.participants.get(pid)!.transports.values()].find((t) => t.direction === 'recv')!.tier.router.id;
+    const routerOf = (pid: string) => [...live.participants.get(pid)!.transports.values()].find((t) => t.direction === 'recv')!.slot.tier.router.id;
     expect(routerOf(b.id)).not.toBe(routerOf(c.id));
 
     // The camera went up as three simulcast layers (VP8 meeting room).

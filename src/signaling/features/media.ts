@@ -49,8 +49,11 @@ export const mediaFeature: Feature = {
     for (const t of participant.transports.values()) {
       if (t.direction === direction) throw new SignalingError('invalid_request', `you already have a ${direction} transport`);
     }
-    // Producers live on the origin; a receiver is placed on the least-busy tier of the cascade.
-    const tier = direction === 'send' ? room.media.origin : await room.media.placeReceiver();
+    // Producers live on the origin; a receiver is placed on the least-busy tier of the cascade, with
+    // room reserved for the tracks it will subscribe to.
+    const othersTracks = [...room.tracks.values()].filter((t) => t.participant !== participant).length;
+    const slot = direction === 'send' ? { tier: room.media.origin, reserved: 0 } : await room.media.placeReceiver(othersTracks);
+    const { tier } = slot;
     let transport: types.WebRtcTransport;
     try {
       transport = await tier.router.createWebRtcTransport({
@@ -62,10 +65,10 @@ export const mediaFeature: Feature = {
         appData: { participantId: participant.id, direction },
       });
     } catch (err) {
-      if (direction === 'recv') room.media.releaseReceiver(tier);
+      if (direction === 'recv') room.media.releaseReceiver(slot);
       throw new SignalingError('media_error', (err as Error).message);
     }
-    participant.transports.set(transport.id, { transport, direction, tier });
+    participant.transports.set(transport.id, { transport, direction, slot });
     const info: TransportInfo = {
       id: transport.id,
       ice_parameters: transport.iceParameters as unknown as Record<string, unknown>,
@@ -133,18 +136,18 @@ export const mediaFeature: Feature = {
     if (!room.media.origin.router.canConsume({ producerId: producer_id, rtpCapabilities })) {
       throw new SignalingError('media_error', 'your device cannot decode this track');
     }
-    await room.media.attachConsumer(recv.tier, producer_id);
+    await room.media.attachConsumer(recv.slot, producer_id);
     let consumer: types.Consumer;
     try {
       consumer = await recv.transport.consume({ producerId: producer_id, rtpCapabilities, paused: true, appData: { participantId: participant.id } });
     } catch (err) {
-      room.media.detachConsumer(recv.tier, producer_id);
+      room.media.detachConsumer(recv.slot, producer_id);
       throw new SignalingError('media_error', (err as Error).message);
     }
-    participant.consumers.set(consumer.id, { consumer, producerId: producer_id, tier: recv.tier });
+    participant.consumers.set(consumer.id, { consumer, producerId: producer_id, slot: recv.slot });
     const release = () => {
       if (!participant.consumers.delete(consumer.id)) return;
-      room.media.detachConsumer(recv.tier, producer_id);
+      room.media.detachConsumer(recv.slot, producer_id);
       participant.send('consumer-closed', { consumer_id: consumer.id });
     };
     consumer.on('producerclose', release);

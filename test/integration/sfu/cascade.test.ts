@@ -34,16 +34,20 @@ describe('the SFU cascade', () => {
     const room = await MediaRoom.open({ roomId: 'r_cascade', preferredCodec: 'vp8', consumersPerRouter: 2 }, pool, new InProcessPipe(), logger);
     const producer = await plainProducer(room.origin.router);
 
-    const first = await room.placeReceiver();
+    // Each receiver reserves room for the two consumers it will open: the origin (capacity 2) is full after one.
+    const firstSlot = await room.placeReceiver(2);
+    const first = firstSlot.tier;
     expect(first).toBe(room.origin);
-    await room.attachConsumer(first, producer.id);
+    await room.attachConsumer(firstSlot, producer.id);
     const onOrigin = await plainConsumer(first.router, producer.id);
     expect(first.pipes.get(producer.id)?.piped).toBeNull();
 
-    const second = await room.placeReceiver();
+    // Placed before the first receiver's second consumer exists: its reservation still counts.
+    const secondSlot = await room.placeReceiver(2);
+    const second = secondSlot.tier;
     expect(second).not.toBe(room.origin);
     expect(second.worker).not.toBe(room.origin.worker);
-    await room.attachConsumer(second, producer.id);
+    await room.attachConsumer(secondSlot, producer.id);
     const onEdge = await plainConsumer(second.router, producer.id);
     expect(second.pipes.get(producer.id)?.piped).not.toBeNull();
     expect(room.allTiers).toHaveLength(2);
@@ -56,15 +60,15 @@ describe('the SFU cascade', () => {
 
     // The edge's last consumer and transport go: its pipe and router close.
     onEdge.close();
-    room.detachConsumer(second, producer.id);
+    room.detachConsumer(secondSlot, producer.id);
     expect(second.pipes.size).toBe(0);
-    room.releaseReceiver(second);
+    room.releaseReceiver(secondSlot);
     expect(second.router.closed).toBe(true);
     expect(room.allTiers).toHaveLength(1);
 
     onOrigin.close();
-    room.detachConsumer(first, producer.id);
-    room.releaseReceiver(first);
+    room.detachConsumer(firstSlot, producer.id);
+    room.releaseReceiver(firstSlot);
     room.close();
     expect(room.origin.router.closed).toBe(true);
     const routers = (await Promise.all(pool.all.map((w) => w.dump()))).flatMap((d) => d.routerIds);
@@ -75,16 +79,15 @@ describe('the SFU cascade', () => {
   it('spreads receivers over tiers and uses every worker', async () => {
     const room = await MediaRoom.open({ roomId: 'r_spread', preferredCodec: 'h264', consumersPerRouter: 3 }, pool, new InProcessPipe(), logger);
     const producer = await plainProducer(room.origin.router);
-    const tiers = [];
     for (let i = 0; i < 9; i += 1) {
-      const tier = await room.placeReceiver();
-      await room.attachConsumer(tier, producer.id);
-      tiers.push(tier);
+      const slot = await room.placeReceiver(1);
+      await room.attachConsumer(slot, producer.id);
     }
     // One tier per worker (a piped producer keeps its id, so a worker holds one copy), spread evenly.
     expect(room.allTiers).toHaveLength(2);
     expect(new Set(room.allTiers.map((t) => t.worker)).size).toBe(2);
     expect(room.allTiers.map((t) => t.consumers).sort()).toEqual([4, 5]);
+    expect(room.allTiers.every((t) => t.reserved === 0)).toBe(true);
     expect(room.rtpCapabilities.codecs!.find((c) => c.kind === 'video')!.mimeType).toBe('video/H264');
     room.close();
   });
