@@ -10,6 +10,8 @@ import type { MediaSource, RaisedHand, ServerEvents, TrackInfo } from './protoco
 
 const QUALITY_INTERVAL_MS = 2000;
 const BROADCAST_TYPES = new Set(['broadcast', 'live', 'webinar']);
+/** Events about who is here and what they publish: only for tokens that may subscribe ("not see anyone" otherwise). */
+const PRESENCE_EVENTS = new Set<keyof ServerEvents>(['participant-joined', 'participant-left', 'track-published', 'track-unpublished', 'track-muted', 'active-speaker', 'connection-quality', 'stage', 'viewer-count']);
 
 export interface PublishedTrack {
   producer: types.Producer;
@@ -82,7 +84,10 @@ export class LiveRoom {
   }
 
   broadcast<E extends keyof ServerEvents>(event: E, data: ServerEvents[E], except?: Participant): void {
-    for (const p of this.participants.values()) if (p !== except) p.send(event, data);
+    const presence = PRESENCE_EVENTS.has(event);
+    for (const p of this.participants.values()) {
+      if (p !== except && (!presence || p.has('subscribe:all'))) p.send(event, data);
+    }
   }
 
   trackInfo(track: PublishedTrack): TrackInfo {

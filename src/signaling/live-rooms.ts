@@ -198,9 +198,10 @@ export class LiveRooms {
       room: { id: room.id, type: room.room.type, config: { ...room.room.config }, promoted: room.room.promoted === true },
       participant: { ...participant.info(), capabilities: participant.grant.capabilities },
       router_rtp_capabilities: room.media.rtpCapabilities as unknown as Record<string, unknown>,
-      participants: [...room.participants.values()].filter((p) => p !== participant && room.isAnnounced(p)).map((p) => p.info()),
+      // A token without subscribe:all sees nobody: no participants, no tracks (chat still works).
+      participants: participant.has('subscribe:all') ? [...room.participants.values()].filter((p) => p !== participant && room.isAnnounced(p)).map((p) => p.info()) : [],
       viewer_count: room.viewerCount,
-      tracks: [...room.tracks.values()].filter((t) => t.participant !== participant).map((t) => room.trackInfo(t)),
+      tracks: participant.has('subscribe:all') ? [...room.tracks.values()].filter((t) => t.participant !== participant).map((t) => room.trackInfo(t)) : [],
       chat_history: await this.deps.chat.recent(room.id),
       hand_queue: participant.has('moderate:participants') ? [...room.hands.values()] : [],
       questions: await this.deps.questions.list(room.id, true),

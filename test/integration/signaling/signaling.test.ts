@@ -232,3 +232,19 @@ describe('transport', () => {
     ws.terminate();
   });
 });
+
+describe('scoped tokens', () => {
+  it('a publisher token without subscribe:* sees nobody, but can still chat', async () => {
+    const a = await joined('r_sig-blind', 'watcher', ALL);
+    const blind = await joined('r_sig-blind', 'blind', ['publish:camera', 'chat:send']);
+    expect(blind.result.participants).toEqual([]);
+    expect(blind.result.tracks).toEqual([]);
+    const c = await joined('r_sig-blind', 'late', ALL);
+    expect((await a.c.waitEvent('participant-joined', (p) => p.identity === 'late')).identity).toBe('late');
+    await c.c.ok('chat', { text: 'hello' });
+    expect(await blind.c.waitEvent('chat')).toMatchObject({ text: 'hello' });
+    expect(blind.c.events.filter((e) => e.event === 'participant-joined')).toEqual([]);
+    // The others do see the publisher.
+    expect(c.result.participants.map((p: { identity: string }) => p.identity).sort()).toEqual(['blind', 'watcher']);
+  });
+});
