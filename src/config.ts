@@ -45,6 +45,8 @@ export const configSchema = z.object({
   S3_REGION: z.string().min(1).default('us-east-1'),
   LEVELCHAT_API_KEYS: z.string().optional(),
   LEVELCHAT_ARCHIVE_AFTER_S: z.coerce.number().int().min(1).default(86400),
+  LEVELCHAT_RATE_LIMIT_RPS: z.coerce.number().positive().max(1_000_000).default(100),
+  LEVELCHAT_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(200),
 });
 
 export type ConfigEnv = z.infer<typeof configSchema>;
@@ -68,6 +70,8 @@ export interface Config {
   /** Development keys from the environment: `lc_pk_<id>.<secret>`, comma-separated. */
   apiKeys: string[];
   archiveAfterS: number;
+  /** REST requests per API key (and failed authentications per client address). */
+  rateLimit: { perSecond: number; burst: number };
 }
 
 /** Reads the configuration once from `env`; throws ConfigError naming the first bad variable. */
@@ -112,5 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     apiKeys,
     archiveAfterS: c.LEVELCHAT_ARCHIVE_AFTER_S,
+    rateLimit: { perSecond: c.LEVELCHAT_RATE_LIMIT_RPS, burst: c.LEVELCHAT_RATE_LIMIT_BURST },
   };
 }

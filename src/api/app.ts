@@ -6,6 +6,7 @@ import { hlsOriginRoutes } from '../hls/hls-origin-routes.js';
 import type { HlsStatusStore } from '../hls/hls-status.js';
 import type { PlaylistStateHub } from '../hls/playlist-state-hub.js';
 import { authenticate } from './authenticate.js';
+import { RateLimiter } from './rate-limiter.js';
 import { API_PREFIX } from './route.js';
 import { healthRoutes, type HealthDeps } from './health-routes.js';
 import { jsonBody } from './json-body.js';
@@ -25,6 +26,7 @@ export interface AppDeps extends HealthDeps {
   logger: Logger;
   control: ControlPlane;
   publicUrl: string | undefined;
+  rateLimit: { perSecond: number; burst: number };
   hls: { hub: PlaylistStateHub; cache: MediaCache; status: HlsStatusStore };
 }
 
@@ -52,7 +54,12 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   api.use(jsonBody);
-  api.use(authenticate(control.keys));
+  api.use(
+    authenticate(control.keys, {
+      perKey: new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst),
+      failuresPerAddress: new RateLimiter(deps.rateLimit.perSecond / 10, deps.rateLimit.burst / 10),
+    }),
+  );
   api.use(roomRoutes({ rooms: control.rooms, repository: control.repository, hlsStatus: deps.hls.status }, registry));
   api.use(tokenRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl }, registry));
   api.use(registrationRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl }, registry));

@@ -114,6 +114,7 @@ export class Stack {
       workers: this.workers,
       control: this.control,
       publicUrl: config.http.publicUrl,
+      rateLimit: config.rateLimit,
       hls: { hub: hlsHub, cache: hlsCache, status: hlsStatus },
     });
     this.server = await listen(app, config.http.port, config.http.bind);

@@ -56,6 +56,9 @@ export async function startTestStack(
     S3_SECRET_KEY: s3.secretKey,
     S3_BUCKET: `test-db${db}`,
     LEVELCHAT_API_KEYS: apiKey,
+    // Tests send bursts on purpose; the rate-limit tests set their own limits.
+    LEVELCHAT_RATE_LIMIT_RPS: '100000',
+    LEVELCHAT_RATE_LIMIT_BURST: '100000',
     ...options.env,
   });
   const stack = await Stack.start(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), { webhookRetryPolicy: FAST_RETRY, ...options.tuning });
