@@ -9,6 +9,7 @@ import type { Fmp4Item } from './fmp4/fragment-reader.js';
 import { RtpIngest } from './ingest/rtp-ingest.js';
 import { MediaPlaylist } from './llhls/media-playlist.js';
 import { renderMultivariantPlaylist } from './llhls/multivariant-playlist.js';
+import type { Segment } from './llhls/segment.js';
 import { Segmenter } from './llhls/segmenter.js';
 import { HlsPublisher } from './publish/hls-publisher.js';
 import type { MediaCache } from './publish/media-cache.js';
@@ -106,6 +107,11 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
       throw err;
     }
     return pipeline;
+  }
+
+  /** The segments this run stored, for a recording (complete once `stop()` resolved). */
+  get segments(): readonly Segment[] {
+    return this.publisher.closedSegments;
   }
 
   get state(): BroadcastPipelineState {

@@ -1,3 +1,4 @@
+import type { Segment } from '../llhls/segment.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../src/logger.js';
@@ -36,6 +37,9 @@ export class HlsPublisher {
   private lastSegmentBytes = 0;
   /** Highest bitrate of a closed segment so far, bits per second (the variant's BANDWIDTH). */
   peakBitrate = 0;
+
+  /** Every segment closed so far, in order: what a recording of this run is made of. */
+  readonly closedSegments: Segment[] = [];
 
   constructor(private readonly options: HlsPublisherOptions) {}
 
@@ -82,6 +86,7 @@ export class HlsPublisher {
     const state = snapshotOf(roomId, rendition, ++this.seq, playlist);
     await this.broadcast(renditionStateKey(roomId, rendition), { type: 'rendition', state });
     if (action.update.kind === 'segment') {
+      this.closedSegments.push(action.update.segment);
       const { duration } = action.update.segment;
       this.peakBitrate = Math.max(this.peakBitrate, Math.ceil((this.lastSegmentBytes * 8) / duration));
     }

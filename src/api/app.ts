@@ -16,6 +16,7 @@ import { attendanceRoutes } from './routes/attendance.js';
 import { keyRoutes } from './routes/keys.js';
 import { participantRoutes } from './routes/participants.js';
 import { questionRoutes } from './routes/questions.js';
+import { recordingRoutes } from './routes/recordings.js';
 import { registrationRoutes } from './routes/registrations.js';
 import { roomRoutes } from './routes/rooms.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(registrationRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl }, registry));
   api.use(participantRoutes({ rooms: control.rooms, revocations: control.revocations, redis: control.redis }, registry));
   api.use(attendanceRoutes({ rooms: control.rooms, attendance: control.attendance }, registry));
+  api.use(recordingRoutes({ rooms: control.rooms, recordings: control.recordings, store: deps.store }, registry));
   api.use(questionRoutes({ rooms: control.rooms, questions: control.questions }, registry));
   api.use(keyRoutes(control.keys, registry));
   api.use(webhookRoutes({ webhooks: control.webhooks, deliveries: control.deliveries }, registry));

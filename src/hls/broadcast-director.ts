@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { types } from 'mediasoup';
 import { BroadcastPipeline } from '../../pipeline/broadcast-pipeline.js';
 import type { MediaCache } from '../../pipeline/publish/media-cache.js';
+import type { Recorder } from '../../pipeline/recording/recorder.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { RoomEventType } from '../events/room-event.js';
 import type { Logger } from '../logger.js';
@@ -23,6 +24,8 @@ export interface BroadcastDirectorDeps {
   cache: MediaCache;
   status: HlsStatusStore;
   emit: (type: RoomEventType, data: Record<string, unknown>) => Promise<void>;
+  /** Set when the room records (config.record.enabled): each finished run becomes a recording. */
+  recorder: Recorder | null;
   logger: Logger;
 }
 
@@ -75,6 +78,9 @@ export class BroadcastDirector {
       this.pipeline = null;
       this.onAir = null;
       await old.stop();
+      await this.deps.recorder?.record(this.deps.roomId, old.state.rendition, old.segments).catch((err: Error) => {
+        this.deps.logger.error({ room_id: this.deps.roomId, err: err.message }, 'could not record the finished stream');
+      });
     }
     if (!next || this.closed) {
       if (this.announced) {

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import { AttendanceLog } from '../rooms/attendance.js';
 import { QuestionStore } from '../rooms/question-store.js';
 import { RegistrationStore } from '../rooms/registrations.js';
+import { RecordingStore } from '../../pipeline/recording/recording-store.js';
 import { TokenMinter } from '../auth/token-minter.js';
 import { RoomArchiver } from '../rooms/room-archiver.js';
 import { RoomRepository } from '../rooms/room-repository.js';
@@ -41,6 +42,7 @@ export class ControlPlane {
   readonly attendance: AttendanceLog;
   readonly questions: QuestionStore;
   readonly registrations: RegistrationStore;
+  readonly recordings: RecordingStore;
   readonly minter: TokenMinter;
 
   private constructor(
@@ -61,6 +63,7 @@ export class ControlPlane {
     this.attendance = new AttendanceLog(redis);
     this.questions = new QuestionStore(redis);
     this.registrations = new RegistrationStore(redis);
+    this.recordings = new RecordingStore(redis);
     this.minter = new TokenMinter(this.keys);
   }
 

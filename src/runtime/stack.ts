@@ -13,6 +13,7 @@ import type { RetryPolicy } from '../webhooks/webhook-dispatcher.js';
 import { ObjectStore } from '../../storage/object-store.js';
 import { startEmbeddedS3 } from '../../storage/embedded-s3/launch.js';
 import { MediaCache } from '../../pipeline/publish/media-cache.js';
+import { Recorder } from '../../pipeline/recording/recorder.js';
 import { BroadcastDirector } from '../hls/broadcast-director.js';
 import { HlsStatusStore } from '../hls/hls-status.js';
 import { PlaylistStateHub } from '../hls/playlist-state-hub.js';
@@ -106,6 +107,16 @@ export class Stack {
     const hlsHub = PlaylistStateHub.connect(this.control.redis);
     this.cleanups.push(() => hlsHub.close());
     const hlsStatus = new HlsStatusStore(this.control.redis);
+    const recorder = new Recorder({
+      connection: { url: redisEndpoint.url, maxRetriesPerRequest: null },
+      store: this.store,
+      recordings: this.control.recordings,
+      repository: this.control.repository,
+      events: this.control.events,
+      logger: this.logger,
+    });
+    recorder.startWorker();
+    this.cleanups.push(() => recorder.close());
 
     const app = createApp({
       logger: this.logger,
@@ -146,6 +157,7 @@ export class Stack {
           cache: hlsCache,
           status: hlsStatus,
           emit: (type, data) => room.emit(type, data),
+          recorder: room.room.config.record.enabled ? recorder : null,
           logger: this.logger,
         }),
       logger: this.logger,

@@ -34,7 +34,8 @@ export async function startTestStack(
   } else {
     const base = inject('redisUrl');
     const counter = new Redis(base);
-    const db = 1 + ((await counter.incr('test:db-counter')) % 63);
+    // Databases 1-62 for stacks; 63 is for tests that use Redis without a stack.
+    const db = 1 + ((await counter.incr('test:db-counter')) % 62);
     await counter.quit();
     redisUrl = `${base}/${db}`;
     const admin = new Redis(redisUrl);

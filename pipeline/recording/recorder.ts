@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { RoomEventEmitter } from '../../src/events/room-event-emitter.js';
+import type { Logger } from '../../src/logger.js';
+import type { RoomRepository } from '../../src/rooms/room-repository.js';
+import { closeWorker } from '../../src/runtime/close-worker.js';
+import type { ObjectStore } from '../../storage/object-store.js';
+import type { Segment } from '../llhls/segment.js';
+import { renderVodPlaylist } from '../llhls/vod-playlist.js';
+import { hlsKey } from '../publish/hls-objects.js';
+import type { Recording, RecordingStore } from './recording-store.js';
+
+const QUEUE = 'recording-export';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/**
+ * Recordings of a room's LL-HLS stream: when a run of the pipeline ends, its segments (already in
+ * storage) get a VOD playlist beside them, and a BullMQ job exports one MP4 (`-c copy`, faststart)
+ * to `recordings/{room_id}/{recording_id}.mp4`. `recording.ready` follows.
+ */
+export class Recorder {
+  private readonly queue: Queue<{ roomId: string; recordingId: string }>;
+  private worker: Worker | undefined;
+
+  constructor(
+    private readonly deps: {
+      connection: ConnectionOptions;
+      store: ObjectStore;
+      recordings: RecordingStore;
+      repository: RoomRepository;
+      events: RoomEventEmitter;
+      logger: Logger;
+    },
+  ) {
+    this.queue = new Queue(QUEUE, { connection: deps.connection });
+  }
+
+  /** Called with the segments of a finished pipeline run; a run with no segment records nothing. */
+  async record(roomId: string, rendition: string, segments: readonly Segment[]): Promise<Recording | undefined> {
+    if (segments.length === 0) return undefined;
+    const id = `rec_${randomBytes(8).toString('hex')}`;
+    const vodKey = hlsKey(roomId, rendition, 'vod.m3u8');
+    await this.deps.store.put(vodKey, Buffer.from(renderVodPlaylist(segments)), { contentType: 'application/vnd.apple.mpegurl', cacheControl: IMMUTABLE });
+    const first = segments[0]!;
+    const last = segments.at(-1)!;
+    const recording: Recording = {
+      id,
+      room_id: roomId,
+      rendition,
+      state: 'processing',
+      started_at: new Date(first.programDateTime).toISOString(),
+      ended_at: new Date(last.programDateTime + last.duration * 1000).toISOString(),
+      duration_s: Math.round(segments.reduce((sum, s) => sum + s.duration, 0) * 1000) / 1000,
+      vod_key: vodKey,
+      mp4_key: `recordings/${roomId}/${id}.mp4`,
+      mp4_bytes: null,
+      error: null,
+    };
+    await this.deps.recordings.save(recording);
+    await this.queue.add('export', { roomId, recordingId: id }, { jobId: `export-${id}`, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 100 });
+    return recording;
+  }
+
+  startWorker(): void {
+    this.worker = new Worker<{ roomId: string; recordingId: string }>(QUEUE, (job) => this.export(job.data.roomId, job.data.recordingId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)), {
+      connection: this.deps.connection,
+      concurrency: 1,
+    });
+    this.worker.on('error', (err) => this.deps.logger.warn({ err: err.message }, 'recording worker error'));
+  }
+
+  async close(): Promise<void> {
+    if (this.worker) await closeWorker(this.worker);
+    await this.queue.close();
+  }
+
+  private async export(roomId: string, recordingId: string, lastAttempt: boolean): Promise<void> {
+    const recording = await this.deps.recordings.get(roomId, recordingId);
+    if (!recording || recording.state === 'ready') return;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'levelchat-recording-'));
+    try {
+      const playlist = (await this.deps.store.get(recording.vod_key)).toString();
+      await writeFile(path.join(dir, 'vod.m3u8'), playlist);
+      const names = new Set<string>();
+      for (const line of playlist.split('\n')) {
+        const map = /URI="([^"]+)"/.exec(line);
+        if (map) names.add(map[1]!);
+        else if (line && !line.startsWith('#')) names.add(line.trim());
+      }
+      for (const name of names) {
+        if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`unexpected object name in the VOD playlist: ${name}`);
+        await writeFile(path.join(dir, name), await this.deps.store.get(hlsKey(roomId, recording.rendition, name)));
+      }
+      const mp4 = path.join(dir, 'recording.mp4');
+      await ffmpeg(['-hide_banner', '-loglevel', 'error', '-allowed_extensions', 'ALL', '-i', path.join(dir, 'vod.m3u8'), '-c', 'copy', '-movflags', '+faststart', '-y', mp4]);
+      const bytes = await readFile(mp4);
+      await this.deps.store.put(recording.mp4_key, bytes, { contentType: 'video/mp4', cacheControl: IMMUTABLE });
+      const ready: Recording = { ...recording, state: 'ready', mp4_bytes: bytes.length };
+      await this.deps.recordings.save(ready);
+      const room = await this.deps.repository.get(roomId);
+      if (room) await this.deps.events.emit(room, 'recording.ready', { recording_id: recordingId, duration_s: ready.duration_s, mp4_bytes: bytes.length });
+      this.deps.logger.info({ room_id: roomId, recording_id: recordingId, bytes: bytes.length }, 'recording ready');
+    } catch (err) {
+      if (lastAttempt) await this.deps.recordings.save({ ...recording, state: 'failed', error: (err as Error).message.slice(0, 500) });
+      throw err;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+function ffmpeg(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}: ${err.slice(-500)}`))));
+  });
+}
