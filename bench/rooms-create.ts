@@ -1,7 +1,7 @@
 // Bench: POST /v1/rooms on a whole LevelChat node versus a bare express + one Redis SET, side by side,
 // then the memory cost of 10,000 idle rooms. Loopback only.
 //
-//   npm run build && npm run bench:rooms-create
+//   npm run bench:rooms-create        (builds first; bench/README.md explains the output)
 //
 // Env: BENCH_DURATION_S (20), BENCH_RATE (1000 req/s), BENCH_CONNECTIONS (50), BENCH_ROOMS (10000),
 // BENCH_ROOM_CONCURRENCY (32), BENCH_WARMUP_REQUESTS (1000, unmeasured, per side),
@@ -295,8 +295,11 @@ class ServerProcess {
           reject(e);
         },
       });
-      if (!this.child.connected) reject(new Error('server process is gone'));
-      else this.child.send({ ...msg, id });
+      if (this.child.connected) this.child.send({ ...msg, id });
+      else {
+        this.pending.get(id)?.reject(new Error('server process is gone'));
+        this.pending.delete(id);
+      }
     });
   }
 }

@@ -96,7 +96,7 @@ async function waitEvents(page: Page, event: string, pred: (e: RecordedEvent) =>
 const arg = <T>(e: RecordedEvent, i = 0) => e.args[i] as T;
 const roomId = (label: string) => `r_e2e-${label}-${randomBytes(4).toString('hex')}`;
 
-const PUBLISHER = ['publish:camera', 'chat:send', 'hand:raise'];
+const PUBLISHER = ['publish:camera', 'subscribe:all', 'chat:send', 'hand:raise'];
 const VIEWER = ['subscribe:all', 'chat:send', 'reactions:send'];
 
 describe('@levelchat/web in Chromium', () => {
@@ -151,7 +151,7 @@ describe('@levelchat/web in Chromium', () => {
     const mic = await h(a.page, 'call', 'publishMicrophone');
     expect(cam.ok && mic.ok, JSON.stringify([cam, mic])).toBe(true);
 
-    // B and C one after the other: B fills the origin (its transport + 2 consumers), C opens an edge.
+    // B and C one after the other: each reserves room for A's two tracks, so they land on different routers.
     const b = await joinAs(id, 'bob', VIEWER);
     const bTracks = await waitEvents(b.page, 'track-subscribed', () => true, 2);
     const c = await joinAs(id, 'carol', ['subscribe:all', 'chat:send']);
