@@ -2,6 +2,7 @@ import express, { Router, type Express } from 'express';
 import type { Logger } from '../logger.js';
 import type { ControlPlane } from '../runtime/control-plane.js';
 import type { MediaCache } from '../../pipeline/publish/media-cache.js';
+import { HlsAccess } from '../hls/hls-access.js';
 import { hlsOriginRoutes } from '../hls/hls-origin-routes.js';
 import type { HlsStatusStore } from '../hls/hls-status.js';
 import type { PlaylistStateHub } from '../hls/playlist-state-hub.js';
@@ -76,7 +77,7 @@ export function createApp(deps: AppDeps): Express {
     res.json(document);
   });
   app.use(API_PREFIX, api);
-  app.use(hlsOriginRoutes({ hub: deps.hls.hub, store: deps.store, cache: deps.hls.cache }));
+  app.use(hlsOriginRoutes({ hub: deps.hls.hub, store: deps.store, cache: deps.hls.cache, access: new HlsAccess(control.repository, control.keys) }));
   app.use(staticRoutes());
   app.use(notFoundHandler);
   app.use(

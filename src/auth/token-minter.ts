@@ -1,5 +1,6 @@
 import type { ApiKeyStore } from './api-key-store.js';
 import type { Capability } from './capabilities.js';
+import { mintPlaybackToken } from './playback-token.js';
 import { mintRoomToken } from './room-token.js';
 
 export class KeyGoneError extends Error {
@@ -14,6 +15,13 @@ export class TokenMinter {
     const signingKey = await this.keys.signingKey(keyId);
     if (!signingKey) throw new KeyGoneError('the API key was deleted');
     return mintRoomToken(signingKey, keyId, { ...grant, capabilities: [...new Set(grant.capabilities)] });
+  }
+
+  /** A URL token to watch one room's LL-HLS (rooms that admit registered viewers only). */
+  async mintPlayback(keyId: string, roomId: string, identity: string, ttlS?: number): Promise<string> {
+    const signingKey = await this.keys.signingKey(keyId);
+    if (!signingKey) throw new KeyGoneError('the API key was deleted');
+    return mintPlaybackToken(signingKey, keyId, roomId, identity, ttlS);
   }
 }
 

@@ -6,6 +6,7 @@ import { reloadView, type RenditionState } from '../../pipeline/publish/playlist
 import type { ObjectStore } from '../../storage/object-store.js';
 import { ProblemError } from '../api/problem.js';
 import { parseDeliveryDirectives, parseHlsFile, parseRendition, parseRoomId, type HlsFile } from './hls-request.js';
+import { withToken, type PlaybackGate } from './hls-access.js';
 import type { PlaylistStateHub } from './playlist-state-hub.js';
 
 export interface HlsOriginOptions {
@@ -15,6 +16,8 @@ export interface HlsOriginOptions {
   store: ObjectStore;
   /** The same cache the BroadcastPipelines of this process fill. */
   cache: MediaCache;
+  /** Playback tokens for rooms that admit registered viewers only. */
+  access: PlaybackGate;
 }
 
 /** RFC 8216bis 6.2.5.2: a blocking request is held at most three target durations. */
@@ -35,7 +38,7 @@ function clientGone(res: Response): AbortSignal {
  * storage. Every path segment is validated before it reaches a key. Errors are problem+json
  * (the app's problemHandler renders them).
  */
-export function hlsOriginRoutes({ hub, store, cache }: HlsOriginOptions): Router {
+export function hlsOriginRoutes({ hub, store, cache, access }: HlsOriginOptions): Router {
   const router = Router();
 
   // Public, segment-addressed content: any page may play it (hls.js fetches cross-origin).
@@ -46,15 +49,17 @@ export function hlsOriginRoutes({ hub, store, cache }: HlsOriginOptions): Router
 
   router.get('/hls/:roomId/master.m3u8', async (req, res) => {
     const roomId = parseRoomId(req.params.roomId);
+    const { token } = await access.check(roomId, req.query.token);
     const master = await hub.master(roomId);
     if (!master) throw notFound('stream_not_found', 'Stream not found', `room ${roomId} is not broadcasting over HLS`);
-    res.type(PLAYLIST_CONTENT_TYPE).set('Cache-Control', PLAYLIST_CACHE_CONTROL).send(master.text);
+    res.type(PLAYLIST_CONTENT_TYPE).set('Cache-Control', token ? 'private, no-store' : PLAYLIST_CACHE_CONTROL).send(token ? withToken(master.text, token) : master.text);
   });
 
   router.get('/hls/:roomId/:rendition/index.m3u8', async (req, res) => {
     const roomId = parseRoomId(req.params.roomId);
     const rendition = parseRendition(req.params.rendition);
     const directives = parseDeliveryDirectives(req.query as Record<string, unknown>);
+    const { token } = await access.check(roomId, req.query.token);
     let state = await hub.rendition(roomId, rendition);
     if (!state) throw notFound('rendition_not_found', 'Rendition not found', `room ${roomId} has no rendition ${rendition}`);
     const { msn, part } = directives;
@@ -72,18 +77,20 @@ export function hlsOriginRoutes({ hub, store, cache }: HlsOriginOptions): Router
         state = held;
       }
     }
-    res.type(PLAYLIST_CONTENT_TYPE).set('Cache-Control', PLAYLIST_CACHE_CONTROL).send(directives.skip ? state.delta : state.full);
+    const text = directives.skip ? state.delta : state.full;
+    res.type(PLAYLIST_CONTENT_TYPE).set('Cache-Control', token ? 'private, no-store' : PLAYLIST_CACHE_CONTROL).send(token ? withToken(text, token) : text);
   });
 
   router.get('/hls/:roomId/:rendition/:file', async (req, res) => {
     const roomId = parseRoomId(req.params.roomId);
     const rendition = parseRendition(req.params.rendition);
     const file = parseHlsFile(req.params.file);
+    const { token } = await access.check(roomId, req.query.token);
     const key = hlsKey(roomId, rendition, file.name);
     if (!cache.get(key) && file.kind !== 'init') await holdUntilPublished(hub, roomId, rendition, file, clientGone(res));
     const bytes = cache.get(key)?.bytes ?? (await store.getIfExists(key));
     if (!bytes) throw notFound('object_not_found', 'Not found', `${rendition}/${file.name} does not exist`);
-    res.type(MEDIA_CONTENT_TYPE).set('Cache-Control', IMMUTABLE_CACHE_CONTROL).send(bytes);
+    res.type(MEDIA_CONTENT_TYPE).set('Cache-Control', token ? 'private, max-age=31536000, immutable' : IMMUTABLE_CACHE_CONTROL).send(bytes);
   });
 
   return router;

@@ -93,8 +93,10 @@ export class LiveRooms {
     const live = this.live.get(grant.roomId);
     const isViewer = !['publish:camera', 'publish:audio', 'publish:screen', 'moderate:participants'].some((c) => grant.capabilities.includes(c as never));
     if (live?.isBroadcast && isViewer && live.viewerCount >= this.deps.webrtcViewerCap) {
+      const gated = stored.config.registration !== 'off';
       throw new SignalingError('webrtc_full', 'this broadcast has as many WebRTC viewers as it takes: watch over LL-HLS', {
         hls_url: stored.config.hls ? hlsUrl(stored.id) : null,
+        playback_token: stored.config.hls && gated ? await this.deps.minter.mintPlayback(stored.owner, stored.id, grant.identity) : null,
       });
     }
     let joined;

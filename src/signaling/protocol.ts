@@ -58,6 +58,7 @@ export const requestSchemas = {
   invite_to_stage: z.object({ participant_id: id }).strict(),
   remove_from_stage: z.object({ participant_id: id }).strict(),
   promote_room: z.object({}).strict(),
+  playback_token: z.object({}).strict(),
   open_breakouts: z
     .object({
       count: z.number().int().min(1).max(20),

@@ -8,6 +8,7 @@ import type { Feature, Handler, HandlerContext } from './features/feature.js';
 import { handFeature } from './features/hand.js';
 import { mediaFeature } from './features/media.js';
 import { moderationFeature } from './features/moderation.js';
+import { playbackFeature } from './features/playback.js';
 import { questionsFeature } from './features/questions.js';
 import { reactionsFeature } from './features/reactions.js';
 import type { LiveRoom } from './live-room.js';
@@ -23,7 +24,7 @@ import {
   type Method,
 } from './protocol.js';
 
-const FEATURES: Feature[] = [mediaFeature, chatFeature, chatModerationFeature, reactionsFeature, handFeature, questionsFeature, moderationFeature, breakoutsFeature];
+const FEATURES: Feature[] = [mediaFeature, chatFeature, chatModerationFeature, reactionsFeature, handFeature, questionsFeature, moderationFeature, breakoutsFeature, playbackFeature];
 const HANDLERS = Object.assign({}, ...FEATURES) as Record<string, Handler<Method>>;
 const HEARTBEAT_MS = 15_000;
 

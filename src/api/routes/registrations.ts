@@ -6,6 +6,7 @@ import type { TokenMinter } from '../../auth/token-minter.js';
 import type { Registration, RegistrationStore } from '../../rooms/registrations.js';
 import type { RoomService } from '../../rooms/room-service.js';
 import type { Room } from '../../rooms/room.js';
+import { hlsUrl } from '../../hls/hls-status.js';
 import { callerKey } from '../authenticate.js';
 import { ProblemError } from '../problem.js';
 import { defineRoute } from '../route.js';
@@ -44,6 +45,7 @@ const admissionSchema = z
     token: z.string().nullable(),
     signaling_url: z.string().nullable(),
     join_url: z.string().nullable().meta({ description: 'A link to the demo console that joins with this token.' }),
+    playback_url: z.string().nullable().meta({ description: 'The LL-HLS master playlist with this registrant\'s playback token.' }),
   })
   .meta({ id: 'RegistrationAdmission' });
 
@@ -57,7 +59,7 @@ export function registrationRoutes(
   const tag = 'Registrations';
 
   async function admission(room: Room, registration: Registration, req: Request) {
-    if (registration.state !== 'approved') return { registration, token: null, signaling_url: null, join_url: null };
+    if (registration.state !== 'approved') return { registration, token: null, signaling_url: null, join_url: null, playback_url: null };
     const { token } = await minter.mint(room.owner, {
       roomId: room.id,
       identity: registration.identity,
@@ -67,7 +69,14 @@ export function registrationRoutes(
       ttlS: REGISTRANT_TTL_S,
     });
     const base = publicBase(publicUrl, req);
-    return { registration, token, signaling_url: signalingUrl(publicUrl, req), join_url: `${base}/?room=${room.id}&token=${token}` };
+    const playback = await minter.mintPlayback(room.owner, room.id, registration.identity);
+    return {
+      registration,
+      token,
+      signaling_url: signalingUrl(publicUrl, req),
+      join_url: `${base}/?room=${room.id}&token=${token}`,
+      playback_url: `${base}${hlsUrl(room.id)}?token=${playback}`,
+    };
   }
 
   async function registrable(owner: string, id: string): Promise<Room> {

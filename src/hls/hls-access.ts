@@ -1,0 +1,60 @@
+import type { ApiKeyStore } from '../auth/api-key-store.js';
+import { verifyPlaybackToken } from '../auth/playback-token.js';
+import type { RoomRepository } from '../rooms/room-repository.js';
+import { ProblemError } from '../api/problem.js';
+
+const ROOM_CACHE_MS = 5000;
+
+/**
+ * Who may watch a room's LL-HLS: everyone, unless the room admits its audience by registration
+ * (webinars by default); then every playlist and media request carries a playback token
+ * (`?token=`), minted for a registrant or handed to a participant sent to LL-HLS.
+ */
+export interface PlaybackGate {
+  check(roomId: string, token: unknown): Promise<{ gated: boolean; token: string | null }>;
+}
+
+export class HlsAccess implements PlaybackGate {
+  private readonly rooms = new Map<string, { owner: string | null; gated: boolean; until: number }>();
+
+  constructor(
+    private readonly repository: RoomRepository,
+    private readonly keys: ApiKeyStore,
+  ) {}
+
+  /** Resolves when the request may be served; throws a 403 problem otherwise. */
+  async check(roomId: string, token: unknown): Promise<{ gated: boolean; token: string | null }> {
+    const room = await this.room(roomId);
+    if (!room.gated) return { gated: false, token: null };
+    if (typeof token !== 'string' || token.length === 0) {
+      throw new ProblemError(403, 'playback_token_required', 'Playback token required', 'this room admits registered viewers only: add ?token=<playback token>');
+    }
+    if (!room.owner || !(await verifyPlaybackToken(token, roomId, room.owner, (kid) => this.keys.signingKey(kid)))) {
+      throw new ProblemError(403, 'playback_token_invalid', 'Invalid playback token', 'the playback token is wrong, expired or for another room');
+    }
+    return { gated: true, token };
+  }
+
+  private async room(roomId: string) {
+    const cached = this.rooms.get(roomId);
+    if (cached && cached.until > Date.now()) return cached;
+    const room = await this.repository.get(roomId);
+    const entry = { owner: room?.owner ?? null, gated: room ? room.config.registration !== 'off' : false, until: Date.now() + ROOM_CACHE_MS };
+    this.rooms.set(roomId, entry);
+    return entry;
+  }
+}
+
+/** Carries the token to every URI a playlist names, so players that follow them stay authorized. */
+export function withToken(playlist: string, token: string): string {
+  const q = `token=${encodeURIComponent(token)}`;
+  const add = (uri: string) => `${uri}${uri.includes('?') ? '&' : '?'}${q}`;
+  return playlist
+    .split('\n')
+    .map((line) => {
+      if (line.length === 0) return line;
+      if (!line.startsWith('#')) return add(line.trim());
+      return line.replace(/URI="([^"]+)"/g, (_m, uri: string) => `URI="${add(uri)}"`);
+    })
+    .join('\n');
+}

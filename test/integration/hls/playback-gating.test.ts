@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJson, startTestStack, type TestStack } from '../../helpers/test-stack.js';
+import { SignalingTestClient } from '../../helpers/signaling-client.js';
+
+let t: TestStack;
+beforeAll(async () => {
+  t = await startTestStack();
+});
+afterAll(() => t.stop());
+
+const master = (roomId: string, token?: string) => fetch(`${t.url}/hls/${roomId}/master.m3u8${token ? `?token=${encodeURIComponent(token)}` : ''}`);
+
+describe('LL-HLS playback of a registration-gated webinar', () => {
+  it('needs a valid playback token on every request; open rooms do not', async () => {
+    await t.api('/v1/rooms', { method: 'POST', json: { external_id: 'gated', type: 'webinar' } });
+    await t.api('/v1/rooms', { method: 'POST', json: { external_id: 'other-gated', type: 'webinar' } });
+    await t.api('/v1/rooms', { method: 'POST', json: { external_id: 'open-show', type: 'broadcast' } });
+
+    const none = await master('r_gated');
+    expect(none.status).toBe(403);
+    expect((await readJson(none)).code).toBe('playback_token_required');
+    expect((await readJson(await master('r_gated', 'forged'))).code).toBe('playback_token_invalid');
+    expect((await fetch(`${t.url}/hls/r_gated/v1/index.m3u8`)).status).toBe(403);
+    expect((await fetch(`${t.url}/hls/r_gated/v1/seg1.m4s`)).status).toBe(403);
+
+    const admitted = await readJson(await t.api('/v1/rooms/r_gated/registrations', { method: 'POST', json: { identity: 'ann' } }));
+    expect(admitted.playback_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/hls\/r_gated\/master\.m3u8\?token=ey/);
+    const token = new URL(admitted.playback_url).searchParams.get('token')!;
+    // Admitted: the stream itself is not on air yet.
+    expect((await readJson(await master('r_gated', token))).code).toBe('stream_not_found');
+    // A token for another room does not open this one.
+    const other = await readJson(await t.api('/v1/rooms/r_other-gated/registrations', { method: 'POST', json: { identity: 'ann' } }));
+    expect((await readJson(await master('r_gated', new URL(other.playback_url).searchParams.get('token')!))).code).toBe('playback_token_invalid');
+    // A room token is not a playback token.
+    expect((await readJson(await master('r_gated', admitted.token))).code).toBe('playback_token_invalid');
+
+    expect((await readJson(await master('r_open-show'))).code).toBe('stream_not_found');
+  });
+
+  it('a participant who may subscribe gets a playback token over signaling', async () => {
+    const res = await t.api('/v1/rooms/r_gated/tokens', { method: 'POST', json: { identity: 'host', capabilities: ['publish:camera', 'subscribe:all'] } });
+    const c = await SignalingTestClient.connect(t.url);
+    try {
+      await c.ok('join', { token: (await readJson(res)).token });
+      const { hls_url, playback_token } = await c.ok('playback_token');
+      expect(hls_url).toBe('/hls/r_gated/master.m3u8');
+      expect((await readJson(await master('r_gated', playback_token))).code).toBe('stream_not_found');
+    } finally {
+      c.close();
+    }
+  });
+});
