@@ -163,6 +163,7 @@ export class Stack {
       logger: this.logger,
     });
     await this.liveRooms.listen(subscriber);
+    this.liveRooms.watchWorkers();
     const signaling = new SignalingServer(this.liveRooms, this.logger);
     signaling.attach(this.server);
     this.cleanups.push(async () => {

@@ -15,8 +15,18 @@ export interface WorkerPoolOptions {
 }
 
 interface WorkerPoolEvents {
+  /** A worker died; its routers are gone. A replacement is being spawned. */
   'worker-died': [worker: types.Worker, error: Error];
+  'worker-replaced': [dead: types.Worker, replacement: types.Worker];
 }
+
+interface WorkerSlot {
+  index: number;
+  rtcMinPort: number;
+  rtcMaxPort: number;
+}
+
+const RESPAWN_DELAYS_MS = [0, 250, 1000, 3000, 10_000];
 
 /**
  * The mediasoup workers of this node, one per core by default. Each worker gets its own slice of
@@ -39,13 +49,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     try {
       for (let i = 0; i < options.count; i += 1) {
         const rtcMinPort = options.rtcMinPort + i * span;
-        const worker = await mediasoup.createWorker({
-          logLevel: 'warn',
-          rtcMinPort,
-          rtcMaxPort: rtcMinPort + span - 1,
-          appData: { index: i },
-        });
-        pool.adopt(worker);
+        const slot = { index: i, rtcMinPort, rtcMaxPort: rtcMinPort + span - 1 };
+        pool.adopt(await spawn(slot), slot);
       }
     } catch (err) {
       pool.close();
@@ -54,7 +59,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return pool;
   }
 
-  private adopt(worker: types.Worker): void {
+  private adopt(worker: types.Worker, slot: WorkerSlot): void {
     this.workers.push(worker);
     this.load.set(worker, 0);
     worker.on('died', (error) => {
@@ -64,7 +69,29 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       if (this.closed) return;
       this.logger.error({ pid: worker.pid, err: error.message }, 'mediasoup worker died');
       this.emit('worker-died', worker, error);
+      void this.replace(worker, slot);
     });
+  }
+
+  /** Spawns a worker in the dead one's place (same port slice), retrying with backoff. */
+  private async replace(dead: types.Worker, slot: WorkerSlot): Promise<void> {
+    for (const delay of RESPAWN_DELAYS_MS) {
+      if (delay) await new Promise((r) => setTimeout(r, delay));
+      if (this.closed) return;
+      try {
+        const replacement = await spawn(slot);
+        if (this.closed) {
+          replacement.close();
+          return;
+        }
+        this.adopt(replacement, slot);
+        this.logger.warn({ dead_pid: dead.pid, pid: replacement.pid }, 'mediasoup worker replaced');
+        this.emit('worker-replaced', dead, replacement);
+        return;
+      } catch (err) {
+        this.logger.error({ err: (err as Error).message }, 'mediasoup worker respawn failed');
+      }
+    }
   }
 
   addLoad(worker: types.Worker, delta: number): void {
@@ -109,4 +136,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     this.closed = true;
     for (const worker of this.workers.splice(0)) worker.close();
   }
+}
+
+function spawn(slot: WorkerSlot): Promise<types.Worker> {
+  return mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: slot.rtcMinPort, rtcMaxPort: slot.rtcMaxPort, appData: { index: slot.index } });
 }

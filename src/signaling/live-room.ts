@@ -39,7 +39,7 @@ export class LiveRoom {
 
   constructor(
     public room: Room,
-    readonly media: MediaRoom,
+    public media: MediaRoom,
     private readonly events: RoomEventEmitter,
     private readonly attendance: AttendanceLog,
     private readonly logger: Logger,
@@ -150,6 +150,24 @@ export class LiveRoom {
     if (this.isAnnounced(p)) this.broadcast('participant-left', { id: p.id, identity: p.identity });
     await this.emit('participant.left', { participant_id: p.id, identity: p.identity });
     return this.participants.size === 0;
+  }
+
+  /**
+   * The media cascade was lost (a worker died): every transport, producer and consumer goes, the
+   * room moves onto `media`, and participants are told to set their media up again. Who is in the
+   * room, chat, hands and everything else stay.
+   */
+  async resetMedia(media: MediaRoom): Promise<void> {
+    for (const producerId of [...this.tracks.keys()]) await this.unpublish(producerId);
+    for (const p of this.participants.values()) {
+      p.consumers.clear();
+      for (const { transport } of p.transports.values()) transport.close();
+      p.transports.clear();
+    }
+    this.media.close();
+    this.media = media;
+    await this.startSpeakerObserver();
+    for (const p of this.participants.values()) p.send('media-reset', { reason: 'worker_died', router_rtp_capabilities: media.rtpCapabilities as unknown as Record<string, unknown> });
   }
 
   /** Tells the LL-HLS director (if any) that the published tracks changed. */

@@ -73,6 +73,31 @@ export class LiveRooms {
     return this.live;
   }
 
+  /** Rebuilds the media of every room that had a router on a worker that died. */
+  watchWorkers(): void {
+    this.deps.pool.on('worker-died', (worker) => {
+      for (const room of this.live.values()) {
+        if (!room.media.allTiers.some((t) => t.worker === worker)) continue;
+        void this.rebuild(room).catch((err: Error) => this.deps.logger.error({ room_id: room.id, err: err.message }, 'could not rebuild the room media'));
+      }
+    });
+  }
+
+  private async rebuild(room: LiveRoom): Promise<void> {
+    const hadDirector = room.director !== null;
+    await room.director?.close();
+    room.director = null;
+    const media = await MediaRoom.open(
+      { roomId: room.id, preferredCodec: room.room.config.preferred_codec, consumersPerRouter: this.deps.rtc.consumersPerRouter },
+      this.deps.pool,
+      this.deps.pipe,
+      this.deps.logger,
+    );
+    await room.resetMedia(media);
+    if (hadDirector) room.director = this.deps.directorFor(room);
+    this.deps.logger.warn({ room_id: room.id, participants: room.participants.size }, 'room media rebuilt after a worker died');
+  }
+
   /** Listens for room events and control commands published by any node. */
   async listen(subscriber: Redis): Promise<void> {
     subscriber.on('message', (channel: string, message: string) => {

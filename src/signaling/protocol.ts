@@ -170,6 +170,8 @@ export interface ServerEvents {
   question: Question;
   'consumer-closed': { consumer_id: string };
   kicked: { reason: 'kicked' | 'revoked' };
+  /** The node lost the room's media (a worker died): create transports again, publish and subscribe again. */
+  'media-reset': { reason: 'worker_died'; router_rtp_capabilities: Record<string, unknown> };
   'room-ended': { reason: 'host_ended' };
 }
 
