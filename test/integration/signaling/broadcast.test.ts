@@ -48,7 +48,7 @@ describe('broadcast rooms', () => {
     for (let i = 0; i < 3; i += 1) await joined('r_cap', `v${i}`, VIEWER);
     const { c, token } = await connect('r_cap', 'v3', VIEWER, 'broadcast');
     const refused = await c.request('join', { token });
-    expect(refused.error).toEqual({ code: 'webrtc_full', message: expect.any(String), hls_url: '/hls/r_cap/master.m3u8' });
+    expect(refused.error).toEqual({ code: 'webrtc_full', message: expect.any(String), hls_url: '/hls/r_cap/master.m3u8', playback_token: null });
     // The stage is never refused for the audience's sake.
     expect(await joined('r_cap', 'cohost', HOST)).toBeDefined();
   });
