@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { Redis } from 'ioredis';
 import { formatApiKey, generateApiKey } from '../../src/auth/api-key.js';
 import { loadConfig } from '../../src/config.js';
@@ -90,4 +90,34 @@ export async function startTestStack(
 /** A response body as JSON, untyped: tests assert its shape. */
 export async function readJson(res: Response): Promise<any> {
   return res.json();
+}
+
+/** Forwards to whatever `current()` is when used (methods bound to it). */
+function lateBound<T extends object>(current: () => T | undefined, what: string): T {
+  return new Proxy({} as T, {
+    get(_target, key) {
+      const value = current();
+      if (!value) throw new Error(`${what} is used before beforeAll started it`);
+      const member = Reflect.get(value, key, value) as unknown;
+      return typeof member === 'function' ? (member as (...args: unknown[]) => unknown).bind(value) : member;
+    },
+  });
+}
+
+/**
+ * One node (and a Redis client on its database) for the whole test file: started in beforeAll,
+ * stopped in afterAll. Use the returned objects only inside tests and hooks.
+ */
+export function useTestStack(options: Parameters<typeof startTestStack>[0] = {}): { t: TestStack; redis: Redis } {
+  let stack: TestStack | undefined;
+  let redis: Redis | undefined;
+  beforeAll(async () => {
+    stack = await startTestStack(options);
+    redis = new Redis(stack.redisUrl);
+  });
+  afterAll(async () => {
+    await redis?.quit();
+    await stack?.stop();
+  });
+  return { t: lateBound(() => stack, 'the test stack'), redis: lateBound(() => redis, 'the test Redis client') };
 }

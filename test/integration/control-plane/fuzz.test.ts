@@ -1,18 +1,8 @@
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../../helpers/test-stack.js';
+import { describe, expect, it } from 'vitest';
+import { useTestStack } from '../../helpers/test-stack.js';
 
-let t: TestStack;
-let redis: Redis;
-beforeAll(async () => {
-  t = await startTestStack();
-  redis = new Redis(t.redisUrl);
-});
-afterAll(async () => {
-  await redis.quit();
-  await t.stop();
-});
+const { t, redis } = useTestStack();
 
 /** The control plane's durable keys (delivery logs and queues are written asynchronously). */
 async function durableKeys(): Promise<string> {

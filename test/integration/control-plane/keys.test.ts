@@ -1,18 +1,8 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../../src/auth/api-key.js';
-import { readJson, startTestStack, type TestStack } from '../../helpers/test-stack.js';
+import { readJson, useTestStack } from '../../helpers/test-stack.js';
 
-let t: TestStack;
-let redis: Redis;
-beforeAll(async () => {
-  t = await startTestStack();
-  redis = new Redis(t.redisUrl);
-});
-afterAll(async () => {
-  await redis.quit();
-  await t.stop();
-});
+const { t, redis } = useTestStack();
 
 describe('API keys', () => {
   it('creates a key that works, lists it without its secret, and stores no secret', async () => {

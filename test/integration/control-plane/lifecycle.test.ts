@@ -1,19 +1,9 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RoomError } from '../../../src/rooms/room-service.js';
-import { readJson, startTestStack, type TestStack } from '../../helpers/test-stack.js';
+import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { waitFor } from '../../helpers/webhook-receiver.js';
 
-let t: TestStack;
-let redis: Redis;
-beforeAll(async () => {
-  t = await startTestStack({ env: { LEVELCHAT_ARCHIVE_AFTER_S: '1' } });
-  redis = new Redis(t.redisUrl);
-});
-afterAll(async () => {
-  await redis.quit();
-  await t.stop();
-});
+const { t, redis } = useTestStack({ env: { LEVELCHAT_ARCHIVE_AFTER_S: '1' } });
 
 const states = (room: { transitions: { state: string }[] }) => room.transitions.map((x) => x.state);
 

@@ -1,12 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyRoomToken } from '../../../src/auth/room-token.js';
-import { readJson, startTestStack, type TestStack } from '../../helpers/test-stack.js';
+import { readJson, useTestStack } from '../../helpers/test-stack.js';
 
-let t: TestStack;
-beforeAll(async () => {
-  t = await startTestStack();
-});
-afterAll(() => t.stop());
+const { t } = useTestStack();
 
 const mint = (roomId: string, identity: string, capabilities: string[]) => t.api(`/v1/rooms/${roomId}/tokens`, { method: 'POST', json: { identity, capabilities, type: 'webinar' } });
 

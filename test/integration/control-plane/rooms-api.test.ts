@@ -1,17 +1,7 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJson, startTestStack, type TestStack } from '../../helpers/test-stack.js';
+import { describe, expect, it } from 'vitest';
+import { readJson, useTestStack, type TestStack } from '../../helpers/test-stack.js';
 
-let t: TestStack;
-let redis: Redis;
-beforeAll(async () => {
-  t = await startTestStack();
-  redis = new Redis(t.redisUrl);
-});
-afterAll(async () => {
-  await redis.quit();
-  await t.stop();
-});
+const { t, redis } = useTestStack();
 
 const guideBody = {
   external_id: 'team-standup-2026-04-25',

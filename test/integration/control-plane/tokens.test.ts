@@ -1,21 +1,12 @@
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../../src/auth/api-key.js';
 import { verifyRoomToken, type TokenErrorCode } from '../../../src/auth/room-token.js';
 import { ROOM_CONTROL_CHANNEL } from '../../../src/events/event-keys.js';
-import { readJson, startTestStack, type TestStack } from '../../helpers/test-stack.js';
+import { readJson, useTestStack } from '../../helpers/test-stack.js';
 
-let t: TestStack;
-let redis: Redis;
-beforeAll(async () => {
-  t = await startTestStack();
-  redis = new Redis(t.redisUrl);
-});
-afterAll(async () => {
-  await redis.quit();
-  await t.stop();
-});
+const { t, redis } = useTestStack();
 
 const verify = (token: string) => verifyRoomToken(token, (kid) => t.stack.control.keys.signingKey(kid));
 

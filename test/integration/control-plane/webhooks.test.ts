@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../../src/webhooks/signature.js';
-import { readJson, startTestStack, type TestStack } from '../../helpers/test-stack.js';
+import { readJson, useTestStack, type TestStack } from '../../helpers/test-stack.js';
 import { startWebhookReceiver, waitFor } from '../../helpers/webhook-receiver.js';
 
-let t: TestStack;
-beforeAll(async () => {
-  t = await startTestStack();
-});
-afterAll(() => t.stop());
+const { t } = useTestStack();
 
 /** A fresh key (so each test sees only its own rooms' events) and a helper bound to it. */
 async function tenant() {

@@ -1,12 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJson, startTestStack, type TestStack } from '../../helpers/test-stack.js';
+import { describe, expect, it } from 'vitest';
+import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { SignalingTestClient } from '../../helpers/signaling-client.js';
 
-let t: TestStack;
-beforeAll(async () => {
-  t = await startTestStack();
-});
-afterAll(() => t.stop());
+const { t } = useTestStack();
 
 const master = (roomId: string, token?: string) => fetch(`${t.url}/hls/${roomId}/master.m3u8${token ? `?token=${encodeURIComponent(token)}` : ''}`);
 

@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJson, startTestStack, type TestStack } from '../../helpers/test-stack.js';
+import { describe, expect, it } from 'vitest';
+import { readJson, useTestStack } from '../../helpers/test-stack.js';
 
-let t: TestStack;
-beforeAll(async () => {
-  t = await startTestStack({ env: { LEVELCHAT_RATE_LIMIT_RPS: '50', LEVELCHAT_RATE_LIMIT_BURST: '50' } });
-});
-afterAll(() => t.stop());
+const { t } = useTestStack({ env: { LEVELCHAT_RATE_LIMIT_RPS: '50', LEVELCHAT_RATE_LIMIT_BURST: '50' } });
 
 describe('REST rate limits', () => {
   it('a flood of room creates from one key gets 429 with Retry-After; another key is unaffected', async () => {

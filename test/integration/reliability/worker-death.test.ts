@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJson, startTestStack, type TestStack } from '../../helpers/test-stack.js';
+import { describe, expect, it } from 'vitest';
+import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { SignalingTestClient } from '../../helpers/signaling-client.js';
 import { waitFor } from '../../helpers/webhook-receiver.js';
 
-let t: TestStack;
-beforeAll(async () => {
-  t = await startTestStack({ env: { LEVELCHAT_WORKERS: '2' } });
-});
-afterAll(() => t.stop());
+const { t } = useTestStack({ env: { LEVELCHAT_WORKERS: '2' } });
 
 const ALL = ['publish:camera', 'subscribe:all', 'chat:send'];
 

@@ -1,14 +1,10 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SIGNALING_ERROR_CODES } from '../../../src/signaling/protocol.js';
-import { readJson, startTestStack, type TestStack } from '../../helpers/test-stack.js';
+import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { SignalingTestClient } from '../../helpers/signaling-client.js';
 
-let t: TestStack;
-beforeAll(async () => {
-  t = await startTestStack();
-});
-afterAll(() => t.stop());
+const { t } = useTestStack();
 
 const METHODS = ['join', 'resume', 'create_transport', 'connect_transport', 'restart_ice', 'produce', 'consume', 'resume_consumer', 'set_preferred_layers', 'chat', 'reaction', 'raise_hand', 'lower_hand', 'mute_participant', 'kick_participant', 'open_breakouts', 'ask_question', 'upvote_question', 'delete_chat', 'invite_to_stage', 'promote_room', 'nonsense', '__proto__', 'constructor'];
 

@@ -1,17 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readJson, startTestStack, type TestStack } from '../../helpers/test-stack.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { SignalingTestClient } from '../../helpers/signaling-client.js';
 import { startWebhookReceiver, waitFor } from '../../helpers/webhook-receiver.js';
 
-let t: TestStack;
+const { t } = useTestStack();
 const clients: SignalingTestClient[] = [];
-beforeAll(async () => {
-  t = await startTestStack();
-});
 afterEach(() => {
   for (const c of clients.splice(0)) c.close();
 });
-afterAll(() => t.stop());
 
 async function joined(roomId: string, identity: string, capabilities: string[], type = 'meeting') {
   const res = await t.api(`/v1/rooms/${roomId}/tokens`, { method: 'POST', json: { identity, capabilities, type } });

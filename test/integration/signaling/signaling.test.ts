@@ -1,18 +1,14 @@
 import WebSocket from 'ws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readJson, startTestStack, type TestStack } from '../../helpers/test-stack.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { SignalingTestClient } from '../../helpers/signaling-client.js';
 import { startWebhookReceiver, waitFor } from '../../helpers/webhook-receiver.js';
 
-let t: TestStack;
+const { t } = useTestStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_CONSUMERS_PER_ROUTER: '2' } });
 const clients: SignalingTestClient[] = [];
-beforeAll(async () => {
-  t = await startTestStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_CONSUMERS_PER_ROUTER: '2' } });
-});
 afterEach(() => {
   for (const c of clients.splice(0)) c.close();
 });
-afterAll(() => t.stop());
 
 async function token(roomId: string, identity: string, capabilities: string[], type?: string): Promise<string> {
   const res = await t.api(`/v1/rooms/${roomId}/tokens`, { method: 'POST', json: { identity, capabilities, ...(type ? { type } : {}) } });

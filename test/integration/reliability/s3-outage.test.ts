@@ -1,0 +1,261 @@
+// The S3 endpoint goes away for OUTAGE_S seconds (default 30) under a live LL-HLS stream: a real
+// pipeline (mediasoup + ffmpeg RTP sender + BroadcastPipeline) keeps publishing, spooling objects on
+// disk; the origin keeps serving the stream; once S3 is back the spool drains in order into it and
+// the run's recording has every segment in S3. Our own s3rver child (fixed loopback port, own dir) is
+// stopped and started again on the same port and directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import type { types } from 'mediasoup';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BroadcastPipeline, type BroadcastEndReason } from '../../../pipeline/broadcast-pipeline.js';
+import { hlsKey, masterKey } from '../../../pipeline/publish/hls-objects.js';
+import { MediaCache } from '../../../pipeline/publish/media-cache.js';
+import { namedKeys } from '../../../pipeline/publish/playlist-uris.js';
+import { UploadSpool, type DrainReport, type SpooledObjectSource } from '../../../pipeline/publish/upload-spool.js';
+import { createLogger } from '../../../src/logger.js';
+import { compiledEntry } from '../../../src/runtime/compiled-entry.js';
+import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
+import { WorkerPool } from '../../../src/sfu/worker-pool.js';
+import { EMBEDDED_S3_CREDENTIALS } from '../../../storage/embedded-s3/credentials.js';
+import { ObjectStore, type ObjectStoreOptions } from '../../../storage/object-store.js';
+import { parsePlaylist, type ParsedPlaylist } from '../../unit/pipeline/m3u8.js';
+import { startOrigin, type OriginHarness } from '../hls/origin-harness.js';
+import { startRtpSender, type RtpSender } from '../pipeline/rtp-sender.js';
+
+const OUTAGE_S = Number(process.env.OUTAGE_S ?? 30);
+const log = (msg: string) => console.log(`[s3-outage +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
+const t0 = Date.now();
+
+/** Our own embedded S3 server: `node dist/storage/embedded-s3/server.js <dir> <port>`. */
+class S3Child {
+  private child: ChildProcess | undefined;
+  constructor(
+    readonly dir: string,
+    readonly port: number,
+  ) {}
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, [compiledEntry('storage/embedded-s3/server'), this.dir, String(this.port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.child = child;
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes(`embedded-s3 ready on 127.0.0.1:${this.port}`)) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`embedded S3 exited (${code}) before it was ready: ${out}`)));
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const hard = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(hard);
+  }
+}
+
+/**
+ * The origin's object fallback as it becomes with the spool: MediaCache → spool → storage. Until
+ * hls-origin-routes takes a `spool` itself, the origin harness gets it through its store.
+ */
+class SpoolFirstStore extends ObjectStore {
+  fromSpool = 0;
+  constructor(
+    options: ObjectStoreOptions,
+    private readonly spool: SpooledObjectSource,
+  ) {
+    super(options);
+  }
+
+  override async getIfExists(key: string): Promise<Buffer | undefined> {
+    const spooled = await this.spool.read(key);
+    if (spooled) {
+      this.fromSpool++;
+      return spooled;
+    }
+    return super.getIfExists(key);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const roomId = `r_s3-outage-${Date.now()}`;
+const root = mkdtempSync(path.join(os.tmpdir(), 'levelchat-s3-outage-'));
+const spoolDir = path.join(root, 'hls-spool');
+let s3: S3Child;
+let pool: WorkerPool;
+let router: types.Router;
+let sender: RtpSender;
+let store: ObjectStore;
+let spool: UploadSpool;
+let originStore: SpoolFirstStore;
+let origin: OriginHarness;
+let redis: Redis;
+let pipeline: BroadcastPipeline;
+const ended: BroadcastEndReason[] = [];
+/** Every URI a playlist named during the outage, with the size the origin served for it. */
+const servedDuringOutage = new Map<string, number>();
+
+const key = (uri: string) => hlsKey(roomId, pipeline.rendition, uri);
+const spooledFiles = () => readdirSync(spoolDir).length;
+
+async function getPlaylist(query = ''): Promise<ParsedPlaylist> {
+  const res = await fetch(`${origin.url}/hls/${roomId}/${pipeline.rendition}/index.m3u8${query}`);
+  const text = await res.text();
+  expect(res.status, text).toBe(200);
+  return parsePlaylist(text);
+}
+
+function urisOf(playlist: ParsedPlaylist): string[] {
+  const all = [...playlist.segments, ...(playlist.open ? [playlist.open] : [])];
+  return [...new Set(all.flatMap((s) => [s.map, ...s.parts.map((p) => p.uri), s.uri]).filter((u): u is string => !!u))];
+}
+
+async function fetchObject(uri: string): Promise<Buffer> {
+  const res = await fetch(`${origin.url}/hls/${roomId}/${pipeline.rendition}/${uri}`);
+  expect(res.status, `${uri} from the origin`).toBe(200);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+beforeAll(async () => {
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  s3 = new S3Child(path.join(root, 's3'), await freePort());
+  await s3.start();
+  const s3Options: ObjectStoreOptions = { endpoint: `http://127.0.0.1:${s3.port}`, ...EMBEDDED_S3_CREDENTIALS, bucket: 'outage-hls', region: 'us-east-1' };
+  store = new ObjectStore(s3Options);
+  await store.ensureBucket();
+  spool = await UploadSpool.open({ dir: spoolDir, store, logger });
+  originStore = new SpoolFirstStore(s3Options, spool);
+  // Small on purpose: the origin must not depend on a cache holding the whole outage.
+  const cache = new MediaCache({ maxEntries: 24 });
+  origin = await startOrigin({ store: originStore, cache });
+  redis = new Redis(inject('redisUrl'));
+
+  const rtcMinPort = 20000 + Math.floor(Math.random() * 200) * 100;
+  pool = await WorkerPool.create({ count: 1, rtcMinPort, rtcMaxPort: rtcMinPort + 99, logger });
+  router = await pool.all[0]!.createRouter({ mediaCodecs: MEDIA_CODECS });
+  sender = await startRtpSender(router, OUTAGE_S + 45);
+  pipeline = await BroadcastPipeline.start({
+    roomId,
+    router,
+    videoProducerId: sender.videoProducer.id,
+    audioProducerId: sender.audioProducer.id,
+    store,
+    redis,
+    cache,
+    spool,
+    logger,
+  });
+  pipeline.on('ended', (reason) => ended.push(reason));
+  await getPlaylist('?_HLS_msn=1'); // two segments closed, in S3
+  log(`live: ${pipeline.rendition}, S3 on 127.0.0.1:${s3.port}`);
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await sender?.stop();
+  await origin?.stop();
+  await redis?.quit();
+  pool?.close();
+  await spool?.close();
+  await s3?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe(`S3 down for ${OUTAGE_S} s under a live LL-HLS stream`, () => {
+  it('keeps the stream live from this process: every URI a playlist names is served, the new ones from cache or spool', async () => {
+    expect(spool.stats).toMatchObject({ degraded: false, objects: 0 });
+    const before = await getPlaylist();
+    await s3.stop();
+    const outageStart = Date.now();
+    log('S3 stopped');
+    let playlists = 0;
+    let firstMsn: number | undefined;
+    let lastMsn = 0;
+    while (Date.now() - outageStart < OUTAGE_S * 1000) {
+      const playlist = await getPlaylist();
+      playlists++;
+      const msn = Number(playlist.tags.get('EXT-X-MEDIA-SEQUENCE')) + playlist.segments.length;
+      firstMsn ??= msn;
+      lastMsn = msn;
+      // Everything named, every time (not only the new ones): old objects drop out of the small cache.
+      for (const uri of urisOf(playlist)) {
+        const bytes = await fetchObject(uri);
+        const spooled = await spool.read(key(uri));
+        // Named while S3 is down: either stored before the outage, or spooled (and byte-identical).
+        if (spooled) expect(spooled.equals(bytes), `${uri} spooled = served`).toBe(true);
+        else if (!servedDuringOutage.has(uri)) expect(Number(/\d+/.exec(uri)?.[0] ?? 0) <= Number(before.tags.get("EXT-X-MEDIA-SEQUENCE")) + before.segments.length + 2, `${uri} not spooled, so from before the outage`).toBe(true);
+        servedDuringOutage.set(uri, bytes.length);
+      }
+      await sleep(400);
+    }
+    // Named earlier in the outage and unlisted since: still served (from the spool now).
+    for (const uri of [...servedDuringOutage.keys()].slice(0, 40)) expect((await fetchObject(uri)).length).toBe(servedDuringOutage.get(uri));
+    const stats = spool.stats;
+    log(`outage over: ${playlists} playlists, msn ${firstMsn} → ${lastMsn}, ${servedDuringOutage.size} objects served, ${originStore.fromSpool} from the spool; spool ${stats.objects} objects / ${stats.bytes} bytes in ${spooledFiles()} files`);
+    expect(pipeline.state.running).toBe(true);
+    expect(ended).toEqual([]);
+    expect(lastMsn - firstMsn!).toBeGreaterThanOrEqual(Math.floor(OUTAGE_S * 0.7));
+    expect(stats.degraded).toBe(true);
+    expect(stats.segments).toBeGreaterThanOrEqual(Math.floor(OUTAGE_S * 0.7));
+    expect(spooledFiles()).toBe(stats.objects);
+    expect(originStore.fromSpool).toBeGreaterThan(0);
+    expect(stats.droppedParts).toBe(0);
+  }, (OUTAGE_S + 20) * 1000);
+
+  it('drains the spool into S3 once it is back, in order, and stores only complete playlists', async () => {
+    const restarted = Date.now();
+    await s3.start();
+    log('S3 started again');
+    const report: DrainReport = await spool.whenDrained(undefined, 20_000);
+    log(`spool drained: ${report.drained} after ${Date.now() - restarted} ms (${spool.stats.uploaded} uploaded)`);
+    expect(report.drained).toBe(true);
+    expect(spooledFiles()).toBe(0);
+    // Everything served during the outage is in S3, byte for byte.
+    for (const [uri, size] of servedDuringOutage) expect((await store.stat(key(uri))).size, uri).toBe(size);
+    // The stored playlists name only stored objects.
+    for (const playlistKey of [key('index.m3u8'), masterKey(roomId)]) {
+      const text = (await store.get(playlistKey)).toString();
+      for (const named of namedKeys(playlistKey, text)) await expect(store.stat(named), `${named} named by ${playlistKey}`).resolves.toBeDefined();
+    }
+    expect(pipeline.state.running).toBe(true);
+    expect(ended).toEqual([]);
+  }, 30_000);
+
+  it('stops with everything in S3: the recording segments, every object the final playlist names, an empty spool', async () => {
+    // A little live after the drain: back to direct PUTs.
+    const { lastMsn } = pipeline.state;
+    await getPlaylist(`?_HLS_msn=${(lastMsn ?? 0) + 1}`);
+    expect(spool.stats.degraded).toBe(false);
+    const report = await pipeline.stop();
+    expect(report).toMatchObject({ drained: true, objects: 0 });
+    expect(ended).toEqual(['stopped']);
+    const final = await getPlaylist();
+    expect(final.ended).toBe(true);
+    const uris = urisOf(final);
+    for (const uri of uris) await expect(store.stat(key(uri)), uri).resolves.toBeDefined();
+    const segments = pipeline.segments;
+    expect(segments.length).toBeGreaterThanOrEqual(Math.floor(OUTAGE_S * 0.7));
+    const stats = await Promise.all(segments.map((s) => store.stat(key(s.uri))));
+    expect(stats.every((s) => s.size > 0)).toBe(true);
+    expect((await store.get(key('index.m3u8'))).toString()).toContain('#EXT-X-ENDLIST');
+    expect(spooledFiles()).toBe(0);
+    log(`stopped: ${segments.length} segments and ${uris.length} final-playlist objects all in S3`);
+  }, 30_000);
+});
