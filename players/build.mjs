@@ -1,5 +1,7 @@
 // Builds the browser code into dist/players: the @levelchat/web SDK bundle (dist/players/sdk/
-// levelchat-web.js, served at /sdk/) and the demo console (dist/players/demo/, served at /).
+// levelchat-web.js, served at /sdk/), the LL-HLS player bundle (dist/players/sdk/levelchat-player.js:
+// hls.js + createPlayer + <levelchat-player>; the SDK imports it on demand for its LL-HLS fallback)
+// and the demo console (dist/players/demo/, served at /).
 // Type-checks players/ with its own tsconfig (DOM types) first. Skipped when the outputs are newer
 // than every source. Called by scripts/setup after the TypeScript build; also runnable alone:
 //   node players/build.mjs
@@ -11,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 const SDK_OUT = 'dist/players/sdk/levelchat-web.js';
 const SDK_URL = '/sdk/levelchat-web.js';
+const PLAYER_OUT = 'dist/players/sdk/levelchat-player.js';
+const PLAYER_URL = '/sdk/levelchat-player.js';
 /** Demo scripts: each bundled alone, importing the SDK from /sdk/ at run time. */
 const DEMO_ENTRIES = ['app.ts', 'harness.ts'];
 const SOURCES = ['players', 'src/signaling/protocol.ts', 'package-lock.json'];
@@ -53,11 +57,23 @@ const noNodeBuiltins = {
   },
 };
 
-/** In demo scripts, the SDK sources are the SDK bundle the server serves. */
+/** In demo scripts, the SDK and player sources are the bundles the server serves. */
 const sdkFromServer = {
   name: 'sdk-from-server',
   setup(build) {
     build.onResolve({ filter: /\/web\/index\.js$/ }, () => ({ path: SDK_URL, external: true }));
+    build.onResolve({ filter: /\/player\/index\.js$/ }, () => ({ path: PLAYER_URL, external: true }));
+  },
+};
+
+/** In the SDK, `import('../player/index.js')` loads the player bundle next to it, when needed. */
+const playerOnDemand = {
+  name: 'player-on-demand',
+  setup(build) {
+    build.onResolve({ filter: /\/player\/index\.js$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return { errors: [{ text: `the SDK imports the player only with import() (from ${args.importer})` }] };
+      return { path: './levelchat-player.js', external: true };
+    });
   },
 };
 
@@ -68,7 +84,7 @@ const sdkFromServer = {
 export async function buildPlayers(root = resolve(dirname(fileURLToPath(import.meta.url)), '..'), { force = false } = {}) {
   const stamp = join(root, 'dist', 'players', '.build-stamp');
   const sourcesAt = Math.max(...SOURCES.map((s) => newestMtime(join(root, s))));
-  if (!force && existsSync(stamp) && existsSync(join(root, SDK_OUT)) && statSync(stamp).mtimeMs >= sourcesAt) return 'dist/players up to date';
+  if (!force && existsSync(stamp) && existsSync(join(root, SDK_OUT)) && existsSync(join(root, PLAYER_OUT)) && statSync(stamp).mtimeMs >= sourcesAt) return 'dist/players up to date';
 
   const t0 = Date.now();
   await typecheck(root);
@@ -88,8 +104,17 @@ export async function buildPlayers(root = resolve(dirname(fileURLToPath(import.m
     ...common,
     entryPoints: [join(root, 'players', 'web', 'index.ts')],
     outfile: join(root, SDK_OUT),
-    plugins: [noNodeBuiltins],
+    plugins: [playerOnDemand, noNodeBuiltins],
     metafile: true,
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
+  await build({
+    ...common,
+    entryPoints: [join(root, 'players', 'player', 'index.ts')],
+    outfile: join(root, PLAYER_OUT),
+    plugins: [noNodeBuiltins],
+    // hls.js without subtitles, alternate audio, EME and CMCD: LevelChat streams use none of them.
+    alias: { 'hls.js': 'hls.js/light' },
     define: { 'process.env.NODE_ENV': '"production"' },
   });
   const demoDir = join(root, 'dist', 'players', 'demo');
@@ -105,7 +130,8 @@ export async function buildPlayers(root = resolve(dirname(fileURLToPath(import.m
   }
   writeFileSync(stamp, new Date().toISOString());
   const bytes = Object.values(sdk.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
-  return `type-checked players/, bundled ${SDK_OUT} (${Math.round(bytes / 1024)} KB) and the demo in ${Date.now() - t0} ms`;
+  const playerBytes = statSync(join(root, PLAYER_OUT)).size;
+  return `type-checked players/, bundled ${SDK_OUT} (${Math.round(bytes / 1024)} KB), ${PLAYER_OUT} (${Math.round(playerBytes / 1024)} KB) and the demo in ${Date.now() - t0} ms`;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -64,6 +64,25 @@ function joinLink(): string {
   return url.toString();
 }
 
+// ---- LL-HLS: the same room as an audience beyond WebRTC sees it ---------------------------------
+
+async function watchHls(url: string): Promise<void> {
+  await import('../player/index.js'); // /sdk/levelchat-player.js: registers <levelchat-player>
+  const el = document.createElement('levelchat-player');
+  el.setAttribute('src', url);
+  el.setAttribute('controls', '');
+  el.setAttribute('muted', '');
+  $('hls-slot').replaceChildren(el);
+  $('hls-info').textContent = url;
+  $('hls-view').hidden = false;
+  log(`watching ${url} (the readout is glass-to-glass latency: now − playing date)`);
+}
+
+function closeHls(): void {
+  $('hls-slot').replaceChildren();
+  $('hls-view').hidden = true;
+}
+
 // ---- The live session --------------------------------------------------------------------------
 
 function tile(id: string, label: string, track: MediaStreamTrack, muted: boolean): void {
@@ -127,10 +146,22 @@ async function join(): Promise<void> {
   status('joining…');
   live = await lc.joinLive({ token, signalingUrl, roomType: input('room-type').value });
   const session = live;
+  if (session.mode === 'hls') {
+    // Beyond the broadcast's WebRTC cap: the SDK answered with an LL-HLS session.
+    log('the WebRTC seats are full: watching over LL-HLS');
+    status(`watching ${session.roomId} over LL-HLS as ${session.localParticipant.identity}`);
+    await watchHls(session.hlsUrl!);
+    $('setup').hidden = true;
+    return;
+  }
   status(`in room ${session.roomId} (${session.roomType}) as ${session.localParticipant.identity}`);
   $('setup').hidden = true;
   $('live').hidden = false;
-  $('end').hidden = !session.localParticipant.capabilities.includes('moderate:participants');
+  const moderator = session.localParticipant.capabilities.includes('moderate:participants');
+  $('end').hidden = !moderator;
+  $('breakouts-open').hidden = !moderator;
+  $('breakouts-close').hidden = !moderator;
+  $('watch-hls').hidden = !session.hlsUrl;
   for (const m of session.chatHistory) addChat(m.identity, m.text);
   renderPeople();
 
@@ -172,6 +203,27 @@ async function join(): Promise<void> {
   session.room.on('error', (e) => log(`error ${e.code}: ${e.message}`));
   session.room.on('reconnecting', () => status('reconnecting…'));
   session.room.on('reconnected', () => status(`in room ${session.roomId}`));
+  session.room.on('promoted', ({ hlsUrl }) => {
+    log(`the room was promoted to a broadcast${hlsUrl ? `: LL-HLS at ${hlsUrl}` : ''}`);
+    $('watch-hls').hidden = !hlsUrl;
+  });
+  session.room.on('viewer-count', (n) => log(`${n} viewer${n === 1 ? '' : 's'}`));
+  session.room.on('stage', ({ participantId, onStage }) => log(`${nameOf(participantId)} ${onStage ? 'is on stage' : 'left the stage'}`));
+  session.room.on('breakouts', ({ open, rooms }) => log(open ? `breakouts: ${rooms.map((r) => `#${r.number} ${r.identities.join(', ')}`).join(' · ')}` : 'breakouts closed'));
+  session.room.on('breakout-joined', ({ number, session: breakout }) => {
+    log(`moved to breakout #${number}: main room paused`);
+    breakout.room.on('track-subscribed', (t) => {
+      if (t.kind === 'video') tile(`b-${t.producerId}`, `#${number} ${breakout.participants.get(t.participantId)?.identity ?? t.participantId} · ${t.source}`, t.track, true);
+    });
+    breakout.room.on('track-unsubscribed', (t) => removeTile(`b-${t.producerId}`));
+  });
+  session.room.on('breakout-left', ({ number, reason }) => {
+    log(`back from breakout #${number} (${reason})`);
+    for (const el of document.querySelectorAll('[id^="tile-b-"]')) el.remove();
+    // Camera and microphone were published again here: refresh the local handles.
+    local.clear();
+    for (const h of session.localTracks) local.set(h.source, h);
+  });
   session.room.on('disconnected', ({ reason }) => {
     status(`disconnected: ${reason}`);
     log(`disconnected (${reason})`);
@@ -298,6 +350,21 @@ on('copy-link', async () => {
   log(`join link: ${link}`);
 });
 on('join', join);
+on('watch-room-hls', async () => {
+  const roomId = input('room-id').value.trim();
+  if (!roomId) throw new Error('enter a room id first');
+  await watchHls(`/hls/${encodeURIComponent(roomId)}/master.m3u8`);
+});
+on('watch-hls', async () => {
+  if (live?.hlsUrl) await watchHls(live.hlsUrl);
+});
+on('hls-close', async () => closeHls());
+on('breakouts-open', async () => {
+  await live?.openBreakouts(2);
+});
+on('breakouts-close', async () => {
+  await live?.closeBreakouts();
+});
 on('camera', () => toggle('camera', 'camera'));
 on('mic', () => toggle('microphone', 'mic'));
 on('screen', () => toggle('screen', 'screen'));

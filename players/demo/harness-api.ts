@@ -11,8 +11,38 @@ export interface RecordedEvent {
 
 export type Outcome<T = unknown> = { ok: true; value: T } | { ok: false; code: string; message: string };
 
+/** The LL-HLS player of the page (harness.playHls, or the SDK's fallback). */
+export interface HlsStats {
+  state: string;
+  /** HTMLVideoElement.getVideoPlaybackQuality().totalVideoFrames */
+  frames: number;
+  dropped: number;
+  /** Glass to glass, s: Date.now() - hls.playingDate. */
+  latency: number | null;
+  /** Behind the live edge as hls.js sees it, s. */
+  edgeLatency: number | null;
+  currentTime: number;
+  paused: boolean;
+  rebuilds: number;
+  renditionSwitches: number;
+  mediaRecoveries: number;
+}
+
+export interface BreakoutView {
+  roomId: string;
+  /** Identities of the others in the breakout. */
+  participants: string[];
+  /** Remote tracks received in the breakout, by sender identity. */
+  tracks: { identity: string; kind: string; source: string }[];
+  /** Sources you publish in the breakout. */
+  published: string[];
+  /** Presented frames per sender identity. */
+  frames: Record<string, number>;
+}
+
 export interface Harness {
-  join(options: { token: string; signalingUrl: string; roomType?: string }): Promise<Outcome<{ participantId: string }>>;
+  /** Joins; the SDK's LL-HLS fallback (mode 'hls') plays in the page's #hls video. */
+  join(options: { token: string; signalingUrl: string; roomType?: string; hlsFallback?: boolean }): Promise<Outcome<{ participantId: string; mode: 'webrtc' | 'hls'; hlsUrl: string | null }>>;
   /** Calls a LiveSession method by name; rejections come back as `{ ok: false, code, message }`. */
   call(method: string, ...args: unknown[]): Promise<Outcome>;
   /** `lc.rooms.end(roomId)`. */
@@ -30,6 +60,22 @@ export interface Harness {
   /** performance.now() when the first remote video frame was presented, or null. */
   firstFrameAt(): number | null;
   participants(): { id: string; identity: string }[];
+  /** Plays an LL-HLS master with createPlayer (from /sdk/levelchat-player.js) in the #hls video. */
+  playHls(url: string, options?: { liveSyncDuration?: number; liveMaxLatencyDuration?: number; maxLiveSyncPlaybackRate?: number }): Promise<Outcome<null>>;
+  /** The same through `<levelchat-player src=url muted>` (its video becomes the page's LL-HLS video). */
+  playHlsElement(url: string): Promise<Outcome<null>>;
+  /** The text of the <levelchat-player> latency readout. */
+  readout(): string | null;
+  /** `live.playHls(#hls)`: a WebRTC participant watches the room's LL-HLS (e.g. after `promoted`). */
+  playLiveHls(): Promise<Outcome<null>>;
+  hlsStats(): HlsStats | null;
+  mode(): 'webrtc' | 'hls' | null;
+  /** The breakout the SDK moved us to, or null. */
+  breakout(): BreakoutView | null;
+  /** Live remote tracks of the main session. */
+  mainTracks(): { participantId: string; identity: string; kind: string; ended: boolean }[];
+  /** Sources published in the main session. */
+  published(): string[];
   leave(): Promise<void>;
   /** Stops (unpublishes) the local track of this source published through `call`. */
   unpublish(source: string): Promise<boolean>;

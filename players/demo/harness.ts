@@ -1,7 +1,8 @@
 // A page for automated checks: drives @levelchat/web and records everything it emits, so a test can
 // ask from outside (page.evaluate) what happened. Served at /harness.html next to the demo console.
+import { createPlayer, type LevelChatPlayerElement, type Player } from '../player/index.js';
 import { LevelChat, type LiveSession, type LocalTrackHandle, type SubscribedTrack } from '../web/index.js';
-import type { Harness, Outcome, RecordedEvent } from './harness-api.js';
+import type { Harness, HlsStats, Outcome, RecordedEvent } from './harness-api.js';
 
 // Record every WebSocket the SDK opens, so a test can simulate a dropped connection.
 const sockets: WebSocket[] = [];
@@ -33,11 +34,21 @@ const EVENTS = [
   'disconnected',
   'reconnecting',
   'reconnected',
+  'promoted',
+  'viewer-count',
+  'stage',
+  'breakouts',
+  'breakout-joined',
+  'breakout-left',
 ] as const;
+/** Events recorded from the breakout session (as `breakout:<event>`). */
+const BREAKOUT_EVENTS = ['participant-joined', 'participant-left', 'track-subscribed', 'track-unsubscribed', 'error', 'disconnected'] as const;
 
 function plain(value: unknown): unknown {
   if (value instanceof MediaStreamTrack) return { trackId: value.id, kind: value.kind };
   if (Array.isArray(value)) return value.map(plain);
+  // Class instances (a breakout's LiveSession) are not data.
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) !== Object.prototype) return `[${value.constructor.name}]`;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) if (typeof v !== 'function') out[k] = plain(v);
@@ -76,10 +87,57 @@ function attach(t: SubscribedTrack): void {
 
 const tracks: SubscribedTrack[] = [];
 
+// LL-HLS: one <video> for the SDK's fallback or for playHls().
+let hlsVideo: HTMLVideoElement | null = null;
+let ownPlayer: Player | null = null;
+function hlsElement(): HTMLVideoElement {
+  if (!hlsVideo) {
+    hlsVideo = document.createElement('video');
+    hlsVideo.id = 'hls';
+    hlsVideo.muted = true;
+    hlsVideo.autoplay = true;
+    hlsVideo.playsInline = true;
+    document.body.append(hlsVideo);
+  }
+  return hlsVideo;
+}
+
+/** The player's events, recorded as `player:<event>`. */
+function recordPlayer(player: Player): void {
+  for (const name of ['state', 'rendition', 'error'] as const) {
+    player.on(name, (...args: unknown[]) => recorded.push({ at: performance.now(), event: `player:${name}`, args: args.map(plain) }));
+  }
+}
+
+// The breakout the SDK moved us to: its tracks by producer id, with the sender's identity.
+const breakoutTracks = new Map<string, { identity: string; t: SubscribedTrack; video: HTMLVideoElement | null }>();
+function followBreakout(session: LiveSession): void {
+  breakoutTracks.clear();
+  for (const name of BREAKOUT_EVENTS) {
+    session.room.on(name, (...args: unknown[]) => recorded.push({ at: performance.now(), event: `breakout:${name}`, args: args.map(plain) }));
+  }
+  session.room.on('track-subscribed', (t) => {
+    let video: HTMLVideoElement | null = null;
+    if (t.kind === 'video') {
+      video = document.createElement('video');
+      video.muted = true;
+      video.autoplay = true;
+      video.srcObject = new MediaStream([t.track]);
+      document.getElementById('tiles')!.append(video);
+      void video.play().catch(() => {});
+    }
+    breakoutTracks.set(t.producerId, { identity: session.participants.get(t.participantId)?.identity ?? t.participantId, t, video });
+  });
+  session.room.on('track-unsubscribed', (t) => {
+    breakoutTracks.get(t.producerId)?.video?.remove();
+    breakoutTracks.delete(t.producerId);
+  });
+}
+
 const harness: Harness = {
   async join(options) {
     try {
-      live = await lc.joinLive(options);
+      live = await lc.joinLive({ ...options, hlsVideo: hlsElement() });
       for (const name of EVENTS) {
         live.room.on(name, (...args: unknown[]) => {
           recorded.push({ at: performance.now(), event: name, args: args.map(plain) });
@@ -92,8 +150,15 @@ const harness: Harness = {
       live.room.on('track-unsubscribed', (t) => {
         videos.get(t.producerId)?.remove();
         videos.delete(t.producerId);
+        const i = tracks.findIndex((x) => x.producerId === t.producerId);
+        if (i >= 0) tracks.splice(i, 1);
       });
-      return { ok: true, value: { participantId: live.localParticipant.id } };
+      live.room.on('breakout-joined', ({ session }) => followBreakout(session));
+      live.room.on('breakout-left', () => {
+        for (const b of breakoutTracks.values()) b.video?.remove();
+        breakoutTracks.clear();
+      });
+      return { ok: true, value: { participantId: live.localParticipant.id, mode: live.mode, hlsUrl: live.hlsUrl } };
     } catch (err) {
       return failure(err);
     }
@@ -137,6 +202,67 @@ const harness: Harness = {
     return frames;
   },
   firstFrameAt: () => firstFrame,
+  async playHls(url, options = {}) {
+    ownPlayer?.destroy();
+    ownPlayer = createPlayer(hlsElement(), { ...options, url });
+    recordPlayer(ownPlayer);
+    return { ok: true, value: null };
+  },
+  async playHlsElement(url) {
+    ownPlayer?.destroy();
+    hlsVideo?.remove();
+    const el = document.createElement('levelchat-player') as LevelChatPlayerElement;
+    el.setAttribute('muted', '');
+    el.setAttribute('src', url);
+    document.body.append(el);
+    hlsVideo = el.video;
+    ownPlayer = el.player;
+    if (ownPlayer) recordPlayer(ownPlayer);
+    return { ok: true, value: null };
+  },
+  readout() {
+    return document.querySelector('levelchat-player')?.shadowRoot?.querySelector('.readout')?.textContent ?? null;
+  },
+  playLiveHls() {
+    if (!live) return Promise.resolve({ ok: false, code: 'not_joined', message: 'join first' } as const);
+    return live.playHls(hlsElement()).then(
+      () => ({ ok: true as const, value: null }),
+      (err: unknown) => failure(err),
+    );
+  },
+  hlsStats(): HlsStats | null {
+    const player = ownPlayer ?? live?.player ?? null;
+    if (!player || !hlsVideo) return null;
+    const q = hlsVideo.getVideoPlaybackQuality();
+    return {
+      state: player.state,
+      frames: q.totalVideoFrames,
+      dropped: q.droppedVideoFrames,
+      latency: player.latency(),
+      edgeLatency: player.edgeLatency(),
+      currentTime: hlsVideo.currentTime,
+      paused: hlsVideo.paused,
+      ...player.stats,
+    };
+  },
+  mode: () => live?.mode ?? null,
+  breakout() {
+    const session = live?.breakoutSession;
+    if (!session) return null;
+    const frames: Record<string, number> = {};
+    for (const b of breakoutTracks.values()) if (b.video) frames[b.identity] = (frames[b.identity] ?? 0) + b.video.getVideoPlaybackQuality().totalVideoFrames;
+    return {
+      roomId: session.roomId,
+      participants: [...session.participants.values()].map((p) => p.identity).sort(),
+      tracks: [...breakoutTracks.values()].map((b) => ({ identity: b.identity, kind: b.t.kind, source: b.t.source })),
+      published: session.localTracks.map((t) => t.source).sort(),
+      frames,
+    };
+  },
+  mainTracks() {
+    return tracks.map((t) => ({ participantId: t.participantId, identity: live?.participants.get(t.participantId)?.identity ?? t.participantId, kind: t.kind, ended: t.track.readyState === 'ended' }));
+  },
+  published: () => (live ? live.localTracks.map((t) => t.source).sort() : []),
   async timeToFirstFrame(options, timeoutMs) {
     const t0 = performance.now();
     const joined = await harness.join(options);
@@ -150,6 +276,8 @@ const harness: Harness = {
   },
   participants: () => (live ? [...live.participants.values()].map((p) => ({ id: p.id, identity: p.identity })) : []),
   async leave() {
+    ownPlayer?.destroy();
+    ownPlayer = null;
     await live?.leave();
   },
   async unpublish(source) {

@@ -17,6 +17,8 @@ export class LevelChatError extends Error {
   constructor(
     readonly code: LevelChatErrorCode,
     message: string,
+    /** Extra fields the server sent with the refusal, e.g. `hls_url` with `webrtc_full`. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }

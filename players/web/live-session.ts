@@ -1,6 +1,7 @@
 import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
-import type { JoinResult, MediaSource, Method, RequestData, TrackInfo } from '../../src/signaling/protocol.js';
+import type { JoinResult, MediaSource, Method, RequestData, ServerEvents, TrackInfo } from '../../src/signaling/protocol.js';
+import type { Player, PlayerOptions } from '../player/index.js';
 import { captureCamera, captureMicrophone, captureScreen, type CameraOptions, type MicrophoneOptions, type ScreenOptions } from './capture.js';
 import { LevelChatError, asLevelChatError } from './errors.js';
 import type { MediaLink } from './media-link.js';
@@ -9,6 +10,7 @@ import {
   RoomEvents,
   toChatMessage,
   toParticipant,
+  type BreakoutLeftReason,
   type ChatMessage,
   type DisconnectReason,
   type LocalParticipant,
@@ -25,6 +27,27 @@ export interface JoinLiveOptions {
   signalingUrl: string;
   /** The room's type as your app created it (informational: the server's type wins). */
   roomType?: string;
+  /**
+   * LL-HLS fallback at scale: when a broadcast's WebRTC seats are full (`webrtc_full`), `joinLive`
+   * resolves a session in `mode: 'hls'` that watches the stream over LL-HLS instead. `false`
+   * rejects with `webrtc_full` instead. Default true.
+   */
+  hlsFallback?: boolean;
+  /** Where the fallback plays (started at once). Without it, call `live.playHls(video)`. */
+  hlsVideo?: HTMLVideoElement;
+  /** Player options for the fallback (latency targets...). */
+  hlsPlayer?: Omit<PlayerOptions, 'url'>;
+}
+
+/** How a session receives the room: WebRTC (a participant), or LL-HLS (an audience member beyond the WebRTC cap). */
+export type LiveMode = 'webrtc' | 'hls';
+
+/** The breakout you are in: its session, and the main room's camera/microphone tracks kept for your return. */
+interface Breakout {
+  roomId: string;
+  number: number;
+  session: LiveSession;
+  parked: { source: 'camera' | 'microphone'; track: MediaStreamTrack }[];
 }
 
 /** Which capabilities allow publishing a source (the server checks the same rules). */
@@ -57,14 +80,25 @@ export class LiveSession {
   private reconnecting: Promise<void> | null = null;
   private endReason: DisconnectReason | 'left' | null = null;
   private readonly restartingIce = new Set<string>();
+  private hls: { url: string | null; player: Player | null } = { url: null, player: null };
+  private viewers = 0;
+  private cameraSimulcast = true;
+  private breakout: Breakout | null = null;
+  /** Breakout moves, one at a time. */
+  private moves: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly options: JoinLiveOptions,
-    private readonly device: Device,
+    device: Device | null,
     private readonly onEnded: (session: LiveSession) => void,
+    /** `webrtc`: joined over signaling; `hls`: watching the LL-HLS stream (no signaling, no WebRTC). */
+    readonly mode: LiveMode = 'webrtc',
   ) {
     const link: MediaLink = {
-      device,
+      get device(): Device {
+        if (!device) throw new LevelChatError('invalid_state', 'watching over LL-HLS: no WebRTC media in this session');
+        return device;
+      },
       request: (method, data) => this.send(method, data),
       // ICE failing while signaling is fine (network change): restart ICE on that transport.
       watch: (transport) =>
@@ -106,8 +140,36 @@ export class LiveSession {
       // Joined but cannot take part (no WebRTC): leave at once rather than linger for the resume window.
       if (joined) await client.request('leave', {}, 1000).catch(() => {});
       client.close();
-      throw asLevelChatError(err, 'internal');
+      const error = asLevelChatError(err, 'internal');
+      const hlsUrl = error.code === 'webrtc_full' ? error.details['hls_url'] : null;
+      if (typeof hlsUrl === 'string' && options.hlsFallback !== false) return LiveSession.watchHls(options, absoluteHlsUrl(hlsUrl, options.signalingUrl), onEnded);
+      throw error;
     }
+  }
+
+  /** A session that watches the broadcast over LL-HLS: the WebRTC seats are taken. */
+  private static watchHls(options: JoinLiveOptions, hlsUrl: string, onEnded: (session: LiveSession) => void): LiveSession {
+    const session = new LiveSession(options, null, onEnded, 'hls');
+    const claims = tokenClaims(options.token);
+    const roomId = claims.room ?? /\/hls\/([^/]+)\//.exec(hlsUrl)?.[1] ?? '';
+    const participant = { id: '', identity: claims.sub ?? '', name: claims.name ?? null, metadata: null, hand_raised: false, on_stage: false };
+    session.join = {
+      room: { id: roomId, type: options.roomType ?? 'broadcast', config: { hls: true }, promoted: false },
+      participant: { ...participant, capabilities: claims.caps ?? [] },
+      router_rtp_capabilities: {},
+      participants: [],
+      tracks: [],
+      chat_history: [],
+      hand_queue: [],
+      questions: [],
+      viewer_count: 0,
+      resume_token: '',
+    };
+    session.local = { ...toParticipant(participant), capabilities: claims.caps ?? [] };
+    session.buffered = null;
+    session.hls.url = hlsUrl;
+    if (options.hlsVideo) void session.playHls(options.hlsVideo, options.hlsPlayer).catch((err: unknown) => session.room.emit('error', asLevelChatError(err).toJSON()));
+    return session;
   }
 
   get roomId(): string {
@@ -141,9 +203,48 @@ export class LiveSession {
     return this.state;
   }
 
+  /** The room's LL-HLS master playlist (absolute URL), when it is delivered over LL-HLS; else null. */
+  get hlsUrl(): string | null {
+    return this.hls.url;
+  }
+
+  /** The LL-HLS player started by `playHls` (or by the fallback), if any. */
+  get player(): Player | null {
+    return this.hls.player;
+  }
+
+  /** Broadcast rooms: how many viewers watch over WebRTC (they are counted, not announced). */
+  get viewerCount(): number {
+    return this.viewers;
+  }
+
+  /** The breakout room you are in (its own session), or null. */
+  get breakoutSession(): LiveSession | null {
+    return this.breakout?.session ?? null;
+  }
+
+  /**
+   * Plays the room's LL-HLS stream in `video` (loads /sdk/levelchat-player.js on first use). The
+   * fallback session does this itself when given `hlsVideo`; a WebRTC participant can too once the
+   * room is delivered over LL-HLS (broadcasts, promoted hybrids).
+   */
+  async playHls(video: HTMLVideoElement, options: Omit<PlayerOptions, 'url'> = {}): Promise<Player> {
+    if (this.state === 'ended') throw new LevelChatError('invalid_state', 'you are no longer in the room');
+    const url = this.hls.url;
+    if (!url) throw new LevelChatError('invalid_state', 'this room is not delivered over LL-HLS');
+    const { createPlayer } = await import('../player/index.js').catch((err: unknown) => {
+      throw new LevelChatError('device_error', `cannot load the LL-HLS player: ${(err as Error).message}`);
+    });
+    if ((this.state as State) === 'ended') throw new LevelChatError('invalid_state', 'you are no longer in the room');
+    this.hls.player?.destroy();
+    this.hls.player = createPlayer(video, { ...options, url });
+    return this.hls.player;
+  }
+
   publishCamera(options: CameraOptions = {}): Promise<LocalTrackHandle> {
     return this.reported(async () => {
       this.requirePublish('camera');
+      this.cameraSimulcast = options.simulcast !== false;
       const track = await this.captureWhilePreparing(captureCamera(options));
       return this.publisher.publish('camera', track, options.simulcast === false ? undefined : this.publisher.cameraEncodings());
     });
@@ -207,6 +308,34 @@ export class LiveSession {
     return muted;
   }
 
+  /** Moderators: invite a participant on stage (broadcast rooms: they may publish). */
+  async inviteToStage(participantId: string): Promise<void> {
+    await this.action('invite_to_stage', { participant_id: participantId });
+  }
+
+  async removeFromStage(participantId: string): Promise<void> {
+    await this.action('remove_from_stage', { participant_id: participantId });
+  }
+
+  /** Moderators of a hybrid room: promote it to a broadcast (LL-HLS starts; everyone gets `promoted`). */
+  async promote(): Promise<void> {
+    await this.action('promote_room', {});
+  }
+
+  /**
+   * Moderators: split the room into `count` breakouts. `assignments` maps participant ids to a
+   * breakout number (1-based); everyone else but moderators is spread evenly. Moderators assigned
+   * to a breakout move too (and keep this session to close them).
+   */
+  async openBreakouts(count: number, assignments?: Record<string, number>): Promise<void> {
+    await this.action('open_breakouts', { count, ...(assignments ? { assignments } : {}) });
+  }
+
+  /** Moderators: close the breakouts; everyone returns to the main room. */
+  async closeBreakouts(): Promise<void> {
+    await this.action('close_breakouts', {});
+  }
+
   /** Moderators: remove a participant (its token is revoked). */
   async kickParticipant(participantId: string): Promise<void> {
     await this.action('kick_participant', { participant_id: participantId });
@@ -225,10 +354,10 @@ export class LiveSession {
   /** Leaves the room: unpublishes everything, stops the local devices, closes the connection. */
   async leave(): Promise<void> {
     if (this.state === 'ended') return;
-    const client = this.signaling;
+    const client = this.signaling as SignalingClient | undefined;
     this.state = 'ended';
     this.endReason = 'left';
-    await client.request('leave', {}, 2000).catch(() => {});
+    await Promise.all([client?.request('leave', {}, 2000).catch(() => {}), this.breakout?.session.leave()]);
     this.teardown();
   }
 
@@ -236,6 +365,7 @@ export class LiveSession {
   private async send<M extends Method>(method: M, data: RequestData<M>): Promise<Result<M>> {
     if (this.state === 'reconnecting' && this.reconnecting) await this.reconnecting;
     if (this.state === 'ended') throw new LevelChatError('invalid_state', `${method}: you are no longer in the room`);
+    if (this.mode === 'hls') throw new LevelChatError('invalid_state', `${method}: you watch over LL-HLS (the broadcast's WebRTC seats are full)`);
     return this.signaling.request(method, data);
   }
 
@@ -283,6 +413,8 @@ export class LiveSession {
     const before = new Map(this.remote);
     this.join = result;
     this.local = { ...toParticipant(result.participant), capabilities: [...result.participant.capabilities] };
+    this.viewers = result.viewer_count;
+    if (result.room.config['hls'] === true) this.hls.url ??= absoluteHlsUrl(`/hls/${result.room.id}/master.m3u8`, this.options.signalingUrl);
     this.remote.clear();
     for (const p of result.participants) this.remote.set(p.id, toParticipant(p));
     if (first) this.chat.push(...result.chat_history.map(toChatMessage));
@@ -336,8 +468,26 @@ export class LiveSession {
       case 'stage': {
         const p = e.data.participant_id === this.local.id ? this.local : this.remote.get(e.data.participant_id);
         if (p) p.onStage = e.data.on_stage;
+        this.room.emit('stage', { participantId: e.data.participant_id, onStage: e.data.on_stage });
         return;
       }
+      case 'viewer-count':
+        this.viewers = e.data.count;
+        this.room.emit('viewer-count', e.data.count);
+        return;
+      case 'promoted': {
+        this.join.room.promoted = true;
+        if (e.data.hls_url) this.hls.url = absoluteHlsUrl(e.data.hls_url, this.options.signalingUrl);
+        this.room.emit('promoted', { hlsUrl: e.data.hls_url ? this.hls.url : null });
+        return;
+      }
+      case 'breakout':
+        this.move(() => this.enterBreakout(e.data));
+        return;
+      case 'breakouts':
+        this.room.emit('breakouts', { open: e.data.open, rooms: e.data.rooms.map((r) => ({ roomId: r.room_id, number: r.number, identities: r.identities })) });
+        if (!e.data.open) this.move(() => this.leaveBreakout('closed'));
+        return;
       case 'track-muted':
         return;
       case 'connection-quality':
@@ -438,15 +588,101 @@ export class LiveSession {
     if (this.state === 'ended') return;
     this.state = 'ended';
     this.endReason = reason;
+    void this.breakout?.session.leave();
     this.teardown();
     this.room.emit('disconnected', { reason });
   }
 
   private teardown(): void {
-    this.signaling.close(1000, 'left');
+    (this.signaling as SignalingClient | undefined)?.close(1000, 'left');
     this.publisher.close();
     this.subscriber.close();
+    this.hls.player?.destroy();
+    this.hls.player = null;
+    for (const { track } of this.breakout?.parked ?? []) track.stop();
+    this.breakout = null;
     this.onEnded(this);
+  }
+
+  // ---- Breakouts: the moderator's `open_breakouts` sends each member a `breakout` event --------
+
+  private move(step: () => Promise<void>): void {
+    this.moves = this.moves.then(step).catch((err: unknown) => {
+      if (this.state !== 'ended') this.room.emit('error', asLevelChatError(err, 'internal').toJSON());
+    });
+  }
+
+  /**
+   * Joins the breakout (same signaling URL, its own token), pauses the main room's media (this
+   * session stays joined, to hear `breakouts {open: false}`), and moves camera and microphone there.
+   */
+  private async enterBreakout(to: ServerEvents['breakout']): Promise<void> {
+    if (this.state === 'ended') return;
+    if (this.breakout) await this.leaveBreakout('left');
+    const url = new URL(to.signaling_url_path, this.options.signalingUrl).toString();
+    const session = await LiveSession.open({ token: to.token, signalingUrl: url, roomType: 'meeting', hlsFallback: false }, () => {});
+    if ((this.state as State) === 'ended') return void (await session.leave());
+    const breakout: Breakout = { roomId: to.room_id, number: to.number, session, parked: [] };
+    this.breakout = breakout;
+    session.room.on('disconnected', () => this.move(() => (this.breakout === breakout ? this.leaveBreakout('ended') : Promise.resolve())));
+    // At once, so listeners on `session.room` see every track of the breakout.
+    this.room.emit('breakout-joined', { roomId: to.room_id, number: to.number, session });
+    await this.subscriber.suspend();
+    // What goes with you: copies of your camera and microphone (the originals stop with their
+    // producers here); another copy is kept to publish again when you come back.
+    const handles = this.publisher.published;
+    for (const h of handles) {
+      if ((h.source === 'camera' || h.source === 'microphone') && h.track.readyState === 'live') breakout.parked.push({ source: h.source, track: h.track.clone() });
+    }
+    await Promise.all(handles.map((h) => h.stop()));
+    await Promise.all(
+      breakout.parked.map((p) =>
+        session.publishTrack(p.source, p.track.clone(), this.cameraSimulcast).catch((err: unknown) => session.room.emit('error', asLevelChatError(err).toJSON())),
+      ),
+    );
+  }
+
+  /** Leaves the breakout and takes up the main room again: media resumes, camera and microphone return. */
+  private async leaveBreakout(reason: BreakoutLeftReason): Promise<void> {
+    const breakout = this.breakout;
+    if (!breakout || this.state === 'ended') return;
+    this.breakout = null;
+    await breakout.session.leave();
+    await this.subscriber.resume();
+    for (const p of breakout.parked) {
+      await this.publishTrack(p.source, p.track, this.cameraSimulcast).catch((err: unknown) => {
+        p.track.stop();
+        this.room.emit('error', asLevelChatError(err).toJSON());
+      });
+    }
+    this.room.emit('breakout-left', { roomId: breakout.roomId, number: breakout.number, reason });
+  }
+
+  /** Publishes a track you already have (a breakout move), under the same rules as publishCamera/publishMicrophone. */
+  private async publishTrack(source: 'camera' | 'microphone', track: MediaStreamTrack, simulcast: boolean): Promise<LocalTrackHandle> {
+    try {
+      this.requirePublish(source);
+      await this.publisher.prepare();
+    } catch (err) {
+      track.stop();
+      throw err;
+    }
+    return this.publisher.publish(source, track, source === 'camera' && simulcast ? this.publisher.cameraEncodings() : undefined);
+  }
+}
+
+/** `/hls/...` from the server, against the node the signaling URL points at. */
+function absoluteHlsUrl(path: string, signalingUrl: string): string {
+  return new URL(path, signalingUrl.replace(/^ws(s?):/, 'http$1:')).toString();
+}
+
+/** The (unverified) claims of a room token: who you are, in which room, with what. */
+function tokenClaims(token: string): { sub?: string; room?: string; caps?: string[]; name?: string } {
+  try {
+    const payload = token.split('.')[1] ?? '';
+    return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: string; room?: string; caps?: string[]; name?: string };
+  } catch {
+    return {};
   }
 }
 

@@ -1,6 +1,7 @@
 import type { MediaSource, ParticipantInfo } from '../../src/signaling/protocol.js';
 import { Emitter } from './emitter.js';
 import type { LevelChatErrorCode } from './errors.js';
+import type { LiveSession } from './live-session.js';
 
 /** Someone in the room. */
 export interface Participant {
@@ -53,6 +54,16 @@ export interface ChatMessage {
 
 export type DisconnectReason = 'host_ended' | 'kicked' | 'revoked' | 'network';
 
+/** A breakout room of the current layout (`breakouts` event). */
+export interface BreakoutRoom {
+  roomId: string;
+  number: number;
+  identities: string[];
+}
+
+/** Why you came back from a breakout: it was closed, it ended, you left it, or it failed. */
+export type BreakoutLeftReason = 'closed' | 'ended' | 'left' | 'failed';
+
 export interface RoomEventMap {
   'participant-joined': [participant: Participant];
   'participant-left': [participant: Participant];
@@ -65,6 +76,22 @@ export interface RoomEventMap {
   hand: [hand: { participantId: string; raised: boolean }];
   error: [error: { code: LevelChatErrorCode; message: string }];
   disconnected: [info: { reason: DisconnectReason }];
+  /** A hybrid room became a broadcast; `hlsUrl` (absolute) plays it over LL-HLS (`live.playHls`). */
+  promoted: [info: { hlsUrl: string | null }];
+  /** Broadcast rooms: the audience size (viewers are counted, not announced one by one). */
+  'viewer-count': [count: number];
+  /** Someone (maybe you) was invited on stage or taken off it. */
+  stage: [info: { participantId: string; onStage: boolean }];
+  /** The breakout layout changed (to everyone); `open: false` when everyone is sent back. */
+  breakouts: [info: { open: boolean; rooms: BreakoutRoom[] }];
+  /**
+   * You were moved into a breakout: `session` is that room, joined (listen on `session.room` for
+   * its tracks: none arrived yet). Right after, the main room's media pauses and your camera and
+   * microphone move there (`session.localTracks`).
+   */
+  'breakout-joined': [info: { roomId: string; number: number; session: LiveSession }];
+  /** You are back in the main room: media resumed, camera and microphone published here again. */
+  'breakout-left': [info: { roomId: string; number: number; reason: BreakoutLeftReason }];
   /** The connection dropped and the SDK is resuming (`disconnected` follows if it cannot). */
   reconnecting: [];
   reconnected: [];

@@ -103,7 +103,7 @@ export class SignalingClient {
 
   private onMessage(raw: unknown): void {
     if (typeof raw !== 'string') return;
-    let frame: { id?: number; ok?: boolean; data?: unknown; error?: { code: LevelChatErrorCode; message: string }; event?: string };
+    let frame: { id?: number; ok?: boolean; data?: unknown; error?: { code: LevelChatErrorCode; message: string } & Record<string, unknown>; event?: string };
     try {
       frame = JSON.parse(raw);
     } catch {
@@ -119,7 +119,10 @@ export class SignalingClient {
     this.pending.delete(frame.id);
     clearTimeout(pending.timer);
     if (frame.ok) pending.resolve(frame.data ?? {});
-    else pending.reject(new LevelChatError(frame.error?.code ?? 'internal', frame.error?.message ?? 'request refused'));
+    else {
+      const { code = 'internal', message = 'request refused', ...details } = frame.error ?? {};
+      pending.reject(new LevelChatError(code, message, details));
+    }
   }
 
   private failPending(code: LevelChatErrorCode, message: string): void {

@@ -13,6 +13,8 @@ export interface SubscriberEvents {
 interface Subscription {
   info: TrackInfo;
   consumer: types.Consumer | null;
+  /** Consumed while suspended: not resumed nor reported yet. */
+  parked?: boolean;
 }
 
 /**
@@ -23,6 +25,9 @@ export class Subscriber {
   private transport: Promise<types.Transport> | null = null;
   /** By producer id: tracks we want, with their consumer once it exists. */
   private readonly subscriptions = new Map<string, Subscription>();
+  /** While suspended (you are in a breakout): no media flows; tracks published meanwhile wait here. */
+  private suspended = false;
+  private readonly queued = new Map<string, TrackInfo>();
 
   constructor(
     private readonly link: MediaLink,
@@ -43,11 +48,15 @@ export class Subscriber {
   }
 
   get producerIds(): string[] {
-    return [...this.subscriptions.keys()];
+    return [...this.subscriptions.keys(), ...this.queued.keys()];
   }
 
   async subscribe(info: TrackInfo): Promise<void> {
     if (this.subscriptions.has(info.producer_id)) return;
+    if (this.suspended) {
+      this.queued.set(info.producer_id, info);
+      return;
+    }
     const sub: Subscription = { info, consumer: null };
     this.subscriptions.set(info.producer_id, sub);
     try {
@@ -70,16 +79,13 @@ export class Subscriber {
         return;
       }
       sub.consumer = consumer;
-      await this.link.request('resume_consumer', { consumer_id: consumer.id });
-      if (this.subscriptions.get(info.producer_id) !== sub) return;
-      this.events.subscribed({
-        participantId: info.participant_id,
-        producerId: info.producer_id,
-        kind: consumer.kind as 'audio' | 'video',
-        source: info.source,
-        track: consumer.track,
-        getStats: () => consumer.getStats(),
-      });
+      if (this.suspended) {
+        // Suspended meanwhile: the server-side consumer stays paused until resume().
+        consumer.pause();
+        sub.parked = true;
+        return;
+      }
+      await this.activate(sub, consumer);
     } catch (err) {
       if (this.subscriptions.get(info.producer_id) === sub) this.subscriptions.delete(info.producer_id);
       sub.consumer?.close();
@@ -87,13 +93,64 @@ export class Subscriber {
     }
   }
 
+  /** Resumes a consumer on the server and reports the track. */
+  private async activate(sub: Subscription, consumer: types.Consumer): Promise<void> {
+    await this.link.request('resume_consumer', { consumer_id: consumer.id });
+    if (this.subscriptions.get(sub.info.producer_id) !== sub) return;
+    this.events.subscribed({
+      participantId: sub.info.participant_id,
+      producerId: sub.info.producer_id,
+      kind: consumer.kind as 'audio' | 'video',
+      source: sub.info.source,
+      track: consumer.track,
+      getStats: () => consumer.getStats(),
+    });
+  }
+
+  /** Stops the media of every track (server-side pause) until resume(); new tracks wait. */
+  async suspend(): Promise<void> {
+    if (this.suspended) return;
+    this.suspended = true;
+    await Promise.all(
+      [...this.subscriptions.values()].map(async (sub) => {
+        if (!sub.consumer || sub.parked) return;
+        sub.consumer.pause();
+        await this.link.request('pause_consumer', { consumer_id: sub.consumer.id }).catch(() => {});
+      }),
+    );
+  }
+
+  /** Media flows again; tracks published while suspended are subscribed now. */
+  async resume(): Promise<void> {
+    if (!this.suspended) return;
+    this.suspended = false;
+    const queued = [...this.queued.values()];
+    this.queued.clear();
+    await Promise.all([
+      ...[...this.subscriptions.values()].map(async (sub) => {
+        const consumer = sub.consumer;
+        if (!consumer || consumer.closed) return;
+        consumer.resume();
+        if (sub.parked) {
+          sub.parked = false;
+          await this.activate(sub, consumer).catch((err: unknown) => this.events.error(asLevelChatError(err, 'internal')));
+        } else {
+          await this.link.request('resume_consumer', { consumer_id: consumer.id }).catch(() => {});
+        }
+      }),
+      ...queued.map((info) => this.subscribe(info)),
+    ]);
+  }
+
   /** The track was unpublished (or its consumer closed on the server). */
   unsubscribe(producerId: string): void {
+    this.queued.delete(producerId);
     const sub = this.subscriptions.get(producerId);
     if (!sub) return;
     this.subscriptions.delete(producerId);
     if (!sub.consumer) return;
     sub.consumer.close();
+    if (sub.parked) return; // never reported
     this.events.unsubscribed({ participantId: sub.info.participant_id, producerId, kind: sub.info.kind, source: sub.info.source });
   }
 
@@ -120,6 +177,8 @@ export class Subscriber {
   close(): void {
     for (const sub of this.subscriptions.values()) sub.consumer?.close();
     this.subscriptions.clear();
+    this.queued.clear();
+    this.suspended = false;
     void this.transport?.then((t) => t.close()).catch(() => {});
     this.transport = null;
   }

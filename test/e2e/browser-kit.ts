@@ -1,0 +1,80 @@
+// Shared by the browser e2e tests (and bench/llhls-latency.ts): Chromium with a fake camera and
+// microphone, pages on /harness.html driven through window.harness, tokens minted with the API key.
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Harness, RecordedEvent } from '../../players/demo/harness-api.js';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/** Calls `window.harness[method](...args)` in the page. */
+export function h<K extends keyof Harness>(page: Page, method: K, ...args: Parameters<Harness[K]>): Promise<Awaited<ReturnType<Harness[K]>>> {
+  return page.evaluate(`globalThis.harness.${method}(...${JSON.stringify(args)})`) as Promise<Awaited<ReturnType<Harness[K]>>>;
+}
+
+/** A fresh browser context (own WebRTC stack) on /harness.html. */
+export async function openHarness(browser: Browser, baseUrl: string, label = ''): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  page.on('pageerror', (err) => console.error(`[page error${label ? ` ${label}` : ''}]`, err.message));
+  await page.goto(`${baseUrl}/harness.html`);
+  await page.waitForFunction('globalThis.harness !== undefined');
+  return page;
+}
+
+export interface Minted {
+  token: string;
+  signaling_url: string;
+}
+
+/** POST /v1/rooms/{id}/tokens (the room is created on the fly with `type`). */
+export async function mintToken(baseUrl: string, apiKey: string, roomId: string, identity: string, capabilities: string[], type: string): Promise<Minted> {
+  const res = await fetch(`${baseUrl}/v1/rooms/${roomId}/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ identity, capabilities, type }),
+  });
+  if (res.status !== 201) throw new Error(`token for ${identity}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Minted;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 10_000, everyMs = 100): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export function waitEvents(page: Page, event: string, pred: (e: RecordedEvent) => boolean = () => true, count = 1, ms = 10_000): Promise<RecordedEvent[]> {
+  return waitFor(`${count} × ${event}`, async () => {
+    const matching = (await h(page, 'events', event)).filter(pred);
+    return matching.length >= count ? matching : undefined;
+  }, ms);
+}
+
+/** Waits until the page's LL-HLS <video> presented `more` frames beyond what it had; returns the stats then. */
+export async function hlsFramesGrow(page: Page, more = 30, ms = 20_000) {
+  const start = (await h(page, 'hlsStats'))?.frames ?? 0;
+  return waitFor(`${more} more LL-HLS frames`, async () => {
+    const s = await h(page, 'hlsStats');
+    return s && s.frames >= start + more ? s : undefined;
+  }, ms, 200);
+}
+
+export const arg = <T>(e: RecordedEvent, i = 0) => e.args[i] as T;
