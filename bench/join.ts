@@ -16,33 +16,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { formatApiKey, generateApiKey } from '../src/auth/api-key.js';
-import type { Harness } from '../players/demo/harness-api.js';
 import { projectRoot } from '../src/runtime/compiled-entry.js';
+import { h, launchChromium } from '../test/e2e/browser-kit.js';
 // Type only (erased): the stack itself is imported after MEDIASOUP_WORKER_BIN is settled.
 import type { Stack as LevelChatStack } from '../src/runtime/stack.js';
 
 const JOINS = Number(process.env.BENCH_JOINS ?? 20);
 const TARGET_P50_MS = 400;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-];
-
-function h<K extends keyof Harness>(page: Page, method: K, ...args: Parameters<Harness[K]>): Promise<Awaited<ReturnType<Harness[K]>>> {
-  return page.evaluate(`globalThis.harness.${method}(...${JSON.stringify(args)})`) as Promise<Awaited<ReturnType<Harness[K]>>>;
-}
-
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -92,7 +74,7 @@ async function main(): Promise<void> {
         }),
         createLogger('silent'),
       ),
-      chromium.launch({ executablePath: process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS }),
+      launchChromium(),
     ]);
     const url = stack.summary.url;
     say(`node at ${url} and Chromium ${browser.version()} up in ${(performance.now() - t0).toFixed(0)} ms`);

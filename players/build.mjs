@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSy
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newestMtime } from '../scripts/setup/build.mjs';
 
 const SDK_OUT = 'dist/players/sdk/levelchat-web.js';
 const SDK_URL = '/sdk/levelchat-web.js';
@@ -18,15 +19,6 @@ const PLAYER_URL = '/sdk/levelchat-player.js';
 /** Demo scripts: each bundled alone, importing the SDK from /sdk/ at run time. */
 const DEMO_ENTRIES = ['app.ts', 'harness.ts'];
 const SOURCES = ['players', 'src/signaling/protocol.ts', 'package-lock.json'];
-
-function newestMtime(path) {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
-  return newest;
-}
 
 function typecheck(root) {
   return new Promise((resolvePromise, reject) => {

@@ -4,7 +4,8 @@ import { run } from './run.mjs';
 
 const SOURCES = ['src', 'storage', 'pipeline', 'bench', 'sdk', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 
-function newestMtime(path) {
+/** The newest modification time of a file or of anything below a folder (0 when missing). */
+export function newestMtime(path) {
   if (!existsSync(path)) return 0;
   const st = statSync(path);
   if (!st.isDirectory()) return st.mtimeMs;

@@ -2,26 +2,13 @@
 // node (real Redis, S3 and two mediasoup workers; an edge router opens after 2 consumers) and talk
 // to each other through it. Pages are /harness.html, which drives the SDK and records its events.
 import { randomBytes } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlayers } from '../../players/build.mjs';
-import type { Harness, Outcome, RecordedEvent } from '../../players/demo/harness-api.js';
+import type { Outcome, RecordedEvent } from '../../players/demo/harness-api.js';
 import { projectRoot } from '../../src/runtime/compiled-entry.js';
 import { readJson, startTestStack, type TestStack } from '../helpers/test-stack.js';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-];
+import { h, launchChromium } from './browser-kit.js';
 
 let stack: TestStack;
 let browser: Browser;
@@ -31,7 +18,7 @@ beforeAll(async () => {
   await buildPlayers(projectRoot());
   [stack, browser] = await Promise.all([
     startTestStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_CONSUMERS_PER_ROUTER: '2' } }),
-    chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
+    launchChromium(),
   ]);
 }, 60_000);
 
@@ -41,10 +28,6 @@ afterAll(async () => {
 });
 
 /** Calls `window.harness[method](...args)` in the page. */
-function h<K extends keyof Harness>(page: Page, method: K, ...args: Parameters<Harness[K]>): Promise<Awaited<ReturnType<Harness[K]>>> {
-  return page.evaluate(`globalThis.harness.${method}(...${JSON.stringify(args)})`) as Promise<Awaited<ReturnType<Harness[K]>>>;
-}
-
 async function openPage(): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
