@@ -13,6 +13,7 @@ import type { Segment } from './llhls/segment.js';
 import { Segmenter } from './llhls/segmenter.js';
 import { HlsPublisher } from './publish/hls-publisher.js';
 import type { MediaCache } from './publish/media-cache.js';
+import type { DrainReport, UploadSpool } from './publish/upload-spool.js';
 
 export interface BroadcastPipelineOptions {
   roomId: string;
@@ -32,6 +33,15 @@ export interface BroadcastPipelineOptions {
   partTarget?: number;
   /** ffmpeg runs in a row that may die before producing a segment before the pipeline gives up. */
   maxRestarts?: number;
+  /**
+   * This process' upload spool (UploadSpool.open({ dir: dataDir.subdir('hls-spool'), store, logger })),
+   * shared with its origin routes like `cache`. With it the stream goes on through an object-storage
+   * outage (objects are spooled on disk and uploaded in order later); without it a PUT that fails 3
+   * times fails the pipeline.
+   */
+  spool?: UploadSpool;
+  /** How long `stop()` waits for this run's spooled objects to reach storage; default 30 000 ms. */
+  spoolDrainTimeoutMs?: number;
 }
 
 export type BroadcastEndReason = 'stopped' | 'source-closed' | 'failed';
@@ -71,7 +81,7 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
   private restarts = 0;
   private advertisedBandwidth = 0;
   private init: InitSegment | undefined;
-  private stopping: Promise<void> | undefined;
+  private stopping: Promise<DrainReport> | undefined;
   /** segmenter.finish() ran: whatever ffmpeg still flushes after that is dropped. */
   private finished = false;
 
@@ -109,7 +119,11 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
     return pipeline;
   }
 
-  /** The segments this run stored, for a recording (complete once `stop()` resolved). */
+  /**
+   * The segments this run stored, for a recording (complete once `stop()` resolved). Every one is in
+   * storage or in the spool, which never drops a segment: when `stop()` reports `drained: false`, the
+   * rest reaches storage when it is back (or after a restart of this node, from the spool directory).
+   */
   get segments(): readonly Segment[] {
     return this.publisher.closedSegments;
   }
@@ -129,17 +143,29 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
     };
   }
 
-  /** Stops ffmpeg, publishes what it flushed, closes the last segment and ends the playlist (ENDLIST). */
-  stop(reason: BroadcastEndReason = 'stopped', error?: Error): Promise<void> {
+  /**
+   * Stops ffmpeg, publishes what it flushed, closes the last segment and ends the playlist (ENDLIST),
+   * then waits (at most `spoolDrainTimeoutMs`) until every object of this run is in storage. Resolves
+   * with what is still spooled (`drained: false` when the wait timed out).
+   */
+  stop(reason: BroadcastEndReason = 'stopped', error?: Error): Promise<DrainReport> {
     this.stopping ??= (async () => {
+      const { logger, roomId, spoolDrainTimeoutMs = 30_000 } = this.options;
       await this.ingest.stop();
       try {
         this.finished = true;
         await this.publisher.perform(this.segmenter.finish());
       } catch (err) {
-        this.options.logger.error({ roomId: this.options.roomId, err: (err as Error).message }, 'could not end the HLS playlist');
+        logger.error({ roomId, err: (err as Error).message }, 'could not end the HLS playlist');
       }
       this.emit('ended', reason, error);
+      const report = await this.publisher.settle(spoolDrainTimeoutMs);
+      if (!report.drained) {
+        logger.warn({ roomId, rendition: this.rendition, ...report }, 'HLS run stopped with objects still spooled: they reach storage once it is back');
+      } else if (report.waitedMs > 0) {
+        logger.info({ roomId, rendition: this.rendition, waitedMs: report.waitedMs }, 'HLS run stopped once its spooled objects were in storage');
+      }
+      return report;
     })();
     return this.stopping;
   }
@@ -149,7 +175,9 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
     try {
       if (item.kind === 'init') {
         this.init = item;
-        void this.publisher.perform(this.segmenter.init(item, Date.now())).then(() => this.publishMaster(), (err) => this.fail(err));
+        // The program date time is the wall clock of the media's arrival, not of ffmpeg's (later) output.
+        const zero = this.ingest.mediaStartedAt ?? Date.now();
+        void this.publisher.perform(this.segmenter.init(item, zero)).then(() => this.publishMaster(), (err) => this.fail(err));
         return;
       }
       const actions = this.segmenter.fragment(item);
@@ -177,7 +205,15 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
       },
     ]);
     await this.publisher.publishMaster(text, [this.rendition]);
+    this.markOnAir();
   }
+
+  // Declared before `onAir`, whose initializer sets it (fields initialize in order).
+  private markOnAir!: () => void;
+  /** Resolves once the multivariant playlist of this run is published: players can start. */
+  readonly onAir: Promise<void> = new Promise((resolve) => {
+    this.markOnAir = resolve;
+  });
 
   private maybeRepublishMaster(): Promise<void> | undefined {
     if (this.publisher.peakBitrate > this.advertisedBandwidth * 1.1) return this.publishMaster().catch((err) => this.fail(err));

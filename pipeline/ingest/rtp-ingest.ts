@@ -144,6 +144,8 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
     const ports = [this.legs.video, this.legs.audio].flatMap((l) => (l ? [l.port, l.port + 1] : []));
     if (!(await waitUntilBound(ports, BIND_TIMEOUT_MS))) logger.warn({ ports }, 'ffmpeg did not bind its RTP ports in time');
     if (finished) return;
+    // Media flows from here: ffmpeg's output time zero is the first packet it gets from now on.
+    this.mediaStartedAt = Date.now();
     await Promise.all([this.legs.video.consumer.resume(), this.legs.audio?.consumer.resume()]);
     await this.legs.video.consumer.requestKeyFrame();
     // Only a passthrough needs the publisher's keyframes on a cadence; an encoder makes its own.
@@ -153,6 +155,9 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
       }, this.options.segmentTarget * 1000);
     }
   }
+
+  /** Wall clock (ms) at the start of this run's media: the time zero of ffmpeg's output. */
+  mediaStartedAt: number | undefined;
 
   get running(): boolean {
     return this.command !== undefined;

@@ -7,6 +7,8 @@ import type { MediaPlaylist } from '../llhls/media-playlist.js';
 import type { SegmenterAction } from '../llhls/segmenter.js';
 import { hlsKey, IMMUTABLE_CACHE_CONTROL, masterKey, MEDIA_CONTENT_TYPE, PLAYLIST_CACHE_CONTROL, PLAYLIST_CONTENT_TYPE } from './hls-objects.js';
 import type { MediaCache } from './media-cache.js';
+import { namedKeys } from './playlist-uris.js';
+import type { DrainReport, SpoolObjectKind, UploadSpool } from './upload-spool.js';
 import { hlsChannel, masterStateKey, renditionStateKey, snapshotOf, type HlsStateMessage, type MasterState } from './playlist-state.js';
 
 export interface HlsPublisherOptions {
@@ -19,6 +21,13 @@ export interface HlsPublisherOptions {
   logger: Logger;
   /** Seconds the Redis state outlives its last update (an ended stream stays readable that long). */
   stateTtlSeconds?: number;
+  /**
+   * This process' upload spool (shared with its origin, like `cache`). With it, an object counts as
+   * stored once it is in storage OR durably spooled on this node's disk, so the live playlist keeps
+   * going through a storage outage; without it every PUT must reach storage (3 attempts) or the
+   * publisher fails.
+   */
+  spool?: UploadSpool;
 }
 
 const PUT_ATTEMPTS = 3;
@@ -26,15 +35,25 @@ const MEDIA_PUT: PutOptions = { contentType: MEDIA_CONTENT_TYPE, cacheControl: I
 const PLAYLIST_PUT: PutOptions = { contentType: PLAYLIST_CONTENT_TYPE, cacheControl: PLAYLIST_CACHE_CONTROL };
 
 /**
- * Carries out one rendition's Segmenter actions strictly in order: every object is in storage (and in
+ * Carries out one rendition's Segmenter actions strictly in order: every object is stored (and in
  * this process' cache) before the playlist update that names it is applied and published to Redis,
  * so no origin ever lists a URI a player cannot fetch (RFC 8216bis 6.2.1).
+ *
+ * "Stored" is: in object storage, or — with a `spool`, while storage is unreachable — fsynced in the
+ * spool on this node's disk, from where this process' origin serves it (MediaCache → spool → storage)
+ * until the spool's uploader has put it in storage. Parts a live playlist lists are never dropped from
+ * the spool, segments never. The playlist objects in storage (index.m3u8, master.m3u8) go through the
+ * same ordered queue, so storage only ever holds a playlist whose every object it already has; the
+ * stored master.m3u8 is first written after the first stored index.m3u8 it names.
  */
 export class HlsPublisher {
   private queue: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private seq = 0;
   private lastSegmentBytes = 0;
+  private indexStored = false;
+  /** The newest multivariant text, waiting for the first stored index.m3u8 it names. */
+  private pendingMaster: Buffer | undefined;
   /** Highest bitrate of a closed segment so far, bits per second (the variant's BANDWIDTH). */
   peakBitrate = 0;
 
@@ -45,27 +64,54 @@ export class HlsPublisher {
 
   /** Queues actions behind the ones before; rejects (and keeps rejecting) once storage or Redis failed for good. */
   perform(actions: readonly SegmenterAction[]): Promise<void> {
+    return this.enqueue(async () => {
+      for (const action of actions) await this.run(action);
+    });
+  }
+
+  /** Publishes the multivariant playlist (after the media playlist it names has a state). */
+  publishMaster(text: string, renditions: string[]): Promise<void> {
+    const { roomId } = this.options;
+    return this.enqueue(async () => {
+      const state: MasterState = { roomId, seq: Date.now(), text, renditions };
+      await this.broadcast(masterStateKey(roomId), { type: 'master', state });
+      // Stored too, for a CDN pointed at the bucket (origins answer from the Redis state), once the
+      // stored index.m3u8 it names exists.
+      this.pendingMaster = Buffer.from(text);
+      if (this.indexStored) await this.storeMaster();
+    });
+  }
+
+  /**
+   * Waits (at most `timeoutMs`) until everything this rendition spooled is in storage; what is left
+   * will still be uploaded by the spool (now or after a restart of this node).
+   */
+  async settle(timeoutMs: number): Promise<DrainReport> {
+    const { spool, roomId, cache } = this.options;
+    await this.drain().catch(() => {});
+    const report = spool ? await spool.whenDrained([this.prefix, masterKey(roomId)], timeoutMs) : { drained: true, waitedMs: 0, objects: 0, bytes: 0, segments: 0 };
+    // The ended playlist's objects are in storage now (or still in the spool, from where the origin serves them).
+    cache.release(this.prefix);
+    if (report.drained) spool?.unpin(this.prefix);
+    return report;
+  }
+
+  /** Storage key prefix of this rendition's objects: hls/{room}/{rendition}/. */
+  private get prefix(): string {
+    return hlsKey(this.options.roomId, this.options.rendition, '');
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
     this.queue = this.queue.then(async () => {
       if (this.failure) throw this.failure;
       try {
-        for (const action of actions) await this.run(action);
+        await task();
       } catch (err) {
         this.failure = err as Error;
         throw err;
       }
     });
     return this.queue;
-  }
-
-  /** Publishes the multivariant playlist (after the media playlist it names has a state). */
-  publishMaster(text: string, renditions: string[]): Promise<void> {
-    const { roomId } = this.options;
-    const state: MasterState = { roomId, seq: Date.now(), text, renditions };
-    return this.perform([]).then(async () => {
-      // Stored too, for a CDN pointed at the bucket; origins answer from the Redis state.
-      await this.putWithRetry(masterKey(roomId), Buffer.from(text), PLAYLIST_PUT);
-      await this.broadcast(masterStateKey(roomId), { type: 'master', state });
-    });
   }
 
   /** Resolves once everything queued so far is done. */
@@ -77,13 +123,18 @@ export class HlsPublisher {
     const { roomId, rendition, playlist, cache } = this.options;
     if (action.type === 'write') {
       const key = hlsKey(roomId, rendition, action.uri);
-      await this.putWithRetry(key, action.bytes, MEDIA_PUT);
+      await this.store(key, action.bytes, MEDIA_PUT, action.kind);
       cache.set(key, { bytes: action.bytes, contentType: MEDIA_CONTENT_TYPE });
       if (action.kind === 'segment') this.lastSegmentBytes = action.bytes.length;
       return;
     }
     playlist.apply(action.update);
     const state = snapshotOf(roomId, rendition, ++this.seq, playlist);
+    // Before anyone can see it: what this playlist names stays in this process' cache (so the origin
+    // serves the whole window even while storage is unreachable) and is never dropped from the spool.
+    const named = namedKeys(hlsKey(roomId, rendition, 'index.m3u8'), state.full);
+    cache.retain(this.prefix, named);
+    this.options.spool?.pin(this.prefix, named);
     await this.broadcast(renditionStateKey(roomId, rendition), { type: 'rendition', state });
     if (action.update.kind === 'segment') {
       this.closedSegments.push(action.update.segment);
@@ -92,8 +143,23 @@ export class HlsPublisher {
     }
     // The playlist in storage follows segment boundaries only: it is for CDNs and recordings, not the live edge.
     if (action.update.kind === 'segment' || action.update.kind === 'end') {
-      await this.putWithRetry(hlsKey(roomId, rendition, 'index.m3u8'), Buffer.from(state.full), PLAYLIST_PUT);
+      await this.store(hlsKey(roomId, rendition, 'index.m3u8'), Buffer.from(state.full), PLAYLIST_PUT, 'playlist');
+      this.indexStored = true;
+      if (this.pendingMaster) await this.storeMaster();
     }
+  }
+
+  private async storeMaster(): Promise<void> {
+    const text = this.pendingMaster;
+    if (!text) return;
+    this.pendingMaster = undefined;
+    await this.store(masterKey(this.options.roomId), text, PLAYLIST_PUT, 'playlist');
+  }
+
+  private async store(key: string, body: Buffer, options: PutOptions, kind: SpoolObjectKind): Promise<void> {
+    const { spool } = this.options;
+    if (spool) await spool.put(key, body, options, kind);
+    else await this.putWithRetry(key, body, options);
   }
 
   private async broadcast(key: string, message: HlsStateMessage): Promise<void> {

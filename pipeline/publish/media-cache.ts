@@ -12,10 +12,15 @@ export interface MediaCacheOptions {
 /**
  * The newest init/parts/segments this process published, by storage key, so the origin answers the
  * live edge from memory instead of reading every part back from storage for every viewer.
- * Insertion-ordered: the oldest entries go first.
+ * Insertion-ordered: the oldest entries go first — except the objects a live playlist of this
+ * process names (`retain`), which stay while it names them, so that the origin can serve its whole
+ * window even while object storage is unreachable (the limits may be exceeded by those alone).
  */
 export class MediaCache {
   private readonly entries = new Map<string, CachedObject>();
+  /** How many retained groups name each key. */
+  private readonly retainedKeys = new Map<string, number>();
+  private readonly groups = new Map<string, ReadonlySet<string>>();
   private bytes = 0;
   private readonly maxEntries: number;
   private readonly maxBytes: number;
@@ -33,10 +38,27 @@ export class MediaCache {
     this.delete(key);
     this.entries.set(key, object);
     this.bytes += object.bytes.length;
-    for (const [oldest] of this.entries) {
-      if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
-      this.delete(oldest);
-    }
+    this.evict(key);
+  }
+
+  /**
+   * The keys a live playlist (one `group`, e.g. its rendition's key prefix) names now: kept however
+   * old, until the next `retain` of the group no longer names them or `release(group)`.
+   */
+  retain(group: string, keys: Iterable<string>): void {
+    const next = new Set(keys);
+    const previous = this.groups.get(group);
+    for (const key of next) if (!previous?.has(key)) this.retainedKeys.set(key, (this.retainedKeys.get(key) ?? 0) + 1);
+    this.groups.set(group, next);
+    if (previous) this.unretain(previous, next);
+  }
+
+  /** The group's playlist is over (or its objects are safely in storage): its objects age out normally. */
+  release(group: string): void {
+    const previous = this.groups.get(group);
+    if (!previous) return;
+    this.groups.delete(group);
+    this.unretain(previous, new Set());
   }
 
   /** Drops every object under `prefix` (a stream that ended and whose window nobody needs hot). */
@@ -46,6 +68,26 @@ export class MediaCache {
 
   get size(): { entries: number; bytes: number } {
     return { entries: this.entries.size, bytes: this.bytes };
+  }
+
+  private unretain(previous: ReadonlySet<string>, next: ReadonlySet<string>): void {
+    let released = false;
+    for (const key of previous) {
+      if (next.has(key)) continue;
+      const count = (this.retainedKeys.get(key) ?? 1) - 1;
+      if (count > 0) this.retainedKeys.set(key, count);
+      else this.retainedKeys.delete(key);
+      released = true;
+    }
+    if (released) this.evict();
+  }
+
+  /** Oldest first, never what a playlist names nor `newest` (the object just set: a playlist may name it next). */
+  private evict(newest?: string): void {
+    for (const [oldest] of this.entries) {
+      if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
+      if (oldest !== newest && !this.retainedKeys.has(oldest)) this.delete(oldest);
+    }
   }
 
   private delete(key: string): void {

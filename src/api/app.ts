@@ -2,6 +2,7 @@ import express, { Router, type Express } from 'express';
 import type { Logger } from '../logger.js';
 import type { ControlPlane } from '../runtime/control-plane.js';
 import type { MediaCache } from '../../pipeline/publish/media-cache.js';
+import type { UploadSpool } from '../../pipeline/publish/upload-spool.js';
 import { HlsAccess } from '../hls/hls-access.js';
 import { hlsOriginRoutes } from '../hls/hls-origin-routes.js';
 import type { HlsStatusStore } from '../hls/hls-status.js';
@@ -29,7 +30,7 @@ export interface AppDeps extends HealthDeps {
   control: ControlPlane;
   publicUrl: string | undefined;
   rateLimit: { perSecond: number; burst: number };
-  hls: { hub: PlaylistStateHub; cache: MediaCache; status: HlsStatusStore };
+  hls: { hub: PlaylistStateHub; cache: MediaCache; status: HlsStatusStore; spool: UploadSpool };
 }
 
 /** The HTTP face of a node. Tests build it around real parts and listen on a random port. */
@@ -77,7 +78,9 @@ export function createApp(deps: AppDeps): Express {
     res.json(document);
   });
   app.use(API_PREFIX, api);
-  app.use(hlsOriginRoutes({ hub: deps.hls.hub, store: deps.store, cache: deps.hls.cache, access: new HlsAccess(control.repository, control.keys) }));
+  app.use(
+    hlsOriginRoutes({ hub: deps.hls.hub, store: deps.store, cache: deps.hls.cache, spool: deps.hls.spool, access: new HlsAccess(control.repository, control.keys) }),
+  );
   app.use(staticRoutes());
   app.use(notFoundHandler);
   app.use(

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { types } from 'mediasoup';
 import { BroadcastPipeline } from '../../pipeline/broadcast-pipeline.js';
 import type { MediaCache } from '../../pipeline/publish/media-cache.js';
+import type { UploadSpool } from '../../pipeline/publish/upload-spool.js';
 import type { Recorder } from '../../pipeline/recording/recorder.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { RoomEventType } from '../events/room-event.js';
@@ -22,6 +23,8 @@ export interface BroadcastDirectorDeps {
   store: ObjectStore;
   redis: Redis;
   cache: MediaCache;
+  /** Keeps the stream going through a storage outage (objects spooled on disk, uploaded later). */
+  spool: UploadSpool;
   status: HlsStatusStore;
   emit: (type: RoomEventType, data: Record<string, unknown>) => Promise<void>;
   /** Set when the room records (config.record.enabled): each finished run becomes a recording. */
@@ -32,6 +35,7 @@ export interface BroadcastDirectorDeps {
 // Waiting a moment after a change lets a camera and its microphone, published together, go on air
 // together instead of restarting the pipeline for the second one.
 const SETTLE_MS = 600;
+const ON_AIR_TIMEOUT_MS = 10_000;
 const HLS_VIDEO = new Set(['video/H264', 'video/VP8']);
 
 /**
@@ -98,10 +102,14 @@ export class BroadcastDirector {
       store: this.deps.store,
       redis: this.deps.redis,
       cache: this.deps.cache,
+      spool: this.deps.spool,
       logger: this.deps.logger,
     });
     this.pipeline = pipeline;
     this.onAir = { video: next.video.producer.id, audio: next.audio?.producer.id };
+    // Announce the stream when players can load it (the master is published on the first init segment).
+    await Promise.race([pipeline.onAir, new Promise((r) => setTimeout(r, ON_AIR_TIMEOUT_MS).unref())]);
+    if (this.pipeline !== pipeline) return;
     pipeline.on('ended', (reason, error) => {
       if (reason === 'failed') {
         this.deps.logger.error({ room_id: this.deps.roomId, err: error?.message }, 'LL-HLS pipeline failed');

@@ -3,6 +3,7 @@ import { classifyBlockingReload } from '../../pipeline/llhls/blocking-reload.js'
 import { hlsKey, IMMUTABLE_CACHE_CONTROL, MEDIA_CONTENT_TYPE, PLAYLIST_CACHE_CONTROL, PLAYLIST_CONTENT_TYPE } from '../../pipeline/publish/hls-objects.js';
 import type { MediaCache } from '../../pipeline/publish/media-cache.js';
 import { reloadView, type RenditionState } from '../../pipeline/publish/playlist-state.js';
+import type { SpooledObjectSource } from '../../pipeline/publish/upload-spool.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { ProblemError } from '../api/problem.js';
 import { parseDeliveryDirectives, parseHlsFile, parseRendition, parseRoomId, type HlsFile } from './hls-request.js';
@@ -18,6 +19,8 @@ export interface HlsOriginOptions {
   cache: MediaCache;
   /** Playback tokens for rooms that admit registered viewers only. */
   access: PlaybackGate;
+  /** This process' upload spool: objects a live playlist names while object storage is unreachable. */
+  spool?: SpooledObjectSource;
 }
 
 /** RFC 8216bis 6.2.5.2: a blocking request is held at most three target durations. */
@@ -38,7 +41,7 @@ function clientGone(res: Response): AbortSignal {
  * storage. Every path segment is validated before it reaches a key. Errors are problem+json
  * (the app's problemHandler renders them).
  */
-export function hlsOriginRoutes({ hub, store, cache, access }: HlsOriginOptions): Router {
+export function hlsOriginRoutes({ hub, store, cache, access, spool }: HlsOriginOptions): Router {
   const router = Router();
 
   // Public, segment-addressed content: any page may play it (hls.js fetches cross-origin).
@@ -88,12 +91,21 @@ export function hlsOriginRoutes({ hub, store, cache, access }: HlsOriginOptions)
     const { token } = await access.check(roomId, req.query.token);
     const key = hlsKey(roomId, rendition, file.name);
     if (!cache.get(key) && file.kind !== 'init') await holdUntilPublished(hub, roomId, rendition, file, clientGone(res));
-    const bytes = cache.get(key)?.bytes ?? (await store.getIfExists(key));
+    const bytes = cache.get(key)?.bytes ?? (await spool?.read(key)) ?? (await fromStorage(store, key));
     if (!bytes) throw notFound('object_not_found', 'Not found', `${rendition}/${file.name} does not exist`);
     res.type(MEDIA_CONTENT_TYPE).set('Cache-Control', token ? 'private, max-age=31536000, immutable' : IMMUTABLE_CACHE_CONTROL).send(bytes);
   });
 
   return router;
+}
+
+/** An object from storage; storage being unreachable is a 503 the player retries, not a 500. */
+async function fromStorage(store: ObjectStore, key: string): Promise<Buffer | undefined> {
+  try {
+    return await store.getIfExists(key);
+  } catch (err) {
+    throw new ProblemError(503, 'storage_unavailable', 'Storage unavailable', (err as Error).message, { 'Retry-After': '1' });
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ import type { RetryPolicy } from '../webhooks/webhook-dispatcher.js';
 import { ObjectStore } from '../../storage/object-store.js';
 import { startEmbeddedS3 } from '../../storage/embedded-s3/launch.js';
 import { MediaCache } from '../../pipeline/publish/media-cache.js';
+import { UploadSpool } from '../../pipeline/publish/upload-spool.js';
 import { Recorder } from '../../pipeline/recording/recorder.js';
 import { BroadcastDirector } from '../hls/broadcast-director.js';
 import { HlsStatusStore } from '../hls/hls-status.js';
@@ -104,6 +105,9 @@ export class Stack {
     this.cleanups.push(() => this.control.close());
 
     const hlsCache = new MediaCache();
+    const hlsSpool = await UploadSpool.open({ dir: dataDir.subdir('hls-spool'), store: this.store, logger: this.logger });
+    // Registered before the rooms' cleanup, so it runs after it: the directors' last writes go through the spool.
+    this.cleanups.push(() => hlsSpool.close(10_000).then(() => undefined));
     const hlsHub = PlaylistStateHub.connect(this.control.redis);
     this.cleanups.push(() => hlsHub.close());
     const hlsStatus = new HlsStatusStore(this.control.redis);
@@ -126,7 +130,7 @@ export class Stack {
       control: this.control,
       publicUrl: config.http.publicUrl,
       rateLimit: config.rateLimit,
-      hls: { hub: hlsHub, cache: hlsCache, status: hlsStatus },
+      hls: { hub: hlsHub, cache: hlsCache, status: hlsStatus, spool: hlsSpool },
     });
     this.server = await listen(app, config.http.port, config.http.bind);
     this.cleanups.push(() => closeServer(this.server));
@@ -155,6 +159,7 @@ export class Stack {
           store: this.store,
           redis: this.control.redis,
           cache: hlsCache,
+          spool: hlsSpool,
           status: hlsStatus,
           emit: (type, data) => room.emit(type, data),
           recorder: room.room.config.record.enabled ? recorder : null,

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+
+/** A request handler's answer meaning "not mine": another node answers (used for requests to all). */
+export const NOT_MINE = Symbol('not mine');
+
+type Handler = (body: unknown, from: string) => unknown;
+
+type Envelope =
+  | { kind: 'request'; id: string; from: string; type: string; body: unknown }
+  | { kind: 'response'; id: string; ok: true; body: unknown }
+  | { kind: 'response'; id: string; ok: false; error: string }
+  | { kind: 'notice'; from: string; type: string; body: unknown };
+
+export class BusTimeoutError extends Error {
+  readonly code = 'bus_timeout';
+}
+
+const ALL = 'cluster:bus:all';
+const inbox = (nodeId: string) => `cluster:bus:${nodeId}`;
+
+/**
+ * Messages between nodes over Redis pub/sub: requests that one node answers (by node id, or to all
+ * when the sender does not know which node owns the thing) and fire-and-forget notices.
+ */
+export class ClusterBus {
+  private readonly handlers = new Map<string, Handler>();
+  private readonly waiting = new Map<string, { resolve: (body: unknown) => void; reject: (err: Error) => void }>();
+
+  private constructor(
+    readonly nodeId: string,
+    private readonly publisher: Redis,
+    private readonly subscriber: Redis,
+    private readonly logger: Logger,
+  ) {}
+
+  /** `redis` publishes; a duplicate of it subscribes (a subscribed connection can do nothing else). */
+  static async connect(redis: Redis, nodeId: string, logger: Logger): Promise<ClusterBus> {
+    const subscriber = redis.duplicate({ connectionName: `levelchat-bus-${nodeId}` });
+    subscriber.on('error', (err: Error) => logger.warn({ err: err.message }, 'cluster bus connection error'));
+    const bus = new ClusterBus(nodeId, redis, subscriber, logger);
+    subscriber.on('message', (_channel: string, message: string) => bus.receive(message));
+    await subscriber.subscribe(ALL, inbox(nodeId));
+    return bus;
+  }
+
+  /** Handles requests and notices of `type`; a request is answered with what the handler returns. */
+  on(type: string, handler: Handler): void {
+    this.handlers.set(type, handler);
+  }
+
+  /** Asks node `to` (or every node, for `null`) and resolves with the answer. */
+  request<T>(to: string | null, type: string, body: unknown, timeoutMs = 5000): Promise<T> {
+    const id = randomUUID();
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new BusTimeoutError(`no answer to ${type} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const settle = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        fn(...args);
+      };
+      this.waiting.set(id, { resolve: settle((b: unknown) => resolve(b as T)), reject: settle(reject) });
+      this.send(to, { kind: 'request', id, from: this.nodeId, type, body }).catch((err: Error) => this.waiting.get(id)?.reject(err));
+    });
+  }
+
+  notify(to: string | null, type: string, body: unknown): Promise<void> {
+    return this.send(to, { kind: 'notice', from: this.nodeId, type, body });
+  }
+
+  async close(): Promise<void> {
+    for (const pending of this.waiting.values()) pending.reject(new Error('cluster bus closed'));
+    await this.subscriber.quit().catch(() => this.subscriber.disconnect());
+  }
+
+  private async send(to: string | null, envelope: Envelope): Promise<void> {
+    await this.publisher.publish(to === null ? ALL : inbox(to), JSON.stringify(envelope));
+  }
+
+  private receive(message: string): void {
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(message) as Envelope;
+    } catch {
+      this.logger.warn('bad message on the cluster bus');
+      return;
+    }
+    if (envelope.kind === 'response') {
+      const pending = this.waiting.get(envelope.id);
+      if (envelope.ok) pending?.resolve(envelope.body);
+      else pending?.reject(new Error(envelope.error));
+      return;
+    }
+    const handler = this.handlers.get(envelope.type);
+    if (!handler) return;
+    if (envelope.kind === 'notice') {
+      Promise.resolve()
+        .then(() => handler(envelope.body, envelope.from))
+        .catch((err: Error) => this.logger.warn({ type: envelope.type, err: err.message }, 'cluster notice failed'));
+      return;
+    }
+    const { id, from } = envelope;
+    Promise.resolve()
+      .then(() => handler(envelope.body, from))
+      .then(
+        (body) => (body === NOT_MINE ? undefined : this.send(from, { kind: 'response', id, ok: true, body })),
+        (err: Error) => this.send(from, { kind: 'response', id, ok: false, error: err.message }),
+      )
+      .catch((err: Error) => this.logger.warn({ err: err.message }, 'cluster bus could not answer'));
+  }
+}

@@ -1,0 +1,73 @@
+import type { types } from 'mediasoup';
+import type { Logger } from '../logger.js';
+import { NOT_MINE, type ClusterBus } from './cluster-bus.js';
+import { createPipeTransport, PIPE, type OpenPipeReply, type OpenPipeRequest, type PipeNetwork, type PipeNotice } from './pipe-messages.js';
+import type { RouterDirectory } from './router-directory.js';
+
+interface ServedPipe {
+  transport: types.PipeTransport;
+  consumer: types.Consumer;
+}
+
+/**
+ * The origin end of cross-node pipes: answers `pipe.open` for routers of this node with a
+ * PipeTransport consuming the producer, and tells the edge when the producer pauses, resumes or
+ * closes (what `pipeToRouter` does in-process with observers).
+ */
+export class PipeServer {
+  private readonly pipes = new Map<string, ServedPipe>();
+
+  constructor(
+    private readonly bus: ClusterBus,
+    private readonly routers: RouterDirectory,
+    private readonly network: PipeNetwork,
+    private readonly logger: Logger,
+  ) {
+    bus.on(PIPE.open, (body, from) => this.open(body as OpenPipeRequest, from));
+    bus.on(PIPE.close, (body) => this.close((body as PipeNotice).pipeId));
+  }
+
+  get size(): number {
+    return this.pipes.size;
+  }
+
+  private async open(request: OpenPipeRequest, edgeNode: string): Promise<OpenPipeReply | typeof NOT_MINE> {
+    const router = this.routers.get(request.routerId);
+    if (!router) return NOT_MINE;
+    const transport = await createPipeTransport(router, this.network, request.srtp !== null);
+    try {
+      await transport.connect({ ip: request.ip, port: request.port, ...(request.srtp ? { srtpParameters: request.srtp } : {}) });
+      const consumer = await transport.consume({ producerId: request.producerId });
+      this.pipes.set(request.pipeId, { transport, consumer });
+      const tell = (type: string) => () =>
+        void this.bus.notify(edgeNode, type, { pipeId: request.pipeId } satisfies PipeNotice).catch((err: Error) => this.logger.warn({ err: err.message }, 'pipe notice failed'));
+      consumer.observer.on('pause', tell(PIPE.paused));
+      consumer.observer.on('resume', tell(PIPE.resumed));
+      consumer.observer.once('close', () => {
+        if (this.close(request.pipeId)) tell(PIPE.closed)();
+      });
+      return {
+        node: this.bus.nodeId,
+        ip: transport.tuple.localIp,
+        port: transport.tuple.localPort,
+        srtp: transport.srtpParameters ?? null,
+        kind: consumer.kind,
+        rtpParameters: consumer.rtpParameters,
+        paused: consumer.producerPaused,
+      };
+    } catch (err) {
+      transport.close();
+      throw err;
+    }
+  }
+
+  /** Closes the pipe if it is still open; true when this call closed it. */
+  private close(pipeId: string): boolean {
+    const pipe = this.pipes.get(pipeId);
+    if (!pipe) return false;
+    this.pipes.delete(pipeId);
+    pipe.consumer.close();
+    pipe.transport.close();
+    return true;
+  }
+}
