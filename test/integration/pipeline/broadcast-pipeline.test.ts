@@ -182,7 +182,16 @@ describe('broadcast pipeline → LL-HLS origin', () => {
     const pid = pipeline.state.ffmpegPid;
     expect(pid).toBeDefined();
     const { playlist: before } = await getPlaylist();
+    const killedAt = Date.now();
     process.kill(pid!, 'SIGKILL'); // the ffmpeg this test's pipeline started
+    // The stream is back (a part of the new run is listed) within 3 s of the crash.
+    for (;;) {
+      const { playlist: now } = await getPlaylist();
+      const back = [...now.segments, ...(now.open ? [now.open] : [])].some((s) => s.map === 'init1.mp4' && s.parts.length > 0);
+      if (back) break;
+      expect(Date.now() - killedAt).toBeLessThan(3000);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     // Held until the segment after the one the crash cut short is closed (within 3 target durations).
     const { playlist } = await getPlaylist(`?_HLS_msn=${hinted(before).msn + 1}`);
     const resumed = [...playlist.segments, ...(playlist.open ? [playlist.open] : [])].find((s) => s.map === 'init1.mp4');
