@@ -2,6 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseApiKey } from './auth/api-key.js';
+import { defaultNodeId } from './cluster/node-registry.js';
+import { regionSchema } from './rooms/room-types.js';
 
 /** Thrown when the environment does not describe a valid configuration; names the variable. */
 export class ConfigError extends Error {
@@ -47,6 +49,9 @@ export const configSchema = z.object({
   LEVELCHAT_ARCHIVE_AFTER_S: z.coerce.number().int().min(1).default(86400),
   LEVELCHAT_RATE_LIMIT_RPS: z.coerce.number().positive().max(1_000_000).default(100),
   LEVELCHAT_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  LEVELCHAT_NODE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').optional(),
+  LEVELCHAT_REGION: regionSchema.default('default'),
+  LEVELCHAT_PIPE_SRTP: z.stringbool().default(false),
 });
 
 export type ConfigEnv = z.infer<typeof configSchema>;
@@ -72,6 +77,8 @@ export interface Config {
   archiveAfterS: number;
   /** REST requests per API key (and failed authentications per client address). */
   rateLimit: { perSecond: number; burst: number };
+  /** This node in the cluster: its id in the registry, its region for placement, SRTP between nodes. */
+  cluster: { nodeId: string; region: string; pipeSrtp: boolean };
 }
 
 /** Reads the configuration once from `env`; throws ConfigError naming the first bad variable. */
@@ -117,5 +124,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKeys,
     archiveAfterS: c.LEVELCHAT_ARCHIVE_AFTER_S,
     rateLimit: { perSecond: c.LEVELCHAT_RATE_LIMIT_RPS, burst: c.LEVELCHAT_RATE_LIMIT_BURST },
+    cluster: { nodeId: c.LEVELCHAT_NODE_ID ?? defaultNodeId(), region: c.LEVELCHAT_REGION, pipeSrtp: c.LEVELCHAT_PIPE_SRTP },
   };
 }

@@ -1,4 +1,6 @@
 import express, { Router, type Express } from 'express';
+import type { ClusterNode } from '../cluster/cluster-node.js';
+import { nodeRoutes } from '../cluster/nodes-routes.js';
 import type { Logger } from '../logger.js';
 import type { ControlPlane } from '../runtime/control-plane.js';
 import type { MediaCache } from '../../pipeline/publish/media-cache.js';
@@ -30,6 +32,8 @@ export interface AppDeps extends HealthDeps {
   control: ControlPlane;
   publicUrl: string | undefined;
   rateLimit: { perSecond: number; burst: number };
+  /** The node list (GET /v1/nodes) and where rooms run (signaling URLs in token responses). */
+  cluster: Pick<ClusterNode, 'id' | 'nodes' | 'placement'>;
   hls: { hub: PlaylistStateHub; cache: MediaCache; status: HlsStatusStore; spool: UploadSpool };
 }
 
@@ -64,7 +68,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   api.use(roomRoutes({ rooms: control.rooms, repository: control.repository, hlsStatus: deps.hls.status }, registry));
-  api.use(tokenRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl }, registry));
+  api.use(tokenRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl, cluster: deps.cluster }, registry));
   api.use(registrationRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl }, registry));
   api.use(participantRoutes({ rooms: control.rooms, revocations: control.revocations, redis: control.redis }, registry));
   api.use(attendanceRoutes({ rooms: control.rooms, attendance: control.attendance }, registry));
@@ -72,6 +76,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(questionRoutes({ rooms: control.rooms, questions: control.questions }, registry));
   api.use(keyRoutes(control.keys, registry));
   api.use(webhookRoutes({ webhooks: control.webhooks, deliveries: control.deliveries }, registry));
+  api.use(nodeRoutes(deps.cluster.nodes, registry));
 
   const document = openApiDocument(registry);
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {

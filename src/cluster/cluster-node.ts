@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import type { WorkerPool } from '../sfu/worker-pool.js';
 import { ClusterBus } from './cluster-bus.js';
 import { LoadSampler } from './load-sampler.js';
-import { NodeRegistry } from './node-registry.js';
+import { NodeDirectory, NodeRegistry } from './node-registry.js';
 import type { PipeNetwork } from './pipe-messages.js';
 import { PipeServer } from './pipe-server.js';
 import { Placement } from './placement.js';
@@ -17,34 +17,53 @@ export interface ClusterNodeOptions {
   liveRooms: () => number;
   nodeId: string;
   region: string;
-  publicUrl: string;
   network: PipeNetwork;
   logger: Logger;
 }
 
+interface Membership {
+  registry: NodeRegistry;
+  bus: ClusterBus;
+  remotePipe: RemotePipe;
+}
+
 /**
- * This node's membership of the cluster: its heartbeat in the registry, the shared placement, and
- * both ends of cross-node pipes (it serves its routers to edges elsewhere and pipes from origins
- * elsewhere). `stop()` leaves the registry at once, so placement stops choosing this node.
+ * This node in the cluster: the shared node list and placement (usable at once), then, from
+ * `join()`, its heartbeat in the registry and both ends of cross-node pipes (it serves its routers
+ * to edges elsewhere and pipes from origins elsewhere). `stop()` leaves the registry at once.
  */
 export class ClusterNode {
-  private constructor(
-    readonly registry: NodeRegistry,
-    readonly placement: Placement,
-    readonly remotePipe: RemotePipe,
-    private readonly bus: ClusterBus,
-  ) {}
+  readonly nodes: NodeDirectory;
+  readonly placement: Placement;
+  private readonly routers: RouterDirectory;
+  private membership: Membership | null = null;
 
   /** Create it before any room opens: the router directory only sees routers created after it. */
-  static async start(options: ClusterNodeOptions): Promise<ClusterNode> {
-    const { redis, pool, network, logger } = options;
-    const routers = new RouterDirectory(pool);
-    const bus = await ClusterBus.connect(redis, options.nodeId, logger);
-    new PipeServer(bus, routers, network, logger); // answers other nodes over the bus from now on
-    const sampler = new LoadSampler(pool, options.liveRooms);
+  constructor(private readonly options: ClusterNodeOptions) {
+    this.routers = new RouterDirectory(options.pool);
+    this.nodes = new NodeDirectory(options.redis);
+    this.placement = new Placement(options.redis, this.nodes);
+  }
+
+  get id(): string {
+    return this.options.nodeId;
+  }
+
+  /** Pipes producers from origins on other nodes; there once the node has joined. */
+  get remotePipe(): RemotePipe {
+    if (!this.membership) throw new Error('the node has not joined the cluster');
+    return this.membership.remotePipe;
+  }
+
+  /** Announces the node (reachable at `publicUrl`) and starts answering other nodes. */
+  async join(publicUrl: string): Promise<void> {
+    const { redis, pool, network, logger } = this.options;
+    const bus = await ClusterBus.connect(redis, this.id, logger);
+    new PipeServer(bus, this.routers, network, logger); // answers other nodes over the bus from now on
+    const sampler = new LoadSampler(pool, this.options.liveRooms);
     const registry = new NodeRegistry({
       redis,
-      node: { id: options.nodeId, region: options.region, url: options.publicUrl, rtc_address: network.announcedIp ?? network.listenIp, workers: pool.size },
+      node: { id: this.id, region: this.options.region, url: publicUrl, rtc_address: network.announcedIp ?? network.listenIp, workers: pool.size },
       sampleLoad: () => sampler.sample(),
       logger,
     });
@@ -54,11 +73,13 @@ export class ClusterNode {
       await bus.close();
       throw err;
     }
-    return new ClusterNode(registry, new Placement(redis, registry), new RemotePipe(bus, network, logger), bus);
+    this.membership = { registry, bus, remotePipe: new RemotePipe(bus, network, logger) };
   }
 
   async stop(): Promise<void> {
-    await this.registry.stop().catch(() => {});
-    await this.bus.close();
+    const membership = this.membership;
+    this.membership = null;
+    await membership?.registry.stop().catch(() => {});
+    await membership?.bus.close();
   }
 }

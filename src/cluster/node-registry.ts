@@ -60,9 +60,21 @@ export function defaultNodeId(): string {
   return host ? `${host}-${process.pid}` : `node-${randomBytes(6).toString('hex')}`;
 }
 
+/** Reads the registry: the live nodes, by id. Any process can list; only a NodeRegistry writes. */
+export class NodeDirectory {
+  constructor(private readonly redis: Redis) {
+    redis.defineCommand('lcListNodes', { numberOfKeys: 1, lua: LIST_NODES_LUA });
+  }
+
+  async list(): Promise<NodeInfo[]> {
+    const entries = await this.redis.lcListNodes(NODE_IDS, nodeKey(''));
+    return entries.map((json) => JSON.parse(json) as NodeInfo).sort((a, b) => a.id.localeCompare(b.id));
+  }
+}
+
 /**
- * The nodes sharing this Redis. Each node's entry expires on its own (Redis keeps the clock, so
- * nodes' clocks never matter): a node that dies disappears within `ttlMs`.
+ * This node's entry among the nodes sharing this Redis. Each entry expires on its own (Redis keeps
+ * the clock, so nodes' clocks never matter): a node that dies disappears within `ttlMs`.
  */
 export class NodeRegistry {
   private readonly ttlMs: number;
@@ -75,7 +87,6 @@ export class NodeRegistry {
   constructor(private readonly options: NodeRegistryOptions) {
     this.ttlMs = options.ttlMs ?? 6000;
     this.intervalMs = options.intervalMs ?? 2000;
-    options.redis.defineCommand('lcListNodes', { numberOfKeys: 1, lua: LIST_NODES_LUA });
   }
 
   get id(): string {
@@ -96,11 +107,6 @@ export class NodeRegistry {
     const info: NodeInfo = { ...this.options.node, load: await this.options.sampleLoad(), started_at: this.startedAt };
     if (this.stopped) return;
     await this.options.redis.multi().set(nodeKey(info.id), JSON.stringify(info), 'PX', this.ttlMs).sadd(NODE_IDS, info.id).exec();
-  }
-
-  async list(): Promise<NodeInfo[]> {
-    const entries = await this.options.redis.lcListNodes(NODE_IDS, nodeKey(''));
-    return entries.map((json) => JSON.parse(json) as NodeInfo).sort((a, b) => a.id.localeCompare(b.id));
   }
 
   /** Leaves the cluster at once (rather than after the TTL): placement stops choosing this node. */

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createApp } from '../api/app.js';
+import { ClusterNode } from '../cluster/cluster-node.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { WorkerPool } from '../sfu/worker-pool.js';
@@ -56,6 +57,7 @@ export class Stack {
   server!: http.Server;
   control!: ControlPlane;
   liveRooms!: LiveRooms;
+  cluster!: ClusterNode;
 
   private constructor(private readonly logger: Logger) {}
 
@@ -93,6 +95,16 @@ export class Stack {
 
     this.workers = await WorkerPool.create({ ...config.workers, logger: this.logger });
     this.cleanups.push(() => this.workers.close());
+    // Before any room opens: the pipe server finds the routers created from now on.
+    this.cluster = new ClusterNode({
+      redis: this.redis,
+      pool: this.workers,
+      liveRooms: () => (this.liveRooms ? this.liveRooms.rooms.size : 0),
+      nodeId: config.cluster.nodeId,
+      region: config.cluster.region,
+      network: { listenIp: config.rtc.listenIp, announcedIp: config.rtc.announcedIp, enableSrtp: config.cluster.pipeSrtp },
+      logger: this.logger,
+    });
 
     const devKey = config.apiKeys.length === 0 ? devApiKey(dataDir.root) : undefined;
     this.control = await ControlPlane.start({
@@ -130,10 +142,17 @@ export class Stack {
       control: this.control,
       publicUrl: config.http.publicUrl,
       rateLimit: config.rateLimit,
+      cluster: this.cluster,
       hls: { hub: hlsHub, cache: hlsCache, status: hlsStatus, spool: hlsSpool },
     });
     this.server = await listen(app, config.http.port, config.http.bind);
     this.cleanups.push(() => closeServer(this.server));
+    const { port } = this.server.address() as AddressInfo;
+    const host = config.http.bind.includes(':') ? `[${config.http.bind}]` : config.http.bind;
+    const url = config.http.publicUrl ?? `http://${host}:${port}`;
+    // Stopped before the HTTP server closes: placement stops choosing this node first.
+    await this.cluster.join(url);
+    this.cleanups.push(() => this.cluster.stop());
 
     const subscriber = new Redis(redisEndpoint.url, { maxRetriesPerRequest: null, connectionName: 'levelchat-signaling-sub' });
     subscriber.on('error', (err) => this.logger.warn({ err: err.message }, 'redis connection error'));
@@ -176,10 +195,8 @@ export class Stack {
       await this.liveRooms.closeAll();
     });
 
-    const { port } = this.server.address() as AddressInfo;
-    const host = config.http.bind.includes(':') ? `[${config.http.bind}]` : config.http.bind;
     this.summary = {
-      url: config.http.publicUrl ?? `http://${host}:${port}`,
+      url,
       dataDir: dataDir.root,
       redis: { url: redactUrl(redisEndpoint.url), embedded: redisEndpoint.embedded },
       storage: { endpoint: s3.endpoint, bucket: config.s3.bucket, embedded: !config.s3.endpoint },

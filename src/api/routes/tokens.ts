@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router, type Request } from 'express';
 import { isAudienceGrant, type TokenMinter } from '../../auth/token-minter.js';
+import type { ClusterNode } from '../../cluster/cluster-node.js';
 import type { RegistrationStore } from '../../rooms/registrations.js';
 import type { RoomService } from '../../rooms/room-service.js';
 import type { Room } from '../../rooms/room.js';
@@ -15,6 +16,7 @@ export interface TokenRoutesDeps {
   registrations: RegistrationStore;
   /** Where clients connect; derived from the request when not configured. */
   publicUrl: string | undefined;
+  cluster: Pick<ClusterNode, 'id' | 'placement'>;
 }
 
 export function publicBase(publicUrl: string | undefined, req: Request): string {
@@ -31,7 +33,7 @@ export function assertJoinable(room: Room): void {
   if (room.state === 'ended' && room.ended_reason === 'host_ended') throw new ProblemError(409, 'room_ended', 'Room has ended', 'the host ended this room');
 }
 
-export function tokenRoutes({ rooms, minter, registrations, publicUrl }: TokenRoutesDeps, registry: OpenAPIRegistry): Router {
+export function tokenRoutes({ rooms, minter, registrations, publicUrl, cluster }: TokenRoutesDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
   defineRoute(
     router,
@@ -75,9 +77,13 @@ export function tokenRoutes({ rooms, minter, registrations, publicUrl }: TokenRo
         metadata: body.metadata ?? null,
         ttlS: body.ttl_s,
       });
+      // Every participant of a room joins its origin node (edges on other nodes come later). A room
+      // placed here keeps the URL the client used, which knows about proxies and TLS.
+      const origin = await cluster.placement.originFor(room.id, room.config.region_hint);
+      const signaling = signalingUrl(origin.id === cluster.id ? publicUrl : origin.url, req);
       return {
         status: 201,
-        body: { token: minted.token, room_id: room.id, signaling_url: signalingUrl(publicUrl, req), expires_at: minted.expiresAt.toISOString() },
+        body: { token: minted.token, room_id: room.id, signaling_url: signaling, expires_at: minted.expiresAt.toISOString() },
       };
     },
   );
