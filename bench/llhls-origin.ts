@@ -1,0 +1,638 @@
+// Bench: how many concurrent LL-HLS viewers one 2-core LevelChat origin serves, side by side with
+// Debian's nginx serving the same files statically. Loopback only, one run.
+//
+//   npm run bench:llhls-origin
+//   (= npm run build && node dist/bench/llhls-origin.js)
+//
+// Env: BENCH_VIEWERS (1000,5000,10000), BENCH_DURATION_S (15, measured window per side and N),
+// BENCH_WARMUP_S (3, after the ramp, unmeasured), BENCH_LOADGEN_PROCS (2, load generator
+// processes), BENCH_GRACE_S (2, deliveries still counted after the window), BENCH_NGINX (1; 0 skips
+// the nginx side), BENCH_NGINX_INSTALL (1: apt-get install -y nginx-light when nginx is missing),
+// BENCH_LOCAL_ADDRS (comma-separated 127.x source addresses for the viewers' connections; none by default).
+//
+// Processes (all on the same 2 cores — the load generator shares them with what it measures):
+//   this one     orchestration, the static copy of the stream for nginx, /proc readings
+//   --origin     the origin app (hlsOriginRoutes as src/api/app.ts mounts it) + the synthetic live
+//                stream (HlsPublisher → MediaPlaylist → embedded S3 + Redis, one 40 KB part every 200 ms,
+//                1 s segments of 5 parts), sharing one MediaCache as a node's pipeline and origin do
+//   --loadgen ×K simulated viewers on raw keep-alive sockets (bench/lib/llhls-viewers.ts)
+//   redis-server, the embedded S3 server (as Stack starts them), nginx (2 workers) for the static side.
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { monoMs } from './lib/llhls-http.js';
+import { ensureNginx, startNginx, type NginxServer } from './lib/llhls-nginx.js';
+import { INIT_BYTES, originMain, PART_BYTES, PART_MS, partBytes, PARTS_PER_SEGMENT, RENDITION, ROOM_ID, type OriginCommand, type OriginMessage } from './lib/llhls-stream.js';
+import { HIST_MAX, HIST_SCALE, loadgenMain, type Counters, type LoadgenMessage, type LoadgenResult, type ParentMessage, type ViewerMode } from './lib/llhls-viewers.js';
+import { cpuDelta, machineCpu, processCpuMs } from './lib/procfs.js';
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+function envNumber(name: string, fallback: number, allowZero = false): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new Error(`${name}=${raw} is not a positive number`);
+  return n;
+}
+
+const VIEWERS = (process.env.BENCH_VIEWERS ?? '1000,5000,10000')
+  .split(',')
+  .map((s) => Number(s.trim()))
+  .filter((n) => Number.isInteger(n) && n > 0);
+const DURATION_S = envNumber('BENCH_DURATION_S', 15);
+const WARMUP_S = envNumber('BENCH_WARMUP_S', 3, true);
+const GRACE_S = envNumber('BENCH_GRACE_S', 2, true);
+const LOADGEN_PROCS = Math.round(envNumber('BENCH_LOADGEN_PROCS', 2));
+const WITH_NGINX = process.env.BENCH_NGINX !== '0';
+/** Nice value for every process of ours (server, redis, S3, nginx, load generators): a shared box disturbs less. 0 leaves it. */
+const NICE = Number(process.env.BENCH_NICE ?? -10);
+const LOCAL_ADDRS = (process.env.BENCH_LOCAL_ADDRS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+/** The target's deadline: one part duration after publication. */
+const DEADLINE_MS = PART_MS;
+const TARGET_VIEWERS = 10_000;
+const PROGRESS_MS = 3000;
+const NCPU = os.availableParallelism?.() ?? os.cpus().length;
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+const T0 = Date.now();
+function log(msg: string): void {
+  console.log(`[${((Date.now() - T0) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
+}
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+const pct = (x: number, d = 1) => `${(x * 100).toFixed(d)}%`;
+const ms = (x: number) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x.toFixed(1)) : '∞');
+const kfmt = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)}k` : x >= 1000 ? `${(x / 1000).toFixed(2)}k` : x.toFixed(0));
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
+
+function rssBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Renices every thread of these processes (setpriority is per thread on Linux); false if not allowed. */
+function renice(pids: number[]): boolean {
+  if (NICE === 0) return true;
+  try {
+    for (const pid of pids) for (const tid of readdirSync(`/proc/${pid}/task`)) execFileSync('renice', ['-n', String(NICE), '-p', tid], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes of ours (forks of this file)
+
+class Loadgen {
+  readonly ready: Promise<number>;
+  private waiters = new Map<number, (m: Extract<LoadgenMessage, { type: 'mark' }>) => void>();
+  private resultWaiter: ((r: LoadgenResult) => void) | undefined;
+  latest: Counters | undefined;
+
+  constructor(readonly child: ChildProcess) {
+    this.ready = new Promise((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`load generator exited (code ${code})`)));
+      child.on('message', (m: LoadgenMessage) => {
+        if (m.type === 'ready') resolve(m.pid);
+        else if (m.type === 'mark') this.waiters.get(m.id)?.(m);
+        else if (m.type === 'progress') this.latest = m.counters;
+        else if (m.type === 'result') this.resultWaiter?.(m.result);
+      });
+    });
+  }
+
+  send(m: ParentMessage): void {
+    if (this.child.connected) this.child.send(m);
+  }
+
+  mark(id: number): Promise<Extract<LoadgenMessage, { type: 'mark' }>> {
+    return new Promise((resolve) => {
+      this.waiters.set(id, (m) => {
+        this.waiters.delete(id);
+        resolve(m);
+      });
+      this.send({ cmd: 'mark', id });
+    });
+  }
+
+  stop(parts: [number, number][]): Promise<LoadgenResult> {
+    return new Promise((resolve) => {
+      this.resultWaiter = resolve;
+      this.send({ cmd: 'stop', parts, deadlineMs: DEADLINE_MS });
+    });
+  }
+}
+
+type OriginStats = Extract<OriginMessage, { type: 'stats' }>;
+
+interface Published {
+  seq: number;
+  tTick: number;
+  tOrigin: number;
+  tRedis: number;
+  tNginx: number | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// State for cleanup on any exit path
+
+const running: {
+  tmp: string | undefined;
+  origin: ChildProcess | undefined;
+  loadgens: Loadgen[];
+  nginx: NginxServer | undefined;
+  childPids: number[];
+  cleanup: (() => Promise<void>) | undefined;
+} = { tmp: undefined, origin: undefined, loadgens: [], nginx: undefined, childPids: [], cleanup: undefined };
+
+function cleanupSync(): void {
+  for (const l of running.loadgens) l.child.kill('SIGTERM');
+  running.loadgens = [];
+  running.origin?.kill('SIGTERM');
+  running.origin = undefined;
+  running.nginx?.killSync();
+  running.nginx = undefined;
+  for (const pid of running.childPids.splice(0)) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
+  if (running.tmp) rmSync(running.tmp, { recursive: true, force: true });
+  running.tmp = undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurement helpers
+
+function sumCounters(list: Counters[]): Counters {
+  const out: Counters = { playlists: 0, parts: 0, bytes: 0, errors: {}, resyncs: 0, connects: 0 };
+  for (const c of list) {
+    out.playlists += c.playlists;
+    out.parts += c.parts;
+    out.bytes += c.bytes;
+    out.resyncs += c.resyncs;
+    out.connects += c.connects;
+    for (const [k, v] of Object.entries(c.errors)) out.errors[k] = (out.errors[k] ?? 0) + v;
+  }
+  return out;
+}
+
+function diffCounters(a: Counters, b: Counters): Counters {
+  const errors: Record<string, number> = {};
+  for (const [k, v] of Object.entries(b.errors)) if (v - (a.errors[k] ?? 0) > 0) errors[k] = v - (a.errors[k] ?? 0);
+  return { playlists: b.playlists - a.playlists, parts: b.parts - a.parts, bytes: b.bytes - a.bytes, errors, resyncs: b.resyncs - a.resyncs, connects: b.connects - a.connects };
+}
+
+const errorTotal = (c: Counters) => Object.values(c.errors).reduce((a, b) => a + b, 0);
+const errorText = (c: Counters) => (errorTotal(c) === 0 ? '0' : Object.entries(c.errors).map(([k, v]) => `${k}: ${v}`).join(', '));
+
+/** Percentile of a merged histogram whose `missing` samples count as infinitely late. */
+function percentile(hist: Map<number, number>, missing: number, q: number): number {
+  let total = missing;
+  for (const v of hist.values()) total += v;
+  if (total === 0) return NaN;
+  const rank = Math.ceil(q * total);
+  let seen = 0;
+  for (const b of [...hist.keys()].sort((x, y) => x - y)) {
+    seen += hist.get(b)!;
+    if (seen >= rank) return b >= HIST_MAX ? Infinity : (b + 0.5) / HIST_SCALE;
+  }
+  return Infinity;
+}
+
+function quantile(values: number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+}
+
+interface PhaseResult {
+  side: 'origin' | 'nginx';
+  n: number;
+  reqPerS: number;
+  partsPerS: number;
+  mbPerS: number;
+  counters: Counters;
+  partP50: number;
+  partP99: number;
+  playlistP50: number;
+  playlistP99: number;
+  pooledWithin: number;
+  partsInWindow: number;
+  partsOk: number;
+  worstPart: number;
+  serverCores: number;
+  serverRss: number;
+  serverElu: number | undefined;
+  redisCores: number;
+  s3Cores: number;
+  loadgenCores: number;
+  loadgenEluMax: number;
+  machineBusy: number;
+  publishLagP99: number;
+  publishLagMax: number;
+  othersCores: number;
+  publishFailures: number;
+  pass: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function benchMain(): Promise<void> {
+  if (VIEWERS.length === 0) throw new Error('BENCH_VIEWERS has no viewer count');
+  const totalViewers = Math.max(...VIEWERS);
+  log(`LL-HLS origin bench: ${NCPU} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  log(`viewers ${VIEWERS.join(', ')}; ${DURATION_S} s window per side after a ramp + ${WARMUP_S} s warm-up; ${LOADGEN_PROCS} load generator processes`);
+  log(`stream: one ${PART_BYTES / 1000} KB part every ${PART_MS} ms, ${PARTS_PER_SEGMENT} parts per 1 s segment; target: ≥ ${TARGET_VIEWERS} viewers, each part to ≥ 99% of them within ${DEADLINE_MS} ms, no errors`);
+  log(`NOTE: the load generator runs on the same ${NCPU} cores as the origin, redis, S3 and nginx (no pinning); its CPU is printed per phase.`);
+  if (totalViewers + 500 > 20000) log(`warning: ${totalViewers} viewers need as many file descriptors in the server and the load generator; check ulimit -n`);
+
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'llhls-bench-'));
+  running.tmp = tmp;
+  chmodSync(tmp, 0o755);
+
+  const { ChildProcesses } = await import('../src/runtime/child-processes.js');
+  const { DataDir } = await import('../src/runtime/data-dir.js');
+  const { startEmbeddedRedis } = await import('../src/runtime/redis.js');
+  const { startEmbeddedS3 } = await import('../storage/embedded-s3/launch.js');
+  const { createLogger } = await import('../src/logger.js');
+  const { freePort } = await import('../src/runtime/free-port.js');
+  const logger = createLogger('silent');
+  const dataDir = DataDir.acquire(path.join(tmp, 'data'));
+  const children = new ChildProcesses(logger);
+
+  running.cleanup = async () => {
+    for (const l of running.loadgens) l.send({ cmd: 'exit' });
+    running.origin?.send({ cmd: 'exit' } satisfies OriginCommand);
+    await sleep(300);
+    for (const l of running.loadgens) l.child.kill('SIGTERM');
+    running.loadgens = [];
+    running.origin?.kill('SIGTERM');
+    running.origin = undefined;
+    await running.nginx?.stop();
+    running.nginx = undefined;
+    await children.stopAll();
+    running.childPids = [];
+    dataDir.release();
+    if (running.tmp) rmSync(running.tmp, { recursive: true, force: true });
+    running.tmp = undefined;
+  };
+
+  const redis = await startEmbeddedRedis(children, dataDir, logger);
+  const s3 = await startEmbeddedS3(children, dataDir, logger);
+  running.childPids = children.running.map((c) => c.pid);
+  const pidOf = (name: string) => children.running.find((c) => c.name === name)?.pid ?? 0;
+  const redisPid = pidOf('redis-server');
+  const s3Pid = pidOf('embedded-s3');
+  log(`redis-server pid ${redisPid} at ${redis.url}; embedded S3 pid ${s3Pid} at ${s3.endpoint}; temp dir ${tmp}`);
+
+  // nginx, serving the static copy the publisher loop writes below.
+  const www = path.join(tmp, 'www');
+  const hlsDir = path.join(www, 'hls', ROOM_ID, RENDITION);
+  mkdirSync(hlsDir, { recursive: true });
+  for (const d of [www, path.join(www, 'hls'), path.join(www, 'hls', ROOM_ID), hlsDir]) chmodSync(d, 0o755);
+  writeFileSync(path.join(hlsDir, 'init.mp4'), INIT_BYTES);
+  if (WITH_NGINX) {
+    const bin = ensureNginx(log);
+    if (bin) {
+      const nginxDir = path.join(tmp, 'nginx');
+      mkdirSync(nginxDir, { recursive: true });
+      try {
+        running.nginx = await startNginx(bin, nginxDir, www, await freePort());
+        const version = (() => {
+          try {
+            return readFileSync(`/proc/${running.nginx.masterPid}/cmdline`, 'utf8').split('\0')[0];
+          } catch {
+            return bin;
+          }
+        })();
+        log(`nginx (${version}) master pid ${running.nginx.masterPid}, workers ${running.nginx.workerPids().join(', ')} on 127.0.0.1:${running.nginx.port} (2 workers, sendfile, keep-alive, no access log)`);
+      } catch (err) {
+        log(`nginx could not start, skipping the nginx side: ${(err as Error).message}`);
+      }
+    }
+  } else log('BENCH_NGINX=0: the nginx side is skipped');
+
+  // The origin + publisher process.
+  const published = new Map<number, Published>();
+  const origin = fork(fileURLToPath(import.meta.url), ['--origin'], {
+    env: { ...process.env, BENCH_REDIS_URL: redis.url, BENCH_S3: JSON.stringify(s3) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  running.origin = origin;
+  const statsWaiters = new Map<number, (s: OriginStats) => void>();
+  let statsId = 0;
+  const originStats = () =>
+    new Promise<OriginStats | undefined>((resolve) => {
+      const id = ++statsId;
+      const timer = setTimeout(() => (statsWaiters.delete(id), resolve(undefined)), 5000);
+      statsWaiters.set(id, (s) => (clearTimeout(timer), statsWaiters.delete(id), resolve(s)));
+      origin.send({ cmd: 'stats', id } satisfies OriginCommand);
+    });
+  const originReady = new Promise<{ url: string; pid: number }>((resolve, reject) => {
+    origin.once('exit', (code) => reject(new Error(`origin process exited (code ${code})`)));
+    origin.on('message', (m: OriginMessage) => {
+      if (m.type === 'ready') resolve(m);
+      else if (m.type === 'stats') statsWaiters.get(m.id)?.(m);
+      else if (m.type === 'published') {
+        // The static copy: part (and segment) files first, then the playlist, atomically.
+        let tNginx: number | undefined;
+        if (running.nginx) {
+          writeFileSync(path.join(hlsDir, `part${m.msn}.${m.part}.m4s`), partBytes(m.seq));
+          if (m.segment) {
+            const parts = Array.from({ length: PARTS_PER_SEGMENT }, (_, i) => partBytes(m.msn * PARTS_PER_SEGMENT + i));
+            writeFileSync(path.join(hlsDir, `seg${m.msn}.m4s`), Buffer.concat(parts));
+          }
+          const tmpFile = path.join(hlsDir, '.index.m3u8.tmp');
+          writeFileSync(tmpFile, m.playlist);
+          renameSync(tmpFile, path.join(hlsDir, 'index.m3u8'));
+          tNginx = monoMs();
+          // Objects older than the playlist window are not needed any more.
+          if (m.part === 0 && m.msn >= 20) {
+            const old = m.msn - 20;
+            for (let i = 0; i < PARTS_PER_SEGMENT; i++) rmSync(path.join(hlsDir, `part${old}.${i}.m4s`), { force: true });
+            rmSync(path.join(hlsDir, `seg${old}.m4s`), { force: true });
+          }
+        }
+        published.set(m.seq, { seq: m.seq, tTick: m.tTick, tOrigin: m.tPub, tRedis: m.tDone, tNginx });
+      }
+    });
+  });
+  const originInfo = await originReady;
+  const originPort = Number(new URL(originInfo.url).port);
+  log(`origin process pid ${originInfo.pid} at ${originInfo.url} (express app as createApp() mounts hlsOriginRoutes; publisher in the same process, shared MediaCache)`);
+
+  // Load generators.
+  for (let i = 0; i < LOADGEN_PROCS; i++) {
+    const child = fork(fileURLToPath(import.meta.url), ['--loadgen'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    running.loadgens.push(new Loadgen(child));
+  }
+  const loadgenPids = await Promise.all(running.loadgens.map((l) => l.ready));
+  log(`load generator pids ${loadgenPids.join(', ')}; bench (orchestrator) pid ${process.pid}`);
+  const ours = [originInfo.pid, redisPid, s3Pid, ...loadgenPids, ...(running.nginx ? [running.nginx.masterPid, ...running.nginx.workerPids()] : [])];
+  if (NICE !== 0) log(renice(ours) ? `niced to ${NICE} (BENCH_NICE): origin, redis-server, S3, nginx and the load generators, so other work on a shared box disturbs less` : `could not renice to ${NICE}: running at normal priority`);
+
+  // A few segments of history before anyone watches.
+  while (published.size < 3 * PARTS_PER_SEGMENT) await sleep(100);
+  const base = `/hls/${ROOM_ID}/${RENDITION}`;
+  const check = await fetch(`${originInfo.url}${base}/index.m3u8`);
+  const checkText = await check.text();
+  if (check.status !== 200) throw new Error(`origin playlist check: ${check.status} ${checkText.slice(0, 200)}`);
+  log(`check: origin playlist ${check.status}, ${checkText.length} bytes, ${checkText.split('\n').filter((l) => l.startsWith('#EXT-X-PART:')).length} parts listed`);
+  if (running.nginx) {
+    const r = await fetch(`http://127.0.0.1:${running.nginx.port}${base}/index.m3u8`);
+    const t = await r.text();
+    if (r.status !== 200) {
+      log(`nginx playlist check failed (${r.status}): skipping the nginx side`);
+      await running.nginx.stop();
+      running.nginx = undefined;
+    } else log(`check: nginx playlist ${r.status}, ${t.length} bytes`);
+  }
+  log('');
+
+  let markId = 0;
+  const results: PhaseResult[] = [];
+
+  async function phase(side: 'origin' | 'nginx', n: number): Promise<PhaseResult> {
+    const mode: ViewerMode = side === 'origin' ? 'll' : 'poll';
+    const port = side === 'origin' ? originPort : running.nginx!.port;
+    const serverPids = () => (side === 'origin' ? [originInfo.pid] : [running.nginx!.masterPid, ...running.nginx!.workerPids()]);
+    const rampMs = Math.min(4000, Math.max(500, n * 0.3));
+    const share = (i: number) => Math.floor(n / LOADGEN_PROCS) + (i < n % LOADGEN_PROCS ? 1 : 0);
+    log(`── ${side} N=${n}: ${mode === 'll' ? 'LL-HLS viewers (blocking playlist reload + part)' : `polling viewers (playlist every ${PART_MS} ms + new parts)`}, ramp ${(rampMs / 1000).toFixed(1)} s, warm-up ${WARMUP_S} s, window ${DURATION_S} s`);
+    running.loadgens.forEach((l, i) =>
+      l.send({ cmd: 'start', mode, host: '127.0.0.1', port, base, viewers: share(i), rampMs, partsPerSegment: PARTS_PER_SEGMENT, pollMs: PART_MS, partBytes: PART_BYTES, localAddresses: LOCAL_ADDRS }),
+    );
+
+    const readAll = async () => {
+      const marks = await Promise.all(running.loadgens.map((l) => l.mark(++markId)));
+      return {
+        t: monoMs(),
+        counters: sumCounters(marks.map((m) => m.counters)),
+        eluMax: Math.max(...marks.map((m) => m.elu)),
+        serverCpu: serverPids().reduce((a, p) => a + processCpuMs(p), 0),
+        redisCpu: processCpuMs(redisPid),
+        s3Cpu: processCpuMs(s3Pid),
+        loadgenCpu: loadgenPids.reduce((a, p) => a + processCpuMs(p), 0),
+        /** Every process of ours, for "others" = what the rest of the machine used. */
+        allCpu: [process.pid, originInfo.pid, redisPid, s3Pid, ...loadgenPids, ...(running.nginx ? [running.nginx.masterPid, ...running.nginx.workerPids()] : [])].reduce((a, p) => a + processCpuMs(p), 0),
+        machine: machineCpu(),
+      };
+    };
+    type Reading = Awaited<ReturnType<typeof readAll>>;
+    const eluOf = (a: OriginStats | undefined, b: OriginStats | undefined) => {
+      if (!a || !b) return undefined;
+      const active = b.eluActive - a.eluActive;
+      const idle = b.eluIdle - a.eluIdle;
+      return active + idle > 0 ? active / (active + idle) : undefined;
+    };
+    let lastStats: OriginStats | undefined;
+    const nextElu = async () => {
+      if (side !== 'origin') return undefined;
+      const s = await originStats();
+      const u = eluOf(lastStats, s);
+      lastStats = s;
+      return u;
+    };
+    const progressLine = (a: Reading, b: Reading, label: string, elu: number | undefined) => {
+      const dt = (b.t - a.t) / 1000;
+      const c = diffCounters(a.counters, b.counters);
+      const busy = cpuDelta(a.machine, b.machine)[0]?.busy ?? 0;
+      const rss = serverPids().reduce((s, p) => s + rssBytes(p), 0);
+      log(
+        `  ${label.padEnd(7)} ${kfmt((c.playlists + c.parts) / dt)} req/s (${kfmt(c.parts / dt)} parts/s), errors ${errorTotal(c)}, resyncs ${c.resyncs}; ${side} ${((b.serverCpu - a.serverCpu) / (b.t - a.t)).toFixed(2)} cores${elu !== undefined ? ` (loop ${pct(elu, 0)})` : ''}, RSS ${mib(rss)}; loadgen ${((b.loadgenCpu - a.loadgenCpu) / (b.t - a.t)).toFixed(2)} cores (loop max ${pct(b.eluMax, 0)}); machine ${pct(busy, 0)}`,
+      );
+    };
+
+    // Ramp + warm-up, with progress.
+    const startAt = monoMs();
+    let prev = await readAll();
+    while (monoMs() - startAt < rampMs + WARMUP_S * 1000 - PROGRESS_MS / 2) {
+      await sleep(Math.min(PROGRESS_MS, startAt + rampMs + WARMUP_S * 1000 - monoMs()));
+      const now = await readAll();
+      progressLine(prev, now, 'warm-up', await nextElu());
+      prev = now;
+    }
+    await sleep(startAt + rampMs + WARMUP_S * 1000 - monoMs());
+
+    // The window.
+    await nextElu();
+    const stats0 = lastStats;
+    const w0 = await readAll();
+    prev = w0;
+    const windowEnd = w0.t + DURATION_S * 1000;
+    while (monoMs() < windowEnd - 100) {
+      await sleep(Math.min(PROGRESS_MS, windowEnd - monoMs()));
+      const now = await readAll();
+      progressLine(prev, now, 'window', await nextElu());
+      prev = now;
+    }
+    const w1 = prev;
+    const windowElu = side === 'origin' ? eluOf(stats0, lastStats) : undefined;
+    const serverRss = serverPids().reduce((s, p) => s + rssBytes(p), 0);
+
+    // Deliveries of the window's last parts are counted until the grace ends.
+    await sleep(GRACE_S * 1000);
+    const parts: [number, number][] = [];
+    const lags: number[] = [];
+    for (const p of published.values()) {
+      const t = side === 'origin' ? p.tOrigin : p.tNginx;
+      if (t === undefined || t < w0.t || t > w1.t) continue;
+      parts.push([p.seq, t]);
+      lags.push((side === 'origin' ? p.tOrigin : p.tNginx!) - p.tTick);
+    }
+    const lgResults = await Promise.all(running.loadgens.map((l) => l.stop(parts)));
+
+    const partHist = new Map<number, number>();
+    const playlistHist = new Map<number, number>();
+    let partMissing = 0;
+    let playlistMissing = 0;
+    const perPart = new Map<number, { got: number; within: number }>();
+    for (const r of lgResults) {
+      for (const [b, c] of r.partHist) partHist.set(b, (partHist.get(b) ?? 0) + c);
+      for (const [b, c] of r.playlistHist) playlistHist.set(b, (playlistHist.get(b) ?? 0) + c);
+      partMissing += r.partMissing;
+      playlistMissing += r.playlistMissing;
+      for (const [seq, got, within] of r.perPart) {
+        const e = perPart.get(seq) ?? { got: 0, within: 0 };
+        e.got += got;
+        e.within += within;
+        perPart.set(seq, e);
+      }
+    }
+    let withinAll = 0;
+    let partsOk = 0;
+    let worst = 1;
+    for (const e of perPart.values()) {
+      withinAll += e.within;
+      const f = e.within / n;
+      worst = Math.min(worst, f);
+      if (f >= 0.99) partsOk++;
+    }
+    const c = diffCounters(w0.counters, w1.counters);
+    const dtMs = w1.t - w0.t;
+    const dt = dtMs / 1000;
+    const result: PhaseResult = {
+      side,
+      n,
+      reqPerS: (c.playlists + c.parts) / dt,
+      partsPerS: c.parts / dt,
+      mbPerS: c.bytes / dt / 1e6,
+      counters: c,
+      partP50: percentile(partHist, partMissing, 0.5),
+      partP99: percentile(partHist, partMissing, 0.99),
+      playlistP50: percentile(playlistHist, playlistMissing, 0.5),
+      playlistP99: percentile(playlistHist, playlistMissing, 0.99),
+      pooledWithin: perPart.size ? withinAll / (perPart.size * n) : 0,
+      partsInWindow: perPart.size,
+      partsOk,
+      worstPart: perPart.size ? worst : 0,
+      serverCores: (w1.serverCpu - w0.serverCpu) / dtMs,
+      serverRss,
+      serverElu: windowElu,
+      redisCores: (w1.redisCpu - w0.redisCpu) / dtMs,
+      s3Cores: (w1.s3Cpu - w0.s3Cpu) / dtMs,
+      loadgenCores: (w1.loadgenCpu - w0.loadgenCpu) / dtMs,
+      loadgenEluMax: w1.eluMax,
+      machineBusy: cpuDelta(w0.machine, w1.machine)[0]?.busy ?? 0,
+      publishLagP99: quantile(lags, 0.99),
+      publishLagMax: lags.length ? Math.max(...lags) : NaN,
+      othersCores: Math.max(0, (cpuDelta(w0.machine, w1.machine)[0]?.busy ?? 0) * NCPU - (w1.allCpu - w0.allCpu) / dtMs),
+      publishFailures: lastStats?.publishFailures ?? 0,
+      pass: false,
+    };
+    result.pass = perPart.size > 0 && partsOk === perPart.size && errorTotal(c) === 0 && result.publishFailures === 0;
+    log(
+      `  result  ${kfmt(result.reqPerS)} req/s, ${result.mbPerS.toFixed(0)} MB/s; part delivery delay p50 ${ms(result.partP50)} ms, p99 ${ms(result.partP99)} ms; ` +
+        `playlist ${side === 'origin' ? 'response' : 'first-listing'} delay p50 ${ms(result.playlistP50)} ms, p99 ${ms(result.playlistP99)} ms`,
+    );
+    log(
+      `          within ${DEADLINE_MS} ms: ${pct(result.pooledWithin, 2)} of (viewer, part) pairs; parts reaching ≥ 99% of viewers in time: ${partsOk}/${perPart.size} (worst ${pct(result.worstPart)}); ` +
+        `errors ${errorText(c)}; resyncs ${c.resyncs}; reconnects ${Math.max(0, c.connects)}`,
+    );
+    log(
+      `          CPU (cores): ${side} ${result.serverCores.toFixed(2)}${result.serverElu !== undefined ? ` (event loop ${pct(result.serverElu, 0)})` : ''}, RSS ${mib(serverRss)}; redis ${result.redisCores.toFixed(2)}, S3 ${result.s3Cores.toFixed(2)}; ` +
+        `loadgen ${result.loadgenCores.toFixed(2)} (loop max ${pct(result.loadgenEluMax, 0)}); machine ${pct(result.machineBusy, 0)}, others ${result.othersCores.toFixed(2)}; ` +
+        `publish lag (tick → ${side === 'origin' ? 'stored in S3+cache' : 'file renamed'}) p99 ${ms(result.publishLagP99)} ms, max ${ms(result.publishLagMax)} ms`,
+    );
+    log(`          → ${result.pass ? 'PASS' : 'MISS'} (each part to ≥ 99% of ${n} viewers within ${DEADLINE_MS} ms, no errors)`);
+    await sleep(1500); // held requests of the closed connections drain
+    return result;
+  }
+
+  for (const n of VIEWERS) {
+    results.push(await phase('origin', n));
+    if (running.nginx) results.push(await phase('nginx', n));
+    log('');
+  }
+
+  // Summary.
+  log('Summary (same run; the load generator shares the cores; delays from publication: origin = part stored in S3 + cache, nginx = file renamed)');
+  const header = '| side | N | req/s | MB/s | part delay p50 / p99 ms | playlist delay p50 / p99 ms | in time | parts ≥ 99% | errors | server cores | server RSS | loadgen cores | others | result |';
+  console.log(header);
+  console.log('|' + header.split('|').slice(1, -1).map(() => ' --- ').join('|') + '|');
+  for (const r of results) {
+    console.log(
+      `| ${r.side} | ${r.n} | ${kfmt(r.reqPerS)} | ${r.mbPerS.toFixed(0)} | ${ms(r.partP50)} / ${ms(r.partP99)} | ${ms(r.playlistP50)} / ${ms(r.playlistP99)} | ${pct(r.pooledWithin, 2)} | ${r.partsOk}/${r.partsInWindow} | ${errorTotal(r.counters)} | ${r.serverCores.toFixed(2)} | ${mib(r.serverRss)} | ${r.loadgenCores.toFixed(2)} | ${r.othersCores.toFixed(2)} | ${r.pass ? 'PASS' : 'MISS'} |`,
+    );
+  }
+  console.log('');
+  for (const n of VIEWERS) {
+    const o = results.find((r) => r.side === 'origin' && r.n === n);
+    const x = results.find((r) => r.side === 'nginx' && r.n === n);
+    if (o && x) console.log(`N=${n}: origin/nginx req/s ${(o.reqPerS / x.reqPerS).toFixed(2)}×, part p99 ${ms(o.partP99)} vs ${ms(x.partP99)} ms (${Number.isFinite(o.partP99 / x.partP99) ? `${(o.partP99 / x.partP99).toFixed(2)}×` : 'no ratio: a side has undelivered parts'}), server CPU ${o.serverCores.toFixed(2)} vs ${x.serverCores.toFixed(2)} cores`);
+  }
+  const passing = results.filter((r) => r.side === 'origin' && r.pass).map((r) => r.n);
+  const best = passing.length ? Math.max(...passing) : 0;
+  const tried = VIEWERS.some((n) => n >= TARGET_VIEWERS);
+  console.log('');
+  console.log(
+    `Target ≥ ${TARGET_VIEWERS} concurrent LL-HLS viewers per ${NCPU}-core origin (each part to ≥ 99% within ${DEADLINE_MS} ms, no errors): ` +
+      (best >= TARGET_VIEWERS ? `PASS (${best} passed)` : tried ? `MISS (largest passing N: ${best || 'none'})` : `NOT TRIED (largest N ${Math.max(...VIEWERS)}; largest passing: ${best || 'none'})`),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const role = process.argv[2];
+if (role === '--origin') {
+  await originMain();
+} else if (role === '--loadgen') {
+  await loadgenMain();
+} else {
+  let interrupted = false;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      if (interrupted) return;
+      interrupted = true;
+      console.log(`\n${sig}: stopping the load generators, the origin, nginx, redis-server and the S3 server`);
+      const cleanup = running.cleanup;
+      void Promise.race([cleanup?.(), sleep(8000)]).finally(() => {
+        cleanupSync();
+        process.exit(130);
+      });
+    });
+  }
+  process.on('exit', cleanupSync);
+  try {
+    await benchMain();
+  } catch (err) {
+    log(`bench failed: ${(err as Error).stack ?? String(err)}`);
+    process.exitCode = 1;
+  } finally {
+    await running.cleanup?.().catch(() => {});
+    cleanupSync();
+  }
+}
