@@ -37,6 +37,7 @@ export class Recorder {
     },
   ) {
     this.queue = new Queue(QUEUE, { connection: deps.connection });
+    this.queue.on('error', (err) => deps.logger.warn({ err: err.message }, 'recording queue error'));
   }
 
   /** Called with the segments of a finished pipeline run; a run with no segment records nothing. */

@@ -21,6 +21,8 @@ export class RoomArchiver {
     private readonly logger: Logger,
   ) {
     this.queue = new Queue(QUEUE, { connection });
+    // A queue's connection errors (Redis restarting, or closing at shutdown) are logged, never thrown.
+    this.queue.on('error', (err) => this.logger.warn({ err: err.message }, 'archive queue error'));
   }
 
   async schedule(roomId: string): Promise<void> {

@@ -66,6 +66,7 @@ export class WebhookDispatcher implements DeliveryKick {
     private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
   ) {
     this.queue = new Queue(QUEUE, { connection });
+    this.queue.on('error', (err) => this.logger.warn({ err: err.message }, 'webhook queue error'));
     redis.defineCommand('lcWebhookPop', { numberOfKeys: 2, lua: POP_HEAD_LUA });
   }
 
