@@ -7,7 +7,7 @@ import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { RoomEventEmitter } from '../../src/events/room-event-emitter.js';
 import type { Logger } from '../../src/logger.js';
 import type { RoomRepository } from '../../src/rooms/room-repository.js';
-import { closeWorker } from '../../src/runtime/close-worker.js';
+import { closeQueue, closeWorker } from '../../src/runtime/close-worker.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { Segment } from '../llhls/segment.js';
 import { renderVodPlaylist } from '../llhls/vod-playlist.js';
@@ -76,7 +76,7 @@ export class Recorder {
 
   async close(): Promise<void> {
     if (this.worker) await closeWorker(this.worker);
-    await this.queue.close();
+    await closeQueue(this.queue);
   }
 
   private async export(roomId: string, recordingId: string, lastAttempt: boolean): Promise<void> {

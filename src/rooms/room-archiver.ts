@@ -1,6 +1,6 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from '../logger.js';
-import { closeWorker } from '../runtime/close-worker.js';
+import { closeQueue, closeWorker } from '../runtime/close-worker.js';
 import type { RoomRepository } from './room-repository.js';
 
 const QUEUE = 'room-archive';
@@ -57,6 +57,6 @@ export class RoomArchiver {
 
   async close(): Promise<void> {
     if (this.worker) await closeWorker(this.worker);
-    await this.queue.close();
+    await closeQueue(this.queue);
   }
 }

@@ -4,7 +4,7 @@ import { WEBHOOK_QUEUES_SET } from '../events/event-keys.js';
 import type { DeliveryKick } from '../events/delivery-kick.js';
 import type { RoomEvent } from '../events/room-event.js';
 import type { Logger } from '../logger.js';
-import { closeWorker } from '../runtime/close-worker.js';
+import { closeQueue, closeWorker } from '../runtime/close-worker.js';
 import type { DeliveryLog } from './delivery-log.js';
 import { SIGNATURE_HEADER, signWebhook } from './signature.js';
 import type { WebhookStore } from './webhook-store.js';
@@ -93,7 +93,7 @@ export class WebhookDispatcher implements DeliveryKick {
 
   async close(): Promise<void> {
     if (this.worker) await closeWorker(this.worker);
-    await this.queue.close();
+    await closeQueue(this.queue);
   }
 
   private async enqueue(queue: string, eventId: string): Promise<void> {
