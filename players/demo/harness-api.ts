@@ -60,6 +60,8 @@ export interface Harness {
   /** performance.now() when the first remote video frame was presented, or null. */
   firstFrameAt(): number | null;
   participants(): { id: string; identity: string }[];
+  /** `live.chatHistory` (history from before you joined included). */
+  chatHistory(): { identity: string; text: string }[];
   /** Plays an LL-HLS master with createPlayer (from /sdk/levelchat-player.js) in the #hls video. */
   playHls(url: string, options?: { liveSyncDuration?: number; liveMaxLatencyDuration?: number; maxLiveSyncPlaybackRate?: number }): Promise<Outcome<null>>;
   /** The same through `<levelchat-player src=url muted>` (its video becomes the page's LL-HLS video). */

@@ -34,6 +34,7 @@ const EVENTS = [
   'disconnected',
   'reconnecting',
   'reconnected',
+  'media-reset',
   'promoted',
   'viewer-count',
   'stage',
@@ -275,6 +276,7 @@ const harness: Harness = {
     return { ok: true, value: { joinedMs, subscribedMs: (subscribed?.at ?? NaN) - t0, firstFrameMs: firstFrame - t0 } };
   },
   participants: () => (live ? [...live.participants.values()].map((p) => ({ id: p.id, identity: p.identity })) : []),
+  chatHistory: () => (live ? live.chatHistory.map((m) => ({ identity: m.identity, text: m.text })) : []),
   async leave() {
     ownPlayer?.destroy();
     ownPlayer = null;

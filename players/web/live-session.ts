@@ -271,6 +271,9 @@ export class LiveSession {
       const screenAudio = await this.publisher.publish('screen-audio', audio).catch(() => null);
       return {
         ...screen,
+        get producerId() {
+          return screen.producerId; // changes on a media reset
+        },
         async stop() {
           await Promise.all([screen.stop(), screenAudio?.stop()]);
         },
@@ -465,6 +468,9 @@ export class LiveSession {
       case 'consumer-closed':
         this.subscriber.unsubscribeConsumer(e.data.consumer_id);
         return;
+      case 'media-reset':
+        this.resetMedia(e.data.reason);
+        return;
       case 'stage': {
         const p = e.data.participant_id === this.local.id ? this.local : this.remote.get(e.data.participant_id);
         if (p) p.onStage = e.data.on_stage;
@@ -563,6 +569,18 @@ export class LiveSession {
     this.applySnapshot(snapshot, false);
     await this.restartIce();
     this.room.emit('reconnected');
+  }
+
+  /**
+   * A media worker died and the server rebuilt the room's media (same codecs: the device stays): our
+   * transports are gone. Drop them, receive again (tracks come back as they are published again)
+   * and publish our tracks again.
+   */
+  private resetMedia(reason: ServerEvents['media-reset']['reason']): void {
+    this.subscriber.reset();
+    if (this.canSubscribe) this.subscriber.start();
+    this.room.emit('media-reset', { reason });
+    void this.publisher.republish((err) => this.room.emit('error', err.toJSON()));
   }
 
   /** New ICE credentials on every transport: the network path may have changed under us. */

@@ -23,10 +23,18 @@ const SIMULCAST: types.RtpEncodingParameters[] = [
   { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
 ];
 
+/** A published track: what it takes to publish it again after a media reset, and its current producer. */
+interface Sending {
+  readonly source: MediaSource;
+  readonly track: MediaStreamTrack;
+  readonly encodings: types.RtpEncodingParameters[] | undefined;
+  producer: types.Producer;
+}
+
 /** Everything this session sends, over one lazily created send transport. */
 export class Publisher {
   private transport: Promise<types.Transport> | null = null;
-  private readonly handles = new Map<string, LocalTrackHandle>();
+  private readonly sending = new Map<LocalTrackHandle, Sending>();
 
   constructor(private readonly link: MediaLink) {}
 
@@ -55,57 +63,102 @@ export class Publisher {
   async publish(source: MediaSource, track: MediaStreamTrack, encodings?: types.RtpEncodingParameters[]): Promise<LocalTrackHandle> {
     const kind = track.kind === 'audio' ? 'audio' : 'video';
     if (!this.link.device.canProduce(kind)) throw new LevelChatError('device_error', `this browser cannot send ${kind} in this room`);
-    const transport = await this.sendTransport();
     let producer: types.Producer;
     try {
-      producer = await transport.produce({
-        track,
-        ...(encodings ? { encodings } : {}),
-        ...(kind === 'audio' ? { codecOptions: { opusDtx: true, opusFec: true } } : { codecOptions: { videoGoogleStartBitrate: 1000 } }),
-        appData: { source },
-        stopTracks: true,
-      });
+      producer = await this.produce(source, track, encodings);
     } catch (err) {
       track.stop();
       throw asLevelChatError(err);
     }
-    const link = this.link;
-    const handles = this.handles;
+    const s: Sending = { source, track, encodings, producer };
     const handle: LocalTrackHandle = {
-      producerId: producer.id,
+      // The producer changes when the track is published again after a media reset.
+      get producerId() {
+        return s.producer.id;
+      },
       source,
       kind,
       track,
-      async stop() {
-        if (producer.closed) return;
-        producer.close();
-        handles.delete(producer.id);
-        await link.request('close_producer', { producer_id: producer.id }).catch(() => {});
+      stop: async () => {
+        if (!this.sending.delete(handle)) return;
+        s.producer.close();
+        track.stop();
+        await this.link.request('close_producer', { producer_id: s.producer.id }).catch(() => {});
       },
-      async pause() {
-        producer.pause();
-        await link.request('pause_producer', { producer_id: producer.id });
+      pause: async () => {
+        s.producer.pause();
+        await this.link.request('pause_producer', { producer_id: s.producer.id });
       },
-      async resume() {
-        producer.resume();
-        await link.request('resume_producer', { producer_id: producer.id });
+      resume: async () => {
+        s.producer.resume();
+        await this.link.request('resume_producer', { producer_id: s.producer.id });
       },
-      getStats: () => producer.getStats(),
+      getStats: () => s.producer.getStats(),
     };
-    producer.on('trackended', () => void handle.stop());
-    this.handles.set(producer.id, handle);
+    track.addEventListener('ended', () => void handle.stop());
+    this.sending.set(handle, s);
     return handle;
   }
 
   get published(): LocalTrackHandle[] {
-    return [...this.handles.values()];
+    return [...this.sending.keys()];
+  }
+
+  /**
+   * The server lost our send transport and producers (`media-reset`): drop them here (nothing to
+   * close on the server) and publish the same tracks again, with the same encodings, on a new
+   * transport. Handles stay valid (new `producerId`); a paused track stays paused.
+   */
+  async republish(onError: (err: LevelChatError) => void): Promise<void> {
+    this.dropTransport();
+    await Promise.all(
+      [...this.sending].map(async ([handle, s]) => {
+        if (s.track.readyState !== 'live') return void this.sending.delete(handle);
+        const paused = s.producer.paused;
+        let producer: types.Producer;
+        try {
+          producer = await this.produce(s.source, s.track, s.encodings?.map((e) => ({ ...e })));
+        } catch (err) {
+          if (this.sending.delete(handle)) {
+            s.track.stop();
+            onError(asLevelChatError(err));
+          }
+          return;
+        }
+        if (!this.sending.has(handle)) {
+          // Stopped meanwhile (stop() closed the old producer): close the new one too.
+          producer.close();
+          await this.link.request('close_producer', { producer_id: producer.id }).catch(() => {});
+          return;
+        }
+        s.producer = producer;
+        if (paused) await handle.pause().catch((err: unknown) => onError(asLevelChatError(err)));
+      }),
+    );
   }
 
   close(): void {
-    for (const handle of this.handles.values()) handle.track.stop();
-    this.handles.clear();
+    for (const s of this.sending.values()) s.track.stop();
+    this.sending.clear();
+    this.dropTransport();
+  }
+
+  /** Closes the transport here only (its producers with it; they leave the tracks running). */
+  private dropTransport(): void {
     void this.transport?.then((t) => t.close()).catch(() => {});
     this.transport = null;
+  }
+
+  private async produce(source: MediaSource, track: MediaStreamTrack, encodings: types.RtpEncodingParameters[] | undefined): Promise<types.Producer> {
+    const transport = await this.sendTransport();
+    return transport.produce({
+      track,
+      ...(encodings ? { encodings } : {}),
+      ...(track.kind === 'audio' ? { codecOptions: { opusDtx: true, opusFec: true } } : { codecOptions: { videoGoogleStartBitrate: 1000 } }),
+      appData: { source },
+      // Tracks outlive producers (a media reset publishes them again): stop() and close() stop them.
+      stopTracks: false,
+    });
   }
 
   private sendTransport(): Promise<types.Transport> {

@@ -92,6 +92,12 @@ export interface RoomEventMap {
   'breakout-joined': [info: { roomId: string; number: number; session: LiveSession }];
   /** You are back in the main room: media resumed, camera and microphone published here again. */
   'breakout-left': [info: { roomId: string; number: number; reason: BreakoutLeftReason }];
+  /**
+   * A media server process failed: your media was rebuilt on another (you stay in the room). The
+   * SDK publishes your tracks again (same handles, new `producerId`s) and receives everyone's again:
+   * `track-unsubscribed` then `track-subscribed` (new tracks) for each remote track.
+   */
+  'media-reset': [info: { reason: 'worker_died' }];
   /** The connection dropped and the SDK is resuming (`disconnected` follows if it cannot). */
   reconnecting: [];
   reconnected: [];

@@ -87,8 +87,10 @@ export class Subscriber {
       }
       await this.activate(sub, consumer);
     } catch (err) {
-      if (this.subscriptions.get(info.producer_id) === sub) this.subscriptions.delete(info.producer_id);
       sub.consumer?.close();
+      // Unpublished (or media reset) meanwhile: nothing to report.
+      if (this.subscriptions.get(info.producer_id) !== sub) return;
+      this.subscriptions.delete(info.producer_id);
       this.events.error(asLevelChatError(err, 'internal'));
     }
   }
@@ -174,11 +176,25 @@ export class Subscriber {
     );
   }
 
+  /**
+   * The server lost our receive transport and consumers (`media-reset`): drop them here (nothing to
+   * close on the server), reporting `track-unsubscribed`. Tracks published again are subscribed anew.
+   */
+  reset(): void {
+    for (const producerId of this.producerIds) this.unsubscribe(producerId);
+    this.dropTransport();
+  }
+
   close(): void {
     for (const sub of this.subscriptions.values()) sub.consumer?.close();
     this.subscriptions.clear();
     this.queued.clear();
     this.suspended = false;
+    this.dropTransport();
+  }
+
+  /** Closes the transport here only (its consumers with it). */
+  private dropTransport(): void {
     void this.transport?.then((t) => t.close()).catch(() => {});
     this.transport = null;
   }
