@@ -18,6 +18,8 @@ describe('docker-compose.yml', () => {
     const { stdout } = await run('docker-compose', ['-f', file, 'config']);
     expect(stdout).toContain('--appendonly');
     expect(stdout).toContain('mc mb --ignore-existing local/levelchat');
+    // The bucket stays private (MinIO's default): objects are read with credentials or presigned URLs only.
+    expect(stdout).not.toMatch(/mc (anonymous|policy) set/);
     const names = [...stdout.matchAll(/^\s+(?:"?)([A-Z][A-Z0-9_]+)(?:"?):/gm)].map((m) => m[1]!);
     const levelchatVars = names.filter((n) => /^(LEVELCHAT_|S3_|REDIS_URL|PORT|LOG_LEVEL)/.test(n));
     expect(levelchatVars.length).toBeGreaterThan(5);

@@ -197,6 +197,9 @@ describe('broadcast pipeline → LL-HLS origin', () => {
     const resumed = [...playlist.segments, ...(playlist.open ? [playlist.open] : [])].find((s) => s.map === 'init1.mp4');
     expect(resumed?.discontinuity).toBe(true);
     expect(pipeline.state.restarts).toBe(1);
+    // What a recording is made of keeps the segments from both sides of the crash.
+    expect(pipeline.segments.some((seg) => seg.mapUri === 'init.mp4')).toBe(true);
+    expect(pipeline.segments.some((seg) => seg.mapUri === 'init1.mp4' && seg.discontinuity)).toBe(true);
     expect(pipeline.state.ffmpegPid).not.toBe(pid);
     expect((await fetch(`${origin.url}/hls/${roomId}/${pipeline.rendition}/init1.mp4`)).status).toBe(200);
   });
