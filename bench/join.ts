@@ -11,17 +11,9 @@
 // first frame (requestVideoFrameCallback on the <video>). Each viewer leaves before the next joins.
 //
 // Env: BENCH_JOINS (20), LEVELCHAT_WORKERS (2), BENCH_CHROMIUM (/usr/bin/chromium).
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { formatApiKey, generateApiKey } from '../src/auth/api-key.js';
-import { projectRoot } from '../src/runtime/compiled-entry.js';
-import { h, launchChromium } from '../test/e2e/browser-kit.js';
-// Type only (erased): the stack itself is imported after MEDIASOUP_WORKER_BIN is settled.
-import type { Stack as LevelChatStack } from '../src/runtime/stack.js';
+import type { Page } from 'playwright-core';
+import { h } from '../test/e2e/browser-kit.js';
+import { startBrowserBench } from './lib/browser-bench.js';
 
 const JOINS = Number(process.env.BENCH_JOINS ?? 20);
 const TARGET_P50_MS = 400;
@@ -38,46 +30,9 @@ function summary(label: string, xs: number[]): string {
 }
 
 async function main(): Promise<void> {
-  const root = projectRoot();
-  const say = (m: string) => process.stderr.write(`[bench join] ${m}\n`);
-  const { buildPlayers } = (await import(pathToFileURL(path.join(root, 'players', 'build.mjs')).href)) as typeof import('../players/build.mjs');
-  say(`players build: ${await buildPlayers(root)}`);
-
-  const { useCachedMediasoupWorker } = await import('../src/runtime/mediasoup-binary.js');
-  useCachedMediasoupWorker();
-  const { Stack } = await import('../src/runtime/stack.js');
-  const { loadConfig } = await import('../src/config.js');
-  const { createLogger } = await import('../src/logger.js');
-
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'levelchat-bench-join-'));
-  const apiKey = formatApiKey(generateApiKey());
-  let stack: LevelChatStack | undefined;
-  let browser: Browser | undefined;
-  const stop = async () => {
-    await browser?.close().catch(() => {});
-    await stack?.stop().catch(() => {});
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
-
+  const { stack, browser, apiKey, say, stop } = await startBrowserBench('join');
   try {
-    const t0 = performance.now();
-    [stack, browser] = await Promise.all([
-      Stack.start(
-        loadConfig({
-          PORT: '0',
-          LEVELCHAT_BIND: '127.0.0.1',
-          LEVELCHAT_DATA_DIR: dataDir,
-          LEVELCHAT_WORKERS: process.env.LEVELCHAT_WORKERS ?? '2',
-          LOG_LEVEL: 'silent',
-          LEVELCHAT_API_KEYS: apiKey,
-        }),
-        createLogger('silent'),
-      ),
-      launchChromium(),
-    ]);
     const url = stack.summary.url;
-    say(`node at ${url} and Chromium ${browser.version()} up in ${(performance.now() - t0).toFixed(0)} ms`);
 
     const roomId = `r_bench-join-${Date.now()}`;
     const mint = async (identity: string, capabilities: string[]) => {

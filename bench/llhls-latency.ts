@@ -18,35 +18,15 @@
 // Target: p50 ≤ 1.5 s (playingDate metric). Prints progress every 5 s, then p50/p95.
 //
 // Env: BENCH_DURATION_S (60), BENCH_WARMUP_S (6), LEVELCHAT_WORKERS (2), BENCH_CHROMIUM (/usr/bin/chromium).
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { formatApiKey, generateApiKey } from '../src/auth/api-key.js';
-import type { Harness } from '../players/demo/harness-api.js';
-import { projectRoot } from '../src/runtime/compiled-entry.js';
-import type { Stack as LevelChatStack } from '../src/runtime/stack.js';
+import type { Page } from 'playwright-core';
+import { h } from '../test/e2e/browser-kit.js';
+import { startBrowserBench } from './lib/browser-bench.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 6);
 const SAMPLE_MS = 500;
 const TARGET_P50_S = 1.5;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-];
-
 /**
  * In the publisher page: getUserMedia({ video }) answers a 1280×720 canvas at 30 fps painting
  * Date.now() mod 2^32 as 32 blocks (8 × 4 grid, white = 1) twice (top and bottom half), so a reader
@@ -102,10 +82,6 @@ const PIXEL_CLOCK_READ = `(() => {
   return { painted: a, now: now % 4294967296 };
 })()`;
 
-function h<K extends keyof Harness>(page: Page, method: K, ...args: Parameters<Harness[K]>): Promise<Awaited<ReturnType<Harness[K]>>> {
-  return page.evaluate(`globalThis.harness.${method}(...${JSON.stringify(args)})`) as Promise<Awaited<ReturnType<Harness[K]>>>;
-}
-
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -130,46 +106,9 @@ async function waitUntil<T>(what: string, probe: () => Promise<T | null | undefi
 }
 
 async function main(): Promise<void> {
-  const root = projectRoot();
-  const say = (m: string) => process.stderr.write(`[bench llhls-latency] ${m}\n`);
-  const { buildPlayers } = (await import(pathToFileURL(path.join(root, 'players', 'build.mjs')).href)) as typeof import('../players/build.mjs');
-  say(`players build: ${await buildPlayers(root)}`);
-
-  const { useCachedMediasoupWorker } = await import('../src/runtime/mediasoup-binary.js');
-  useCachedMediasoupWorker();
-  const { Stack } = await import('../src/runtime/stack.js');
-  const { loadConfig } = await import('../src/config.js');
-  const { createLogger } = await import('../src/logger.js');
-
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'levelchat-bench-llhls-'));
-  const apiKey = formatApiKey(generateApiKey());
-  let stack: LevelChatStack | undefined;
-  let browser: Browser | undefined;
-  const stop = async () => {
-    await browser?.close().catch(() => {});
-    await stack?.stop().catch(() => {});
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
-
+  const { stack, browser, apiKey, say, stop } = await startBrowserBench('llhls-latency');
   try {
-    const t0 = performance.now();
-    [stack, browser] = await Promise.all([
-      Stack.start(
-        loadConfig({
-          PORT: '0',
-          LEVELCHAT_BIND: '127.0.0.1',
-          LEVELCHAT_DATA_DIR: dataDir,
-          LEVELCHAT_WORKERS: process.env.LEVELCHAT_WORKERS ?? '2',
-          LOG_LEVEL: 'silent',
-          LEVELCHAT_API_KEYS: apiKey,
-        }),
-        createLogger('silent'),
-      ),
-      chromium.launch({ executablePath: process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS }),
-    ]);
     const url = stack.summary.url;
-    say(`node at ${url} and Chromium ${browser.version()} up in ${(performance.now() - t0).toFixed(0)} ms`);
 
     const roomId = `r_bench-llhls-${Date.now()}`;
     const mint = async (identity: string, capabilities: string[]) => {

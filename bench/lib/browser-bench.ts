@@ -1,0 +1,68 @@
+// The set-up both browser benches share: the players bundle, a whole LevelChat node on loopback
+// (embedded Redis and S3, real mediasoup workers) and Chromium with a fake camera and microphone.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { formatApiKey, generateApiKey } from '../../src/auth/api-key.js';
+import { projectRoot } from '../../src/runtime/compiled-entry.js';
+// Type only (erased): the stack itself is imported after MEDIASOUP_WORKER_BIN is settled.
+import type { Stack } from '../../src/runtime/stack.js';
+import { launchChromium } from '../../test/e2e/browser-kit.js';
+
+export interface BrowserBench {
+  stack: Stack;
+  browser: Browser;
+  apiKey: string;
+  say: (message: string) => void;
+  /** Stops the node and the browser and removes the data dir (idempotent). */
+  stop: () => Promise<void>;
+}
+
+export async function startBrowserBench(name: string): Promise<BrowserBench> {
+  const root = projectRoot();
+  const say = (m: string) => process.stderr.write(`[bench ${name}] ${m}\n`);
+  const { buildPlayers } = (await import(pathToFileURL(path.join(root, 'players', 'build.mjs')).href)) as typeof import('../../players/build.mjs');
+  say(`players build: ${await buildPlayers(root)}`);
+
+  const { useCachedMediasoupWorker } = await import('../../src/runtime/mediasoup-binary.js');
+  useCachedMediasoupWorker();
+  const { Stack } = await import('../../src/runtime/stack.js');
+  const { loadConfig } = await import('../../src/config.js');
+  const { createLogger } = await import('../../src/logger.js');
+
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `levelchat-bench-${name}-`));
+  const apiKey = formatApiKey(generateApiKey());
+  let stack: Stack | undefined;
+  let browser: Browser | undefined;
+  const stop = async () => {
+    await browser?.close().catch(() => {});
+    await stack?.stop().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
+  try {
+    const t0 = performance.now();
+    [stack, browser] = await Promise.all([
+      Stack.start(
+        loadConfig({
+          PORT: '0',
+          LEVELCHAT_BIND: '127.0.0.1',
+          LEVELCHAT_DATA_DIR: dataDir,
+          LEVELCHAT_WORKERS: process.env.LEVELCHAT_WORKERS ?? '2',
+          LOG_LEVEL: 'silent',
+          LEVELCHAT_API_KEYS: apiKey,
+        }),
+        createLogger('silent'),
+      ),
+      launchChromium(),
+    ]);
+    say(`node at ${stack.summary.url} and Chromium ${browser.version()} up in ${(performance.now() - t0).toFixed(0)} ms`);
+    return { stack, browser, apiKey, say, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
