@@ -1,6 +1,6 @@
 // The demo console at `/`: create a room, mint a token, join, publish, watch, chat, end. Plain DOM,
 // no framework; the SDK comes from /sdk/levelchat-web.js like in any integrator's page.
-import { LevelChat, type LiveSession, type LocalTrackHandle, type SubscribedTrack } from '../web/index.js';
+import { LevelChat, type ChatMessage, type LiveSession, type LocalTrackHandle, type Question, type SubscribedTrack } from '../web/index.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const input = (id: string) => $<HTMLInputElement>(id);
@@ -11,6 +11,10 @@ let live: LiveSession | null = null;
 const local = new Map<string, LocalTrackHandle>(); // by source
 const remote = new Map<string, SubscribedTrack>(); // by producer id
 const statsPrev = new Map<string, { bytes: number; at: number }>();
+/** Questions answered or dismissed while here (live.questions keeps only open ones), newest first. */
+let closedQuestions: Question[] = [];
+/** Room types with a stage and an audience (or one after promotion). */
+const STAGED = new Set(['broadcast', 'live', 'webinar', 'hybrid']);
 
 function log(line: string): void {
   const el = $('log');
@@ -110,24 +114,125 @@ function nameOf(participantId: string): string {
   return live?.participants.get(participantId)?.identity ?? participantId;
 }
 
+function isModerator(): boolean {
+  return live?.localParticipant.capabilities.includes('moderate:participants') ?? false;
+}
+
+/** A small button inside a list item that runs `fn` (errors go to the log). */
+function itemButton(label: string, title: string, fn: () => Promise<unknown>): HTMLButtonElement {
+  const b = document.createElement('button');
+  b.className = 'small';
+  b.textContent = label;
+  b.title = title;
+  b.addEventListener('click', () => {
+    b.disabled = true;
+    fn()
+      .catch((err: { code?: string; message?: string }) => log(`${err.code ?? 'error'}: ${err.message ?? String(err)}`))
+      .finally(() => (b.disabled = false));
+  });
+  return b;
+}
+
+function textSpan(text: string, className = 'text'): HTMLSpanElement {
+  const span = document.createElement('span');
+  span.className = className;
+  span.textContent = text;
+  return span;
+}
+
 function renderPeople(): void {
   if (!live) return;
-  const all = [live.localParticipant, ...live.participants.values()];
+  const session = live;
+  const all = [session.localParticipant, ...session.participants.values()];
+  const stageControls = isModerator() && STAGED.has(session.roomType);
   $('people').innerHTML = '';
   for (const p of all) {
     const li = document.createElement('li');
-    li.textContent = `${p.handRaised ? '✋ ' : ''}${nameOf(p.id)}`;
+    li.append(textSpan(`${p.handRaised ? '✋ ' : ''}${nameOf(p.id)}${stageControls && p.onStage ? ' · on stage' : ''}`));
+    if (stageControls && p.id !== session.localParticipant.id) {
+      li.append(
+        p.onStage
+          ? itemButton('remove from stage', 'remove_from_stage (invited participants)', () => session.removeFromStage(p.id))
+          : itemButton('invite to stage', 'invite_to_stage', () => session.inviteToStage(p.id)),
+      );
+    }
     $('people').append(li);
   }
 }
 
-function addChat(identity: string, text: string): void {
+function addChat(m: ChatMessage): void {
+  const session = live;
   const li = document.createElement('li');
+  li.dataset['id'] = m.id;
   const b = document.createElement('b');
-  b.textContent = identity;
-  li.append(b, `: ${text}`);
+  b.textContent = m.identity;
+  li.append(b, textSpan(m.text));
+  if (session && isModerator()) li.append(itemButton('delete', 'delete_chat: remove for everyone', () => session.deleteChat(m.id)));
   $('chat').append(li);
   li.scrollIntoView({ block: 'nearest' });
+}
+
+function removeChat(messageId: string): void {
+  for (const li of $('chat').querySelectorAll<HTMLLIElement>('li')) if (li.dataset['id'] === messageId) li.remove();
+}
+
+// ---- Q&A and the raised-hand queue --------------------------------------------------------------
+
+function renderQuestions(): void {
+  if (!live) return;
+  const session = live;
+  const moderator = isModerator();
+  const list = $('questions');
+  list.innerHTML = '';
+  for (const q of session.questions) {
+    const li = document.createElement('li');
+    li.dataset['id'] = q.id;
+    li.append(textSpan(`▲ ${q.votes}`, 'votes'), textSpan(`${q.text} — ${q.identity}`));
+    li.append(itemButton('upvote', 'upvote_question (once per identity)', () => session.upvoteQuestion(q.id)));
+    if (moderator) {
+      li.append(
+        itemButton('answer', 'answer_question (optionally with a written answer)', async () => {
+          const answer = prompt(`Answer "${q.text}" (blank: answered live)`);
+          if (answer === null) return;
+          await session.answerQuestion(q.id, answer.trim() || undefined);
+        }),
+        itemButton('dismiss', 'dismiss_question', () => session.dismissQuestion(q.id)),
+      );
+    }
+    list.append(li);
+  }
+  if (session.questions.length === 0) list.append(Object.assign(document.createElement('li'), { className: 'hint', textContent: 'no open questions' }));
+  const answered = $('answered');
+  answered.innerHTML = '';
+  for (const q of closedQuestions) {
+    const li = document.createElement('li');
+    li.dataset['id'] = q.id;
+    li.append(textSpan(`${q.text} — ${q.identity}`), textSpan(q.state === 'answered' ? `✓ ${q.answer ?? 'answered'}` : 'dismissed', 'answer'));
+    answered.append(li);
+  }
+  $('answered-title').hidden = closedQuestions.length === 0;
+}
+
+function onQuestion(q: Question): void {
+  if (q.state !== 'open') closedQuestions = [q, ...closedQuestions.filter((c) => c.id !== q.id)].slice(0, 20);
+  renderQuestions();
+}
+
+function renderHandQueue(): void {
+  if (!live) return;
+  const session = live;
+  const stage = STAGED.has(session.roomType);
+  const list = $('hand-queue');
+  list.innerHTML = '';
+  session.handQueue.forEach((hand, i) => {
+    const li = document.createElement('li');
+    li.dataset['participant'] = hand.participantId;
+    li.append(textSpan(`${i + 1}. ✋ ${hand.identity} · ${new Date(hand.raisedAt).toLocaleTimeString()}`));
+    li.append(itemButton('lower', 'lower_hand: dismiss this hand', () => session.lowerHand(hand.participantId)));
+    if (stage) li.append(itemButton('invite to stage', 'invite_to_stage', () => session.inviteToStage(hand.participantId)));
+    list.append(li);
+  });
+  $('hand-queue-empty').hidden = session.handQueue.length > 0;
 }
 
 function flash(emoji: string): void {
@@ -161,9 +266,13 @@ async function join(): Promise<void> {
   $('end').hidden = !moderator;
   $('breakouts-open').hidden = !moderator;
   $('breakouts-close').hidden = !moderator;
+  $('promote').hidden = !(moderator && session.roomType === 'hybrid');
+  $('hands-panel').hidden = !moderator;
   $('watch-hls').hidden = !session.hlsUrl;
-  for (const m of session.chatHistory) addChat(m.identity, m.text);
+  for (const m of session.chatHistory) addChat(m);
   renderPeople();
+  renderQuestions();
+  renderHandQueue();
 
   session.room.on('participant-joined', (p) => {
     log(`${p.identity} joined`);
@@ -197,18 +306,29 @@ async function join(): Promise<void> {
   session.room.on('connection-quality', (id, q) => {
     if (id === session.localParticipant.id) status(`in ${session.roomId} · rtt ${q.rtt ?? '–'} ms · loss ${q.fractionLost ?? '–'}`);
   });
-  session.room.on('chat', (m) => addChat(m.identity, m.text));
+  session.room.on('chat', (m) => addChat(m));
+  session.room.on('chat-deleted', ({ messageId }) => removeChat(messageId));
+  session.room.on('question', onQuestion);
+  session.room.on('hand-queue', () => renderHandQueue());
   session.room.on('reaction', (r) => flash(r.emoji));
-  session.room.on('hand', () => renderPeople());
+  session.room.on('hand', ({ participantId, raised }) => {
+    if (participantId === session.localParticipant.id) $('hand').textContent = raised ? 'Lower hand' : 'Raise hand';
+    renderPeople();
+  });
   session.room.on('error', (e) => log(`error ${e.code}: ${e.message}`));
   session.room.on('reconnecting', () => status('reconnecting…'));
   session.room.on('reconnected', () => status(`in room ${session.roomId}`));
   session.room.on('promoted', ({ hlsUrl }) => {
     log(`the room was promoted to a broadcast${hlsUrl ? `: LL-HLS at ${hlsUrl}` : ''}`);
     $('watch-hls').hidden = !hlsUrl;
+    $('promote').hidden = true;
+    renderPeople();
   });
   session.room.on('viewer-count', (n) => log(`${n} viewer${n === 1 ? '' : 's'}`));
-  session.room.on('stage', ({ participantId, onStage }) => log(`${nameOf(participantId)} ${onStage ? 'is on stage' : 'left the stage'}`));
+  session.room.on('stage', ({ participantId, onStage }) => {
+    log(`${nameOf(participantId)} ${onStage ? 'is on stage' : 'left the stage'}`);
+    renderPeople();
+  });
   session.room.on('breakouts', ({ open, rooms }) => log(open ? `breakouts: ${rooms.map((r) => `#${r.number} ${r.identities.join(', ')}`).join(' · ')}` : 'breakouts closed'));
   session.room.on('breakout-joined', ({ number, session: breakout }) => {
     log(`moved to breakout #${number}: main room paused`);
@@ -237,6 +357,10 @@ function reset(): void {
   remote.clear();
   $('tiles').innerHTML = '';
   $('chat').innerHTML = '';
+  $('questions').innerHTML = '';
+  $('answered').innerHTML = '';
+  $('hand-queue').innerHTML = '';
+  closedQuestions = [];
   $('live').hidden = true;
   $('setup').hidden = false;
   for (const id of ['camera', 'mic', 'screen']) $(id).classList.remove('on');
@@ -365,6 +489,9 @@ on('breakouts-open', async () => {
 on('breakouts-close', async () => {
   await live?.closeBreakouts();
 });
+on('promote', async () => {
+  await live?.promote();
+});
 on('camera', () => toggle('camera', 'camera'));
 on('mic', () => toggle('microphone', 'mic'));
 on('screen', () => toggle('screen', 'screen'));
@@ -392,5 +519,12 @@ $('chat-form').addEventListener('submit', (e) => {
   if (!text || !live) return;
   input('chat-text').value = '';
   live.sendChat(text).catch(() => {});
+});
+$('qa-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const text = input('qa-text').value.trim();
+  if (!text || !live) return;
+  input('qa-text').value = '';
+  live.askQuestion(text).catch(() => {});
 });
 setInterval(() => void refreshStats(), 1000);

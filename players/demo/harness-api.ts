@@ -62,6 +62,12 @@ export interface Harness {
   participants(): { id: string; identity: string }[];
   /** `live.chatHistory` (history from before you joined included). */
   chatHistory(): { identity: string; text: string }[];
+  /** `live.questions`: open questions, most votes first. */
+  questions(): { id: string; participantId: string; identity: string; text: string; votes: number; state: string; answer: string | null; askedAt: string }[];
+  /** `live.handQueue` (moderators): raised hands in order. */
+  handQueue(): { participantId: string; identity: string; raisedAt: string }[];
+  /** `live.localParticipant` (without capabilities), or null before joining. */
+  local(): { id: string; identity: string; handRaised: boolean; onStage: boolean } | null;
   /** Plays an LL-HLS master with createPlayer (from /sdk/levelchat-player.js) in the #hls video. */
   playHls(url: string, options?: { liveSyncDuration?: number; liveMaxLatencyDuration?: number; maxLiveSyncPlaybackRate?: number }): Promise<Outcome<null>>;
   /** The same through `<levelchat-player src=url muted>` (its video becomes the page's LL-HLS video). */

@@ -30,6 +30,9 @@ const EVENTS = [
   'chat',
   'reaction',
   'hand',
+  'hand-queue',
+  'question',
+  'chat-deleted',
   'error',
   'disconnected',
   'reconnecting',
@@ -277,6 +280,9 @@ const harness: Harness = {
   },
   participants: () => (live ? [...live.participants.values()].map((p) => ({ id: p.id, identity: p.identity })) : []),
   chatHistory: () => (live ? live.chatHistory.map((m) => ({ identity: m.identity, text: m.text })) : []),
+  questions: () => (live ? live.questions.map((q) => ({ ...q })) : []),
+  handQueue: () => (live ? live.handQueue.map((x) => ({ ...x })) : []),
+  local: () => (live ? { id: live.localParticipant.id, identity: live.localParticipant.identity, handRaised: live.localParticipant.handRaised, onStage: live.localParticipant.onStage } : null),
   async leave() {
     ownPlayer?.destroy();
     ownPlayer = null;

@@ -15,6 +15,8 @@ export type {
   DisconnectReason,
   LocalParticipant,
   Participant,
+  Question,
+  RaisedHand,
   RoomEventMap,
   RoomEvents,
   SubscribedTrack,

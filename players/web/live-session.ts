@@ -8,13 +8,18 @@ import type { MediaLink } from './media-link.js';
 import { Publisher, type LocalTrackHandle } from './publisher.js';
 import {
   RoomEvents,
+  byVotes,
   toChatMessage,
   toParticipant,
+  toQuestion,
+  toRaisedHand,
   type BreakoutLeftReason,
   type ChatMessage,
   type DisconnectReason,
   type LocalParticipant,
   type Participant,
+  type Question,
+  type RaisedHand,
 } from './room-events.js';
 import { SignalingClient, type Result, type SignalingEvents } from './signaling-client.js';
 import { Subscriber } from './subscriber.js';
@@ -73,6 +78,9 @@ export class LiveSession {
   private local!: LocalParticipant;
   private readonly remote = new Map<string, Participant>();
   private readonly chat: ChatMessage[] = [];
+  /** Open questions, most voted first. */
+  private openQuestions: Question[] = [];
+  private hands: RaisedHand[] = [];
   private readonly publisher: Publisher;
   private readonly subscriber: Subscriber;
   /** Events that arrived before the (re)join answer: applied once the snapshot is in. */
@@ -194,6 +202,19 @@ export class LiveSession {
     return this.chat;
   }
 
+  /**
+   * Open questions of the room's Q&A, most votes first then oldest first; kept up to date from
+   * `question` events (answered and dismissed ones leave the list).
+   */
+  get questions(): readonly Question[] {
+    return this.openQuestions;
+  }
+
+  /** Moderators: raised hands in the order they went up (empty for others). */
+  get handQueue(): readonly RaisedHand[] {
+    return this.hands;
+  }
+
   /** Tracks you publish. */
   get localTracks(): readonly LocalTrackHandle[] {
     return this.publisher.published;
@@ -295,9 +316,43 @@ export class LiveSession {
     this.local.handRaised = true;
   }
 
-  async lowerHand(): Promise<void> {
-    await this.action('raise_hand', { raised: false });
-    this.local.handRaised = false;
+  /** Lowers your hand; moderators (`moderate:participants`) pass a participant id to lower theirs. */
+  async lowerHand(participantId?: string): Promise<void> {
+    if (participantId === undefined) {
+      await this.action('raise_hand', { raised: false });
+      this.local.handRaised = false;
+      return;
+    }
+    await this.action('lower_hand', { participant_id: participantId });
+  }
+
+  /** Asks the room's Q&A a question (`chat:send`); everyone gets a `question` event. */
+  async askQuestion(text: string): Promise<Question> {
+    const { question } = await this.action('ask_question', { text });
+    return toQuestion(question);
+  }
+
+  /** Upvotes a question (once per identity: voting again changes nothing). */
+  async upvoteQuestion(questionId: string): Promise<Question> {
+    const { question } = await this.action('upvote_question', { question_id: questionId });
+    return toQuestion(question);
+  }
+
+  /** Moderators: mark a question answered, optionally with a written answer. */
+  async answerQuestion(questionId: string, answer?: string): Promise<Question> {
+    const { question } = await this.action('answer_question', { question_id: questionId, ...(answer !== undefined ? { answer } : {}) });
+    return toQuestion(question);
+  }
+
+  /** Moderators: dismiss a question without answering it. */
+  async dismissQuestion(questionId: string): Promise<Question> {
+    const { question } = await this.action('dismiss_question', { question_id: questionId });
+    return toQuestion(question);
+  }
+
+  /** Moderators: delete a chat message for everyone (and from the room's history). */
+  async deleteChat(messageId: string): Promise<void> {
+    await this.action('delete_chat', { message_id: messageId });
   }
 
   /** Prefers a simulcast/SVC layer (0 = lowest) for a participant's video (e.g. small tiles). */
@@ -417,6 +472,8 @@ export class LiveSession {
     this.join = result;
     this.local = { ...toParticipant(result.participant), capabilities: [...result.participant.capabilities] };
     this.viewers = result.viewer_count;
+    this.openQuestions = result.questions.map(toQuestion).sort(byVotes);
+    this.hands = result.hand_queue.map(toRaisedHand);
     if (result.room.config['hls'] === true) this.hls.url ??= absoluteHlsUrl(`/hls/${result.room.id}/master.m3u8`, this.options.signalingUrl);
     this.remote.clear();
     for (const p of result.participants) this.remote.set(p.id, toParticipant(p));
@@ -509,6 +566,23 @@ export class LiveSession {
         this.room.emit('chat', message);
         return;
       }
+      case 'chat-deleted': {
+        const i = this.chat.findIndex((m) => m.id === e.data.message_id);
+        if (i >= 0) this.chat.splice(i, 1);
+        this.room.emit('chat-deleted', { messageId: e.data.message_id, by: e.data.by });
+        return;
+      }
+      case 'question': {
+        const question = toQuestion(e.data);
+        const rest = this.openQuestions.filter((q) => q.id !== question.id);
+        this.openQuestions = question.state === 'open' ? [...rest, question].sort(byVotes) : rest;
+        this.room.emit('question', question);
+        return;
+      }
+      case 'hand-queue':
+        this.hands = e.data.queue.map(toRaisedHand);
+        this.room.emit('hand-queue', [...this.hands]);
+        return;
       case 'reaction':
         this.room.emit('reaction', { participantId: e.data.participant_id, emoji: e.data.emoji });
         return;

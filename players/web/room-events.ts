@@ -1,4 +1,4 @@
-import type { MediaSource, ParticipantInfo } from '../../src/signaling/protocol.js';
+import type { MediaSource, ParticipantInfo, Question as QuestionInfo, RaisedHand as RaisedHandInfo } from '../../src/signaling/protocol.js';
 import { Emitter } from './emitter.js';
 import type { LevelChatErrorCode } from './errors.js';
 import type { LiveSession } from './live-session.js';
@@ -52,6 +52,27 @@ export interface ChatMessage {
   at: string;
 }
 
+/** A Q&A question (`live.questions`, `question` event). */
+export interface Question {
+  id: string;
+  participantId: string;
+  identity: string;
+  text: string;
+  /** One per identity (`live.upvoteQuestion`). */
+  votes: number;
+  state: 'open' | 'answered' | 'dismissed';
+  /** The moderator's answer, if they gave one with `answerQuestion`. */
+  answer: string | null;
+  askedAt: string;
+}
+
+/** A raised hand in the moderators' queue (`live.handQueue`, `hand-queue` event). */
+export interface RaisedHand {
+  participantId: string;
+  identity: string;
+  raisedAt: string;
+}
+
 export type DisconnectReason = 'host_ended' | 'kicked' | 'revoked' | 'network';
 
 /** A breakout room of the current layout (`breakouts` event). */
@@ -74,6 +95,12 @@ export interface RoomEventMap {
   chat: [message: ChatMessage];
   reaction: [reaction: { participantId: string; emoji: string }];
   hand: [hand: { participantId: string; raised: boolean }];
+  /** Moderators: the raised hands, in the order they went up (on every change); also `live.handQueue`. */
+  'hand-queue': [queue: RaisedHand[]];
+  /** A question was asked, upvoted, answered or dismissed (`live.questions` is already updated). */
+  question: [question: Question];
+  /** A moderator deleted a chat message (it is already gone from `live.chatHistory`). */
+  'chat-deleted': [info: { messageId: string; by: string }];
   error: [error: { code: LevelChatErrorCode; message: string }];
   disconnected: [info: { reason: DisconnectReason }];
   /** A hybrid room became a broadcast; `hlsUrl` (absolute) plays it over LL-HLS (`live.playHls`). */
@@ -112,4 +139,17 @@ export function toParticipant(p: ParticipantInfo): Participant {
 
 export function toChatMessage(m: { id: string; participant_id: string; identity: string; text: string; at: string }): ChatMessage {
   return { id: m.id, participantId: m.participant_id, identity: m.identity, text: m.text, at: m.at };
+}
+
+export function toQuestion(q: QuestionInfo): Question {
+  return { id: q.id, participantId: q.participant_id, identity: q.identity, text: q.text, votes: q.votes, state: q.state, answer: q.answer, askedAt: q.asked_at };
+}
+
+export function toRaisedHand(h: RaisedHandInfo): RaisedHand {
+  return { participantId: h.participant_id, identity: h.identity, raisedAt: h.raised_at };
+}
+
+/** Most votes first, then oldest first (the server's order). */
+export function byVotes(a: Question, b: Question): number {
+  return b.votes - a.votes || a.askedAt.localeCompare(b.askedAt);
 }

@@ -1,4 +1,4 @@
-import type { ConsumeResult, JoinResult, Method, RequestData, ServerEvents, TransportInfo } from '../../src/signaling/protocol.js';
+import type { ConsumeResult, JoinResult, Method, Question, RequestData, ServerEvents, TransportInfo } from '../../src/signaling/protocol.js';
 import { LevelChatError, type LevelChatErrorCode } from './errors.js';
 
 export const REQUEST_TIMEOUT_MS = 10_000;
@@ -15,6 +15,10 @@ export interface ResultOf {
   consume: ConsumeResult;
   chat: { message: ServerEvents['chat'] };
   mute_participant: { muted: string[] };
+  ask_question: { question: Question };
+  upvote_question: { question: Question };
+  answer_question: { question: Question };
+  dismiss_question: { question: Question };
 }
 export type Result<M extends Method> = M extends keyof ResultOf ? ResultOf[M] : Record<string, never>;
 
