@@ -20,6 +20,19 @@ async function joined(roomId: string, identity: string, capabilities: string[], 
 const STUDENT = ['publish:camera', 'subscribe:all', 'chat:send', 'hand:raise'];
 const MODERATOR = ['moderate:participants', 'chat:send', 'subscribe:all'];
 
+describe('meeting: capacity', () => {
+  it('takes 50 participants by default; the 51st join gets room_full', async () => {
+    const members = [];
+    for (let i = 0; i < 50; i += 1) members.push(await joined('r_full-meeting', `m${i}`, ['subscribe:all']));
+    expect(members).toHaveLength(50);
+    const res = await t.api('/v1/rooms/r_full-meeting/tokens', { method: 'POST', json: { identity: 'm50', capabilities: ['subscribe:all'] } });
+    const c = await SignalingTestClient.connect(t.url);
+    clients.push(c);
+    expect(await c.errorCode('join', { token: (await readJson(res)).token })).toBe('room_full');
+    expect((await readJson(await t.api('/v1/rooms/r_full-meeting'))).participant_count).toBe(50);
+  });
+});
+
 describe('classroom: raised-hand queue', () => {
   it('orders hands, shows the queue to moderators only, lets them dismiss, and sends participant.hand_raised', async () => {
     const receiver = await startWebhookReceiver();
