@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { waitFor } from './webhook-receiver.js';
+import { waitFor } from './wait-for.js';
 
 export interface ServerFrame {
   id?: number;

@@ -9,7 +9,7 @@ import { RouterDirectory } from '../../../src/cluster/router-directory.js';
 import { createLogger } from '../../../src/logger.js';
 import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
 import { WorkerPool } from '../../../src/sfu/worker-pool.js';
-import { waitFor } from '../../helpers/webhook-receiver.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { startRtpSender, type RtpSender } from '../pipeline/rtp-sender.js';
 import { freshRedisDb } from './cluster-redis.js';
 

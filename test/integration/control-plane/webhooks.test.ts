@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../../src/webhooks/signature.js';
 import { readJson, useTestStack, type TestStack } from '../../helpers/test-stack.js';
-import { startWebhookReceiver, waitFor } from '../../helpers/webhook-receiver.js';
+import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const { t } = useTestStack();
 

@@ -14,6 +14,7 @@ import { WorkerPool } from '../../../src/sfu/worker-pool.js';
 import { ObjectStore, type PutOptions } from '../../../storage/object-store.js';
 import { parsePlaylist, type ParsedPlaylist } from '../../unit/pipeline/m3u8.js';
 import { startOrigin, type OriginHarness } from '../hls/origin-harness.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { startRtpSender, type RtpSender } from './rtp-sender.js';
 
 const run = promisify(execFile);
@@ -199,7 +200,8 @@ describe('broadcast pipeline → LL-HLS origin', () => {
     expect(pipeline.state.restarts).toBe(1);
     // What a recording is made of keeps the segments from both sides of the crash.
     expect(pipeline.segments.some((seg) => seg.mapUri === 'init.mp4')).toBe(true);
-    expect(pipeline.segments.some((seg) => seg.mapUri === 'init1.mp4' && seg.discontinuity)).toBe(true);
+    // (recorded right after the playlist update that listed it is published)
+    await waitFor(() => pipeline.segments.some((seg) => seg.mapUri === 'init1.mp4' && seg.discontinuity), { timeoutMs: 2000, what: 'the post-crash segment recorded' });
     expect(pipeline.state.ffmpegPid).not.toBe(pid);
     expect((await fetch(`${origin.url}/hls/${roomId}/${pipeline.rendition}/init1.mp4`)).status).toBe(200);
   });

@@ -17,7 +17,7 @@ import { RoomRepository } from '../../../src/rooms/room-repository.js';
 import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
 import { WorkerPool } from '../../../src/sfu/worker-pool.js';
 import { ObjectStore } from '../../../storage/object-store.js';
-import { waitFor } from '../../helpers/webhook-receiver.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { startRtpSender } from './rtp-sender.js';
 
 const run = promisify(execFile);

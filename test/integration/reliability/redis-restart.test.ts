@@ -7,7 +7,8 @@ import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/logger.js';
 import { Stack } from '../../../src/runtime/stack.js';
 import { readJson } from '../../helpers/test-stack.js';
-import { startWebhookReceiver, waitFor } from '../../helpers/webhook-receiver.js';
+import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 describe('Redis restarts (embedded, AOF)', () => {
   it.each(['SIGTERM', 'SIGKILL'] as const)('after %s nothing is lost and the node reconnects by itself', async (signal) => {

@@ -4,7 +4,7 @@ import { createLogger } from '../../../src/logger.js';
 import { MediaRoom } from '../../../src/sfu/media-room.js';
 import { InProcessPipe } from '../../../src/sfu/producer-pipe.js';
 import { WorkerPool } from '../../../src/sfu/worker-pool.js';
-import { waitFor } from '../../helpers/webhook-receiver.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const logger = createLogger('silent');
 let pool: WorkerPool;

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { SignalingTestClient } from '../../helpers/signaling-client.js';
-import { startWebhookReceiver, waitFor } from '../../helpers/webhook-receiver.js';
+import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const { t } = useTestStack({ env: { LEVELCHAT_WEBRTC_VIEWER_CAP: '3' } });
 const clients: SignalingTestClient[] = [];

@@ -2,7 +2,8 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { SignalingTestClient } from '../../helpers/signaling-client.js';
-import { startWebhookReceiver, waitFor } from '../../helpers/webhook-receiver.js';
+import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const { t } = useTestStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_CONSUMERS_PER_ROUTER: '2' } });
 const clients: SignalingTestClient[] = [];
