@@ -36,6 +36,13 @@ interface ChildProcessesEvents {
 
 const STOP_GRACE_MS = 2500;
 
+// Every child any ChildProcesses started and that still runs. If this process dies without
+// stopping them (an uncaught exception), they die with it instead of lingering as orphans.
+const everyChild = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of everyChild) child.kill('SIGKILL');
+});
+
 /**
  * The one place that owns the external processes LevelChat starts (redis-server, the embedded S3
  * server, ffmpeg later). Everything started here is stopped by `stopAll()`.
@@ -94,10 +101,12 @@ export class ChildProcesses extends EventEmitter<ChildProcessesEvents> {
     const pid = proc.pid!;
     const entry = { name, proc, pidFile, stopping: false };
     this.children.set(pid, entry);
+    everyChild.add(proc);
     if (pidFile) writeFileSync(pidFile, String(pid));
     proc.removeAllListeners('exit');
     proc.on('exit', (code, signal) => {
       this.children.delete(pid);
+      everyChild.delete(proc);
       if (pidFile) rmSync(pidFile, { force: true });
       if (!entry.stopping) {
         this.logger.error({ child: name, pid, code, signal }, 'child process exited unexpectedly');
