@@ -11,8 +11,7 @@
 // first frame (requestVideoFrameCallback on the <video>). Each viewer leaves before the next joins.
 //
 // Env: BENCH_JOINS (20), LEVELCHAT_WORKERS (2), BENCH_CHROMIUM (/usr/bin/chromium).
-import type { Page } from 'playwright-core';
-import { h } from '../test/e2e/browser-kit.js';
+import { h, mintToken, openHarness } from '../test/e2e/browser-kit.js';
 import { startBrowserBench } from './lib/browser-bench.js';
 
 const JOINS = Number(process.env.BENCH_JOINS ?? 20);
@@ -35,21 +34,8 @@ async function main(): Promise<void> {
     const url = stack.summary.url;
 
     const roomId = `r_bench-join-${Date.now()}`;
-    const mint = async (identity: string, capabilities: string[]) => {
-      const res = await fetch(`${url}/v1/rooms/${roomId}/tokens`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ identity, capabilities, type: 'meeting' }),
-      });
-      if (res.status !== 201) throw new Error(`token: ${res.status} ${await res.text()}`);
-      return (await res.json()) as { token: string; signaling_url: string };
-    };
-    const open = async () => {
-      const page = await (await browser!.newContext()).newPage();
-      await page.goto(`${url}/harness.html`);
-      await page.waitForFunction('globalThis.harness !== undefined');
-      return page;
-    };
+    const mint = (identity: string, capabilities: string[]) => mintToken(url, apiKey, roomId, identity, capabilities, 'meeting');
+    const open = () => openHarness(browser, url);
 
     const publisher = await open();
     const pub = await mint('publisher', ['publish:camera']);

@@ -19,8 +19,7 @@
 //
 // Env: BENCH_DURATION_S (60), BENCH_WARMUP_S (6), LEVELCHAT_WORKERS (2), BENCH_CHROMIUM (/usr/bin/chromium).
 import { performance } from 'node:perf_hooks';
-import type { Page } from 'playwright-core';
-import { h } from '../test/e2e/browser-kit.js';
+import { h, mintToken, openHarness } from '../test/e2e/browser-kit.js';
 import { startBrowserBench } from './lib/browser-bench.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
@@ -111,22 +110,8 @@ async function main(): Promise<void> {
     const url = stack.summary.url;
 
     const roomId = `r_bench-llhls-${Date.now()}`;
-    const mint = async (identity: string, capabilities: string[]) => {
-      const res = await fetch(`${url}/v1/rooms/${roomId}/tokens`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ identity, capabilities, type: 'broadcast' }),
-      });
-      if (res.status !== 201) throw new Error(`token: ${res.status} ${await res.text()}`);
-      return (await res.json()) as { token: string; signaling_url: string };
-    };
-    const open = async () => {
-      const page = await (await browser!.newContext()).newPage();
-      page.on('pageerror', (err) => say(`page error: ${err.message}`));
-      await page.goto(`${url}/harness.html`);
-      await page.waitForFunction('globalThis.harness !== undefined');
-      return page;
-    };
+    const mint = (identity: string, capabilities: string[]) => mintToken(url, apiKey, roomId, identity, capabilities, 'broadcast');
+    const open = () => openHarness(browser, url);
 
     const publisher = await open();
     await publisher.evaluate(PIXEL_CLOCK_SOURCE);

@@ -5,25 +5,12 @@
 // receives the moderator and nothing of student 2, student 2 receives nothing. Closing the
 // breakouts brings everyone back: the students see each other in the main room again.
 import { randomBytes } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPlayers } from '../../players/build.mjs';
-import { projectRoot } from '../../src/runtime/compiled-entry.js';
-import { startTestStack, type TestStack } from '../helpers/test-stack.js';
-import { arg, h, launchChromium, mintToken, openHarness, waitEvents, waitFor } from './browser-kit.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { arg, h, mintToken, openHarness, waitEvents, waitFor } from './browser-kit.js';
+import { useBrowserStack } from './browser-stack.js';
 
-let t: TestStack;
-let browser: Browser;
-
-beforeAll(async () => {
-  await buildPlayers(projectRoot());
-  [t, browser] = await Promise.all([startTestStack({ env: { LEVELCHAT_WORKERS: '2' } }), launchChromium()]);
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
+const { t, browser } = useBrowserStack({ env: { LEVELCHAT_WORKERS: '2' } });
 
 const STUDENT = ['publish:camera', 'subscribe:all', 'chat:send', 'hand:raise'];
 const MODERATOR = ['moderate:participants', 'publish:camera', 'subscribe:all', 'chat:send'];

@@ -4,25 +4,13 @@
 // (<levelchat-player>) and decodes frames close to the live edge; and a viewer beyond the WebRTC
 // cap (LEVELCHAT_WEBRTC_VIEWER_CAP=1 here) falls back to LL-HLS by itself.
 import { randomBytes } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPlayers } from '../../players/build.mjs';
-import { projectRoot } from '../../src/runtime/compiled-entry.js';
-import { readJson, startTestStack, type TestStack } from '../helpers/test-stack.js';
-import { h, hlsFramesGrow, launchChromium, mintToken, openHarness, waitEvents, waitFor } from './browser-kit.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { readJson } from '../helpers/test-stack.js';
+import { h, hlsFramesGrow, mintToken, openHarness, waitEvents, waitFor } from './browser-kit.js';
+import { useBrowserStack } from './browser-stack.js';
 
-let t: TestStack;
-let browser: Browser;
-
-beforeAll(async () => {
-  await buildPlayers(projectRoot());
-  [t, browser] = await Promise.all([startTestStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_WEBRTC_VIEWER_CAP: '1' } }), launchChromium()]);
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
+const { t, browser } = useBrowserStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_WEBRTC_VIEWER_CAP: '1' } });
 
 const mint = (roomId: string, identity: string, caps: string[]) => mintToken(t.url, t.apiKey, roomId, identity, caps, 'broadcast');
 

@@ -2,26 +2,13 @@
 // without chat:send is refused), the moderators' raised-hand queue (lower_hand), and chat deleted by
 // a moderator; then the demo console's Q&A and hands panels on the same room. Pages are
 // /harness.html (window.harness drives the SDK and records its events) and the console at `/`.
-import { randomBytes } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPlayers } from '../../players/build.mjs';
-import { projectRoot } from '../../src/runtime/compiled-entry.js';
-import { readJson, startTestStack, type TestStack } from '../helpers/test-stack.js';
-import { arg, h, launchChromium, mintToken, openHarness, waitEvents, waitFor } from './browser-kit.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { readJson } from '../helpers/test-stack.js';
+import { arg, h, mintToken, openHarness, waitEvents, waitFor } from './browser-kit.js';
+import { useBrowserStack } from './browser-stack.js';
 
-let t: TestStack;
-let browser: Browser;
-
-beforeAll(async () => {
-  await buildPlayers(projectRoot());
-  [t, browser] = await Promise.all([startTestStack(), launchChromium()]);
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
+const { t, browser } = useBrowserStack();
 
 const MODERATOR = ['moderate:participants', 'subscribe:all', 'chat:send'];
 const ATTENDEE = ['subscribe:all', 'chat:send', 'hand:raise'];

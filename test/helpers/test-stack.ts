@@ -93,7 +93,7 @@ export async function readJson(res: Response): Promise<any> {
 }
 
 /** Forwards to whatever `current()` is when used (methods bound to it). */
-function lateBound<T extends object>(current: () => T | undefined, what: string): T {
+export function lateBound<T extends object>(current: () => T | undefined, what: string): T {
   return new Proxy({} as T, {
     get(_target, key) {
       const value = current();
