@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import { notFoundHandler, problemHandler } from '../../../src/api/problem.js';
+import type { SpooledObjectSource } from '../../../pipeline/publish/upload-spool.js';
 import { hlsOriginRoutes } from '../../../src/hls/hls-origin-routes.js';
 import { PlaylistStateHub } from '../../../src/hls/playlist-state-hub.js';
 import { ObjectStore } from '../../../storage/object-store.js';
@@ -25,7 +26,7 @@ export async function testStore(bucket = 'test-hls'): Promise<ObjectStore> {
 }
 
 /** Starts an origin; pass `store`/`cache` to share them with a pipeline of the same "process". */
-export async function startOrigin(options: { store?: ObjectStore; cache?: MediaCache } = {}): Promise<OriginHarness> {
+export async function startOrigin(options: { store?: ObjectStore; cache?: MediaCache; spool?: SpooledObjectSource } = {}): Promise<OriginHarness> {
   const redis = new Redis(inject('redisUrl'));
   const store = options.store ?? (await testStore());
   const cache = options.cache ?? new MediaCache();
@@ -33,7 +34,7 @@ export async function startOrigin(options: { store?: ObjectStore; cache?: MediaC
   const app = express();
   // These rooms exist only as HLS state: no registration gate (the gate is tested with a whole node).
   const openGate = { check: async () => ({ gated: false, token: null }) };
-  app.use(hlsOriginRoutes({ hub, store, cache, access: openGate }));
+  app.use(hlsOriginRoutes({ hub, store, cache, access: openGate, ...(options.spool ? { spool: options.spool } : {}) }));
   app.use(notFoundHandler);
   app.use(problemHandler(() => {}));
   const server = app.listen(0, '127.0.0.1');

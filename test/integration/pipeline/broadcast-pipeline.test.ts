@@ -9,13 +9,12 @@ import { BroadcastPipeline } from '../../../pipeline/broadcast-pipeline.js';
 import { hlsKey } from '../../../pipeline/publish/hls-objects.js';
 import { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import { createLogger } from '../../../src/logger.js';
-import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
 import { WorkerPool } from '../../../src/sfu/worker-pool.js';
 import { ObjectStore, type PutOptions } from '../../../storage/object-store.js';
-import { parsePlaylist, type ParsedPlaylist } from '../../unit/pipeline/m3u8.js';
+import { parsePlaylist, urisOf, type ParsedPlaylist } from '../../unit/pipeline/m3u8.js';
 import { startOrigin, type OriginHarness } from '../hls/origin-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { startRtpSender, type RtpSender } from './rtp-sender.js';
+import { startLiveSource, type RtpSender } from './rtp-sender.js';
 
 const run = promisify(execFile);
 
@@ -55,17 +54,10 @@ function hinted(playlist: ParsedPlaylist): { msn: number; part: number; uri: str
   return { msn: Number(match[1]), part: Number(match[2]), uri };
 }
 
-function urisOf(playlist: ParsedPlaylist): string[] {
-  const all = [...playlist.segments, ...(playlist.open ? [playlist.open] : [])];
-  return [...new Set(all.flatMap((s) => [s.map, ...s.parts.map((p) => p.uri), s.uri]).filter((u): u is string => !!u))];
-}
 
 beforeAll(async () => {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const rtcMinPort = 20000 + Math.floor(Math.random() * 200) * 100;
-  pool = await WorkerPool.create({ count: 1, rtcMinPort, rtcMaxPort: rtcMinPort + 99, logger });
-  router = await pool.all[0]!.createRouter({ mediaCodecs: MEDIA_CODECS });
-  sender = await startRtpSender(router, 40);
+  ({ pool, router, sender } = await startLiveSource(logger, 40));
   const s3 = inject('s3');
   store = new TimedStore({ ...s3, bucket: 'test-hls', region: 'us-east-1' });
   await store.ensureBucket();

@@ -5,11 +5,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { BroadcastPipeline } from '../../../pipeline/broadcast-pipeline.js';
 import { createLogger } from '../../../src/logger.js';
-import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
 import { WorkerPool } from '../../../src/sfu/worker-pool.js';
 import { parsePlaylist } from '../../unit/pipeline/m3u8.js';
 import { startOrigin, type OriginHarness } from '../hls/origin-harness.js';
-import { startRtpSender, type RtpSender } from './rtp-sender.js';
+import { startLiveSource, type RtpSender } from './rtp-sender.js';
 
 const run = promisify(execFile);
 const roomId = `r_transcode-${Date.now()}`;
@@ -21,10 +20,9 @@ let pipeline: BroadcastPipeline;
 
 beforeAll(async () => {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const rtcMinPort = 20000 + Math.floor(Math.random() * 200) * 100;
-  pool = await WorkerPool.create({ count: 1, rtcMinPort, rtcMaxPort: rtcMinPort + 99, logger });
-  const router = await pool.all[0]!.createRouter({ mediaCodecs: MEDIA_CODECS });
-  sender = await startRtpSender(router, 30, 'vp8');
+  const source = await startLiveSource(logger, 30, 'vp8');
+  ({ pool, sender } = source);
+  const { router } = source;
   origin = await startOrigin();
   redis = new Redis(inject('redisUrl'));
   pipeline = await BroadcastPipeline.start({

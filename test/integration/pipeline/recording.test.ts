@@ -14,11 +14,9 @@ import { RecordingStore } from '../../../pipeline/recording/recording-store.js';
 import { RoomEventEmitter } from '../../../src/events/room-event-emitter.js';
 import { createLogger } from '../../../src/logger.js';
 import { RoomRepository } from '../../../src/rooms/room-repository.js';
-import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
-import { WorkerPool } from '../../../src/sfu/worker-pool.js';
 import { ObjectStore } from '../../../storage/object-store.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { startRtpSender } from './rtp-sender.js';
+import { startLiveSource } from './rtp-sender.js';
 
 const run = promisify(execFile);
 const noKick = { queuesFilled: async () => {} };
@@ -30,8 +28,7 @@ describe('recordings', () => {
     const base = inject('redisUrl');
     const redisUrl = `${base}/63`;
     const redis = new Redis(redisUrl);
-    const rtcMinPort = 20000 + Math.floor(Math.random() * 200) * 100;
-    const pool = await WorkerPool.create({ count: 1, rtcMinPort, rtcMaxPort: rtcMinPort + 99, logger });
+    const { pool, router, sender } = await startLiveSource(logger, 30);
     const store = new ObjectStore({ ...inject('s3'), bucket: 'test-recordings', region: 'us-east-1' });
     await store.ensureBucket();
     const repository = new RoomRepository(redis, noKick);
@@ -51,8 +48,6 @@ describe('recordings', () => {
         id: roomId, external_id: null, type: 'broadcast', config: { max_participants: null, max_publishers: 4, preferred_codec: 'h264', record: { enabled: true }, e2ee: false, region_hint: null, hls: true, registration: 'off' },
         state: 'created', created_at: new Date().toISOString(), transitions: [], ended_reason: null, participants: 0, owner: 'test',
       });
-      const router = await pool.all[0]!.createRouter({ mediaCodecs: MEDIA_CODECS });
-      const sender = await startRtpSender(router, 30);
       const pipeline = await BroadcastPipeline.start({
         roomId, router, videoProducerId: sender.videoProducer.id, audioProducerId: sender.audioProducer.id,
         store, redis, cache: new MediaCache(), logger,

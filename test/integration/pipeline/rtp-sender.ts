@@ -2,6 +2,9 @@
 // (Opus) sent over RTP to PlainTransport producers, as the mediasoup-worker-build notes describe.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { types } from 'mediasoup';
+import type { Logger } from '../../../src/logger.js';
+import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
+import { WorkerPool } from '../../../src/sfu/worker-pool.js';
 
 export interface RtpSender {
   videoProducer: types.Producer;
@@ -69,4 +72,15 @@ export async function startRtpSender(router: types.Router, seconds: number, vide
       audioTransport.close();
     },
   };
+}
+
+/**
+ * A live source for pipeline tests: one mediasoup worker (on a random port slice, so test files
+ * running in parallel do not collide), a router with LevelChat's codecs, and an ffmpeg publisher.
+ */
+export async function startLiveSource(logger: Logger, seconds: number, videoCodec: keyof typeof VIDEO = 'h264'): Promise<{ pool: WorkerPool; router: types.Router; sender: RtpSender }> {
+  const rtcMinPort = 20000 + Math.floor(Math.random() * 200) * 100;
+  const pool = await WorkerPool.create({ count: 1, rtcMinPort, rtcMaxPort: rtcMinPort + 99, logger });
+  const router = await pool.all[0]!.createRouter({ mediaCodecs: MEDIA_CODECS });
+  return { pool, router, sender: await startRtpSender(router, seconds, videoCodec) };
 }

@@ -81,3 +81,9 @@ export function parsePlaylist(text: string): ParsedPlaylist {
   if (touched) playlist.open = current;
   return playlist;
 }
+
+/** Every URI a playlist names (init sections, parts, segments), once each. */
+export function urisOf(playlist: ParsedPlaylist): string[] {
+  const all = [...playlist.segments, ...(playlist.open ? [playlist.open] : [])];
+  return [...new Set(all.flatMap((s) => [s.map, ...s.parts.map((p) => p.uri), s.uri]).filter((u): u is string => !!u))];
+}
