@@ -88,6 +88,12 @@ export class RoomService {
     return room;
   }
 
+  /** New tokens and registrations only for rooms that still take participants (the join script's rule too). */
+  assertJoinable(room: Room): void {
+    if (room.state === 'archived') refuse('room_archived');
+    if (room.state === 'ended' && room.ended_reason === 'host_ended') refuse('room_ended');
+  }
+
   async end(owner: string, id: string): Promise<Room> {
     await this.get(owner, id);
     return this.act(id, 'end');

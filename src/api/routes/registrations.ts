@@ -11,7 +11,7 @@ import { callerKey } from '../authenticate.js';
 import { ProblemError } from '../problem.js';
 import { defineRoute } from '../route.js';
 import { roomIdParams } from '../schemas.js';
-import { assertJoinable, publicBase, signalingUrl } from './tokens.js';
+import { publicBase, signalingUrl } from './tokens.js';
 
 /** What a registrant may do: watch, chat, react, ask. */
 const REGISTRANT_CAPABILITIES: Capability[] = ['subscribe:all', 'chat:send', 'reactions:send'];
@@ -81,7 +81,7 @@ export function registrationRoutes(
 
   async function registrable(owner: string, id: string): Promise<Room> {
     const room = await rooms.get(owner, id);
-    assertJoinable(room);
+    rooms.assertJoinable(room);
     if (room.config.registration === 'off') throw new ProblemError(409, 'registration_off', 'Registration is off', 'set config.registration to open or approval');
     return room;
   }

@@ -4,7 +4,6 @@ import { isAudienceGrant, type TokenMinter } from '../../auth/token-minter.js';
 import type { ClusterNode } from '../../cluster/cluster-node.js';
 import type { RegistrationStore } from '../../rooms/registrations.js';
 import type { RoomService } from '../../rooms/room-service.js';
-import type { Room } from '../../rooms/room.js';
 import { callerKey } from '../authenticate.js';
 import { ProblemError } from '../problem.js';
 import { defineRoute } from '../route.js';
@@ -25,12 +24,6 @@ export function publicBase(publicUrl: string | undefined, req: Request): string 
 
 export function signalingUrl(publicUrl: string | undefined, req: Request): string {
   return `${publicBase(publicUrl, req).replace(/^http/, 'ws')}/v1/rtc`;
-}
-
-/** Tokens are only for rooms that still take participants. */
-export function assertJoinable(room: Room): void {
-  if (room.state === 'archived') throw new ProblemError(409, 'room_archived', 'Room is archived', 'archived rooms are read-only: no new tokens');
-  if (room.state === 'ended' && room.ended_reason === 'host_ended') throw new ProblemError(409, 'room_ended', 'Room has ended', 'the host ended this room');
 }
 
 export function tokenRoutes({ rooms, minter, registrations, publicUrl, cluster }: TokenRoutesDeps, registry: OpenAPIRegistry): Router {
@@ -62,7 +55,7 @@ export function tokenRoutes({ rooms, minter, registrations, publicUrl, cluster }
     async ({ params, body, req, res }) => {
       const key = callerKey(res);
       const room = await rooms.getOrCreate(key.id, params.id, body.type ?? 'meeting');
-      assertJoinable(room);
+      rooms.assertJoinable(room);
       if (room.config.registration !== 'off' && isAudienceGrant(body.capabilities)) {
         const registration = await registrations.byIdentity(room.id, body.identity);
         if (registration?.state !== 'approved') {
