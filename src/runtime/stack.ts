@@ -170,7 +170,6 @@ export class Stack {
       questions: this.control.questions,
       attendance: this.control.attendance,
       rtc: config.rtc,
-      webrtcViewerCap: config.rtc.webrtcViewerCap,
       directorFor: (room) =>
         new BroadcastDirector({
           roomId: room.id,

@@ -7,6 +7,7 @@ import { ROOM_CONTROL_CHANNEL, ROOM_EVENTS_CHANNEL } from '../events/event-keys.
 import type { RoomControl } from '../events/room-control.js';
 import type { RoomEvent } from '../events/room-event.js';
 import type { RoomEventEmitter } from '../events/room-event-emitter.js';
+import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { AttendanceLog } from '../rooms/attendance.js';
 import type { RoomRepository } from '../rooms/room-repository.js';
@@ -35,9 +36,8 @@ export interface LiveRoomsDeps {
   chat: ChatStore;
   questions: QuestionStore;
   attendance: AttendanceLog;
-  rtc: { listenIp: string; announcedIp: string | undefined; consumersPerRouter: number };
-  /** Audience members per broadcast room on this node served over WebRTC; the rest use LL-HLS. */
-  webrtcViewerCap: number;
+  /** `webrtcViewerCap`: audience members per broadcast room on this node served over WebRTC; the rest use LL-HLS. */
+  rtc: Config['rtc'];
   /** Starts a room's LL-HLS director (broadcast rooms, promoted hybrids). */
   directorFor: (room: LiveRoom) => BroadcastDirector;
   logger: Logger;
@@ -117,7 +117,7 @@ export class LiveRooms {
     if (!stored || stored.owner !== grant.keyId) throw new SignalingError('room_not_found', 'the room of this token does not exist');
     const live = this.live.get(grant.roomId);
     const isViewer = !['publish:camera', 'publish:audio', 'publish:screen', 'moderate:participants'].some((c) => grant.capabilities.includes(c as never));
-    if (live?.isBroadcast && isViewer && live.viewerCount >= this.deps.webrtcViewerCap) {
+    if (live?.isBroadcast && isViewer && live.viewerCount >= this.deps.rtc.webrtcViewerCap) {
       const gated = stored.config.registration !== 'off';
       throw new SignalingError('webrtc_full', 'this broadcast has as many WebRTC viewers as it takes: watch over LL-HLS', {
         hls_url: stored.config.hls ? hlsUrl(stored.id) : null,
