@@ -245,7 +245,7 @@ async function deploySingle(worker: types.Worker, n: number, sink: UdpSink): Pro
 async function deployCascade(pool: WorkerPoolT, n: number, sink: UdpSink): Promise<Deployment> {
   const started = Date.now();
   const consumersPerRouter = 2 * Math.ceil(n / pool.size);
-  const room = await MediaRoom.open({ roomId: `bench-fanout-${n}`, preferredCodec: 'h264', consumersPerRouter }, pool, new InProcessPipe(), silent);
+  const room = await MediaRoom.open({ roomId: `bench-fanout-${n}`, preferredCodec: 'h264', consumersPerRouter }, pool, { local: new InProcessPipe() }, silent);
   try {
     const ingress = await openIngress(room.origin.router);
     const progress = setupProgress('cascade', n);

@@ -24,6 +24,7 @@ import {
 import { SignalingClient, type Result, type SignalingEvents } from './signaling-client.js';
 import { Subscriber } from './subscriber.js';
 import { resumeWithBackoff } from './reconnect.js';
+import { failOver, redirectOf } from './node-failover.js';
 
 export interface JoinLiveOptions {
   /** A room token minted by your backend (POST /v1/rooms/{id}/tokens). */
@@ -74,6 +75,8 @@ export class LiveSession {
   readonly room = new RoomEvents();
   private state: State = 'connected';
   private signaling!: SignalingClient;
+  /** The node we are connected to (a redirect or a failover changes it). */
+  private url: string;
   private join!: JoinResult;
   private local!: LocalParticipant;
   private readonly remote = new Map<string, Participant>();
@@ -102,6 +105,7 @@ export class LiveSession {
     /** `webrtc`: joined over signaling; `hls`: watching the LL-HLS stream (no signaling, no WebRTC). */
     readonly mode: LiveMode = 'webrtc',
   ) {
+    this.url = options.signalingUrl;
     const link: MediaLink = {
       get device(): Device {
         if (!device) throw new LevelChatError('invalid_state', 'watching over LL-HLS: no WebRTC media in this session');
@@ -129,29 +133,40 @@ export class LiveSession {
     });
     devicePromise.catch(() => {});
     let session: LiveSession | null = null;
-    const early: Buffered[] = [];
-    const client = await SignalingClient.connect(options.signalingUrl, {
-      onEvent: (event, data) => (session ? session.onEvent(client, event, data) : early.push([event, data])),
-      onClose: (code, reason) => session?.onClose(client, code, reason),
-    });
-    let joined: JoinResult | null = null;
-    try {
-      const [result, device] = await Promise.all([client.request('join', { token: options.token }), devicePromise]);
-      joined = result;
-      await device.load({ routerRtpCapabilities: joined.router_rtp_capabilities as unknown as types.RtpCapabilities });
-      session = new LiveSession(options, device, onEnded);
-      session.signaling = client;
-      session.buffered = early;
-      session.applySnapshot(joined, true);
-      return session;
-    } catch (err) {
-      // Joined but cannot take part (no WebRTC): leave at once rather than linger for the resume window.
-      if (joined) await client.request('leave', {}, 1000).catch(() => {});
-      client.close();
-      const error = asLevelChatError(err, 'internal');
-      const hlsUrl = error.code === 'webrtc_full' ? error.details['hls_url'] : null;
-      if (typeof hlsUrl === 'string' && options.hlsFallback !== false) return LiveSession.watchHls(options, absoluteHlsUrl(hlsUrl, options.signalingUrl), onEnded);
-      throw error;
+    let early: Buffered[] = [];
+    let url = options.signalingUrl;
+    for (let hop = 0; ; hop += 1) {
+      const client = await SignalingClient.connect(url, {
+        onEvent: (event, data) => (session ? session.onEvent(client, event, data) : early.push([event, data])),
+        onClose: (code, reason) => session?.onClose(client, code, reason),
+      });
+      let joined: JoinResult | null = null;
+      try {
+        const [result, device] = await Promise.all([client.request('join', { token: options.token }), devicePromise]);
+        joined = result;
+        await device.load({ routerRtpCapabilities: joined.router_rtp_capabilities as unknown as types.RtpCapabilities });
+        session = new LiveSession(options, device, onEnded);
+        session.url = url;
+        session.signaling = client;
+        session.buffered = early;
+        session.applySnapshot(joined, true);
+        return session;
+      } catch (err) {
+        // Joined but cannot take part (no WebRTC): leave at once rather than linger for the resume window.
+        if (joined) await client.request('leave', {}, 1000).catch(() => {});
+        client.close();
+        const error = asLevelChatError(err, 'internal');
+        // Publishers and moderators belong on the room's origin node: the server says which.
+        const redirect = redirectOf(error);
+        if (redirect && hop < 3) {
+          url = redirect;
+          early = [];
+          continue;
+        }
+        const hlsUrl = error.code === 'webrtc_full' ? error.details['hls_url'] : null;
+        if (typeof hlsUrl === 'string' && options.hlsFallback !== false) return LiveSession.watchHls(options, absoluteHlsUrl(hlsUrl, url), onEnded);
+        throw error;
+      }
     }
   }
 
@@ -172,6 +187,7 @@ export class LiveSession {
       questions: [],
       viewer_count: 0,
       resume_token: '',
+      nodes: [],
     };
     session.local = { ...toParticipant(participant), capabilities: claims.caps ?? [] };
     session.buffered = null;
@@ -474,7 +490,7 @@ export class LiveSession {
     this.viewers = result.viewer_count;
     this.openQuestions = result.questions.map(toQuestion).sort(byVotes);
     this.hands = result.hand_queue.map(toRaisedHand);
-    if (result.room.config['hls'] === true) this.hls.url ??= absoluteHlsUrl(`/hls/${result.room.id}/master.m3u8`, this.options.signalingUrl);
+    if (result.room.config['hls'] === true) this.hls.url ??= absoluteHlsUrl(`/hls/${result.room.id}/master.m3u8`, this.url);
     this.remote.clear();
     for (const p of result.participants) this.remote.set(p.id, toParticipant(p));
     if (first) this.chat.push(...result.chat_history.map(toChatMessage));
@@ -540,7 +556,7 @@ export class LiveSession {
         return;
       case 'promoted': {
         this.join.room.promoted = true;
-        if (e.data.hls_url) this.hls.url = absoluteHlsUrl(e.data.hls_url, this.options.signalingUrl);
+        if (e.data.hls_url) this.hls.url = absoluteHlsUrl(e.data.hls_url, this.url);
         this.room.emit('promoted', { hlsUrl: e.data.hls_url ? this.hls.url : null });
         return;
       }
@@ -612,36 +628,57 @@ export class LiveSession {
     this.reconnecting = this.reconnect().finally(() => (this.reconnecting = null));
   }
 
-  /** Resume the same participant on a new connection (same media), then restart ICE. */
+  /**
+   * Resume the same participant on a new connection (same media), then restart ICE. When our node
+   * itself is gone, join again on another node of the room instead.
+   */
   private async reconnect(): Promise<void> {
     this.state = 'reconnecting';
     this.room.emit('reconnecting');
-    let snapshot: JoinResult | null = null;
+    const handlers = (client: () => SignalingClient) => ({
+      onEvent: <E extends keyof SignalingEvents>(event: E, data: SignalingEvents[E]) => this.onEvent(client(), event, data),
+      onClose: (code: number, reason: string) => this.onClose(client(), code, reason),
+    });
+    const beforeAnswer = (client: SignalingClient) => {
+      this.signaling = client;
+      this.buffered = [];
+    };
+    let movedTo: string | null = null;
     const resumed = await resumeWithBackoff({
-      url: this.options.signalingUrl,
-      handlers: (client) => ({
-        onEvent: (event, data) => this.onEvent(client(), event, data),
-        onClose: (code, reason) => this.onClose(client(), code, reason),
-      }),
+      url: this.url,
+      handlers,
       request: { token: this.options.token, participant_id: this.local.id, resume_token: this.join.resume_token },
       isCancelled: () => this.state === 'ended',
-      beforeAnswer: (client) => {
-        this.signaling = client;
-        this.buffered = [];
-      },
-    }).catch((err: unknown) => {
-      this.room.emit('error', asLevelChatError(err, 'disconnected').toJSON());
-      return null;
-    });
+      beforeAnswer,
+      ...(this.join.nodes.length ? { unreachableAfter: 2 } : {}),
+    })
+      .catch(async (err: unknown) => {
+        const error = asLevelChatError(err, 'disconnected');
+        if (error.code !== 'connection_failed' || !this.join.nodes.length) throw error;
+        const joined = await failOver(this.join.nodes, { token: this.options.token, handlers, beforeAnswer, isCancelled: () => this.state === 'ended' });
+        movedTo = joined?.url ?? null;
+        return joined;
+      })
+      .catch((err: unknown) => {
+        this.room.emit('error', asLevelChatError(err, 'disconnected').toJSON());
+        return null;
+      });
     if ((this.state as State) === 'ended') {
       resumed?.client.close();
       return;
     }
     if (!resumed) return this.end('network');
-    snapshot = resumed.result;
     this.state = 'connected';
-    this.applySnapshot(snapshot, false);
-    await this.restartIce();
+    if (movedTo) {
+      // A new participant on another node: our transports died with the old one; receive and publish again.
+      this.url = movedTo;
+      this.subscriber.reset();
+      this.applySnapshot(resumed.result, false);
+      void this.publisher.republish((err) => this.room.emit('error', err.toJSON()));
+    } else {
+      this.applySnapshot(resumed.result, false);
+      await this.restartIce();
+    }
     this.room.emit('reconnected');
   }
 
@@ -711,7 +748,7 @@ export class LiveSession {
   private async enterBreakout(to: ServerEvents['breakout']): Promise<void> {
     if (this.state === 'ended') return;
     if (this.breakout) await this.leaveBreakout('left');
-    const url = new URL(to.signaling_url_path, this.options.signalingUrl).toString();
+    const url = new URL(to.signaling_url_path, this.url).toString();
     const session = await LiveSession.open({ token: to.token, signalingUrl: url, roomType: 'meeting', hlsFallback: false }, () => {});
     if ((this.state as State) === 'ended') return void (await session.leave());
     const breakout: Breakout = { roomId: to.room_id, number: to.number, session, parked: [] };

@@ -12,6 +12,11 @@ export interface ResumeOptions {
   /** Called with each new connection just before `resume` is sent on it. */
   beforeAnswer(client: SignalingClient): void;
   windowMs?: number;
+  /**
+   * Give up (rejecting with `connection_failed`) after this many connections in a row could not
+   * even be opened: the node itself is gone, and other nodes can take us. Default: keep trying.
+   */
+  unreachableAfter?: number;
 }
 
 const FIRST_DELAY_MS = 200;
@@ -30,13 +35,19 @@ export async function resumeWithBackoff(o: ResumeOptions): Promise<{ client: Sig
   const deadline = Date.now() + (o.windowMs ?? RESUME_WINDOW_MS);
   let delay = FIRST_DELAY_MS;
   let lastError: LevelChatError | null = null;
+  let unreachable = 0;
   while (!o.isCancelled()) {
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
     let client: SignalingClient | null = null;
     try {
       const holder: { client: SignalingClient | null } = { client: null };
-      client = await SignalingClient.connect(o.url, o.handlers(() => holder.client!), Math.min(remaining, 3000));
+      client = await SignalingClient.connect(o.url, o.handlers(() => holder.client!), Math.min(remaining, 3000)).catch((err: unknown) => {
+        unreachable += 1;
+        if (unreachable >= (o.unreachableAfter ?? Infinity)) throw new LevelChatError('connection_failed', `${o.url} is unreachable: ${(err as Error).message}`);
+        throw err;
+      });
+      unreachable = 0;
       holder.client = client;
       if (o.isCancelled()) {
         client.close();
@@ -48,7 +59,7 @@ export async function resumeWithBackoff(o: ResumeOptions): Promise<{ client: Sig
     } catch (err) {
       client?.close();
       lastError = asLevelChatError(err, 'disconnected');
-      if (isFinal(lastError)) throw lastError;
+      if (isFinal(lastError) || unreachable >= (o.unreachableAfter ?? Infinity)) throw lastError;
     }
     const wait = Math.min(delay, deadline - Date.now());
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));

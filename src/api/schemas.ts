@@ -88,6 +88,9 @@ export const createTokenBody = z
     ttl_s: z.number().int().min(60).max(MAX_TOKEN_TTL_S).default(3600),
     metadata: z.string().max(4096).optional(),
     type: roomTypeSchema.optional().meta({ description: 'Room type when the room is created on the fly (default meeting).' }),
+    region: regionSchema
+      .optional()
+      .meta({ description: "The viewer's region: audience tokens (subscribe, chat, reactions only) get the signaling URL of a node there when the room spans several nodes." }),
   })
   .strict()
   .meta({ id: 'CreateTokenRequest' });

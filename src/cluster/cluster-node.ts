@@ -3,7 +3,8 @@ import type { Logger } from '../logger.js';
 import type { WorkerPool } from '../sfu/worker-pool.js';
 import { ClusterBus } from './cluster-bus.js';
 import { LoadSampler } from './load-sampler.js';
-import { NodeDirectory, NodeRegistry } from './node-registry.js';
+import { NodeDirectory, NodeRegistry, type NodeInfo } from './node-registry.js';
+import { NodeWatch } from './node-watch.js';
 import type { PipeNetwork } from './pipe-messages.js';
 import { PipeServer } from './pipe-server.js';
 import { Placement } from './placement.js';
@@ -25,6 +26,7 @@ interface Membership {
   registry: NodeRegistry;
   bus: ClusterBus;
   remotePipe: RemotePipe;
+  pipeServer: PipeServer;
 }
 
 /**
@@ -35,6 +37,8 @@ interface Membership {
 export class ClusterNode {
   readonly nodes: NodeDirectory;
   readonly placement: Placement;
+  /** Tells when another node dies; pipes to and from it are closed by then. */
+  readonly watch: NodeWatch;
   private readonly routers: RouterDirectory;
   private membership: Membership | null = null;
 
@@ -43,10 +47,21 @@ export class ClusterNode {
     this.routers = new RouterDirectory(options.pool);
     this.nodes = new NodeDirectory(options.redis);
     this.placement = new Placement(options.redis, this.nodes);
+    this.watch = new NodeWatch(this.nodes, options.logger);
+    this.watch.on('lost', (nodeId) => {
+      this.membership?.pipeServer.forgetNode(nodeId);
+      this.membership?.remotePipe.forgetNode(nodeId);
+    });
   }
 
   get id(): string {
     return this.options.nodeId;
+  }
+
+  /** Whether this node holds the room's origin (placing the room first if nobody does). */
+  async origin(roomId: string, regionHint: string | null): Promise<{ here: boolean; node: NodeInfo }> {
+    const node = await this.placement.originFor(roomId, regionHint);
+    return { here: node.id === this.id, node };
   }
 
   /** Pipes producers from origins on other nodes; there once the node has joined. */
@@ -59,7 +74,7 @@ export class ClusterNode {
   async join(publicUrl: string): Promise<void> {
     const { redis, pool, network, logger } = this.options;
     const bus = await ClusterBus.connect(redis, this.id, logger);
-    new PipeServer(bus, this.routers, network, logger); // answers other nodes over the bus from now on
+    const pipeServer = new PipeServer(bus, this.routers, network, logger); // answers other nodes over the bus from now on
     const sampler = new LoadSampler(pool, this.options.liveRooms);
     const registry = new NodeRegistry({
       redis,
@@ -69,16 +84,19 @@ export class ClusterNode {
     });
     try {
       await registry.start();
+      await this.watch.start();
     } catch (err) {
+      await registry.stop().catch(() => {});
       await bus.close();
       throw err;
     }
-    this.membership = { registry, bus, remotePipe: new RemotePipe(bus, network, logger) };
+    this.membership = { registry, bus, remotePipe: new RemotePipe(bus, network, logger), pipeServer };
   }
 
   async stop(): Promise<void> {
     const membership = this.membership;
     this.membership = null;
+    this.watch.stop();
     await membership?.registry.stop().catch(() => {});
     await membership?.bus.close();
   }

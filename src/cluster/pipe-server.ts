@@ -7,6 +7,8 @@ import type { RouterDirectory } from './router-directory.js';
 interface ServedPipe {
   transport: types.PipeTransport;
   consumer: types.Consumer;
+  /** The node of the edge it feeds. */
+  edgeNode: string;
 }
 
 /**
@@ -38,7 +40,7 @@ export class PipeServer {
     try {
       await transport.connect({ ip: request.ip, port: request.port, ...(request.srtp ? { srtpParameters: request.srtp } : {}) });
       const consumer = await transport.consume({ producerId: request.producerId });
-      this.pipes.set(request.pipeId, { transport, consumer });
+      this.pipes.set(request.pipeId, { transport, consumer, edgeNode });
       const tell = (type: string) => () =>
         void this.bus.notify(edgeNode, type, { pipeId: request.pipeId } satisfies PipeNotice).catch((err: Error) => this.logger.warn({ err: err.message }, 'pipe notice failed'));
       consumer.observer.on('pause', tell(PIPE.paused));
@@ -59,6 +61,11 @@ export class PipeServer {
       transport.close();
       throw err;
     }
+  }
+
+  /** `nodeId` is gone: stop sending it media. */
+  forgetNode(nodeId: string): void {
+    for (const [pipeId, pipe] of [...this.pipes]) if (pipe.edgeNode === nodeId) this.close(pipeId);
   }
 
   /** Closes the pipe if it is still open; true when this call closed it. */

@@ -1,6 +1,18 @@
 import type { Redis, Result } from 'ioredis';
+import type { Capability } from '../auth/capabilities.js';
 import { chooseOrigin, chooseViewerNode, DEFAULT_LIMITS, type LoadLimits } from './choose-node.js';
 import type { NodeInfo } from './node-registry.js';
+
+/** Capabilities of a pure audience member: nothing that needs the room's origin node. */
+const EDGE_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>(['subscribe:all', 'chat:send', 'reactions:send']);
+
+/**
+ * Whether a token may join the room on any node (an edge): it only watches, chats and reacts.
+ * Publishers, moderators and raised hands (a moderator's queue) belong on the origin node.
+ */
+export function canJoinEdge(capabilities: readonly Capability[]): boolean {
+  return capabilities.every((c) => EDGE_CAPABILITIES.has(c));
+}
 
 export class NoNodeError extends Error {
   readonly code = 'no_node';

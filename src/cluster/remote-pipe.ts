@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { Logger } from '../logger.js';
-import type { PipedProducer, ProducerPipe } from '../sfu/producer-pipe.js';
+import type { PipedProducer, ProducerPipe, RouterRef } from '../sfu/producer-pipe.js';
 import type { ClusterBus } from './cluster-bus.js';
 import { createPipeTransport, PIPE, type OpenPipeReply, type OpenPipeRequest, type PipeNetwork, type PipeNotice } from './pipe-messages.js';
-
-/** All the edge needs of the origin router: its id (the node that owns it answers). */
-export type RouterRef = Pick<types.Router, 'id'>;
 
 interface EdgePipe {
   transport: types.PipeTransport;
   producer: types.Producer;
+  /** The node holding the original producer. */
+  node: string;
 }
 
 /**
@@ -19,7 +18,7 @@ interface EdgePipe {
  * over the cluster bus, then `produce()` with the original producer id so consumers on the edge
  * name the same producer as on the origin.
  */
-export class RemotePipe implements ProducerPipe {
+export class RemotePipe implements ProducerPipe<RouterRef> {
   private readonly pipes = new Map<string, EdgePipe>();
 
   constructor(
@@ -49,7 +48,7 @@ export class RemotePipe implements ProducerPipe {
       reply = await this.bus.request<OpenPipeReply>(null, PIPE.open, request, this.timeoutMs);
       await transport.connect({ ip: reply.ip, port: reply.port, ...(reply.srtp ? { srtpParameters: reply.srtp } : {}) });
       const producer = await transport.produce({ id: producerId, kind: reply.kind, rtpParameters: reply.rtpParameters, paused: reply.paused });
-      this.pipes.set(pipeId, { transport, producer });
+      this.pipes.set(pipeId, { transport, producer, node: reply.node });
     } catch (err) {
       transport.close();
       // The origin may have opened its end after all (a late answer): let it close it.
@@ -63,5 +62,10 @@ export class RemotePipe implements ProducerPipe {
       this.bus.notify(reply.node, PIPE.close, { pipeId } satisfies PipeNotice).catch((err: Error) => this.logger.warn({ err: err.message }, 'pipe close notice failed'));
     });
     return { close: () => transport.close() };
+  }
+
+  /** `nodeId` is gone: its producers will send nothing more, so their copies here close. */
+  forgetNode(nodeId: string): void {
+    for (const pipe of [...this.pipes.values()]) if (pipe.node === nodeId) pipe.transport.close();
   }
 }

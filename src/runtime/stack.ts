@@ -9,6 +9,7 @@ import { WorkerPool } from '../sfu/worker-pool.js';
 import { InProcessPipe } from '../sfu/producer-pipe.js';
 import { ChatStore } from '../signaling/chat-store.js';
 import { LiveRooms } from '../signaling/live-rooms.js';
+import { RoomRelay } from '../signaling/room-relay.js';
 import { SignalingServer } from '../signaling/signaling-server.js';
 import type { RetryPolicy } from '../webhooks/webhook-dispatcher.js';
 import { ObjectStore } from '../../storage/object-store.js';
@@ -159,7 +160,9 @@ export class Stack {
     this.cleanups.push(() => subscriber.quit().then(() => undefined, () => undefined));
     this.liveRooms = new LiveRooms({
       pool: this.workers,
-      pipe: new InProcessPipe(),
+      pipes: { local: new InProcessPipe(), remote: this.cluster.remotePipe },
+      cluster: { id: this.cluster.id, region: config.cluster.region, origin: (roomId, hint) => this.cluster.origin(roomId, hint), nodes: this.cluster.nodes, watch: this.cluster.watch },
+      relay: new RoomRelay(this.control.redis, this.cluster.id, this.logger),
       keys: this.control.keys,
       revocations: this.control.revocations,
       repository: this.control.repository,

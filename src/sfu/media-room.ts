@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup';
 import type { Logger } from '../logger.js';
 import { codecsFor, type PreferredCodec } from './media-codecs.js';
-import type { ProducerPipe, PipedProducer } from './producer-pipe.js';
+import type { MediaPipes, PipedProducer, RouterRef } from './producer-pipe.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /** A router that serves consumers: the origin itself, or an edge fed through pipes. */
@@ -15,7 +15,14 @@ export interface Tier {
   /** Consumers that placed receivers are expected to add soon (so a burst of joins does not overfill). */
   reserved: number;
   /** Producers piped in from the origin, with how many consumers use each. */
-  pipes: Map<string, { piped: PipedProducer | null; consumers: number }>;
+  pipes: Map<string, TierPipe>;
+}
+
+interface TierPipe {
+  piped: PipedProducer | null;
+  consumers: number;
+  /** Settles once the producer is on the tier (at once on the origin itself). */
+  ready: Promise<void>;
 }
 
 /** A receiver's place in the cascade: its tier and the consumer slots it still holds there. */
@@ -45,18 +52,18 @@ export class MediaRoom {
     readonly options: MediaRoomOptions,
     readonly origin: Tier,
     private readonly pool: WorkerPool,
-    private readonly pipe: ProducerPipe,
+    private readonly pipes: MediaPipes,
     private readonly logger: Logger,
   ) {
     this.tiers.set(origin.router.id, origin);
   }
 
-  static async open(options: MediaRoomOptions, pool: WorkerPool, pipe: ProducerPipe, logger: Logger): Promise<MediaRoom> {
+  static async open(options: MediaRoomOptions, pool: WorkerPool, pipes: MediaPipes, logger: Logger): Promise<MediaRoom> {
     const worker = pool.leastLoaded();
     const router = await worker.createRouter({ mediaCodecs: codecsFor(options.preferredCodec), appData: { roomId: options.roomId, tier: 'origin' } });
     pool.addLoad(worker, 1);
     logger.debug({ room_id: options.roomId, router_id: router.id, worker_pid: worker.pid }, 'origin router opened');
-    return new MediaRoom(options, { router, worker, isOrigin: true, transports: 0, consumers: 0, reserved: 0, pipes: new Map() }, pool, pipe, logger);
+    return new MediaRoom(options, { router, worker, isOrigin: true, transports: 0, consumers: 0, reserved: 0, pipes: new Map() }, pool, pipes, logger);
   }
 
   get rtpCapabilities(): types.RtpCapabilities {
@@ -95,22 +102,31 @@ export class MediaRoom {
     this.closeEdgeIfIdle(tier);
   }
 
-  /** Makes `producerId` consumable on the slot's tier (piping it from the origin on first use). */
-  async attachConsumer(slot: ReceiverSlot, producerId: string): Promise<void> {
+  /**
+   * Makes `producerId` consumable on the slot's tier, piping it there on first use: from this
+   * room's origin router, or from `remoteOrigin` when the producer lives on another node.
+   */
+  async attachConsumer(slot: ReceiverSlot, producerId: string, remoteOrigin?: RouterRef): Promise<void> {
     const { tier } = slot;
     let pipe = tier.pipes.get(producerId);
     if (!pipe) {
-      pipe = { piped: null, consumers: 0 };
-      tier.pipes.set(producerId, pipe);
-      if (!tier.isOrigin) {
-        try {
-          pipe.piped = await this.pipe.pipe(producerId, this.origin.router, tier.router);
-        } catch (err) {
-          tier.pipes.delete(producerId);
-          throw err;
-        }
+      const entry: TierPipe = { piped: null, consumers: 0, ready: Promise.resolve() };
+      if (remoteOrigin || !tier.isOrigin) {
+        entry.ready = (remoteOrigin ? this.remotePipe().pipe(producerId, remoteOrigin, tier.router) : this.pipes.local.pipe(producerId, this.origin.router, tier.router)).then(
+          (piped) => {
+            entry.piped = piped;
+          },
+          (err: unknown) => {
+            if (tier.pipes.get(producerId) === entry) tier.pipes.delete(producerId);
+            throw err;
+          },
+        );
       }
+      tier.pipes.set(producerId, entry);
+      pipe = entry;
     }
+    // Consumers racing the first one wait for the same pipe rather than consume before it exists.
+    await pipe.ready;
     pipe.consumers += 1;
     tier.consumers += 1;
     if (slot.reserved > 0) {
@@ -160,6 +176,11 @@ export class MediaRoom {
     this.tiers.set(router.id, tier);
     this.logger.debug({ room_id: this.options.roomId, router_id: router.id, worker_pid: worker.pid }, 'edge router opened');
     return tier;
+  }
+
+  private remotePipe() {
+    if (!this.pipes.remote) throw new Error('this node is not part of a cluster: it cannot pipe from other nodes');
+    return this.pipes.remote;
   }
 
   private leastBusyTier(): Tier {

@@ -5,13 +5,24 @@ export interface PipedProducer {
   close(): void;
 }
 
+/** All a cross-node pipe knows of the router holding the producer: its id (its node answers). */
+export type RouterRef = Pick<types.Router, 'id'>;
+
 /**
- * "Pipe a producer to an edge": the one interface the cascade uses to feed edge routers. Its first
- * implementation pipes between routers of this process; a cross-node one (PipeTransports over the
- * network, negotiated over Redis) will implement the same interface.
+ * "Pipe a producer to an edge": the one interface the cascade uses to feed edge routers, whatever
+ * `Source` names the router holding the producer. In-process it is the router itself
+ * (`pipeToRouter`); across nodes a router id, piped with PipeTransports negotiated over Redis
+ * (cluster/remote-pipe.ts).
  */
-export interface ProducerPipe {
-  pipe(producerId: string, origin: types.Router, edge: types.Router): Promise<PipedProducer>;
+export interface ProducerPipe<Source = types.Router> {
+  pipe(producerId: string, origin: Source, edge: types.Router): Promise<PipedProducer>;
+}
+
+/** How a media room feeds its tiers: from its own origin, and from origins on other nodes. */
+export interface MediaPipes {
+  local: ProducerPipe;
+  /** Absent on a node that is not part of a cluster (tests, benches). */
+  remote?: ProducerPipe<RouterRef>;
 }
 
 /** In-process piping with `router.pipeToRouter()`; pause, resume and close follow the origin. */

@@ -7,6 +7,7 @@ import type { BroadcastDirector } from '../hls/broadcast-director.js';
 import type { MediaRoom } from '../sfu/media-room.js';
 import type { Participant } from './participant.js';
 import type { MediaSource, RaisedHand, ServerEvents, TrackInfo } from './protocol.js';
+import { RELAYED_EVENTS, type RemoteTrack, type RoomRelay } from './room-relay.js';
 
 const QUALITY_INTERVAL_MS = 2000;
 const BROADCAST_TYPES = new Set(['broadcast', 'live', 'webinar']);
@@ -33,6 +34,8 @@ export class LiveRoom {
   private qualityTimer: NodeJS.Timeout;
   private speakerObserver: types.ActiveSpeakerObserver | undefined;
   private announcedViewers = 0;
+  /** The audience on every node, as last counted. */
+  private totalViewers = 0;
   /** Set while the room is delivered as LL-HLS: decides who is on air. */
   director: BroadcastDirector | null = null;
   private closed = false;
@@ -42,6 +45,7 @@ export class LiveRoom {
     public media: MediaRoom,
     private readonly events: RoomEventEmitter,
     private readonly attendance: AttendanceLog,
+    private readonly relay: RoomRelay,
     private readonly logger: Logger,
   ) {
     this.qualityTimer = setInterval(() => void this.reportQuality(), QUALITY_INTERVAL_MS);
@@ -69,10 +73,26 @@ export class LiveRoom {
     return !this.isBroadcast || p.onStage || p.has('moderate:participants');
   }
 
+  /** The audience on this node. */
   get viewerCount(): number {
     let n = 0;
     for (const p of this.participants.values()) if (!this.isAnnounced(p)) n += 1;
     return n;
+  }
+
+  /** The audience on every node holding the room, as last counted (this node's at least). */
+  get audience(): number {
+    return Math.max(this.totalViewers, this.viewerCount);
+  }
+
+  /** A track published on another node, or null. */
+  remoteTrack(producerId: string): Promise<RemoteTrack | null> {
+    return this.relay.remoteTrack(this.id, producerId);
+  }
+
+  /** Who is announced and what is published on other nodes. */
+  remotePresence(): ReturnType<RoomRelay['presence']> {
+    return this.relay.presence(this.id);
   }
 
   async startSpeakerObserver(): Promise<void> {
@@ -83,7 +103,15 @@ export class LiveRoom {
     });
   }
 
+  /** Sends a room event to the participants here and, through the relay, on every other node. */
   broadcast<E extends keyof ServerEvents>(event: E, data: ServerEvents[E], except?: Participant): void {
+    this.deliver(event, data, except);
+    if (!RELAYED_EVENTS.has(event)) return;
+    this.relay.publish(this.id, event, data, this.media.origin.router.id).catch((err: Error) => this.logger.warn({ room_id: this.id, event, err: err.message }, 'could not relay a room event'));
+  }
+
+  /** Sends a room event to the participants on this node only (events relayed from other nodes). */
+  deliver<E extends keyof ServerEvents>(event: E, data: ServerEvents[E], except?: Participant): void {
     const presence = PRESENCE_EVENTS.has(event);
     for (const p of this.participants.values()) {
       if (p !== except && (!presence || p.has('subscribe:all'))) p.send(event, data);
@@ -183,6 +211,7 @@ export class LiveRoom {
     clearInterval(this.qualityTimer);
     await this.director?.close();
     this.media.close();
+    await this.relay.roomClosed(this.id).catch((err: Error) => this.logger.warn({ room_id: this.id, err: err.message }, 'could not leave the room relay'));
   }
 
   /** Shows the hand queue to the moderators, after any change. */
@@ -203,7 +232,9 @@ export class LiveRoom {
   /** rtt and loss per participant, from the RTCP of its consumers (downlink) and producers (uplink). */
   private async reportQuality(): Promise<void> {
     if (this.participants.size === 0) return;
-    const viewers = this.viewerCount;
+    const local = this.viewerCount;
+    this.totalViewers = this.isBroadcast ? await this.relay.reportViewers(this.id, local).catch(() => local) : local;
+    const viewers = this.audience;
     if (viewers !== this.announcedViewers) {
       this.announcedViewers = viewers;
       this.broadcast('viewer-count', { count: viewers });

@@ -14,19 +14,34 @@ import type { RoomRepository } from '../rooms/room-repository.js';
 import { RoomError, type RoomService } from '../rooms/room-service.js';
 import type { BroadcastDirector } from '../hls/broadcast-director.js';
 import { hlsUrl } from '../hls/hls-status.js';
+import type { NodeInfo } from '../cluster/node-registry.js';
+import type { NodeWatch } from '../cluster/node-watch.js';
+import { canJoinEdge } from '../cluster/placement.js';
 import { MediaRoom } from '../sfu/media-room.js';
-import type { ProducerPipe } from '../sfu/producer-pipe.js';
+import type { MediaPipes } from '../sfu/producer-pipe.js';
 import type { WorkerPool } from '../sfu/worker-pool.js';
 import type { ChatStore } from './chat-store.js';
 import type { QuestionStore } from '../rooms/question-store.js';
 import type { SignalingServices } from './features/feature.js';
 import { LiveRoom } from './live-room.js';
 import { Participant, type ParticipantLink } from './participant.js';
-import { RESUME_WINDOW_MS, SignalingError, type JoinResult, type SignalingErrorCode } from './protocol.js';
+import { RESUME_WINDOW_MS, SignalingError, signalingUrlOf, type JoinResult, type SignalingErrorCode } from './protocol.js';
+import type { RelayMessage, RoomRelay } from './room-relay.js';
+
+/** What signaling needs of the cluster: where a room's origin is, the other nodes, who died. */
+export interface LiveRoomsCluster {
+  id: string;
+  region: string;
+  origin(roomId: string, regionHint: string | null): Promise<{ here: boolean; node: NodeInfo }>;
+  nodes: { list(): Promise<NodeInfo[]> };
+  watch: Pick<NodeWatch, 'on'>;
+}
 
 export interface LiveRoomsDeps {
   pool: WorkerPool;
-  pipe: ProducerPipe;
+  pipes: MediaPipes;
+  cluster: LiveRoomsCluster;
+  relay: RoomRelay;
   keys: ApiKeyStore;
   revocations: Revocations;
   repository: RoomRepository;
@@ -55,6 +70,7 @@ const CLOSE_GRACE_MS = 250;
 export class LiveRooms {
   private readonly live = new Map<string, LiveRoom>();
   private readonly opening = new Map<string, Promise<LiveRoom>>();
+  private subscriber: Redis | null = null;
   readonly services: SignalingServices;
 
   constructor(private readonly deps: LiveRoomsDeps) {
@@ -67,6 +83,10 @@ export class LiveRooms {
       revocations: deps.revocations,
       remove: (room, participant, how) => this.remove(room, participant, how),
     };
+    // Every node forgets a dead node's participants and tracks (only one of them announces it).
+    deps.cluster.watch.on('lost', (nodeId) => {
+      deps.relay.forgetNode(nodeId).catch((err: Error) => deps.logger.warn({ node_id: nodeId, err: err.message }, 'could not forget a lost node'));
+    });
   }
 
   get rooms(): ReadonlyMap<string, LiveRoom> {
@@ -90,7 +110,7 @@ export class LiveRooms {
     const media = await MediaRoom.open(
       { roomId: room.id, preferredCodec: room.room.config.preferred_codec, consumersPerRouter: this.deps.rtc.consumersPerRouter },
       this.deps.pool,
-      this.deps.pipe,
+      this.deps.pipes,
       this.deps.logger,
     );
     await room.resetMedia(media);
@@ -98,12 +118,14 @@ export class LiveRooms {
     this.deps.logger.warn({ room_id: room.id, participants: room.participants.size }, 'room media rebuilt after a worker died');
   }
 
-  /** Listens for room events and control commands published by any node. */
+  /** Listens for room events and control commands published by any node, and for relayed room events. */
   async listen(subscriber: Redis): Promise<void> {
+    this.subscriber = subscriber;
     subscriber.on('message', (channel: string, message: string) => {
       try {
         if (channel === ROOM_EVENTS_CHANNEL) this.onRoomEvent(JSON.parse(message) as RoomEvent);
-        if (channel === ROOM_CONTROL_CHANNEL) this.onControl(JSON.parse(message) as RoomControl);
+        else if (channel === ROOM_CONTROL_CHANNEL) this.onControl(JSON.parse(message) as RoomControl);
+        else if (this.deps.relay.roomOfChannel(channel)) this.onRelay(JSON.parse(message) as RelayMessage);
       } catch (err) {
         this.deps.logger.warn({ err: (err as Error).message }, 'bad message on a room channel');
       }
@@ -115,6 +137,12 @@ export class LiveRooms {
     const grant = await this.admit(token);
     const stored = await this.deps.repository.get(grant.roomId);
     if (!stored || stored.owner !== grant.keyId) throw new SignalingError('room_not_found', 'the room of this token does not exist');
+    // Publishers, moderators and hands go to the node holding the room's origin; an audience may
+    // join any node, which becomes an edge of the room.
+    const origin = await this.deps.cluster.origin(stored.id, stored.config.region_hint);
+    if (!origin.here && !canJoinEdge(grant.capabilities)) {
+      throw new SignalingError('wrong_node', `this room's publishers and moderators join node ${origin.node.id}`, { signaling_url: signalingUrlOf(origin.node.url) });
+    }
     const live = this.live.get(grant.roomId);
     const isViewer = !['publish:camera', 'publish:audio', 'publish:screen', 'moderate:participants'].some((c) => grant.capabilities.includes(c as never));
     if (live?.isBroadcast && isViewer && live.viewerCount >= this.deps.rtc.webrtcViewerCap) {
@@ -144,6 +172,8 @@ export class LiveRooms {
       throw err;
     }
     room.room = joined;
+    // LL-HLS is made where the producers are: on the origin node only.
+    if (origin.here && joined.config.hls && !room.director) room.director = this.deps.directorFor(room);
     const participant = new Participant(grant, link);
     await room.addParticipant(participant);
     this.deps.logger.info({ room_id: room.id, participant_id: participant.id, identity: grant.identity }, 'participant joined');
@@ -206,12 +236,13 @@ export class LiveRooms {
         const media = await MediaRoom.open(
           { roomId: stored.id, preferredCodec: stored.config.preferred_codec, consumersPerRouter: this.deps.rtc.consumersPerRouter },
           this.deps.pool,
-          this.deps.pipe,
+          this.deps.pipes,
           this.deps.logger,
         );
-        const room = new LiveRoom(stored, media, this.deps.events, this.deps.attendance, this.deps.logger);
+        const room = new LiveRoom(stored, media, this.deps.events, this.deps.attendance, this.deps.relay, this.deps.logger);
         await room.startSpeakerObserver();
-        if (stored.config.hls) room.director = this.deps.directorFor(room);
+        // Relayed events from now on, before anyone reads the room's presence on other nodes.
+        await this.subscriber?.subscribe(this.deps.relay.channel(stored.id));
         this.live.set(stored.id, room);
         return room;
       })().finally(() => this.opening.delete(stored.id));
@@ -221,19 +252,32 @@ export class LiveRooms {
   }
 
   private async snapshot(room: LiveRoom, participant: Participant): Promise<JoinResult> {
+    // A token without subscribe:all sees nobody: no participants, no tracks (chat still works).
+    const sees = participant.has('subscribe:all');
+    const remote = sees ? await room.remotePresence() : { participants: [], tracks: [] };
     return {
       room: { id: room.id, type: room.room.type, config: { ...room.room.config }, promoted: room.room.promoted === true },
       participant: { ...participant.info(), capabilities: participant.grant.capabilities },
       router_rtp_capabilities: room.media.rtpCapabilities as unknown as Record<string, unknown>,
-      // A token without subscribe:all sees nobody: no participants, no tracks (chat still works).
-      participants: participant.has('subscribe:all') ? [...room.participants.values()].filter((p) => p !== participant && room.isAnnounced(p)).map((p) => p.info()) : [],
-      viewer_count: room.viewerCount,
-      tracks: participant.has('subscribe:all') ? [...room.tracks.values()].filter((t) => t.participant !== participant).map((t) => room.trackInfo(t)) : [],
+      participants: sees
+        ? [...[...room.participants.values()].filter((p) => p !== participant && room.isAnnounced(p)).map((p) => p.info()), ...remote.participants.map((p) => p.info)]
+        : [],
+      viewer_count: room.audience,
+      tracks: sees ? [...[...room.tracks.values()].filter((t) => t.participant !== participant).map((t) => room.trackInfo(t)), ...remote.tracks.map((t) => t.info)] : [],
       chat_history: await this.deps.chat.recent(room.id),
       hand_queue: participant.has('moderate:participants') ? [...room.hands.values()] : [],
       questions: await this.deps.questions.list(room.id, true),
       resume_token: participant.resumeToken,
+      nodes: await this.otherNodes(),
     };
+  }
+
+  /** Signaling URLs of the other live nodes, this node's region first: where the SDK goes if this node dies. */
+  private async otherNodes(): Promise<string[]> {
+    const { id, region } = this.deps.cluster;
+    const nodes = (await this.deps.cluster.nodes.list().catch(() => [])).filter((n) => n.id !== id);
+    nodes.sort((a, b) => Number(b.region === region) - Number(a.region === region));
+    return nodes.map((n) => signalingUrlOf(n.url));
   }
 
   private async remove(room: LiveRoom, participant: Participant, how: Removal, lifecycle = true): Promise<void> {
@@ -245,9 +289,25 @@ export class LiveRooms {
     this.deps.logger.info({ room_id: room.id, participant_id: participant.id, how: how.kind }, 'participant left');
     if (lifecycle) await this.deps.rooms.leave(room.id).catch((err: Error) => this.deps.logger.warn({ room_id: room.id, err: err.message }, 'lifecycle leave failed'));
     if (empty) {
-      if (this.live.get(room.id) === room) this.live.delete(room.id);
+      if (this.live.get(room.id) === room) {
+        this.live.delete(room.id);
+        await this.subscriber?.unsubscribe(this.deps.relay.channel(room.id)).catch(() => {});
+      }
       await room.close();
     }
+  }
+
+  private async startDirectorIfOrigin(room: LiveRoom): Promise<void> {
+    const origin = await this.deps.cluster.origin(room.id, room.room.config.region_hint).catch(() => null);
+    if (!origin?.here || room.director || room.isClosed) return;
+    room.director = this.deps.directorFor(room);
+    room.onAirMayChange();
+  }
+
+  private onRelay(message: RelayMessage): void {
+    if (message.node === this.deps.cluster.id) return;
+    const room = this.live.get(message.room_id);
+    room?.deliver(message.event, message.data as never);
   }
 
   private onRoomEvent(event: RoomEvent): void {
@@ -255,10 +315,7 @@ export class LiveRooms {
     if (!room) return;
     if (event.type === 'room.promoted') {
       room.room = { ...room.room, promoted: true, config: { ...room.room.config, hls: !room.room.config.e2ee } };
-      if (room.room.config.hls && !room.director) {
-        room.director = this.deps.directorFor(room);
-        room.onAirMayChange();
-      }
+      if (room.room.config.hls && !room.director) void this.startDirectorIfOrigin(room);
       room.broadcast('promoted', { hls_url: room.room.config.hls ? hlsUrl(room.id) : null });
       return;
     }

@@ -14,6 +14,11 @@ import type { Question } from '../rooms/question-store.js';
 export type { Question };
 
 export const SIGNALING_PATH = '/v1/rtc';
+
+/** The signaling URL of a node serving HTTP at `httpBase`. */
+export function signalingUrlOf(httpBase: string): string {
+  return `${httpBase.replace(/\/$/, '').replace(/^http/, 'ws')}${SIGNALING_PATH}`;
+}
 export const MAX_FRAME_BYTES = 64 * 1024;
 /** A socket that has not joined within this time is closed. */
 export const JOIN_TIMEOUT_MS = 5000;
@@ -126,6 +131,8 @@ export interface JoinResult {
   viewer_count: number;
   /** Presented with `resume` after a dropped connection. */
   resume_token: string;
+  /** Signaling URLs of the other nodes (nearest first): where to join again if this node is lost. */
+  nodes: string[];
 }
 
 export interface TransportInfo {
@@ -194,6 +201,7 @@ export const SIGNALING_ERROR_CODES = [
   'room_archived',
   'room_full',
   'webrtc_full',
+  'wrong_node',
   'not_hybrid',
   'already_promoted',
   'publishers_full',

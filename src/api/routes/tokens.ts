@@ -4,6 +4,8 @@ import { isAudienceGrant, type TokenMinter } from '../../auth/token-minter.js';
 import type { ClusterNode } from '../../cluster/cluster-node.js';
 import type { RegistrationStore } from '../../rooms/registrations.js';
 import type { RoomService } from '../../rooms/room-service.js';
+import { canJoinEdge } from '../../cluster/placement.js';
+import { signalingUrlOf } from '../../signaling/protocol.js';
 import { callerKey } from '../authenticate.js';
 import { ProblemError } from '../problem.js';
 import { defineRoute } from '../route.js';
@@ -23,7 +25,7 @@ export function publicBase(publicUrl: string | undefined, req: Request): string 
 }
 
 export function signalingUrl(publicUrl: string | undefined, req: Request): string {
-  return `${publicBase(publicUrl, req).replace(/^http/, 'ws')}/v1/rtc`;
+  return signalingUrlOf(publicBase(publicUrl, req));
 }
 
 export function tokenRoutes({ rooms, minter, registrations, publicUrl, cluster }: TokenRoutesDeps, registry: OpenAPIRegistry): Router {
@@ -70,10 +72,13 @@ export function tokenRoutes({ rooms, minter, registrations, publicUrl, cluster }
         metadata: body.metadata ?? null,
         ttlS: body.ttl_s,
       });
-      // Every participant of a room joins its origin node (edges on other nodes come later). A room
-      // placed here keeps the URL the client used, which knows about proxies and TLS.
-      const origin = await cluster.placement.originFor(room.id, room.config.region_hint);
-      const signaling = signalingUrl(origin.id === cluster.id ? publicUrl : origin.url, req);
+      // Publishers and moderators join the room's origin node; an audience member joins the node
+      // placement picks for it (the origin while it has room, else an edge near the viewer). A
+      // node that is this one keeps the URL the client used, which knows about proxies and TLS.
+      const node = canJoinEdge(body.capabilities)
+        ? await cluster.placement.nodeForViewer(room.id, room.config.region_hint, body.region ?? null)
+        : await cluster.placement.originFor(room.id, room.config.region_hint);
+      const signaling = node.id === cluster.id ? signalingUrl(publicUrl, req) : signalingUrlOf(node.url);
       return {
         status: 201,
         body: { token: minted.token, room_id: room.id, signaling_url: signaling, expires_at: minted.expiresAt.toISOString() },

@@ -128,15 +128,22 @@ export const mediaFeature: Feature = {
 
   async consume({ participant, room }, { producer_id, rtp_capabilities }) {
     participant.require('subscribe:all');
-    const track = room.tracks.get(producer_id);
+    // Published here, or on another node of the room (piped to this one on first use).
+    const local = room.tracks.get(producer_id);
+    const remote = local ? null : await room.remoteTrack(producer_id);
+    const track = local ? { participant_id: local.participant.id, source: local.source } : remote?.info;
     if (!track) throw new SignalingError('not_found', `no track ${producer_id} in this room`);
     const recv = [...participant.transports.values()].find((t) => t.direction === 'recv');
     if (!recv) throw new SignalingError('invalid_request', 'create a recv transport first');
     const rtpCapabilities = rtp_capabilities as unknown as types.RtpCapabilities;
-    if (!room.media.origin.router.canConsume({ producerId: producer_id, rtpCapabilities })) {
+    if (local && !room.media.origin.router.canConsume({ producerId: producer_id, rtpCapabilities })) {
       throw new SignalingError('media_error', 'your device cannot decode this track');
     }
-    await room.media.attachConsumer(recv.slot, producer_id);
+    await media(() => room.media.attachConsumer(recv.slot, producer_id, remote ? { id: remote.router_id } : undefined));
+    if (remote && !recv.slot.tier.router.canConsume({ producerId: producer_id, rtpCapabilities })) {
+      room.media.detachConsumer(recv.slot, producer_id);
+      throw new SignalingError('media_error', 'your device cannot decode this track');
+    }
     let consumer: types.Consumer;
     try {
       consumer = await recv.transport.consume({ producerId: producer_id, rtpCapabilities, paused: true, appData: { participantId: participant.id } });
@@ -155,7 +162,7 @@ export const mediaFeature: Feature = {
     const result: ConsumeResult = {
       consumer_id: consumer.id,
       producer_id,
-      participant_id: track.participant.id,
+      participant_id: track.participant_id,
       kind: consumer.kind,
       source: track.source,
       rtp_parameters: consumer.rtpParameters as unknown as Record<string, unknown>,

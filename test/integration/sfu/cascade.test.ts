@@ -31,7 +31,7 @@ async function plainConsumer(router: types.Router, producerId: string): Promise<
 
 describe('the SFU cascade', () => {
   it('keeps a small room on its origin, opens an edge on another worker when full, pipes on demand and closes what is idle', async () => {
-    const room = await MediaRoom.open({ roomId: 'r_cascade', preferredCodec: 'vp8', consumersPerRouter: 2 }, pool, new InProcessPipe(), logger);
+    const room = await MediaRoom.open({ roomId: 'r_cascade', preferredCodec: 'vp8', consumersPerRouter: 2 }, pool, { local: new InProcessPipe() }, logger);
     const producer = await plainProducer(room.origin.router);
 
     // Each receiver reserves room for the two consumers it will open: the origin (capacity 2) is full after one.
@@ -77,7 +77,7 @@ describe('the SFU cascade', () => {
   });
 
   it('spreads receivers over tiers and uses every worker', async () => {
-    const room = await MediaRoom.open({ roomId: 'r_spread', preferredCodec: 'h264', consumersPerRouter: 3 }, pool, new InProcessPipe(), logger);
+    const room = await MediaRoom.open({ roomId: 'r_spread', preferredCodec: 'h264', consumersPerRouter: 3 }, pool, { local: new InProcessPipe() }, logger);
     const producer = await plainProducer(room.origin.router);
     for (let i = 0; i < 9; i += 1) {
       const slot = await room.placeReceiver(1);

@@ -1,0 +1,183 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import type { ParticipantInfo, ServerEvents, TrackInfo } from './protocol.js';
+
+/**
+ * Room events every node's participants see, whichever node they happen on. Events each node
+ * derives on its own from the room's event stream (promoted, room-ended) and per-node counts
+ * (viewer-count) are not relayed.
+ */
+export const RELAYED_EVENTS: ReadonlySet<keyof ServerEvents> = new Set<keyof ServerEvents>([
+  'participant-joined',
+  'participant-left',
+  'track-published',
+  'track-unpublished',
+  'track-muted',
+  'active-speaker',
+  'connection-quality',
+  'chat',
+  'chat-deleted',
+  'reaction',
+  'hand',
+  'stage',
+  'question',
+  'breakouts',
+]);
+
+export interface RelayMessage {
+  /** The node the event happened on. */
+  node: string;
+  room_id: string;
+  event: keyof ServerEvents;
+  data: unknown;
+}
+
+/** A participant announced on another node. */
+export interface RemoteParticipant {
+  node: string;
+  info: ParticipantInfo;
+}
+
+/** A track published on another node, and the router there that holds its producer. */
+export interface RemoteTrack {
+  node: string;
+  router_id: string;
+  info: TrackInfo;
+}
+
+/** Presence entries outlive nothing: a forgotten room's hash expires on its own. */
+const PRESENCE_TTL_MS = 24 * 3600 * 1000;
+
+/**
+ * One room across nodes: each node publishes the room events that happen on it and keeps who is
+ * announced and what is published in a Redis hash, so a node that opens the room later (an edge
+ * taking viewers) knows the room as it is, and consumes tracks from the node that holds them.
+ * Redis pub/sub ignores databases; channels carry the database so clusters sharing a server
+ * (tests) never hear each other.
+ */
+export class RoomRelay {
+  private readonly namespace: string;
+
+  constructor(
+    private readonly redis: Redis,
+    readonly nodeId: string,
+    private readonly logger: Logger,
+  ) {
+    this.namespace = `lc:${redis.options.db ?? 0}`;
+  }
+
+  channel(roomId: string): string {
+    return `${this.namespace}:room-relay:${roomId}`;
+  }
+
+  /** The room id of a relay channel, or null for another channel. */
+  roomOfChannel(channel: string): string | null {
+    const prefix = `${this.namespace}:room-relay:`;
+    return channel.startsWith(prefix) ? channel.slice(prefix.length) : null;
+  }
+
+  /** Records what the event changes in the room's presence, then tells the other nodes. */
+  async publish<E extends keyof ServerEvents>(roomId: string, event: E, data: ServerEvents[E], routerId: string): Promise<void> {
+    if (!RELAYED_EVENTS.has(event)) return;
+    const tx = this.redis.multi();
+    this.recordPresence(tx, roomId, event, data, routerId);
+    tx.publish(this.channel(roomId), JSON.stringify({ node: this.nodeId, room_id: roomId, event, data } satisfies RelayMessage));
+    await tx.exec();
+  }
+
+  /** Who is announced and what is published on nodes other than this one. */
+  async presence(roomId: string): Promise<{ participants: RemoteParticipant[]; tracks: RemoteTrack[] }> {
+    const entries = await this.redis.hgetall(presenceKey(roomId));
+    const participants: RemoteParticipant[] = [];
+    const tracks: RemoteTrack[] = [];
+    for (const [field, json] of Object.entries(entries)) {
+      const entry = JSON.parse(json) as RemoteParticipant | RemoteTrack;
+      if (entry.node === this.nodeId) continue;
+      if (field.startsWith('t:')) tracks.push(entry as RemoteTrack);
+      else participants.push(entry as RemoteParticipant);
+    }
+    return { participants, tracks };
+  }
+
+  /** A track published on another node, or null. */
+  async remoteTrack(roomId: string, producerId: string): Promise<RemoteTrack | null> {
+    const json = await this.redis.hget(presenceKey(roomId), `t:${producerId}`);
+    const track = json ? (JSON.parse(json) as RemoteTrack) : null;
+    return track && track.node !== this.nodeId ? track : null;
+  }
+
+  /** Records this node's audience of the room; answers the audience on every node. */
+  async reportViewers(roomId: string, count: number): Promise<number> {
+    const key = viewersKey(roomId);
+    const [, , [, counts]] = (await this.redis
+      .multi()
+      .hset(key, this.nodeId, count)
+      .pexpire(key, PRESENCE_TTL_MS)
+      .hvals(key)
+      .sadd(nodeRoomsKey(this.nodeId), roomId)
+      .exec()) as [unknown, unknown, [Error | null, string[]], unknown];
+    return counts.reduce((sum, n) => sum + Number(n), 0);
+  }
+
+  /** The room closed on this node. */
+  async roomClosed(roomId: string): Promise<void> {
+    await this.redis.multi().hdel(viewersKey(roomId), this.nodeId).srem(nodeRoomsKey(this.nodeId), roomId).exec();
+  }
+
+  /**
+   * `nodeId` died: its participants and tracks leave every room it was in, announced to the
+   * other nodes as if it had said so. Any node may run this; each entry is removed (and
+   * announced) by exactly one of them.
+   */
+  async forgetNode(nodeId: string): Promise<void> {
+    const rooms = await this.redis.smembers(nodeRoomsKey(nodeId));
+    for (const roomId of rooms) {
+      const entries = await this.redis.hgetall(presenceKey(roomId));
+      const gone = Object.entries(entries)
+        .map(([field, json]) => ({ field, entry: JSON.parse(json) as RemoteParticipant | RemoteTrack }))
+        .filter(({ entry }) => entry.node === nodeId)
+        // Tracks first: clients drop a participant's tracks before the participant.
+        .sort((a, b) => Number(b.field.startsWith('t:')) - Number(a.field.startsWith('t:')));
+      for (const { field, entry } of gone) {
+        if ((await this.redis.hdel(presenceKey(roomId), field)) !== 1) continue;
+        const message: RelayMessage =
+          'router_id' in entry
+            ? { node: nodeId, room_id: roomId, event: 'track-unpublished', data: { producer_id: entry.info.producer_id, participant_id: entry.info.participant_id } }
+            : { node: nodeId, room_id: roomId, event: 'participant-left', data: { id: entry.info.id, identity: entry.info.identity } };
+        await this.redis.publish(this.channel(roomId), JSON.stringify(message));
+      }
+      await this.redis.hdel(viewersKey(roomId), nodeId);
+    }
+    await this.redis.del(nodeRoomsKey(nodeId));
+    if (rooms.length) this.logger.info({ node_id: nodeId, rooms: rooms.length }, 'forgot a lost node in its rooms');
+  }
+
+  private recordPresence(tx: ReturnType<Redis['multi']>, roomId: string, event: keyof ServerEvents, data: unknown, routerId: string): void {
+    const key = presenceKey(roomId);
+    const write = (field: string, entry: RemoteParticipant | RemoteTrack) => {
+      tx.hset(key, field, JSON.stringify(entry)).pexpire(key, PRESENCE_TTL_MS).sadd(nodeRoomsKey(this.nodeId), roomId);
+    };
+    switch (event) {
+      case 'participant-joined': {
+        const info = data as ParticipantInfo;
+        write(`p:${info.id}`, { node: this.nodeId, info });
+        break;
+      }
+      case 'participant-left':
+        tx.hdel(key, `p:${(data as ServerEvents['participant-left']).id}`);
+        break;
+      case 'track-published': {
+        const info = data as TrackInfo;
+        write(`t:${info.producer_id}`, { node: this.nodeId, router_id: routerId, info });
+        break;
+      }
+      case 'track-unpublished':
+        tx.hdel(key, `t:${(data as ServerEvents['track-unpublished']).producer_id}`);
+        break;
+    }
+  }
+}
+
+const presenceKey = (roomId: string) => `lc:room:${roomId}:presence`;
+const viewersKey = (roomId: string) => `lc:room:${roomId}:viewers`;
+const nodeRoomsKey = (nodeId: string) => `lc:node:${nodeId}:rooms`;
