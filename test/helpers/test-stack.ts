@@ -22,26 +22,29 @@ export interface TestStack {
 }
 
 /**
+ * The URL of an emptied database of the shared test Redis, for one stack or one cluster of nodes:
+ * databases 1-62 go round; 63 is for tests that use Redis without a stack.
+ */
+export async function freshRedisDb(): Promise<string> {
+  const base = inject('redisUrl');
+  const counter = new Redis(base);
+  const db = 1 + ((await counter.incr('test:db-counter')) % 62);
+  await counter.quit();
+  const url = `${base}/${db}`;
+  const admin = new Redis(url);
+  await admin.flushdb();
+  await admin.quit();
+  return url;
+}
+
+/**
  * A whole node on the shared test Redis and S3, on a random port, in a Redis database of its own
  * so its queues and keys never meet another test file's.
  */
 export async function startTestStack(
   options: { env?: Record<string, string>; tuning?: StackTuning; /** Restart on another stack's Redis db, with its key. */ after?: TestStack } = {},
 ): Promise<TestStack> {
-  let redisUrl: string;
-  if (options.after) {
-    redisUrl = options.after.redisUrl;
-  } else {
-    const base = inject('redisUrl');
-    const counter = new Redis(base);
-    // Databases 1-62 for stacks; 63 is for tests that use Redis without a stack.
-    const db = 1 + ((await counter.incr('test:db-counter')) % 62);
-    await counter.quit();
-    redisUrl = `${base}/${db}`;
-    const admin = new Redis(redisUrl);
-    await admin.flushdb();
-    await admin.quit();
-  }
+  const redisUrl = options.after ? options.after.redisUrl : await freshRedisDb();
   const db = redisUrl.split('/').pop();
 
   const apiKey = options.after?.apiKey ?? formatApiKey(generateApiKey());
