@@ -84,9 +84,7 @@ export class LiveRooms {
       remove: (room, participant, how) => this.remove(room, participant, how),
     };
     // Every node forgets a dead node's participants and tracks (only one of them announces it).
-    deps.cluster.watch.on('lost', (nodeId) => {
-      deps.relay.forgetNode(nodeId).catch((err: Error) => deps.logger.warn({ node_id: nodeId, err: err.message }, 'could not forget a lost node'));
-    });
+    deps.cluster.watch.on('lost', (nodeId) => void this.forgetNode(nodeId));
   }
 
   get rooms(): ReadonlyMap<string, LiveRoom> {
@@ -175,6 +173,7 @@ export class LiveRooms {
     // LL-HLS is made where the producers are: on the origin node only.
     if (origin.here && joined.config.hls && !room.director) room.director = this.deps.directorFor(room);
     const participant = new Participant(grant, link);
+    await this.deps.relay.memberJoined(room.id);
     await room.addParticipant(participant);
     this.deps.logger.info({ room_id: room.id, participant_id: participant.id, identity: grant.identity }, 'participant joined');
     return { participant, room, result: await this.snapshot(room, participant) };
@@ -287,6 +286,7 @@ export class LiveRooms {
     participant.link = null;
     const empty = await room.removeParticipant(participant);
     this.deps.logger.info({ room_id: room.id, participant_id: participant.id, how: how.kind }, 'participant left');
+    await this.deps.relay.memberLeft(room.id).catch(() => {});
     if (lifecycle) await this.deps.rooms.leave(room.id).catch((err: Error) => this.deps.logger.warn({ room_id: room.id, err: err.message }, 'lifecycle leave failed'));
     if (empty) {
       if (this.live.get(room.id) === room) {
@@ -294,6 +294,17 @@ export class LiveRooms {
         await this.subscriber?.unsubscribe(this.deps.relay.channel(room.id)).catch(() => {});
       }
       await room.close();
+    }
+  }
+
+  /** A dead node's participants leave their rooms (which end if nobody else is left). */
+  private async forgetNode(nodeId: string): Promise<void> {
+    try {
+      for (const { roomId, members } of await this.deps.relay.forgetNode(nodeId)) {
+        for (let i = 0; i < members; i += 1) await this.deps.rooms.leave(roomId).catch(() => {});
+      }
+    } catch (err) {
+      this.deps.logger.warn({ node_id: nodeId, err: (err as Error).message }, 'could not forget a lost node');
     }
   }
 

@@ -119,19 +119,35 @@ export class RoomRelay {
     return counts.reduce((sum, n) => sum + Number(n), 0);
   }
 
+  /**
+   * Counts the room's participants on this node, so that if the node dies another node can take
+   * them out of the room's lifecycle (the room still ends when the last one is gone).
+   */
+  async memberJoined(roomId: string): Promise<void> {
+    await this.redis.multi().hincrby(membersKey(roomId), this.nodeId, 1).pexpire(membersKey(roomId), PRESENCE_TTL_MS).sadd(nodeRoomsKey(this.nodeId), roomId).exec();
+  }
+
+  async memberLeft(roomId: string): Promise<void> {
+    await this.redis.hincrby(membersKey(roomId), this.nodeId, -1);
+  }
+
   /** The room closed on this node. */
   async roomClosed(roomId: string): Promise<void> {
-    await this.redis.multi().hdel(viewersKey(roomId), this.nodeId).srem(nodeRoomsKey(this.nodeId), roomId).exec();
+    await this.redis.multi().hdel(viewersKey(roomId), this.nodeId).hdel(membersKey(roomId), this.nodeId).srem(nodeRoomsKey(this.nodeId), roomId).exec();
   }
 
   /**
    * `nodeId` died: its participants and tracks leave every room it was in, announced to the
    * other nodes as if it had said so. Any node may run this; each entry is removed (and
-   * announced) by exactly one of them.
+   * announced) by exactly one of them, which also learns how many participants the dead node
+   * held per room (for the room's lifecycle).
    */
-  async forgetNode(nodeId: string): Promise<void> {
+  async forgetNode(nodeId: string): Promise<{ roomId: string; members: number }[]> {
     const rooms = await this.redis.smembers(nodeRoomsKey(nodeId));
+    const orphaned: { roomId: string; members: number }[] = [];
     for (const roomId of rooms) {
+      const [[, members]] = (await this.redis.multi().hget(membersKey(roomId), nodeId).hdel(membersKey(roomId), nodeId).exec()) as [[Error | null, string | null]];
+      if (Number(members) > 0) orphaned.push({ roomId, members: Number(members) });
       const entries = await this.redis.hgetall(presenceKey(roomId));
       const gone = Object.entries(entries)
         .map(([field, json]) => ({ field, entry: JSON.parse(json) as RemoteParticipant | RemoteTrack }))
@@ -150,6 +166,7 @@ export class RoomRelay {
     }
     await this.redis.del(nodeRoomsKey(nodeId));
     if (rooms.length) this.logger.info({ node_id: nodeId, rooms: rooms.length }, 'forgot a lost node in its rooms');
+    return orphaned;
   }
 
   private recordPresence(tx: ReturnType<Redis['multi']>, roomId: string, event: keyof ServerEvents, data: unknown, routerId: string): void {
@@ -180,4 +197,5 @@ export class RoomRelay {
 
 const presenceKey = (roomId: string) => `lc:room:${roomId}:presence`;
 const viewersKey = (roomId: string) => `lc:room:${roomId}:viewers`;
+const membersKey = (roomId: string) => `lc:room:${roomId}:members`;
 const nodeRoomsKey = (nodeId: string) => `lc:node:${nodeId}:rooms`;

@@ -66,6 +66,15 @@ describe('a broadcast across three node processes', () => {
     await waitFor('frames on C', async () => (await framesFrom(onC.page, anchor.id)) > 5, 20_000);
     await waitFor('inbound-rtp on C', async () => (await h(onC.page, 'inboundFramesDecoded')).some((n) => n > 0));
 
+    // The LL-HLS made on the origin is served by every node (playlist state over Redis, objects from S3).
+    const master = await waitFor('master playlist from node C', async () => {
+      const res = await fetch(`${c.url}/hls/${roomId}/master.m3u8`);
+      return res.status === 200 ? res.text() : null;
+    }, 20_000, 250);
+    const media = /^(\S+\.m3u8)$/m.exec(master)![1]!;
+    const playlist = await (await fetch(`${c.url}/hls/${roomId}/${media}`)).text();
+    expect(playlist).toContain('#EXT-X-PART:');
+
     // Node C dies: its viewer joins again on another node and decodes the anchor within 5 s.
     const killedC = Date.now();
     c.server.proc.kill('SIGKILL');
@@ -90,5 +99,10 @@ describe('a broadcast across three node processes', () => {
     expect(await h(anchor.page, 'events', 'disconnected')).toEqual([]);
     const subscribed = (await h(onB.page, 'events', 'track-subscribed')).map((e) => arg<{ participantId: string }>(e).participantId);
     expect(subscribed).toEqual([anchor.id, moved.id]);
+
+    // Nothing of the room was lost with its nodes: once everybody left (those on the dead nodes
+    // taken out by the survivors), the room ends.
+    for (const p of [anchor, onB, onC]) await h(p.page, 'leave');
+    await waitFor('the room ended', async () => ((await (await cluster.api(b, `/v1/rooms/${roomId}`)).json()) as { state: string }).state === 'ended', 15_000, 250);
   });
 });
