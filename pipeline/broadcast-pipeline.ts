@@ -3,17 +3,18 @@ import type { Redis } from 'ioredis';
 import type { types } from 'mediasoup';
 import type { Logger } from '../src/logger.js';
 import { isValidRoomId } from '../src/rooms/room-id.js';
+import { inLadderOrder, type HlsRendition } from '../src/rooms/room-types.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import type { InitSegment } from './fmp4/init-segment.js';
 import type { Fmp4Item } from './fmp4/fragment-reader.js';
+import { AUDIO_BITRATE, encodedVideoBitrate } from './ingest/ffmpeg-args.js';
 import { RtpIngest } from './ingest/rtp-ingest.js';
-import { MediaPlaylist } from './llhls/media-playlist.js';
-import { renderMultivariantPlaylist } from './llhls/multivariant-playlist.js';
+import type { RenditionReport } from './llhls/media-playlist.js';
+import { renderMultivariantPlaylist, type VariantStream } from './llhls/multivariant-playlist.js';
 import type { Segment } from './llhls/segment.js';
-import { Segmenter } from './llhls/segmenter.js';
-import { HlsPublisher } from './publish/hls-publisher.js';
+import { renditionName } from './publish/hls-objects.js';
 import type { MediaCache } from './publish/media-cache.js';
 import type { DrainReport, UploadSpool } from './publish/upload-spool.js';
+import { RenditionPackager } from './rendition-packager.js';
 
 export interface BroadcastPipelineOptions {
   roomId: string;
@@ -42,13 +43,18 @@ export interface BroadcastPipelineOptions {
   spool?: UploadSpool;
   /** How long `stop()` waits for this run's spooled objects to reach storage; default 30 000 ms. */
   spoolDrainTimeoutMs?: number;
+  /** The ladder (the room's config.hls_renditions), one ffmpeg output each; default `['source']`. */
+  renditions?: readonly HlsRendition[];
 }
 
 export type BroadcastEndReason = 'stopped' | 'source-closed' | 'failed';
 
 export interface BroadcastPipelineState {
   roomId: string;
+  /** The top rendition (the one recorded); lastMsn and lastPart are its. */
   rendition: string;
+  /** Every rendition's name, highest first. */
+  renditions: string[];
   /** Playlist URL path under the origin: /hls/{roomId}/master.m3u8. */
   masterPath: string;
   running: boolean;
@@ -64,38 +70,51 @@ interface BroadcastPipelineEvents {
   ended: [reason: BroadcastEndReason, error?: Error];
 }
 
-const AUDIO_BITRATE = 128_000;
 /** Advertised before the first segment is measured, when the publisher's H.264 is passed through. */
 const NOMINAL_PASSTHROUGH_BITRATE = 2_500_000;
 
 /**
- * A broadcast room's LL-HLS: mediasoup → ffmpeg (fMP4) → Segmenter → storage → Redis playlist
- * state that any origin serves. One rendition per run, named after its start time so a later run
- * of the same room never reuses (immutably cached) object names. An ffmpeg that dies is started
- * again; its new init segment becomes a discontinuity in the same playlist.
+ * A broadcast room's LL-HLS: mediasoup → one ffmpeg (an fMP4 output per rendition of the ladder)
+ * → a RenditionPackager each (Segmenter → storage → Redis playlist state that any origin serves),
+ * behind one multivariant playlist. The renditions of a run are named after its start time so a
+ * later run of the same room never reuses (immutably cached) object names. An ffmpeg that dies is
+ * started again; its new init segments become a discontinuity in the same playlists.
  */
 export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
-  private readonly segmenter: Segmenter;
-  private readonly publisher: HlsPublisher;
+  /** Highest first: the first is the top rendition. */
+  private readonly renditions: RenditionPackager[];
   private consecutiveFailures = 0;
   private restarts = 0;
-  private advertisedBandwidth = 0;
-  private init: InitSegment | undefined;
+  /** The variants of the multivariant playlist last published, by rendition. */
+  private advertised: readonly VariantStream[] = [];
   private stopping: Promise<DrainReport> | undefined;
-  /** segmenter.finish() ran: whatever ffmpeg still flushes after that is dropped. */
+  /** The segmenters finished: whatever ffmpeg still flushes after that is dropped. */
   private finished = false;
 
   private constructor(
     private readonly options: BroadcastPipelineOptions,
     private readonly ingest: RtpIngest,
-    private readonly playlist: MediaPlaylist,
-    readonly rendition: string,
+    targetDuration: number,
+    run: string,
   ) {
     super();
+    const { plan } = ingest;
     const partTarget = options.partTarget ?? 0.2;
-    this.segmenter = new Segmenter({ partTarget, segmentTarget: options.segmentTarget ?? 1 });
-    this.publisher = new HlsPublisher({ ...options, rendition, playlist });
-    ingest.on('item', (item) => this.onItem(item));
+    const segmentTarget = options.segmentTarget ?? 1;
+    this.renditions = plan.renditions.map((rendition, index) => {
+      const videoBitrate = encodedVideoBitrate(plan, rendition);
+      const nominalBandwidth = videoBitrate === undefined ? NOMINAL_PASSTHROUGH_BITRATE : videoBitrate + (plan.hasAudio ? AUDIO_BITRATE : 0);
+      return new RenditionPackager({
+        ...options,
+        name: renditionName(run, rendition),
+        targetDuration,
+        segmentTarget,
+        partTarget,
+        nominalBandwidth,
+        renditionReports: () => this.siblingReports(index),
+      });
+    });
+    ingest.on('item', (index, item) => this.onItem(index, item));
     ingest.on('exit', (exit) => {
       if (!exit.requested && !this.stopping) this.restart(exit.error ?? 'ffmpeg exited');
     });
@@ -105,11 +124,12 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
   static async start(options: BroadcastPipelineOptions): Promise<BroadcastPipeline> {
     if (!isValidRoomId(options.roomId)) throw new Error(`invalid room id ${JSON.stringify(options.roomId)}`);
     const segmentTarget = options.segmentTarget ?? 1;
-    const ingest = await RtpIngest.create({ ...options, segmentTarget });
-    // A publisher's keyframes come a little after we ask for them, so its segments run slightly over the target.
+    const renditions = inLadderOrder(options.renditions ?? ['source']);
+    const ingest = await RtpIngest.create({ ...options, segmentTarget, renditions });
+    // A publisher's keyframes come a little after we ask for them, so its segments run slightly over the
+    // target; the encoded renditions cut theirs on the same frames.
     const targetDuration = Math.ceil(segmentTarget) + (ingest.plan.videoPassthrough ? 1 : 0);
-    const playlist = new MediaPlaylist({ targetDuration, partTarget: options.partTarget ?? 0.2 });
-    const pipeline = new BroadcastPipeline(options, ingest, playlist, `v${Date.now().toString(36)}`);
+    const pipeline = new BroadcastPipeline(options, ingest, targetDuration, `v${Date.now().toString(36)}`);
     try {
       await ingest.start();
     } catch (err) {
@@ -119,32 +139,39 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
     return pipeline;
   }
 
+  /** The top rendition's name: the one a recording of this run is made of. */
+  get rendition(): string {
+    return this.top.name;
+  }
+
   /**
-   * The segments this run stored, for a recording (complete once `stop()` resolved). Every one is in
-   * storage or in the spool, which never drops a segment: when `stop()` reports `drained: false`, the
-   * rest reaches storage when it is back (or after a restart of this node, from the spool directory).
+   * The top rendition's segments, for a recording (complete once `stop()` resolved): only the top
+   * rendition is recorded. Every one is in storage or in the spool, which never drops a segment:
+   * when `stop()` reports `drained: false`, the rest reaches storage when it is back (or after a
+   * restart of this node, from the spool directory).
    */
   get segments(): readonly Segment[] {
-    return this.publisher.closedSegments;
+    return this.top.segments;
   }
 
   get state(): BroadcastPipelineState {
     return {
       roomId: this.options.roomId,
       rendition: this.rendition,
+      renditions: this.renditions.map((r) => r.name),
       masterPath: `/hls/${this.options.roomId}/master.m3u8`,
       running: this.ingest.running,
       ffmpegPid: this.ingest.pid,
       videoPassthrough: this.ingest.plan.videoPassthrough,
       restarts: this.restarts,
-      lastMsn: this.playlist.lastMsn,
-      lastPart: this.playlist.lastPart,
-      ended: this.playlist.ended,
+      lastMsn: this.top.playlist.lastMsn,
+      lastPart: this.top.playlist.lastPart,
+      ended: this.top.playlist.ended,
     };
   }
 
   /**
-   * Stops ffmpeg, publishes what it flushed, closes the last segment and ends the playlist (ENDLIST),
+   * Stops ffmpeg, publishes what it flushed, closes the last segments and ends the playlists (ENDLIST),
    * then waits (at most `spoolDrainTimeoutMs`) until every object of this run is in storage. Resolves
    * with what is still spooled (`drained: false` when the wait timed out).
    */
@@ -152,14 +179,13 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
     this.stopping ??= (async () => {
       const { logger, roomId, spoolDrainTimeoutMs = 30_000 } = this.options;
       await this.ingest.stop();
-      try {
-        this.finished = true;
-        await this.publisher.perform(this.segmenter.finish());
-      } catch (err) {
-        logger.error({ roomId, err: (err as Error).message }, 'could not end the HLS playlist');
+      this.finished = true;
+      const ends = await Promise.allSettled(this.renditions.map((r) => r.finish()));
+      for (const end of ends) {
+        if (end.status === 'rejected') logger.error({ roomId, err: (end.reason as Error).message }, 'could not end the HLS playlist');
       }
       this.emit('ended', reason, error);
-      const report = await this.publisher.settle(spoolDrainTimeoutMs);
+      const report = sumReports(await Promise.all(this.renditions.map((r) => r.publisher.settle(spoolDrainTimeoutMs))));
       if (!report.drained) {
         logger.warn({ roomId, rendition: this.rendition, ...report }, 'HLS run stopped with objects still spooled: they reach storage once it is back');
       } else if (report.waitedMs > 0) {
@@ -170,41 +196,39 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
     return this.stopping;
   }
 
-  private onItem(item: Fmp4Item): void {
-    if (this.finished) return;
+  private get top(): RenditionPackager {
+    return this.renditions[0]!;
+  }
+
+  /** Where the other renditions are, for rendition `index`'s EXT-X-RENDITION-REPORT tags. */
+  private siblingReports(index: number): RenditionReport[] {
+    return this.renditions.flatMap((r, i) => (i === index ? [] : (r.report() ?? [])));
+  }
+
+  private onItem(index: number, item: Fmp4Item): void {
+    const rendition = this.renditions[index];
+    if (this.finished || !rendition) return;
     try {
-      if (item.kind === 'init') {
-        this.init = item;
-        // The program date time is the wall clock of the media's arrival, not of ffmpeg's (later) output.
-        const zero = this.ingest.mediaStartedAt ?? Date.now();
-        void this.publisher.perform(this.segmenter.init(item, zero)).then(() => this.publishMaster(), (err) => this.fail(err));
-        return;
-      }
-      const actions = this.segmenter.fragment(item);
-      if (actions.some((a) => a.type === 'write' && a.kind === 'segment')) this.consecutiveFailures = 0;
-      void this.publisher.perform(actions).then(() => this.maybeRepublishMaster(), (err) => this.fail(err));
+      // The program date time is the wall clock of the media's arrival, not of ffmpeg's (later) output.
+      const { published, closedSegment } = rendition.push(item, this.ingest.mediaStartedAt ?? Date.now());
+      if (closedSegment) this.consecutiveFailures = 0;
+      const next = item.kind === 'init' ? () => this.publishMaster() : () => this.maybeRepublishMaster();
+      void published.then(next).catch((err: Error) => this.fail(err));
     } catch (err) {
       this.fail(err as Error);
     }
   }
 
-  /** The variant's codecs and size come from the init segment; its BANDWIDTH from the largest segment so far. */
+  /**
+   * Once every rendition has a published init segment: its codecs and size come from it, BANDWIDTH
+   * from its largest segment so far (a nominal figure before the first), FRAME-RATE once measured.
+   */
   private async publishMaster(): Promise<void> {
-    const init = this.init;
-    if (!init) return;
-    const { plan } = this.ingest;
-    const nominal = plan.videoPassthrough ? NOMINAL_PASSTHROUGH_BITRATE : plan.videoBitrate + AUDIO_BITRATE;
-    this.advertisedBandwidth = Math.max(nominal, this.publisher.peakBitrate);
-    const video = init.tracks.find((t) => t.handler === 'vide');
-    const text = renderMultivariantPlaylist([
-      {
-        uri: `${this.rendition}/index.m3u8`,
-        bandwidth: this.advertisedBandwidth,
-        codecs: init.tracks.flatMap((t) => (t.codec ? [t.codec] : [])),
-        ...(video?.width && video.height ? { resolution: { width: video.width, height: video.height } } : {}),
-      },
-    ]);
-    await this.publisher.publishMaster(text, [this.rendition]);
+    const variants = this.renditions.map((r) => r.variant());
+    if (!variants.every((v): v is VariantStream => v !== undefined)) return;
+    this.advertised = variants;
+    const [top, ...siblings] = this.renditions;
+    await top!.publisher.publishMaster(renderMultivariantPlaylist(variants), this.state.renditions, siblings.map((s) => s.publisher));
     this.markOnAir();
   }
 
@@ -215,9 +239,15 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
     this.markOnAir = resolve;
   });
 
-  private maybeRepublishMaster(): Promise<void> | undefined {
-    if (this.publisher.peakBitrate > this.advertisedBandwidth * 1.1) return this.publishMaster().catch((err) => this.fail(err));
-    return undefined;
+  /** Republished when a rendition's bitrate outgrew what is advertised, or its frame rate became known. */
+  private async maybeRepublishMaster(): Promise<void> {
+    const stale = this.renditions.some((r, i) => {
+      const now = r.variant();
+      const advertised = this.advertised[i];
+      if (!now || !advertised) return false;
+      return now.bandwidth > advertised.bandwidth * 1.1 || (now.frameRate !== undefined && advertised.frameRate === undefined);
+    });
+    if (stale) await this.publishMaster();
   }
 
   private restart(reason: string): void {
@@ -238,4 +268,15 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
     this.options.logger.error({ roomId: this.options.roomId, err: error.message }, 'HLS pipeline failed');
     void this.stop('failed', error);
   }
+}
+
+/** One report for the whole run: drained when every rendition is. */
+function sumReports(reports: readonly DrainReport[]): DrainReport {
+  return {
+    drained: reports.every((r) => r.drained),
+    waitedMs: Math.max(0, ...reports.map((r) => r.waitedMs)),
+    objects: reports.reduce((n, r) => n + r.objects, 0),
+    bytes: reports.reduce((n, r) => n + r.bytes, 0),
+    segments: reports.reduce((n, r) => n + r.segments, 0),
+  };
 }

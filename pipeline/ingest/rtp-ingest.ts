@@ -1,14 +1,16 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import ffmpeg, { type FfmpegCommand } from 'fluent-ffmpeg';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { types } from 'mediasoup';
 import type { Logger } from '../../src/logger.js';
+import type { HlsRendition } from '../../src/rooms/room-types.js';
 import { FragmentReader, type Fmp4Item } from '../fmp4/fragment-reader.js';
-import { inputOptions, outputOptions, type EncodePlan } from './ffmpeg-args.js';
+import { inputOptions, outputFd, outputOptions, type EncodePlan } from './ffmpeg-args.js';
 import { renderIngestSdp, type SdpMedia } from './sdp.js';
 import { freeRtpPortPair, waitUntilBound } from './udp-ports.js';
 
@@ -20,6 +22,8 @@ export interface RtpIngestOptions {
   segmentTarget: number;
   /** Bits per second when the publisher's codec has to be transcoded to H.264. */
   videoBitrate?: number;
+  /** One fMP4 output each, in ladder order. */
+  renditions: readonly HlsRendition[];
   logger: Logger;
 }
 
@@ -32,8 +36,8 @@ export interface IngestExit {
 }
 
 interface RtpIngestEvents {
-  /** The init segment (once per ffmpeg run) or one moof+mdat fragment, as ffmpeg writes them. */
-  item: [item: Fmp4Item];
+  /** The init segment (once per ffmpeg run) or one moof+mdat fragment of rendition `index` (of plan.renditions), as ffmpeg writes them. */
+  item: [index: number, item: Fmp4Item];
   /** The ffmpeg run ended; start() again for a new run (a new init segment, hence a discontinuity). */
   exit: [exit: IngestExit];
   /** A producer went away: nothing more will arrive. */
@@ -53,11 +57,12 @@ const TAIL_LINES = 20;
 
 /**
  * One broadcast's media out of mediasoup and through ffmpeg: a loopback PlainTransport + consumer
- * per producer, an SDP file ffmpeg reads them from, and ffmpeg (through fluent-ffmpeg) writing
- * fragmented MP4 to its stdout, which is parsed into init segments and fragments.
+ * per producer, an SDP file ffmpeg reads them from, and one ffmpeg writing each rendition's
+ * fragmented MP4 to a pipe of its own, parsed into init segments and fragments. ffmpeg is spawned
+ * directly: the extra pipes are stdio fds, which fluent-ffmpeg cannot open.
  */
 export class RtpIngest extends EventEmitter<RtpIngestEvents> {
-  private command: FfmpegCommand | undefined;
+  private process: ChildProcess | undefined;
   private keyframeTimer: NodeJS.Timeout | undefined;
   private stopping = false;
 
@@ -86,6 +91,7 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
         hasAudio: audio !== undefined,
         keyframeInterval: options.segmentTarget,
         videoBitrate: options.videoBitrate ?? 2_000_000,
+        renditions: options.renditions,
       };
       const media: SdpMedia[] = legs.map((l) => ({ kind: l.consumer.kind, port: l.port, rtpParameters: l.consumer.rtpParameters }));
       await writeFile(path.join(dir, 'ingest.sdp'), renderIngestSdp(media));
@@ -99,46 +105,48 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
 
   /** Starts an ffmpeg run: spawn, wait for its RTP sockets, then let media flow and ask for a keyframe. */
   async start(): Promise<void> {
-    if (this.command || this.stopping) throw new Error('ingest already running or stopped');
+    if (this.process || this.stopping) throw new Error('ingest already running or stopped');
     const { logger } = this.options;
     const tail: string[] = [];
-    const reader = new FragmentReader();
-    const output = new PassThrough();
-    const command = ffmpeg()
-      .input(path.join(this.dir, 'ingest.sdp'))
-      .inputOptions(['-hide_banner', '-nostdin', '-loglevel', 'warning', ...inputOptions()])
-      .outputOptions(outputOptions(this.plan));
-    this.command = command;
-    command.on('stderr', (line) => {
+    const args = ['-hide_banner', '-nostdin', '-loglevel', 'warning', ...inputOptions(), '-i', path.join(this.dir, 'ingest.sdp'), ...outputOptions(this.plan)];
+    const outputs = this.plan.renditions.map(() => 'pipe' as const);
+    const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe', ...outputs] });
+    this.process = child;
+    createInterface({ input: child.stderr! }).on('line', (line) => {
       tail.push(line);
       if (tail.length > TAIL_LINES) tail.shift();
     });
     const started = new Promise<void>((resolve, reject) => {
-      command.on('start', () => resolve());
-      command.on('error', reject); // fluent-ffmpeg fails before spawning when ffmpeg is missing
+      child.once('spawn', resolve);
+      child.once('error', reject); // ffmpeg is missing
     });
     let finished = false;
     const finish = (error?: Error) => {
       if (finished) return;
       finished = true;
       this.stopKeyframes();
-      this.command = undefined;
+      this.process = undefined;
       const requested = this.stopping;
       if (!requested) logger.warn({ err: error?.message, tail: tail.join('\n') }, 'ingest ffmpeg exited');
       this.emit('exit', { requested, ...(error && !requested ? { error: error.message } : {}), tail: tail.join('\n') });
     };
-    command.on('end', () => finish());
-    command.on('error', (err) => finish(err));
-    output.on('data', (chunk: Buffer) => {
-      try {
-        for (const item of reader.push(chunk)) this.emit('item', item);
-      } catch (err) {
-        // Lost sync with ffmpeg's output: end this run; the owner decides whether to start another.
-        logger.error({ err: (err as Error).message }, 'unreadable ffmpeg output');
-        command.kill('SIGKILL');
-      }
+    child.once('error', (err) => finish(err));
+    // 'close' comes after every output pipe was read to its end.
+    child.once('close', (code, signal) => finish(code === 0 ? undefined : new Error(`ffmpeg exited with ${signal ?? `code ${code}`}`)));
+    this.plan.renditions.forEach((_rendition, index) => {
+      const reader = new FragmentReader();
+      const output = child.stdio[outputFd(index)] as Readable;
+      output.on('error', (err) => logger.warn({ err: err.message, index }, 'ffmpeg output pipe failed'));
+      output.on('data', (chunk: Buffer) => {
+        try {
+          for (const item of reader.push(chunk)) this.emit('item', index, item);
+        } catch (err) {
+          // Lost sync with ffmpeg's output: end this run; the owner decides whether to start another.
+          logger.error({ err: (err as Error).message, index }, 'unreadable ffmpeg output');
+          child.kill('SIGKILL');
+        }
+      });
     });
-    command.pipe(output, { end: true });
 
     await started;
     const ports = [this.legs.video, this.legs.audio].flatMap((l) => (l ? [l.port, l.port + 1] : []));
@@ -160,23 +168,23 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
   mediaStartedAt: number | undefined;
 
   get running(): boolean {
-    return this.command !== undefined;
+    return this.process !== undefined;
   }
 
   /** The current ffmpeg's pid, for operators (and tests that crash it on purpose). */
   get pid(): number | undefined {
-    return this.command?.ffmpegProc?.pid;
+    return this.process?.pid;
   }
 
   /** Ends the ffmpeg run (letting it flush its last fragment), closes the transports and removes the SDP. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.stopKeyframes();
-    const command = this.command;
-    if (command) {
+    const child = this.process;
+    if (child) {
       const exited = new Promise<void>((resolve) => this.once('exit', () => resolve()));
-      const kill = setTimeout(() => command.kill('SIGKILL'), 3000);
-      command.kill('SIGTERM');
+      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+      child.kill('SIGTERM');
       await exited;
       clearTimeout(kill);
     }

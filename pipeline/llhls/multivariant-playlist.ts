@@ -37,14 +37,18 @@ function streamInf(variant: VariantStream): string {
   return `#EXT-X-STREAM-INF:${attributes.join(',')}`;
 }
 
+/** Taller first, then by BANDWIDTH: the first variant listed is the one a player starts with. */
+const highestFirst = (a: VariantStream, b: VariantStream): number =>
+  (b.resolution?.height ?? 0) - (a.resolution?.height ?? 0) || b.bandwidth - a.bandwidth;
+
 /**
- * The multivariant playlist listing each rendition as a variant stream. Version 9 matches the
- * media playlists it points to; every segment we package starts with a keyframe, hence
+ * The multivariant playlist listing each rendition as a variant stream, highest first. Version 9
+ * matches the media playlists it points to; every segment we package starts with a keyframe, hence
  * EXT-X-INDEPENDENT-SEGMENTS.
  */
 export function renderMultivariantPlaylist(variants: readonly VariantStream[]): string {
   if (variants.length === 0) throw new LlHlsError('a multivariant playlist needs at least one variant');
   const lines = ['#EXTM3U', '#EXT-X-VERSION:9', '#EXT-X-INDEPENDENT-SEGMENTS'];
-  for (const variant of variants) lines.push(streamInf(variant), uriLine(variant.uri));
+  for (const variant of [...variants].sort(highestFirst)) lines.push(streamInf(variant), uriLine(variant.uri));
   return `${lines.join('\n')}\n`;
 }

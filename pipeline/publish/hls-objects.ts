@@ -1,5 +1,13 @@
 // How LL-HLS objects are named in storage and which headers they carry, shared by the publisher
 // (which writes them) and the origin (which serves them).
+import type { HlsRendition } from '../../src/rooms/room-types.js';
+
+/**
+ * A rendition's directory under hls/{room_id}/: its run's name (`v` + base-36 start time: never
+ * reused, so immutably cached object names stay unique) for `source`, with the rung appended for
+ * the others (`v…360p`). The origin accepts exactly these (src/hls/hls-request.ts).
+ */
+export const renditionName = (run: string, rendition: HlsRendition): string => (rendition === 'source' ? run : `${run}${rendition}`);
 
 /** Object key of a rendition's file: hls/{room_id}/{rendition}/{name}. Callers validate every part first. */
 export const hlsKey = (roomId: string, rendition: string, name: string): string => `hls/${roomId}/${rendition}/${name}`;

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../src/logger.js';
 import type { ObjectStore, PutOptions } from '../../storage/object-store.js';
-import type { MediaPlaylist } from '../llhls/media-playlist.js';
+import type { MediaPlaylist, RenditionReport } from '../llhls/media-playlist.js';
 import type { SegmenterAction } from '../llhls/segmenter.js';
 import { hlsKey, IMMUTABLE_CACHE_CONTROL, masterKey, MEDIA_CONTENT_TYPE, PLAYLIST_CACHE_CONTROL, PLAYLIST_CONTENT_TYPE } from './hls-objects.js';
 import type { MediaCache } from './media-cache.js';
@@ -19,6 +19,8 @@ export interface HlsPublisherOptions {
   redis: Redis;
   cache: MediaCache;
   logger: Logger;
+  /** The sibling renditions' positions, read at every playlist update (EXT-X-RENDITION-REPORT). */
+  renditionReports?: () => readonly RenditionReport[];
   /** Seconds the Redis state outlives its last update (an ended stream stays readable that long). */
   stateTtlSeconds?: number;
   /**
@@ -44,16 +46,22 @@ const PLAYLIST_PUT: PutOptions = { contentType: PLAYLIST_CONTENT_TYPE, cacheCont
  * until the spool's uploader has put it in storage. Parts a live playlist lists are never dropped from
  * the spool, segments never. The playlist objects in storage (index.m3u8, master.m3u8) go through the
  * same ordered queue, so storage only ever holds a playlist whose every object it already has; the
- * stored master.m3u8 is first written after the first stored index.m3u8 it names.
+ * stored master.m3u8 is first written once every index.m3u8 it names is stored.
  */
 export class HlsPublisher {
   private queue: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private seq = 0;
   private lastSegmentBytes = 0;
-  private indexStored = false;
-  /** The newest multivariant text, waiting for the first stored index.m3u8 it names. */
+  private segmentBytes = 0;
+  private segmentSeconds = 0;
+  private storedIndex = false;
+  /** The newest multivariant text, waiting until every index.m3u8 it names is stored. */
   private pendingMaster: Buffer | undefined;
+  /** The other renditions the pending master names. */
+  private masterSiblings: readonly HlsPublisher[] = [];
+  /** This publisher writes the multivariant playlist, so settling waits for it too. */
+  private publishesMaster = false;
   /** Highest bitrate of a closed segment so far, bits per second (the variant's BANDWIDTH). */
   peakBitrate = 0;
 
@@ -69,16 +77,31 @@ export class HlsPublisher {
     });
   }
 
-  /** Publishes the multivariant playlist (after the media playlist it names has a state). */
-  publishMaster(text: string, renditions: string[]): Promise<void> {
+  /** Bits per second over every closed segment so far (AVERAGE-BANDWIDTH); 0 before the first. */
+  get averageBitrate(): number {
+    return this.segmentSeconds > 0 ? Math.ceil((this.segmentBytes * 8) / this.segmentSeconds) : 0;
+  }
+
+  /** This rendition's index.m3u8 is in storage (or spooled): a stored master may name it. */
+  get hasStoredIndex(): boolean {
+    return this.storedIndex;
+  }
+
+  /**
+   * Publishes the multivariant playlist (after the media playlists it names have a state): this
+   * rendition's and those of `siblings`, whose publishers store their own playlists.
+   */
+  publishMaster(text: string, renditions: string[], siblings: readonly HlsPublisher[] = []): Promise<void> {
     const { roomId } = this.options;
     return this.enqueue(async () => {
       const state: MasterState = { roomId, seq: Date.now(), text, renditions };
       await this.broadcast(masterStateKey(roomId), { type: 'master', state });
-      // Stored too, for a CDN pointed at the bucket (origins answer from the Redis state), once the
-      // stored index.m3u8 it names exists.
+      // Stored too, for a CDN pointed at the bucket (origins answer from the Redis state), once every
+      // stored index.m3u8 it names exists: checked again at each of this rendition's segments.
       this.pendingMaster = Buffer.from(text);
-      if (this.indexStored) await this.storeMaster();
+      this.masterSiblings = siblings;
+      this.publishesMaster = true;
+      await this.storeMaster();
     });
   }
 
@@ -89,7 +112,8 @@ export class HlsPublisher {
   async settle(timeoutMs: number): Promise<DrainReport> {
     const { spool, roomId, cache } = this.options;
     await this.drain().catch(() => {});
-    const report = spool ? await spool.whenDrained([this.prefix, masterKey(roomId)], timeoutMs) : { drained: true, waitedMs: 0, objects: 0, bytes: 0, segments: 0 };
+    const prefixes = this.publishesMaster ? [this.prefix, masterKey(roomId)] : [this.prefix];
+    const report = spool ? await spool.whenDrained(prefixes, timeoutMs) : { drained: true, waitedMs: 0, objects: 0, bytes: 0, segments: 0 };
     // The ended playlist's objects are in storage now (or still in the spool, from where the origin serves them).
     cache.release(this.prefix);
     if (report.drained) spool?.unpin(this.prefix);
@@ -129,7 +153,7 @@ export class HlsPublisher {
       return;
     }
     playlist.apply(action.update);
-    const state = snapshotOf(roomId, rendition, ++this.seq, playlist);
+    const state = snapshotOf(roomId, rendition, ++this.seq, playlist, this.options.renditionReports?.() ?? []);
     // Before anyone can see it: what this playlist names stays in this process' cache (so the origin
     // serves the whole window even while storage is unreachable) and is never dropped from the spool.
     const named = namedKeys(hlsKey(roomId, rendition, 'index.m3u8'), state.full);
@@ -140,18 +164,20 @@ export class HlsPublisher {
       this.closedSegments.push(action.update.segment);
       const { duration } = action.update.segment;
       this.peakBitrate = Math.max(this.peakBitrate, Math.ceil((this.lastSegmentBytes * 8) / duration));
+      this.segmentBytes += this.lastSegmentBytes;
+      this.segmentSeconds += duration;
     }
     // The playlist in storage follows segment boundaries only: it is for CDNs and recordings, not the live edge.
     if (action.update.kind === 'segment' || action.update.kind === 'end') {
       await this.store(hlsKey(roomId, rendition, 'index.m3u8'), Buffer.from(state.full), PLAYLIST_PUT, 'playlist');
-      this.indexStored = true;
-      if (this.pendingMaster) await this.storeMaster();
+      this.storedIndex = true;
+      await this.storeMaster();
     }
   }
 
   private async storeMaster(): Promise<void> {
     const text = this.pendingMaster;
-    if (!text) return;
+    if (!text || !this.storedIndex || !this.masterSiblings.every((s) => s.hasStoredIndex)) return;
     this.pendingMaster = undefined;
     await this.store(masterKey(this.options.roomId), text, PLAYLIST_PUT, 'playlist');
   }

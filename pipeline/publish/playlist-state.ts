@@ -1,5 +1,5 @@
 import type { BlockingReloadView } from '../llhls/blocking-reload.js';
-import type { MediaPlaylist } from '../llhls/media-playlist.js';
+import type { MediaPlaylist, RenditionReport } from '../llhls/media-playlist.js';
 
 /**
  * One rendition's live playlist as every origin process sees it: the rendered texts plus the
@@ -36,13 +36,14 @@ export const hlsChannel = (roomId: string): string => `hls:room:${roomId}`;
 export const renditionStateKey = (roomId: string, rendition: string): string => `hls:state:${roomId}:${rendition}`;
 export const masterStateKey = (roomId: string): string => `hls:master:${roomId}`;
 
-export function snapshotOf(roomId: string, rendition: string, seq: number, playlist: MediaPlaylist): RenditionState {
+/** `renditionReports`: where the sibling renditions are now (EXT-X-RENDITION-REPORT in both texts). */
+export function snapshotOf(roomId: string, rendition: string, seq: number, playlist: MediaPlaylist, renditionReports: readonly RenditionReport[] = []): RenditionState {
   return {
     roomId,
     rendition,
     seq,
-    full: playlist.render(),
-    delta: playlist.render({ skip: true }),
+    full: playlist.render({ renditionReports }),
+    delta: playlist.render({ skip: true, renditionReports }),
     ended: playlist.ended,
     mediaSequence: playlist.mediaSequence,
     lastSegmentMsn: playlist.lastSegmentMsn ?? null,

@@ -7,6 +7,7 @@ import type { Recorder } from '../../pipeline/recording/recorder.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { RoomEventType } from '../events/room-event.js';
 import type { Logger } from '../logger.js';
+import type { HlsRendition } from '../rooms/room-types.js';
 import { hlsUrl, type HlsStatusStore } from './hls-status.js';
 
 /** What the director needs to know of a published track. */
@@ -27,7 +28,9 @@ export interface BroadcastDirectorDeps {
   spool: UploadSpool;
   status: HlsStatusStore;
   emit: (type: RoomEventType, data: Record<string, unknown>) => Promise<void>;
-  /** Set when the room records (config.record.enabled): each finished run becomes a recording. */
+  /** The room's config.hls_renditions; absent for rooms created before it existed (one `source` rendition). */
+  renditions?: readonly HlsRendition[];
+  /** Set when the room records (config.record.enabled): each finished run becomes a recording of its top rendition. */
   recorder: Recorder | null;
   logger: Logger;
 }
@@ -82,6 +85,7 @@ export class BroadcastDirector {
       this.pipeline = null;
       this.onAir = null;
       await old.stop();
+      // Only the top rendition is recorded: the others are lower-quality copies of the same stream.
       await this.deps.recorder?.record(this.deps.roomId, old.state.rendition, old.segments).catch((err: Error) => {
         this.deps.logger.error({ room_id: this.deps.roomId, err: err.message }, 'could not record the finished stream');
       });
@@ -103,6 +107,7 @@ export class BroadcastDirector {
       redis: this.deps.redis,
       cache: this.deps.cache,
       spool: this.deps.spool,
+      ...(this.deps.renditions ? { renditions: this.deps.renditions } : {}),
       logger: this.deps.logger,
     });
     this.pipeline = pipeline;
@@ -122,7 +127,8 @@ export class BroadcastDirector {
       this.announced = true;
       await this.deps.emit('hls.started', { url: hlsUrl(this.deps.roomId), on_air: onAir });
     }
-    this.deps.logger.info({ room_id: this.deps.roomId, ...onAir, passthrough: pipeline.state.videoPassthrough }, 'LL-HLS on air');
+    const { videoPassthrough: passthrough, renditions } = pipeline.state;
+    this.deps.logger.info({ room_id: this.deps.roomId, ...onAir, passthrough, renditions }, 'LL-HLS on air');
   }
 }
 

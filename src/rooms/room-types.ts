@@ -6,6 +6,26 @@ export const roomTypeSchema = z.enum(ROOM_TYPES);
 
 export const CODECS = ['av1', 'vp9', 'vp8', 'h264'] as const;
 
+/**
+ * The LL-HLS ladder, highest first. `source` is the publisher's video (passed through when it is
+ * H.264, else transcoded at its size); `720p` and `360p` are scaled H.264 encodes (never upscaled).
+ */
+export const HLS_RENDITIONS = ['source', '720p', '360p'] as const;
+export type HlsRendition = (typeof HLS_RENDITIONS)[number];
+
+export const hlsRenditionsSchema = z
+  .array(z.enum(HLS_RENDITIONS))
+  .min(1)
+  .max(HLS_RENDITIONS.length)
+  .refine((list) => new Set(list).size === list.length, 'must not list a rendition twice')
+  .meta({
+    description:
+      'LL-HLS renditions, each a variant of the multivariant playlist: `source` (the publisher\'s video; H.264 is passed through), `720p`, `360p` (scaled encodes, never upscaled: CPU while on air). Kept highest first; recordings are of the first. Default `["source"]`.',
+  });
+
+/** Renditions in ladder order (highest first), whatever order they were given in. */
+export const inLadderOrder = (renditions: readonly HlsRendition[]): HlsRendition[] => HLS_RENDITIONS.filter((r) => renditions.includes(r));
+
 export const regionSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 lowercase letters, digits or "-"');
 
 export const roomConfigSchema = z
@@ -17,6 +37,7 @@ export const roomConfigSchema = z
     e2ee: z.boolean().optional(),
     region_hint: regionSchema.nullable().optional(),
     registration: z.enum(['off', 'open', 'approval']).optional(),
+    hls_renditions: hlsRenditionsSchema.optional(),
   })
   .strict();
 
@@ -36,6 +57,8 @@ export interface RoomConfig {
   hls: boolean;
   /** Audience tokens only for registrants: `open` approves at once, `approval` waits for the host. */
   registration: 'off' | 'open' | 'approval';
+  /** The LL-HLS ladder in ladder order; the first (highest) is the one recorded. */
+  hls_renditions: HlsRendition[];
 }
 
 const MEETING: RoomConfig = {
@@ -47,6 +70,8 @@ const MEETING: RoomConfig = {
   region_hint: null,
   hls: false,
   registration: 'off',
+  // One passthrough rendition: no encode at all when the publisher sends H.264.
+  hls_renditions: ['source'],
 };
 
 // `live` is an alias of `broadcast`. Broadcasts default to H.264 so the LL-HLS pipeline can pass the
@@ -83,6 +108,7 @@ export function resolveRoomConfig(type: RoomType, input: RoomConfigInput = {}): 
     region_hint: input.region_hint ?? defaults.region_hint,
     hls: defaults.hls,
     registration: input.registration ?? defaults.registration,
+    hls_renditions: inLadderOrder(input.hls_renditions ?? defaults.hls_renditions),
   };
   if (type === '1to1' && config.max_participants !== null && config.max_participants > 2) {
     throw new RoomConfigError('invalid_room_config', '1to1 rooms hold exactly two participants: max_participants must be 1 or 2');

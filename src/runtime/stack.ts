@@ -183,6 +183,7 @@ export class Stack {
           spool: hlsSpool,
           status: hlsStatus,
           emit: (type, data) => room.emit(type, data),
+          renditions: room.room.config.hls_renditions,
           recorder: room.room.config.record.enabled ? recorder : null,
           logger: this.logger,
         }),

@@ -1,4 +1,4 @@
-// Real mediasoup + an ffmpeg publisher → BroadcastPipeline (ffmpeg via fluent-ffmpeg, Segmenter,
+// Real mediasoup + an ffmpeg publisher → BroadcastPipeline (one ffmpeg, Segmenter,
 // real S3, Redis state) → the LL-HLS origin over HTTP on loopback, read by us and by ffmpeg.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';

@@ -33,7 +33,8 @@ const VIDEO = {
   },
 };
 
-export async function startRtpSender(router: types.Router, seconds: number, videoCodec: keyof typeof VIDEO = 'h264'): Promise<RtpSender> {
+/** `size`: the test pattern's WIDTHxHEIGHT. */
+export async function startRtpSender(router: types.Router, seconds: number, videoCodec: keyof typeof VIDEO = 'h264', size = '640x360'): Promise<RtpSender> {
   const video = VIDEO[videoCodec];
   const videoTransport = await producerTransport(router);
   const audioTransport = await producerTransport(router);
@@ -52,7 +53,7 @@ export async function startRtpSender(router: types.Router, seconds: number, vide
     'ffmpeg',
     [
       ...['-hide_banner', '-loglevel', 'error', '-nostdin'],
-      ...['-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'],
+      ...['-re', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`, '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'],
       ...['-map', '0:v', '-t', String(seconds), ...video.args],
       ...['-pix_fmt', 'yuv420p', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0'],
       ...['-payload_type', String(video.codec.payloadType), '-ssrc', String(VIDEO_SSRC), '-f', 'rtp', rtpUrl(videoTransport)],
@@ -78,9 +79,14 @@ export async function startRtpSender(router: types.Router, seconds: number, vide
  * A live source for pipeline tests: one mediasoup worker (on a random port slice, so test files
  * running in parallel do not collide), a router with LevelChat's codecs, and an ffmpeg publisher.
  */
-export async function startLiveSource(logger: Logger, seconds: number, videoCodec: keyof typeof VIDEO = 'h264'): Promise<{ pool: WorkerPool; router: types.Router; sender: RtpSender }> {
+export async function startLiveSource(
+  logger: Logger,
+  seconds: number,
+  videoCodec: keyof typeof VIDEO = 'h264',
+  size = '640x360',
+): Promise<{ pool: WorkerPool; router: types.Router; sender: RtpSender }> {
   const rtcMinPort = 20000 + Math.floor(Math.random() * 200) * 100;
   const pool = await WorkerPool.create({ count: 1, rtcMinPort, rtcMaxPort: rtcMinPort + 99, logger });
   const router = await pool.all[0]!.createRouter({ mediaCodecs: MEDIA_CODECS });
-  return { pool, router, sender: await startRtpSender(router, seconds, videoCodec) };
+  return { pool, router, sender: await startRtpSender(router, seconds, videoCodec, size) };
 }

@@ -42,15 +42,24 @@ describe('ingest SDP', () => {
 });
 
 describe('ffmpeg output options', () => {
-  const plan: EncodePlan = { videoPassthrough: true, hasAudio: true, keyframeInterval: 1, videoBitrate: 2_000_000 };
+  const plan: EncodePlan = { videoPassthrough: true, hasAudio: true, keyframeInterval: 1, videoBitrate: 2_000_000, renditions: ['source'] };
   const fmp4 = ['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof+cmaf', '-frag_duration', '200000'];
+  /** The arguments of each output file, split at its pipe:N target. */
+  const outputs = (args: string[]): string[][] => {
+    const files: string[][] = [[]];
+    for (const arg of args) {
+      files.at(-1)!.push(arg);
+      if (arg.startsWith('pipe:')) files.push([]);
+    }
+    return files.slice(0, -1);
+  };
 
-  it('copies H.264 and encodes Opus to AAC into 200 ms fMP4 fragments', () => {
+  it('copies H.264 and encodes Opus to AAC into 200 ms fMP4 fragments on fd 3', () => {
     const args = outputOptions(plan);
     expect(args.join(' ')).toContain('-c:v copy');
     expect(args).not.toContain('libx264');
     expect(args.join(' ')).toContain('-map 0:a:0 -c:a aac');
-    expect(args.slice(-fmp4.length)).toEqual(fmp4);
+    expect(args.slice(-fmp4.length - 1)).toEqual([...fmp4, 'pipe:3']);
   });
 
   it('transcodes other codecs with keyframes forced every segment target', () => {
@@ -64,5 +73,29 @@ describe('ffmpeg output options', () => {
     const args = outputOptions({ ...plan, hasAudio: false });
     expect(args).toContain('-an');
     expect(args).not.toContain('aac');
+  });
+
+  it('writes one output per rendition, each with AAC, the scaled ones keyed on the source keyframes', () => {
+    const files = outputs(outputOptions({ ...plan, renditions: ['source', '720p', '360p'] }));
+    expect(files.map((f) => f.at(-1))).toEqual(['pipe:3', 'pipe:4', 'pipe:5']);
+    for (const file of files) {
+      expect(file.slice(0, 2)).toEqual(['-map', '0:v:0']);
+      expect(file.join(' ')).toContain('-map 0:a:0 -c:a aac');
+      expect(file.slice(-fmp4.length - 1, -1)).toEqual(fmp4);
+    }
+    const [source, hd, sd] = files.map((f) => f.join(' '));
+    expect(source).toContain('-c:v copy');
+    expect(hd).toContain(`-vf scale=-2:'min(720,ih)' -c:v libx264`);
+    expect(sd).toContain(`-vf scale=-2:'min(360,ih)' -c:v libx264`);
+    for (const scaled of [hd, sd]) {
+      expect(scaled).toContain('-fps_mode passthrough -enc_time_base -1 -force_key_frames source -sc_threshold 0 -x264-params keyint=infinite');
+    }
+    expect(sd).toContain('-b:v 800000');
+  });
+
+  it('forces the same keyframe times in every rendition when the source is transcoded too', () => {
+    const files = outputs(outputOptions({ ...plan, videoPassthrough: false, renditions: ['source', '360p'] }));
+    for (const file of files) expect(file.join(' ')).toContain('-force_key_frames expr:gte(t,n_forced*1) -sc_threshold 0');
+    expect(files[0]!.join(' ')).not.toContain('scale=');
   });
 });

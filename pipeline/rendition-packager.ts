@@ -1,0 +1,98 @@
+import type { Fmp4Item } from './fmp4/fragment-reader.js';
+import type { InitSegment } from './fmp4/init-segment.js';
+import { MediaPlaylist, type RenditionReport } from './llhls/media-playlist.js';
+import type { VariantStream } from './llhls/multivariant-playlist.js';
+import type { Segment } from './llhls/segment.js';
+import { Segmenter } from './llhls/segmenter.js';
+import { HlsPublisher, type HlsPublisherOptions } from './publish/hls-publisher.js';
+
+export interface RenditionPackagerOptions extends Omit<HlsPublisherOptions, 'rendition' | 'playlist'> {
+  /** Its directory under hls/{room_id}/ (renditionName()). */
+  name: string;
+  /** Seconds (EXT-X-TARGETDURATION, whole). */
+  targetDuration: number;
+  /** Seconds. */
+  segmentTarget: number;
+  partTarget: number;
+  /** BANDWIDTH advertised until a segment of it is measured, bits per second. */
+  nominalBandwidth: number;
+}
+
+/** FRAME-RATE is advertised once this much video was counted. */
+const FRAME_RATE_AFTER_S = 1;
+
+/**
+ * One rendition of a pipeline run: ffmpeg's fMP4 items for it → Segmenter → HlsPublisher (storage,
+ * Redis), and what the multivariant playlist and its siblings' rendition reports say about it.
+ */
+export class RenditionPackager {
+  readonly playlist: MediaPlaylist;
+  readonly publisher: HlsPublisher;
+  private readonly segmenter: Segmenter;
+  /** The newest init segment whose playlist update is published: the variant's codecs and size. */
+  private init: InitSegment | undefined;
+  private videoSamples = 0;
+  private videoSeconds = 0;
+
+  constructor(private readonly options: RenditionPackagerOptions) {
+    const { name, targetDuration, segmentTarget, partTarget } = options;
+    this.playlist = new MediaPlaylist({ targetDuration, partTarget });
+    this.segmenter = new Segmenter({ partTarget, segmentTarget });
+    this.publisher = new HlsPublisher({ ...options, rendition: name, playlist: this.playlist });
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** Every segment closed so far (see HlsPublisher.closedSegments). */
+  get segments(): readonly Segment[] {
+    return this.publisher.closedSegments;
+  }
+
+  /**
+   * Hands one of ffmpeg's items to the Segmenter (throws LlHlsError when they come out of order).
+   * `published` settles once its objects are stored and its playlist updates published.
+   */
+  push(item: Fmp4Item, wallClockAtZero: number): { published: Promise<void>; closedSegment: boolean } {
+    if (item.kind === 'init') {
+      const published = this.publisher.perform(this.segmenter.init(item, wallClockAtZero)).then(() => {
+        this.init = item;
+      });
+      return { published, closedSegment: false };
+    }
+    const video = item.tracks.find((t) => t.handler === 'vide');
+    if (video) {
+      this.videoSamples += video.sampleCount;
+      this.videoSeconds += video.duration / video.timescale;
+    }
+    const actions = this.segmenter.fragment(item);
+    return { published: this.publisher.perform(actions), closedSegment: actions.some((a) => a.type === 'write' && a.kind === 'segment') };
+  }
+
+  /** End of stream: the last segment is closed and the playlist ended (ENDLIST). */
+  finish(): Promise<void> {
+    return this.publisher.perform(this.segmenter.finish());
+  }
+
+  /** This rendition as a variant of the multivariant playlist; undefined until its first init segment is published. */
+  variant(): VariantStream | undefined {
+    const init = this.init;
+    if (!init) return undefined;
+    const { peakBitrate, averageBitrate } = this.publisher;
+    const video = init.tracks.find((t) => t.handler === 'vide');
+    return {
+      uri: `${this.name}/index.m3u8`,
+      bandwidth: Math.max(this.options.nominalBandwidth, peakBitrate),
+      ...(averageBitrate > 0 ? { averageBandwidth: averageBitrate } : {}),
+      codecs: init.tracks.flatMap((t) => (t.codec ? [t.codec] : [])),
+      ...(video?.width && video.height ? { resolution: { width: video.width, height: video.height } } : {}),
+      ...(this.videoSeconds >= FRAME_RATE_AFTER_S ? { frameRate: this.videoSamples / this.videoSeconds } : {}),
+    };
+  }
+
+  /** Where this rendition is, as a sibling's EXT-X-RENDITION-REPORT (undefined before its first part). */
+  report(): RenditionReport | undefined {
+    return this.playlist.renditionReport(`../${this.name}/index.m3u8`);
+  }
+}

@@ -1,0 +1,70 @@
+// Two renditions of the same real fMP4 packaged side by side, as a pipeline run packages its ladder:
+// each published playlist state reports the other, and each describes itself as a variant.
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Fmp4Item } from '../../../pipeline/fmp4/fragment-reader.js';
+import type { RenditionReport } from '../../../pipeline/llhls/media-playlist.js';
+import { MediaCache } from '../../../pipeline/publish/media-cache.js';
+import type { HlsStateMessage, RenditionState } from '../../../pipeline/publish/playlist-state.js';
+import { RenditionPackager } from '../../../pipeline/rendition-packager.js';
+import { createLogger } from '../../../src/logger.js';
+import type { ObjectStore } from '../../../storage/object-store.js';
+import { encodeFragmentedMp4, readAll } from './ffmpeg-fixture.js';
+import { parsePlaylist } from './m3u8.js';
+
+/** The one Redis call HlsPublisher makes (MULTI SET PUBLISH EXEC), recording each published state. */
+function recordingRedis(states: RenditionState[]): Redis {
+  const multi = {
+    set: () => multi,
+    publish: (_channel: string, json: string) => {
+      const message = JSON.parse(json) as HlsStateMessage;
+      if (message.type === 'rendition') states.push(message.state);
+      return multi;
+    },
+    exec: async () => [[null, 'OK']],
+  };
+  return { multi: () => multi } as unknown as Redis;
+}
+
+let items: Fmp4Item[];
+beforeAll(() => {
+  items = readAll(encodeFragmentedMp4(3));
+});
+
+describe('RenditionPackager', () => {
+  it('publishes states whose rendition reports name the sibling where it is', async () => {
+    const states: RenditionState[] = [];
+    const store = { put: async () => {} } as unknown as ObjectStore;
+    const common = { roomId: 'r_ladder', store, redis: recordingRedis(states), cache: new MediaCache(), logger: createLogger('silent') };
+    const packagers: RenditionPackager[] = [];
+    const reportsFor = (index: number) => (): RenditionReport[] => packagers.flatMap((p, i) => (i === index ? [] : (p.report() ?? [])));
+    for (const [index, name] of ['v1', 'v1360p'].entries()) {
+      packagers.push(new RenditionPackager({ ...common, name, targetDuration: 1, segmentTarget: 1, partTarget: 0.2, nominalBandwidth: 800_000, renditionReports: reportsFor(index) }));
+    }
+    for (const item of items) await Promise.all(packagers.map((p) => p.push(item, Date.UTC(2024, 0, 1)).published));
+    await Promise.all(packagers.map((p) => p.finish()));
+
+    const [source, sd] = packagers as [RenditionPackager, RenditionPackager];
+    expect(source.segments.map((s) => s.msn)).toEqual(sd.segments.map((s) => s.msn));
+    const last = (name: string) => states.filter((s) => s.rendition === name).at(-1)!;
+    expect(parsePlaylist(last('v1').full).renditionReports).toEqual([{ URI: '../v1360p/index.m3u8', 'LAST-MSN': String(sd.playlist.lastMsn), 'LAST-PART': String(sd.playlist.lastPart) }]);
+    expect(parsePlaylist(last('v1360p').full).renditionReports).toEqual([{ URI: '../v1/index.m3u8', 'LAST-MSN': String(source.playlist.lastMsn), 'LAST-PART': String(source.playlist.lastPart) }]);
+    // The first states, published before the sibling had a part, report nothing.
+    expect(states[0]!.full).not.toContain('EXT-X-RENDITION-REPORT');
+  });
+
+  it('describes itself as a variant once its init segment is published', async () => {
+    const packager = new RenditionPackager({
+      roomId: 'r_ladder', store: { put: async () => {} } as unknown as ObjectStore, redis: recordingRedis([]), cache: new MediaCache(), logger: createLogger('silent'),
+      name: 'v2360p', targetDuration: 1, segmentTarget: 1, partTarget: 0.2, nominalBandwidth: 50_000,
+    });
+    expect(packager.variant()).toBeUndefined();
+    for (const item of items) await packager.push(item, 0).published;
+    const variant = packager.variant()!;
+    expect(variant).toMatchObject({ uri: 'v2360p/index.m3u8', codecs: [expect.stringMatching(/^avc1\./), 'mp4a.40.2'], resolution: { width: 320, height: 240 } });
+    expect(variant.frameRate).toBeCloseTo(30, 1);
+    expect(variant.bandwidth).toBe(packager.publisher.peakBitrate);
+    expect(variant.averageBandwidth).toBeGreaterThan(0);
+    expect(variant.averageBandwidth).toBeLessThanOrEqual(variant.bandwidth);
+  });
+});
