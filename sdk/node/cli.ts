@@ -17,7 +17,7 @@ const USAGE = `Usage: levelchat <command> [options]
   rooms get <room_id>
   rooms list [--state S] [--type T] [--limit N] [--cursor C]
   rooms end <room_id>
-  token <room_id> [--identity I] [--cap C ...] [--ttl SECONDS] [--name N] [--type T]
+  token <room_id> [--identity I] [--cap C ...] [--ttl SECONDS] [--name N] [--type T] [--alg HS256|EdDSA]
   kick <room_id> <identity>
   keys create [--name N]
   keys list
@@ -73,7 +73,7 @@ const COMMANDS: Record<string, Command> = {
   'rooms end': { args: ['room_id'], run: (client, [id]) => client.rooms.end(id!) },
   token: {
     args: ['room_id'],
-    options: { identity: text, cap: many, ttl: text, name: text, type: text },
+    options: { identity: text, cap: many, ttl: text, name: text, type: text, alg: text },
     run: (client, [roomId], v) =>
       client.tokens.create(roomId!, {
         identity: str(v.identity) ?? `user-${randomBytes(2).toString('hex')}`,
@@ -81,6 +81,7 @@ const COMMANDS: Record<string, Command> = {
         ttl_s: int(v, 'ttl'),
         name: str(v.name),
         type: str(v.type) as CreateTokenRequest['type'],
+        alg: str(v.alg) as CreateTokenRequest['alg'],
       }),
   },
   kick: { args: ['room_id', 'identity'], run: (client, [roomId, identity]) => client.participants.kick(roomId!, identity!) },

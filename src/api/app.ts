@@ -17,6 +17,7 @@ import { jsonBody } from './json-body.js';
 import { createRegistry, openApiDocument } from './openapi.js';
 import { notFoundHandler, problemHandler } from './problem.js';
 import { attendanceRoutes } from './routes/attendance.js';
+import { jwksRoutes } from './routes/jwks.js';
 import { keyRoutes } from './routes/keys.js';
 import { participantRoutes } from './routes/participants.js';
 import { questionRoutes } from './routes/questions.js';
@@ -78,10 +79,13 @@ export function createApp(deps: AppDeps): Express {
   api.use(webhookRoutes({ webhooks: control.webhooks, deliveries: control.deliveries }, registry));
   api.use(nodeRoutes(deps.cluster.nodes, registry));
 
+  // Public, so mounted before the API router and its authentication.
+  const jwks = jwksRoutes(control.edKeys, registry);
   const document = openApiDocument(registry);
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     res.json(document);
   });
+  app.use(API_PREFIX, jwks);
   app.use(API_PREFIX, api);
   app.use(
     hlsOriginRoutes({ hub: deps.hls.hub, store: deps.store, cache: deps.hls.cache, spool: deps.hls.spool, access: new HlsAccess(control.repository, control.keys) }),

@@ -2,7 +2,7 @@
 // OpenAPI document, and the Node SDK's types come from them: one source of truth.
 import { z } from 'zod';
 import { capabilitySchema } from '../auth/capabilities.js';
-import { MAX_TOKEN_TTL_S } from '../auth/room-token.js';
+import { MAX_TOKEN_TTL_S, TOKEN_ALGS } from '../auth/room-token.js';
 import { ROOM_EVENT_TYPES } from '../events/room-event.js';
 import { externalIdSchema, roomIdSchema } from '../rooms/room-id.js';
 import { ROOM_STATES } from '../rooms/room.js';
@@ -91,9 +91,25 @@ export const createTokenBody = z
     region: regionSchema
       .optional()
       .meta({ description: "The viewer's region: audience tokens (subscribe, chat, reactions only) get the signaling URL of a node there when the room spans several nodes." }),
+    alg: z
+      .enum(TOKEN_ALGS)
+      .default('HS256')
+      .meta({
+        description:
+          '`HS256`: signed with the API key\'s derived secret, `kid` = API key id. `EdDSA`: signed with the cluster\'s Ed25519 key, `kid` = that key\'s id (`ed_…`), ' +
+          'claim `key_id` = the API key id; anyone can verify it with the public keys at `/v1/.well-known/jwks.json`.',
+      }),
   })
   .strict()
   .meta({ id: 'CreateTokenRequest' });
+
+export const jwksSchema = z
+  .object({
+    keys: z.array(
+      z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string(), kid: z.string(), alg: z.literal('EdDSA'), use: z.literal('sig') }),
+    ),
+  })
+  .meta({ id: 'JsonWebKeySet', description: 'Public keys of the EdDSA room tokens (RFC 7517).' });
 
 export const tokenSchema = z
   .object({ token: z.string(), room_id: roomIdSchema, signaling_url: z.string(), expires_at: z.string() })

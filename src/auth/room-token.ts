@@ -1,10 +1,26 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { CAPABILITIES, type Capability } from './capabilities.js';
+import { isEdKeyId } from './ed-signing-keys.js';
 
 export const TOKEN_ISSUER = 'levelchat';
 export const MAX_TOKEN_TTL_S = 7 * 24 * 3600;
+
+/** HS256: signed with the API key's derived secret. EdDSA: with the cluster's Ed25519 key (JWKS). */
+export const TOKEN_ALGS = ['HS256', 'EdDSA'] as const;
+export type TokenAlg = (typeof TOKEN_ALGS)[number];
+
+/** The key a token is signed with; `kid` is the API key id (HS256) or the Ed25519 key id (EdDSA). */
+export type TokenSigner = { alg: 'HS256'; kid: string; key: Uint8Array } | { alg: 'EdDSA'; kid: string; key: KeyObject };
+
+/** Where verification finds keys. */
+export interface TokenKeys {
+  /** The HS256 key of an API key; undefined once the key is deleted. */
+  signingKey(apiKeyId: string): Promise<Uint8Array | undefined>;
+  /** The public half of one of the cluster's Ed25519 keys. */
+  edPublicKey(kid: string): Promise<KeyObject | undefined>;
+}
 
 /** What a room token grants: one identity in one room, with exactly these capabilities. */
 export interface RoomGrant {
@@ -30,6 +46,8 @@ const claimsSchema = z.object({
   jti: z.string().min(8).max(64),
   iat_ms: z.number().int().positive(),
   exp: z.number().int(),
+  // The API key that minted an EdDSA token (its kid names the cluster's key, not the API key).
+  key_id: z.string().regex(/^[A-Za-z0-9]{8,64}$/).optional(),
 });
 
 /** Stable reasons a token is refused; they reach clients as error codes. */
@@ -45,8 +63,8 @@ export class TokenError extends Error {
 }
 
 export async function mintRoomToken(
-  signingKey: Uint8Array,
-  keyId: string,
+  signer: TokenSigner,
+  apiKeyId: string,
   grant: { roomId: string; identity: string; name?: string | null; capabilities: Capability[]; metadata?: string | null; ttlS: number },
 ): Promise<{ token: string; jti: string; expiresAt: Date }> {
   const nowMs = Date.now();
@@ -58,23 +76,26 @@ export async function mintRoomToken(
     ...(grant.name ? { name: grant.name } : {}),
     ...(grant.metadata ? { meta: grant.metadata } : {}),
     iat_ms: nowMs,
+    ...(signer.alg === 'EdDSA' ? { key_id: apiKeyId } : {}),
   })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: keyId })
+    .setProtectedHeader({ alg: signer.alg, typ: 'JWT', kid: signer.kid })
     .setIssuer(TOKEN_ISSUER)
     .setSubject(grant.identity)
     .setJti(jti)
     .setIssuedAt(Math.floor(nowMs / 1000))
     .setNotBefore(Math.floor(nowMs / 1000) - 5)
     .setExpirationTime(exp)
-    .sign(signingKey);
+    .sign(signer.key);
   return { token, jti, expiresAt: new Date(exp * 1000) };
 }
 
 /**
- * Verifies signature, algorithm (HS256 only: `alg: none` and key confusion are refused), issuer,
- * expiry and not-before, and the claim shapes. Revocation and room checks are the caller's.
+ * Verifies signature, algorithm (the one the kid's kind of key takes: HS256 for an API key id, EdDSA
+ * for an `ed_` id, so `alg: none` and key confusion are refused), issuer, expiry and not-before, the
+ * claim shapes, and that the API key behind the token still exists. Revocation and room checks are
+ * the caller's.
  */
-export async function verifyRoomToken(token: string, signingKeyFor: (keyId: string) => Promise<Uint8Array | undefined>): Promise<RoomGrant> {
+export async function verifyRoomToken(token: string, keys: TokenKeys): Promise<RoomGrant> {
   if (typeof token !== 'string' || token.length > 8192) throw new TokenError('token_malformed', 'token is not a JWT');
   let kid: string | undefined;
   try {
@@ -83,11 +104,12 @@ export async function verifyRoomToken(token: string, signingKeyFor: (keyId: stri
     throw new TokenError('token_malformed', 'token is not a JWT');
   }
   if (!kid) throw new TokenError('token_invalid', 'token has no key id');
-  const key = await signingKeyFor(kid);
-  if (!key) throw new TokenError('token_unknown_key', 'token was signed by an unknown or deleted API key');
+  const signedByCluster = isEdKeyId(kid);
+  const key = signedByCluster ? await keys.edPublicKey(kid) : await keys.signingKey(kid);
+  if (!key) throw new TokenError('token_unknown_key', 'token was signed by an unknown or deleted key');
   let payload: unknown;
   try {
-    ({ payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: TOKEN_ISSUER, clockTolerance: 5 }));
+    ({ payload } = await jwtVerify(token, key, { algorithms: [signedByCluster ? 'EdDSA' : 'HS256'], issuer: TOKEN_ISSUER, clockTolerance: 5 }));
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw new TokenError('token_expired', 'token has expired');
     if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'nbf') {
@@ -98,6 +120,10 @@ export async function verifyRoomToken(token: string, signingKeyFor: (keyId: stri
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) throw new TokenError('token_invalid', 'token claims are invalid');
   const c = claims.data;
+  const apiKeyId = signedByCluster ? c.key_id : kid;
+  if (!apiKeyId) throw new TokenError('token_invalid', 'token does not name the API key that minted it');
+  // An HS256 token proves its API key exists by verifying; an EdDSA one must be checked.
+  if (signedByCluster && !(await keys.signingKey(apiKeyId))) throw new TokenError('token_unknown_key', 'token was minted by an unknown or deleted API key');
   return {
     roomId: c.room,
     identity: c.sub,
@@ -107,6 +133,6 @@ export async function verifyRoomToken(token: string, signingKeyFor: (keyId: stri
     jti: c.jti,
     issuedAtMs: c.iat_ms,
     expiresAt: new Date(c.exp * 1000),
-    keyId: kid,
+    keyId: apiKeyId,
   };
 }

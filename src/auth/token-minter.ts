@@ -1,20 +1,38 @@
 import type { ApiKeyStore } from './api-key-store.js';
 import type { Capability } from './capabilities.js';
+import type { EdSigningKeys } from './ed-signing-keys.js';
 import { mintPlaybackToken } from './playback-token.js';
-import { mintRoomToken } from './room-token.js';
+import { mintRoomToken, verifyRoomToken, type RoomGrant, type TokenAlg, type TokenKeys, type TokenSigner } from './room-token.js';
 
 export class KeyGoneError extends Error {
   readonly code = 'invalid_api_key';
 }
 
-/** Mints room tokens for an API key (REST tokens, registrations, breakouts). */
+/** Mints room tokens for an API key (REST tokens, registrations, breakouts) and verifies them. */
 export class TokenMinter {
-  constructor(private readonly keys: ApiKeyStore) {}
+  private readonly tokenKeys: TokenKeys;
 
-  async mint(keyId: string, grant: { roomId: string; identity: string; name?: string | null; capabilities: Capability[]; metadata?: string | null; ttlS: number }) {
+  constructor(
+    private readonly keys: ApiKeyStore,
+    private readonly edKeys: EdSigningKeys,
+  ) {
+    this.tokenKeys = { signingKey: (id) => keys.signingKey(id), edPublicKey: (kid) => edKeys.publicKey(kid) };
+  }
+
+  async mint(
+    keyId: string,
+    grant: { roomId: string; identity: string; name?: string | null; capabilities: Capability[]; metadata?: string | null; ttlS: number },
+    alg: TokenAlg = 'HS256',
+  ) {
     const signingKey = await this.keys.signingKey(keyId);
     if (!signingKey) throw new KeyGoneError('the API key was deleted');
-    return mintRoomToken(signingKey, keyId, { ...grant, capabilities: [...new Set(grant.capabilities)] });
+    const signer: TokenSigner = alg === 'EdDSA' ? { alg, ...(await this.edKeys.current()) } : { alg, kid: keyId, key: signingKey };
+    return mintRoomToken(signer, keyId, { ...grant, capabilities: [...new Set(grant.capabilities)] });
+  }
+
+  /** The grant of a room token of either algorithm; throws a TokenError when it is refused. */
+  verify(token: string): Promise<RoomGrant> {
+    return verifyRoomToken(token, this.tokenKeys);
   }
 
   /** A URL token to watch one room's LL-HLS (rooms that admit registered viewers only). */

@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ApiKeyStore } from '../auth/api-key-store.js';
+import { EdSigningKeys } from '../auth/ed-signing-keys.js';
 import { Revocations } from '../auth/revocations.js';
 import type { Config } from '../config.js';
 import { RoomEventEmitter } from '../events/room-event-emitter.js';
@@ -43,6 +44,8 @@ export class ControlPlane {
   readonly questions: QuestionStore;
   readonly registrations: RegistrationStore;
   readonly recordings: RecordingStore;
+  /** The cluster's Ed25519 keys: EdDSA room tokens and the JWKS. */
+  readonly edKeys: EdSigningKeys;
   readonly minter: TokenMinter;
 
   private constructor(
@@ -64,7 +67,8 @@ export class ControlPlane {
     this.questions = new QuestionStore(redis);
     this.registrations = new RegistrationStore(redis);
     this.recordings = new RecordingStore(redis);
-    this.minter = new TokenMinter(this.keys);
+    this.edKeys = new EdSigningKeys(redis);
+    this.minter = new TokenMinter(this.keys, this.edKeys);
   }
 
   static async start(options: ControlPlaneOptions): Promise<ControlPlane> {

@@ -163,7 +163,6 @@ export class Stack {
       pipes: { local: new InProcessPipe(), remote: this.cluster.remotePipe },
       cluster: { id: this.cluster.id, region: config.cluster.region, origin: (roomId, hint) => this.cluster.origin(roomId, hint), nodes: this.cluster.nodes, watch: this.cluster.watch },
       relay: new RoomRelay(this.control.redis, this.cluster.id, this.logger),
-      keys: this.control.keys,
       revocations: this.control.revocations,
       repository: this.control.repository,
       rooms: this.control.rooms,

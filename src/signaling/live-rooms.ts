@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { ApiKeyStore } from '../auth/api-key-store.js';
 import type { Revocations } from '../auth/revocations.js';
-import { TokenError, verifyRoomToken, type RoomGrant } from '../auth/room-token.js';
+import { TokenError, type RoomGrant } from '../auth/room-token.js';
 import type { TokenMinter } from '../auth/token-minter.js';
 import { ROOM_CONTROL_CHANNEL, ROOM_EVENTS_CHANNEL } from '../events/event-keys.js';
 import type { RoomControl } from '../events/room-control.js';
@@ -42,7 +41,6 @@ export interface LiveRoomsDeps {
   pipes: MediaPipes;
   cluster: LiveRoomsCluster;
   relay: RoomRelay;
-  keys: ApiKeyStore;
   revocations: Revocations;
   repository: RoomRepository;
   rooms: RoomService;
@@ -217,7 +215,7 @@ export class LiveRooms {
   private async admit(token: string): Promise<RoomGrant> {
     let grant: RoomGrant;
     try {
-      grant = await verifyRoomToken(token, (kid) => this.deps.keys.signingKey(kid));
+      grant = await this.deps.minter.verify(token);
     } catch (err) {
       if (err instanceof TokenError) throw new SignalingError(err.code, err.message);
       throw err;

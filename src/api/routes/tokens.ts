@@ -39,7 +39,7 @@ export function tokenRoutes({ rooms, minter, registrations, publicUrl, cluster }
       tag: 'Tokens',
       summary: 'Mint a room token',
       description:
-        'A JWT (HS256, `kid` = API key id) for one identity in one room with exactly the given capabilities. ' +
+        'A JWT (HS256, `kid` = API key id; or EdDSA with `alg`) for one identity in one room with exactly the given capabilities. ' +
         'If the room does not exist it is created on the fly with the defaults of `type` (default meeting). ' +
         'In rooms with registration on (webinars by default), audience tokens (no publish or moderation capability) ' +
         'are only minted for approved registrants (403 `registration_required`).',
@@ -47,7 +47,7 @@ export function tokenRoutes({ rooms, minter, registrations, publicUrl, cluster }
       body: createTokenBody,
       responses: { 201: { description: 'The token', schema: tokenSchema } },
       errors: {
-        400: 'Invalid body (unknown capability, bad identity...)',
+        400: 'Invalid body (unknown capability, bad identity, unknown alg...)',
         401: 'Missing or invalid API key',
         403: 'The identity is not an approved registrant (registration_required)',
         404: 'The id belongs to another key',
@@ -64,14 +64,18 @@ export function tokenRoutes({ rooms, minter, registrations, publicUrl, cluster }
           throw new ProblemError(403, 'registration_required', 'Registration required', 'this room admits its audience by registration: register the identity first (POST /v1/rooms/{id}/registrations)');
         }
       }
-      const minted = await minter.mint(key.id, {
-        roomId: room.id,
-        identity: body.identity,
-        name: body.name ?? null,
-        capabilities: body.capabilities,
-        metadata: body.metadata ?? null,
-        ttlS: body.ttl_s,
-      });
+      const minted = await minter.mint(
+        key.id,
+        {
+          roomId: room.id,
+          identity: body.identity,
+          name: body.name ?? null,
+          capabilities: body.capabilities,
+          metadata: body.metadata ?? null,
+          ttlS: body.ttl_s,
+        },
+        body.alg,
+      );
       // Publishers and moderators join the room's origin node; an audience member joins the node
       // placement picks for it (the origin while it has room, else an edge near the viewer). A
       // node that is this one keeps the URL the client used, which knows about proxies and TLS.

@@ -2,13 +2,13 @@ import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../../src/auth/api-key.js';
-import { verifyRoomToken, type TokenErrorCode } from '../../../src/auth/room-token.js';
+import type { TokenErrorCode } from '../../../src/auth/room-token.js';
 import { ROOM_CONTROL_CHANNEL } from '../../../src/events/event-keys.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 
 const { t, redis } = useTestStack();
 
-const verify = (token: string) => verifyRoomToken(token, (kid) => t.stack.control.keys.signingKey(kid));
+const verify = (token: string) => t.stack.control.minter.verify(token);
 
 async function mint(roomId: string, body: Record<string, unknown>, key?: string) {
   return t.api(`/v1/rooms/${roomId}/tokens`, { method: 'POST', json: body, ...(key ? { key } : {}) });
