@@ -6,7 +6,7 @@ import { MAX_TOKEN_TTL_S, TOKEN_ALGS } from '../auth/room-token.js';
 import { ROOM_EVENT_TYPES } from '../events/room-event.js';
 import { externalIdSchema, roomIdSchema } from '../rooms/room-id.js';
 import { ROOM_STATES } from '../rooms/room.js';
-import { CODECS, regionSchema, roomConfigSchema, roomTypeSchema } from '../rooms/room-types.js';
+import { CODECS, hlsRenditionsSchema, regionSchema, roomConfigSchema, roomTypeSchema } from '../rooms/room-types.js';
 
 export const problemSchema = z
   .object({
@@ -41,6 +41,7 @@ export const roomSchema = z
       region_hint: regionSchema.nullable(),
       hls: z.boolean().meta({ description: 'Whether the room is also delivered as LL-HLS (off for e2ee rooms).' }),
       registration: z.enum(['off', 'open', 'approval']).meta({ description: 'Audience tokens only for registrants (webinar default `open`).' }),
+      hls_renditions: hlsRenditionsSchema,
     }),
     state: z.enum(ROOM_STATES),
     created_at: z.string(),
