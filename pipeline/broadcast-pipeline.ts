@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
-import type { types } from 'mediasoup';
 import type { Logger } from '../src/logger.js';
 import { isValidRoomId } from '../src/rooms/room-id.js';
 import { inLadderOrder, type HlsRendition } from '../src/rooms/room-types.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Fmp4Item } from './fmp4/fragment-reader.js';
 import { AUDIO_BITRATE, encodedVideoBitrate } from './ingest/ffmpeg-args.js';
+import type { RtpFeedSource } from './ingest/rtp-feed.js';
 import { RtpIngest } from './ingest/rtp-ingest.js';
 import type { RenditionReport } from './llhls/media-playlist.js';
 import { renderMultivariantPlaylist, type VariantStream } from './llhls/multivariant-playlist.js';
@@ -18,8 +18,10 @@ import { RenditionPackager } from './rendition-packager.js';
 
 export interface BroadcastPipelineOptions {
   roomId: string;
-  /** The room's origin router: it holds the producers. */
-  router: types.Router;
+  /** Feeds of the room's producers: from its origin router, in this process or on another node. */
+  feeds: RtpFeedSource;
+  /** The address ffmpeg listens on, as the producers' node reaches it; default 127.0.0.1. */
+  listenIp?: string;
   videoProducerId: string;
   audioProducerId?: string;
   store: ObjectStore;

@@ -1,21 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { types } from 'mediasoup';
 import type { Logger } from '../../src/logger.js';
 import type { HlsRendition } from '../../src/rooms/room-types.js';
 import { FragmentReader, type Fmp4Item } from '../fmp4/fragment-reader.js';
 import { inputOptions, outputFd, outputOptions, type EncodePlan } from './ffmpeg-args.js';
+import type { RtpFeed, RtpFeedSource } from './rtp-feed.js';
 import { renderIngestSdp, type SdpMedia } from './sdp.js';
 import { freeRtpPortPair, waitUntilBound } from './udp-ports.js';
 
 export interface RtpIngestOptions {
-  router: types.Router;
+  /** Where the producers are: the room's origin router, in this process or on another node. */
+  feeds: RtpFeedSource;
+  /** The address ffmpeg listens on, as the producers' node reaches it; default 127.0.0.1. */
+  listenIp?: string;
   videoProducerId: string;
   audioProducerId?: string;
   /** Seconds: the keyframe cadence (requested from an H.264 publisher, forced when transcoding). */
@@ -44,22 +46,16 @@ interface RtpIngestEvents {
   'source-closed': [];
 }
 
-interface Leg {
-  transport: types.PlainTransport;
-  consumer: types.Consumer;
-  port: number;
-  rtcpSink: dgram.Socket;
-}
-
 /** Seconds ffmpeg may take to bind its RTP ports before we send anyway. */
 const BIND_TIMEOUT_MS = 3000;
 const TAIL_LINES = 20;
 
 /**
- * One broadcast's media out of mediasoup and through ffmpeg: a loopback PlainTransport + consumer
- * per producer, an SDP file ffmpeg reads them from, and one ffmpeg writing each rendition's
- * fragmented MP4 to a pipe of its own, parsed into init segments and fragments. ffmpeg is spawned
- * directly: the extra pipes are stdio fds, which fluent-ffmpeg cannot open.
+ * One broadcast's media out of mediasoup and through ffmpeg: an RTP feed of the producers (from
+ * the router that holds them, on this node or another) to ports ffmpeg listens on, an SDP file
+ * describing them, and one ffmpeg writing each rendition's fragmented MP4 to a pipe of its own,
+ * parsed into init segments and fragments. ffmpeg is spawned directly: the extra pipes are stdio
+ * fds, which fluent-ffmpeg cannot open (see the README's note on fluent-ffmpeg).
  */
 export class RtpIngest extends EventEmitter<RtpIngestEvents> {
   private process: ChildProcess | undefined;
@@ -68,36 +64,44 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
 
   private constructor(
     private readonly options: RtpIngestOptions,
-    private readonly legs: { video: Leg; audio?: Leg },
+    private readonly feed: RtpFeed,
+    /** ffmpeg's RTP ports: video, then audio. */
+    private readonly ports: number[],
     private readonly dir: string,
     readonly plan: EncodePlan,
   ) {
     super();
-    for (const leg of [legs.video, legs.audio]) leg?.consumer.on('producerclose', () => this.emit('source-closed'));
+    feed.onClosed(() => this.emit('source-closed'));
   }
 
-  /** Creates the transports and (paused) consumers; nothing flows until start(). */
+  /** Picks ffmpeg's ports and opens the (paused) feed to them; nothing flows until start(). */
   static async create(options: RtpIngestOptions): Promise<RtpIngest> {
-    const legs: Leg[] = [];
     const dir = await mkdtemp(path.join(os.tmpdir(), 'levelchat-ingest-'));
+    let feed: RtpFeed | undefined;
     try {
-      const video = await openLeg(options.router, options.videoProducerId, 'video');
-      legs.push(video);
-      const audio = options.audioProducerId ? await openLeg(options.router, options.audioProducerId, 'audio') : undefined;
-      if (audio) legs.push(audio);
-      const mime = video.consumer.rtpParameters.codecs[0]?.mimeType.toLowerCase();
+      const ip = options.listenIp ?? '127.0.0.1';
+      const videoPort = await freeRtpPortPair();
+      const audioPort = options.audioProducerId ? await freeRtpPortPair() : undefined;
+      feed = await options.feeds.open({
+        videoProducerId: options.videoProducerId,
+        ...(options.audioProducerId && audioPort ? { audioProducerId: options.audioProducerId, audioPort } : {}),
+        ip,
+        videoPort,
+      });
+      const mime = feed.video.rtpParameters.codecs[0]?.mimeType.toLowerCase();
       const plan: EncodePlan = {
         videoPassthrough: mime === 'video/h264',
-        hasAudio: audio !== undefined,
+        hasAudio: feed.audio !== undefined,
         keyframeInterval: options.segmentTarget,
         videoBitrate: options.videoBitrate ?? 2_000_000,
         renditions: options.renditions,
       };
-      const media: SdpMedia[] = legs.map((l) => ({ kind: l.consumer.kind, port: l.port, rtpParameters: l.consumer.rtpParameters }));
-      await writeFile(path.join(dir, 'ingest.sdp'), renderIngestSdp(media));
-      return new RtpIngest(options, { video, ...(audio ? { audio } : {}) }, dir, plan);
+      const media: SdpMedia[] = [{ kind: 'video', port: videoPort, rtpParameters: feed.video.rtpParameters }];
+      if (feed.audio && audioPort) media.push({ kind: 'audio', port: audioPort, rtpParameters: feed.audio.rtpParameters });
+      await writeFile(path.join(dir, 'ingest.sdp'), renderIngestSdp(media, ip));
+      return new RtpIngest(options, feed, media.map((m) => m.port), dir, plan);
     } catch (err) {
-      for (const leg of legs) closeLeg(leg);
+      feed?.close();
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
@@ -149,17 +153,17 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
     });
 
     await started;
-    const ports = [this.legs.video, this.legs.audio].flatMap((l) => (l ? [l.port, l.port + 1] : []));
+    const ports = this.ports.flatMap((port) => [port, port + 1]);
     if (!(await waitUntilBound(ports, BIND_TIMEOUT_MS))) logger.warn({ ports }, 'ffmpeg did not bind its RTP ports in time');
     if (finished) return;
     // Media flows from here: ffmpeg's output time zero is the first packet it gets from now on.
     this.mediaStartedAt = Date.now();
-    await Promise.all([this.legs.video.consumer.resume(), this.legs.audio?.consumer.resume()]);
-    await this.legs.video.consumer.requestKeyFrame();
+    await this.feed.resume();
+    await this.feed.requestKeyFrame();
     // Only a passthrough needs the publisher's keyframes on a cadence; an encoder makes its own.
     if (this.plan.videoPassthrough) {
       this.keyframeTimer = setInterval(() => {
-        this.legs.video.consumer.requestKeyFrame().catch(() => {});
+        this.feed.requestKeyFrame().catch(() => {});
       }, this.options.segmentTarget * 1000);
     }
   }
@@ -188,7 +192,7 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
       await exited;
       clearTimeout(kill);
     }
-    for (const leg of [this.legs.video, this.legs.audio]) closeLeg(leg);
+    this.feed.close();
     await rm(this.dir, { recursive: true, force: true });
   }
 
@@ -196,35 +200,4 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
     clearInterval(this.keyframeTimer);
     this.keyframeTimer = undefined;
   }
-}
-
-/**
- * A loopback PlainTransport sending one producer, without RTX, to a port pair ffmpeg will bind.
- * mediasoup's RTCP goes to a sink instead of ffmpeg: ffmpeg's RTP demuxer re-bases a stream's
- * timestamps on the first sender report, an A/V-sync jump of up to a second mid-stream that would
- * become one giant part. Both streams start together (resumed at once), so arrival keeps them in sync.
- */
-async function openLeg(router: types.Router, producerId: string, kind: 'audio' | 'video'): Promise<Leg> {
-  const port = await freeRtpPortPair();
-  const rtcpSink = dgram.createSocket('udp4').on('message', () => {});
-  await new Promise<void>((resolve) => rtcpSink.bind(0, '127.0.0.1', resolve));
-  const transport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: false, comedia: false });
-  try {
-    await transport.connect({ ip: '127.0.0.1', port, rtcpPort: rtcpSink.address().port });
-    const codecs = (router.rtpCapabilities.codecs ?? [])
-      .filter((c) => c.kind === kind && !/\/rtx$/i.test(c.mimeType))
-      .map((c) => ({ ...c, rtcpFeedback: [] }));
-    const consumer = await transport.consume({ producerId, rtpCapabilities: { codecs, headerExtensions: [] }, paused: true });
-    if (consumer.kind !== kind) throw new Error(`producer ${producerId} is ${consumer.kind}, expected ${kind}`);
-    return { transport, consumer, port, rtcpSink };
-  } catch (err) {
-    transport.close();
-    rtcpSink.close();
-    throw err;
-  }
-}
-
-function closeLeg(leg: Leg | undefined): void {
-  leg?.transport.close();
-  leg?.rtcpSink.close();
 }

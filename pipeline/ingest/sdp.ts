@@ -32,9 +32,9 @@ function mediaSection({ kind, port, rtpParameters }: SdpMedia): string[] {
   return lines;
 }
 
-/** The SDP ffmpeg reads (`-protocol_whitelist file,rtp,udp -i x.sdp`) to receive mediasoup consumers on loopback. */
-export function renderIngestSdp(media: readonly SdpMedia[]): string {
-  const lines = ['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=LevelChat ingest', 'c=IN IP4 127.0.0.1', 't=0 0'];
+/** The SDP ffmpeg reads (`-protocol_whitelist file,rtp,udp -i x.sdp`) to receive mediasoup consumers on `ip`. */
+export function renderIngestSdp(media: readonly SdpMedia[], ip = '127.0.0.1'): string {
+  const lines = ['v=0', `o=- 0 0 IN IP4 ${ip}`, 's=LevelChat ingest', `c=IN IP4 ${ip}`, 't=0 0'];
   for (const m of media) lines.push(...mediaSection(m));
   return `${lines.join('\n')}\n`;
 }

@@ -1,13 +1,17 @@
 import type { Redis } from 'ioredis';
+import { RouterFeeds } from '../../pipeline/ingest/router-feeds.js';
+import type { RtpFeedSource } from '../../pipeline/ingest/rtp-feed.js';
 import type { Logger } from '../logger.js';
 import type { WorkerPool } from '../sfu/worker-pool.js';
 import { ClusterBus } from './cluster-bus.js';
+import { FeedServer } from './feed-server.js';
 import { LoadSampler } from './load-sampler.js';
 import { NodeDirectory, NodeRegistry, type NodeInfo } from './node-registry.js';
 import { NodeWatch } from './node-watch.js';
 import type { PipeNetwork } from './pipe-messages.js';
 import { PipeServer } from './pipe-server.js';
 import { Placement } from './placement.js';
+import { RemoteFeeds } from './remote-feeds.js';
 import { RemotePipe } from './remote-pipe.js';
 import { RouterDirectory } from './router-directory.js';
 
@@ -27,6 +31,8 @@ interface Membership {
   bus: ClusterBus;
   remotePipe: RemotePipe;
   pipeServer: PipeServer;
+  feedServer: FeedServer;
+  remoteFeeds: RemoteFeeds;
 }
 
 /**
@@ -51,6 +57,8 @@ export class ClusterNode {
     this.watch.on('lost', (nodeId) => {
       this.membership?.pipeServer.forgetNode(nodeId);
       this.membership?.remotePipe.forgetNode(nodeId);
+      this.membership?.feedServer.forgetNode(nodeId);
+      this.membership?.remoteFeeds.forgetNode(nodeId);
     });
   }
 
@@ -70,11 +78,21 @@ export class ClusterNode {
     return this.membership.remotePipe;
   }
 
+  /** LL-HLS feeds of a router's producers: straight from it when it is in this process, else from its node. */
+  feedsFor(routerId: string): RtpFeedSource {
+    const router = this.routers.get(routerId);
+    if (router) return new RouterFeeds(router, this.options.network.listenIp);
+    if (!this.membership) throw new Error('the node has not joined the cluster');
+    return this.membership.remoteFeeds.of(routerId);
+  }
+
   /** Announces the node (reachable at `publicUrl`) and starts answering other nodes. */
   async join(publicUrl: string): Promise<void> {
     const { redis, pool, network, logger } = this.options;
     const bus = await ClusterBus.connect(redis, this.id, logger);
-    const pipeServer = new PipeServer(bus, this.routers, network, logger); // answers other nodes over the bus from now on
+    // Both answer other nodes over the bus from now on.
+    const pipeServer = new PipeServer(bus, this.routers, network, logger);
+    const feedServer = new FeedServer(bus, this.routers, network.listenIp, logger);
     const sampler = new LoadSampler(pool, this.options.liveRooms);
     const registry = new NodeRegistry({
       redis,
@@ -90,7 +108,7 @@ export class ClusterNode {
       await bus.close();
       throw err;
     }
-    this.membership = { registry, bus, remotePipe: new RemotePipe(bus, network, logger), pipeServer };
+    this.membership = { registry, bus, remotePipe: new RemotePipe(bus, network, logger), pipeServer, feedServer, remoteFeeds: new RemoteFeeds(bus, logger) };
   }
 
   async stop(): Promise<void> {

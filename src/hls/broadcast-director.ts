@@ -1,10 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { types } from 'mediasoup';
-import { BroadcastPipeline } from '../../pipeline/broadcast-pipeline.js';
-import type { MediaCache } from '../../pipeline/publish/media-cache.js';
-import type { UploadSpool } from '../../pipeline/publish/upload-spool.js';
-import type { Recorder } from '../../pipeline/recording/recorder.js';
-import type { ObjectStore } from '../../storage/object-store.js';
+import type { IngestJobs } from '../../pipeline/jobs/ingest-jobs.js';
 import type { RoomEventType } from '../events/room-event.js';
 import type { Logger } from '../logger.js';
 import type { HlsRendition } from '../rooms/room-types.js';
@@ -20,29 +15,26 @@ export interface OnAirCandidate {
 
 export interface BroadcastDirectorDeps {
   roomId: string;
+  /** The room's origin router (it holds the producers): the jobs pull their RTP from it. */
   router: types.Router;
-  store: ObjectStore;
-  redis: Redis;
-  cache: MediaCache;
-  /** Keeps the stream going through a storage outage (objects spooled on disk, uploaded later). */
-  spool: UploadSpool;
+  jobs: Pick<IngestJobs, 'start' | 'stop' | 'onAir' | 'finished'>;
   status: HlsStatusStore;
   emit: (type: RoomEventType, data: Record<string, unknown>) => Promise<void>;
   /** The room's config.hls_renditions; absent for rooms created before it existed (one `source` rendition). */
   renditions?: readonly HlsRendition[];
-  /** Set when the room records (config.record.enabled): each finished run becomes a recording of its top rendition. */
-  recorder: Recorder | null;
+  /** The room records (config.record.enabled): each finished run becomes a recording of its top rendition. */
+  record: boolean;
   logger: Logger;
 }
 
 // Waiting a moment after a change lets a camera and its microphone, published together, go on air
 // together instead of restarting the pipeline for the second one.
 const SETTLE_MS = 600;
-const ON_AIR_TIMEOUT_MS = 10_000;
 const HLS_VIDEO = new Set(['video/H264', 'video/VP8']);
 
 /**
- * Who is on air in a room's LL-HLS stream, and the pipeline that carries it.
+ * Who is on air in a room's LL-HLS stream. Each on-air choice is a run of the ingest, a BullMQ job
+ * that any pipeline worker of the cluster may take (IngestJobs).
  *
  * The rule: the stage participant who published a camera first is on air, with their microphone;
  * with no camera, the first screen share (with its audio). When that video stops, the next one by
@@ -50,7 +42,7 @@ const HLS_VIDEO = new Set(['video/H264', 'video/VP8']);
  * playlist ends; players reload the master). With nothing to show, the stream ends.
  */
 export class BroadcastDirector {
-  private pipeline: BroadcastPipeline | null = null;
+  private job: string | null = null;
   private onAir: { video: string; audio: string | undefined } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
@@ -80,55 +72,43 @@ export class BroadcastDirector {
   private async apply(next: ReturnType<typeof pick>): Promise<void> {
     const same = next && this.onAir && next.video.producer.id === this.onAir.video && next.audio?.producer.id === this.onAir.audio;
     if (same) return;
-    if (this.pipeline) {
-      const old = this.pipeline;
-      this.pipeline = null;
-      this.onAir = null;
-      await old.stop();
-      // Only the top rendition is recorded: the others are lower-quality copies of the same stream.
-      await this.deps.recorder?.record(this.deps.roomId, old.state.rendition, old.segments).catch((err: Error) => {
-        this.deps.logger.error({ room_id: this.deps.roomId, err: err.message }, 'could not record the finished stream');
-      });
+    const { jobs, roomId } = this.deps;
+    const previous = this.job;
+    this.job = null;
+    this.onAir = null;
+    // The previous run ends (its playlists too) before the next one publishes its master playlist.
+    if (previous) {
+      await jobs.stop(roomId);
+      await jobs.finished(previous);
     }
     if (!next || this.closed) {
       if (this.announced) {
         this.announced = false;
-        await this.deps.status.set(this.deps.roomId, { state: 'ended', on_air: null });
-        await this.deps.emit('hls.ended', { url: hlsUrl(this.deps.roomId) });
+        await this.deps.status.set(roomId, { state: 'ended', on_air: null });
+        await this.deps.emit('hls.ended', { url: hlsUrl(roomId) });
       }
       return;
     }
-    const pipeline = await BroadcastPipeline.start({
-      roomId: this.deps.roomId,
-      router: this.deps.router,
+    const onAir = { participant_id: next.video.participantId, identity: next.video.identity };
+    const { jobId } = await jobs.start({
+      roomId,
+      routerId: this.deps.router.id,
       videoProducerId: next.video.producer.id,
       ...(next.audio ? { audioProducerId: next.audio.producer.id } : {}),
-      store: this.deps.store,
-      redis: this.deps.redis,
-      cache: this.deps.cache,
-      spool: this.deps.spool,
-      ...(this.deps.renditions ? { renditions: this.deps.renditions } : {}),
-      logger: this.deps.logger,
+      renditions: [...(this.deps.renditions ?? ['source'])],
+      record: this.deps.record,
+      onAir,
     });
-    this.pipeline = pipeline;
+    this.job = jobId;
     this.onAir = { video: next.video.producer.id, audio: next.audio?.producer.id };
-    // Announce the stream when players can load it (the master is published on the first init segment).
-    await Promise.race([pipeline.onAir, new Promise((r) => setTimeout(r, ON_AIR_TIMEOUT_MS).unref())]);
-    if (this.pipeline !== pipeline) return;
-    pipeline.on('ended', (reason, error) => {
-      if (reason === 'failed') {
-        this.deps.logger.error({ room_id: this.deps.roomId, err: error?.message }, 'LL-HLS pipeline failed');
-        void this.deps.status.set(this.deps.roomId, { state: 'failed', on_air: null, error: error?.message ?? 'pipeline failed' });
-      }
-    });
-    const onAir = { participant_id: next.video.participantId, identity: next.video.identity };
-    await this.deps.status.set(this.deps.roomId, { state: 'live', on_air: onAir });
+    // Announce the stream when players can load it (the job publishes the master on its first init segments).
+    const progress = await jobs.onAir(jobId);
+    if (this.job !== jobId || !progress) return;
     if (!this.announced) {
       this.announced = true;
-      await this.deps.emit('hls.started', { url: hlsUrl(this.deps.roomId), on_air: onAir });
+      await this.deps.emit('hls.started', { url: hlsUrl(roomId), on_air: onAir });
     }
-    const { videoPassthrough: passthrough, renditions } = pipeline.state;
-    this.deps.logger.info({ room_id: this.deps.roomId, ...onAir, passthrough, renditions }, 'LL-HLS on air');
+    this.deps.logger.info({ room_id: roomId, ...onAir, job: jobId, passthrough: progress.passthrough, renditions: progress.renditions }, 'LL-HLS on air');
   }
 }
 

@@ -16,6 +16,7 @@ import { ObjectStore } from '../../storage/object-store.js';
 import { startEmbeddedS3 } from '../../storage/embedded-s3/launch.js';
 import { MediaCache } from '../../pipeline/publish/media-cache.js';
 import { UploadSpool } from '../../pipeline/publish/upload-spool.js';
+import { IngestJobs } from '../../pipeline/jobs/ingest-jobs.js';
 import { Recorder } from '../../pipeline/recording/recorder.js';
 import { BroadcastDirector } from '../hls/broadcast-director.js';
 import { HlsStatusStore } from '../hls/hls-status.js';
@@ -155,6 +156,23 @@ export class Stack {
     await this.cluster.join(url);
     this.cleanups.push(() => this.cluster.stop());
 
+    // After joining: a job may need feeds from routers of other nodes. Closed after the rooms
+    // (whose directors end their runs) and before the spool (which the runs write through).
+    const ingest = new IngestJobs({
+      connection: { url: redisEndpoint.url, maxRetriesPerRequest: null },
+      redis: this.control.redis,
+      store: this.store,
+      cache: hlsCache,
+      spool: hlsSpool,
+      feedsFor: (routerId) => this.cluster.feedsFor(routerId),
+      listenIp: config.rtc.announcedIp ?? config.rtc.listenIp,
+      status: hlsStatus,
+      recorder,
+      logger: this.logger,
+    });
+    ingest.startWorker();
+    this.cleanups.push(() => ingest.close());
+
     const subscriber = new Redis(redisEndpoint.url, { maxRetriesPerRequest: null, connectionName: 'levelchat-signaling-sub' });
     subscriber.on('error', (err) => this.logger.warn({ err: err.message }, 'redis connection error'));
     this.cleanups.push(() => subscriber.quit().then(() => undefined, () => undefined));
@@ -176,14 +194,11 @@ export class Stack {
         new BroadcastDirector({
           roomId: room.id,
           router: room.media.origin.router,
-          store: this.store,
-          redis: this.control.redis,
-          cache: hlsCache,
-          spool: hlsSpool,
+          jobs: ingest,
           status: hlsStatus,
           emit: (type, data) => room.emit(type, data),
           renditions: room.room.config.hls_renditions,
-          recorder: room.room.config.record.enabled ? recorder : null,
+          record: room.room.config.record.enabled,
           logger: this.logger,
         }),
       logger: this.logger,

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BroadcastPipeline } from '../../../pipeline/broadcast-pipeline.js';
+import { RouterFeeds } from '../../../pipeline/ingest/router-feeds.js';
 import { createLogger } from '../../../src/logger.js';
 import type { WorkerPool } from '../../../src/sfu/worker-pool.js';
 import { attributes, parsePlaylist, type ParsedPlaylist } from '../../unit/pipeline/m3u8.js';
@@ -57,7 +58,7 @@ beforeAll(async () => {
   redis = new Redis(inject('redisUrl'));
   pipeline = await BroadcastPipeline.start({
     roomId,
-    router: live.router,
+    feeds: new RouterFeeds(live.router),
     videoProducerId: sender.videoProducer.id,
     audioProducerId: sender.audioProducer.id,
     store: origin.store,

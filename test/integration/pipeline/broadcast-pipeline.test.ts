@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BroadcastPipeline } from '../../../pipeline/broadcast-pipeline.js';
+import { RouterFeeds } from '../../../pipeline/ingest/router-feeds.js';
 import { hlsKey } from '../../../pipeline/publish/hls-objects.js';
 import { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import { createLogger } from '../../../src/logger.js';
@@ -66,7 +67,7 @@ beforeAll(async () => {
   redis = new Redis(inject('redisUrl'));
   pipeline = await BroadcastPipeline.start({
     roomId,
-    router,
+    feeds: new RouterFeeds(router),
     videoProducerId: sender.videoProducer.id,
     audioProducerId: sender.audioProducer.id,
     store,

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { BroadcastPipeline } from '../../../pipeline/broadcast-pipeline.js';
+import { RouterFeeds } from '../../../pipeline/ingest/router-feeds.js';
 import { createLogger } from '../../../src/logger.js';
 import { WorkerPool } from '../../../src/sfu/worker-pool.js';
 import { parsePlaylist } from '../../unit/pipeline/m3u8.js';
@@ -27,7 +28,7 @@ beforeAll(async () => {
   redis = new Redis(inject('redisUrl'));
   pipeline = await BroadcastPipeline.start({
     roomId,
-    router,
+    feeds: new RouterFeeds(router),
     videoProducerId: sender.videoProducer.id,
     audioProducerId: sender.audioProducer.id,
     store: origin.store,

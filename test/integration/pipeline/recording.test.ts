@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { BroadcastPipeline } from '../../../pipeline/broadcast-pipeline.js';
+import { RouterFeeds } from '../../../pipeline/ingest/router-feeds.js';
 import { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import { Recorder } from '../../../pipeline/recording/recorder.js';
 import { RecordingStore } from '../../../pipeline/recording/recording-store.js';
@@ -49,7 +50,7 @@ describe('recordings', () => {
         state: 'created', created_at: new Date().toISOString(), transitions: [], ended_reason: null, participants: 0, owner: 'test',
       });
       const pipeline = await BroadcastPipeline.start({
-        roomId, router, videoProducerId: sender.videoProducer.id, audioProducerId: sender.audioProducer.id,
+        roomId, feeds: new RouterFeeds(router), videoProducerId: sender.videoProducer.id, audioProducerId: sender.audioProducer.id,
         store, redis, cache: new MediaCache(), logger,
       });
       await waitFor(() => pipeline.segments.length >= 3, { timeoutMs: 20_000, what: 'three segments' });

@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BroadcastPipeline, type BroadcastEndReason } from '../../../pipeline/broadcast-pipeline.js';
+import { RouterFeeds } from '../../../pipeline/ingest/router-feeds.js';
 import { hlsKey, masterKey } from '../../../pipeline/publish/hls-objects.js';
 import { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import { namedKeys } from '../../../pipeline/publish/playlist-uris.js';
@@ -133,7 +134,7 @@ beforeAll(async () => {
   ({ pool, router, sender } = await startLiveSource(logger, OUTAGE_S + 45));
   pipeline = await BroadcastPipeline.start({
     roomId,
-    router,
+    feeds: new RouterFeeds(router),
     videoProducerId: sender.videoProducer.id,
     audioProducerId: sender.audioProducer.id,
     store,

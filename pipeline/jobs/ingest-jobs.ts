@@ -1,0 +1,205 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../src/logger.js';
+import type { HlsRendition } from '../../src/rooms/room-types.js';
+import { closeQueue, closeWorker } from '../../src/runtime/close-worker.js';
+import type { ObjectStore } from '../../storage/object-store.js';
+import { BroadcastPipeline, type BroadcastEndReason } from '../broadcast-pipeline.js';
+import type { RtpFeedSource } from '../ingest/rtp-feed.js';
+import type { MediaCache } from '../publish/media-cache.js';
+import type { UploadSpool } from '../publish/upload-spool.js';
+import type { Recorder } from '../recording/recorder.js';
+
+/** One on-air run of a room's LL-HLS: which producers, from which router, packaged how. */
+export interface IngestJobData {
+  roomId: string;
+  /** Grows with every on-air change of the room: a job whose generation is no longer current stops. */
+  generation: number;
+  /** The router holding the producers (the room's origin, on whichever node). */
+  routerId: string;
+  videoProducerId: string;
+  audioProducerId?: string;
+  renditions: HlsRendition[];
+  /** The room records (config.record.enabled): the run's top rendition becomes a recording. */
+  record: boolean;
+  /** Who is on air, for the room's HLS status. */
+  onAir: { participant_id: string; identity: string };
+}
+
+/** What a running job reports once players can load its stream. */
+export interface IngestProgress {
+  onAir: true;
+  passthrough: boolean;
+  renditions: string[];
+}
+
+/** The room's HLS status as the jobs set it (live when on air, failed when the run gives up). */
+export interface IngestStatusSink {
+  set(roomId: string, status: { state: 'live'; on_air: IngestJobData['onAir'] } | { state: 'failed'; on_air: null; error: string }): Promise<void>;
+}
+
+export interface IngestJobsDeps {
+  connection: ConnectionOptions;
+  /** A regular connection: generations, playlist state. */
+  redis: Redis;
+  store: ObjectStore;
+  cache: MediaCache;
+  spool: UploadSpool;
+  /** Feeds of the producers of `routerId`: straight from the router when it is in this process, else over the cluster. */
+  feedsFor(routerId: string): RtpFeedSource;
+  /** The address ffmpeg listens on here, as other nodes reach this one. */
+  listenIp: string;
+  status: IngestStatusSink;
+  recorder: Recorder;
+  logger: Logger;
+  /** Jobs run at once by this process' worker. */
+  concurrency?: number;
+}
+
+const QUEUE = 'hls-ingest';
+const generationKey = (roomId: string) => `lc:hls:${roomId}:generation`;
+/** How often a running job checks that it is still the room's current run. */
+const GENERATION_POLL_MS = 250;
+const ON_AIR_TIMEOUT_MS = 10_000;
+// A job whose worker died is taken up again by another worker once its lock lapses (≤ 10 s) and a
+// stalled check notices (every 5 s).
+const LOCK_MS = 10_000;
+const STALLED_CHECK_MS = 5_000;
+
+/**
+ * The LL-HLS ingest as BullMQ jobs: a room's director (on the node holding its producers) asks for
+ * a run; any pipeline worker of the cluster takes it, pulls the producers' RTP (over the network
+ * when they are on another node) through ffmpeg and the packager into storage, and keeps at it
+ * until the room moves on to another run (a new generation) or none. A worker that dies mid-run
+ * leaves its job stalled; another worker starts it again (a new run behind the same master
+ * playlist).
+ */
+export class IngestJobs {
+  private readonly queue: Queue<IngestJobData>;
+  private worker: Worker<IngestJobData> | undefined;
+  private readonly running = new Set<Promise<unknown>>();
+  private closing = false;
+
+  constructor(private readonly deps: IngestJobsDeps) {
+    this.queue = new Queue(QUEUE, { connection: deps.connection });
+    this.queue.on('error', (err) => deps.logger.warn({ err: err.message }, 'ingest queue error'));
+  }
+
+  /** Makes `data` the room's current run (stopping the previous one) and queues it. */
+  async start(data: Omit<IngestJobData, 'generation'>): Promise<{ jobId: string; generation: number }> {
+    const generation = await this.deps.redis.incr(generationKey(data.roomId));
+    const jobId = `${data.roomId}.${generation}`;
+    await this.queue.add('run', { ...data, generation }, { jobId, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: 100, removeOnFail: 100 });
+    return { jobId, generation };
+  }
+
+  /** Ends the room's current run (if any): its job stops within a moment. */
+  async stop(roomId: string): Promise<void> {
+    await this.deps.redis.incr(generationKey(roomId));
+  }
+
+  /** Resolves with the job's progress once it is on air, or null (it ended, failed or took too long). */
+  async onAir(jobId: string, timeoutMs = ON_AIR_TIMEOUT_MS): Promise<IngestProgress | null> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      const job = await this.queue.getJob(jobId);
+      const progress = job?.progress as IngestProgress | undefined;
+      if (progress && typeof progress === 'object' && progress.onAir) return progress;
+      if (!job || job.finishedOn) return null;
+      await sleep(100);
+    }
+    return null;
+  }
+
+  /** Waits (at most `timeoutMs`) until the job is no longer running: its playlists are ended. */
+  async finished(jobId: string, timeoutMs = 15_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      const state = await this.queue.getJobState(jobId).catch(() => 'unknown');
+      if (state !== 'active' && state !== 'waiting' && state !== 'delayed' && state !== 'prioritized') return;
+      await sleep(100);
+    }
+  }
+
+  startWorker(): void {
+    this.worker = new Worker<IngestJobData>(QUEUE, (job) => this.run(job), {
+      connection: this.deps.connection,
+      concurrency: this.deps.concurrency ?? 8,
+      lockDuration: LOCK_MS,
+      stalledInterval: STALLED_CHECK_MS,
+      maxStalledCount: 100,
+    });
+    this.worker.on('error', (err) => this.deps.logger.warn({ err: err.message }, 'ingest worker error'));
+  }
+
+  /** Stops this process' runs (ending their playlists), then the worker and the queue. */
+  async close(timeoutMs = 15_000): Promise<void> {
+    this.closing = true;
+    await Promise.race([Promise.allSettled([...this.running]), sleep(timeoutMs)]);
+    if (this.worker) await closeWorker(this.worker);
+    await closeQueue(this.queue);
+  }
+
+  private run(job: Job<IngestJobData>): Promise<BroadcastEndReason | 'superseded'> {
+    const run = this.runJob(job);
+    this.running.add(run);
+    return run.finally(() => this.running.delete(run));
+  }
+
+  private async runJob(job: Job<IngestJobData>): Promise<BroadcastEndReason | 'superseded'> {
+    const { roomId, generation } = job.data;
+    const { logger } = this.deps;
+    if (!(await this.isCurrent(job.data))) return 'superseded';
+    const pipeline = await BroadcastPipeline.start({
+      roomId,
+      feeds: this.deps.feedsFor(job.data.routerId),
+      listenIp: this.deps.listenIp,
+      videoProducerId: job.data.videoProducerId,
+      ...(job.data.audioProducerId ? { audioProducerId: job.data.audioProducerId } : {}),
+      store: this.deps.store,
+      redis: this.deps.redis,
+      cache: this.deps.cache,
+      spool: this.deps.spool,
+      renditions: job.data.renditions,
+      logger,
+    });
+    const ended = new Promise<{ reason: BroadcastEndReason; error?: Error }>((resolve) => pipeline.once('ended', (reason, error) => resolve({ reason, ...(error ? { error } : {}) })));
+    const superseded = this.untilSuperseded(job.data, ended);
+    await Promise.race([pipeline.onAir, ended, sleep(ON_AIR_TIMEOUT_MS)]);
+    if (!pipeline.state.ended) {
+      const { videoPassthrough: passthrough, renditions } = pipeline.state;
+      await job.updateProgress({ onAir: true, passthrough, renditions } satisfies IngestProgress);
+      await this.deps.status.set(roomId, { state: 'live', on_air: job.data.onAir });
+      logger.info({ room_id: roomId, generation, worker_job: job.id, passthrough, renditions }, 'LL-HLS on air');
+    }
+    const wasSuperseded = await superseded;
+    if (wasSuperseded) await pipeline.stop();
+    const { reason, error } = await ended;
+    // Only the top rendition is recorded: the others are lower-quality copies of the same stream.
+    if (job.data.record) {
+      await this.deps.recorder.record(roomId, pipeline.rendition, pipeline.segments).catch((err: Error) => logger.error({ room_id: roomId, err: err.message }, 'could not record the finished stream'));
+    }
+    if (reason === 'failed') {
+      await this.deps.status.set(roomId, { state: 'failed', on_air: null, error: error?.message ?? 'pipeline failed' }).catch(() => {});
+      // Thrown so BullMQ runs it again (a new run), unless the room has moved on meanwhile.
+      if (await this.isCurrent(job.data)) throw error ?? new Error('LL-HLS pipeline failed');
+    }
+    return wasSuperseded ? 'superseded' : reason;
+  }
+
+  private async isCurrent(data: IngestJobData): Promise<boolean> {
+    return !this.closing && Number(await this.deps.redis.get(generationKey(data.roomId))) === data.generation;
+  }
+
+  /** Resolves true when the room moved on to another run (or none) or this process is closing; false once the run ended on its own. */
+  private async untilSuperseded(data: IngestJobData, ended: Promise<unknown>): Promise<boolean> {
+    let done = false;
+    void ended.then(() => (done = true));
+    while (!done) {
+      if (!(await this.isCurrent(data).catch(() => true))) return true;
+      await sleep(GENERATION_POLL_MS);
+    }
+    return false;
+  }
+}

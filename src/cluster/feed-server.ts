@@ -1,0 +1,53 @@
+import { RouterFeeds } from '../../pipeline/ingest/router-feeds.js';
+import type { RtpFeed } from '../../pipeline/ingest/rtp-feed.js';
+import type { Logger } from '../logger.js';
+import { NOT_MINE, type ClusterBus } from './cluster-bus.js';
+import { FEED, type FeedNotice, type OpenFeedReply, type OpenFeedRequest } from './feed-messages.js';
+import type { RouterDirectory } from './router-directory.js';
+
+/**
+ * The origin end of LL-HLS feeds: for a pipeline worker on another node, sends the producers of a
+ * router of this node as plain RTP to that worker's ffmpeg, and tells it when a producer goes.
+ */
+export class FeedServer {
+  private readonly feeds = new Map<string, { feed: RtpFeed; worker: string }>();
+
+  constructor(
+    private readonly bus: ClusterBus,
+    private readonly routers: RouterDirectory,
+    private readonly listenIp: string,
+    private readonly logger: Logger,
+  ) {
+    bus.on(FEED.open, (body, from) => this.open(body as OpenFeedRequest, from));
+    bus.on(FEED.resume, async (body) => {
+      await this.feeds.get((body as FeedNotice).feedId)?.feed.resume();
+      return {};
+    });
+    bus.on(FEED.keyframe, (body) => this.feeds.get((body as FeedNotice).feedId)?.feed.requestKeyFrame());
+    bus.on(FEED.close, (body) => this.close((body as FeedNotice).feedId));
+  }
+
+  /** `nodeId` is gone: stop sending to its ffmpegs. */
+  forgetNode(nodeId: string): void {
+    for (const [feedId, { worker }] of [...this.feeds]) if (worker === nodeId) this.close(feedId);
+  }
+
+  private async open({ feedId, routerId, request }: OpenFeedRequest, worker: string): Promise<OpenFeedReply | typeof NOT_MINE> {
+    const router = this.routers.get(routerId);
+    if (!router) return NOT_MINE;
+    const feed = await new RouterFeeds(router, this.listenIp).open(request);
+    this.feeds.set(feedId, { feed, worker });
+    feed.onClosed(() => {
+      if (!this.feeds.has(feedId)) return;
+      this.close(feedId);
+      this.bus.notify(worker, FEED.closed, { feedId } satisfies FeedNotice).catch((err: Error) => this.logger.warn({ err: err.message }, 'feed notice failed'));
+    });
+    return { node: this.bus.nodeId, video: feed.video, audio: feed.audio ?? null };
+  }
+
+  private close(feedId: string): void {
+    const entry = this.feeds.get(feedId);
+    this.feeds.delete(feedId);
+    entry?.feed.close();
+  }
+}
