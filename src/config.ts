@@ -52,6 +52,8 @@ export const configSchema = z.object({
   LEVELCHAT_NODE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').optional(),
   LEVELCHAT_REGION: regionSchema.default('default'),
   LEVELCHAT_PIPE_SRTP: z.stringbool().default(false),
+  LEVELCHAT_ROLE: z.enum(['node', 'pipeline']).default('node'),
+  LEVELCHAT_PIPELINE_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
 });
 
 export type ConfigEnv = z.infer<typeof configSchema>;
@@ -79,6 +81,10 @@ export interface Config {
   rateLimit: { perSecond: number; burst: number };
   /** This node in the cluster: its id in the registry, its region for placement, SRTP between nodes. */
   cluster: { nodeId: string; region: string; pipeSrtp: boolean };
+  /** `node`: everything (API, signaling, SFU, pipeline jobs); `pipeline`: only LL-HLS ingest and recording jobs. */
+  role: 'node' | 'pipeline';
+  /** LL-HLS ingest runs this process takes at once (0: none, it leaves them to other processes). */
+  pipeline: { concurrency: number };
 }
 
 /** Reads the configuration once from `env`; throws ConfigError naming the first bad variable. */
@@ -125,5 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     archiveAfterS: c.LEVELCHAT_ARCHIVE_AFTER_S,
     rateLimit: { perSecond: c.LEVELCHAT_RATE_LIMIT_RPS, burst: c.LEVELCHAT_RATE_LIMIT_BURST },
     cluster: { nodeId: c.LEVELCHAT_NODE_ID ?? defaultNodeId(), region: c.LEVELCHAT_REGION, pipeSrtp: c.LEVELCHAT_PIPE_SRTP },
+    role: c.LEVELCHAT_ROLE,
+    pipeline: { concurrency: c.LEVELCHAT_PIPELINE_CONCURRENCY },
   };
 }

@@ -11,9 +11,9 @@ function banner(s: StackSummary): string {
     `  data dir : ${s.dataDir}`,
     `  redis    : ${part(s.redis.embedded)} ${s.redis.url}`,
     `  storage  : ${part(s.storage.embedded)} ${s.storage.endpoint} (bucket ${s.storage.bucket})`,
-    `  workers  : ${s.workers} mediasoup worker(s)`,
+    s.role === 'pipeline' ? '  role     : pipeline worker (LL-HLS ingest and recording jobs only)' : `  workers  : ${s.workers} mediasoup worker(s)`,
     `  health   : ${s.url}/healthz, ${s.url}/readyz`,
-    `  API      : ${s.url}/v1/openapi.json`,
+    ...(s.role === 'node' ? [`  API      : ${s.url}/v1/openapi.json`] : []),
     ...(s.devApiKey ? [`  API key  : ${s.devApiKey}  (development key, kept in the data dir; set LEVELCHAT_API_KEYS to use your own)`] : []),
     '',
   ].join('\n');

@@ -55,6 +55,16 @@ export interface IngestJobsDeps {
   logger: Logger;
   /** Jobs run at once by this process' worker. */
   concurrency?: number;
+  /** Names this process' worker in its jobs (`processedBy`): the node id. */
+  workerName?: string;
+}
+
+/** Where a job stands, for operators and tests. */
+export interface IngestJobInfo {
+  state: string;
+  /** The worker (node id) that took it last. */
+  processedBy: string | undefined;
+  attemptsStarted: number;
 }
 
 const QUEUE = 'hls-ingest';
@@ -122,9 +132,16 @@ export class IngestJobs {
     }
   }
 
+  async describe(jobId: string): Promise<IngestJobInfo | undefined> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) return undefined;
+    return { state: await job.getState(), processedBy: job.processedBy, attemptsStarted: job.attemptsStarted };
+  }
+
   startWorker(): void {
     this.worker = new Worker<IngestJobData>(QUEUE, (job) => this.run(job), {
       connection: this.deps.connection,
+      ...(this.deps.workerName ? { name: this.deps.workerName } : {}),
       concurrency: this.deps.concurrency ?? 8,
       lockDuration: LOCK_MS,
       stalledInterval: STALLED_CHECK_MS,
@@ -151,6 +168,8 @@ export class IngestJobs {
     const { roomId, generation } = job.data;
     const { logger } = this.deps;
     if (!(await this.isCurrent(job.data))) return 'superseded';
+    // A run taken up again after its worker died starts over: not on air until this run is.
+    await job.updateProgress({});
     const pipeline = await BroadcastPipeline.start({
       roomId,
       feeds: this.deps.feedsFor(job.data.routerId),

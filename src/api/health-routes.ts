@@ -6,7 +6,8 @@ import type { WorkerPool } from '../sfu/worker-pool.js';
 export interface HealthDeps {
   redis: Redis;
   store: ObjectStore;
-  workers: WorkerPool;
+  /** Absent in a pipeline-only process (no SFU). */
+  workers?: WorkerPool;
 }
 
 type Check = { ok: true; [detail: string]: unknown } | { ok: false; error: string };
@@ -40,16 +41,18 @@ export function healthRoutes({ redis, store, workers }: HealthDeps): Router {
         await redis.ping();
       }),
       check(() => store.check()),
-      check(async () => {
-        const health = await workers.health();
-        if (health.length === 0) throw new Error('no mediasoup worker is running');
-        const down = health.filter((w) => !w.ok);
-        if (down.length) throw new Error(`${down.length} of ${health.length} workers do not answer`);
-        return { count: health.length };
-      }),
+      workers
+        ? check(async () => {
+            const health = await workers.health();
+            if (health.length === 0) throw new Error('no mediasoup worker is running');
+            const down = health.filter((w) => !w.ok);
+            if (down.length) throw new Error(`${down.length} of ${health.length} workers do not answer`);
+            return { count: health.length };
+          })
+        : undefined,
     ]);
-    const ok = redisCheck.ok && storageCheck.ok && workersCheck.ok;
-    res.status(ok ? 200 : 503).json({ ok, redis: redisCheck, storage: storageCheck, workers: workersCheck });
+    const ok = redisCheck.ok && storageCheck.ok && (workersCheck?.ok ?? true);
+    res.status(ok ? 200 : 503).json({ ok, redis: redisCheck, storage: storageCheck, ...(workersCheck ? { workers: workersCheck } : {}) });
   });
   return router;
 }

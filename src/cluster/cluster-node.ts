@@ -115,6 +115,7 @@ export class ClusterNode {
     const membership = this.membership;
     this.membership = null;
     this.watch.stop();
+    membership?.feedServer.stop();
     await membership?.registry.stop().catch(() => {});
     await membership?.bus.close();
   }

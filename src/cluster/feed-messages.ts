@@ -26,6 +26,12 @@ export const FEED = {
   keyframe: 'feed.keyframe',
   /** Worker → origin: the feed is no longer needed. */
   close: 'feed.close',
+  /** Worker → origin, every FEED_KEEPALIVE_MS: still listening (a worker that dies says nothing more). */
+  keepalive: 'feed.keepalive',
   /** Origin → worker: a producer went away. */
   closed: 'feed.closed',
 } as const;
+
+export const FEED_KEEPALIVE_MS = 2000;
+/** A feed whose worker was silent this long is closed: the worker died. */
+export const FEED_LEASE_MS = 3 * FEED_KEEPALIVE_MS;

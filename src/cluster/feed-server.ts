@@ -2,7 +2,7 @@ import { RouterFeeds } from '../../pipeline/ingest/router-feeds.js';
 import type { RtpFeed } from '../../pipeline/ingest/rtp-feed.js';
 import type { Logger } from '../logger.js';
 import { NOT_MINE, type ClusterBus } from './cluster-bus.js';
-import { FEED, type FeedNotice, type OpenFeedReply, type OpenFeedRequest } from './feed-messages.js';
+import { FEED, FEED_KEEPALIVE_MS, FEED_LEASE_MS, type FeedNotice, type OpenFeedReply, type OpenFeedRequest } from './feed-messages.js';
 import type { RouterDirectory } from './router-directory.js';
 
 /**
@@ -10,7 +10,8 @@ import type { RouterDirectory } from './router-directory.js';
  * router of this node as plain RTP to that worker's ffmpeg, and tells it when a producer goes.
  */
 export class FeedServer {
-  private readonly feeds = new Map<string, { feed: RtpFeed; worker: string }>();
+  private readonly feeds = new Map<string, { feed: RtpFeed; worker: string; heardAt: number }>();
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     private readonly bus: ClusterBus,
@@ -25,6 +26,24 @@ export class FeedServer {
     });
     bus.on(FEED.keyframe, (body) => this.feeds.get((body as FeedNotice).feedId)?.feed.requestKeyFrame());
     bus.on(FEED.close, (body) => this.close((body as FeedNotice).feedId));
+    bus.on(FEED.keepalive, (body) => {
+      const entry = this.feeds.get((body as FeedNotice).feedId);
+      if (entry) entry.heardAt = Date.now();
+    });
+    // Pipeline workers are not in the node registry: a dead one is noticed by its silence.
+    this.sweeper = setInterval(() => {
+      for (const [feedId, { heardAt, worker }] of [...this.feeds]) {
+        if (Date.now() - heardAt <= FEED_LEASE_MS) continue;
+        this.logger.warn({ feed_id: feedId, worker }, 'closing a feed whose pipeline worker went silent');
+        this.close(feedId);
+      }
+    }, FEED_KEEPALIVE_MS);
+    this.sweeper.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+    for (const feedId of [...this.feeds.keys()]) this.close(feedId);
   }
 
   /** `nodeId` is gone: stop sending to its ffmpegs. */
@@ -36,7 +55,7 @@ export class FeedServer {
     const router = this.routers.get(routerId);
     if (!router) return NOT_MINE;
     const feed = await new RouterFeeds(router, this.listenIp).open(request);
-    this.feeds.set(feedId, { feed, worker });
+    this.feeds.set(feedId, { feed, worker, heardAt: Date.now() });
     feed.onClosed(() => {
       if (!this.feeds.has(feedId)) return;
       this.close(feedId);

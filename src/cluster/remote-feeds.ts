@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FeedRequest, FeedStream, RtpFeed, RtpFeedSource } from '../../pipeline/ingest/rtp-feed.js';
 import type { Logger } from '../logger.js';
 import type { ClusterBus } from './cluster-bus.js';
-import { FEED, type FeedNotice, type OpenFeedReply, type OpenFeedRequest } from './feed-messages.js';
+import { FEED, FEED_KEEPALIVE_MS, type FeedNotice, type OpenFeedReply, type OpenFeedRequest } from './feed-messages.js';
 
 /**
  * The pipeline worker's end of feeds from routers on other nodes: asks the node that owns the
@@ -45,6 +45,7 @@ class RemoteFeed implements RtpFeed {
   readonly audio: FeedStream | undefined;
   private listeners: (() => void)[] = [];
   private closed = false;
+  private readonly keepalive: NodeJS.Timeout;
 
   constructor(
     private readonly bus: ClusterBus,
@@ -57,6 +58,10 @@ class RemoteFeed implements RtpFeed {
     this.node = reply.node;
     this.video = reply.video;
     this.audio = reply.audio ?? undefined;
+    this.keepalive = setInterval(() => {
+      this.bus.notify(this.node, FEED.keepalive, { feedId: this.feedId } satisfies FeedNotice).catch(() => {});
+    }, FEED_KEEPALIVE_MS);
+    this.keepalive.unref();
   }
 
   async resume(): Promise<void> {
@@ -81,6 +86,7 @@ class RemoteFeed implements RtpFeed {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.keepalive);
     this.forget();
     this.bus.notify(this.node, FEED.close, { feedId: this.feedId } satisfies FeedNotice).catch((err: Error) => this.logger.warn({ err: err.message }, 'feed close notice failed'));
   }

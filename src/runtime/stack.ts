@@ -1,8 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import express from 'express';
 import { createApp } from '../api/app.js';
+import { healthRoutes } from '../api/health-routes.js';
 import { ClusterNode } from '../cluster/cluster-node.js';
+import { FeedClient } from '../cluster/feed-client.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { WorkerPool } from '../sfu/worker-pool.js';
@@ -16,7 +19,7 @@ import { ObjectStore } from '../../storage/object-store.js';
 import { startEmbeddedS3 } from '../../storage/embedded-s3/launch.js';
 import { MediaCache } from '../../pipeline/publish/media-cache.js';
 import { UploadSpool } from '../../pipeline/publish/upload-spool.js';
-import { IngestJobs } from '../../pipeline/jobs/ingest-jobs.js';
+import { IngestJobs, type IngestJobsDeps } from '../../pipeline/jobs/ingest-jobs.js';
 import { Recorder } from '../../pipeline/recording/recorder.js';
 import { BroadcastDirector } from '../hls/broadcast-director.js';
 import { HlsStatusStore } from '../hls/hls-status.js';
@@ -38,6 +41,7 @@ export interface StackTuning {
 
 export interface StackSummary {
   url: string;
+  role: Config['role'];
   dataDir: string;
   redis: { url: string; embedded: boolean };
   storage: { endpoint: string; bucket: string; embedded: boolean };
@@ -60,6 +64,7 @@ export class Stack {
   control!: ControlPlane;
   liveRooms!: LiveRooms;
   cluster!: ClusterNode;
+  ingest!: IngestJobs;
 
   private constructor(private readonly logger: Logger) {}
 
@@ -95,20 +100,10 @@ export class Stack {
     this.store = new ObjectStore({ ...s3, bucket: config.s3.bucket, region: config.s3.region });
     await this.store.ensureBucket();
 
-    this.workers = await WorkerPool.create({ ...config.workers, logger: this.logger });
-    this.cleanups.push(() => this.workers.close());
-    // Before any room opens: the pipe server finds the routers created from now on.
-    this.cluster = new ClusterNode({
-      redis: this.redis,
-      pool: this.workers,
-      liveRooms: () => (this.liveRooms ? this.liveRooms.rooms.size : 0),
-      nodeId: config.cluster.nodeId,
-      region: config.cluster.region,
-      network: { listenIp: config.rtc.listenIp, announcedIp: config.rtc.announcedIp, enableSrtp: config.cluster.pipeSrtp },
-      logger: this.logger,
-    });
+    const pipelineOnly = config.role === 'pipeline';
+    if (!pipelineOnly) await this.startSfu(config);
 
-    const devKey = config.apiKeys.length === 0 ? devApiKey(dataDir.root) : undefined;
+    const devKey = config.apiKeys.length === 0 && !pipelineOnly ? devApiKey(dataDir.root) : undefined;
     this.control = await ControlPlane.start({
       redisUrl: redisEndpoint.url,
       apiKeys: devKey ? [devKey] : config.apiKeys,
@@ -135,6 +130,38 @@ export class Stack {
     });
     recorder.startWorker();
     this.cleanups.push(() => recorder.close());
+    // Closed after the rooms (whose directors end their runs) and before the spool (which the runs write through).
+    const startIngest = (feedsFor: IngestJobsDeps['feedsFor']) => {
+      const ingest = new IngestJobs({
+        connection: { url: redisEndpoint.url, maxRetriesPerRequest: null },
+        redis: this.control.redis,
+        store: this.store,
+        cache: hlsCache,
+        spool: hlsSpool,
+        feedsFor,
+        listenIp: config.rtc.announcedIp ?? config.rtc.listenIp,
+        status: hlsStatus,
+        recorder,
+        concurrency: config.pipeline.concurrency,
+        workerName: config.cluster.nodeId,
+        logger: this.logger,
+      });
+      if (config.pipeline.concurrency > 0) ingest.startWorker();
+      this.cleanups.push(() => ingest.close());
+      this.ingest = ingest;
+      return ingest;
+    };
+
+    if (pipelineOnly) {
+      const feeds = await FeedClient.connect(this.redis, config.cluster.nodeId, this.logger);
+      this.cleanups.push(() => feeds.close());
+      startIngest((routerId) => feeds.feedsFor(routerId));
+      const health = express().use(healthRoutes({ redis: this.redis, store: this.store }));
+      this.server = await listen(health, config.http.port, config.http.bind);
+      this.cleanups.push(() => closeServer(this.server));
+      this.summary = { ...this.endpoints(config, redisEndpoint, s3, dataDir), role: 'pipeline', workers: 0, devApiKey: undefined };
+      return;
+    }
 
     const app = createApp({
       logger: this.logger,
@@ -149,29 +176,12 @@ export class Stack {
     });
     this.server = await listen(app, config.http.port, config.http.bind);
     this.cleanups.push(() => closeServer(this.server));
-    const { port } = this.server.address() as AddressInfo;
-    const host = config.http.bind.includes(':') ? `[${config.http.bind}]` : config.http.bind;
-    const url = config.http.publicUrl ?? `http://${host}:${port}`;
+    const url = this.publicUrl(config);
     // Stopped before the HTTP server closes: placement stops choosing this node first.
     await this.cluster.join(url);
     this.cleanups.push(() => this.cluster.stop());
-
-    // After joining: a job may need feeds from routers of other nodes. Closed after the rooms
-    // (whose directors end their runs) and before the spool (which the runs write through).
-    const ingest = new IngestJobs({
-      connection: { url: redisEndpoint.url, maxRetriesPerRequest: null },
-      redis: this.control.redis,
-      store: this.store,
-      cache: hlsCache,
-      spool: hlsSpool,
-      feedsFor: (routerId) => this.cluster.feedsFor(routerId),
-      listenIp: config.rtc.announcedIp ?? config.rtc.listenIp,
-      status: hlsStatus,
-      recorder,
-      logger: this.logger,
-    });
-    ingest.startWorker();
-    this.cleanups.push(() => ingest.close());
+    // After joining: a job may need feeds from routers of other nodes.
+    const ingest = startIngest((routerId) => this.cluster.feedsFor(routerId));
 
     const subscriber = new Redis(redisEndpoint.url, { maxRetriesPerRequest: null, connectionName: 'levelchat-signaling-sub' });
     subscriber.on('error', (err) => this.logger.warn({ err: err.message }, 'redis connection error'));
@@ -212,14 +222,39 @@ export class Stack {
       await this.liveRooms.closeAll();
     });
 
-    this.summary = {
-      url,
+    this.summary = { ...this.endpoints(config, redisEndpoint, s3, dataDir), role: 'node', workers: this.workers.size, devApiKey: devKey };
+  }
+
+  /** Where this process answers: the configured public URL, else the address it listens on. */
+  private publicUrl(config: Config): string {
+    const { port } = this.server.address() as AddressInfo;
+    const host = config.http.bind.includes(':') ? `[${config.http.bind}]` : config.http.bind;
+    return config.http.publicUrl ?? `http://${host}:${port}`;
+  }
+
+  private endpoints(config: Config, redis: { url: string; embedded: boolean }, s3: { endpoint: string }, dataDir: DataDir): Pick<StackSummary, 'url' | 'dataDir' | 'redis' | 'storage'> {
+    return {
+      url: this.publicUrl(config),
       dataDir: dataDir.root,
-      redis: { url: redactUrl(redisEndpoint.url), embedded: redisEndpoint.embedded },
+      redis: { url: redactUrl(redis.url), embedded: redis.embedded },
       storage: { endpoint: s3.endpoint, bucket: config.s3.bucket, embedded: !config.s3.endpoint },
-      workers: this.workers.size,
-      devApiKey: devKey,
     };
+  }
+
+  /** The mediasoup workers and this node's place in the cluster (a `node` role only). */
+  private async startSfu(config: Config): Promise<void> {
+    this.workers = await WorkerPool.create({ ...config.workers, logger: this.logger });
+    this.cleanups.push(() => this.workers.close());
+    // Before any room opens: the pipe server finds the routers created from now on.
+    this.cluster = new ClusterNode({
+      redis: this.redis,
+      pool: this.workers,
+      liveRooms: () => (this.liveRooms ? this.liveRooms.rooms.size : 0),
+      nodeId: config.cluster.nodeId,
+      region: config.cluster.region,
+      network: { listenIp: config.rtc.listenIp, announcedIp: config.rtc.announcedIp, enableSrtp: config.cluster.pipeSrtp },
+      logger: this.logger,
+    });
   }
 
   async stop(): Promise<void> {
