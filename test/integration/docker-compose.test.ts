@@ -25,4 +25,15 @@ describe('docker-compose.yml', () => {
     expect(levelchatVars.length).toBeGreaterThan(5);
     for (const name of levelchatVars) expect(Object.keys(configSchema.shape)).toContain(name);
   });
+
+  it('runs three SFU nodes with their own ids, ports and RTC ranges, and a pipeline worker', async () => {
+    const { stdout } = await run('docker-compose', ['-f', file, 'config']);
+    const nodeIds = [...stdout.matchAll(/LEVELCHAT_NODE_ID: (\S+)/g)].map((m) => m[1]);
+    expect(nodeIds).toEqual(['node-1', 'node-2', 'node-3']);
+    const ports = [...stdout.matchAll(/^\s+PORT: ['"]?(\d+)['"]?$/gm)].map((m) => m[1]);
+    expect(new Set(ports).size).toBe(ports.length);
+    const rtcRanges = [...stdout.matchAll(/LEVELCHAT_RTC_MIN_PORT: ['"]?(\d+)/g)].map((m) => Number(m[1]));
+    expect(new Set(rtcRanges).size).toBe(3);
+    expect(stdout).toMatch(/LEVELCHAT_ROLE: pipeline/);
+  });
 });
