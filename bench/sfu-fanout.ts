@@ -20,7 +20,7 @@
 // worker CPU (getResourceUsage ru_utime+ru_stime deltas), loss per viewer at the sink against what
 // ffmpeg sent (producer packetCount + packetsLost), kernel drops on the sink and ingress sockets.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { types } from 'mediasoup';
@@ -28,8 +28,11 @@ import type { types } from 'mediasoup';
 import type { WorkerPool as WorkerPoolT } from '../src/sfu/worker-pool.js';
 import { projectRoot } from '../src/runtime/compiled-entry.js';
 import { useCachedMediasoupWorker } from '../src/runtime/mediasoup-binary.js';
-import { AUDIO_PT, AUDIO_SSRC, FfmpegPublisher, VIDEO_PT, VIDEO_SSRC } from './lib/ffmpeg-publisher.js';
-import { cpuDelta, machineCpu, processCpuMs, sumDrops, udpDrops, type CpuTimes } from './lib/procfs.js';
+import { envIntList, envNumber } from './lib/env.js';
+import { FfmpegPublisher } from './lib/ffmpeg-publisher.js';
+import { kpps, lpad, pad, pct } from './lib/format.js';
+import { connectViewer, openIngress, producerCounts, workerCpuMs, type Ingress } from './lib/plain-fanout.js';
+import { cpuDelta, machineCpu, processCpuMs, reniceThreads, sumDrops, udpDrops, type CpuTimes } from './lib/procfs.js';
 import { UdpSink, type SinkSnapshot } from './lib/udp-sink.js';
 
 // mediasoup reads MEDIASOUP_WORKER_BIN when first imported: settle it, then load everything that
@@ -45,19 +48,7 @@ const { createLogger } = await import('../src/logger.js');
 // ---------------------------------------------------------------------------------------------
 // Settings
 
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${raw} is not a positive number`);
-  return n;
-}
-
-const VIEWERS = (process.env.BENCH_VIEWERS ?? '50,200,400')
-  .split(',')
-  .map((s) => Number(s.trim()))
-  .filter((n) => Number.isInteger(n) && n > 0)
-  .sort((a, b) => a - b);
+const VIEWERS = envIntList('BENCH_VIEWERS', '50,200,400');
 const DURATION_S = envNumber('BENCH_DURATION_S', 15);
 const WARMUP_S = envNumber('BENCH_WARMUP_S', 3);
 const WORKERS = Math.round(envNumber('LEVELCHAT_WORKERS', 2));
@@ -83,8 +74,6 @@ const T0 = Date.now();
 function log(msg: string): void {
   console.log(`[${((Date.now() - T0) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
 }
-const pct = (x: number, d = 1) => `${(x * 100).toFixed(d)}%`;
-const kpps = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)}k` : `${(x / 1000).toFixed(2)}k`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
 // ---------------------------------------------------------------------------------------------
@@ -126,10 +115,7 @@ process.on('exit', cleanupSync);
 
 function pin(pid: number, cpu: number | null): void {
   if (cpu !== null) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
-  if (NICE !== 0) {
-    // every thread of the process (setpriority is per thread on Linux)
-    for (const tid of readdirSync(`/proc/${pid}/task`)) execFileSync('renice', ['-n', String(NICE), '-p', tid], { stdio: 'ignore' });
-  }
+  if (NICE !== 0) reniceThreads(pid, NICE);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -143,13 +129,6 @@ interface Viewer {
   port: number;
 }
 
-interface Ingress {
-  videoTransport: types.PlainTransport;
-  audioTransport: types.PlainTransport;
-  video: types.Producer;
-  audio: types.Producer;
-}
-
 interface Deployment {
   side: 'single' | 'cascade';
   workers: types.Worker[];
@@ -160,33 +139,6 @@ interface Deployment {
   close(): void;
 }
 
-async function openIngress(router: types.Router): Promise<Ingress> {
-  const videoTransport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: false, comedia: true });
-  const audioTransport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: false, comedia: true });
-  const video = await videoTransport.produce({
-    kind: 'video',
-    rtpParameters: {
-      codecs: [
-        {
-          mimeType: 'video/H264',
-          payloadType: VIDEO_PT,
-          clockRate: 90000,
-          parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f', 'level-asymmetry-allowed': 1 },
-        },
-      ],
-      encodings: [{ ssrc: VIDEO_SSRC }],
-    },
-  });
-  const audio = await audioTransport.produce({
-    kind: 'audio',
-    rtpParameters: {
-      codecs: [{ mimeType: 'audio/opus', payloadType: AUDIO_PT, clockRate: 48000, channels: 2, parameters: { 'sprop-stereo': 1 } }],
-      encodings: [{ ssrc: AUDIO_SSRC }],
-    },
-  });
-  return { videoTransport, audioTransport, video, audio };
-}
-
 function setupProgress(side: string, n: number): (done: number) => void {
   let last = Date.now();
   return (done) => {
@@ -195,12 +147,6 @@ function setupProgress(side: string, n: number): (done: number) => void {
       log(`  ${side} n=${n}: ${done}/${n} viewers set up`);
     }
   };
-}
-
-async function connectViewer(router: types.Router, sinkPort: number): Promise<types.PlainTransport> {
-  const transport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: false });
-  await transport.connect({ ip: '127.0.0.1', port: sinkPort });
-  return transport;
 }
 
 /** Side A: plain mediasoup, everything on one router of one worker. */
@@ -302,20 +248,6 @@ interface ConsumerCounts {
   tookMs: number;
   perWorker: number[];
   total: number;
-}
-
-async function workerCpuMs(workers: types.Worker[]): Promise<number[]> {
-  return Promise.all(
-    workers.map(async (w) => {
-      const u = await w.getResourceUsage();
-      return u.ru_utime + u.ru_stime;
-    }),
-  );
-}
-
-async function producerCounts(ingress: Ingress): Promise<{ received: number; lost: number }> {
-  const stats = (await Promise.all([ingress.video.getStats(), ingress.audio.getStats()])).flat();
-  return stats.reduce((acc, s) => ({ received: acc.received + s.packetCount, lost: acc.lost + s.packetsLost }), { received: 0, lost: 0 });
 }
 
 function nodeCpuMs(): number {
@@ -539,13 +471,6 @@ async function runOne(side: 'single' | 'cascade', n: number, sink: UdpSink, sing
 
 // ---------------------------------------------------------------------------------------------
 // Report
-
-function pad(s: string, n: number): string {
-  return s.length >= n ? s : s + ' '.repeat(n - s.length);
-}
-function lpad(s: string, n: number): string {
-  return s.length >= n ? s : ' '.repeat(n - s.length) + s;
-}
 
 function printTable(results: RunResult[]): void {
   const head = [

@@ -1,6 +1,7 @@
-// Small /proc readers for benches: per-process CPU, per-CPU machine time, UDP socket drops.
+// Small /proc readers for benches: per-process CPU, per-CPU machine time, UDP socket drops; and
+// renicing every thread of a process.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let clkTck = 100;
 try {
@@ -80,4 +81,9 @@ export function sumDrops(a: Map<number, number>, b: Map<number, number>): number
   let sum = 0;
   for (const [port, end] of b) sum += end - (a.get(port) ?? 0);
   return sum;
+}
+
+/** Gives every thread of `pid` the nice value `nice` (setpriority is per thread on Linux). */
+export function reniceThreads(pid: number, nice: number): void {
+  for (const tid of readdirSync(`/proc/${pid}/task`)) execFileSync('renice', ['-n', String(nice), '-p', tid], { stdio: 'ignore' });
 }
