@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterNode } from '../../../src/cluster/cluster-node.js';
 import { createLogger } from '../../../src/logger.js';
 import { WorkerPool } from '../../../src/sfu/worker-pool.js';
-import { freshRedisDb } from './cluster-redis.js';
+import { freshRedisDb } from '../../helpers/test-stack.js';
 
 const logger = createLogger('silent');
 let redis: Redis;

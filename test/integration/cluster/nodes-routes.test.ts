@@ -13,7 +13,7 @@ import { formatApiKey, generateApiKey } from '../../../src/auth/api-key.js';
 import { NodeDirectory, NodeRegistry } from '../../../src/cluster/node-registry.js';
 import { nodeRoutes } from '../../../src/cluster/nodes-routes.js';
 import { createLogger } from '../../../src/logger.js';
-import { freshRedisDb } from './cluster-redis.js';
+import { freshRedisDb } from '../../helpers/test-stack.js';
 
 const operatorKey = formatApiKey(generateApiKey());
 let redis: Redis;

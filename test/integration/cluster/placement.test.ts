@@ -4,7 +4,7 @@ import { NodeDirectory, NodeRegistry, type NodeInfo, type NodeLoad } from '../..
 import { Placement } from '../../../src/cluster/placement.js';
 import { createLogger } from '../../../src/logger.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { freshRedisDb } from './cluster-redis.js';
+import { freshRedisDb } from '../../helpers/test-stack.js';
 
 const logger = createLogger('silent');
 let url: string;

@@ -11,7 +11,7 @@ import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
 import { WorkerPool } from '../../../src/sfu/worker-pool.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startRtpSender, type RtpSender } from '../pipeline/rtp-sender.js';
-import { freshRedisDb } from './cluster-redis.js';
+import { freshRedisDb } from '../../helpers/test-stack.js';
 
 const logger = createLogger('silent');
 const network: PipeNetwork = { listenIp: '127.0.0.1', announcedIp: undefined, enableSrtp: false };

@@ -3,27 +3,20 @@
 // the 360p rendition as ffprobe reads it through the origin.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BroadcastPipeline } from '../../../pipeline/broadcast-pipeline.js';
-import { RouterFeeds } from '../../../pipeline/ingest/router-feeds.js';
-import { createLogger } from '../../../src/logger.js';
-import type { WorkerPool } from '../../../src/sfu/worker-pool.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { attributes, parsePlaylist, type ParsedPlaylist } from '../../unit/pipeline/m3u8.js';
-import { startOrigin, type OriginHarness } from '../hls/origin-harness.js';
-import { startLiveSource, type RtpSender } from './rtp-sender.js';
+import { useLivePipeline } from './live-pipeline.js';
 
 const run = promisify(execFile);
 const roomId = `r_ladder-${Date.now()}`;
-let pool: WorkerPool;
-let sender: RtpSender;
-let origin: OriginHarness;
-let redis: Redis;
-let pipeline: BroadcastPipeline;
+const live = useLivePipeline({ roomId, seconds: 40, size: '960x540', pipeline: { renditions: ['360p', 'source'] } }); // kept highest first whatever the order
 let source: string;
 let sd: string;
+beforeAll(() => {
+  [source, sd] = live.pipeline.state.renditions as [string, string];
+});
 
-const playlistUrl = (rendition: string, query = '') => `${origin.url}/hls/${roomId}/${rendition}/index.m3u8${query}`;
+const playlistUrl = (rendition: string, query = '') => `${live.origin.url}/hls/${roomId}/${rendition}/index.m3u8${query}`;
 
 async function getPlaylist(rendition: string, query = ''): Promise<ParsedPlaylist> {
   const res = await fetch(playlistUrl(rendition, query));
@@ -50,41 +43,13 @@ function lastPosition(playlist: ParsedPlaylist): { msn: number; part: number } {
   return { msn, part: newest.parts.length - 1 };
 }
 
-beforeAll(async () => {
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const live = await startLiveSource(logger, 40, 'h264', '960x540');
-  ({ pool, sender } = live);
-  origin = await startOrigin();
-  redis = new Redis(inject('redisUrl'));
-  pipeline = await BroadcastPipeline.start({
-    roomId,
-    feeds: new RouterFeeds(live.router),
-    videoProducerId: sender.videoProducer.id,
-    audioProducerId: sender.audioProducer.id,
-    store: origin.store,
-    redis,
-    cache: origin.cache,
-    logger,
-    renditions: ['360p', 'source'], // kept highest first whatever the order
-  });
-  [source, sd] = pipeline.state.renditions as [string, string];
-});
-
-afterAll(async () => {
-  await pipeline?.stop();
-  await sender?.stop();
-  await origin?.stop();
-  await redis?.quit();
-  pool?.close();
-});
-
 describe('an LL-HLS ladder: source + 360p', () => {
   it('lists both variants in the multivariant playlist, source first, each with its resolution', async () => {
-    expect(pipeline.state.videoPassthrough).toBe(true);
-    expect(pipeline.rendition).toBe(source);
+    expect(live.pipeline.state.videoPassthrough).toBe(true);
+    expect(live.pipeline.rendition).toBe(source);
     expect(sd).toBe(`${source}360p`);
-    await Promise.race([pipeline.onAir, new Promise((_, reject) => setTimeout(() => reject(new Error('not on air in 15 s')), 15_000))]);
-    const master = await (await fetch(`${origin.url}/hls/${roomId}/master.m3u8`)).text();
+    await Promise.race([live.pipeline.onAir, new Promise((_, reject) => setTimeout(() => reject(new Error('not on air in 15 s')), 15_000))]);
+    const master = await (await fetch(`${live.origin.url}/hls/${roomId}/master.m3u8`)).text();
     const lines = master.trimEnd().split('\n');
     const variants = lines.flatMap((line, i) => (line.startsWith('#EXT-X-STREAM-INF:') ? [{ tags: attributes(line.slice(18)), uri: lines[i + 1] }] : []));
     expect(variants.map((v) => v.uri)).toEqual([`${source}/index.m3u8`, `${sd}/index.m3u8`]);
@@ -142,7 +107,7 @@ describe('an LL-HLS ladder: source + 360p', () => {
   });
 
   it('ends both playlists when stopped', async () => {
-    await pipeline.stop();
+    await live.pipeline.stop();
     for (const rendition of [source, sd]) expect((await getPlaylist(rendition, '?_HLS_msn=100000')).ended).toBe(true);
   });
 });

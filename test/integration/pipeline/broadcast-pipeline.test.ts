@@ -2,20 +2,13 @@
 // real S3, Redis state) → the LL-HLS origin over HTTP on loopback, read by us and by ffmpeg.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
-import type { types } from 'mediasoup';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BroadcastPipeline } from '../../../pipeline/broadcast-pipeline.js';
-import { RouterFeeds } from '../../../pipeline/ingest/router-feeds.js';
+import { describe, expect, inject, it } from 'vitest';
 import { hlsKey } from '../../../pipeline/publish/hls-objects.js';
 import { MediaCache } from '../../../pipeline/publish/media-cache.js';
-import { createLogger } from '../../../src/logger.js';
-import { WorkerPool } from '../../../src/sfu/worker-pool.js';
 import { ObjectStore, type PutOptions } from '../../../storage/object-store.js';
 import { parsePlaylist, urisOf, type ParsedPlaylist } from '../../unit/pipeline/m3u8.js';
-import { startOrigin, type OriginHarness } from '../hls/origin-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { startLiveSource, type RtpSender } from './rtp-sender.js';
+import { useLivePipeline } from './live-pipeline.js';
 
 const run = promisify(execFile);
 
@@ -29,15 +22,18 @@ class TimedStore extends ObjectStore {
 }
 
 const roomId = `r_pipeline-${Date.now()}`;
-let pool: WorkerPool;
-let router: types.Router;
-let sender: RtpSender;
 let store: TimedStore;
-let origin: OriginHarness;
-let redis: Redis;
-let pipeline: BroadcastPipeline;
+const live = useLivePipeline({
+  roomId,
+  seconds: 40,
+  origin: async () => {
+    store = new TimedStore({ ...inject('s3'), bucket: 'test-hls', region: 'us-east-1' });
+    await store.ensureBucket();
+    return { store, cache: new MediaCache() };
+  },
+});
 
-const playlistUrl = () => `${origin.url}/hls/${roomId}/${pipeline.rendition}/index.m3u8`;
+const playlistUrl = () => `${live.origin.url}/hls/${roomId}/${live.pipeline.rendition}/index.m3u8`;
 
 async function getPlaylist(query = ''): Promise<{ playlist: ParsedPlaylist; text: string; receivedAt: number; res: Response }> {
   const res = await fetch(`${playlistUrl()}${query}`);
@@ -56,50 +52,21 @@ function hinted(playlist: ParsedPlaylist): { msn: number; part: number; uri: str
 }
 
 
-beforeAll(async () => {
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  ({ pool, router, sender } = await startLiveSource(logger, 40));
-  const s3 = inject('s3');
-  store = new TimedStore({ ...s3, bucket: 'test-hls', region: 'us-east-1' });
-  await store.ensureBucket();
-  const cache = new MediaCache();
-  origin = await startOrigin({ store, cache });
-  redis = new Redis(inject('redisUrl'));
-  pipeline = await BroadcastPipeline.start({
-    roomId,
-    feeds: new RouterFeeds(router),
-    videoProducerId: sender.videoProducer.id,
-    audioProducerId: sender.audioProducer.id,
-    store,
-    redis,
-    cache,
-    logger,
-  });
-});
-
-afterAll(async () => {
-  await pipeline?.stop();
-  await sender?.stop();
-  await origin?.stop();
-  await redis?.quit();
-  pool?.close();
-});
-
 describe('broadcast pipeline → LL-HLS origin', () => {
   it('serves a multivariant and an LL-HLS media playlist for an H.264 passthrough', async () => {
-    expect(pipeline.state.videoPassthrough).toBe(true);
+    expect(live.pipeline.state.videoPassthrough).toBe(true);
     const deadline = Date.now() + 10_000;
-    let master = await fetch(`${origin.url}/hls/${roomId}/master.m3u8`);
+    let master = await fetch(`${live.origin.url}/hls/${roomId}/master.m3u8`);
     while (master.status === 404 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      master = await fetch(`${origin.url}/hls/${roomId}/master.m3u8`);
+      master = await fetch(`${live.origin.url}/hls/${roomId}/master.m3u8`);
     }
     expect(master.status).toBe(200);
     expect(master.headers.get('content-type')).toMatch(/^application\/vnd\.apple\.mpegurl/);
     const masterText = await master.text();
     expect(masterText).toMatch(/^#EXTM3U\n#EXT-X-VERSION:9\n/);
     expect(masterText).toMatch(/#EXT-X-STREAM-INF:BANDWIDTH=\d+,CODECS="avc1\.42[0-9a-f]{4},mp4a\.40\.2",RESOLUTION=640x360/);
-    expect(masterText).toContain(`\n${pipeline.rendition}/index.m3u8\n`);
+    expect(masterText).toContain(`\n${live.pipeline.rendition}/index.m3u8\n`);
 
     // Block until two segments are closed, then check the tags a LL-HLS client needs.
     const { playlist, res } = await getPlaylist('?_HLS_msn=1');
@@ -124,7 +91,7 @@ describe('broadcast pipeline → LL-HLS origin', () => {
       // RFC 8216bis 6.2.5.2: if the segment closed before that part, the request means the next segment's part 0.
       const uri = urisOf(after).includes(next.uri) ? next.uri : `part${next.msn + 1}.0.m4s`;
       expect(urisOf(after)).toContain(uri);
-      const storedAt = store.storedAt.get(hlsKey(roomId, pipeline.rendition, uri));
+      const storedAt = store.storedAt.get(hlsKey(roomId, live.pipeline.rendition, uri));
       expect(storedAt, `${uri} stored`).toBeDefined();
       expect(receivedAt - asked).toBeLessThan(1000); // held, but only until the part came (parts are 0.2 s)
       delays.push(receivedAt - storedAt!);
@@ -143,15 +110,15 @@ describe('broadcast pipeline → LL-HLS origin', () => {
       playlists++;
       const fresh = urisOf(next).filter((u) => !checked.has(u));
       for (const uri of fresh) {
-        const storedAt = store.storedAt.get(hlsKey(roomId, pipeline.rendition, uri));
+        const storedAt = store.storedAt.get(hlsKey(roomId, live.pipeline.rendition, uri));
         expect(storedAt !== undefined && storedAt <= receivedAt, `${uri} in storage before the playlist naming it`).toBe(true);
       }
       await Promise.all(
         fresh.map(async (uri) => {
-          const stat = await store.stat(hlsKey(roomId, pipeline.rendition, uri));
+          const stat = await store.stat(hlsKey(roomId, live.pipeline.rendition, uri));
           expect(stat.contentType).toBe('video/mp4');
           expect(stat.cacheControl).toBe('public, max-age=31536000, immutable');
-          const res = await fetch(`${origin.url}/hls/${roomId}/${pipeline.rendition}/${uri}`);
+          const res = await fetch(`${live.origin.url}/hls/${roomId}/${live.pipeline.rendition}/${uri}`);
           expect(res.status, uri).toBe(200);
           expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
           expect((await res.arrayBuffer()).byteLength).toBe(stat.size);
@@ -164,7 +131,7 @@ describe('broadcast pipeline → LL-HLS origin', () => {
   });
 
   it('is played back by ffmpeg through the origin (H.264 + AAC)', async () => {
-    const master = `${origin.url}/hls/${roomId}/master.m3u8`;
+    const master = `${live.origin.url}/hls/${roomId}/master.m3u8`;
     const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'json', master], { timeout: 15_000 });
     const streams = (JSON.parse(stdout) as { streams: { codec_name: string }[] }).streams;
     expect(new Set(streams.map((s) => s.codec_name))).toEqual(new Set(['aac', 'h264']));
@@ -173,7 +140,7 @@ describe('broadcast pipeline → LL-HLS origin', () => {
   });
 
   it('restarts a crashed ffmpeg: a new init segment behind a discontinuity, in the same playlist', async () => {
-    const pid = pipeline.state.ffmpegPid;
+    const pid = live.pipeline.state.ffmpegPid;
     expect(pid).toBeDefined();
     const { playlist: before } = await getPlaylist();
     const killedAt = Date.now();
@@ -190,22 +157,22 @@ describe('broadcast pipeline → LL-HLS origin', () => {
     const { playlist } = await getPlaylist(`?_HLS_msn=${hinted(before).msn + 1}`);
     const resumed = [...playlist.segments, ...(playlist.open ? [playlist.open] : [])].find((s) => s.map === 'init1.mp4');
     expect(resumed?.discontinuity).toBe(true);
-    expect(pipeline.state.restarts).toBe(1);
+    expect(live.pipeline.state.restarts).toBe(1);
     // What a recording is made of keeps the segments from both sides of the crash.
-    expect(pipeline.segments.some((seg) => seg.mapUri === 'init.mp4')).toBe(true);
+    expect(live.pipeline.segments.some((seg) => seg.mapUri === 'init.mp4')).toBe(true);
     // (recorded right after the playlist update that listed it is published)
-    await waitFor(() => pipeline.segments.some((seg) => seg.mapUri === 'init1.mp4' && seg.discontinuity), { timeoutMs: 2000, what: 'the post-crash segment recorded' });
-    expect(pipeline.state.ffmpegPid).not.toBe(pid);
-    expect((await fetch(`${origin.url}/hls/${roomId}/${pipeline.rendition}/init1.mp4`)).status).toBe(200);
+    await waitFor(() => live.pipeline.segments.some((seg) => seg.mapUri === 'init1.mp4' && seg.discontinuity), { timeoutMs: 2000, what: 'the post-crash segment recorded' });
+    expect(live.pipeline.state.ffmpegPid).not.toBe(pid);
+    expect((await fetch(`${live.origin.url}/hls/${roomId}/${live.pipeline.rendition}/init1.mp4`)).status).toBe(200);
   });
 
   it('ends the playlist when stopped, in the origin and in storage', async () => {
-    await pipeline.stop();
+    await live.pipeline.stop();
     const { playlist, text } = await getPlaylist('?_HLS_msn=100000'); // an ended stream answers any msn at once
     expect(playlist.ended).toBe(true);
     expect(playlist.preloadHint).toBeUndefined();
-    const stored = await store.get(hlsKey(roomId, pipeline.rendition, 'index.m3u8'));
+    const stored = await store.get(hlsKey(roomId, live.pipeline.rendition, 'index.m3u8'));
     expect(stored.toString()).toBe(text);
-    expect(pipeline.state.ended).toBe(true);
+    expect(live.pipeline.state.ended).toBe(true);
   });
 });

@@ -1,58 +1,21 @@
 // A VP8 publisher: the pipeline transcodes to H.264 with keyframes forced every segment target.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { BroadcastPipeline } from '../../../pipeline/broadcast-pipeline.js';
-import { RouterFeeds } from '../../../pipeline/ingest/router-feeds.js';
-import { createLogger } from '../../../src/logger.js';
-import { WorkerPool } from '../../../src/sfu/worker-pool.js';
+import { expect, it } from 'vitest';
 import { parsePlaylist } from '../../unit/pipeline/m3u8.js';
-import { startOrigin, type OriginHarness } from '../hls/origin-harness.js';
-import { startLiveSource, type RtpSender } from './rtp-sender.js';
+import { useLivePipeline } from './live-pipeline.js';
 
 const run = promisify(execFile);
 const roomId = `r_transcode-${Date.now()}`;
-let pool: WorkerPool;
-let sender: RtpSender;
-let origin: OriginHarness;
-let redis: Redis;
-let pipeline: BroadcastPipeline;
-
-beforeAll(async () => {
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const source = await startLiveSource(logger, 30, 'vp8');
-  ({ pool, sender } = source);
-  const { router } = source;
-  origin = await startOrigin();
-  redis = new Redis(inject('redisUrl'));
-  pipeline = await BroadcastPipeline.start({
-    roomId,
-    feeds: new RouterFeeds(router),
-    videoProducerId: sender.videoProducer.id,
-    audioProducerId: sender.audioProducer.id,
-    store: origin.store,
-    redis,
-    cache: origin.cache,
-    logger,
-  });
-});
-
-afterAll(async () => {
-  await pipeline?.stop();
-  await sender?.stop();
-  await origin?.stop();
-  await redis?.quit();
-  pool?.close();
-});
+const live = useLivePipeline({ roomId, seconds: 30, codec: 'vp8' });
 
 it('transcodes VP8 to H.264 in 1 s segments of independent-first parts that ffmpeg plays back', async () => {
-  expect(pipeline.state.videoPassthrough).toBe(false);
+  expect(live.pipeline.state.videoPassthrough).toBe(false);
   // Until the encoder's first segments exist, msn 3 is "too far" (400) or late (503): ask again.
-  let res = await fetch(`${origin.url}/hls/${roomId}/${pipeline.rendition}/index.m3u8?_HLS_msn=3`);
+  let res = await fetch(`${live.origin.url}/hls/${roomId}/${live.pipeline.rendition}/index.m3u8?_HLS_msn=3`);
   for (const deadline = Date.now() + 15_000; res.status !== 200 && Date.now() < deadline; ) {
     await new Promise((r) => setTimeout(r, 250));
-    res = await fetch(`${origin.url}/hls/${roomId}/${pipeline.rendition}/index.m3u8?_HLS_msn=3`);
+    res = await fetch(`${live.origin.url}/hls/${roomId}/${live.pipeline.rendition}/index.m3u8?_HLS_msn=3`);
   }
   const playlist = parsePlaylist(await res.text());
   expect(playlist.tags.get('EXT-X-TARGETDURATION')).toBe('1');
@@ -63,8 +26,8 @@ it('transcodes VP8 to H.264 in 1 s segments of independent-first parts that ffmp
     expect(segment.duration).toBeLessThanOrEqual(1.05);
     expect(segment.parts[0]?.independent).toBe(true);
   }
-  const master = await (await fetch(`${origin.url}/hls/${roomId}/master.m3u8`)).text();
+  const master = await (await fetch(`${live.origin.url}/hls/${roomId}/master.m3u8`)).text();
   expect(master).toMatch(/CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"/);
-  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', `${origin.url}/hls/${roomId}/master.m3u8`, '-t', '2', '-f', 'null', '-'], { timeout: 15_000 });
+  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', `${live.origin.url}/hls/${roomId}/master.m3u8`, '-t', '2', '-f', 'null', '-'], { timeout: 15_000 });
   expect(stderr).toBe('');
 });

@@ -1,0 +1,65 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { BroadcastPipeline, type BroadcastPipelineOptions } from '../../../pipeline/broadcast-pipeline.js';
+import { RouterFeeds } from '../../../pipeline/ingest/router-feeds.js';
+import type { MediaCache } from '../../../pipeline/publish/media-cache.js';
+import type { ObjectStore } from '../../../storage/object-store.js';
+import { createLogger } from '../../../src/logger.js';
+import { lateBound } from '../../helpers/test-stack.js';
+import { startOrigin, type OriginHarness } from '../hls/origin-harness.js';
+import { startLiveSource, type RtpSender } from './rtp-sender.js';
+
+export interface LivePipeline {
+  pipeline: BroadcastPipeline;
+  sender: RtpSender;
+  origin: OriginHarness;
+}
+
+export interface LivePipelineOptions {
+  roomId: string;
+  /** How long the ffmpeg source sends, in seconds. */
+  seconds: number;
+  codec?: Parameters<typeof startLiveSource>[2];
+  size?: string;
+  /** Makes the origin's store and cache, when the test watches them. */
+  origin?: () => Promise<{ store: ObjectStore; cache: MediaCache }>;
+  pipeline?: Pick<BroadcastPipelineOptions, 'renditions'>;
+}
+
+/**
+ * For the whole test file: an ffmpeg test source into a mediasoup router, a BroadcastPipeline
+ * packaging it into the shared test S3 and Redis, and an LL-HLS origin serving it; started in
+ * beforeAll, stopped in afterAll. Use the returned object only inside tests and hooks.
+ */
+export function useLivePipeline(o: LivePipelineOptions): LivePipeline {
+  let live: LivePipeline | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+    const { pool, router, sender } = await startLiveSource(logger, o.seconds, o.codec, o.size);
+    const origin = await startOrigin(o.origin ? await o.origin() : {});
+    const redis = new Redis(inject('redisUrl'));
+    let pipeline: BroadcastPipeline | undefined;
+    cleanup = async () => {
+      await pipeline?.stop();
+      await sender.stop();
+      await origin.stop();
+      await redis.quit();
+      pool.close();
+    };
+    pipeline = await BroadcastPipeline.start({
+      roomId: o.roomId,
+      feeds: new RouterFeeds(router),
+      videoProducerId: sender.videoProducer.id,
+      audioProducerId: sender.audioProducer.id,
+      store: origin.store,
+      redis,
+      cache: origin.cache,
+      logger,
+      ...o.pipeline,
+    });
+    live = { pipeline, sender, origin };
+  });
+  afterAll(() => cleanup?.());
+  return lateBound(() => live, 'the live pipeline');
+}
