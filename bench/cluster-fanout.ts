@@ -43,6 +43,7 @@ import { RpcChild, serveCalls } from './lib/ipc-rpc.js';
 import { connectViewer, openIngress, producerCounts, publisherTarget, workerCpuMs, type Ingress } from './lib/plain-fanout.js';
 import { cpuDelta, machineCpu, processCpuMs, reniceThreads, type CpuTimes } from './lib/procfs.js';
 import { UdpSink, type SinkSnapshot } from './lib/udp-sink.js';
+import { runBench } from './lib/run-bench.js';
 
 // mediasoup reads MEDIASOUP_WORKER_BIN when first imported; the node processes inherit it.
 useCachedMediasoupWorker();
@@ -783,25 +784,5 @@ async function main(): Promise<void> {
 if (process.argv[2] === '--node') {
   await nodeMain(Number(process.argv[3]));
 } else {
-  let interrupted = false;
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(sig, () => {
-      if (interrupted) return;
-      interrupted = true;
-      console.log(`\n${sig}: stopping ffmpeg, the node processes (and their workers), redis-server and the UDP sink`);
-      void Promise.race([cleanup(), sleep(15_000)]).finally(() => {
-        cleanupSync();
-        process.exit(130);
-      });
-    });
-  }
-  process.on('exit', cleanupSync);
-  try {
-    await main();
-  } catch (err) {
-    log(`bench failed: ${(err as Error).stack ?? String(err)}`);
-    process.exitCode = 1;
-  } finally {
-    await cleanup();
-  }
+  await runBench({ main, cleanup, cleanupSync, stopping: 'ffmpeg, the node processes (and their workers), redis-server and the UDP sink', graceMs: 15_000 });
 }

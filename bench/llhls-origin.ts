@@ -27,6 +27,7 @@ import { ensureNginx, startNginx, type NginxServer } from './lib/llhls-nginx.js'
 import { INIT_BYTES, originMain, PART_BYTES, PART_MS, partBytes, PARTS_PER_SEGMENT, RENDITION, ROOM_ID, type OriginCommand, type OriginMessage } from './lib/llhls-stream.js';
 import { HIST_MAX, HIST_SCALE, loadgenMain, type Counters, type LoadgenMessage, type LoadgenResult, type ParentMessage, type ViewerMode } from './lib/llhls-viewers.js';
 import { cpuDelta, machineCpu, processCpuMs } from './lib/procfs.js';
+import { runBench } from './lib/run-bench.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -612,27 +613,11 @@ if (role === '--origin') {
 } else if (role === '--loadgen') {
   await loadgenMain();
 } else {
-  let interrupted = false;
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(sig, () => {
-      if (interrupted) return;
-      interrupted = true;
-      console.log(`\n${sig}: stopping the load generators, the origin, nginx, redis-server and the S3 server`);
-      const cleanup = running.cleanup;
-      void Promise.race([cleanup?.(), sleep(8000)]).finally(() => {
-        cleanupSync();
-        process.exit(130);
-      });
-    });
-  }
-  process.on('exit', cleanupSync);
-  try {
-    await benchMain();
-  } catch (err) {
-    log(`bench failed: ${(err as Error).stack ?? String(err)}`);
-    process.exitCode = 1;
-  } finally {
-    await running.cleanup?.().catch(() => {});
-    cleanupSync();
-  }
+  await runBench({
+    main: benchMain,
+    cleanup: async () => running.cleanup?.(),
+    cleanupSync,
+    stopping: 'the load generators, the origin, nginx, redis-server and the S3 server',
+    graceMs: 8000,
+  });
 }
