@@ -142,6 +142,9 @@ export class LiveRooms {
     const live = this.live.get(grant.roomId);
     const isViewer = !['publish:camera', 'publish:audio', 'publish:screen', 'moderate:participants'].some((c) => grant.capabilities.includes(c as never));
     if (live?.isBroadcast && isViewer && live.viewerCount >= this.deps.rtc.webrtcViewerCap) {
+      // Another node with WebRTC seats left for this room takes the viewer before LL-HLS does.
+      const roomy = canJoinEdge(grant.capabilities) ? await this.nodeWithSeats(stored.id) : null;
+      if (roomy) throw new SignalingError('wrong_node', `this node's WebRTC seats for the room are taken: join node ${roomy.id}`, { signaling_url: signalingUrlOf(roomy.url) });
       const gated = stored.config.registration !== 'off';
       throw new SignalingError('webrtc_full', 'this broadcast has as many WebRTC viewers as it takes: watch over LL-HLS', {
         hls_url: stored.config.hls ? hlsUrl(stored.id) : null,
@@ -267,6 +270,14 @@ export class LiveRooms {
       resume_token: participant.resumeToken,
       nodes: await this.otherNodes(),
     };
+  }
+
+  /** The live node (not this one) with the fewest WebRTC viewers of the room, if it has seats left. */
+  private async nodeWithSeats(roomId: string): Promise<NodeInfo | null> {
+    const [nodes, viewers] = await Promise.all([this.deps.cluster.nodes.list(), this.deps.relay.viewersByNode(roomId)]);
+    const seats = (n: NodeInfo) => this.deps.rtc.webrtcViewerCap - (viewers.get(n.id) ?? 0);
+    const candidates = nodes.filter((n) => n.id !== this.deps.cluster.id && seats(n) > 0).sort((a, b) => seats(b) - seats(a));
+    return candidates[0] ?? null;
   }
 
   /** Signaling URLs of the other live nodes, this node's region first: where the SDK goes if this node dies. */

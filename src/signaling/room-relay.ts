@@ -131,6 +131,12 @@ export class RoomRelay {
     await this.redis.hincrby(membersKey(roomId), this.nodeId, -1);
   }
 
+  /** The room's audience per node, as each last reported it. */
+  async viewersByNode(roomId: string): Promise<Map<string, number>> {
+    const counts = await this.redis.hgetall(viewersKey(roomId));
+    return new Map(Object.entries(counts).map(([node, n]) => [node, Number(n)]));
+  }
+
   /** The room closed on this node. */
   async roomClosed(roomId: string): Promise<void> {
     await this.redis.multi().hdel(viewersKey(roomId), this.nodeId).hdel(membersKey(roomId), this.nodeId).srem(nodeRoomsKey(this.nodeId), roomId).exec();

@@ -5,7 +5,9 @@ import { waitFor } from '../../helpers/wait-for.js';
 
 // One room on two whole nodes sharing a Redis: the publisher on the room's origin node (A), an
 // audience on the other (B), which pipes the tracks from A over PipeTransports negotiated on Redis.
-const a = useTestStack({ env: { LEVELCHAT_NODE_ID: 'node-a', LEVELCHAT_REGION: 'eu' } });
+// One WebRTC seat per node and room, to see viewers go to the other node before LL-HLS.
+const SEATS = { LEVELCHAT_WEBRTC_VIEWER_CAP: '1' };
+const a = useTestStack({ env: { LEVELCHAT_NODE_ID: 'node-a', LEVELCHAT_REGION: 'eu', ...SEATS } });
 const clients: SignalingTestClient[] = [];
 const stacks: TestStack[] = [];
 afterEach(async () => {
@@ -22,7 +24,7 @@ const PUBLISHER = ['publish:camera', 'subscribe:all', 'chat:send'];
 const VIEWER = ['subscribe:all', 'chat:send'];
 
 async function nodeB(): Promise<TestStack> {
-  const b = await startTestStack({ after: a.t, env: { LEVELCHAT_NODE_ID: 'node-b', LEVELCHAT_REGION: 'us' } });
+  const b = await startTestStack({ after: a.t, env: { LEVELCHAT_NODE_ID: 'node-b', LEVELCHAT_REGION: 'us', ...SEATS } });
   stacks.push(b);
   return b;
 }
@@ -109,5 +111,23 @@ describe('a room across two nodes', () => {
     expect(await watcher.c.waitEvent('participant-left', () => true, 10_000)).toMatchObject({ identity: 'anchor' });
     await waitFor(() => watcher.c.events.some((e) => e.event === 'consumer-closed'), { timeoutMs: 10_000, what: 'the piped consumer closing' });
     expect(viewer.c.closed).toBeNull();
+  });
+
+  it('sends a viewer to another node with WebRTC seats left before falling back to LL-HLS', async () => {
+    const b = await nodeB();
+    const roomId = await createRoom('cross-seats');
+    await join(a.t, roomId, 'anchor', PUBLISHER);
+    await join(a.t, roomId, 'first', VIEWER);
+    const second = await SignalingTestClient.connect(a.t.url);
+    clients.push(second);
+    const redirected = await second.request('join', { token: await token(roomId, 'second', VIEWER) });
+    expect(redirected.error).toMatchObject({ code: 'wrong_node', signaling_url: `${b.url.replace(/^http/, 'ws')}/v1/rtc` });
+    await join(b, roomId, 'second', VIEWER);
+    // Once both nodes have reported their audience (every 2 s), nobody has a seat: LL-HLS.
+    await waitFor(async () => (await a.redis.hgetall(`lc:room:${roomId}:viewers`))['node-b'] === '1' || null, { what: 'node B reporting its viewer' });
+    await waitFor(async () => (await a.redis.hgetall(`lc:room:${roomId}:viewers`))['node-a'] === '1' || null, { what: 'node A reporting its viewer' });
+    const third = await SignalingTestClient.connect(a.t.url);
+    clients.push(third);
+    expect((await third.request('join', { token: await token(roomId, 'third', VIEWER) })).error).toMatchObject({ code: 'webrtc_full', hls_url: `/hls/${roomId}/master.m3u8` });
   });
 });
