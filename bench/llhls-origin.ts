@@ -8,13 +8,17 @@
 // BENCH_WARMUP_S (3, after the ramp, unmeasured), BENCH_LOADGEN_PROCS (2, load generator
 // processes), BENCH_GRACE_S (2, deliveries still counted after the window), BENCH_NGINX (1; 0 skips
 // the nginx side), BENCH_NGINX_INSTALL (1: apt-get install -y nginx-light when nginx is missing),
-// BENCH_LOCAL_ADDRS (comma-separated 127.x source addresses for the viewers' connections; none by default).
+// BENCH_LOCAL_ADDRS (comma-separated 127.x source addresses for the viewers' connections; none by default),
+// BENCH_SHARED_CACHE (1; 0: the origin does not share the publisher's MediaCache — a node whose
+// pipelines do not run the stream — so objects come from S3 through its read-through cache),
+// BENCH_FAST_PATH (1; 0: every request through express, without withHlsFastPath).
 //
 // Processes (all on the same 2 cores — the load generator shares them with what it measures):
 //   this one     orchestration, the static copy of the stream for nginx, /proc readings
-//   --origin     the origin app (hlsOriginRoutes as src/api/app.ts mounts it) + the synthetic live
-//                stream (HlsPublisher → MediaPlaylist → embedded S3 + Redis, one 40 KB part every 200 ms,
-//                1 s segments of 5 parts), sharing one MediaCache as a node's pipeline and origin do
+//   --origin     the origin (withHlsFastPath in front of the app with hlsOriginRoutes) + the synthetic
+//                live stream (HlsPublisher → MediaPlaylist → embedded S3 + Redis, one 40 KB part every
+//                200 ms, 1 s segments of 5 parts), sharing one MediaCache as a node's pipeline and origin do
+//                (unless BENCH_SHARED_CACHE=0)
 //   --loadgen ×K simulated viewers on raw keep-alive sockets (bench/lib/llhls-viewers.ts)
 //   redis-server, the embedded S3 server (as Stack starts them), nginx (2 workers) for the static side.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
@@ -24,7 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monoMs } from './lib/llhls-http.js';
 import { ensureNginx, startNginx, type NginxServer } from './lib/llhls-nginx.js';
-import { INIT_BYTES, originMain, PART_BYTES, PART_MS, partBytes, PARTS_PER_SEGMENT, RENDITION, ROOM_ID, type OriginCommand, type OriginMessage } from './lib/llhls-stream.js';
+import { FAST_PATH, INIT_BYTES, originMain, PART_BYTES, PART_MS, partBytes, PARTS_PER_SEGMENT, RENDITION, ROOM_ID, SHARED_CACHE, type OriginCommand, type OriginMessage } from './lib/llhls-stream.js';
 import { HIST_MAX, HIST_SCALE, loadgenMain, type Counters, type LoadgenMessage, type LoadgenResult, type ParentMessage, type ViewerMode } from './lib/llhls-viewers.js';
 import { cpuDelta, machineCpu, processCpuMs } from './lib/procfs.js';
 import { runBench } from './lib/run-bench.js';
@@ -246,6 +250,8 @@ interface PhaseResult {
   publishLagMax: number;
   othersCores: number;
   publishFailures: number;
+  /** Objects the origin read from S3 per part published in the window. */
+  s3GetsPerPart: number;
   pass: boolean;
 }
 
@@ -373,7 +379,10 @@ async function benchMain(): Promise<void> {
   });
   const originInfo = await originReady;
   const originPort = Number(new URL(originInfo.url).port);
-  log(`origin process pid ${originInfo.pid} at ${originInfo.url} (express app as createApp() mounts hlsOriginRoutes; publisher in the same process, shared MediaCache)`);
+  log(
+    `origin process pid ${originInfo.pid} at ${originInfo.url} (${FAST_PATH ? 'withHlsFastPath in front of ' : ''}the express app as createApp() mounts hlsOriginRoutes; publisher in the same process, ` +
+      `${SHARED_CACHE ? 'shared MediaCache' : 'origin MediaCache NOT shared (BENCH_SHARED_CACHE=0): objects come from S3 through the read-through cache'})`,
+  );
 
   // Load generators.
   for (let i = 0; i < LOADGEN_PROCS; i++) {
@@ -552,6 +561,7 @@ async function benchMain(): Promise<void> {
       publishLagMax: lags.length ? Math.max(...lags) : NaN,
       othersCores: Math.max(0, (cpuDelta(w0.machine, w1.machine)[0]?.busy ?? 0) * NCPU - (w1.allCpu - w0.allCpu) / dtMs),
       publishFailures: lastStats?.publishFailures ?? 0,
+      s3GetsPerPart: stats0 && lastStats && parts.length ? (lastStats.storageGets - stats0.storageGets) / parts.length : NaN,
       pass: false,
     };
     result.pass = perPart.size > 0 && partsOk === perPart.size && errorTotal(c) === 0 && result.publishFailures === 0;
@@ -566,7 +576,8 @@ async function benchMain(): Promise<void> {
     log(
       `          CPU (cores): ${side} ${result.serverCores.toFixed(2)}${result.serverElu !== undefined ? ` (event loop ${pct(result.serverElu, 0)})` : ''}, RSS ${mib(serverRss)}; redis ${result.redisCores.toFixed(2)}, S3 ${result.s3Cores.toFixed(2)}; ` +
         `loadgen ${result.loadgenCores.toFixed(2)} (loop max ${pct(result.loadgenEluMax, 0)}); machine ${pct(result.machineBusy, 0)}, others ${result.othersCores.toFixed(2)}; ` +
-        `publish lag (tick → ${side === 'origin' ? 'stored in S3+cache' : 'file renamed'}) p99 ${ms(result.publishLagP99)} ms, max ${ms(result.publishLagMax)} ms`,
+        `publish lag (tick → ${side === 'origin' ? 'stored in S3+cache' : 'file renamed'}) p99 ${ms(result.publishLagP99)} ms, max ${ms(result.publishLagMax)} ms` +
+        (side === 'origin' ? `; origin S3 GETs per part ${result.s3GetsPerPart.toFixed(2)}` : ''),
     );
     log(`          → ${result.pass ? 'PASS' : 'MISS'} (each part to ≥ 99% of ${n} viewers within ${DEADLINE_MS} ms, no errors)`);
     await sleep(1500); // held requests of the closed connections drain
@@ -581,12 +592,12 @@ async function benchMain(): Promise<void> {
 
   // Summary.
   log('Summary (same run; the load generator shares the cores; delays from publication: origin = part stored in S3 + cache, nginx = file renamed)');
-  const header = '| side | N | req/s | MB/s | part delay p50 / p99 ms | playlist delay p50 / p99 ms | in time | parts ≥ 99% | errors | server cores | server RSS | loadgen cores | others | result |';
+  const header = '| side | N | req/s | MB/s | part delay p50 / p99 ms | playlist delay p50 / p99 ms | in time | parts ≥ 99% | errors | server cores | µs CPU/req | server RSS | S3 GETs/part | loadgen cores | others | result |';
   console.log(header);
   console.log('|' + header.split('|').slice(1, -1).map(() => ' --- ').join('|') + '|');
   for (const r of results) {
     console.log(
-      `| ${r.side} | ${r.n} | ${kfmt(r.reqPerS)} | ${r.mbPerS.toFixed(0)} | ${ms(r.partP50)} / ${ms(r.partP99)} | ${ms(r.playlistP50)} / ${ms(r.playlistP99)} | ${pct(r.pooledWithin, 2)} | ${r.partsOk}/${r.partsInWindow} | ${errorTotal(r.counters)} | ${r.serverCores.toFixed(2)} | ${mib(r.serverRss)} | ${r.loadgenCores.toFixed(2)} | ${r.othersCores.toFixed(2)} | ${r.pass ? 'PASS' : 'MISS'} |`,
+      `| ${r.side} | ${r.n} | ${kfmt(r.reqPerS)} | ${r.mbPerS.toFixed(0)} | ${ms(r.partP50)} / ${ms(r.partP99)} | ${ms(r.playlistP50)} / ${ms(r.playlistP99)} | ${pct(r.pooledWithin, 2)} | ${r.partsOk}/${r.partsInWindow} | ${errorTotal(r.counters)} | ${r.serverCores.toFixed(2)} | ${r.reqPerS > 0 ? ((r.serverCores * 1e6) / r.reqPerS).toFixed(0) : '–'} | ${mib(r.serverRss)} | ${r.side === 'origin' ? r.s3GetsPerPart.toFixed(2) : '–'} | ${r.loadgenCores.toFixed(2)} | ${r.othersCores.toFixed(2)} | ${r.pass ? 'PASS' : 'MISS'} |`,
     );
   }
   console.log('');

@@ -1,8 +1,10 @@
-// The origin process of the LL-HLS origin bench (forked with `--origin`): the origin app (as
-// src/api/app.ts mounts hlsOriginRoutes: same express settings and header middleware, an open
-// playback gate) plus a synthetic live stream pushed through the real HlsPublisher → MediaPlaylist
-// path into the embedded S3 and Redis, sharing this process' MediaCache as a BroadcastPipeline of
-// a node shares it with that node's origin. No ffmpeg: hand-made Segmenter actions, as in
+// The origin process of the LL-HLS origin bench (forked with `--origin`): the origin as a node serves
+// it (withHlsFastPath in front of an express app with createApp()'s settings, security headers and
+// hlsOriginRoutes; an open playback gate) plus a synthetic live stream pushed through the real
+// HlsPublisher → MediaPlaylist path into the embedded S3 and Redis. By default the origin shares the
+// publisher's MediaCache, as a node's pipeline and origin share it; with BENCH_SHARED_CACHE=0 it has
+// its own, as a node whose pipelines do not run this stream: every object comes from S3 through the
+// origin's read-through cache. No ffmpeg: hand-made Segmenter actions, as in
 // test/integration/hls/origin-protocol.test.ts.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,12 +15,15 @@ import type { SegmenterAction } from '../../pipeline/llhls/segmenter.js';
 import { HlsPublisher } from '../../pipeline/publish/hls-publisher.js';
 import { MediaCache } from '../../pipeline/publish/media-cache.js';
 import { notFoundHandler, problemHandler } from '../../src/api/problem.js';
+import { withHlsFastPath } from '../../src/hls/hls-fast-path.js';
+import { HlsOrigin } from '../../src/hls/hls-origin.js';
 import { hlsOriginRoutes } from '../../src/hls/hls-origin-routes.js';
 import { PlaylistStateHub } from '../../src/hls/playlist-state-hub.js';
 import { createLogger } from '../../src/logger.js';
 import { connectRedis } from '../../src/runtime/redis.js';
 import { ObjectStore } from '../../storage/object-store.js';
 import { monoMs } from './llhls-http.js';
+import { SECURITY_HEADERS } from '../../src/api/app.js';
 
 export const PART_MS = 200;
 export const PARTS_PER_SEGMENT = 5;
@@ -63,9 +68,35 @@ export type OriginMessage =
       playlist: string;
       segment: boolean;
     }
-  | { type: 'stats'; id: number; eluIdle: number; eluActive: number; rss: number; heapUsed: number; cacheEntries: number; cacheBytes: number; publishFailures: number };
+  | {
+      type: 'stats';
+      id: number;
+      eluIdle: number;
+      eluActive: number;
+      rss: number;
+      heapUsed: number;
+      cacheEntries: number;
+      cacheBytes: number;
+      publishFailures: number;
+      /** Object reads the origin made from S3 so far. */
+      storageGets: number;
+    };
 
 export type OriginCommand = { cmd: 'stats'; id: number } | { cmd: 'exit' };
+
+/** BENCH_SHARED_CACHE=0: the origin does not share the publisher's MediaCache. */
+export const SHARED_CACHE = process.env.BENCH_SHARED_CACHE !== '0';
+/** BENCH_FAST_PATH=0: every request goes through express (as before withHlsFastPath). */
+export const FAST_PATH = process.env.BENCH_FAST_PATH !== '0';
+
+/** The origin's view of S3, counting the objects it reads. */
+class CountingStore extends ObjectStore {
+  gets = 0;
+  override get(key: string): Promise<Buffer> {
+    this.gets++;
+    return super.get(key);
+  }
+}
 
 export async function originMain(): Promise<void> {
   const send = (m: OriginMessage) => process.send?.(m);
@@ -75,10 +106,15 @@ export async function originMain(): Promise<void> {
 
   const redis = await connectRedis(redisUrl, 'bench-origin');
   const pubRedis = await connectRedis(redisUrl, 'bench-publisher');
-  const store = new ObjectStore({ ...s3, bucket: 'bench-hls', region: 'us-east-1' });
+  const s3Options = { ...s3, bucket: 'bench-hls', region: 'us-east-1' };
+  const store = new ObjectStore(s3Options);
   await store.ensureBucket();
   const cache = new MediaCache();
+  const originStore = new CountingStore(s3Options);
   const hub = PlaylistStateHub.connect(redis);
+  // The bench room is not a registered room: no registration gate (HlsAccess would answer "open" after a Redis GET every 5 s).
+  const openGate = { check: async () => ({ gated: false, token: null }) };
+  const origin = new HlsOrigin({ hub, store: originStore, cache: SHARED_CACHE ? cache : new MediaCache(), access: openGate });
 
   const app = express();
   // As createApp() (src/api/app.ts) sets the app up in front of hlsOriginRoutes.
@@ -86,15 +122,13 @@ export async function originMain(): Promise<void> {
   app.disable('etag');
   app.set('query parser', 'simple');
   app.use((_req, res, next) => {
-    res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' });
+    res.set(SECURITY_HEADERS);
     next();
   });
-  // The bench room is not a registered room: no registration gate (HlsAccess would answer "open" after a Redis GET every 5 s).
-  const openGate = { check: async () => ({ gated: false, token: null }) };
-  app.use(hlsOriginRoutes({ hub, store, cache, access: openGate }));
+  app.use(hlsOriginRoutes(origin));
   app.use(notFoundHandler);
   app.use(problemHandler(() => {}));
-  const server = http.createServer(app);
+  const server = http.createServer(FAST_PATH ? withHlsFastPath(origin, app, SECURITY_HEADERS) : app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve));
   const { port } = server.address() as AddressInfo;
@@ -148,7 +182,7 @@ export async function originMain(): Promise<void> {
       // Cumulative: the parent takes differences over the interval it wants.
       const elu = performance.eventLoopUtilization();
       const mem = process.memoryUsage();
-      send({ type: 'stats', id: msg.id, eluIdle: elu.idle, eluActive: elu.active, rss: mem.rss, heapUsed: mem.heapUsed, cacheEntries: cache.size.entries, cacheBytes: cache.size.bytes, publishFailures });
+      send({ type: 'stats', id: msg.id, eluIdle: elu.idle, eluActive: elu.active, rss: mem.rss, heapUsed: mem.heapUsed, cacheEntries: cache.size.entries, cacheBytes: cache.size.bytes, publishFailures, storageGets: originStore.gets });
     } else if (msg.cmd === 'exit') {
       server.closeAllConnections();
       process.exit(0);

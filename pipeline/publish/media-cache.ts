@@ -6,12 +6,14 @@ export interface CachedObject {
 export interface MediaCacheOptions {
   /** Newest objects kept; a viewer near the live edge asks only for the last few parts and segments. */
   maxEntries?: number;
+  /** The bound that matters: the entry count only caps the bookkeeping of tiny objects. */
   maxBytes?: number;
 }
 
 /**
- * The newest init/parts/segments this process published, by storage key, so the origin answers the
- * live edge from memory instead of reading every part back from storage for every viewer.
+ * The newest init/parts/segments this process published or its origin read from storage, by storage
+ * key, so the origin answers the live edge from memory instead of reading every part back from
+ * storage for every viewer.
  * Insertion-ordered: the oldest entries go first — except the objects a live playlist of this
  * process names (`retain`), which stay while it names them, so that the origin can serve its whole
  * window even while object storage is unreachable (the limits may be exceeded by those alone).
@@ -26,7 +28,8 @@ export class MediaCache {
   private readonly maxBytes: number;
 
   constructor(options: MediaCacheOptions = {}) {
-    this.maxEntries = options.maxEntries ?? 256;
+    // ~3,000 parts of 40 KB fill the bytes: one origin serves many renditions' live edges at once.
+    this.maxEntries = options.maxEntries ?? 8192;
     this.maxBytes = options.maxBytes ?? 128 * 1024 * 1024;
   }
 

@@ -3,12 +3,9 @@ import type { ClusterNode } from '../cluster/cluster-node.js';
 import { nodeRoutes } from '../cluster/nodes-routes.js';
 import type { Logger } from '../logger.js';
 import type { ControlPlane } from '../runtime/control-plane.js';
-import type { MediaCache } from '../../pipeline/publish/media-cache.js';
-import type { UploadSpool } from '../../pipeline/publish/upload-spool.js';
-import { HlsAccess } from '../hls/hls-access.js';
+import type { HlsOrigin } from '../hls/hls-origin.js';
 import { hlsOriginRoutes } from '../hls/hls-origin-routes.js';
 import type { HlsStatusStore } from '../hls/hls-status.js';
-import type { PlaylistStateHub } from '../hls/playlist-state-hub.js';
 import { authenticate } from './authenticate.js';
 import { RateLimiter } from './rate-limiter.js';
 import { API_PREFIX } from './route.js';
@@ -35,8 +32,12 @@ export interface AppDeps extends HealthDeps {
   rateLimit: { perSecond: number; burst: number };
   /** The node list (GET /v1/nodes) and where rooms run (signaling URLs in token responses). */
   cluster: Pick<ClusterNode, 'id' | 'nodes' | 'placement'>;
-  hls: { hub: PlaylistStateHub; cache: MediaCache; status: HlsStatusStore; spool: UploadSpool };
+  /** The LL-HLS origin (the one withHlsFastPath answers most /hls/ requests with) and the rooms' HLS status. */
+  hls: { origin: HlsOrigin; status: HlsStatusStore };
 }
+
+/** Set on every response (withHlsFastPath sets them too, on the responses it writes itself). */
+export const SECURITY_HEADERS = Object.freeze({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' });
 
 /** The HTTP face of a node. Tests build it around real parts and listen on a random port. */
 export function createApp(deps: AppDeps): Express {
@@ -46,11 +47,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('etag');
   app.set('query parser', 'simple');
   app.use((_req, res, next) => {
-    res.set({
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-      'X-Frame-Options': 'DENY',
-    });
+    res.set(SECURITY_HEADERS);
     next();
   });
   app.use(healthRoutes(deps));
@@ -87,9 +84,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(API_PREFIX, jwks);
   app.use(API_PREFIX, api);
-  app.use(
-    hlsOriginRoutes({ hub: deps.hls.hub, store: deps.store, cache: deps.hls.cache, spool: deps.hls.spool, access: new HlsAccess(control.repository, control.keys) }),
-  );
+  app.use(hlsOriginRoutes(deps.hls.origin));
   app.use(staticRoutes());
   app.use(notFoundHandler);
   app.use(

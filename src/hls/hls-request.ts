@@ -1,5 +1,5 @@
 import { ProblemError } from '../api/problem.js';
-import { roomIdSchema } from '../rooms/room-id.js';
+import { isValidRoomId } from '../rooms/room-id.js';
 
 /** A file the origin serves from storage; names are exactly those pipeline/llhls/names.ts produces. */
 export type HlsFile =
@@ -18,22 +18,54 @@ const UINT = /^(0|[1-9][0-9]{0,14})$/;
 const bad = (code: string, title: string, detail: string) => new ProblemError(400, code, title, detail);
 
 export function parseRoomId(value: string): string {
-  if (!roomIdSchema.safeParse(value).success) throw bad('invalid_room_id', 'Invalid room id', 'room ids look like r_<letters, digits, . _ ->');
+  if (!isValidRoomId(value)) throw bad('invalid_room_id', 'Invalid room id', 'room ids look like r_<letters, digits, . _ ->');
   return value;
 }
+
+const isRendition = (value: string): boolean => RENDITION.test(value);
 
 export function parseRendition(value: string): string {
-  if (!RENDITION.test(value)) throw bad('invalid_rendition', 'Invalid rendition', `no rendition is named ${JSON.stringify(value.slice(0, 40))}`);
+  if (!isRendition(value)) throw bad('invalid_rendition', 'Invalid rendition', `no rendition is named ${JSON.stringify(value.slice(0, 40))}`);
   return value;
 }
 
-export function parseHlsFile(name: string): HlsFile {
+/** The file `name` designates, or undefined when the packager writes no such name. */
+function hlsFileOf(name: string): HlsFile | undefined {
   if (INIT.test(name)) return { kind: 'init', name };
   const part = PART.exec(name);
   if (part) return { kind: 'part', name, msn: Number(part[1]), part: Number(part[2]) };
   const segment = SEGMENT.exec(name);
   if (segment) return { kind: 'segment', name, msn: Number(segment[1]) };
-  throw bad('invalid_file_name', 'Invalid file name', 'expected init*.mp4, part<msn>.<n>.m4s or seg<msn>.m4s');
+  return undefined;
+}
+
+export function parseHlsFile(name: string): HlsFile {
+  const file = hlsFileOf(name);
+  if (!file) throw bad('invalid_file_name', 'Invalid file name', 'expected init*.mp4, part<msn>.<n>.m4s or seg<msn>.m4s');
+  return file;
+}
+
+/** What an origin request asks for, its path segments validated. */
+export type HlsRoute =
+  | { kind: 'master'; roomId: string }
+  | { kind: 'playlist'; roomId: string; rendition: string }
+  | { kind: 'media'; roomId: string; rendition: string; file: HlsFile };
+
+/**
+ * The route of a URL path in the canonical form players use — `/hls/{room}/master.m3u8`,
+ * `/hls/{room}/{rendition}/index.m3u8`, `/hls/{room}/{rendition}/{file}` with valid names and
+ * nothing percent-encoded — else undefined: the express routes (case-insensitive, a trailing slash
+ * allowed, params decoded) answer every other form, errors included, as before.
+ */
+export function canonicalHlsRoute(path: string): HlsRoute | undefined {
+  if (!path.startsWith('/hls/') || path.includes('%')) return undefined;
+  const [, , roomId, second, third, ...rest] = path.split('/');
+  if (rest.length > 0 || !roomId || !second || !isValidRoomId(roomId)) return undefined;
+  if (third === undefined) return second === 'master.m3u8' ? { kind: 'master', roomId } : undefined;
+  if (!isRendition(second)) return undefined;
+  if (third === 'index.m3u8') return { kind: 'playlist', roomId, rendition: second };
+  const file = hlsFileOf(third);
+  return file && { kind: 'media', roomId, rendition: second, file };
 }
 
 /** RFC 8216bis 6.2.5 delivery directives of a media playlist request. */

@@ -14,8 +14,13 @@ interface Waiter {
   resolve: (state: RenditionState | undefined) => void;
 }
 
+/** A held request's response: its 'close' (the client went away) ends the wait. */
+export type HeldClient = Pick<NodeJS.EventEmitter, 'once' | 'off'> & { readonly closed: boolean };
+
 interface RoomEntry {
   subscribed: Promise<unknown>;
+  /** `subscribed` resolved: the states below are kept current. */
+  live: boolean;
   master: MasterState | undefined;
   renditions: Map<string, RenditionState>;
   waiters: Set<Waiter>;
@@ -59,30 +64,41 @@ export class PlaylistStateHub {
   }
 
   async rendition(roomId: string, rendition: string): Promise<RenditionState | undefined> {
+    const current = this.current(roomId, rendition);
+    if (current) return current;
     const room = await this.room(roomId);
     if (!room.renditions.has(rendition)) this.keep(room, await this.load(renditionStateKey(roomId, rendition)));
     return room.renditions.get(rendition);
   }
 
+  /** The rendition's state if this process already follows it: the hot path of every request, without a promise. */
+  current(roomId: string, rendition: string): RenditionState | undefined {
+    const room = this.rooms.get(roomId);
+    if (!room?.live) return undefined;
+    room.lastUsed = Date.now();
+    return room.renditions.get(rendition);
+  }
+
   /**
-   * The rendition's state once `ready` holds for it, or undefined after `timeoutMs` or on abort
-   * (the client went away).
+   * The rendition's state once `ready` holds for it; undefined if it does not within `timeoutMs`,
+   * 'gone' if `client` closes first.
    */
-  async waitFor(roomId: string, rendition: string, ready: (s: RenditionState) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<RenditionState | undefined> {
+  async waitFor(roomId: string, rendition: string, ready: (s: RenditionState) => boolean, timeoutMs: number, client?: HeldClient): Promise<RenditionState | undefined | 'gone'> {
     const current = await this.rendition(roomId, rendition);
     if (current && ready(current)) return current;
     const room = await this.room(roomId);
+    if (client?.closed) return 'gone';
     return new Promise((resolve) => {
-      const done = (state: RenditionState | undefined) => {
+      const done = (state: RenditionState | undefined | 'gone') => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', abort);
+        client?.off('close', gone);
         room.waiters.delete(waiter);
         resolve(state);
       };
       const waiter: Waiter = { rendition, ready, resolve: done };
-      const abort = () => done(undefined);
-      const timer = setTimeout(abort, timeoutMs);
-      signal?.addEventListener('abort', abort);
+      const gone = () => done('gone');
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      client?.once('close', gone);
       room.waiters.add(waiter);
     });
   }
@@ -101,12 +117,13 @@ export class PlaylistStateHub {
         this.rooms.delete(roomId); // the next request tries again
         throw err;
       });
-      room = { subscribed, master: undefined, renditions: new Map(), waiters: new Set(), lastUsed: 0 };
+      room = { subscribed, live: false, master: undefined, renditions: new Map(), waiters: new Set(), lastUsed: 0 };
       this.rooms.set(roomId, room);
     }
     room.lastUsed = Date.now();
     // Subscribed before any GET, so an update is either in what we read or in a message after it.
     await room.subscribed;
+    room.live = true;
     return room;
   }
 

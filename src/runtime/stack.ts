@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import express from 'express';
-import { createApp } from '../api/app.js';
+import { createApp, SECURITY_HEADERS } from '../api/app.js';
 import { healthRoutes } from '../api/health-routes.js';
 import { ClusterNode } from '../cluster/cluster-node.js';
 import { FeedClient } from '../cluster/feed-client.js';
@@ -22,6 +22,9 @@ import { UploadSpool } from '../../pipeline/publish/upload-spool.js';
 import { IngestJobs, type IngestJobsDeps } from '../../pipeline/jobs/ingest-jobs.js';
 import { Recorder } from '../../pipeline/recording/recorder.js';
 import { BroadcastDirector } from '../hls/broadcast-director.js';
+import { HlsAccess } from '../hls/hls-access.js';
+import { withHlsFastPath } from '../hls/hls-fast-path.js';
+import { HlsOrigin } from '../hls/hls-origin.js';
 import { HlsStatusStore } from '../hls/hls-status.js';
 import { PlaylistStateHub } from '../hls/playlist-state-hub.js';
 import { ChildProcesses } from './child-processes.js';
@@ -163,6 +166,7 @@ export class Stack {
       return;
     }
 
+    const hlsOrigin = new HlsOrigin({ hub: hlsHub, store: this.store, cache: hlsCache, spool: hlsSpool, access: new HlsAccess(this.control.repository, this.control.keys) });
     const app = createApp({
       logger: this.logger,
       redis: this.redis,
@@ -172,9 +176,10 @@ export class Stack {
       publicUrl: config.http.publicUrl,
       rateLimit: config.rateLimit,
       cluster: this.cluster,
-      hls: { hub: hlsHub, cache: hlsCache, status: hlsStatus, spool: hlsSpool },
+      hls: { origin: hlsOrigin, status: hlsStatus },
     });
-    this.server = await listen(app, config.http.port, config.http.bind);
+    // Most /hls/ requests are answered in front of express (see hls-fast-path.ts).
+    this.server = await listen(withHlsFastPath(hlsOrigin, app, SECURITY_HEADERS), config.http.port, config.http.bind);
     this.cleanups.push(() => closeServer(this.server));
     const url = this.publicUrl(config);
     // Stopped before the HTTP server closes: placement stops choosing this node first.

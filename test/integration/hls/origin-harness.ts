@@ -1,4 +1,6 @@
-// An origin on 127.0.0.1:0 over the shared test Redis and S3, as app.ts mounts it.
+// An origin on 127.0.0.1:0 over the shared test Redis and S3, as a node serves it: the express app
+// (createApp()'s settings and security headers in front of hlsOriginRoutes) behind withHlsFastPath.
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Redis } from 'ioredis';
@@ -6,9 +8,12 @@ import { inject } from 'vitest';
 import { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import { notFoundHandler, problemHandler } from '../../../src/api/problem.js';
 import type { SpooledObjectSource } from '../../../pipeline/publish/upload-spool.js';
+import { withHlsFastPath } from '../../../src/hls/hls-fast-path.js';
+import { HlsOrigin } from '../../../src/hls/hls-origin.js';
 import { hlsOriginRoutes } from '../../../src/hls/hls-origin-routes.js';
 import { PlaylistStateHub } from '../../../src/hls/playlist-state-hub.js';
 import { ObjectStore } from '../../../storage/object-store.js';
+import { SECURITY_HEADERS } from '../../../src/api/app.js';
 
 export interface OriginHarness {
   url: string;
@@ -18,6 +23,7 @@ export interface OriginHarness {
   stop(): Promise<void>;
 }
 
+
 export async function testStore(bucket = 'test-hls'): Promise<ObjectStore> {
   const s3 = inject('s3');
   const store = new ObjectStore({ ...s3, bucket, region: 'us-east-1' });
@@ -25,19 +31,31 @@ export async function testStore(bucket = 'test-hls'): Promise<ObjectStore> {
   return store;
 }
 
-/** Starts an origin; pass `store`/`cache` to share them with a pipeline of the same "process". */
-export async function startOrigin(options: { store?: ObjectStore; cache?: MediaCache; spool?: SpooledObjectSource } = {}): Promise<OriginHarness> {
+/**
+ * Starts an origin; pass `store`/`cache` to share them with a pipeline of the same "process";
+ * `fastPath: false` serves everything through the express routes.
+ */
+export async function startOrigin(options: { store?: ObjectStore; cache?: MediaCache; spool?: SpooledObjectSource; fastPath?: boolean } = {}): Promise<OriginHarness> {
   const redis = new Redis(inject('redisUrl'));
   const store = options.store ?? (await testStore());
   const cache = options.cache ?? new MediaCache();
   const hub = PlaylistStateHub.connect(redis);
-  const app = express();
   // These rooms exist only as HLS state: no registration gate (the gate is tested with a whole node).
   const openGate = { check: async () => ({ gated: false, token: null }) };
-  app.use(hlsOriginRoutes({ hub, store, cache, access: openGate, ...(options.spool ? { spool: options.spool } : {}) }));
+  const origin = new HlsOrigin({ hub, store, cache, access: openGate, ...(options.spool ? { spool: options.spool } : {}) });
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'simple');
+  app.use((_req, res, next) => {
+    res.set(SECURITY_HEADERS);
+    next();
+  });
+  app.use(hlsOriginRoutes(origin));
   app.use(notFoundHandler);
   app.use(problemHandler(() => {}));
-  const server = app.listen(0, '127.0.0.1');
+  const server = http.createServer(options.fastPath === false ? app : withHlsFastPath(origin, app, SECURITY_HEADERS));
+  server.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -3,41 +3,16 @@
 import http from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { MediaPlaylist } from '../../../pipeline/llhls/media-playlist.js';
-import type { SegmenterAction } from '../../../pipeline/llhls/segmenter.js';
-import { HlsPublisher } from '../../../pipeline/publish/hls-publisher.js';
-import { createLogger } from '../../../src/logger.js';
 import { parsePlaylist } from '../../unit/pipeline/m3u8.js';
 import { startOrigin, testStore, type OriginHarness } from './origin-harness.js';
+import { SyntheticStream } from './synthetic-stream.js';
 
 const roomId = `r_origin-${Date.now()}`;
 const rendition = 'v1';
-const T0 = Date.UTC(2024, 0, 1);
 let a: OriginHarness;
 let b: OriginHarness;
 let redis: Redis;
-let publisher: HlsPublisher;
-let next = { msn: 0, index: 0 };
-
-const bytesOf = (uri: string) => Buffer.from(`bytes of ${uri}`);
-
-/** Actions for the next part, closing the segment after its fifth part (1 s segments of 0.2 s parts). */
-function nextPart(): SegmenterAction[] {
-  const { msn, index } = next;
-  const uri = `part${msn}.${index}.m4s`;
-  const programDateTime = T0 + (msn * 5 + index) * 200;
-  const actions: SegmenterAction[] = [
-    { type: 'write', kind: 'part', uri, bytes: bytesOf(uri) },
-    { type: 'publish', update: { kind: 'part', msn, index, part: { duration: 0.2, independent: index === 0, uri, programDateTime } } },
-  ];
-  next = { msn, index: index + 1 };
-  if (index === 4) {
-    const segment = { msn, uri: `seg${msn}.m4s`, duration: 1, programDateTime: T0 + msn * 1000, discontinuity: false, mapUri: 'init.mp4' };
-    actions.push({ type: 'write', kind: 'segment', uri: segment.uri, bytes: bytesOf(segment.uri) }, { type: 'publish', update: { kind: 'segment', segment } });
-    next = { msn: msn + 1, index: 0 };
-  }
-  return actions;
-}
+let stream: SyntheticStream;
 
 const playlistPath = (query = '') => `/hls/${roomId}/${rendition}/index.m3u8${query}`;
 
@@ -59,14 +34,9 @@ beforeAll(async () => {
   a = await startOrigin({ store });
   b = await startOrigin({ store });
   redis = new Redis(inject('redisUrl'));
-  const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2 });
-  publisher = new HlsPublisher({ roomId, rendition, playlist, store, redis, cache: a.cache, logger: createLogger('silent') });
-  await publisher.perform([
-    { type: 'write', kind: 'init', uri: 'init.mp4', bytes: bytesOf('init.mp4') },
-    { type: 'publish', update: { kind: 'map', uri: 'init.mp4', discontinuity: false } },
-  ]);
+  stream = await SyntheticStream.start({ roomId, rendition, store, redis, cache: a.cache });
   // Eight closed segments: enough for a delta update to skip some (CAN-SKIP-UNTIL is six target durations).
-  for (let i = 0; i < 8 * 5 + 2; i++) await publisher.perform(nextPart());
+  for (let i = 0; i < 8 * 5 + 2; i++) await stream.publishPart();
 });
 
 afterAll(async () => {
@@ -88,31 +58,31 @@ describe('LL-HLS origin', () => {
   });
 
   it('holds a blocking request until the part is published, on an origin in "another process"', async () => {
-    const { msn, index } = next;
+    const { msn, index } = stream.upcoming;
     const asked = Date.now();
     const pending = fetch(`${b.url}${playlistPath(`?_HLS_msn=${msn}&_HLS_part=${index}`)}`).then(async (r) => ({ r, text: await r.text(), at: Date.now() }));
     await new Promise((r) => setTimeout(r, 300));
     const publishedAt = Date.now();
-    await publisher.perform(nextPart());
+    await stream.publishPart();
     const { r, text, at } = await pending;
     expect(r.status).toBe(200);
     expect(at - asked).toBeGreaterThanOrEqual(300);
     expect(at - publishedAt).toBeLessThan(100);
     expect(text).toContain(`URI="part${msn}.${index}.m4s"`);
     // B never saw the bytes: it reads them from storage.
-    const part = await fetch(`${b.url}/hls/${roomId}/${rendition}/part${msn}.${index}.m4s`);
+    const part = await fetch(`${b.url}${stream.path(`part${msn}.${index}.m4s`)}`);
     expect(part.status).toBe(200);
     expect(part.headers.get('content-type')).toBe('video/mp4');
     expect(Buffer.from(await part.arrayBuffer()).toString()).toBe(`bytes of part${msn}.${index}.m4s`);
   });
 
   it('holds a request for the preload-hinted part until it exists', async () => {
-    const uri = `part${next.msn}.${next.index}.m4s`;
+    const uri = `part${stream.upcoming.msn}.${stream.upcoming.index}.m4s`;
     const playlist = parsePlaylist(await (await fetch(`${b.url}${playlistPath()}`)).text());
     expect(playlist.preloadHint?.URI).toBe(uri);
-    const pending = fetch(`${b.url}/hls/${roomId}/${rendition}/${uri}`);
+    const pending = fetch(`${b.url}${stream.path(uri)}`);
     await new Promise((r) => setTimeout(r, 200));
-    await publisher.perform(nextPart());
+    await stream.publishPart();
     const res = await pending;
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
@@ -120,7 +90,7 @@ describe('LL-HLS origin', () => {
 
   it('answers 503 when a blocked part does not come within three target durations', async () => {
     const started = Date.now();
-    const res = await fetch(`${b.url}${playlistPath(`?_HLS_msn=${next.msn}&_HLS_part=${next.index}`)}`);
+    const res = await fetch(`${b.url}${playlistPath(`?_HLS_msn=${stream.upcoming.msn}&_HLS_part=${stream.upcoming.index}`)}`);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
     expect(((await res.json()) as { code: string }).code).toBe('blocking_timeout');
@@ -144,7 +114,7 @@ describe('LL-HLS origin', () => {
     ['a non-numeric msn', playlistPath('?_HLS_msn=1e3'), 400, 'invalid_delivery_directive'],
     ['a repeated msn', playlistPath('?_HLS_msn=1&_HLS_msn=2'), 400, 'invalid_delivery_directive'],
   ])('rejects %s with problem+json', async (_name, path, status, code) => {
-    const res = await rawGet(b, path.replace('NEXT', String(next.msn))); // NEXT: the open segment, known only now
+    const res = await rawGet(b, path.replace('NEXT', String(stream.upcoming.msn))); // NEXT: the open segment, known only now
     expect(res.status, res.body).toBe(status);
     expect(res.type).toMatch(/^application\/problem\+json/);
     expect((JSON.parse(res.body) as { code: string }).code).toBe(code);
