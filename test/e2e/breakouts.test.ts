@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { arg, h, mintToken, openHarness, waitEvents, waitFor } from './browser-kit.js';
+import { arg, h, mintToken, openHarness, waitEvents } from './browser-kit.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { useBrowserStack } from './browser-stack.js';
 
 const { t, browser } = useBrowserStack({ env: { LEVELCHAT_WORKERS: '2' } });
@@ -32,10 +33,10 @@ async function publish(page: Page): Promise<void> {
 /** Main-room video frames from `from` grow by `more` on `page`. */
 async function framesGrow(page: Page, from: string, more = 10, ms = 10_000): Promise<number> {
   const start = (await h(page, 'framesDecoded'))[from] ?? 0;
-  return waitFor(`${more} more frames from ${from}`, async () => {
+  return waitFor(async () => {
     const n = (await h(page, 'framesDecoded'))[from] ?? 0;
     return n >= start + more ? n : undefined;
-  }, ms);
+  }, { timeoutMs: ms, what: `${more} more frames from ${from}` });
 }
 
 describe('classroom breakouts in Chromium', () => {
@@ -71,18 +72,18 @@ describe('classroom breakouts in Chromium', () => {
 
     // Each published camera + microphone in its breakout, and nothing in the main room any more.
     for (const page of [pm, p1, p2]) {
-      await waitFor('camera + microphone in the breakout', async () => (await h(page, 'breakout'))?.published.join() === 'camera,microphone');
+      await waitFor(async () => (await h(page, 'breakout'))?.published.join() === 'camera,microphone', { what: 'camera + microphone in the breakout' });
       expect(await h(page, 'published')).toEqual([]);
     }
     const main = t.stack.liveRooms.rooms.get(id)!;
-    await waitFor('main room without tracks', async () => main.tracks.size === 0);
+    await waitFor(async () => main.tracks.size === 0, { what: 'main room without tracks' });
     expect(main.participants.size).toBe(3); // their main sessions stay joined
 
     // Student 1 receives the teacher's camera and microphone, and frames from it; nothing of student 2.
-    const view1 = await waitFor('student 1 receives the teacher', async () => {
+    const view1 = await waitFor(async () => {
       const v = await h(p1, 'breakout');
       return v && v.tracks.length >= 2 && (v.frames['teacher'] ?? 0) > 10 ? v : undefined;
-    }, 15_000).catch(async (err) => {
+    }, { timeoutMs: 15_000, what: 'student 1 receives the teacher' }).catch(async (err) => {
       console.log('[breakouts] diagnostics: student-1', JSON.stringify(await h(p1, 'breakout')), JSON.stringify((await h(p1, 'events')).filter((e) => e.event.startsWith('breakout') || e.event === 'error')));
       console.log('[breakouts] diagnostics: teacher', JSON.stringify(await h(pm, 'breakout')), JSON.stringify((await h(pm, 'events')).filter((e) => e.event.startsWith('breakout') || e.event === 'error')));
       throw err;
@@ -90,10 +91,10 @@ describe('classroom breakouts in Chromium', () => {
     expect(view1.roomId).toBe(b1);
     expect(view1.participants).toEqual(['teacher']);
     expect(view1.tracks.map((x) => `${x.identity}/${x.kind}`).sort()).toEqual(['teacher/audio', 'teacher/video']);
-    const teacherView = await waitFor('the teacher receives student 1', async () => {
+    const teacherView = await waitFor(async () => {
       const v = await h(pm, 'breakout');
       return v && (v.frames['student-1'] ?? 0) > 10 ? v : undefined;
-    }, 15_000);
+    }, { timeoutMs: 15_000, what: 'the teacher receives student 1' });
     expect(teacherView.tracks.every((x) => x.identity === 'student-1')).toBe(true);
     // Student 2 is alone in breakout 2: no remote track at all.
     const view2 = (await h(p2, 'breakout'))!;
@@ -115,7 +116,7 @@ describe('classroom breakouts in Chromium', () => {
     for (const page of [pm, p1, p2]) await waitEvents(page, 'breakout-left', () => true, 1, 15_000);
     mark('all three back (breakout-left)');
     for (const page of [pm, p1, p2]) {
-      await waitFor('camera + microphone back in the main room', async () => (await h(page, 'published')).join() === 'camera,microphone');
+      await waitFor(async () => (await h(page, 'published')).join() === 'camera,microphone', { what: 'camera + microphone back in the main room' });
       expect(await h(page, 'breakout')).toBeNull();
     }
     await framesGrow(p1, s2.participantId, 15, 15_000);
@@ -123,7 +124,7 @@ describe('classroom breakouts in Chromium', () => {
     await framesGrow(p1, mod.participantId, 15, 15_000);
     const back1 = await h(p1, 'mainTracks');
     expect(back1.filter((x) => !x.ended).map((x) => `${x.identity}/${x.kind}`).sort()).toEqual(['student-2/audio', 'student-2/video', 'teacher/audio', 'teacher/video']);
-    await waitFor('breakout rooms closed', async () => !t.stack.liveRooms.rooms.has(b1) && !t.stack.liveRooms.rooms.has(b2));
+    await waitFor(async () => !t.stack.liveRooms.rooms.has(b1) && !t.stack.liveRooms.rooms.has(b2), { what: 'breakout rooms closed' });
     for (const page of [pm, p1, p2]) expect(await h(page, 'events', 'disconnected')).toEqual([]);
     mark('students see each other again in the main room');
 

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { readJson } from '../helpers/test-stack.js';
-import { h, hlsFramesGrow, mintToken, openHarness, waitEvents, waitFor } from './browser-kit.js';
+import { h, hlsFramesGrow, mintToken, openHarness, waitEvents } from './browser-kit.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { useBrowserStack } from './browser-stack.js';
 
 const { t, browser } = useBrowserStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_WEBRTC_VIEWER_CAP: '1' } });
@@ -38,15 +39,15 @@ describe('broadcast → LL-HLS in Chromium', () => {
 
     // Chromium sends H.264: the broadcast room offers it first.
     const live = t.stack.liveRooms.rooms.get(id)!;
-    await waitFor('camera + microphone producers', async () => live.tracks.size >= 2);
+    await waitFor(async () => live.tracks.size >= 2, { what: 'camera + microphone producers' });
     const camera = [...live.tracks.values()].find((x) => x.source === 'camera')!;
     expect(camera.producer.rtpParameters.codecs[0]?.mimeType).toBe('video/H264');
     mark('published (H.264 + Opus)');
 
-    const status = await waitFor('hls.state live', async () => {
+    const status = await waitFor(async () => {
       const body = await readJson(await t.api(`/v1/rooms/${id}`));
       return body.hls?.state === 'live' ? body.hls : undefined;
-    }, 15_000, 200);
+    }, { timeoutMs: 15_000, what: 'hls.state live', intervalMs: 200 });
     expect(status).toMatchObject({ url: `/hls/${id}/master.m3u8`, on_air: { identity: 'host' } });
     mark('GET /v1/rooms shows hls live');
 
@@ -57,14 +58,14 @@ describe('broadcast → LL-HLS in Chromium', () => {
     const first = await hlsFramesGrow(watcher, 30, 20_000);
     mark(`player decoding (${first.frames} frames)`);
     // Held near the live edge: glass to glass (now − playing date) below 3 s, also on screen.
-    const near = await waitFor('latency < 3 s', async () => {
+    const near = await waitFor(async () => {
       const s = await h(watcher, 'hlsStats');
       return s && s.latency !== null && s.latency < 3 ? s : undefined;
-    }, 15_000, 250);
-    const readout = await waitFor('readout', async () => {
+    }, { timeoutMs: 15_000, what: 'latency < 3 s', intervalMs: 250 });
+    const readout = await waitFor(async () => {
       const text = await h(watcher, 'readout');
       return text?.startsWith('latency') ? text : undefined;
-    });
+    }, { what: 'readout' });
     const shown = Number(/latency ([\d.]+) s/.exec(readout)?.[1]);
     expect(shown).toBeLessThan(3);
     const samples: number[] = [];
@@ -82,8 +83,8 @@ describe('broadcast → LL-HLS in Chromium', () => {
     const one = await join(v1, id, 'viewer-1', ['subscribe:all']);
     expect(one.mode).toBe('webrtc');
     await waitEvents(v1, 'track-subscribed', () => true, 2);
-    await waitFor('viewer-1 WebRTC frames', async () => ((await h(v1, 'framesDecoded'))[pub.participantId] ?? 0) > 5);
-    await waitFor('viewer counted', async () => live.viewerCount === 1);
+    await waitFor(async () => ((await h(v1, 'framesDecoded'))[pub.participantId] ?? 0) > 5, { what: 'viewer-1 WebRTC frames' });
+    await waitFor(async () => live.viewerCount === 1, { what: 'viewer counted' });
     const v2 = await openHarness(browser, t.url, 'viewer-2');
     const two = await join(v2, id, 'viewer-2', ['subscribe:all']);
     expect(two.mode).toBe('hls');
@@ -110,11 +111,11 @@ describe('broadcast → LL-HLS in Chromium', () => {
     expect((await h(watcher, 'hlsStats'))!.renditionSwitches).toBe(0);
     await h(publisher, 'unpublish', 'camera');
     await h(publisher, 'unpublish', 'microphone');
-    await waitFor('host-2 on air', async () => (await readJson(await t.api(`/v1/rooms/${id}`))).hls?.on_air?.identity === 'host-2', 15_000, 200);
-    const switched = await waitFor('the player switched rendition', async () => {
+    await waitFor(async () => (await readJson(await t.api(`/v1/rooms/${id}`))).hls?.on_air?.identity === 'host-2', { timeoutMs: 15_000, what: 'host-2 on air', intervalMs: 200 });
+    const switched = await waitFor(async () => {
       const s = await h(watcher, 'hlsStats');
       return s && s.renditionSwitches >= 1 ? s : undefined;
-    }, 20_000, 200);
+    }, { timeoutMs: 20_000, what: 'the player switched rendition', intervalMs: 200 });
     const resumed = await hlsFramesGrow(watcher, 30, 20_000);
     mark(`on-air change followed (${switched.renditionSwitches} switch, then ${resumed.frames} frames, latency ${resumed.latency?.toFixed(2)} s)`);
 

@@ -2,6 +2,7 @@
 // microphone, pages on /harness.html driven through window.harness, tokens minted with the API key.
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Harness, RecordedEvent } from '../../players/demo/harness-api.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -51,30 +52,20 @@ export async function mintToken(baseUrl: string, apiKey: string, roomId: string,
   return (await res.json()) as Minted;
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 10_000, everyMs = 100): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 export function waitEvents(page: Page, event: string, pred: (e: RecordedEvent) => boolean = () => true, count = 1, ms = 10_000): Promise<RecordedEvent[]> {
-  return waitFor(`${count} × ${event}`, async () => {
+  return waitFor(async () => {
     const matching = (await h(page, 'events', event)).filter(pred);
     return matching.length >= count ? matching : undefined;
-  }, ms);
+  }, { timeoutMs: ms, what: `${count} × ${event}` });
 }
 
 /** Waits until the page's LL-HLS <video> presented `more` frames beyond what it had; returns the stats then. */
 export async function hlsFramesGrow(page: Page, more = 30, ms = 20_000) {
   const start = (await h(page, 'hlsStats'))?.frames ?? 0;
-  return waitFor(`${more} more LL-HLS frames`, async () => {
+  return waitFor(async () => {
     const s = await h(page, 'hlsStats');
     return s && s.frames >= start + more ? s : undefined;
-  }, ms, 200);
+  }, { timeoutMs: ms, what: `${more} more LL-HLS frames`, intervalMs: 200 });
 }
 
 export const arg = <T>(e: RecordedEvent, i = 0) => e.args[i] as T;

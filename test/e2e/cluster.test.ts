@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlayers } from '../../players/build.mjs';
 import { projectRoot } from '../../src/runtime/compiled-entry.js';
 import { startClusterProcesses, type ClusterNodeProcess, type ClusterProcesses } from '../helpers/cluster-processes.js';
-import { arg, h, launchChromium, openHarness, waitEvents, waitFor } from './browser-kit.js';
+import { arg, h, launchChromium, openHarness, waitEvents } from './browser-kit.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -46,7 +47,7 @@ describe('a broadcast across three node processes', () => {
       { id: 'node-c', region: 'us' },
     ]);
     const [a, b, c] = cluster.nodes as [ClusterNodeProcess, ClusterNodeProcess, ClusterNodeProcess];
-    await waitFor('three nodes in the registry', async () => ((await (await cluster.api(c, '/v1/nodes')).json()) as { nodes: unknown[] }).nodes.length === 3);
+    await waitFor(async () => ((await (await cluster.api(c, '/v1/nodes')).json()) as { nodes: unknown[] }).nodes.length === 3, { what: 'three nodes in the registry' });
 
     // Placement: the room hinted "eu" goes to the eu node, whichever node is asked; an audience
     // token for a viewer in "us" names a us node.
@@ -62,15 +63,15 @@ describe('a broadcast across three node processes', () => {
     expect((await h(anchor.page, 'call', 'publishCamera')).ok).toBe(true);
     const onB = await joinAt(b, b.signalingUrl, await token(cluster, a, roomId, 'viewer-b', AUDIENCE), 'viewer@b');
     const onC = await joinAt(c, c.signalingUrl, await token(cluster, a, roomId, 'viewer-c', AUDIENCE), 'viewer@c');
-    await waitFor('frames on B', async () => (await framesFrom(onB.page, anchor.id)) > 5, 20_000);
-    await waitFor('frames on C', async () => (await framesFrom(onC.page, anchor.id)) > 5, 20_000);
-    await waitFor('inbound-rtp on C', async () => (await h(onC.page, 'inboundFramesDecoded')).some((n) => n > 0));
+    await waitFor(async () => (await framesFrom(onB.page, anchor.id)) > 5, { timeoutMs: 20_000, what: 'frames on B' });
+    await waitFor(async () => (await framesFrom(onC.page, anchor.id)) > 5, { timeoutMs: 20_000, what: 'frames on C' });
+    await waitFor(async () => (await h(onC.page, 'inboundFramesDecoded')).some((n) => n > 0), { what: 'inbound-rtp on C' });
 
     // The LL-HLS made on the origin is served by every node (playlist state over Redis, objects from S3).
-    const master = await waitFor('master playlist from node C', async () => {
+    const master = await waitFor(async () => {
       const res = await fetch(`${c.url}/hls/${roomId}/master.m3u8`);
       return res.status === 200 ? res.text() : null;
-    }, 20_000, 250);
+    }, { timeoutMs: 20_000, what: 'master playlist from node C', intervalMs: 250 });
     const media = /^(\S+\.m3u8)$/m.exec(master)![1]!;
     const playlist = await (await fetch(`${c.url}/hls/${roomId}/${media}`)).text();
     expect(playlist).toContain('#EXT-X-PART:');
@@ -79,7 +80,7 @@ describe('a broadcast across three node processes', () => {
     const killedC = Date.now();
     c.server.proc.kill('SIGKILL');
     await waitEvents(onC.page, 'reconnected', () => true, 1, 5000);
-    await waitFor('frames on the moved viewer', async () => (await framesFrom(onC.page, anchor.id)) > 0, Math.max(500, 5000 - (Date.now() - killedC)), 50);
+    await waitFor(async () => (await framesFrom(onC.page, anchor.id)) > 0, { timeoutMs: Math.max(500, 5000 - (Date.now() - killedC)), what: 'frames on the moved viewer', intervalMs: 50 });
     const movedMs = Date.now() - killedC;
     console.log(`[cluster] node C killed: its viewer decodes frames again ${movedMs} ms later`);
     expect(movedMs).toBeLessThan(5000);
@@ -92,7 +93,7 @@ describe('a broadcast across three node processes', () => {
     await waitEvents(anchor.page, 'reconnected', () => true, 1, 30_000);
     const moved = (await h(anchor.page, 'local'))!;
     expect(moved.id).not.toBe(anchor.id);
-    await waitFor('the re-published camera on B', async () => (await framesFrom(onB.page, moved.id)) > 0, 20_000, 50);
+    await waitFor(async () => (await framesFrom(onB.page, moved.id)) > 0, { timeoutMs: 20_000, what: 'the re-published camera on B', intervalMs: 50 });
     console.log(`[cluster] origin node A killed: the room was placed again and B decodes the anchor ${Date.now() - killedA} ms later`);
     const replaced = await token(cluster, b, roomId, 'anchor-2', PUBLISHER);
     expect(replaced.signaling_url).toBe(b.signalingUrl);
@@ -103,6 +104,6 @@ describe('a broadcast across three node processes', () => {
     // Nothing of the room was lost with its nodes: once everybody left (those on the dead nodes
     // taken out by the survivors), the room ends.
     for (const p of [anchor, onB, onC]) await h(p.page, 'leave');
-    await waitFor('the room ended', async () => ((await (await cluster.api(b, `/v1/rooms/${roomId}`)).json()) as { state: string }).state === 'ended', 15_000, 250);
+    await waitFor(async () => ((await (await cluster.api(b, `/v1/rooms/${roomId}`)).json()) as { state: string }).state === 'ended', { timeoutMs: 15_000, what: 'the room ended', intervalMs: 250 });
   });
 });

@@ -10,7 +10,8 @@ import { buildPlayers } from '../../players/build.mjs';
 import { projectRoot } from '../../src/runtime/compiled-entry.js';
 import { readJson, startTestStack, type TestStack } from '../helpers/test-stack.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
-import { arg, h, hlsFramesGrow, launchChromium, mintToken, openHarness, waitEvents, waitFor } from './browser-kit.js';
+import { arg, h, hlsFramesGrow, launchChromium, mintToken, openHarness, waitEvents } from './browser-kit.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 let t: TestStack;
 let browser: Browser;
@@ -43,10 +44,10 @@ async function join(page: Page, roomId: string, identity: string, caps: string[]
 /** WebRTC frames presented from `from` grow by `more` on `page`. */
 async function webrtcFramesGrow(page: Page, from: string, more = 15, ms = 10_000): Promise<number> {
   const start = (await h(page, 'framesDecoded'))[from] ?? 0;
-  return waitFor(`${more} more frames from ${from}`, async () => {
+  return waitFor(async () => {
     const n = (await h(page, 'framesDecoded'))[from] ?? 0;
     return n >= start + more ? n : undefined;
-  }, ms);
+  }, { timeoutMs: ms, what: `${more} more frames from ${from}` });
 }
 
 describe('hybrid room promoted to a broadcast in Chromium', () => {
@@ -80,10 +81,10 @@ describe('hybrid room promoted to a broadcast in Chromium', () => {
     }
     mark('promoted event on both pages');
 
-    const status = await waitFor('hls.state live', async () => {
+    const status = await waitFor(async () => {
       const body = await readJson(await t.api(`/v1/rooms/${id}`));
       return body.hls?.state === 'live' ? body.hls : undefined;
-    }, 20_000, 200);
+    }, { timeoutMs: 20_000, what: 'hls.state live', intervalMs: 200 });
     expect(status.on_air.identity).toBe('alice'); // the first camera
     mark('LL-HLS live');
 
@@ -111,10 +112,10 @@ describe('hybrid room promoted to a broadcast in Chromium', () => {
     await webrtcFramesGrow(pb, a.participantId, 10);
     for (const page of [pa, pb]) expect(await h(page, 'events', 'disconnected')).toEqual([]);
 
-    await waitFor('room.promoted + hls.started webhooks', async () => {
+    await waitFor(async () => {
       const types = new Set(receiver.accepted().filter((e) => e.room_id === id).map((e) => e.type));
       return types.has('room.promoted') && types.has('hls.started');
-    });
+    }, { what: 'room.promoted + hls.started webhooks' });
     const started = receiver.accepted().find((e) => e.room_id === id && e.type === 'hls.started')!;
     expect(started.data).toMatchObject({ url: `/hls/${id}/master.m3u8`, on_air: { identity: 'alice' } });
     mark('webhooks room.promoted + hls.started received');

@@ -5,7 +5,8 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { readJson } from '../helpers/test-stack.js';
-import { arg, h, mintToken, openHarness, waitEvents, waitFor } from './browser-kit.js';
+import { arg, h, mintToken, openHarness, waitEvents } from './browser-kit.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { useBrowserStack } from './browser-stack.js';
 
 const { t, browser } = useBrowserStack();
@@ -64,10 +65,10 @@ describe('webinar room features in Chromium', () => {
     expect((await ok<Q>(a1, 'upvoteQuestion', q2.id)).votes).toBe(1);
     expect((await ok<Q>(a1, 'upvoteQuestion', q2.id)).votes).toBe(1); // again: no second vote
     for (const page of everyone) {
-      await waitFor('the ordered questions', async () => {
+      await waitFor(async () => {
         const qs = await h(page, 'questions');
         return qs.length === 2 && qs[0]!.id === q2.id && qs[0]!.votes === 1 && qs[1]!.id === q1.id;
-      });
+      }, { what: 'the ordered questions' });
     }
     // Late joiners get the open questions in the join, already ordered.
     const late = await openHarness(browser, t.url, 'late');
@@ -81,7 +82,7 @@ describe('webinar room features in Chromium', () => {
     for (const page of everyone) {
       const [e] = await waitEvents(page, 'question', (e) => arg<Q>(e).id === q2.id && arg<Q>(e).state === 'answered');
       expect(arg<Q>(e!)).toMatchObject({ votes: 1, answer: 'Yes, in the recordings list' });
-      await waitFor('the answered question to leave the list', async () => (await texts(page)).join() === 'What about latency?');
+      await waitFor(async () => (await texts(page)).join() === 'What about latency?', { what: 'the answered question to leave the list' });
     }
     // Attendees cannot answer; a viewer without chat:send cannot ask.
     expect(await h(a2, 'call', 'dismissQuestion', q1.id)).toMatchObject({ ok: false, code: 'capability_required' });
@@ -144,15 +145,15 @@ describe('webinar room features in Chromium', () => {
     // Asking from the console reaches the attendees; dismissing it there takes it off their lists.
     await demo.fill('#qa-text', 'Asked from the console');
     await demo.click('#qa-form button');
-    await waitFor('the console question on alice', async () => (await texts(a1)).includes('Asked from the console'));
+    await waitFor(async () => (await texts(a1)).includes('Asked from the console'), { what: 'the console question on alice' });
     const asked = demo.locator('#questions li', { hasText: 'Asked from the console' });
     await asked.waitFor({ timeout: 5000 });
     await asked.locator('button', { hasText: 'dismiss' }).click();
-    await waitFor('the dismissed question to leave alice', async () => !(await texts(a1)).includes('Asked from the console'));
+    await waitFor(async () => !(await texts(a1)).includes('Asked from the console'), { what: 'the dismissed question to leave alice' });
     await demo.waitForSelector('#answered li:has-text("dismissed")', { timeout: 5000 });
     // Lowering bob's hand from the queue panel.
     await demo.locator('#hand-queue li', { hasText: 'bob' }).locator('button', { hasText: 'lower' }).click();
-    await waitFor('bob’s hand lowered', async () => (await h(a2, 'local'))?.handRaised === false);
+    await waitFor(async () => (await h(a2, 'local'))?.handRaised === false, { what: 'bob’s hand lowered' });
     await demo.waitForSelector('#hand-queue-empty:not([hidden])', { timeout: 5000 });
     mark('demo console');
     await demo.context().close();

@@ -2,43 +2,17 @@
 // node (real Redis, S3 and two mediasoup workers; an edge router opens after 2 consumers) and talk
 // to each other through it. Pages are /harness.html, which drives the SDK and records its events.
 import { randomBytes } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPlayers } from '../../players/build.mjs';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { Outcome, RecordedEvent } from '../../players/demo/harness-api.js';
-import { projectRoot } from '../../src/runtime/compiled-entry.js';
-import { readJson, startTestStack, type TestStack } from '../helpers/test-stack.js';
-import { h, launchChromium } from './browser-kit.js';
+import { readJson } from '../helpers/test-stack.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { arg, h, mintToken, openHarness, waitEvents } from './browser-kit.js';
+import { useBrowserStack } from './browser-stack.js';
 
-let stack: TestStack;
-let browser: Browser;
-const pages: Page[] = [];
+const { t: stack, browser } = useBrowserStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_CONSUMERS_PER_ROUTER: '2' } });
 
-beforeAll(async () => {
-  await buildPlayers(projectRoot());
-  [stack, browser] = await Promise.all([
-    startTestStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_CONSUMERS_PER_ROUTER: '2' } }),
-    launchChromium(),
-  ]);
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-
-/** Calls `window.harness[method](...args)` in the page. */
-async function openPage(): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  pages.push(page);
-  page.on('pageerror', (err) => console.error('[page error]', err.message));
-  await page.goto(`${stack.url}/harness.html`);
-  await page.waitForFunction('globalThis.harness !== undefined');
-  return page;
-}
-
-function page_errors(page: Page): void {
+function logPageErrors(page: Page): void {
   page.on('pageerror', (err) => console.error('[page error]', err.message));
 }
 
@@ -46,37 +20,15 @@ async function closePage(page: Page): Promise<void> {
   await page.context().close();
 }
 
-async function mint(roomId: string, identity: string, capabilities: string[]): Promise<{ token: string; signaling_url: string }> {
-  const res = await stack.api(`/v1/rooms/${roomId}/tokens`, { method: 'POST', json: { identity, capabilities, type: 'meeting' } });
-  expect(res.status).toBe(201);
-  return readJson(res);
-}
+const mint = (roomId: string, identity: string, capabilities: string[]) => mintToken(stack.url, stack.apiKey, roomId, identity, capabilities, 'meeting');
 
 async function joinAs(roomId: string, identity: string, capabilities: string[]): Promise<{ page: Page; id: string; token: string; url: string }> {
-  const [page, minted] = await Promise.all([openPage(), mint(roomId, identity, capabilities)]);
+  const [page, minted] = await Promise.all([openHarness(browser, stack.url, identity), mint(roomId, identity, capabilities)]);
   const joined = await h(page, 'join', { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'meeting' });
   if (!joined.ok) throw new Error(`${identity} could not join: ${joined.code} ${joined.message}`);
   return { page, id: joined.value.participantId, token: minted.token, url: minted.signaling_url };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function waitEvents(page: Page, event: string, pred: (e: RecordedEvent) => boolean = () => true, count = 1, ms = 10_000): Promise<RecordedEvent[]> {
-  return waitFor(`${count} × ${event}`, async () => {
-    const matching = (await h(page, 'events', event)).filter(pred);
-    return matching.length >= count ? matching : undefined;
-  }, ms);
-}
-
-const arg = <T>(e: RecordedEvent, i = 0) => e.args[i] as T;
 const roomId = (label: string) => `r_e2e-${label}-${randomBytes(4).toString('hex')}`;
 
 const PUBLISHER = ['publish:camera', 'subscribe:all', 'chat:send', 'hand:raise'];
@@ -97,7 +49,7 @@ describe('@levelchat/web in Chromium', () => {
 
   it('the demo console: API key → room → token → join → camera; a join link shows the tile and live stats', async () => {
     const host = await (await browser.newContext()).newPage();
-    page_errors(host);
+    logPageErrors(host);
     await host.goto(`${stack.url}/`);
     await host.fill('#api-key', stack.apiKey);
     await host.dispatchEvent('#api-key', 'change');
@@ -117,7 +69,7 @@ describe('@levelchat/web in Chromium', () => {
     // A second person with their own token opens the join link.
     const guestToken = await mint(demoRoom, 'demo-guest', VIEWER);
     const guest = await (await browser.newContext()).newPage();
-    page_errors(guest);
+    logPageErrors(guest);
     await guest.goto(`${stack.url}/?room=${encodeURIComponent(demoRoom)}&token=${encodeURIComponent(guestToken.token)}`);
     await guest.click('#join');
     await guest.waitForSelector('#tiles .tile video', { timeout: 8000 });
@@ -147,8 +99,8 @@ describe('@levelchat/web in Chromium', () => {
 
     // Both viewers decode frames.
     for (const viewer of [b, c]) {
-      await waitFor('decoded frames', async () => ((await h(viewer.page, 'framesDecoded'))[a.id] ?? 0) > 5);
-      await waitFor('inbound-rtp framesDecoded', async () => (await h(viewer.page, 'inboundFramesDecoded')).some((n) => n > 0));
+      await waitFor(async () => ((await h(viewer.page, 'framesDecoded'))[a.id] ?? 0) > 5, { what: 'decoded frames' });
+      await waitFor(async () => (await h(viewer.page, 'inboundFramesDecoded')).some((n) => n > 0), { what: 'inbound-rtp framesDecoded' });
     }
 
     // The server put B and C on different routers, each with consumers.
@@ -206,7 +158,7 @@ describe('@levelchat/web in Chromium', () => {
     await waitEvents(b.page, 'reconnected');
     expect(recvOfB().iceParameters.usernameFragment).not.toBe(ufragBefore);
     const framesBefore = (await h(b.page, 'framesDecoded'))[a.id] ?? 0;
-    await waitFor('frames after resume', async () => ((await h(b.page, 'framesDecoded'))[a.id] ?? 0) > framesBefore + 5);
+    await waitFor(async () => ((await h(b.page, 'framesDecoded'))[a.id] ?? 0) > framesBefore + 5, { what: 'frames after resume' });
     expect(await h(b.page, 'events', 'disconnected')).toEqual([]);
     expect(live.participants.has(b.id)).toBe(true);
 

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { arg, h, mintToken, openHarness, waitEvents, waitFor } from './browser-kit.js';
+import { arg, h, mintToken, openHarness, waitEvents } from './browser-kit.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { useBrowserStack } from './browser-stack.js';
 
 const { t, browser } = useBrowserStack({ env: { LEVELCHAT_WORKERS: '2' } });
@@ -32,7 +33,7 @@ describe('a mediasoup worker dies under a meeting', () => {
     }
     const b = await join(id, 'bob', VIEWER);
     const before = (await waitEvents(b.page, 'track-subscribed', () => true, 2)).map((e) => arg<Track>(e));
-    await waitFor('frames from alice', async () => ((await h(b.page, 'framesDecoded'))[a.id] ?? 0) > 5);
+    await waitFor(async () => ((await h(b.page, 'framesDecoded'))[a.id] ?? 0) > 5, { what: 'frames from alice' });
     expect((await h(b.page, 'call', 'sendChat', 'before the crash')).ok).toBe(true);
     await waitEvents(a.page, 'chat');
 
@@ -43,11 +44,11 @@ describe('a mediasoup worker dies under a meeting', () => {
 
     await Promise.all([waitEvents(a.page, 'media-reset', () => true, 1, 5000), waitEvents(b.page, 'media-reset', () => true, 1, 5000)]);
     // The old tracks are gone (their <video> removed), so these are frames of the new ones.
-    await waitFor('frames from alice after the reset', async () => ((await h(b.page, 'framesDecoded'))[a.id] ?? 0) > 0, 5000, 20);
+    await waitFor(async () => ((await h(b.page, 'framesDecoded'))[a.id] ?? 0) > 0, { timeoutMs: 5000, what: 'frames from alice after the reset', intervalMs: 20 });
     const resumeMs = Date.now() - killedAt;
     console.log(`[worker-death] first new frame ${resumeMs} ms after the kill`);
     expect(resumeMs).toBeLessThan(3000);
-    await waitFor('more frames from alice', async () => ((await h(b.page, 'framesDecoded'))[a.id] ?? 0) > 10);
+    await waitFor(async () => ((await h(b.page, 'framesDecoded'))[a.id] ?? 0) > 10, { what: 'more frames from alice' });
 
     // track-unsubscribed for the old tracks, track-subscribed for new ones (new producers, same kinds).
     const oldIds = before.map((x) => x.producerId);
@@ -56,7 +57,7 @@ describe('a mediasoup worker dies under a meeting', () => {
     const after = (await h(b.page, 'events', 'track-subscribed')).map((e) => arg<Track>(e)).filter((x) => !oldIds.includes(x.producerId));
     expect(after.map((x) => x.kind).sort()).toEqual(['audio', 'video']);
     expect(after.every((x) => x.participantId === a.id)).toBe(true);
-    await waitFor('inbound-rtp framesDecoded', async () => (await h(b.page, 'inboundFramesDecoded')).some((n) => n > 0));
+    await waitFor(async () => (await h(b.page, 'inboundFramesDecoded')).some((n) => n > 0), { what: 'inbound-rtp framesDecoded' });
 
     // The server: the room lives on the other worker, with alice's camera as 3 simulcast layers again.
     expect(live.media.origin.worker.pid).not.toBe(deadPid);
@@ -79,7 +80,7 @@ describe('a mediasoup worker dies under a meeting', () => {
     const c = await join(id, 'carol', VIEWER);
     expect((await h(c.page, 'participants')).map((p) => p.identity).sort()).toEqual(['alice', 'bob']);
     expect(await h(c.page, 'chatHistory')).toContainEqual({ identity: 'bob', text: 'before the crash' });
-    await waitFor('carol decodes alice', async () => ((await h(c.page, 'framesDecoded'))[a.id] ?? 0) > 5);
+    await waitFor(async () => ((await h(c.page, 'framesDecoded'))[a.id] ?? 0) > 5, { what: 'carol decodes alice' });
 
     for (const p of [a, b, c]) await p.page.context().close();
   }, 40_000);
