@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import type { Outcome, RecordedEvent } from '../../players/demo/harness-api.js';
+import type { Outcome } from '../../players/demo/harness-api.js';
 import { readJson } from '../helpers/test-stack.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { arg, h, mintToken, openHarness, waitEvents } from './browser-kit.js';
