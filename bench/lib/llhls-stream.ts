@@ -1,6 +1,6 @@
 // The origin process of the LL-HLS origin bench (forked with `--origin`): the origin as a node serves
-// it (withHlsFastPath in front of an express app with createApp()'s settings, security headers and
-// hlsOriginRoutes; an open playback gate) plus a synthetic live stream pushed through the real
+// it (hlsOriginApp(): createApp()'s express settings and security headers, the origin routes, its
+// fast path in front; an open playback gate) plus a synthetic live stream pushed through the real
 // HlsPublisher → MediaPlaylist path into the embedded S3 and Redis. By default the origin shares the
 // publisher's MediaCache, as a node's pipeline and origin share it; with BENCH_SHARED_CACHE=0 it has
 // its own, as a node whose pipelines do not run this stream: every object comes from S3 through the
@@ -9,21 +9,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import express from 'express';
 import { MediaPlaylist } from '../../pipeline/llhls/media-playlist.js';
 import type { SegmenterAction } from '../../pipeline/llhls/segmenter.js';
 import { HlsPublisher } from '../../pipeline/publish/hls-publisher.js';
 import { MediaCache } from '../../pipeline/publish/media-cache.js';
-import { notFoundHandler, problemHandler } from '../../src/api/problem.js';
-import { withHlsFastPath } from '../../src/hls/hls-fast-path.js';
 import { HlsOrigin } from '../../src/hls/hls-origin.js';
-import { hlsOriginRoutes } from '../../src/hls/hls-origin-routes.js';
 import { PlaylistStateHub } from '../../src/hls/playlist-state-hub.js';
 import { createLogger } from '../../src/logger.js';
 import { connectRedis } from '../../src/runtime/redis.js';
 import { ObjectStore } from '../../storage/object-store.js';
 import { monoMs } from './llhls-http.js';
-import { SECURITY_HEADERS } from '../../src/api/app.js';
+import { hlsOriginApp } from '../../src/api/app.js';
 
 export const PART_MS = 200;
 export const PARTS_PER_SEGMENT = 5;
@@ -116,19 +112,7 @@ export async function originMain(): Promise<void> {
   const openGate = { check: async () => ({ gated: false, token: null }) };
   const origin = new HlsOrigin({ hub, store: originStore, cache: SHARED_CACHE ? cache : new MediaCache(), access: openGate });
 
-  const app = express();
-  // As createApp() (src/api/app.ts) sets the app up in front of hlsOriginRoutes.
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.set('query parser', 'simple');
-  app.use((_req, res, next) => {
-    res.set(SECURITY_HEADERS);
-    next();
-  });
-  app.use(hlsOriginRoutes(origin));
-  app.use(notFoundHandler);
-  app.use(problemHandler(() => {}));
-  const server = http.createServer(FAST_PATH ? withHlsFastPath(origin, app, SECURITY_HEADERS) : app);
+  const server = http.createServer(hlsOriginApp(origin, FAST_PATH));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve));
   const { port } = server.address() as AddressInfo;

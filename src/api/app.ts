@@ -3,6 +3,8 @@ import type { ClusterNode } from '../cluster/cluster-node.js';
 import { nodeRoutes } from '../cluster/nodes-routes.js';
 import type { Logger } from '../logger.js';
 import type { ControlPlane } from '../runtime/control-plane.js';
+import type { RequestListener } from 'node:http';
+import { withHlsFastPath } from '../hls/hls-fast-path.js';
 import type { HlsOrigin } from '../hls/hls-origin.js';
 import { hlsOriginRoutes } from '../hls/hls-origin-routes.js';
 import type { HlsStatusStore } from '../hls/hls-status.js';
@@ -39,9 +41,8 @@ export interface AppDeps extends HealthDeps {
 /** Set on every response (withHlsFastPath sets them too, on the responses it writes itself). */
 export const SECURITY_HEADERS = Object.freeze({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' });
 
-/** The HTTP face of a node. Tests build it around real parts and listen on a random port. */
-export function createApp(deps: AppDeps): Express {
-  const { control } = deps;
+/** Express as every LevelChat app runs it: no fingerprinting headers, no ETags, simple query strings, the security headers. */
+function baseApp(): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -50,6 +51,25 @@ export function createApp(deps: AppDeps): Express {
     res.set(SECURITY_HEADERS);
     next();
   });
+  return app;
+}
+
+/**
+ * An app that is only an LL-HLS origin, served as a node serves /hls/ (its fast path in front
+ * unless `fastPath` is false): for origin tests and the origin bench.
+ */
+export function hlsOriginApp(origin: HlsOrigin, fastPath = true): RequestListener {
+  const app = baseApp();
+  app.use(hlsOriginRoutes(origin));
+  app.use(notFoundHandler);
+  app.use(problemHandler(() => {}));
+  return fastPath ? withHlsFastPath(origin, app, SECURITY_HEADERS) : app;
+}
+
+/** The HTTP face of a node. Tests build it around real parts and listen on a random port. */
+export function createApp(deps: AppDeps): Express {
+  const { control } = deps;
+  const app = baseApp();
   app.use(healthRoutes(deps));
 
   const registry = createRegistry();

@@ -1,19 +1,15 @@
-// An origin on 127.0.0.1:0 over the shared test Redis and S3, as a node serves it: the express app
-// (createApp()'s settings and security headers in front of hlsOriginRoutes) behind withHlsFastPath.
+// An origin on 127.0.0.1:0 over the shared test Redis and S3, as a node serves /hls/: hlsOriginApp()
+// (createApp()'s express settings and security headers, the origin routes, its fast path in front).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { MediaCache } from '../../../pipeline/publish/media-cache.js';
-import { notFoundHandler, problemHandler } from '../../../src/api/problem.js';
 import type { SpooledObjectSource } from '../../../pipeline/publish/upload-spool.js';
-import { withHlsFastPath } from '../../../src/hls/hls-fast-path.js';
 import { HlsOrigin } from '../../../src/hls/hls-origin.js';
-import { hlsOriginRoutes } from '../../../src/hls/hls-origin-routes.js';
 import { PlaylistStateHub } from '../../../src/hls/playlist-state-hub.js';
 import { ObjectStore } from '../../../storage/object-store.js';
-import { SECURITY_HEADERS } from '../../../src/api/app.js';
+import { hlsOriginApp } from '../../../src/api/app.js';
 
 export interface OriginHarness {
   url: string;
@@ -43,18 +39,7 @@ export async function startOrigin(options: { store?: ObjectStore; cache?: MediaC
   // These rooms exist only as HLS state: no registration gate (the gate is tested with a whole node).
   const openGate = { check: async () => ({ gated: false, token: null }) };
   const origin = new HlsOrigin({ hub, store, cache, access: openGate, ...(options.spool ? { spool: options.spool } : {}) });
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.set('query parser', 'simple');
-  app.use((_req, res, next) => {
-    res.set(SECURITY_HEADERS);
-    next();
-  });
-  app.use(hlsOriginRoutes(origin));
-  app.use(notFoundHandler);
-  app.use(problemHandler(() => {}));
-  const server = http.createServer(options.fastPath === false ? app : withHlsFastPath(origin, app, SECURITY_HEADERS));
+  const server = http.createServer(hlsOriginApp(origin, options.fastPath !== false));
   server.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
