@@ -5,28 +5,33 @@
 //
 // Env: BENCH_DURATION_S (20), BENCH_RATE (1000 req/s), BENCH_CONNECTIONS (50), BENCH_ROOMS (10000),
 // BENCH_ROOM_CONCURRENCY (32), BENCH_WARMUP_REQUESTS (1000, unmeasured, per side),
-// BENCH_PACED_S (10: supplementary evenly paced open-loop run per side at the same rate; 0 skips it),
-// BENCH_SEQ_REQUESTS (2000: supplementary one-connection run per side; 0 skips it),
+// BENCH_AUTOCANNON_S (20: supplementary autocannon `overallRate` run per side, the load shape of the
+// first results; 0 skips it), BENCH_SEQ_REQUESTS (2000: supplementary one-connection run per side; 0 skips it),
 // BENCH_REPEAT_BASELINE (1: run the baseline again after LevelChat; 0 skips it),
+// BENCH_SERVER_FLAGS (extra node flags for the server process, space-separated, e.g. GC settings to try),
 // BENCH_CPU_PROFILE (a directory: CPU-profile the server process during each measured run into
 // <dir>/<side>.cpuprofile; the profiler slows the server, so such a run's latencies are not the figures).
 //
-// Two processes of ours: this one is the load generator; it forks itself with `--server` to host the
-// measured parts (the LevelChat stack and the baseline app), so autocannon never shares an event loop
-// with the server it measures. The server process owns redis-server, the S3 server and the mediasoup
-// worker through the stack, as `npm start` would.
+// Processes of ours: this one drives the bench; it forks itself with `--server` to host the measured
+// parts (the LevelChat stack and the baseline app), so no load generator shares an event loop with the
+// server it measures. The main phase's load comes from a small C program (bench/lib/http-pacer.c,
+// compiled at run time): open loop, evenly paced, latency from each request's due time, and cheap
+// enough (~60 µs of CPU per request, most of it the kernel's loopback TCP) not to crowd the 2 cores.
+// The server process owns redis-server, the S3 server and the mediasoup worker through the stack,
+// as `npm start` would.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import express from 'express';
 import type { Redis } from 'ioredis';
 import { formatApiKey, generateApiKey } from '../src/auth/api-key.js';
+import { HttpPacer } from './lib/http-pacer.js';
 // Type only (erased): the stack itself is imported after MEDIASOUP_WORKER_BIN is settled.
 import type { Stack as LevelChatStack } from '../src/runtime/stack.js';
 
@@ -47,7 +52,21 @@ interface PhaseStats {
   cpuSystemUs: number;
   /** Event-loop utilisation of the server process during the phase, 0..1. */
   elu: number;
+  /** Garbage-collection pauses of the server process during the phase (they stop its event loop). */
+  gc: GcPauses;
   profile?: string;
+}
+
+interface GcPauses {
+  count: number;
+  totalMs: number;
+  maxMs: number;
+}
+
+function addPause(gc: GcPauses, ms: number): void {
+  gc.count += 1;
+  gc.totalMs += ms;
+  gc.maxMs = Math.max(gc.maxMs, ms);
 }
 
 interface MemoryStats {
@@ -124,7 +143,12 @@ async function serverMain(): Promise<void> {
   }
 
   const gc = (globalThis as { gc?: () => void }).gc;
-  let phase: { cpu: NodeJS.CpuUsage; elu: ReturnType<typeof performance.eventLoopUtilization>; profiler?: ProfilerHandle; profile?: string } | undefined;
+  let phase:
+    | { cpu: NodeJS.CpuUsage; elu: ReturnType<typeof performance.eventLoopUtilization>; gc: GcPauses; profiler?: ProfilerHandle; profile?: string }
+    | undefined;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if (phase) addPause(phase.gc, entry.duration);
+  }).observe({ entryTypes: ['gc'] });
 
   process.on('message', (raw) => {
     const msg = raw as Request;
@@ -134,14 +158,14 @@ async function serverMain(): Promise<void> {
       switch (msg.type) {
         case 'phase-start': {
           const profiler = msg.profile ? await startProfiler() : undefined;
-          phase = { cpu: process.cpuUsage(), elu: performance.eventLoopUtilization(), profiler, profile: msg.profile };
+          phase = { cpu: process.cpuUsage(), elu: performance.eventLoopUtilization(), gc: { count: 0, totalMs: 0, maxMs: 0 }, profiler, profile: msg.profile };
           return reply();
         }
         case 'phase-end': {
           if (!phase) throw new Error('no phase started');
           const cpu = process.cpuUsage(phase.cpu);
           const elu = performance.eventLoopUtilization(phase.elu).utilization;
-          const stats: PhaseStats = { cpuUserUs: cpu.user, cpuSystemUs: cpu.system, elu };
+          const stats: PhaseStats = { cpuUserUs: cpu.user, cpuSystemUs: cpu.system, elu, gc: phase.gc };
           if (phase.profiler && phase.profile) {
             writeFileSync(phase.profile, JSON.stringify(await phase.profiler.stop()));
             stats.profile = phase.profile;
@@ -243,9 +267,10 @@ interface Settings {
   roomConcurrency: number;
   warmup: number;
   seqRequests: number;
-  pacedS: number;
+  autocannonS: number;
   repeatBaseline: boolean;
   profile: string | undefined;
+  serverFlags: string[];
 }
 
 class ServerProcess {
@@ -304,6 +329,15 @@ class ServerProcess {
   }
 }
 
+/** Exact percentiles (nearest rank) of every 2xx response's latency, ms. */
+interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
 interface LoadResult {
   label: string;
   durationS: number;
@@ -311,10 +345,10 @@ interface LoadResult {
   ok: number;
   non2xx: number;
   errors: number;
+  /** Requests the pacer started ≥ 1 ms after their due time; undefined for the other drivers. */
+  lateStarts: number | undefined;
   statusCodes: Record<string, number>;
-  /** Exact per-response latencies of 2xx responses (ms, from hrtime), sorted. */
-  latencies: Float64Array;
-  autocannon: { p50: number; p99: number; max: number } | undefined;
+  latency: LatencySummary;
   server: PhaseStats;
   redisCpuMs: number | undefined;
   loadGenCpuMs: number;
@@ -325,6 +359,11 @@ interface LoadResult {
 
 const pct = (sorted: Float64Array, q: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+
+function summarize(latencies: number[]): LatencySummary {
+  const sorted = Float64Array.from(latencies).sort();
+  return { p50: pct(sorted, 0.5), p90: pct(sorted, 0.9), p99: pct(sorted, 0.99), p999: pct(sorted, 0.999), max: pct(sorted, 1) };
+}
 
 const fmtMs = (v: number) => (Number.isNaN(v) ? 'n/a' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
 const fmtBytes = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
@@ -353,9 +392,10 @@ function machineCpu(): { busy: number; total: number } | undefined {
   }
 }
 
+// The guide's body with a new external_id per request, so every request creates a room.
 let externalSeq = 0;
 const runTag = Date.now().toString(36);
-const roomBody = () => JSON.stringify({ external_id: `bench-${runTag}-${++externalSeq}`, type: 'meeting', config: ROOM_CONFIG });
+const roomBody = (externalId = `bench-${runTag}-${++externalSeq}`) => JSON.stringify({ external_id: externalId, type: 'meeting', config: ROOM_CONFIG });
 
 interface LoadOptions {
   label: string;
@@ -367,7 +407,10 @@ interface LoadOptions {
   rate?: number;
 }
 
-/** What one way of driving load reports; latencies go to `onResponse` as they come. */
+/**
+ * What one way of driving load reports. In-process drivers hand each latency to `onResponse` as it
+ * comes; an external one reports its own `latency` summary and CPU.
+ */
 interface DriveOutcome {
   /** The driver's own run time; undefined: from the start to the last response. */
   durationS: number | undefined;
@@ -375,7 +418,10 @@ interface DriveOutcome {
   non2xx: number;
   errors: number;
   statusCodes: Record<string, number>;
-  autocannon?: { p50: number; p99: number; max: number };
+  latency?: LatencySummary;
+  lateStarts?: number;
+  /** CPU of a load-generating process other than this one, ms. */
+  externalCpuMs?: number;
 }
 
 type Driver = (onResponse: (status: number, ms: number) => void, onTick: () => void) => Promise<DriveOutcome>;
@@ -405,7 +451,6 @@ function autocannonDriver(o: LoadOptions): Driver {
             non2xx: result.non2xx,
             errors: result.errors,
             statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([k, v]) => [k, v.count])),
-            autocannon: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
           });
         },
       );
@@ -414,74 +459,44 @@ function autocannonDriver(o: LoadOptions): Driver {
     });
 }
 
+let pacerRuns = 0;
+
 /**
- * Open-loop, evenly spaced load: request i is due at t0 + i/rate and its latency is counted from that
- * due time (so a queue anywhere, client included, shows). Node's http client, keep-alive, at most
- * `connections` sockets.
+ * The main phase's load: the C pacer, open loop, request i due at t0 + i/rate, latency from that due
+ * time. `connections` keep-alive connections are opened first and used oldest-idle first; while all
+ * are busy (a stall), it opens more, up to 4× as many.
  */
-function pacedDriver(o: LoadOptions & { rate: number; durationS: number }): Driver {
-  return (onResponse, onTick) =>
-    new Promise((resolve) => {
-      const agent = new http.Agent({ keepAlive: true, maxSockets: o.connections });
-      const { hostname, port } = new URL(o.url);
-      const total = Math.round(o.rate * o.durationS);
-      const gap = 1000 / o.rate;
-      const codes: Record<string, number> = {};
-      let sent = 0;
-      let settled = 0;
-      let ok = 0;
-      let non2xx = 0;
-      let errors = 0;
-      const ticker = setInterval(onTick, 1000);
-      const t0 = performance.now();
-      const finish = () => {
-        if (settled < total) return;
-        clearInterval(ticker);
-        onTick();
-        agent.destroy();
-        resolve({ durationS: (performance.now() - t0) / 1000, ok, non2xx, errors, statusCodes: codes });
-      };
-      const fire = (due: number) => {
-        const body = roomBody();
-        const req = http.request(
-          {
-            agent,
-            hostname,
-            port,
-            method: 'POST',
-            path: '/v1/rooms',
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${o.apiKey}` },
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => {
-              const status = res.statusCode ?? 0;
-              codes[status] = (codes[status] ?? 0) + 1;
-              if (status >= 200 && status < 300) ok += 1;
-              else non2xx += 1;
-              onResponse(status, performance.now() - due);
-              settled += 1;
-              finish();
-            });
-          },
-        );
-        req.on('error', () => {
-          errors += 1;
-          settled += 1;
-          finish();
-        });
-        req.end(body);
-      };
-      const pump = () => {
-        const now = performance.now();
-        while (sent < total && t0 + sent * gap <= now) {
-          fire(t0 + sent * gap);
-          sent += 1;
-        }
-        if (sent < total) setTimeout(pump, 1);
-      };
-      pump();
-    });
+function pacerDriver(pacer: HttpPacer, o: LoadOptions & { rate: number; durationS: number }): Driver {
+  // A prefix of its own per run: "{seq}" restarts at 0 in every pacer process.
+  const bodyTemplate = roomBody(`bench-${runTag}-p${++pacerRuns}-{seq}`);
+  return async () => {
+    const r = await pacer.run(
+      {
+        url: o.url,
+        rate: o.rate,
+        durationS: o.durationS,
+        connections: o.connections,
+        maxConnections: 4 * o.connections,
+        method: 'POST',
+        path: '/v1/rooms',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${o.apiKey}` },
+        bodyTemplate,
+        label: o.label,
+      },
+      (line) => log(`  ${line}`),
+    );
+    const l = r.latency_ms;
+    return {
+      durationS: r.elapsed_s,
+      ok: r.ok,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      statusCodes: r.status,
+      latency: { p50: l.p50, p90: l.p90, p99: l.p99, p999: l.p99_9, max: l.max },
+      lateStarts: r.late_starts,
+      externalCpuMs: r.cpu_ms,
+    };
+  };
 }
 
 async function measuredLoad(
@@ -548,12 +563,12 @@ async function measuredLoad(
     ok: outcome.ok,
     non2xx: outcome.non2xx,
     errors: outcome.errors,
+    lateStarts: outcome.lateStarts,
     statusCodes: outcome.statusCodes,
-    latencies: Float64Array.from(all).sort(),
-    autocannon: outcome.autocannon,
+    latency: outcome.latency ?? summarize(all),
     server: serverStats,
     redisCpuMs: redisCpu0 !== undefined && redisCpu1 !== undefined ? redisCpu1 - redisCpu0 : undefined,
-    loadGenCpuMs: (genCpu.user + genCpu.system) / 1000,
+    loadGenCpuMs: (genCpu.user + genCpu.system) / 1000 + (outcome.externalCpuMs ?? 0),
     machineBusy: machine0 && machine1 ? (machine1.busy - machine0.busy) / (machine1.total - machine0.total) : undefined,
     wallS,
   };
@@ -568,9 +583,9 @@ function others(r: LoadResult): number | undefined {
 
 function printTable(rows: LoadResult[]): void {
   const head =
-    'side           req/s     2xx  non-2xx  err   p50 ms   p99 ms   max ms | ac p50/p99 | srv CPU  redis CPU  loadgen CPU | srv loop  machine  others';
+    'side           req/s     2xx  non-2xx  err   late   p50 ms   p90 ms   p99 ms p99.9 ms   max ms | srv CPU  redis CPU  loadgen CPU | srv loop    srv GC pauses | machine  others';
   const unit =
-    '                                                                      |   (int ms) | µs/req    µs/req     µs/req    |   busy    busy   cores';
+    '                                                                                      | µs/req    µs/req     µs/req    |   busy     n  total  max ms |   busy   cores';
   log(head);
   log(unit);
   log('-'.repeat(head.length));
@@ -579,15 +594,28 @@ function printTable(rows: LoadResult[]): void {
     const srvUs = (r.server.cpuUserUs + r.server.cpuSystemUs) / n;
     const redisUs = r.redisCpuMs === undefined ? undefined : (r.redisCpuMs * 1000) / n;
     const genUs = (r.loadGenCpuMs * 1000) / n;
+    const l = r.latency;
     log(
       `${r.label.padEnd(13)} ${(r.completed / r.durationS).toFixed(1).padStart(6)} ${String(r.ok).padStart(7)} ${String(r.non2xx).padStart(8)} ${String(r.errors).padStart(4)}` +
-        ` ${fmtMs(pct(r.latencies, 0.5)).padStart(8)} ${fmtMs(pct(r.latencies, 0.99)).padStart(8)} ${fmtMs(pct(r.latencies, 1)).padStart(8)}` +
-        ` | ${(r.autocannon ? `${r.autocannon.p50}/${r.autocannon.p99}` : '-').padStart(10)}` +
+        ` ${(r.lateStarts === undefined ? '-' : String(r.lateStarts)).padStart(6)}` +
+        [l.p50, l.p90, l.p99, l.p999, l.max].map((v) => ` ${fmtMs(v).padStart(8)}`).join('') +
         ` | ${srvUs.toFixed(0).padStart(6)} ${(redisUs === undefined ? 'n/a' : redisUs.toFixed(0)).padStart(10)} ${genUs.toFixed(0).padStart(12)}    ` +
-        `| ${`${(r.server.elu * 100).toFixed(0)}%`.padStart(6)} ${(r.machineBusy === undefined ? 'n/a' : `${(r.machineBusy * 100).toFixed(0)}%`).padStart(7)}` +
+        `| ${`${(r.server.elu * 100).toFixed(0)}%`.padStart(6)}` +
+        ` ${String(r.server.gc.count).padStart(5)} ${r.server.gc.totalMs.toFixed(0).padStart(6)} ${fmtMs(r.server.gc.maxMs).padStart(6)} ` +
+        `| ${(r.machineBusy === undefined ? 'n/a' : `${(r.machineBusy * 100).toFixed(0)}%`).padStart(6)}` +
         ` ${(others(r)?.toFixed(2) ?? 'n/a').padStart(7)}`,
     );
   }
+  // Every request is meant to create a room: anything but 201 (even a 200, "already existed") is worth a line.
+  for (const r of rows) {
+    const odd = Object.keys(r.statusCodes).filter((code) => code !== '201');
+    if (odd.length || r.errors) log(`  ${r.label}: status codes ${JSON.stringify(r.statusCodes)}, connection errors ${r.errors}`);
+  }
+}
+
+/** "LevelChat / baseline" latency ratios of two rows, as printed. */
+function ratioLine(what: string, lc: LoadResult, base: LoadResult): string {
+  return `ratio     LevelChat / ${what}:  p50 ${(lc.latency.p50 / base.latency.p50).toFixed(2)}×   p99 ${(lc.latency.p99 / base.latency.p99).toFixed(2)}×`;
 }
 
 async function createRooms(url: string, apiKey: string, total: number, concurrency: number): Promise<{ created: number; failed: number; ms: number; sampleId: string | undefined }> {
@@ -682,24 +710,28 @@ async function benchMain(): Promise<void> {
     roomConcurrency: env('BENCH_ROOM_CONCURRENCY', 32),
     warmup: env('BENCH_WARMUP_REQUESTS', 1000),
     seqRequests: env('BENCH_SEQ_REQUESTS', 2000),
-    pacedS: env('BENCH_PACED_S', 10),
+    autocannonS: env('BENCH_AUTOCANNON_S', 20),
     repeatBaseline: env('BENCH_REPEAT_BASELINE', 1) !== 0,
     profile: process.env.BENCH_CPU_PROFILE ? path.resolve(process.env.BENCH_CPU_PROFILE) : undefined,
+    serverFlags: (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean),
   };
+  const pacer = HttpPacer.build();
   const cpus = os.cpus();
   const [l1, l5, l15] = os.loadavg();
   log('LevelChat bench: POST /v1/rooms — LevelChat node vs bare express + one Redis SET (loopback only)');
   log(`machine   ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), loadavg ${l1!.toFixed(2)} ${l5!.toFixed(2)} ${l15!.toFixed(2)}, ${Math.round(os.totalmem() / 2 ** 20)} MiB RAM, node ${process.version}`);
   log(`NOTE      the ${cpus.length} cores are shared by the load generator, the measured server process, redis-server,`);
   log('          the embedded S3 server and the (idle) mediasoup worker: numbers are for this machine, not a capacity claim.');
-  log(`load      autocannon 8, overallRate ${s.rate} req/s, ${s.connections} connections, ${s.durationS} s per side, POST /v1/rooms`);
-  log(`          with a new external_id per request; ${s.warmup} unmeasured warm-up requests per side first.`);
-  log(`          overallRate gives each connection ${(s.rate / Math.max(1, s.connections)).toFixed(0)} req/s, sent back to back as soon as its second starts: up to`);
-  log(`          ${s.connections} requests in flight, then silence ("longest silence" below): latency there is mostly queueing.`);
-  log('latency   p50/p99/max are exact, from every 2xx response time (hrtime, request written → response parsed);');
-  log('          "ac p50/p99" is autocannon\'s own histogram (whole ms, with its coordinated-omission fill-in), for reference.');
-  log('columns   srv/redis/loadgen CPU = user+system CPU of the measured node process / redis-server / this process per response;');
-  log('          srv loop busy = event-loop utilisation of the measured process; machine busy = all CPUs; others = cores used by');
+  log(`load      main phase: the C pacer (bench/lib/http-pacer.c), open loop, ${s.rate} req/s evenly spaced (request i due at t0 + i/rate),`);
+  log(`          ${s.connections} keep-alive connections used oldest-idle first (up to ${4 * s.connections} while all are busy), ${s.durationS} s per side: baseline,`);
+  log(`          LevelChat, baseline again. POST /v1/rooms with a new external_id per request; ${s.warmup} unmeasured warm-up requests per side first.`);
+  log(`          The pacer runs ${pacer.realtime ? 'under SCHED_FIFO priority 1 (chrt -f 1), so its send times are exact' : 'at normal priority (chrt -f 1 not permitted here): expect some late starts'}.`);
+  log('latency   exact percentiles over every 2xx response, counted from the request\'s DUE time, so a request that started late');
+  log('          ("late": ≥ 1 ms after its due time, for want of a free connection or because the pacer itself ran late) is not hidden.');
+  log('columns   srv/redis/loadgen CPU = user+system CPU of the measured node process / redis-server / the load generator');
+  log('          (this process, plus the pacer in the main phase) per response;');
+  log('          srv loop busy = event-loop utilisation of the measured process; srv GC pauses = its garbage collections (count,');
+  log('          total and longest pause: each stops its event loop); machine busy = all CPUs; others = cores used by');
   log('          everything else (S3 server, mediasoup worker, foreign processes): above ~0.1 the run was disturbed.');
   const idle0 = machineCpu();
   await new Promise((r) => setTimeout(r, 1000));
@@ -720,7 +752,7 @@ async function benchMain(): Promise<void> {
   const cleanup = () =>
     (cleaned ??= (async () => {
       log('');
-      log('cleanup   stopping redis client, server process (stack + baseline), removing the data dir');
+      log('cleanup   stopping redis client, server process (stack + baseline), removing the data dir and the pacer binary');
       if (redis) await redis.quit().catch(() => redis?.disconnect());
       if (server && server.child.exitCode === null && server.child.signalCode === null) {
         await server.call({ type: 'stop' }, 20_000).catch((err: Error) => log(`  stop: ${err.message}`));
@@ -735,6 +767,7 @@ async function benchMain(): Promise<void> {
         killLeftovers(dataDir);
       }
       rmSync(dataDir, { recursive: true, force: true });
+      pacer.dispose();
       log('cleanup   done');
     })());
 
@@ -747,8 +780,9 @@ async function benchMain(): Promise<void> {
 
   try {
     log(`starting  server process: LevelChat stack (embedded redis-server + S3, 1 mediasoup worker, PORT 0) + baseline app; data dir ${dataDir}`);
+    if (s.serverFlags.length) log(`          server process node flags: ${s.serverFlags.join(' ')}`);
     const child = fork(fileURLToPath(import.meta.url), ['--server'], {
-      execArgv: ['--expose-gc'],
+      execArgv: ['--expose-gc', ...s.serverFlags],
       env: { ...process.env, BENCH_DATA_DIR: dataDir, BENCH_API_KEY: apiKey },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -785,61 +819,40 @@ async function benchMain(): Promise<void> {
       }
       const profile = s.profile ? path.join(s.profile, `${side.label.replace(/\W+/g, '-')}.cpuprofile`) : undefined;
       log(`run       ${side.label}: ${s.durationS} s at ${s.rate} req/s, ${s.connections} connections${profile ? ` (CPU-profiling the server into ${profile}: slower than usual)` : ''}`);
-      results.push(
-        await measuredLoad(
-          side.label,
-          autocannonDriver({ label: side.label, url: side.url, apiKey, connections: s.connections, durationS: s.durationS, rate: s.rate }),
-          server,
-          redisPid,
-          { progressOfS: s.durationS, ...(profile ? { profile } : {}) },
-        ),
-      );
+      const drive = pacerDriver(pacer, { label: side.label, url: side.url, apiKey, connections: s.connections, durationS: s.durationS, rate: s.rate });
+      results.push(await measuredLoad(side.label, drive, server, redisPid, profile ? { profile } : {}));
     }
 
     log('');
-    log(`RESULTS   POST /v1/rooms at ${s.rate} req/s for ${s.durationS} s, ${s.connections} connections (measured server pid ${info.pid}, ${cpus.length} CPUs shared)`);
+    log(`RESULTS   POST /v1/rooms at ${s.rate} req/s for ${s.durationS} s, C pacer, ${s.connections} connections (measured server pid ${info.pid}, ${cpus.length} CPUs shared)`);
     printTable(results);
-    for (const r of results) {
-      const odd = Object.entries(r.statusCodes).filter(([code]) => !code.startsWith('2'));
-      if (odd.length || r.errors) log(`  ${r.label}: status codes ${JSON.stringify(r.statusCodes)}, connection errors ${r.errors}`);
-    }
-    const base = results[0]!;
-    const lc = results[1]!;
-    const r50 = pct(lc.latencies, 0.5) / pct(base.latencies, 0.5);
-    const r99 = pct(lc.latencies, 0.99) / pct(base.latencies, 0.99);
-    const lcP99 = pct(lc.latencies, 0.99);
+    const [base, lc, base2] = results as [LoadResult, LoadResult, LoadResult | undefined];
+    const lcP99 = lc.latency.p99;
+    const r99 = lcP99 / base.latency.p99;
     log('');
-    log(`ratio     LevelChat / baseline:  p50 ${r50.toFixed(2)}×   p99 ${r99.toFixed(2)}×` + (results[2] ? `   (vs baseline #2: p50 ${(pct(lc.latencies, 0.5) / pct(results[2].latencies, 0.5)).toFixed(2)}×, p99 ${(lcP99 / pct(results[2].latencies, 0.99)).toFixed(2)}×)` : ''));
+    log(ratioLine('baseline', lc, base));
+    if (base2) log(ratioLine('baseline #2', lc, base2));
     const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
     log('targets   (LevelChat, exact p99 at the fixed rate)');
     log(`  guide promise  p99 < 100 ms             ${verdict(lcP99 < 100)}  (${fmtMs(lcP99)} ms)`);
     log(`  our target     p99 ≤ 5 ms               ${verdict(lcP99 <= 5)}  (${fmtMs(lcP99)} ms)`);
-    log(`  our target     p99 ≤ 1.5× baseline p99  ${verdict(r99 <= 1.5)}  (${r99.toFixed(2)}×; baseline p99 ${fmtMs(pct(base.latencies, 0.99))} ms)`);
+    log(`  our target     p99 ≤ 1.5× baseline p99  ${verdict(r99 <= 1.5)}  (${r99.toFixed(2)}×; baseline p99 ${fmtMs(base.latency.p99)} ms)`);
     log('  (a MISS is reported, not fatal: this bench exits 0 when it ran.)');
     for (const r of results) if (r.server.profile) log(`profile   ${r.label}: server CPU profile in ${r.server.profile} (open in Chrome DevTools → Performance)`);
 
-    if (s.pacedS > 0) {
+    if (s.autocannonS > 0) {
       log('');
-      log(`paced (supplementary): the same ${s.rate} req/s spread evenly (one request every ${(1000 / s.rate).toFixed(2)} ms, open loop, latency from`);
-      log(`          each request's due time), ${s.pacedS} s per side, up to ${s.connections} keep-alive connections, node's http client.`);
-      log('          autocannon\'s overallRate instead lets each connection send its share back to back at the start of every second.');
-      const paced: LoadResult[] = [];
+      log(`autocannon (supplementary: the load shape of the first results): autocannon 8, overallRate ${s.rate} req/s, ${s.connections} connections,`);
+      log(`          ${s.autocannonS} s per side. Each connection sends its ${(s.rate / Math.max(1, s.connections)).toFixed(0)} req/s back to back as soon as its second starts: up to`);
+      log(`          ${s.connections} requests at once, then silence ("longest silence"), so this mostly measures queueing. Latency here is`);
+      log('          request written → response parsed (hrtime), not from a due time.');
+      const bursts: LoadResult[] = [];
       for (const side of sides.slice(0, 2)) {
-        paced.push(
-          await measuredLoad(
-            side.label,
-            pacedDriver({ label: side.label, url: side.url, apiKey, connections: s.connections, durationS: s.pacedS, rate: s.rate }),
-            server,
-            redisPid,
-            { progressOfS: s.pacedS },
-          ),
-        );
+        const drive = autocannonDriver({ label: side.label, url: side.url, apiKey, connections: s.connections, durationS: s.autocannonS, rate: s.rate });
+        bursts.push(await measuredLoad(side.label, drive, server, redisPid, { progressOfS: s.autocannonS }));
       }
-      printTable(paced);
-      const p99 = pct(paced[1]!.latencies, 0.99);
-      const pr99 = p99 / pct(paced[0]!.latencies, 0.99);
-      log(`ratio     LevelChat / baseline (paced):  p50 ${(pct(paced[1]!.latencies, 0.5) / pct(paced[0]!.latencies, 0.5)).toFixed(2)}×   p99 ${pr99.toFixed(2)}×`);
-      log(`          for reference only, against the same targets: p99 < 100 ms ${verdict(p99 < 100)}, ≤ 5 ms ${verdict(p99 <= 5)}, ≤ 1.5× baseline ${verdict(pr99 <= 1.5)}`);
+      printTable(bursts);
+      log(ratioLine('baseline (autocannon)', bursts[1]!, bursts[0]!));
     }
 
     if (s.seqRequests > 0) {
@@ -850,7 +863,7 @@ async function benchMain(): Promise<void> {
         seq.push(await measuredLoad(side.label, autocannonDriver({ label: side.label, url: side.url, apiKey, connections: 1, amount: s.seqRequests }), server, redisPid));
       }
       printTable(seq);
-      log(`ratio     LevelChat / baseline (sequential):  p50 ${(pct(seq[1]!.latencies, 0.5) / pct(seq[0]!.latencies, 0.5)).toFixed(2)}×   p99 ${(pct(seq[1]!.latencies, 0.99) / pct(seq[0]!.latencies, 0.99)).toFixed(2)}×`);
+      log(ratioLine('baseline (sequential)', seq[1]!, seq[0]!));
     }
 
     if (s.rooms > 0) {
