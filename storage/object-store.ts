@@ -44,8 +44,15 @@ export class ObjectStore {
     });
   }
 
+  /** Creates the bucket if it is missing; nodes starting together may race to create it, and that is fine. */
   async ensureBucket(): Promise<void> {
-    if (!(await this.client.bucketExists(this.bucket))) await this.client.makeBucket(this.bucket);
+    if (await this.client.bucketExists(this.bucket)) return;
+    try {
+      await this.client.makeBucket(this.bucket);
+    } catch (err) {
+      // Another node made it between our check and our create (S3 says "already exists"/"owned by you").
+      if (!(await this.client.bucketExists(this.bucket))) throw err;
+    }
   }
 
   /** Proves the endpoint answers and the bucket exists; throws otherwise. */

@@ -50,6 +50,13 @@ describe('embedded S3 server over HTTP', () => {
     expect((await store.stat('big.bin')).size).toBe(big.length);
   });
 
+  it('lets nodes starting together create the same bucket', async () => {
+    const bucket = `t-race-${randomUUID().slice(0, 8)}`;
+    const nodes = Array.from({ length: 5 }, () => new ObjectStore({ ...s3, bucket, region: 'us-east-1' }));
+    await Promise.all(nodes.map((n) => n.ensureBucket()));
+    await nodes[0]!.check();
+  });
+
   it('check() fails for a missing bucket', async () => {
     const other = new ObjectStore({ ...s3, bucket: 'does-not-exist-bucket', region: 'us-east-1' });
     await expect(other.check()).rejects.toThrow(/does not exist/);
