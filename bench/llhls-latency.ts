@@ -20,6 +20,7 @@
 // Env: BENCH_DURATION_S (60), BENCH_WARMUP_S (6), LEVELCHAT_WORKERS (2), BENCH_CHROMIUM (/usr/bin/chromium).
 import { performance } from 'node:perf_hooks';
 import { h, mintToken, openHarness } from '../test/e2e/browser-kit.js';
+import { waitFor } from '../test/helpers/wait-for.js';
 import { startBrowserBench } from './lib/browser-bench.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
@@ -94,16 +95,6 @@ function summary(label: string, xs: number[]): string {
   return `${label.padEnd(24)} n ${String(s.length).padStart(3)}   p50 ${f(percentile(s, 50))} s   p95 ${f(percentile(s, 95))} s   min ${f(s[0])} / mean ${f(mean)} / max ${f(s[s.length - 1])} s`;
 }
 
-async function waitUntil<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms: number): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== null && v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function main(): Promise<void> {
   const { stack, browser, apiKey, say, stop } = await startBrowserBench('llhls-latency');
   try {
@@ -125,17 +116,17 @@ async function main(): Promise<void> {
     const codec = [...(stack.liveRooms.rooms.get(roomId)?.tracks.values() ?? [])].find((x) => x.source === 'camera')?.producer.rtpParameters.codecs[0]?.mimeType;
     say(`publisher live (pixel-clock canvas camera, ${codec ?? '?'}, + microphone)`);
     const tLive = performance.now();
-    const hls = await waitUntil('LL-HLS live', async () => {
+    const hls = await waitFor(async () => {
       const res = await fetch(`${url}/v1/rooms/${roomId}`, { headers: { authorization: `Bearer ${apiKey}` } });
       const body = (await res.json()) as { hls?: { state: string; url: string } | null };
       return body.hls?.state === 'live' ? body.hls : null;
-    }, 20_000);
+    }, { timeoutMs: 20_000, intervalMs: 200, what: 'LL-HLS live' });
     say(`hls.state live after ${(performance.now() - tLive).toFixed(0)} ms: ${hls.url}`);
 
     const player = await open();
     const tPlay = performance.now();
     await h(player, 'playHls', `${url}${hls.url}`);
-    await waitUntil('first LL-HLS frames', async () => ((await h(player, 'hlsStats'))?.frames ?? 0) > 5, 20_000);
+    await waitFor(async () => ((await h(player, 'hlsStats'))?.frames ?? 0) > 5, { timeoutMs: 20_000, intervalMs: 200, what: 'first LL-HLS frames' });
     say(`player presenting frames ${(performance.now() - tPlay).toFixed(0)} ms after load; warming up ${WARMUP_S} s (catch-up to the live edge)`);
     await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
 
