@@ -159,6 +159,21 @@ export async function loadgenMain(): Promise<void> {
     else error('other');
   };
 
+  /** GETs one part, counts it and records when it arrived; a non-200 or short part is an error. */
+  async function fetchPart(conn: KeepAliveConnection, cfg: LoadgenStart, pos: Position, seq: number): Promise<'received' | 'failed' | 'stopped'> {
+    const p = await conn.request(`${cfg.base}/part${pos.msn}.${pos.part}.m4s`, false);
+    const tPart = monoMs();
+    if (!running) return 'stopped';
+    counters.parts++;
+    counters.bytes += p.bytes;
+    if (p.status !== 200 || p.bytes !== cfg.partBytes) {
+      error(p.status !== 200 ? `http ${p.status}` : 'short part');
+      return 'failed';
+    }
+    record(partRecv, seq, tPart);
+    return 'received';
+  }
+
   async function llViewer(conn: KeepAliveConnection, cfg: LoadgenStart, delayMs: number): Promise<void> {
     const playlist = `${cfg.base}/index.m3u8`;
     const seqOf = (p: Position) => p.msn * cfg.partsPerSegment + p.part;
@@ -215,18 +230,13 @@ export async function loadgenMain(): Promise<void> {
           if (process.env.BENCH_DEBUG && counters.resyncs < 3) process.stderr.write(`resync: had ${have.msn}.${have.part}, got:\n${r.body}\n`);
         }
         record(playlistRecv, seq, tPlaylist);
-        const p = await conn.request(`${cfg.base}/part${target.msn}.${target.part}.m4s`, false);
-        const tPart = monoMs();
-        if (!running) return;
-        counters.parts++;
-        counters.bytes += p.bytes;
-        if (p.status !== 200 || p.bytes !== cfg.partBytes) {
-          error(p.status !== 200 ? `http ${p.status}` : 'short part');
+        const got = await fetchPart(conn, cfg, target, seq);
+        if (got === 'stopped') return;
+        if (got === 'failed') {
           have = undefined;
           await sleep(RETRY_MS);
           continue;
         }
-        record(partRecv, seq, tPart);
         have = target;
         want = nextDirective(r.body, have, seqOf);
       } catch (err) {
@@ -272,16 +282,9 @@ export async function loadgenMain(): Promise<void> {
           const pos = fresh[i]!;
           const seq = seqOf(pos);
           record(playlistRecv, seq, tPlaylist);
-          const p = await conn.request(`${cfg.base}/part${pos.msn}.${pos.part}.m4s`, false);
-          const tPart = monoMs();
-          if (!running) return;
-          counters.parts++;
-          counters.bytes += p.bytes;
-          if (p.status !== 200 || p.bytes !== cfg.partBytes) {
-            error(p.status !== 200 ? `http ${p.status}` : 'short part');
-            continue;
-          }
-          record(partRecv, seq, tPart);
+          const got = await fetchPart(conn, cfg, pos, seq);
+          if (got === 'stopped') return;
+          if (got === 'failed') continue;
           lastSeq = seq;
         }
         if (fresh[0]) lastSeq = Math.max(lastSeq, seqOf(fresh[0]));
