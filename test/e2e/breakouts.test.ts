@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { arg, h, mintToken, openHarness, waitEvents } from './browser-kit.js';
+import { arg, h, mintToken, openHarness, waitEvents, webrtcFramesGrow } from './browser-kit.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { useBrowserStack } from './browser-stack.js';
 
@@ -30,15 +30,6 @@ async function publish(page: Page): Promise<void> {
   }
 }
 
-/** Main-room video frames from `from` grow by `more` on `page`. */
-async function framesGrow(page: Page, from: string, more = 10, ms = 10_000): Promise<number> {
-  const start = (await h(page, 'framesDecoded'))[from] ?? 0;
-  return waitFor(async () => {
-    const n = (await h(page, 'framesDecoded'))[from] ?? 0;
-    return n >= start + more ? n : undefined;
-  }, { timeoutMs: ms, what: `${more} more frames from ${from}` });
-}
-
 describe('classroom breakouts in Chromium', () => {
   it('students move into their breakout (media only from there) and come back when it closes', async () => {
     const id = `r_e2e-class-${randomBytes(4).toString('hex')}`;
@@ -50,8 +41,8 @@ describe('classroom breakouts in Chromium', () => {
     const s1 = await join(p1, id, 'student-1', STUDENT);
     const s2 = await join(p2, id, 'student-2', STUDENT);
     await Promise.all([publish(pm), publish(p1), publish(p2)]);
-    await framesGrow(p1, s2.participantId);
-    await framesGrow(p2, s1.participantId);
+    await webrtcFramesGrow(p1, s2.participantId);
+    await webrtcFramesGrow(p2, s1.participantId);
     mark('main room: everyone publishes, the students see each other');
 
     // Breakout 1: student 1 and the teacher; breakout 2: student 2.
@@ -119,9 +110,9 @@ describe('classroom breakouts in Chromium', () => {
       await waitFor(async () => (await h(page, 'published')).join() === 'camera,microphone', { what: 'camera + microphone back in the main room' });
       expect(await h(page, 'breakout')).toBeNull();
     }
-    await framesGrow(p1, s2.participantId, 15, 15_000);
-    await framesGrow(p2, s1.participantId, 15, 15_000);
-    await framesGrow(p1, mod.participantId, 15, 15_000);
+    await webrtcFramesGrow(p1, s2.participantId, 15, 15_000);
+    await webrtcFramesGrow(p2, s1.participantId, 15, 15_000);
+    await webrtcFramesGrow(p1, mod.participantId, 15, 15_000);
     const back1 = await h(p1, 'mainTracks');
     expect(back1.filter((x) => !x.ended).map((x) => `${x.identity}/${x.kind}`).sort()).toEqual(['student-2/audio', 'student-2/video', 'teacher/audio', 'teacher/video']);
     await waitFor(async () => !t.stack.liveRooms.rooms.has(b1) && !t.stack.liveRooms.rooms.has(b2), { what: 'breakout rooms closed' });

@@ -59,6 +59,15 @@ export function waitEvents(page: Page, event: string, pred: (e: RecordedEvent) =
   }, { timeoutMs: ms, what: `${count} × ${event}` });
 }
 
+/** Waits until WebRTC video frames decoded on `page` from participant `from` grew by `more`; returns the count then. */
+export async function webrtcFramesGrow(page: Page, from: string, more = 10, ms = 10_000): Promise<number> {
+  const start = (await h(page, 'framesDecoded'))[from] ?? 0;
+  return waitFor(async () => {
+    const n = (await h(page, 'framesDecoded'))[from] ?? 0;
+    return n >= start + more ? n : undefined;
+  }, { timeoutMs: ms, what: `${more} more frames from ${from}` });
+}
+
 /** Waits until the page's LL-HLS <video> presented `more` frames beyond what it had; returns the stats then. */
 export async function hlsFramesGrow(page: Page, more = 30, ms = 20_000) {
   const start = (await h(page, 'hlsStats'))?.frames ?? 0;

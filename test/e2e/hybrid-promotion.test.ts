@@ -10,7 +10,7 @@ import { buildPlayers } from '../../players/build.mjs';
 import { projectRoot } from '../../src/runtime/compiled-entry.js';
 import { readJson, startTestStack, type TestStack } from '../helpers/test-stack.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
-import { arg, h, hlsFramesGrow, launchChromium, mintToken, openHarness, waitEvents } from './browser-kit.js';
+import { arg, h, hlsFramesGrow, launchChromium, mintToken, openHarness, waitEvents, webrtcFramesGrow } from './browser-kit.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 let t: TestStack;
@@ -39,15 +39,6 @@ async function join(page: Page, roomId: string, identity: string, caps: string[]
   const joined = await h(page, 'join', { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'hybrid' });
   if (!joined.ok) throw new Error(`${identity} could not join: ${joined.code} ${joined.message}`);
   return joined.value;
-}
-
-/** WebRTC frames presented from `from` grow by `more` on `page`. */
-async function webrtcFramesGrow(page: Page, from: string, more = 15, ms = 10_000): Promise<number> {
-  const start = (await h(page, 'framesDecoded'))[from] ?? 0;
-  return waitFor(async () => {
-    const n = (await h(page, 'framesDecoded'))[from] ?? 0;
-    return n >= start + more ? n : undefined;
-  }, { timeoutMs: ms, what: `${more} more frames from ${from}` });
 }
 
 describe('hybrid room promoted to a broadcast in Chromium', () => {
