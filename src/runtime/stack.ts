@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import express from 'express';
 import { createApp, SECURITY_HEADERS } from '../api/app.js';
+import { expressHttpClasses } from '../api/express-http-classes.js';
 import { healthRoutes } from '../api/health-routes.js';
 import { ClusterNode } from '../cluster/cluster-node.js';
 import { FeedClient } from '../cluster/feed-client.js';
@@ -179,7 +180,7 @@ export class Stack {
       hls: { origin: hlsOrigin, status: hlsStatus },
     });
     // Most /hls/ requests are answered in front of express (see hls-fast-path.ts).
-    this.server = await listen(withHlsFastPath(hlsOrigin, app, SECURITY_HEADERS), config.http.port, config.http.bind);
+    this.server = await listen(withHlsFastPath(hlsOrigin, app, SECURITY_HEADERS), config.http.port, config.http.bind, expressHttpClasses(app));
     this.cleanups.push(() => closeServer(this.server));
     const url = this.publicUrl(config);
     // Stopped before the HTTP server closes: placement stops choosing this node first.
@@ -273,9 +274,9 @@ export class Stack {
   }
 }
 
-function listen(app: http.RequestListener, port: number, bind: string): Promise<http.Server> {
+function listen(app: http.RequestListener, port: number, bind: string, options: http.ServerOptions = {}): Promise<http.Server> {
   return new Promise((resolve, reject) => {
-    const server = http.createServer(app);
+    const server = http.createServer(options, app);
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') reject(new PortInUseError(`port ${port} on ${bind} is already in use (set PORT)`));
       else if (err.code === 'EADDRNOTAVAIL') reject(new PortInUseError(`cannot bind ${bind}: no such local address (set LEVELCHAT_BIND)`));
