@@ -10,7 +10,9 @@
 // BENCH_REPEAT_BASELINE (1: run the baseline again after LevelChat; 0 skips it),
 // BENCH_SERVER_FLAGS (extra node flags for the server process, space-separated, e.g. GC settings to try),
 // BENCH_CPU_PROFILE (a directory: CPU-profile the server process during each measured run into
-// <dir>/<side>.cpuprofile; the profiler slows the server, so such a run's latencies are not the figures).
+// <dir>/<side>.cpuprofile; the profiler slows the server, so such a run's latencies are not the figures),
+// BENCH_BASELINE_HTTP_CLASSES (1: the baseline's server gets the request/response classes LevelChat's
+// server uses, src/api/express-http-classes.ts; default 0, stock express as everyone runs it).
 //
 // Processes of ours: this one drives the bench; it forks itself with `--server` to host the measured
 // parts (the LevelChat stack and the baseline app), so no load generator shares an event loop with the
@@ -205,8 +207,11 @@ async function serverMain(): Promise<void> {
   });
 }
 
-/** The bare baseline: express.json() and exactly one Redis SET per request. */
-function startBaseline(redis: Redis): Promise<http.Server> {
+/**
+ * The bare baseline: express.json() and exactly one Redis SET per request, on Node's own request
+ * and response classes unless BENCH_BASELINE_HTTP_CLASSES=1.
+ */
+async function startBaseline(redis: Redis): Promise<http.Server> {
   const app = express();
   let counter = 0;
   app.post('/v1/rooms', express.json(), async (req, res) => {
@@ -214,8 +219,10 @@ function startBaseline(redis: Redis): Promise<http.Server> {
     await redis.set(`bench:baseline:${counter}`, JSON.stringify(req.body));
     res.status(201).json({ id: `b_${counter}`, created: true });
   });
+  const { expressHttpClasses } = await import('../src/api/express-http-classes.js');
+  const options = process.env.BENCH_BASELINE_HTTP_CLASSES === '1' ? expressHttpClasses(app) : {};
   return new Promise((resolve, reject) => {
-    const server = http.createServer(app);
+    const server = http.createServer(options, app);
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve(server));
   });
@@ -796,6 +803,7 @@ async function benchMain(): Promise<void> {
     log(`ready     in ${(info.startupMs / 1000).toFixed(1)} s. Measured node process: pid ${info.pid} (hosts both sides, one at a time).`);
     log(`          load generator pid ${process.pid}; redis-server pid ${redisPid ?? '?'} at ${info.redisUrl} (shared by both sides); ${info.workers} mediasoup worker`);
     log(`          LevelChat ${info.levelchatUrl}   baseline ${info.baselineUrl}`);
+    log(`          baseline on ${process.env.BENCH_BASELINE_HTTP_CLASSES === '1' ? "LevelChat's request/response classes (BENCH_BASELINE_HTTP_CLASSES=1)" : "Node's own request/response classes, stock express"}`);
 
     // Sanity: one request each, so a broken setup fails here and not as 20 s of errors.
     for (const [label, url] of [['baseline', info.baselineUrl], ['levelchat', info.levelchatUrl]] as const) {
