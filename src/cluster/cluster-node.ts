@@ -66,10 +66,10 @@ export class ClusterNode {
     return this.options.nodeId;
   }
 
-  /** Whether this node holds the room's origin (placing the room first if nobody does). */
-  async origin(roomId: string, regionHint: string | null): Promise<{ here: boolean; node: NodeInfo }> {
-    const node = await this.placement.originFor(roomId, regionHint);
-    return { here: node.id === this.id, node };
+  /** Whether this node holds the room's origin (placing the room first if nobody does), and the live nodes. */
+  async origin(roomId: string, regionHint: string | null): Promise<{ here: boolean; node: NodeInfo; nodes: NodeInfo[] }> {
+    const { origin, nodes } = await this.placement.originFor(roomId, regionHint);
+    return { here: origin.id === this.id, node: origin, nodes };
   }
 
   /** Pipes producers from origins on other nodes; there once the node has joined. */

@@ -54,30 +54,33 @@ export class Placement {
     redis.defineCommand('lcSwapOrigin', { numberOfKeys: 1, lua: SWAP_ORIGIN_LUA });
   }
 
-  /** The room's origin node, placing (or re-placing, when its node died) the room first if needed. */
-  async originFor(roomId: string, regionHint: string | null): Promise<NodeInfo> {
+  /**
+   * The room's origin node, placing (or re-placing, when its node died) the room first if needed,
+   * and the live nodes it was found among (callers that also need the node list use this one).
+   */
+  async originFor(roomId: string, regionHint: string | null): Promise<{ origin: NodeInfo; nodes: NodeInfo[] }> {
     const key = originKey(roomId);
     for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
       const [nodes, current] = await Promise.all([this.nodes.list(), this.redis.get(key)]);
       const alive = nodes.find((n) => n.id === current);
       if (alive) {
         await this.redis.pexpire(key, PLACEMENT_TTL_MS);
-        return alive;
+        return { origin: alive, nodes };
       }
       const chosen = chooseOrigin(nodes, regionHint, this.limits);
       if (!chosen) throw new NoNodeError('no LevelChat node is alive');
       const winner = await this.redis.lcSwapOrigin(key, current ?? '', chosen.id, String(PLACEMENT_TTL_MS));
       const node = nodes.find((n) => n.id === winner);
       // Another node won with a node our list did not have yet (or just lost): look again.
-      if (node) return node;
+      if (node) return { origin: node, nodes };
     }
     throw new NoNodeError(`could not agree on an origin for ${roomId}`);
   }
 
   /** The node a viewer should join; an edge chosen here is recorded so later viewers gather on it. */
   async nodeForViewer(roomId: string, regionHint: string | null, viewerRegion: string | null = null): Promise<NodeInfo> {
-    const origin = await this.originFor(roomId, regionHint);
-    const [nodes, serving] = await Promise.all([this.nodes.list(), this.redis.smembers(servingKey(roomId))]);
+    const { origin, nodes } = await this.originFor(roomId, regionHint);
+    const serving = await this.redis.smembers(servingKey(roomId));
     const node = chooseViewerNode({ nodes, origin, serving: new Set(serving), viewerRegion }, this.limits);
     if (node.id !== origin.id) await this.serving(roomId, node.id);
     return node;

@@ -31,7 +31,7 @@ import type { RelayMessage, RoomRelay } from './room-relay.js';
 export interface LiveRoomsCluster {
   id: string;
   region: string;
-  origin(roomId: string, regionHint: string | null): Promise<{ here: boolean; node: NodeInfo }>;
+  origin(roomId: string, regionHint: string | null): Promise<{ here: boolean; node: NodeInfo; nodes: NodeInfo[] }>;
   nodes: { list(): Promise<NodeInfo[]> };
   watch: Pick<NodeWatch, 'on'>;
 }
@@ -177,7 +177,7 @@ export class LiveRooms {
     await this.deps.relay.memberJoined(room.id);
     await room.addParticipant(participant);
     this.deps.logger.info({ room_id: room.id, participant_id: participant.id, identity: grant.identity }, 'participant joined');
-    return { participant, room, result: await this.snapshot(room, participant) };
+    return { participant, room, result: await this.snapshot(room, participant, origin.nodes) };
   }
 
   /** Re-attaches a dropped participant within the resume window: same participant, same media. */
@@ -251,7 +251,8 @@ export class LiveRooms {
     return pending;
   }
 
-  private async snapshot(room: LiveRoom, participant: Participant): Promise<JoinResult> {
+  /** What a (re)joining participant gets; `nodes` is the live node list when the caller has just read it. */
+  private async snapshot(room: LiveRoom, participant: Participant, nodes?: NodeInfo[]): Promise<JoinResult> {
     // A token without subscribe:all sees nobody: no participants, no tracks (chat still works).
     const sees = participant.has('subscribe:all');
     const remote = sees ? await room.remotePresence() : { participants: [], tracks: [] };
@@ -268,7 +269,7 @@ export class LiveRooms {
       hand_queue: participant.has('moderate:participants') ? [...room.hands.values()] : [],
       questions: await this.deps.questions.list(room.id, true),
       resume_token: participant.resumeToken,
-      nodes: await this.otherNodes(),
+      nodes: await this.otherNodes(nodes),
     };
   }
 
@@ -281,9 +282,9 @@ export class LiveRooms {
   }
 
   /** Signaling URLs of the other live nodes, this node's region first: where the SDK goes if this node dies. */
-  private async otherNodes(): Promise<string[]> {
+  private async otherNodes(known?: NodeInfo[]): Promise<string[]> {
     const { id, region } = this.deps.cluster;
-    const nodes = (await this.deps.cluster.nodes.list().catch(() => [])).filter((n) => n.id !== id);
+    const nodes = (known ?? (await this.deps.cluster.nodes.list().catch(() => []))).filter((n) => n.id !== id);
     nodes.sort((a, b) => Number(b.region === region) - Number(a.region === region));
     return nodes.map((n) => signalingUrlOf(n.url));
   }

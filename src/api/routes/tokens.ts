@@ -81,7 +81,7 @@ export function tokenRoutes({ rooms, minter, registrations, publicUrl, cluster }
       // node that is this one keeps the URL the client used, which knows about proxies and TLS.
       const node = canJoinEdge(body.capabilities)
         ? await cluster.placement.nodeForViewer(room.id, room.config.region_hint, body.region ?? null)
-        : await cluster.placement.originFor(room.id, room.config.region_hint);
+        : (await cluster.placement.originFor(room.id, room.config.region_hint)).origin;
       const signaling = node.id === cluster.id ? signalingUrl(publicUrl, req) : signalingUrlOf(node.url);
       return {
         status: 201,

@@ -39,7 +39,7 @@ describe('a node joining the cluster', () => {
     expect(listed).toMatchObject({ id: 'node-1', region: 'eu', url: 'http://node-1.test:8080', rtc_address: '203.0.113.7', workers: 2, load: { consumers: 0, rooms: 3 } });
     expect(listed!.load.cpu).toBeGreaterThanOrEqual(0);
     expect(listed!.load.cpu).toBeLessThanOrEqual(1);
-    expect((await node.placement.originFor('r_here', 'us')).id).toBe('node-1');
+    expect((await node.placement.originFor('r_here', 'us')).origin.id).toBe('node-1');
 
     await node.stop();
     expect(await node.nodes.list()).toEqual([]);

@@ -72,14 +72,14 @@ describe('the node registry and room placement', () => {
 
   it('places origins in the hinted region (least loaded first), falls back to any node, and keeps the choice', async () => {
     const placement = new Placement(client(), directory);
-    expect((await placement.originFor('r_eu', 'eu')).id).toBe('eu-1');
-    expect((await placement.originFor('r_us', 'us')).id).toBe('us-1');
-    expect((await placement.originFor('r_nowhere', 'ap')).id).toBe('us-1');
-    expect((await placement.originFor('r_any', null)).id).toBe('us-1');
+    expect((await placement.originFor('r_eu', 'eu')).origin.id).toBe('eu-1');
+    expect((await placement.originFor('r_us', 'us')).origin.id).toBe('us-1');
+    expect((await placement.originFor('r_nowhere', 'ap')).origin.id).toBe('us-1');
+    expect((await placement.originFor('r_any', null)).origin.id).toBe('us-1');
 
     // Load changes move new rooms, never placed ones.
     const other = new Placement(client(), new NodeDirectory(client()));
-    expect((await other.originFor('r_eu', 'us')).id).toBe('eu-1');
+    expect((await other.originFor('r_eu', 'us')).origin.id).toBe('eu-1');
   });
 
   it('makes two nodes racing for the same rooms agree, even when they see different loads', async () => {
@@ -91,8 +91,8 @@ describe('the node registry and room placement', () => {
     const b = new Placement(client(), skewed('eu-1'));
     const rooms = Array.from({ length: 20 }, (_, i) => `r_race-${i}`);
     const results = await Promise.all(rooms.map((room) => Promise.all([a.originFor(room, 'eu'), b.originFor(room, 'eu')])));
-    for (const [fromA, fromB] of results) expect(fromA.id).toBe(fromB.id);
-    const winners = new Set(results.map(([n]) => n.id));
+    for (const [fromA, fromB] of results) expect(fromA.origin.id).toBe(fromB.origin.id);
+    const winners = new Set(results.map(([n]) => n.origin.id));
     expect([...winners].every((id) => id === 'eu-1' || id === 'eu-2')).toBe(true);
   });
 
@@ -101,7 +101,7 @@ describe('the node registry and room placement', () => {
     const ap2 = fakeNode('ap-2', 'ap', 0.2);
     await Promise.all([ap1.registry.start(), ap2.registry.start()]);
     const placement = new Placement(client(), directory);
-    expect((await placement.originFor('r_show', 'us')).id).toBe('us-1');
+    expect((await placement.originFor('r_show', 'us')).origin.id).toBe('us-1');
 
     expect((await placement.nodeForViewer('r_show', 'us', 'us')).id).toBe('us-1');
     expect((await placement.nodeForViewer('r_show', 'us', null)).id).toBe('us-1');
@@ -120,13 +120,13 @@ describe('the node registry and room placement', () => {
     await doomed.registry.heartbeat(); // registered once, then "crashes": no more heartbeats
     const a = new Placement(client(), directory);
     const b = new Placement(client(), new NodeDirectory(client()));
-    expect((await a.originFor('r_doomed', 'sa')).id).toBe('sa-1');
-    expect((await b.originFor('r_doomed', 'sa')).id).toBe('sa-1');
+    expect((await a.originFor('r_doomed', 'sa')).origin.id).toBe('sa-1');
+    expect((await b.originFor('r_doomed', 'sa')).origin.id).toBe('sa-1');
 
     await waitFor(async () => !(await directory.list()).some((n) => n.id === 'sa-1'), { what: 'sa-1 expires', timeoutMs: 5000 });
     const [fromA, fromB] = await Promise.all([a.originFor('r_doomed', 'sa'), b.originFor('r_doomed', 'sa')]);
-    expect(fromA.id).toBe(fromB.id);
-    expect(fromA.id).toBe('us-1'); // no node left in sa: the least loaded anywhere
-    expect((await a.originFor('r_doomed', 'sa')).id).toBe('us-1');
+    expect(fromA.origin.id).toBe(fromB.origin.id);
+    expect(fromA.origin.id).toBe('us-1'); // no node left in sa: the least loaded anywhere
+    expect((await a.originFor('r_doomed', 'sa')).origin.id).toBe('us-1');
   });
 });
