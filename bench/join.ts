@@ -11,7 +11,7 @@
 // first frame (requestVideoFrameCallback on the <video>). Each viewer leaves before the next joins.
 //
 // Env: BENCH_JOINS (20), LEVELCHAT_WORKERS (2), BENCH_CHROMIUM (/usr/bin/chromium).
-import { h, mintToken, openHarness } from '../test/e2e/browser-kit.js';
+import { callOrThrow, h, joinOrThrow, mintToken, openHarness } from '../test/e2e/browser-kit.js';
 import { startBrowserBench } from './lib/browser-bench.js';
 
 const JOINS = Number(process.env.BENCH_JOINS ?? 20);
@@ -39,12 +39,8 @@ async function main(): Promise<void> {
 
     const publisher = await open();
     const pub = await mint('publisher', ['publish:camera']);
-    const joined = await h(publisher, 'join', { token: pub.token, signalingUrl: pub.signaling_url });
-    if (!joined.ok) throw new Error(`publisher join: ${joined.code} ${joined.message}`);
-    for (const method of ['publishCamera', 'publishMicrophone']) {
-      const r = await h(publisher, 'call', method);
-      if (!r.ok) throw new Error(`${method}: ${r.code} ${r.message}`);
-    }
+    await joinOrThrow(publisher, { token: pub.token, signalingUrl: pub.signaling_url }, 'publisher');
+    for (const method of ['publishCamera', 'publishMicrophone']) await callOrThrow(publisher, method);
     say('publisher live (camera simulcast + microphone); warming up one viewer (unmeasured)');
 
     const results: { joinedMs: number; subscribedMs: number; firstFrameMs: number }[] = [];

@@ -19,7 +19,7 @@
 //
 // Env: BENCH_DURATION_S (60), BENCH_WARMUP_S (6), LEVELCHAT_WORKERS (2), BENCH_CHROMIUM (/usr/bin/chromium).
 import { performance } from 'node:perf_hooks';
-import { h, mintToken, openHarness } from '../test/e2e/browser-kit.js';
+import { callOrThrow, h, joinOrThrow, mintToken, openHarness } from '../test/e2e/browser-kit.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { startBrowserBench } from './lib/browser-bench.js';
 
@@ -107,12 +107,8 @@ async function main(): Promise<void> {
     const publisher = await open();
     await publisher.evaluate(PIXEL_CLOCK_SOURCE);
     const pub = await mint('publisher', ['publish:camera']);
-    const joined = await h(publisher, 'join', { token: pub.token, signalingUrl: pub.signaling_url, roomType: 'broadcast' });
-    if (!joined.ok) throw new Error(`publisher join: ${joined.code} ${joined.message}`);
-    for (const method of ['publishCamera', 'publishMicrophone']) {
-      const r = await h(publisher, 'call', method);
-      if (!r.ok) throw new Error(`${method}: ${r.code} ${r.message}`);
-    }
+    await joinOrThrow(publisher, { token: pub.token, signalingUrl: pub.signaling_url, roomType: 'broadcast' }, 'publisher');
+    for (const method of ['publishCamera', 'publishMicrophone']) await callOrThrow(publisher, method);
     const codec = [...(stack.liveRooms.rooms.get(roomId)?.tracks.values() ?? [])].find((x) => x.source === 'camera')?.producer.rtpParameters.codecs[0]?.mimeType;
     say(`publisher live (pixel-clock canvas camera, ${codec ?? '?'}, + microphone)`);
     const tLive = performance.now();

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { arg, h, mintToken, openHarness, waitEvents, webrtcFramesGrow } from './browser-kit.js';
+import { arg, callOrThrow, h, joinOrThrow, mintToken, openHarness, waitEvents, webrtcFramesGrow } from './browser-kit.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { useBrowserStack } from './browser-stack.js';
 
@@ -18,15 +18,12 @@ const MODERATOR = ['moderate:participants', 'publish:camera', 'subscribe:all', '
 
 async function join(page: Page, roomId: string, identity: string, caps: string[]) {
   const minted = await mintToken(t.url, t.apiKey, roomId, identity, caps, 'classroom');
-  const joined = await h(page, 'join', { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'classroom' });
-  if (!joined.ok) throw new Error(`${identity} could not join: ${joined.code} ${joined.message}`);
-  return joined.value;
+  return joinOrThrow(page, { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'classroom' }, identity);
 }
 
 async function publish(page: Page): Promise<void> {
   for (const method of ['publishCamera', 'publishMicrophone']) {
-    const r = await h(page, 'call', method);
-    if (!r.ok) throw new Error(`${method}: ${r.code} ${r.message}`);
+    await callOrThrow(page, method);
   }
 }
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { readJson } from '../helpers/test-stack.js';
-import { h, hlsFramesGrow, mintToken, openHarness, waitEvents } from './browser-kit.js';
+import { h, hlsFramesGrow, joinOrThrow, mintToken, openHarness, waitEvents } from './browser-kit.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { useBrowserStack } from './browser-stack.js';
 
@@ -17,9 +17,7 @@ const mint = (roomId: string, identity: string, caps: string[]) => mintToken(t.u
 
 async function join(page: Page, roomId: string, identity: string, caps: string[]) {
   const minted = await mint(roomId, identity, caps);
-  const joined = await h(page, 'join', { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'broadcast' });
-  if (!joined.ok) throw new Error(`${identity} could not join: ${joined.code} ${joined.message}`);
-  return joined.value;
+  return joinOrThrow(page, { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'broadcast' }, identity);
 }
 
 describe('broadcast → LL-HLS in Chromium', () => {

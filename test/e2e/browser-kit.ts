@@ -27,6 +27,20 @@ export function h<K extends keyof Harness>(page: Page, method: K, ...args: Param
   return page.evaluate(`globalThis.harness.${method}(...${JSON.stringify(args)})`) as Promise<Awaited<ReturnType<Harness[K]>>>;
 }
 
+/** Joins through `window.harness.join(options)`; throws "`who` could not join: code message" if refused, else returns the joined value. */
+export async function joinOrThrow(page: Page, options: Parameters<Harness['join']>[0], who: string) {
+  const joined = await h(page, 'join', options);
+  if (!joined.ok) throw new Error(`${who} could not join: ${joined.code} ${joined.message}`);
+  return joined.value;
+}
+
+/** Calls a LiveSession method through `window.harness.call`; throws "method: code message" if it fails, else returns its value as T. */
+export async function callOrThrow<T = unknown>(page: Page, method: string, ...args: unknown[]): Promise<T> {
+  const r = await h(page, 'call', method, ...args);
+  if (!r.ok) throw new Error(`${method}: ${r.code} ${r.message}`);
+  return r.value as T;
+}
+
 /** A fresh browser context (own WebRTC stack) on /harness.html. */
 export async function openHarness(browser: Browser, baseUrl: string, label = ''): Promise<Page> {
   const page = await (await browser.newContext()).newPage();

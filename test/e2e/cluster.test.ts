@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlayers } from '../../players/build.mjs';
 import { projectRoot } from '../../src/runtime/compiled-entry.js';
 import { startClusterProcesses, type ClusterNodeProcess, type ClusterProcesses } from '../helpers/cluster-processes.js';
-import { arg, h, launchChromium, openHarness, waitEvents } from './browser-kit.js';
+import { arg, h, joinOrThrow, launchChromium, openHarness, waitEvents } from './browser-kit.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 let browser: Browser;
@@ -32,9 +32,8 @@ async function token(cluster: ClusterProcesses, via: ClusterNodeProcess, roomId:
 /** A Chromium page (loaded from `node`) joined at `signalingUrl`. */
 async function joinAt(node: ClusterNodeProcess, signalingUrl: string, minted: { token: string }, label: string): Promise<{ page: Page; id: string }> {
   const page = await openHarness(browser, node.url, label);
-  const joined = await h(page, 'join', { token: minted.token, signalingUrl, roomType: 'broadcast' });
-  if (!joined.ok) throw new Error(`${label} could not join: ${joined.code} ${joined.message}`);
-  return { page, id: joined.value.participantId };
+  const joined = await joinOrThrow(page, { token: minted.token, signalingUrl, roomType: 'broadcast' }, label);
+  return { page, id: joined.participantId };
 }
 
 const framesFrom = async (page: Page, participantId: string) => (await h(page, 'framesDecoded'))[participantId] ?? 0;

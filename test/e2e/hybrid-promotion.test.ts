@@ -10,7 +10,7 @@ import { buildPlayers } from '../../players/build.mjs';
 import { projectRoot } from '../../src/runtime/compiled-entry.js';
 import { readJson, startTestStack, type TestStack } from '../helpers/test-stack.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
-import { arg, h, hlsFramesGrow, launchChromium, mintToken, openHarness, waitEvents, webrtcFramesGrow } from './browser-kit.js';
+import { arg, h, hlsFramesGrow, joinOrThrow, launchChromium, mintToken, openHarness, waitEvents, webrtcFramesGrow } from './browser-kit.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 let t: TestStack;
@@ -36,9 +36,7 @@ const MEMBER = ['publish:camera', 'subscribe:all', 'chat:send'];
 
 async function join(page: Page, roomId: string, identity: string, caps: string[]) {
   const minted = await mintToken(t.url, t.apiKey, roomId, identity, caps, 'hybrid');
-  const joined = await h(page, 'join', { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'hybrid' });
-  if (!joined.ok) throw new Error(`${identity} could not join: ${joined.code} ${joined.message}`);
-  return joined.value;
+  return joinOrThrow(page, { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'hybrid' }, identity);
 }
 
 describe('hybrid room promoted to a broadcast in Chromium', () => {

@@ -5,7 +5,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { readJson } from '../helpers/test-stack.js';
-import { arg, h, mintToken, openHarness, waitEvents } from './browser-kit.js';
+import { arg, callOrThrow, h, joinOrThrow, mintToken, openHarness, waitEvents } from './browser-kit.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { useBrowserStack } from './browser-stack.js';
 
@@ -25,15 +25,7 @@ interface Q {
 
 async function join(page: Page, roomId: string, identity: string, caps: string[]): Promise<string> {
   const minted = await mintToken(t.url, t.apiKey, roomId, identity, caps, 'webinar');
-  const joined = await h(page, 'join', { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'webinar' });
-  if (!joined.ok) throw new Error(`${identity} could not join: ${joined.code} ${joined.message}`);
-  return joined.value.participantId;
-}
-
-async function ok<T>(page: Page, method: string, ...args: unknown[]): Promise<T> {
-  const outcome = await h(page, 'call', method, ...args);
-  if (!outcome.ok) throw new Error(`${method}: ${outcome.code} ${outcome.message}`);
-  return outcome.value as T;
+  return (await joinOrThrow(page, { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'webinar' }, identity)).participantId;
 }
 
 const texts = async (page: Page) => (await h(page, 'questions')).map((q) => q.text);
@@ -59,11 +51,11 @@ describe('webinar room features in Chromium', () => {
     const everyone = [mod, a1, a2, viewer];
 
     // ---- Q&A: ask, upvote (one vote per identity), ordered by votes then time ----------------------
-    const q1 = await ok<Q>(a1, 'askQuestion', 'What about latency?');
-    const q2 = await ok<Q>(a2, 'askQuestion', 'Is there a recording?');
+    const q1 = await callOrThrow<Q>(a1, 'askQuestion', 'What about latency?');
+    const q2 = await callOrThrow<Q>(a2, 'askQuestion', 'Is there a recording?');
     expect(q1).toMatchObject({ text: 'What about latency?', votes: 0, state: 'open', identity: 'alice', participantId: a1Id });
-    expect((await ok<Q>(a1, 'upvoteQuestion', q2.id)).votes).toBe(1);
-    expect((await ok<Q>(a1, 'upvoteQuestion', q2.id)).votes).toBe(1); // again: no second vote
+    expect((await callOrThrow<Q>(a1, 'upvoteQuestion', q2.id)).votes).toBe(1);
+    expect((await callOrThrow<Q>(a1, 'upvoteQuestion', q2.id)).votes).toBe(1); // again: no second vote
     for (const page of everyone) {
       await waitFor(async () => {
         const qs = await h(page, 'questions');
@@ -78,7 +70,7 @@ describe('webinar room features in Chromium', () => {
     await late.context().close();
 
     // The moderator answers: everyone gets `question` with state answered; it leaves the open list.
-    expect(await ok<Q>(mod, 'answerQuestion', q2.id, 'Yes, in the recordings list')).toMatchObject({ state: 'answered', answer: 'Yes, in the recordings list' });
+    expect(await callOrThrow<Q>(mod, 'answerQuestion', q2.id, 'Yes, in the recordings list')).toMatchObject({ state: 'answered', answer: 'Yes, in the recordings list' });
     for (const page of everyone) {
       const [e] = await waitEvents(page, 'question', (e) => arg<Q>(e).id === q2.id && arg<Q>(e).state === 'answered');
       expect(arg<Q>(e!)).toMatchObject({ votes: 1, answer: 'Yes, in the recordings list' });
@@ -91,8 +83,8 @@ describe('webinar room features in Chromium', () => {
     mark('Q&A');
 
     // ---- Raised hands: the moderator's ordered queue, lower_hand ----------------------------------
-    await ok(a1, 'raiseHand');
-    await ok(a2, 'raiseHand');
+    await callOrThrow(a1, 'raiseHand');
+    await callOrThrow(a2, 'raiseHand');
     const [queued] = await waitEvents(mod, 'hand-queue', (e) => arg<unknown[]>(e).length === 2);
     expect(arg<{ participantId: string; identity: string }[]>(queued!).map((x) => [x.participantId, x.identity])).toEqual([
       [a1Id, 'alice'],
@@ -103,7 +95,7 @@ describe('webinar room features in Chromium', () => {
     expect(await h(a1, 'events', 'hand-queue')).toEqual([]);
     expect(await h(a2, 'call', 'lowerHand', a1Id)).toMatchObject({ ok: false, code: 'capability_required' });
 
-    await ok(mod, 'lowerHand', a1Id);
+    await callOrThrow(mod, 'lowerHand', a1Id);
     await waitEvents(mod, 'hand-queue', (e) => arg<{ identity: string }[]>(e).map((x) => x.identity).join() === 'bob');
     expect((await h(mod, 'handQueue')).map((x) => x.identity)).toEqual(['bob']);
     await waitEvents(a1, 'hand', (e) => arg<{ participantId: string; raised: boolean }>(e).participantId === a1Id && !arg<{ raised: boolean }>(e).raised);
@@ -112,11 +104,11 @@ describe('webinar room features in Chromium', () => {
     mark('hands');
 
     // ---- Chat deleted by the moderator disappears for everyone -------------------------------------
-    const keep = await ok<{ id: string }>(a2, 'sendChat', 'hello all');
-    const oops = await ok<{ id: string }>(a1, 'sendChat', 'oops, my password');
+    const keep = await callOrThrow<{ id: string }>(a2, 'sendChat', 'hello all');
+    const oops = await callOrThrow<{ id: string }>(a1, 'sendChat', 'oops, my password');
     for (const page of everyone) await waitEvents(page, 'chat', (e) => arg<{ id: string }>(e).id === oops.id);
     expect(await h(a2, 'call', 'deleteChat', oops.id)).toMatchObject({ ok: false, code: 'capability_required' });
-    await ok(mod, 'deleteChat', oops.id);
+    await callOrThrow(mod, 'deleteChat', oops.id);
     for (const page of everyone) {
       const [e] = await waitEvents(page, 'chat-deleted');
       expect(arg(e!)).toEqual({ messageId: oops.id, by: expect.any(String) });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../players/demo/harness-api.js';
 import { readJson } from '../helpers/test-stack.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { arg, h, mintToken, openHarness, waitEvents } from './browser-kit.js';
+import { arg, h, joinOrThrow, mintToken, openHarness, waitEvents } from './browser-kit.js';
 import { useBrowserStack } from './browser-stack.js';
 
 const { t: stack, browser } = useBrowserStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_CONSUMERS_PER_ROUTER: '2' } });
@@ -24,9 +24,8 @@ const mint = (roomId: string, identity: string, capabilities: string[]) => mintT
 
 async function joinAs(roomId: string, identity: string, capabilities: string[]): Promise<{ page: Page; id: string; token: string; url: string }> {
   const [page, minted] = await Promise.all([openHarness(browser, stack.url, identity), mint(roomId, identity, capabilities)]);
-  const joined = await h(page, 'join', { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'meeting' });
-  if (!joined.ok) throw new Error(`${identity} could not join: ${joined.code} ${joined.message}`);
-  return { page, id: joined.value.participantId, token: minted.token, url: minted.signaling_url };
+  const joined = await joinOrThrow(page, { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'meeting' }, identity);
+  return { page, id: joined.participantId, token: minted.token, url: minted.signaling_url };
 }
 
 const roomId = (label: string) => `r_e2e-${label}-${randomBytes(4).toString('hex')}`;

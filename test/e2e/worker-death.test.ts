@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { arg, h, mintToken, openHarness, waitEvents } from './browser-kit.js';
+import { arg, callOrThrow, h, joinOrThrow, mintToken, openHarness, waitEvents } from './browser-kit.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { useBrowserStack } from './browser-stack.js';
 
@@ -16,9 +16,8 @@ const VIEWER = ['subscribe:all', 'chat:send'];
 
 async function join(roomId: string, identity: string, caps: string[]): Promise<{ page: Page; id: string }> {
   const [page, minted] = await Promise.all([openHarness(browser, t.url, identity), mintToken(t.url, t.apiKey, roomId, identity, caps, 'meeting')]);
-  const joined = await h(page, 'join', { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'meeting' });
-  if (!joined.ok) throw new Error(`${identity} could not join: ${joined.code} ${joined.message}`);
-  return { page, id: joined.value.participantId };
+  const joined = await joinOrThrow(page, { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'meeting' }, identity);
+  return { page, id: joined.participantId };
 }
 
 type Track = { participantId: string; producerId: string; kind: string };
@@ -28,8 +27,7 @@ describe('a mediasoup worker dies under a meeting', () => {
     const id = `r_e2e-worker-death-${randomBytes(4).toString('hex')}`;
     const a = await join(id, 'alice', PUBLISHER);
     for (const method of ['publishCamera', 'publishMicrophone']) {
-      const r = await h(a.page, 'call', method);
-      if (!r.ok) throw new Error(`${method}: ${r.code} ${r.message}`);
+      await callOrThrow(a.page, method);
     }
     const b = await join(id, 'bob', VIEWER);
     const before = (await waitEvents(b.page, 'track-subscribed', () => true, 2)).map((e) => arg<Track>(e));
