@@ -6,8 +6,8 @@ import type { Room } from '../rooms/room.js';
 import type { BroadcastDirector } from '../hls/broadcast-director.js';
 import type { MediaRoom } from '../sfu/media-room.js';
 import type { Participant } from './participant.js';
-import type { MediaSource, RaisedHand, ServerEvents, TrackInfo } from './protocol.js';
-import { RELAYED_EVENTS, type RemoteTrack, type RoomRelay } from './room-relay.js';
+import type { MediaSource, ParticipantInfo, RaisedHand, ServerEvents, TrackInfo } from './protocol.js';
+import { RELAYED_EVENTS, type PresenceUpdate, type RemoteTrack, type RoomRelay } from './room-relay.js';
 
 const QUALITY_INTERVAL_MS = 2000;
 const BROADCAST_TYPES = new Set(['broadcast', 'live', 'webinar']);
@@ -107,7 +107,39 @@ export class LiveRoom {
   broadcast<E extends keyof ServerEvents>(event: E, data: ServerEvents[E], except?: Participant): void {
     this.deliver(event, data, except);
     if (!RELAYED_EVENTS.has(event)) return;
-    this.relay.publish(this.id, event, data, this.media.origin.router.id).catch((err: Error) => this.logger.warn({ room_id: this.id, event, err: err.message }, 'could not relay a room event'));
+    this.relay
+      .publish(this.id, event, data, this.media.origin.router.id, this.presenceUpdate(event, data))
+      .catch((err: Error) => this.logger.warn({ room_id: this.id, event, err: err.message }, 'could not relay a room event'));
+  }
+
+  /** A track of this node changed without an event (its publisher paused or resumed it): late joiners elsewhere see it as it is. */
+  trackChanged(producerId: string): void {
+    const track = this.tracks.get(producerId);
+    if (!track) return;
+    this.relay
+      .updatePresence(this.id, { track: this.trackInfo(track) }, this.media.origin.router.id)
+      .catch((err: Error) => this.logger.warn({ room_id: this.id, err: err.message }, 'could not update the room presence'));
+  }
+
+  /** The announced participant or published track of this node an event adds or changes, as it now is. */
+  private presenceUpdate<E extends keyof ServerEvents>(event: E, data: ServerEvents[E]): PresenceUpdate | undefined {
+    switch (event) {
+      case 'participant-joined':
+        return { participant: data as ParticipantInfo };
+      case 'track-published':
+        return { track: data as TrackInfo };
+      case 'hand':
+      case 'stage': {
+        const p = this.participants.get((data as ServerEvents['hand' | 'stage']).participant_id);
+        return p && this.isAnnounced(p) ? { participant: p.info() } : undefined;
+      }
+      case 'track-muted': {
+        const track = this.tracks.get((data as ServerEvents['track-muted']).producer_id);
+        return track ? { track: this.trackInfo(track) } : undefined;
+      }
+      default:
+        return undefined;
+    }
   }
 
   /** Sends a room event to the participants on this node only (events relayed from other nodes). */

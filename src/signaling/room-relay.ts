@@ -32,6 +32,9 @@ export interface RelayMessage {
   data: unknown;
 }
 
+/** The state, after an event, of the announced participant or published track the event changed. */
+export type PresenceUpdate = { participant: ParticipantInfo } | { track: TrackInfo };
+
 /** A participant announced on another node. */
 export interface RemoteParticipant {
   node: string;
@@ -76,11 +79,12 @@ export class RoomRelay {
     return channel.startsWith(prefix) ? channel.slice(prefix.length) : null;
   }
 
-  /** Records what the event changes in the room's presence, then tells the other nodes. */
-  async publish<E extends keyof ServerEvents>(roomId: string, event: E, data: ServerEvents[E], routerId: string): Promise<void> {
+  /** Records what the event changes in the room's presence (`update`: the entry as it now is), then tells the other nodes. */
+  async publish<E extends keyof ServerEvents>(roomId: string, event: E, data: ServerEvents[E], routerId: string, update?: PresenceUpdate): Promise<void> {
     if (!RELAYED_EVENTS.has(event)) return;
     const tx = this.redis.multi();
-    this.recordPresence(tx, roomId, event, data, routerId);
+    this.recordPresence(tx, roomId, event, data);
+    if (update) this.writePresence(tx, roomId, update, routerId);
     tx.publish(this.channel(roomId), JSON.stringify({ node: this.nodeId, room_id: roomId, event, data } satisfies RelayMessage));
     await tx.exec();
   }
@@ -97,6 +101,13 @@ export class RoomRelay {
       else participants.push(entry as RemoteParticipant);
     }
     return { participants, tracks };
+  }
+
+  /** Rewrites an entry of this node's presence in the room whose change no event announces (a publisher pausing its own track). */
+  async updatePresence(roomId: string, update: PresenceUpdate, routerId: string): Promise<void> {
+    const tx = this.redis.multi();
+    this.writePresence(tx, roomId, update, routerId);
+    await tx.exec();
   }
 
   /** A track published on another node, or null. */
@@ -175,29 +186,19 @@ export class RoomRelay {
     return orphaned;
   }
 
-  private recordPresence(tx: ReturnType<Redis['multi']>, roomId: string, event: keyof ServerEvents, data: unknown, routerId: string): void {
+  /** The entries an event removes; entries it adds or changes come as a PresenceUpdate. */
+  private recordPresence(tx: ReturnType<Redis['multi']>, roomId: string, event: keyof ServerEvents, data: unknown): void {
+    if (event === 'participant-left') tx.hdel(presenceKey(roomId), `p:${(data as ServerEvents['participant-left']).id}`);
+    if (event === 'track-unpublished') tx.hdel(presenceKey(roomId), `t:${(data as ServerEvents['track-unpublished']).producer_id}`);
+  }
+
+  private writePresence(tx: ReturnType<Redis['multi']>, roomId: string, update: PresenceUpdate, routerId: string): void {
     const key = presenceKey(roomId);
-    const write = (field: string, entry: RemoteParticipant | RemoteTrack) => {
-      tx.hset(key, field, JSON.stringify(entry)).pexpire(key, PRESENCE_TTL_MS).sadd(nodeRoomsKey(this.nodeId), roomId);
-    };
-    switch (event) {
-      case 'participant-joined': {
-        const info = data as ParticipantInfo;
-        write(`p:${info.id}`, { node: this.nodeId, info });
-        break;
-      }
-      case 'participant-left':
-        tx.hdel(key, `p:${(data as ServerEvents['participant-left']).id}`);
-        break;
-      case 'track-published': {
-        const info = data as TrackInfo;
-        write(`t:${info.producer_id}`, { node: this.nodeId, router_id: routerId, info });
-        break;
-      }
-      case 'track-unpublished':
-        tx.hdel(key, `t:${(data as ServerEvents['track-unpublished']).producer_id}`);
-        break;
-    }
+    const [field, entry]: [string, RemoteParticipant | RemoteTrack] =
+      'participant' in update
+        ? [`p:${update.participant.id}`, { node: this.nodeId, info: update.participant }]
+        : [`t:${update.track.producer_id}`, { node: this.nodeId, router_id: routerId, info: update.track }];
+    tx.hset(key, field, JSON.stringify(entry)).pexpire(key, PRESENCE_TTL_MS).sadd(nodeRoomsKey(this.nodeId), roomId);
   }
 }
 

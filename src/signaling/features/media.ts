@@ -116,13 +116,15 @@ export const mediaFeature: Feature = {
     return {};
   },
 
-  async pause_producer({ participant }, { producer_id }) {
+  async pause_producer({ participant, room }, { producer_id }) {
     await ownProducer(participant, producer_id).producer.pause();
+    room.trackChanged(producer_id);
     return {};
   },
 
-  async resume_producer({ participant }, { producer_id }) {
+  async resume_producer({ participant, room }, { producer_id }) {
     await ownProducer(participant, producer_id).producer.resume();
+    room.trackChanged(producer_id);
     return {};
   },
 

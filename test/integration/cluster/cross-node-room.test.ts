@@ -79,6 +79,30 @@ describe('a room across two nodes', () => {
     expect(await viewer.c.waitEvent('consumer-closed')).toMatchObject({ consumer_id: consumed.consumer_id });
   });
 
+  it('shows a late joiner on the edge hands and paused tracks as they are now, not as first announced', async () => {
+    const b = await nodeB();
+    // A meeting: no WebRTC seat cap, so every probe below can join B.
+    const room = await readJson(await a.t.api('/v1/rooms', { method: 'POST', json: { external_id: 'cross-presence', type: 'meeting', config: { region_hint: 'eu' } } }));
+    const pub = await join(a.t, room.id, 'anchor', [...PUBLISHER, 'hand:raise']);
+    const producerId = await publishVideo(pub.c);
+    await pub.c.ok('raise_hand', { raised: true });
+    await pub.c.ok('pause_producer', { producer_id: producerId });
+
+    const anchorIn = (result: { participants: { identity: string }[] }) => result.participants.find((p) => p.identity === 'anchor');
+    const early = await join(b, room.id, 'early', VIEWER);
+    expect(anchorIn(early.result)).toMatchObject({ hand_raised: true, on_stage: true });
+    expect(early.result.tracks).toEqual([expect.objectContaining({ producer_id: producerId, paused: true })]);
+
+    await pub.c.ok('raise_hand', { raised: false });
+    await early.c.waitEvent('hand', (h) => h.raised === false);
+    await pub.c.ok('resume_producer', { producer_id: producerId });
+    let probes = 0;
+    await waitFor(async () => (await join(b, room.id, `probe-${++probes}`, VIEWER)).result.tracks[0]?.paused === false, { what: 'the resumed track in an edge snapshot', timeoutMs: 5000 });
+    const late = await join(b, room.id, 'late', VIEWER);
+    expect(anchorIn(late.result)).toMatchObject({ hand_raised: false });
+    expect(late.result.tracks).toEqual([expect.objectContaining({ producer_id: producerId, paused: false })]);
+  });
+
   it('sends publishers to the origin node with wrong_node and the URL to join', async () => {
     const b = await nodeB();
     const roomId = await createRoom('cross-redirect');
