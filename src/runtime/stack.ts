@@ -14,6 +14,7 @@ import { InProcessPipe } from '../sfu/producer-pipe.js';
 import { ChatStore } from '../signaling/chat-store.js';
 import { LiveRooms } from '../signaling/live-rooms.js';
 import { RoomRelay } from '../signaling/room-relay.js';
+import { StagePasses } from '../signaling/stage-passes.js';
 import { SignalingServer } from '../signaling/signaling-server.js';
 import type { RetryPolicy } from '../webhooks/webhook-dispatcher.js';
 import { ObjectStore } from '../../storage/object-store.js';
@@ -206,6 +207,7 @@ export class Stack {
       questions: this.control.questions,
       attendance: this.control.attendance,
       rtc: config.rtc,
+      stage: new StagePasses(this.control.redis),
       directorFor: (room) =>
         new BroadcastDirector({
           roomId: room.id,

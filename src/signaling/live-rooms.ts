@@ -23,9 +23,10 @@ import type { ChatStore } from './chat-store.js';
 import type { QuestionStore } from '../rooms/question-store.js';
 import type { SignalingServices } from './features/feature.js';
 import { LiveRoom } from './live-room.js';
-import { Participant, type ParticipantLink } from './participant.js';
+import { Participant, STAGE_CAPABILITIES, type ParticipantLink } from './participant.js';
 import { RESUME_WINDOW_MS, SignalingError, signalingUrlOf, type JoinResult, type SignalingErrorCode } from './protocol.js';
 import type { RelayMessage, RoomRelay } from './room-relay.js';
+import type { StagePasses } from './stage-passes.js';
 
 /** What signaling needs of the cluster: where a room's origin is, the other nodes, who died. */
 export interface LiveRoomsCluster {
@@ -53,6 +54,7 @@ export interface LiveRoomsDeps {
   rtc: Config['rtc'];
   /** Starts a room's LL-HLS director (broadcast rooms, promoted hybrids). */
   directorFor: (room: LiveRoom) => BroadcastDirector;
+  stage: StagePasses;
   logger: Logger;
 }
 
@@ -80,6 +82,7 @@ export class LiveRooms {
       minter: deps.minter,
       revocations: deps.revocations,
       remove: (room, participant, how) => this.remove(room, participant, how),
+      inviteFromOtherNode: (room, participantId) => this.inviteFromOtherNode(room, participantId),
     };
     // Every node forgets a dead node's participants and tracks (only one of them announces it).
     deps.cluster.watch.on('lost', (nodeId) => void this.forgetNode(nodeId));
@@ -139,9 +142,11 @@ export class LiveRooms {
     if (!origin.here && !canJoinEdge(grant.capabilities)) {
       throw new SignalingError('wrong_node', `this room's publishers and moderators join node ${origin.node.id}`, { signaling_url: signalingUrlOf(origin.node.url) });
     }
+    // A viewer invited on stage from another node arrives with a pass: no seat limit, straight on stage.
+    const invited = origin.here && canJoinEdge(grant.capabilities) && (await this.deps.stage.take(grant.roomId, grant.identity));
     const live = this.live.get(grant.roomId);
     const isViewer = !['publish:camera', 'publish:audio', 'publish:screen', 'moderate:participants'].some((c) => grant.capabilities.includes(c as never));
-    if (live?.isBroadcast && isViewer && live.viewerCount >= this.deps.rtc.webrtcViewerCap) {
+    if (!invited && live?.isBroadcast && isViewer && live.viewerCount >= this.deps.rtc.webrtcViewerCap) {
       // Another node with WebRTC seats left for this room takes the viewer before LL-HLS does.
       const roomy = canJoinEdge(grant.capabilities) ? await this.nodeWithSeats(stored.id) : null;
       if (roomy) throw new SignalingError('wrong_node', `this node's WebRTC seats for the room are taken: join node ${roomy.id}`, { signaling_url: signalingUrlOf(roomy.url) });
@@ -174,8 +179,10 @@ export class LiveRooms {
     // LL-HLS is made where the producers are: on the origin node only.
     if (origin.here && joined.config.hls && !room.director) room.director = this.deps.directorFor(room);
     const participant = new Participant(grant, link);
+    if (invited) participant.stageGrant = STAGE_CAPABILITIES;
     await this.deps.relay.memberJoined(room.id);
     await room.addParticipant(participant);
+    if (invited) room.broadcast('stage', { participant_id: participant.id, on_stage: true });
     this.deps.logger.info({ room_id: room.id, participant_id: participant.id, identity: grant.identity }, 'participant joined');
     return { participant, room, result: await this.snapshot(room, participant, origin.nodes) };
   }
@@ -353,8 +360,28 @@ export class LiveRooms {
     })();
   }
 
+  /** The room's origin (this node) invites on stage a participant some other node may hold. */
+  private async inviteFromOtherNode(room: LiveRoom, participantId: string): Promise<boolean> {
+    const nodes = await this.deps.cluster.nodes.list();
+    const here = nodes.find((n) => n.id === this.deps.cluster.id);
+    if (!here || nodes.length < 2) return false;
+    await this.deps.stage.forward(room.id, participantId, signalingUrlOf(here.url));
+    return true;
+  }
+
+  /** Sends an invited participant of this node to the origin, with a pass waiting there. */
+  private async sendToStage(control: Extract<RoomControl, { type: 'stage-invite' }>): Promise<void> {
+    const participant = this.live.get(control.room_id)?.participants.get(control.participant_id);
+    if (!participant) return;
+    await this.deps.stage.issue(control.room_id, participant.identity);
+    participant.send('stage-invite', { signaling_url: control.signaling_url });
+  }
+
   private onControl(control: RoomControl): void {
-    if (control.type !== 'kick') return;
+    if (control.type === 'stage-invite') {
+      void this.sendToStage(control).catch((err: Error) => this.deps.logger.warn({ room_id: control.room_id, err: err.message }, 'could not forward a stage invitation'));
+      return;
+    }
     const room = this.live.get(control.room_id);
     if (!room) return;
     for (const p of [...room.participants.values()]) {

@@ -8,6 +8,9 @@ import { SignalingError, type MediaSource, type ParticipantInfo, type ServerEven
 
 const PUBLISH_CAPABILITIES: Capability[] = ['publish:camera', 'publish:audio', 'publish:screen'];
 
+/** What a stage invitation grants for the session. */
+export const STAGE_CAPABILITIES: readonly Capability[] = ['publish:camera', 'publish:screen'];
+
 /** How the participant is reached; swapped when a dropped connection resumes. */
 export interface ParticipantLink {
   send(frame: unknown): void;
@@ -28,7 +31,7 @@ export class Participant {
   link: ParticipantLink | null;
   handRaised = false;
   /** Publish capabilities granted for this session by a moderator (stage invitation). */
-  stageGrant: Capability[] = [];
+  stageGrant: readonly Capability[] = [];
   /** Set while the connection is gone and a resume is still possible. */
   resumeTimer: NodeJS.Timeout | null = null;
   readonly transports = new Map<string, OwnTransport>();

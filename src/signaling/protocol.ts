@@ -168,6 +168,8 @@ export interface ServerEvents {
   'chat-deleted': { message_id: string; by: string };
   'viewer-count': { count: number };
   stage: { participant_id: string; on_stage: boolean };
+  /** A moderator invited you on stage from the room's origin node: join there with the same token to take it (within 60 s). */
+  'stage-invite': { signaling_url: string };
   /** You were assigned to a breakout: join `room_id` with `token`, come back when it closes. */
   breakout: { room_id: string; number: number; token: string; signaling_url_path: string };
   /** The breakout layout, to everyone; `open: false` means everyone is back in the main room. */

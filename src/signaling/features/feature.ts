@@ -15,6 +15,11 @@ export interface SignalingServices {
   rooms: RoomService;
   minter: TokenMinter;
   revocations: Revocations;
+  /**
+   * Invites on stage a participant that is not on this node (the room's origin): whichever node
+   * holds it sends it here. False when no other node could hold it.
+   */
+  inviteFromOtherNode(room: LiveRoom, participantId: string): Promise<boolean>;
   /** Disconnects a participant for good (no resume). */
   remove(room: LiveRoom, participant: Participant, event: { kind: 'kicked'; reason: 'kicked' | 'revoked' } | { kind: 'left' }): Promise<void>;
 }

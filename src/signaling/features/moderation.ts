@@ -1,5 +1,6 @@
 import { RoomError } from '../../rooms/room-service.js';
 import { SignalingError, type SignalingErrorCode } from '../protocol.js';
+import { STAGE_CAPABILITIES } from '../participant.js';
 import type { Feature } from './feature.js';
 
 /** `moderate:participants`: mute someone's track, remove someone, end the room for everyone. */
@@ -29,12 +30,16 @@ export const moderationFeature: Feature = {
   },
 
   /** Brings an audience member on stage: publish rights for this session, announced to all. */
-  async invite_to_stage({ participant, room }, { participant_id }) {
+  async invite_to_stage({ participant, room, services }, { participant_id }) {
     participant.require('moderate:participants');
     const target = room.participants.get(participant_id);
-    if (!target) throw new SignalingError('not_found', `no participant ${participant_id}`);
+    if (!target) {
+      // A viewer watching from another node comes here to take the stage.
+      if (await services.inviteFromOtherNode(room, participant_id)) return {};
+      throw new SignalingError('not_found', `no participant ${participant_id}`);
+    }
     if (target.onStage) return {};
-    target.stageGrant = ['publish:camera', 'publish:screen'];
+    target.stageGrant = STAGE_CAPABILITIES;
     room.broadcast('participant-joined', target.info(), target);
     room.broadcast('stage', { participant_id, on_stage: true });
     return {};

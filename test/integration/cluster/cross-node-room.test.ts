@@ -79,6 +79,31 @@ describe('a room across two nodes', () => {
     expect(await viewer.c.waitEvent('consumer-closed')).toMatchObject({ consumer_id: consumed.consumer_id });
   });
 
+  it('brings a viewer watching from the edge onto the stage at the origin when a moderator invites it', async () => {
+    const b = await nodeB();
+    const roomId = await createRoom('cross-stage');
+    const mod = await join(a.t, roomId, 'host', ['moderate:participants', 'subscribe:all', 'chat:send']);
+    const guest = await join(b, roomId, 'guest', VIEWER);
+
+    await mod.c.ok('invite_to_stage', { participant_id: guest.result.participant.id });
+    const invite = await guest.c.waitEvent('stage-invite');
+    expect(invite.signaling_url).toBe(`${a.t.url.replace(/^http/, 'ws')}/v1/rtc`);
+
+    // The guest joins the origin with its token: on stage there, and it may publish.
+    const onStage = await join(a.t, roomId, 'guest', VIEWER);
+    expect(onStage.result.participant).toMatchObject({ identity: 'guest', on_stage: true });
+    expect(await mod.c.waitEvent('participant-joined', (p) => p.identity === 'guest')).toMatchObject({ id: onStage.result.participant.id, on_stage: true });
+    expect(await mod.c.waitEvent('stage', (s) => s.participant_id === onStage.result.participant.id)).toMatchObject({ on_stage: true });
+    const producerId = await publishVideo(onStage.c);
+    expect(await mod.c.waitEvent('track-published')).toMatchObject({ producer_id: producerId, participant_id: onStage.result.participant.id });
+
+    // The pass is used up: the same identity joining again is audience.
+    const again = await join(a.t, roomId, 'guest', VIEWER);
+    expect(again.result.participant.on_stage).toBe(false);
+    // An id no node holds: forwarded all the same (nobody to tell), not an error on a cluster.
+    await mod.c.ok('invite_to_stage', { participant_id: 'p_0000000000000000' });
+  });
+
   it('shows a late joiner on the edge hands and paused tracks as they are now, not as first announced', async () => {
     const b = await nodeB();
     // A meeting: no WebRTC seat cap, so every probe below can join B.

@@ -64,6 +64,8 @@ describe('broadcast rooms', () => {
     expect(await other.c.waitEvent('stage', (d) => d.on_stage === false)).toEqual({ participant_id: v.id, on_stage: false });
     expect(await v.c.errorCode('produce', { transport_id: send.id, kind: 'video', source: 'camera', rtp_parameters: {} })).toBe('capability_required');
     expect(await host.c.errorCode('remove_from_stage', { participant_id: host.id })).toBe('invalid_request');
+    // A single node holds everyone: an unknown id is nobody's.
+    expect(await host.c.errorCode('invite_to_stage', { participant_id: 'p_0000000000000000' })).toBe('not_found');
   });
 });
 
