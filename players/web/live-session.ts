@@ -24,7 +24,7 @@ import {
 import { SignalingClient, type Result, type SignalingEvents } from './signaling-client.js';
 import { Subscriber } from './subscriber.js';
 import { resumeWithBackoff } from './reconnect.js';
-import { failOver, redirectOf } from './node-failover.js';
+import { failOver, joinAt, redirectOf } from './node-failover.js';
 
 export interface JoinLiveOptions {
   /** A room token minted by your backend (POST /v1/rooms/{id}/tokens). */
@@ -563,6 +563,9 @@ export class LiveSession {
       case 'breakout':
         this.move(() => this.enterBreakout(e.data));
         return;
+      case 'stage-invite':
+        this.move(() => this.takeStage(e.data.signaling_url));
+        return;
       case 'breakouts':
         this.room.emit('breakouts', { open: e.data.open, rooms: e.data.rooms.map((r) => ({ roomId: r.room_id, number: r.number, identities: r.identities })) });
         if (!e.data.open) this.move(() => this.leaveBreakout('closed'));
@@ -635,14 +638,7 @@ export class LiveSession {
   private async reconnect(): Promise<void> {
     this.state = 'reconnecting';
     this.room.emit('reconnecting');
-    const handlers = (client: () => SignalingClient) => ({
-      onEvent: <E extends keyof SignalingEvents>(event: E, data: SignalingEvents[E]) => this.onEvent(client(), event, data),
-      onClose: (code: number, reason: string) => this.onClose(client(), code, reason),
-    });
-    const beforeAnswer = (client: SignalingClient) => {
-      this.signaling = client;
-      this.buffered = [];
-    };
+    const { handlers, beforeAnswer } = this.connectionHooks();
     let movedTo: string | null = null;
     const resumed = await resumeWithBackoff({
       url: this.url,
@@ -680,6 +676,50 @@ export class LiveSession {
       await this.restartIce();
     }
     this.room.emit('reconnected');
+  }
+
+  /**
+   * How a new connection reports to this session, and what happens just before its join or resume
+   * is answered: it becomes the session's connection, its events wait for the answer.
+   */
+  private connectionHooks() {
+    return {
+      handlers: (client: () => SignalingClient) => ({
+        onEvent: <E extends keyof SignalingEvents>(event: E, data: SignalingEvents[E]) => this.onEvent(client(), event, data),
+        onClose: (code: number, reason: string) => this.onClose(client(), code, reason),
+      }),
+      beforeAnswer: (client: SignalingClient) => {
+        this.signaling = client;
+        this.buffered = [];
+      },
+    };
+  }
+
+  /**
+   * A moderator on the room's origin node invited us on stage while we watch from another node:
+   * join the origin (a new participant there, on stage: a `stage` event follows), then leave here.
+   * What we receive starts over on the new connection.
+   */
+  private async takeStage(signalingUrl: string): Promise<void> {
+    if (this.state !== 'connected') return;
+    const previous = this.signaling;
+    // Not 'connected' meanwhile: a refused attempt's closing connection must not start a reconnect.
+    this.state = 'reconnecting';
+    const moved = await joinAt(signalingUrl, { token: this.options.token, ...this.connectionHooks() }).catch((err: unknown) => {
+      this.signaling = previous;
+      this.buffered = null;
+      if ((this.state as State) !== 'ended') this.state = 'connected';
+      throw err;
+    });
+    if ((this.state as State) === 'ended') return void moved.client.close();
+    this.state = 'connected';
+    void previous
+      .request('leave', {}, 2000)
+      .catch(() => {})
+      .finally(() => previous.close());
+    this.url = moved.url;
+    this.subscriber.reset();
+    this.applySnapshot(moved.result, false);
   }
 
   /**
