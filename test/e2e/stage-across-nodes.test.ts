@@ -7,7 +7,7 @@ import { startTestStack, type TestStack } from '../helpers/test-stack.js';
 import { arg, callOrThrow, joinOrThrow, mintToken, openHarness, waitEvents, webrtcFramesGrow } from './browser-kit.js';
 import { useBrowserStack } from './browser-stack.js';
 
-const { t, browser } = useBrowserStack({ env: { LEVELCHAT_NODE_ID: 'node-a', LEVELCHAT_REGION: 'eu' } });
+const { t, browser } = useBrowserStack({ env: { LEVELCHAT_NODE_ID: 'stage-a', LEVELCHAT_REGION: 'eu' } });
 let b: TestStack | undefined;
 afterAll(async () => {
   await b?.stop();
@@ -15,7 +15,7 @@ afterAll(async () => {
 
 describe('stage invitation across nodes in Chromium', () => {
   it('moves a guest watching from an edge node onto the stage at the origin, where the host sees its camera', { timeout: 60_000 }, async () => {
-    b = await startTestStack({ after: t, env: { LEVELCHAT_NODE_ID: 'node-b', LEVELCHAT_REGION: 'us' } });
+    b = await startTestStack({ after: t, env: { LEVELCHAT_NODE_ID: 'stage-b', LEVELCHAT_REGION: 'us' } });
     const res = await t.api('/v1/rooms', { method: 'POST', json: { external_id: `e2e-stage-${randomBytes(4).toString('hex')}`, type: 'broadcast', config: { region_hint: 'eu' } } });
     const roomId = ((await res.json()) as { id: string }).id;
 
