@@ -191,7 +191,7 @@ export class HlsPublisher {
   private async broadcast(key: string, message: HlsStateMessage): Promise<void> {
     const { redis, roomId, stateTtlSeconds = 3600 } = this.options;
     const json = JSON.stringify(message);
-    const results = await redis.multi().set(key, json, 'EX', stateTtlSeconds).publish(hlsChannel(roomId), json).exec();
+    const results = await redis.multi().set(key, json, 'EX', stateTtlSeconds).publish(hlsChannel(redis, roomId), json).exec();
     const failed = results?.find(([err]) => err)?.[0];
     if (!results || failed) throw failed ?? new Error('Redis transaction aborted');
   }

@@ -1,5 +1,7 @@
 import type { BlockingReloadView } from '../llhls/blocking-reload.js';
 import type { MediaPlaylist, RenditionReport } from '../llhls/media-playlist.js';
+import type { Redis } from 'ioredis';
+import { channelFor } from '../../src/runtime/pubsub-channel.js';
 
 /**
  * One rendition's live playlist as every origin process sees it: the rendered texts plus the
@@ -32,7 +34,7 @@ export interface MasterState {
 export type HlsStateMessage = { type: 'rendition'; state: RenditionState } | { type: 'master'; state: MasterState };
 
 // Redis names; room ids are validated before they reach here.
-export const hlsChannel = (roomId: string): string => `hls:room:${roomId}`;
+export const hlsChannel = (redis: Redis, roomId: string): string => channelFor(redis, `hls:${roomId}`);
 export const renditionStateKey = (roomId: string, rendition: string): string => `hls:state:${roomId}:${rendition}`;
 export const masterStateKey = (roomId: string): string => `hls:master:${roomId}`;
 

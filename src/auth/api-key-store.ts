@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { formatApiKey, generateApiKey, hashSecret, parseApiKey, secretMatches, tokenSigningKey } from './api-key.js';
+import { channelFor } from '../runtime/pubsub-channel.js';
 
 export interface ApiKeyRecord {
   id: string;
@@ -17,7 +18,7 @@ interface StoredKey extends ApiKeyRecord {
 
 const keyOf = (id: string) => `lc:apikey:${id}`;
 const childrenOf = (id: string) => `lc:apikeys:children:${id}`;
-const INVALIDATE_CHANNEL = 'lc:apikey:invalidate';
+const INVALIDATE_CHANNEL = 'apikey-invalidate';
 const CACHE_TTL_MS = 10_000;
 
 /**
@@ -50,10 +51,11 @@ export class ApiKeyStore {
 
   /** Drops cached records when any node deletes a key. Call once per process with a subscriber connection. */
   async listenForInvalidations(subscriber: Redis): Promise<void> {
+    const invalidations = channelFor(subscriber, INVALIDATE_CHANNEL);
     subscriber.on('message', (channel: string, id: string) => {
-      if (channel === INVALIDATE_CHANNEL) this.cache.delete(id);
+      if (channel === invalidations) this.cache.delete(id);
     });
-    await subscriber.subscribe(INVALIDATE_CHANNEL);
+    await subscriber.subscribe(invalidations);
   }
 
   /** The key a bearer credential belongs to, or undefined when it is unknown or wrong. */
@@ -105,7 +107,7 @@ export class ApiKeyStore {
       tx.srem(childrenOf(heir), id);
       for (const child of orphans) tx.hset(keyOf(child), 'created_by', heir).sadd(childrenOf(heir), child);
     }
-    await tx.publish(INVALIDATE_CHANNEL, id).exec();
+    await tx.publish(channelFor(this.redis, INVALIDATE_CHANNEL), id).exec();
     for (const child of orphans) this.cache.delete(child);
     this.cache.delete(id);
     return 'deleted';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { channelFor } from '../runtime/pubsub-channel.js';
 
 /** A request handler's answer meaning "not mine": another node answers (used for requests to all). */
 export const NOT_MINE = Symbol('not mine');
@@ -17,8 +18,8 @@ export class BusTimeoutError extends Error {
   readonly code = 'bus_timeout';
 }
 
-const ALL = 'cluster:bus:all';
-const inbox = (nodeId: string) => `cluster:bus:${nodeId}`;
+const ALL = 'cluster-bus:all';
+const inbox = (nodeId: string) => `cluster-bus:node:${nodeId}`;
 
 /**
  * Messages between nodes over Redis pub/sub: requests that one node answers (by node id, or to all
@@ -41,7 +42,7 @@ export class ClusterBus {
     subscriber.on('error', (err: Error) => logger.warn({ err: err.message }, 'cluster bus connection error'));
     const bus = new ClusterBus(nodeId, redis, subscriber, logger);
     subscriber.on('message', (_channel: string, message: string) => bus.receive(message));
-    await subscriber.subscribe(ALL, inbox(nodeId));
+    await subscriber.subscribe(channelFor(redis, ALL), channelFor(redis, inbox(nodeId)));
     return bus;
   }
 
@@ -78,7 +79,7 @@ export class ClusterBus {
   }
 
   private async send(to: string | null, envelope: Envelope): Promise<void> {
-    await this.publisher.publish(to === null ? ALL : inbox(to), JSON.stringify(envelope));
+    await this.publisher.publish(channelFor(this.publisher, to === null ? ALL : inbox(to)), JSON.stringify(envelope));
   }
 
   private receive(message: string): void {

@@ -1,15 +1,16 @@
-import { ROOM_EVENTS_CHANNEL, ROOM_EVENT_STREAM_MAXLEN, WEBHOOK_QUEUES_SET } from './event-keys.js';
+import { ROOM_EVENT_STREAM_MAXLEN, WEBHOOK_QUEUES_SET } from './event-keys.js';
 
 /**
  * Lua that records one room event atomically with the change that caused it: appended to the
  * room's stream, published to every node, and queued for each of the owner's webhooks that wants
  * it. Returns (through `needs_job`) the delivery queues that were empty, which need a delivery job.
- * Prepended to every script that emits events.
+ * Prepended to every script that emits events; `channel` is the room events channel of the
+ * script's connection (roomEventsChannel).
  */
-export const EMIT_EVENT_LUA = `
+export const emitEventLua = (channel: string): string => `
 local function emit_event(owner, room_id, event_type, event_json, needs_job)
   redis.call('XADD', 'lc:room:' .. room_id .. ':events', 'MAXLEN', '~', ${ROOM_EVENT_STREAM_MAXLEN}, '*', 'type', event_type, 'event', event_json)
-  redis.call('PUBLISH', '${ROOM_EVENTS_CHANNEL}', event_json)
+  redis.call('PUBLISH', '${channel}', event_json)
   local hooks = redis.call('HGETALL', 'lc:webhooks:owner:' .. owner)
   for i = 1, #hooks, 2 do
     local wanted = hooks[i + 1]

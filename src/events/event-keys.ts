@@ -1,11 +1,13 @@
 // Redis layout of room events and of the webhook delivery queues they feed. The Lua in
 // emit-script.ts builds the same names; keep both in step.
+import type { Redis } from 'ioredis';
+import { channelFor } from '../runtime/pubsub-channel.js';
 
 /** The ordered, bounded stream of one room's events. */
 export const roomEventStream = (roomId: string) => `lc:room:${roomId}:events`;
 
 /** Pub/sub channel every node listens on for room events (signaling, SFU). */
-export const ROOM_EVENTS_CHANNEL = 'lc:room-events';
+export const roomEventsChannel = (redis: Redis) => channelFor(redis, 'room-events');
 
 /** Per owner key: webhook id → the event types it wants (`*` or `,a,b,`). */
 export const ownerWebhookFilters = (ownerKeyId: string) => `lc:webhooks:owner:${ownerKeyId}`;
@@ -18,5 +20,5 @@ export const WEBHOOK_QUEUES_SET = 'lc:wh:queues';
 
 export const ROOM_EVENT_STREAM_MAXLEN = 1000;
 
-/** Pub/sub channel for commands to the nodes holding a room's participants (kick). */
-export const ROOM_CONTROL_CHANNEL = 'lc:room-control';
+/** Pub/sub channel for commands to the nodes holding a room's participants (kick, stage invitations). */
+export const roomControlChannel = (redis: Redis) => channelFor(redis, 'room-control');

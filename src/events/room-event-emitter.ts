@@ -1,6 +1,7 @@
 import type { Redis, Result } from 'ioredis';
 import type { DeliveryKick } from './delivery-kick.js';
-import { EMIT_EVENT_LUA } from './emit-script.js';
+import { emitEventLua } from './emit-script.js';
+import { roomEventsChannel } from './event-keys.js';
 import { buildEvent, type RoomEvent, type RoomEventType } from './room-event.js';
 
 declare module 'ioredis' {
@@ -17,7 +18,7 @@ export class RoomEventEmitter {
   ) {
     redis.defineCommand('lcEmitEvent', {
       numberOfKeys: 0,
-      lua: `${EMIT_EVENT_LUA}
+      lua: `${emitEventLua(roomEventsChannel(redis))}
 local needs_job = {}
 emit_event(ARGV[1], ARGV[2], ARGV[3], ARGV[4], needs_job)
 return needs_job`,

@@ -27,7 +27,6 @@ interface RoomEntry {
   lastUsed: number;
 }
 
-const CHANNEL_PREFIX = hlsChannel('');
 /** A room nobody asked about for this long is unsubscribed (its state stays in Redis). */
 const IDLE_MS = 60_000;
 
@@ -39,6 +38,8 @@ const IDLE_MS = 60_000;
 export class PlaylistStateHub {
   private readonly rooms = new Map<string, RoomEntry>();
   private readonly sweeper: NodeJS.Timeout;
+  /** The rooms' channels: this prefix and the room id. */
+  private readonly channelPrefix: string;
 
   /**
    * @param redis a regular connection, for GETs
@@ -48,6 +49,7 @@ export class PlaylistStateHub {
     private readonly redis: Redis,
     private readonly subscriber: Redis,
   ) {
+    this.channelPrefix = hlsChannel(subscriber, '');
     subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     this.sweeper = setInterval(() => this.sweep(), IDLE_MS / 2).unref();
   }
@@ -113,7 +115,7 @@ export class PlaylistStateHub {
   private async room(roomId: string): Promise<RoomEntry> {
     let room = this.rooms.get(roomId);
     if (!room) {
-      const subscribed = this.subscriber.subscribe(hlsChannel(roomId)).catch((err: unknown) => {
+      const subscribed = this.subscriber.subscribe(hlsChannel(this.subscriber, roomId)).catch((err: unknown) => {
         this.rooms.delete(roomId); // the next request tries again
         throw err;
       });
@@ -134,7 +136,7 @@ export class PlaylistStateHub {
   }
 
   private onMessage(channel: string, message: string): void {
-    const room = this.rooms.get(channel.slice(CHANNEL_PREFIX.length));
+    const room = this.rooms.get(channel.slice(this.channelPrefix.length));
     if (room) this.keep(room, JSON.parse(message) as HlsStateMessage);
   }
 
@@ -157,7 +159,7 @@ export class PlaylistStateHub {
     for (const [roomId, room] of this.rooms) {
       if (room.lastUsed > idleSince || room.waiters.size > 0) continue;
       this.rooms.delete(roomId);
-      void this.subscriber.unsubscribe(hlsChannel(roomId)).catch(() => {});
+      void this.subscriber.unsubscribe(hlsChannel(this.subscriber, roomId)).catch(() => {});
     }
   }
 }

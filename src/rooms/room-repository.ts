@@ -1,7 +1,8 @@
 import type { Redis, Result } from 'ioredis';
 import type { DeliveryKick } from '../events/delivery-kick.js';
 import { buildEvent } from '../events/room-event.js';
-import { CREATE_ROOM_LUA, ROOM_ACTION_LUA } from './room-scripts.js';
+import { roomEventsChannel } from '../events/event-keys.js';
+import { createRoomLua, roomActionLua } from './room-scripts.js';
 import type { Room, RoomState } from './room.js';
 import type { RoomType } from './room-types.js';
 
@@ -34,8 +35,8 @@ export class RoomRepository {
     private readonly redis: Redis,
     private readonly kick: DeliveryKick,
   ) {
-    redis.defineCommand('lcCreateRoom', { numberOfKeys: 2, lua: CREATE_ROOM_LUA });
-    redis.defineCommand('lcRoomAction', { numberOfKeys: 1, lua: ROOM_ACTION_LUA });
+    redis.defineCommand('lcCreateRoom', { numberOfKeys: 2, lua: createRoomLua(roomEventsChannel(redis)) });
+    redis.defineCommand('lcRoomAction', { numberOfKeys: 1, lua: roomActionLua(roomEventsChannel(redis)) });
   }
 
   /** Creates the room unless its id exists; returns the stored room and whether it was new. */

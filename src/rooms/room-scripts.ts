@@ -1,10 +1,10 @@
-import { EMIT_EVENT_LUA } from '../events/emit-script.js';
+import { emitEventLua } from '../events/emit-script.js';
 
 // Every room change is one Lua script: the document, its owner index and the event it emits change
 // together or not at all, and events of one room are ordered as the changes were.
 
 /** KEYS: room, owner index. ARGV: room json, created ms, event json. → {'created'|'exists', room json, queues...} */
-export const CREATE_ROOM_LUA = `${EMIT_EVENT_LUA}
+export const createRoomLua = (eventsChannel: string): string => `${emitEventLua(eventsChannel)}
 local existing = redis.call('GET', KEYS[1])
 if existing then return {'exists', existing} end
 local room = cjson.decode(ARGV[1])
@@ -22,7 +22,7 @@ return out
  * event json, ended event json, archived event json, promoted event json.
  * → {status, room json, queues...}; status 'ok' | 'changed' (a state transition happened) | an error code.
  */
-export const ROOM_ACTION_LUA = `${EMIT_EVENT_LUA}
+export const roomActionLua = (eventsChannel: string): string => `${emitEventLua(eventsChannel)}
 local raw = redis.call('GET', KEYS[1])
 if not raw then return {'room_not_found'} end
 local room = cjson.decode(raw)

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Revocations } from '../auth/revocations.js';
 import { TokenError, type RoomGrant } from '../auth/room-token.js';
 import type { TokenMinter } from '../auth/token-minter.js';
-import { ROOM_CONTROL_CHANNEL, ROOM_EVENTS_CHANNEL } from '../events/event-keys.js';
+import { roomControlChannel, roomEventsChannel } from '../events/event-keys.js';
 import type { RoomControl } from '../events/room-control.js';
 import type { RoomEvent } from '../events/room-event.js';
 import type { RoomEventEmitter } from '../events/room-event-emitter.js';
@@ -120,16 +120,17 @@ export class LiveRooms {
   /** Listens for room events and control commands published by any node, and for relayed room events. */
   async listen(subscriber: Redis): Promise<void> {
     this.subscriber = subscriber;
+    const [events, control] = [roomEventsChannel(subscriber), roomControlChannel(subscriber)];
     subscriber.on('message', (channel: string, message: string) => {
       try {
-        if (channel === ROOM_EVENTS_CHANNEL) this.onRoomEvent(JSON.parse(message) as RoomEvent);
-        else if (channel === ROOM_CONTROL_CHANNEL) this.onControl(JSON.parse(message) as RoomControl);
+        if (channel === events) this.onRoomEvent(JSON.parse(message) as RoomEvent);
+        else if (channel === control) this.onControl(JSON.parse(message) as RoomControl);
         else if (this.deps.relay.roomOfChannel(channel)) this.onRelay(JSON.parse(message) as RelayMessage);
       } catch (err) {
         this.deps.logger.warn({ err: (err as Error).message }, 'bad message on a room channel');
       }
     });
-    await subscriber.subscribe(ROOM_EVENTS_CHANNEL, ROOM_CONTROL_CHANNEL);
+    await subscriber.subscribe(events, control);
   }
 
   async join(link: ParticipantLink, token: string): Promise<{ participant: Participant; room: LiveRoom; result: JoinResult }> {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { channelFor } from '../runtime/pubsub-channel.js';
 import type { ParticipantInfo, ServerEvents, TrackInfo } from './protocol.js';
 
 /**
@@ -55,28 +56,25 @@ const PRESENCE_TTL_MS = 24 * 3600 * 1000;
  * One room across nodes: each node publishes the room events that happen on it and keeps who is
  * announced and what is published in a Redis hash, so a node that opens the room later (an edge
  * taking viewers) knows the room as it is, and consumes tracks from the node that holds them.
- * Redis pub/sub ignores databases; channels carry the database so clusters sharing a server
- * (tests) never hear each other.
  */
 export class RoomRelay {
-  private readonly namespace: string;
+  private readonly prefix: string;
 
   constructor(
     private readonly redis: Redis,
     readonly nodeId: string,
     private readonly logger: Logger,
   ) {
-    this.namespace = `lc:${redis.options.db ?? 0}`;
+    this.prefix = channelFor(redis, 'room-relay:');
   }
 
   channel(roomId: string): string {
-    return `${this.namespace}:room-relay:${roomId}`;
+    return `${this.prefix}${roomId}`;
   }
 
   /** The room id of a relay channel, or null for another channel. */
   roomOfChannel(channel: string): string | null {
-    const prefix = `${this.namespace}:room-relay:`;
-    return channel.startsWith(prefix) ? channel.slice(prefix.length) : null;
+    return channel.startsWith(this.prefix) ? channel.slice(this.prefix.length) : null;
   }
 
   /** Records what the event changes in the room's presence (`update`: the entry as it now is), then tells the other nodes. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { ROOM_CONTROL_CHANNEL } from '../events/event-keys.js';
+import { roomControlChannel } from '../events/event-keys.js';
 import type { RoomControl } from '../events/room-control.js';
 
 /** How long an invited participant has to arrive at the room's origin node. */
@@ -19,7 +19,7 @@ export class StagePasses {
   /** Sends the invitation of `participantId` (on some other node) to every node. */
   async forward(roomId: string, participantId: string, signalingUrl: string): Promise<void> {
     const control: RoomControl = { type: 'stage-invite', room_id: roomId, participant_id: participantId, signaling_url: signalingUrl };
-    await this.redis.publish(ROOM_CONTROL_CHANNEL, JSON.stringify(control));
+    await this.redis.publish(roomControlChannel(this.redis), JSON.stringify(control));
   }
 
   async issue(roomId: string, identity: string): Promise<void> {

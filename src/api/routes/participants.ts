@@ -2,7 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Revocations } from '../../auth/revocations.js';
-import { ROOM_CONTROL_CHANNEL } from '../../events/event-keys.js';
+import { roomControlChannel } from '../../events/event-keys.js';
 import type { RoomControl } from '../../events/room-control.js';
 import type { RoomService } from '../../rooms/room-service.js';
 import { callerKey } from '../authenticate.js';
@@ -36,7 +36,7 @@ export function participantRoutes({ rooms, revocations, redis }: ParticipantRout
       await rooms.get(callerKey(res).id, params.id);
       await revocations.revoke(params.id, params.identity);
       const control: RoomControl = { type: 'kick', room_id: params.id, identity: params.identity, reason: 'revoked' };
-      await redis.publish(ROOM_CONTROL_CHANNEL, JSON.stringify(control));
+      await redis.publish(roomControlChannel(redis), JSON.stringify(control));
       return { status: 204 };
     },
   );

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../../src/auth/api-key.js';
 import type { TokenErrorCode } from '../../../src/auth/room-token.js';
-import { ROOM_CONTROL_CHANNEL } from '../../../src/events/event-keys.js';
+import { roomControlChannel } from '../../../src/events/event-keys.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 
 const { t, redis } = useTestStack();
@@ -107,7 +107,7 @@ describe('DELETE /v1/rooms/{id}/participants/{identity}', () => {
     const sub = new Redis(t.redisUrl);
     const messages: string[] = [];
     sub.on('message', (_c: string, m: string) => messages.push(m));
-    await sub.subscribe(ROOM_CONTROL_CHANNEL);
+    await sub.subscribe(roomControlChannel(sub));
     try {
       expect((await t.api('/v1/rooms/r_kick/participants/carol', { method: 'DELETE' })).status).toBe(204);
       await new Promise((r) => setTimeout(r, 100));

@@ -12,7 +12,7 @@ import type { ObjectStore } from '../../../storage/object-store.js';
 import { encodeFragmentedMp4, readAll } from './ffmpeg-fixture.js';
 import { parsePlaylist } from './m3u8.js';
 
-/** The one Redis call HlsPublisher makes (MULTI SET PUBLISH EXEC), recording each published state. */
+/** The one Redis call HlsPublisher makes (MULTI SET PUBLISH EXEC, on database 0), recording each published state. */
 function recordingRedis(states: RenditionState[]): Redis {
   const multi = {
     set: () => multi,
@@ -23,7 +23,7 @@ function recordingRedis(states: RenditionState[]): Redis {
     },
     exec: async () => [[null, 'OK']],
   };
-  return { multi: () => multi } as unknown as Redis;
+  return { options: { db: 0 }, multi: () => multi } as unknown as Redis;
 }
 
 let items: Fmp4Item[];
