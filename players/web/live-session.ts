@@ -708,7 +708,11 @@ export class LiveSession {
     const moved = await joinAt(signalingUrl, { token: this.options.token, ...this.connectionHooks() }).catch((err: unknown) => {
       this.signaling = previous;
       this.buffered = null;
-      if ((this.state as State) !== 'ended') this.state = 'connected';
+      if ((this.state as State) !== 'ended') {
+        this.state = 'connected';
+        // Our connection here dropped meanwhile (its close was ignored while moving): recover now.
+        if (!previous.open) this.onClose(previous, 1006, 'closed while moving to the stage');
+      }
       throw err;
     });
     if ((this.state as State) === 'ended') return void moved.client.close();
