@@ -564,7 +564,7 @@ export class LiveSession {
         this.move(() => this.enterBreakout(e.data));
         return;
       case 'stage-invite':
-        this.move(() => this.takeStage(e.data.signaling_url));
+        this.move(() => this.takeStage(e.data));
         return;
       case 'breakouts':
         this.room.emit('breakouts', { open: e.data.open, rooms: e.data.rooms.map((r) => ({ roomId: r.room_id, number: r.number, identities: r.identities })) });
@@ -700,12 +700,12 @@ export class LiveSession {
    * join the origin (a new participant there, on stage: a `stage` event follows), then leave here.
    * What we receive starts over on the new connection.
    */
-  private async takeStage(signalingUrl: string): Promise<void> {
+  private async takeStage(invite: ServerEvents['stage-invite']): Promise<void> {
     if (this.state !== 'connected') return;
     const previous = this.signaling;
     // Not 'connected' meanwhile: a refused attempt's closing connection must not start a reconnect.
     this.state = 'reconnecting';
-    const moved = await joinAt(signalingUrl, { token: this.options.token, ...this.connectionHooks() }).catch((err: unknown) => {
+    const moved = await joinAt(invite.signaling_url, { token: this.options.token, stagePass: invite.stage_pass, ...this.connectionHooks() }).catch((err: unknown) => {
       this.signaling = previous;
       this.buffered = null;
       if ((this.state as State) !== 'ended') {

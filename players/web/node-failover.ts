@@ -13,6 +13,8 @@ export function redirectOf(err: LevelChatError): string | null {
 
 export interface JoinAtOptions {
   token: string;
+  /** From a `stage-invite`: takes the stage where the join lands. */
+  stagePass?: string;
   /** Handlers for a new connection; `client()` is that connection once it is open. */
   handlers(client: () => SignalingClient): SignalingHandlers;
   /** Called with each new connection just before `join` is sent on it. */
@@ -28,7 +30,7 @@ export async function joinAt(url: string, o: JoinAtOptions): Promise<{ client: S
     holder.client = client;
     try {
       o.beforeAnswer(client);
-      return { client, result: await client.request('join', { token: o.token }), url: target };
+      return { client, result: await client.request('join', { token: o.token, ...(o.stagePass ? { stage_pass: o.stagePass } : {}) }), url: target };
     } catch (err) {
       client.close();
       const error = asLevelChatError(err, 'disconnected');

@@ -133,7 +133,7 @@ export class LiveRooms {
     await subscriber.subscribe(events, control);
   }
 
-  async join(link: ParticipantLink, token: string): Promise<{ participant: Participant; room: LiveRoom; result: JoinResult }> {
+  async join(link: ParticipantLink, token: string, stagePass?: string): Promise<{ participant: Participant; room: LiveRoom; result: JoinResult }> {
     const grant = await this.admit(token);
     const stored = await this.deps.repository.get(grant.roomId);
     if (!stored || stored.owner !== grant.keyId) throw new SignalingError('room_not_found', 'the room of this token does not exist');
@@ -144,7 +144,7 @@ export class LiveRooms {
       throw new SignalingError('wrong_node', `this room's publishers and moderators join node ${origin.node.id}`, { signaling_url: signalingUrlOf(origin.node.url) });
     }
     // A viewer invited on stage from another node arrives with a pass: no seat limit, straight on stage.
-    const invited = origin.here && canJoinEdge(grant.capabilities) && (await this.deps.stage.take(grant.roomId, grant.identity));
+    const invited = stagePass !== undefined && origin.here && (await this.deps.stage.take(grant.roomId, stagePass, grant.identity));
     const live = this.live.get(grant.roomId);
     const isViewer = !['publish:camera', 'publish:audio', 'publish:screen', 'moderate:participants'].some((c) => grant.capabilities.includes(c as never));
     if (!invited && live?.isBroadcast && isViewer && live.viewerCount >= this.deps.rtc.webrtcViewerCap) {
@@ -374,8 +374,8 @@ export class LiveRooms {
   private async sendToStage(control: Extract<RoomControl, { type: 'stage-invite' }>): Promise<void> {
     const participant = this.live.get(control.room_id)?.participants.get(control.participant_id);
     if (!participant) return;
-    await this.deps.stage.issue(control.room_id, participant.identity);
-    participant.send('stage-invite', { signaling_url: control.signaling_url });
+    const stagePass = await this.deps.stage.issue(control.room_id, participant.identity);
+    participant.send('stage-invite', { signaling_url: control.signaling_url, stage_pass: stagePass });
   }
 
   private onControl(control: RoomControl): void {

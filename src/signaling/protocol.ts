@@ -33,7 +33,8 @@ export const MEDIA_SOURCES = ['camera', 'microphone', 'screen', 'screen-audio'] 
 export type MediaSource = (typeof MEDIA_SOURCES)[number];
 
 export const requestSchemas = {
-  join: z.object({ token: z.string().min(1).max(8192) }).strict(),
+  /** `stage_pass`: from a `stage-invite`, to take the stage at the room's origin node. */
+  join: z.object({ token: z.string().min(1).max(8192), stage_pass: z.string().min(1).max(64).optional() }).strict(),
   resume: z.object({ token: z.string().min(1).max(8192), participant_id: id, resume_token: z.string().min(1).max(128) }).strict(),
   create_transport: z.object({ direction: z.enum(['send', 'recv']) }).strict(),
   connect_transport: z.object({ transport_id: id, dtls_parameters: opaque }).strict(),
@@ -168,8 +169,8 @@ export interface ServerEvents {
   'chat-deleted': { message_id: string; by: string };
   'viewer-count': { count: number };
   stage: { participant_id: string; on_stage: boolean };
-  /** A moderator invited you on stage from the room's origin node: join there with the same token to take it (within 60 s). */
-  'stage-invite': { signaling_url: string };
+  /** A moderator invited you on stage from the room's origin node: join there with the same token and this pass to take it (within 60 s). */
+  'stage-invite': { signaling_url: string; stage_pass: string };
   /** You were assigned to a breakout: join `room_id` with `token`, come back when it closes. */
   breakout: { room_id: string; number: number; token: string; signaling_url_path: string };
   /** The breakout layout, to everyone; `open: false` means everyone is back in the main room. */

@@ -116,9 +116,9 @@ export class SignalingServer {
           if (session || joining) throw new SignalingError('already_joined', 'this connection has joined already');
           joining = true;
           try {
-            const d = data.data as { token: string; participant_id?: string; resume_token?: string };
+            const d = data.data as { token: string; stage_pass?: string; participant_id?: string; resume_token?: string };
             const joined =
-              method === 'join' ? await this.rooms.join(link, d.token) : await this.rooms.resume(link, d.token, d.participant_id!, d.resume_token!);
+              method === 'join' ? await this.rooms.join(link, d.token, d.stage_pass) : await this.rooms.resume(link, d.token, d.participant_id!, d.resume_token!);
             clearTimeout(joinTimer);
             session = { participant: joined.participant, room: joined.room };
             if (ws.readyState !== ws.OPEN) {

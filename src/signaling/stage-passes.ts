@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { roomControlChannel } from '../events/event-keys.js';
 import type { RoomControl } from '../events/room-control.js';
@@ -5,13 +6,14 @@ import type { RoomControl } from '../events/room-control.js';
 /** How long an invited participant has to arrive at the room's origin node. */
 const PASS_TTL_MS = 60_000;
 
-const passKey = (roomId: string, identity: string) => `lc:room:${roomId}:stage-pass:${identity}`;
+const passKey = (roomId: string, pass: string) => `lc:room:${roomId}:stage-pass:${pass}`;
 
 /**
  * Stage invitations across nodes. The stage lives on the room's origin node; a moderator there
  * may invite a viewer who watches from another node. The invitation goes to every node; the one
- * holding the viewer leaves a pass for the viewer's identity and tells the client to join the
- * origin, which puts the arriving identity on stage (once: taking the pass deletes it).
+ * holding the viewer issues a one-time pass for the viewer's identity and sends it to the client,
+ * which joins the origin with it: on stage there (taking the pass deletes it). Only a join that
+ * presents a pass costs a Redis call.
  */
 export class StagePasses {
   constructor(private readonly redis: Redis) {}
@@ -22,12 +24,15 @@ export class StagePasses {
     await this.redis.publish(roomControlChannel(this.redis), JSON.stringify(control));
   }
 
-  async issue(roomId: string, identity: string): Promise<void> {
-    await this.redis.set(passKey(roomId, identity), '1', 'PX', PASS_TTL_MS);
+  /** A new pass for `identity` to take the room's stage. */
+  async issue(roomId: string, identity: string): Promise<string> {
+    const pass = randomBytes(18).toString('base64url');
+    await this.redis.set(passKey(roomId, pass), identity, 'PX', PASS_TTL_MS);
+    return pass;
   }
 
-  /** Whether `identity` holds a pass for the room's stage; it is used up either way. */
-  async take(roomId: string, identity: string): Promise<boolean> {
-    return (await this.redis.getdel(passKey(roomId, identity))) !== null;
+  /** Whether `pass` lets `identity` take the room's stage; it is used up either way. */
+  async take(roomId: string, pass: string, identity: string): Promise<boolean> {
+    return (await this.redis.getdel(passKey(roomId, pass))) === identity;
   }
 }

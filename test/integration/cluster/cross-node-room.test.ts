@@ -35,10 +35,10 @@ async function token(roomId: string, identity: string, capabilities: string[]): 
   return (await readJson(res)).token;
 }
 
-async function join(node: TestStack, roomId: string, identity: string, capabilities: string[]) {
+async function join(node: TestStack, roomId: string, identity: string, capabilities: string[], extra: { stage_pass?: string } = {}) {
   const c = await SignalingTestClient.connect(node.url);
   clients.push(c);
-  return { c, result: await c.ok('join', { token: await token(roomId, identity, capabilities) }) };
+  return { c, result: await c.ok('join', { token: await token(roomId, identity, capabilities), ...extra }) };
 }
 
 async function publishVideo(c: SignalingTestClient): Promise<string> {
@@ -89,16 +89,16 @@ describe('a room across two nodes', () => {
     const invite = await guest.c.waitEvent('stage-invite');
     expect(invite.signaling_url).toBe(`${a.t.url.replace(/^http/, 'ws')}/v1/rtc`);
 
-    // The guest joins the origin with its token: on stage there, and it may publish.
-    const onStage = await join(a.t, roomId, 'guest', VIEWER);
+    // The guest joins the origin with its token and the pass: on stage there, and it may publish.
+    const onStage = await join(a.t, roomId, 'guest', VIEWER, { stage_pass: invite.stage_pass });
     expect(onStage.result.participant).toMatchObject({ identity: 'guest', on_stage: true });
     expect(await mod.c.waitEvent('participant-joined', (p) => p.identity === 'guest')).toMatchObject({ id: onStage.result.participant.id, on_stage: true });
     expect(await mod.c.waitEvent('stage', (s) => s.participant_id === onStage.result.participant.id)).toMatchObject({ on_stage: true });
     const producerId = await publishVideo(onStage.c);
     expect(await mod.c.waitEvent('track-published')).toMatchObject({ producer_id: producerId, participant_id: onStage.result.participant.id });
 
-    // The pass is used up: the same identity joining again is audience.
-    const again = await join(a.t, roomId, 'guest', VIEWER);
+    // The pass is used up: joining with it again is audience (as any join without a valid pass).
+    const again = await join(a.t, roomId, 'guest', VIEWER, { stage_pass: invite.stage_pass });
     expect(again.result.participant.on_stage).toBe(false);
     // An id no node holds: forwarded all the same (nobody to tell), not an error on a cluster.
     await mod.c.ok('invite_to_stage', { participant_id: 'p_0000000000000000' });
