@@ -665,13 +665,8 @@ export class LiveSession {
     }
     if (!resumed) return this.end('network');
     this.state = 'connected';
-    if (movedTo) {
-      // A new participant on another node: our transports died with the old one; receive and publish again.
-      this.url = movedTo;
-      this.subscriber.reset();
-      this.applySnapshot(resumed.result, false);
-      void this.publisher.republish((err) => this.room.emit('error', err.toJSON()));
-    } else {
+    if (movedTo) this.startOver(movedTo, resumed.result);
+    else {
       this.applySnapshot(resumed.result, false);
       await this.restartIce();
     }
@@ -721,9 +716,15 @@ export class LiveSession {
       .request('leave', {}, 2000)
       .catch(() => {})
       .finally(() => previous.close());
-    this.url = moved.url;
+    this.startOver(moved.url, moved.result);
+  }
+
+  /** We are a new participant on another node: our transports stayed with the old one; receive and publish again. */
+  private startOver(url: string, result: JoinResult): void {
+    this.url = url;
     this.subscriber.reset();
-    this.applySnapshot(moved.result, false);
+    this.applySnapshot(result, false);
+    void this.publisher.republish((err) => this.room.emit('error', err.toJSON()));
   }
 
   /**
