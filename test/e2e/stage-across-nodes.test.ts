@@ -3,6 +3,7 @@
 // arrives on stage, publishes its camera, and the host decodes it.
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { signalingUrlOf } from '../../src/signaling/protocol.js';
 import { startTestStack, type TestStack } from '../helpers/test-stack.js';
 import { arg, callOrThrow, joinOrThrow, mintToken, openHarness, waitEvents, webrtcFramesGrow } from './browser-kit.js';
 import { useBrowserStack } from './browser-stack.js';
@@ -26,7 +27,7 @@ describe('stage invitation across nodes in Chromium', () => {
     // The guest watches from B (an audience token may join any node).
     const guest = await openHarness(browser, b.url, 'guest');
     const guestToken = await mintToken(t.url, t.apiKey, roomId, 'guest', ['subscribe:all', 'chat:send'], 'broadcast');
-    const onB = await joinOrThrow(guest, { token: guestToken.token, signalingUrl: `${b.url.replace(/^http/, 'ws')}/v1/rtc`, roomType: 'broadcast' }, 'guest');
+    const onB = await joinOrThrow(guest, { token: guestToken.token, signalingUrl: signalingUrlOf(b.url), roomType: 'broadcast' }, 'guest');
 
     await callOrThrow(host, 'inviteToStage', onB.participantId);
     const [stage] = await waitEvents(guest, 'stage', (e) => arg<{ onStage: boolean }>(e).onStage);
