@@ -5,6 +5,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 COPY tsconfig.json tsconfig.build.json ./
+COPY common ./common
 COPY src ./src
 COPY storage ./storage
 COPY pipeline ./pipeline

@@ -31,10 +31,10 @@ import type { WorkerPool as WorkerPoolT } from '../src/sfu/worker-pool.js';
 import type { ClusterBus as ClusterBusT } from '../src/cluster/cluster-bus.js';
 import type { RemotePipe as RemotePipeT } from '../src/cluster/remote-pipe.js';
 import type { PipeNetwork } from '../src/cluster/pipe-messages.js';
-import type { ChildProcesses as ChildProcessesT } from '../src/runtime/child-processes.js';
-import type { DataDir as DataDirT } from '../src/runtime/data-dir.js';
+import type { ChildProcesses as ChildProcessesT } from '../common/child-processes.js';
+import type { DataDir as DataDirT } from '../common/data-dir.js';
 import type { Redis } from 'ioredis';
-import { projectRoot } from '../src/runtime/compiled-entry.js';
+import { projectRoot } from '../common/compiled-entry.js';
 import { useCachedMediasoupWorker } from '../src/runtime/mediasoup-binary.js';
 import { envIntList, envNumber } from './lib/env.js';
 import { FfmpegPublisher, type PublisherTarget } from './lib/ffmpeg-publisher.js';
@@ -299,8 +299,8 @@ const running: { tmp: string | null; redis: RedisRun | null; sink: UdpSink | nul
 };
 
 async function startRedis(tmp: string): Promise<RedisRun> {
-  const { ChildProcesses } = await import('../src/runtime/child-processes.js');
-  const { DataDir } = await import('../src/runtime/data-dir.js');
+  const { ChildProcesses } = await import('../common/child-processes.js');
+  const { DataDir } = await import('../common/data-dir.js');
   const { startEmbeddedRedis } = await import('../src/runtime/redis.js');
   const dataDir = DataDir.acquire(path.join(tmp, 'data'));
   const children = new ChildProcesses(silent);
@@ -734,7 +734,7 @@ function report(results: ConfigResult[]): void {
 // ---------------------------------------------------------------------------------------------
 // Main
 
-const silent = (await import('../src/logger.js')).createLogger('silent');
+const silent = (await import('../common/logger.js')).createLogger('silent');
 
 /** The version a tool prints: the first match of `pattern` in its output. */
 function versionOf(cmd: string, args: string[], pattern: RegExp): string {

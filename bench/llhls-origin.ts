@@ -270,12 +270,12 @@ async function benchMain(): Promise<void> {
   running.tmp = tmp;
   chmodSync(tmp, 0o755);
 
-  const { ChildProcesses } = await import('../src/runtime/child-processes.js');
-  const { DataDir } = await import('../src/runtime/data-dir.js');
+  const { ChildProcesses } = await import('../common/child-processes.js');
+  const { DataDir } = await import('../common/data-dir.js');
   const { startEmbeddedRedis } = await import('../src/runtime/redis.js');
   const { startEmbeddedS3 } = await import('../storage/embedded-s3/launch.js');
-  const { createLogger } = await import('../src/logger.js');
-  const { freePort } = await import('../src/runtime/free-port.js');
+  const { createLogger } = await import('../common/logger.js');
+  const { freePort } = await import('../common/free-port.js');
   const logger = createLogger('silent');
   const dataDir = DataDir.acquire(path.join(tmp, 'data'));
   const children = new ChildProcesses(logger);

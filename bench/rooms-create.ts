@@ -106,7 +106,7 @@ async function serverMain(): Promise<void> {
   useCachedMediasoupWorker();
   const { Stack } = await import('../src/runtime/stack.js');
   const { loadConfig } = await import('../src/config.js');
-  const { createLogger } = await import('../src/logger.js');
+  const { createLogger } = await import('../common/logger.js');
   const { connectRedis } = await import('../src/runtime/redis.js');
 
   let stack: LevelChatStack | undefined;

@@ -26,7 +26,7 @@ import path from 'node:path';
 import type { types } from 'mediasoup';
 // Types only (erased): the modules themselves are loaded below, after MEDIASOUP_WORKER_BIN is set.
 import type { WorkerPool as WorkerPoolT } from '../src/sfu/worker-pool.js';
-import { projectRoot } from '../src/runtime/compiled-entry.js';
+import { projectRoot } from '../common/compiled-entry.js';
 import { useCachedMediasoupWorker } from '../src/runtime/mediasoup-binary.js';
 import { envIntList, envNumber } from './lib/env.js';
 import { FfmpegPublisher } from './lib/ffmpeg-publisher.js';
@@ -43,7 +43,7 @@ const { WorkerPool } = await import('../src/sfu/worker-pool.js');
 const { MediaRoom } = await import('../src/sfu/media-room.js');
 const { InProcessPipe } = await import('../src/sfu/producer-pipe.js');
 const { MEDIA_CODECS } = await import('../src/sfu/media-codecs.js');
-const { createLogger } = await import('../src/logger.js');
+const { createLogger } = await import('../common/logger.js');
 
 // ---------------------------------------------------------------------------------------------
 // Settings

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../src/logger.js';
-import { isValidRoomId } from '../src/rooms/room-id.js';
-import { inLadderOrder, type HlsRendition } from '../src/rooms/room-types.js';
+import type { Logger } from '../common/logger.js';
+import { isValidRoomId } from '../common/room-id.js';
+import { inLadderOrder, type HlsRendition } from './renditions.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Fmp4Item } from './fmp4/fragment-reader.js';
 import { AUDIO_BITRATE, encodedVideoBitrate } from './ingest/ffmpeg-args.js';

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger } from '../common/logger.js';
 import { Stack, type StackSummary } from './runtime/stack.js';
 
 const STOP_DEADLINE_MS = 4500;

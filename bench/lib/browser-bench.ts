@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { formatApiKey, generateApiKey } from '../../src/auth/api-key.js';
-import { projectRoot } from '../../src/runtime/compiled-entry.js';
+import { projectRoot } from '../../common/compiled-entry.js';
 // Type only (erased): the stack itself is imported after MEDIASOUP_WORKER_BIN is settled.
 import type { Stack } from '../../src/runtime/stack.js';
 import { launchChromium } from '../../test/e2e/browser-kit.js';
@@ -24,14 +24,14 @@ export interface BrowserBench {
 export async function startBrowserBench(name: string): Promise<BrowserBench> {
   const root = projectRoot();
   const say = (m: string) => process.stderr.write(`[bench ${name}] ${m}\n`);
-  const { buildPlayers } = (await import(pathToFileURL(path.join(root, 'players', 'build.mjs')).href)) as typeof import('../../players/build.mjs');
+  const { buildPlayers } = (await import(pathToFileURL(path.join(root, 'players', 'build.mjs')).href)) as typeof import('../../scripts/setup/players.mjs');
   say(`players build: ${await buildPlayers(root)}`);
 
   const { useCachedMediasoupWorker } = await import('../../src/runtime/mediasoup-binary.js');
   useCachedMediasoupWorker();
   const { Stack } = await import('../../src/runtime/stack.js');
   const { loadConfig } = await import('../../src/config.js');
-  const { createLogger } = await import('../../src/logger.js');
+  const { createLogger } = await import('../../common/logger.js');
 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `levelchat-bench-${name}-`));
   const apiKey = formatApiKey(generateApiKey());

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { projectRoot } from '../../src/runtime/compiled-entry.js';
+import { projectRoot } from '../../common/compiled-entry.js';
 
 export interface PacerRun {
   url: string;

@@ -15,7 +15,7 @@ import { HlsPublisher } from '../../pipeline/publish/hls-publisher.js';
 import { MediaCache } from '../../pipeline/publish/media-cache.js';
 import { HlsOrigin } from '../../src/hls/hls-origin.js';
 import { PlaylistStateHub } from '../../src/hls/playlist-state-hub.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../common/logger.js';
 import { connectRedis } from '../../src/runtime/redis.js';
 import { ObjectStore } from '../../storage/object-store.js';
 import { monoMs } from './llhls-http.js';

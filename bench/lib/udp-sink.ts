@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
-import { projectRoot } from '../../src/runtime/compiled-entry.js';
+import { projectRoot } from '../../common/compiled-entry.js';
 
 export interface SinkSnapshot {
   /** Date.now()-style wall time when the reply arrived. */

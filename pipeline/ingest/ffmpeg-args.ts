@@ -1,4 +1,4 @@
-import type { HlsRendition } from '../../src/rooms/room-types.js';
+import type { HlsRendition } from '../renditions.js';
 
 /** How the ingest turns the publisher's RTP into H.264 + AAC fragmented MP4, one output per rendition. */
 export interface EncodePlan {

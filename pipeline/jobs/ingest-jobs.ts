@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../src/logger.js';
-import type { HlsRendition } from '../../src/rooms/room-types.js';
-import { closeQueue, closeWorker } from '../../src/runtime/close-worker.js';
+import type { Logger } from '../../common/logger.js';
+import type { HlsRendition } from '../renditions.js';
+import { closeQueue, closeWorker } from '../../common/close-worker.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { BroadcastPipeline, type BroadcastEndReason } from '../broadcast-pipeline.js';
 import type { RtpFeedSource } from '../ingest/rtp-feed.js';

@@ -1,6 +1,6 @@
 // How LL-HLS objects are named in storage and which headers they carry, shared by the publisher
 // (which writes them) and the origin (which serves them).
-import type { HlsRendition } from '../../src/rooms/room-types.js';
+import type { HlsRendition } from '../renditions.js';
 
 /**
  * A rendition's directory under hls/{room_id}/: its run's name (`v` + base-36 start time: never

@@ -1,7 +1,7 @@
 import type { Segment } from '../llhls/segment.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../src/logger.js';
+import type { Logger } from '../../common/logger.js';
 import type { ObjectStore, PutOptions } from '../../storage/object-store.js';
 import type { MediaPlaylist, RenditionReport } from '../llhls/media-playlist.js';
 import type { SegmenterAction } from '../llhls/segmenter.js';

@@ -1,7 +1,7 @@
 import type { BlockingReloadView } from '../llhls/blocking-reload.js';
 import type { MediaPlaylist, RenditionReport } from '../llhls/media-playlist.js';
 import type { Redis } from 'ioredis';
-import { channelFor } from '../../src/runtime/pubsub-channel.js';
+import { channelFor } from '../../common/pubsub-channel.js';
 
 /**
  * One rendition's live playlist as every origin process sees it: the rendered texts plus the

@@ -4,10 +4,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import type { RoomEventEmitter } from '../../src/events/room-event-emitter.js';
-import type { Logger } from '../../src/logger.js';
-import type { RoomRepository } from '../../src/rooms/room-repository.js';
-import { closeQueue, closeWorker } from '../../src/runtime/close-worker.js';
+import type { Logger } from '../../common/logger.js';
+import { closeQueue, closeWorker } from '../../common/close-worker.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { Segment } from '../llhls/segment.js';
 import { renderVodPlaylist } from '../llhls/vod-playlist.js';
@@ -20,7 +18,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 /**
  * Recordings of a room's LL-HLS stream: when a run of the pipeline ends, its segments (already in
  * storage) get a VOD playlist beside them, and a BullMQ job exports one MP4 (`-c copy`, faststart)
- * to `recordings/{room_id}/{recording_id}.mp4`. `recording.ready` follows.
+ * to `recordings/{room_id}/{recording_id}.mp4`; `onReady` is told (the stack emits `recording.ready`).
  */
 export class Recorder {
   private readonly queue: Queue<{ roomId: string; recordingId: string }>;
@@ -31,8 +29,8 @@ export class Recorder {
       connection: ConnectionOptions;
       store: ObjectStore;
       recordings: RecordingStore;
-      repository: RoomRepository;
-      events: RoomEventEmitter;
+      /** Called once a recording's MP4 is stored. */
+      onReady: (recording: Recording) => Promise<void>;
       logger: Logger;
     },
   ) {
@@ -102,8 +100,7 @@ export class Recorder {
       await this.deps.store.put(recording.mp4_key, bytes, { contentType: 'video/mp4', cacheControl: IMMUTABLE });
       const ready: Recording = { ...recording, state: 'ready', mp4_bytes: bytes.length };
       await this.deps.recordings.save(ready);
-      const room = await this.deps.repository.get(roomId);
-      if (room) await this.deps.events.emit(room, 'recording.ready', { recording_id: recordingId, duration_s: ready.duration_s, mp4_bytes: bytes.length });
+      await this.deps.onReady(ready);
       this.deps.logger.info({ room_id: roomId, recording_id: recordingId, bytes: bytes.length }, 'recording ready');
     } catch (err) {
       if (lastAttempt) await this.deps.recordings.save({ ...recording, state: 'failed', error: (err as Error).message.slice(0, 500) });

@@ -2,7 +2,7 @@
 // and media errors, and following the stream when the on-air publisher changes (the server ends the
 // old rendition's playlist and lists a new one behind the same master URL).
 import Hls, { type ErrorData, type HlsConfig } from 'hls.js';
-import { Emitter } from '../web/emitter.js';
+import { Emitter } from '../shared/emitter.js';
 
 export interface PlayerOptions {
   /** The master playlist, e.g. `https://node/hls/{room}/master.m3u8` (relative URLs resolve against the page). */

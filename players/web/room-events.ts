@@ -1,5 +1,5 @@
 import type { MediaSource, ParticipantInfo, Question as QuestionInfo, RaisedHand as RaisedHandInfo } from '../../src/signaling/protocol.js';
-import { Emitter } from './emitter.js';
+import { Emitter } from '../shared/emitter.js';
 import type { LevelChatErrorCode } from './errors.js';
 import type { LiveSession } from './live-session.js';
 

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './run.mjs';
 
-const SOURCES = ['src', 'storage', 'pipeline', 'bench', 'sdk', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+const SOURCES = ['common', 'src', 'storage', 'pipeline', 'bench', 'sdk', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 
 /** The newest modification time of a file or of anything below a folder (0 when missing). */
 export function newestMtime(path) {

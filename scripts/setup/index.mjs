@@ -5,7 +5,7 @@ import { ensureDebianPackages, RUNTIME_PACKAGES, WORKER_BUILD_PACKAGES, TEST_PAC
 import { ensureMediasoupWorker, workerBinaryPath } from './mediasoup-worker.mjs';
 import { ensureNodeModules } from './node-deps.mjs';
 import { ensureBuild } from './build.mjs';
-import { buildPlayers } from '../../players/build.mjs';
+import { buildPlayers } from './players.mjs';
 import { step, SetupError } from './progress.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -1,7 +1,7 @@
 import express, { Router, type Express } from 'express';
 import type { ClusterNode } from '../cluster/cluster-node.js';
-import { nodeRoutes } from '../cluster/nodes-routes.js';
-import type { Logger } from '../logger.js';
+import { nodeRoutes } from './routes/nodes.js';
+import type { Logger } from '../../common/logger.js';
 import type { ControlPlane } from '../runtime/control-plane.js';
 import type { RequestListener } from 'node:http';
 import { withHlsFastPath } from '../hls/hls-fast-path.js';
@@ -14,7 +14,7 @@ import { API_PREFIX } from './route.js';
 import { healthRoutes, type HealthDeps } from './health-routes.js';
 import { jsonBody } from './json-body.js';
 import { createRegistry, openApiDocument } from './openapi.js';
-import { notFoundHandler, problemHandler } from './problem.js';
+import { notFoundHandler, problemHandler } from './problem-handler.js';
 import { attendanceRoutes } from './routes/attendance.js';
 import { jwksRoutes } from './routes/jwks.js';
 import { keyRoutes } from './routes/keys.js';

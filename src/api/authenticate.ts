@@ -1,10 +1,10 @@
 import type { RequestHandler, Response } from 'express';
 import type { ApiKeyRecord, ApiKeyStore } from '../auth/api-key-store.js';
-import { ProblemError } from './problem.js';
+import { ProblemError } from '../../common/problem.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 function tooMany(retryAfterS: number, detail: string): ProblemError {
-  return new ProblemError(429, 'rate_limited', 'Too many requests', detail, { 'Retry-After': String(retryAfterS) });
+  return new ProblemError('rate_limited', detail, { 'Retry-After': String(retryAfterS) });
 }
 
 /**
@@ -22,13 +22,13 @@ export function authenticate(keys: ApiKeyStore, limits: { perKey: RateLimiter; f
     const header = req.get('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) {
-      refuse(new ProblemError(401, 'unauthorized', 'Missing API key', 'send Authorization: Bearer lc_pk_<id>.<secret>', { 'WWW-Authenticate': 'Bearer' }));
+      refuse(new ProblemError('unauthorized', 'send Authorization: Bearer lc_pk_<id>.<secret>', { 'WWW-Authenticate': 'Bearer' }));
       return;
     }
     try {
       const key = await keys.authenticate(m[1]!);
       if (!key) {
-        refuse(new ProblemError(401, 'invalid_api_key', 'Invalid API key', 'the API key is unknown, deleted or wrong', { 'WWW-Authenticate': 'Bearer error="invalid_token"' }));
+        refuse(new ProblemError('invalid_api_key', 'the API key is unknown, deleted or wrong', { 'WWW-Authenticate': 'Bearer error="invalid_token"' }));
         return;
       }
       const wait = limits.perKey.take(key.id);

@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { ProblemError } from './problem.js';
+import { ProblemError } from '../../common/problem.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -17,7 +17,7 @@ export const jsonBody: RequestHandler = (req, res, next) => {
     return;
   }
   if (!req.is('application/json')) {
-    next(new ProblemError(415, 'unsupported_media_type', 'Unsupported content type', 'send the body as application/json'));
+    next(new ProblemError('unsupported_media_type', 'send the body as application/json'));
     return;
   }
   parseJson(req, res, (err?: unknown) => {
@@ -26,7 +26,7 @@ export const jsonBody: RequestHandler = (req, res, next) => {
       return;
     }
     if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
-      next(new ProblemError(400, 'invalid_request', 'Invalid request', 'the body must be a JSON object'));
+      next(new ProblemError('invalid_request', 'the body must be a JSON object'));
       return;
     }
     next();

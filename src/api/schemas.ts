@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { capabilitySchema } from '../auth/capabilities.js';
 import { MAX_TOKEN_TTL_S, TOKEN_ALGS } from '../auth/room-token.js';
 import { ROOM_EVENT_TYPES } from '../events/room-event.js';
-import { externalIdSchema, roomIdSchema } from '../rooms/room-id.js';
+import { externalIdSchema, roomIdSchema } from '../../common/room-id.js';
 import { ROOM_STATES } from '../rooms/room.js';
 import { CODECS, hlsRenditionsSchema, regionSchema, roomConfigSchema, roomTypeSchema } from '../rooms/room-types.js';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import express, { Router } from 'express';
-import { projectRoot } from '../runtime/compiled-entry.js';
+import { projectRoot } from '../../common/compiled-entry.js';
 
 /**
  * Browser code built by the set-up into dist/players: the @levelchat/web bundle at

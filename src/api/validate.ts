@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ProblemError } from './problem.js';
+import { ProblemError } from '../../common/problem.js';
 
 /** Parses request input with a zod schema; a mismatch is a 400 naming every bad field. */
 export function validate<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query' | 'path'): z.infer<S> {
@@ -10,5 +10,5 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, where: 
     .map((i) => `${[where, ...i.path.map(String)].join('.')}: ${i.message}`)
     .join('; ');
   const code = where === 'path' ? 'invalid_id' : 'invalid_request';
-  throw new ProblemError(400, code, where === 'path' ? 'Invalid id in the path' : 'Invalid request', detail);
+  throw new ProblemError(code, detail);
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { formatApiKey, generateApiKey, hashSecret, parseApiKey, secretMatches, tokenSigningKey } from './api-key.js';
-import { channelFor } from '../runtime/pubsub-channel.js';
+import { channelFor } from '../../common/pubsub-channel.js';
 
 export interface ApiKeyRecord {
   id: string;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logger.js';
-import { channelFor } from '../runtime/pubsub-channel.js';
+import type { Logger } from '../../common/logger.js';
+import { channelFor } from '../../common/pubsub-channel.js';
 
 /** A request handler's answer meaning "not mine": another node answers (used for requests to all). */
 export const NOT_MINE = Symbol('not mine');

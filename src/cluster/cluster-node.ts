@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RouterFeeds } from '../../pipeline/ingest/router-feeds.js';
 import type { RtpFeedSource } from '../../pipeline/ingest/rtp-feed.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 import type { WorkerPool } from '../sfu/worker-pool.js';
 import { ClusterBus } from './cluster-bus.js';
 import { FeedServer } from './feed-server.js';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RtpFeedSource } from '../../pipeline/ingest/rtp-feed.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 import { ClusterBus } from './cluster-bus.js';
 import { NodeDirectory } from './node-registry.js';
 import { NodeWatch } from './node-watch.js';

@@ -1,6 +1,6 @@
 import { RouterFeeds } from '../../pipeline/ingest/router-feeds.js';
 import type { RtpFeed } from '../../pipeline/ingest/rtp-feed.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 import { NOT_MINE, type ClusterBus } from './cluster-bus.js';
 import { FEED, FEED_KEEPALIVE_MS, FEED_LEASE_MS, type FeedNotice, type OpenFeedReply, type OpenFeedRequest } from './feed-messages.js';
 import type { RouterDirectory } from './router-directory.js';

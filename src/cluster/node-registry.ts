@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 
 /** What a node reports about its load with every heartbeat. */
 export interface NodeLoad {

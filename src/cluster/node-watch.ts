@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 import type { NodeInfo } from './node-registry.js';
 
 export interface NodeWatchEvents {

@@ -1,5 +1,5 @@
 import type { types } from 'mediasoup';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 import { NOT_MINE, type ClusterBus } from './cluster-bus.js';
 import { createPipeTransport, PIPE, type OpenPipeReply, type OpenPipeRequest, type PipeNetwork, type PipeNotice } from './pipe-messages.js';
 import type { RouterDirectory } from './router-directory.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FeedRequest, FeedStream, RtpFeed, RtpFeedSource } from '../../pipeline/ingest/rtp-feed.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 import type { ClusterBus } from './cluster-bus.js';
 import { FEED, FEED_KEEPALIVE_MS, type FeedNotice, type OpenFeedReply, type OpenFeedRequest } from './feed-messages.js';
 

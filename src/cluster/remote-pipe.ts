@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { types } from 'mediasoup';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 import type { PipedProducer, ProducerPipe, RouterRef } from '../sfu/producer-pipe.js';
 import type { ClusterBus } from './cluster-bus.js';
 import { createPipeTransport, PIPE, type OpenPipeReply, type OpenPipeRequest, type PipeNetwork, type PipeNotice } from './pipe-messages.js';

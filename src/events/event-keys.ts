@@ -1,7 +1,7 @@
 // Redis layout of room events and of the webhook delivery queues they feed. The Lua in
 // emit-script.ts builds the same names; keep both in step.
 import type { Redis } from 'ioredis';
-import { channelFor } from '../runtime/pubsub-channel.js';
+import { channelFor } from '../../common/pubsub-channel.js';
 
 /** The ordered, bounded stream of one room's events. */
 export const roomEventStream = (roomId: string) => `lc:room:${roomId}:events`;

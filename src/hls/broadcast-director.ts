@@ -1,8 +1,8 @@
 import type { types } from 'mediasoup';
 import type { IngestJobs } from '../../pipeline/jobs/ingest-jobs.js';
 import type { RoomEventType } from '../events/room-event.js';
-import type { Logger } from '../logger.js';
-import type { HlsRendition } from '../rooms/room-types.js';
+import type { Logger } from '../../common/logger.js';
+import type { HlsRendition } from '../../pipeline/renditions.js';
 import { hlsUrl, type HlsStatusStore } from './hls-status.js';
 
 /** What the director needs to know of a published track. */

@@ -1,7 +1,7 @@
 import type { ApiKeyStore } from '../auth/api-key-store.js';
 import { verifyPlaybackToken } from '../auth/playback-token.js';
 import type { RoomRepository } from '../rooms/room-repository.js';
-import { ProblemError } from '../api/problem.js';
+import { ProblemError } from '../../common/problem.js';
 
 const ROOM_CACHE_MS = 5000;
 
@@ -27,10 +27,10 @@ export class HlsAccess implements PlaybackGate {
     const room = await this.room(roomId);
     if (!room.gated) return { gated: false, token: null };
     if (typeof token !== 'string' || token.length === 0) {
-      throw new ProblemError(403, 'playback_token_required', 'Playback token required', 'this room admits registered viewers only: add ?token=<playback token>');
+      throw new ProblemError('playback_token_required', 'this room admits registered viewers only: add ?token=<playback token>');
     }
     if (!room.owner || !(await verifyPlaybackToken(token, roomId, room.owner, (kid) => this.keys.signingKey(kid)))) {
-      throw new ProblemError(403, 'playback_token_invalid', 'Invalid playback token', 'the playback token is wrong, expired or for another room');
+      throw new ProblemError('playback_token_invalid', 'the playback token is wrong, expired or for another room');
     }
     return { gated: true, token };
   }

@@ -5,7 +5,7 @@ import type { MediaCache } from '../../pipeline/publish/media-cache.js';
 import { reloadView, type RenditionState } from '../../pipeline/publish/playlist-state.js';
 import type { SpooledObjectSource } from '../../pipeline/publish/upload-spool.js';
 import type { ObjectStore } from '../../storage/object-store.js';
-import { ProblemError } from '../api/problem.js';
+import { ProblemError } from '../../common/problem.js';
 import { withToken, type PlaybackGate } from './hls-access.js';
 import { parseDeliveryDirectives, type HlsFile, type HlsRoute } from './hls-request.js';
 import { OriginMediaSource } from './origin-media-source.js';
@@ -37,7 +37,6 @@ export interface HlsOriginOptions {
 /** RFC 8216bis 6.2.5.2: a blocking request is held at most three target durations. */
 const HOLD_TARGET_DURATIONS = 3;
 
-const notFound = (code: string, title: string, detail: string) => new ProblemError(404, code, title, detail);
 
 /** One view per state: every held request checks each new state. */
 const views = new WeakMap<RenditionState, BlockingReloadView>();
@@ -80,7 +79,7 @@ export class HlsOrigin {
     const { hub, access } = this.options;
     const { token } = await access.check(roomId, query.token);
     const master = await hub.master(roomId);
-    if (!master) throw notFound('stream_not_found', 'Stream not found', `room ${roomId} is not broadcasting over HLS`);
+    if (!master) throw new ProblemError('stream_not_found', `room ${roomId} is not broadcasting over HLS`);
     return token ? playlistResponse(withToken(master.text, token), PRIVATE_PLAYLIST_CACHE_CONTROL) : publicMasterResponse(master);
   }
 
@@ -89,17 +88,17 @@ export class HlsOrigin {
     const directives = parseDeliveryDirectives(query);
     const { token } = await access.check(roomId, query.token);
     let state = hub.current(roomId, rendition) ?? (await hub.rendition(roomId, rendition));
-    if (!state) throw notFound('rendition_not_found', 'Rendition not found', `room ${roomId} has no rendition ${rendition}`);
+    if (!state) throw new ProblemError('rendition_not_found', `room ${roomId} has no rendition ${rendition}`);
     const { msn, part } = directives;
     if (msn !== undefined) {
       const verdict = classifyBlockingReload(viewOf(state), msn, part);
       if (verdict === 'too-far') {
-        throw new ProblemError(400, 'too_far', 'Blocking request too far ahead', `segment ${msn}${part === undefined ? '' : ` part ${part}`} is beyond what this stream can publish soon`);
+        throw new ProblemError('too_far', `segment ${msn}${part === undefined ? '' : ` part ${part}`} is beyond what this stream can publish soon`);
       }
       if (verdict === 'wait') {
         const held = await this.hold(roomId, rendition, state, msn, part, client);
         if (held === 'gone') return undefined;
-        if (!held) throw new ProblemError(503, 'blocking_timeout', 'Not available yet', `segment ${msn} is late`, { 'Retry-After': '1' });
+        if (!held) throw new ProblemError('blocking_timeout', `segment ${msn} is late`, { 'Retry-After': '1' });
         state = held;
       }
     }
@@ -112,7 +111,7 @@ export class HlsOrigin {
     const key = hlsKey(roomId, rendition, file.name);
     if (!this.objects.cached(key) && file.kind !== 'init' && (await this.holdUntilPublished(roomId, rendition, file, client)) === 'gone') return undefined;
     const bytes = this.objects.cached(key) ?? (await this.objects.get(key));
-    if (!bytes) throw notFound('object_not_found', 'Not found', `${rendition}/${file.name} does not exist`);
+    if (!bytes) throw new ProblemError('object_not_found', `${rendition}/${file.name} does not exist`);
     return token ? mediaResponse(bytes, PRIVATE_MEDIA_CACHE_CONTROL) : publicMediaResponse(bytes);
   }
 
@@ -141,6 +140,6 @@ async function fromStorage(store: ObjectStore, key: string): Promise<Buffer | un
   try {
     return await store.getIfExists(key);
   } catch (err) {
-    throw new ProblemError(503, 'storage_unavailable', 'Storage unavailable', (err as Error).message, { 'Retry-After': '1' });
+    throw new ProblemError('storage_unavailable', (err as Error).message, { 'Retry-After': '1' });
   }
 }

@@ -1,5 +1,5 @@
-import { ProblemError } from '../api/problem.js';
-import { isValidRoomId } from '../rooms/room-id.js';
+import { ProblemError } from '../../common/problem.js';
+import { isValidRoomId } from '../../common/room-id.js';
 
 /** A file the origin serves from storage; names are exactly those pipeline/llhls/names.ts produces. */
 export type HlsFile =
@@ -15,17 +15,15 @@ const SEGMENT = /^seg(0|[1-9][0-9]{0,9})\.m4s$/;
 /** Decimal-integer attribute values, bounded so they stay exact as JS numbers. */
 const UINT = /^(0|[1-9][0-9]{0,14})$/;
 
-const bad = (code: string, title: string, detail: string) => new ProblemError(400, code, title, detail);
-
 export function parseRoomId(value: string): string {
-  if (!isValidRoomId(value)) throw bad('invalid_room_id', 'Invalid room id', 'room ids look like r_<letters, digits, . _ ->');
+  if (!isValidRoomId(value)) throw new ProblemError('invalid_room_id', 'room ids look like r_<letters, digits, . _ ->');
   return value;
 }
 
 const isRendition = (value: string): boolean => RENDITION.test(value);
 
 export function parseRendition(value: string): string {
-  if (!isRendition(value)) throw bad('invalid_rendition', 'Invalid rendition', `no rendition is named ${JSON.stringify(value.slice(0, 40))}`);
+  if (!isRendition(value)) throw new ProblemError('invalid_rendition', `no rendition is named ${JSON.stringify(value.slice(0, 40))}`);
   return value;
 }
 
@@ -41,7 +39,7 @@ function hlsFileOf(name: string): HlsFile | undefined {
 
 export function parseHlsFile(name: string): HlsFile {
   const file = hlsFileOf(name);
-  if (!file) throw bad('invalid_file_name', 'Invalid file name', 'expected init*.mp4, part<msn>.<n>.m4s or seg<msn>.m4s');
+  if (!file) throw new ProblemError('invalid_file_name', 'expected init*.mp4, part<msn>.<n>.m4s or seg<msn>.m4s');
   return file;
 }
 
@@ -78,7 +76,7 @@ export interface DeliveryDirectives {
 
 const single = (value: unknown, name: string): string | undefined => {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw bad('invalid_delivery_directive', 'Invalid delivery directive', `${name} given more than once`);
+  if (typeof value !== 'string') throw new ProblemError('invalid_delivery_directive', `${name} given more than once`);
   return value;
 };
 
@@ -87,12 +85,12 @@ export function parseDeliveryDirectives(query: Record<string, unknown>): Deliver
   const part = single(query._HLS_part, '_HLS_part');
   const skip = single(query._HLS_skip, '_HLS_skip');
   const directive = (value: string, name: string) => {
-    if (!UINT.test(value)) throw bad('invalid_delivery_directive', 'Invalid delivery directive', `${name} must be a non-negative integer`);
+    if (!UINT.test(value)) throw new ProblemError('invalid_delivery_directive', `${name} must be a non-negative integer`);
     return Number(value);
   };
   // RFC 8216bis 6.2.5.2: _HLS_part without _HLS_msn is a malformed request.
-  if (part !== undefined && msn === undefined) throw bad('invalid_delivery_directive', 'Invalid delivery directive', '_HLS_part needs _HLS_msn');
-  if (skip !== undefined && skip !== 'YES' && skip !== 'v2') throw bad('invalid_delivery_directive', 'Invalid delivery directive', '_HLS_skip must be YES or v2');
+  if (part !== undefined && msn === undefined) throw new ProblemError('invalid_delivery_directive', '_HLS_part needs _HLS_msn');
+  if (skip !== undefined && skip !== 'YES' && skip !== 'v2') throw new ProblemError('invalid_delivery_directive', '_HLS_skip must be YES or v2');
   return {
     ...(msn !== undefined ? { msn: directive(msn, '_HLS_msn') } : {}),
     ...(part !== undefined ? { part: directive(part, '_HLS_part') } : {}),

@@ -1,6 +1,6 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import type { Logger } from '../logger.js';
-import { closeQueue, closeWorker } from '../runtime/close-worker.js';
+import type { Logger } from '../../common/logger.js';
+import { closeQueue, closeWorker } from '../../common/close-worker.js';
 import type { RoomRepository } from './room-repository.js';
 
 const QUEUE = 'room-archive';

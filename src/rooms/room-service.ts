@@ -1,7 +1,7 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 import type { RoomArchiver } from './room-archiver.js';
 import type { RoomAction, RoomActionError, RoomRepository } from './room-repository.js';
-import { externalIdOf, generateRoomId, roomIdFor } from './room-id.js';
+import { externalIdOf, generateRoomId, roomIdFor } from '../../common/room-id.js';
 import type { Room } from './room.js';
 import { resolveRoomConfig, type RoomConfigInput, type RoomType } from './room-types.js';
 

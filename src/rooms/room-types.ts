@@ -1,17 +1,11 @@
 import { z } from 'zod';
+import { HLS_RENDITIONS, inLadderOrder, type HlsRendition } from '../../pipeline/renditions.js';
 
 export const ROOM_TYPES = ['meeting', 'broadcast', 'hybrid', 'classroom', 'webinar', 'live', '1to1'] as const;
 export type RoomType = (typeof ROOM_TYPES)[number];
 export const roomTypeSchema = z.enum(ROOM_TYPES);
 
 export const CODECS = ['av1', 'vp9', 'vp8', 'h264'] as const;
-
-/**
- * The LL-HLS ladder, highest first. `source` is the publisher's video (passed through when it is
- * H.264, else transcoded at its size); `720p` and `360p` are scaled H.264 encodes (never upscaled).
- */
-export const HLS_RENDITIONS = ['source', '720p', '360p'] as const;
-export type HlsRendition = (typeof HLS_RENDITIONS)[number];
 
 export const hlsRenditionsSchema = z
   .array(z.enum(HLS_RENDITIONS))
@@ -22,9 +16,6 @@ export const hlsRenditionsSchema = z
     description:
       'LL-HLS renditions, each a variant of the multivariant playlist: `source` (the publisher\'s video; H.264 is passed through), `720p`, `360p` (scaled encodes, never upscaled: CPU while on air). Kept highest first; recordings are of the first. Default `["source"]`.',
   });
-
-/** Renditions in ladder order (highest first), whatever order they were given in. */
-export const inLadderOrder = (renditions: readonly HlsRendition[]): HlsRendition[] => HLS_RENDITIONS.filter((r) => renditions.includes(r));
 
 export const regionSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 lowercase letters, digits or "-"');
 
@@ -90,7 +81,7 @@ export const ROOM_TYPE_DEFAULTS: Record<RoomType, RoomConfig> = {
 
 export class RoomConfigError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: 'invalid_room_config' | 'e2ee_unsupported_feature',
     message: string,
   ) {
     super(message);

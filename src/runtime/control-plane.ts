@@ -5,7 +5,7 @@ import { EdSigningKeys } from '../auth/ed-signing-keys.js';
 import { Revocations } from '../auth/revocations.js';
 import type { Config } from '../config.js';
 import { RoomEventEmitter } from '../events/room-event-emitter.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 import { AttendanceLog } from '../rooms/attendance.js';
 import { QuestionStore } from '../rooms/question-store.js';
 import { RegistrationStore } from '../rooms/registrations.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from './compiled-entry.js';
+import { projectRoot } from '../../common/compiled-entry.js';
 
 export const MEDIASOUP_VERSION = '3.12.16';
 

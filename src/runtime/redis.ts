@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
-import type { Logger } from '../logger.js';
-import { ChildStartError, type ChildProcesses } from './child-processes.js';
-import type { DataDir } from './data-dir.js';
-import { freePort } from './free-port.js';
+import type { Logger } from '../../common/logger.js';
+import { ChildStartError, type ChildProcesses } from '../../common/child-processes.js';
+import type { DataDir } from '../../common/data-dir.js';
+import { freePort } from '../../common/free-port.js';
 
 export class RedisUnreachableError extends Error {
   readonly code = 'redis_unreachable';

@@ -8,7 +8,7 @@ import { healthRoutes } from '../api/health-routes.js';
 import { ClusterNode } from '../cluster/cluster-node.js';
 import { FeedClient } from '../cluster/feed-client.js';
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 import { WorkerPool } from '../sfu/worker-pool.js';
 import { InProcessPipe } from '../sfu/producer-pipe.js';
 import { ChatStore } from '../signaling/chat-store.js';
@@ -29,9 +29,9 @@ import { withHlsFastPath } from '../hls/hls-fast-path.js';
 import { HlsOrigin } from '../hls/hls-origin.js';
 import { HlsStatusStore } from '../hls/hls-status.js';
 import { PlaylistStateHub } from '../hls/playlist-state-hub.js';
-import { ChildProcesses } from './child-processes.js';
+import { ChildProcesses } from '../../common/child-processes.js';
 import { ControlPlane } from './control-plane.js';
-import { DataDir } from './data-dir.js';
+import { DataDir } from '../../common/data-dir.js';
 import { devApiKey } from './dev-api-key.js';
 import { connectRedis, redactUrl, startEmbeddedRedis } from './redis.js';
 
@@ -129,8 +129,10 @@ export class Stack {
       connection: { url: redisEndpoint.url, maxRetriesPerRequest: null },
       store: this.store,
       recordings: this.control.recordings,
-      repository: this.control.repository,
-      events: this.control.events,
+      onReady: async (ready) => {
+        const room = await this.control.repository.get(ready.room_id);
+        if (room) await this.control.events.emit(room, 'recording.ready', { recording_id: ready.id, duration_s: ready.duration_s, mp4_bytes: ready.mp4_bytes });
+      },
       logger: this.logger,
     });
     recorder.startWorker();

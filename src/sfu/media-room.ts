@@ -1,5 +1,5 @@
 import type { types } from 'mediasoup';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 import { codecsFor, type PreferredCodec } from './media-codecs.js';
 import type { MediaPipes, PipedProducer, RouterRef } from './producer-pipe.js';
 import type { WorkerPool } from './worker-pool.js';

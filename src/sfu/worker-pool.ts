@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 
 export class WorkerSpawnError extends Error {
   readonly code = 'worker_spawn_failed';

@@ -1,6 +1,6 @@
 import type { types } from 'mediasoup';
 import type { RoomEventEmitter } from '../events/room-event-emitter.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 import type { AttendanceLog } from '../rooms/attendance.js';
 import type { Room } from '../rooms/room.js';
 import type { BroadcastDirector } from '../hls/broadcast-director.js';

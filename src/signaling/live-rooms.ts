@@ -7,7 +7,7 @@ import type { RoomControl } from '../events/room-control.js';
 import type { RoomEvent } from '../events/room-event.js';
 import type { RoomEventEmitter } from '../events/room-event-emitter.js';
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 import type { AttendanceLog } from '../rooms/attendance.js';
 import type { RoomRepository } from '../rooms/room-repository.js';
 import { RoomError, type RoomService } from '../rooms/room-service.js';

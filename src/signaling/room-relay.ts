@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logger.js';
-import { channelFor } from '../runtime/pubsub-channel.js';
+import type { Logger } from '../../common/logger.js';
+import { channelFor } from '../../common/pubsub-channel.js';
 import type { ParticipantInfo, ServerEvents, TrackInfo } from './protocol.js';
 
 /**

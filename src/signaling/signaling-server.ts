@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 import { breakoutsFeature } from './features/breakouts.js';
 import { chatFeature, chatModerationFeature } from './features/chat.js';
 import type { Feature, Handler, HandlerContext } from './features/feature.js';

@@ -1,7 +1,7 @@
-import type { ChildProcesses } from '../../src/runtime/child-processes.js';
-import { compiledEntry } from '../../src/runtime/compiled-entry.js';
-import type { DataDir } from '../../src/runtime/data-dir.js';
-import type { Logger } from '../../src/logger.js';
+import type { ChildProcesses } from '../../common/child-processes.js';
+import { compiledEntry } from '../../common/compiled-entry.js';
+import type { DataDir } from '../../common/data-dir.js';
+import type { Logger } from '../../common/logger.js';
 import { EMBEDDED_S3_CREDENTIALS } from './credentials.js';
 
 export interface S3Endpoint {

@@ -2,8 +2,8 @@
 // the benches can use it.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { buildPlayers } from '../../players/build.mjs';
-import { projectRoot } from '../../src/runtime/compiled-entry.js';
+import { buildPlayers } from '../../scripts/setup/players.mjs';
+import { projectRoot } from '../../common/compiled-entry.js';
 import { lateBound, startTestStack, type TestStack } from '../helpers/test-stack.js';
 import { launchChromium } from './browser-kit.js';
 /**

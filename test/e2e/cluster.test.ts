@@ -5,8 +5,8 @@
 // publisher back on the new origin.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPlayers } from '../../players/build.mjs';
-import { projectRoot } from '../../src/runtime/compiled-entry.js';
+import { buildPlayers } from '../../scripts/setup/players.mjs';
+import { projectRoot } from '../../common/compiled-entry.js';
 import { startClusterProcesses, type ClusterNodeProcess, type ClusterProcesses } from '../helpers/cluster-processes.js';
 import { arg, h, joinOrThrow, launchChromium, openHarness, waitEvents } from './browser-kit.js';
 import { waitFor } from '../helpers/wait-for.js';

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPlayers } from '../../players/build.mjs';
-import { projectRoot } from '../../src/runtime/compiled-entry.js';
+import { buildPlayers } from '../../scripts/setup/players.mjs';
+import { projectRoot } from '../../common/compiled-entry.js';
 import { readJson, startTestStack, type TestStack } from '../helpers/test-stack.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 import { arg, h, hlsFramesGrow, joinOrThrow, launchChromium, mintToken, openHarness, waitEvents, webrtcFramesGrow } from './browser-kit.js';

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { createLogger } from '../../src/logger.js';
-import { ChildProcesses } from '../../src/runtime/child-processes.js';
-import { DataDir } from '../../src/runtime/data-dir.js';
+import { createLogger } from '../../common/logger.js';
+import { ChildProcesses } from '../../common/child-processes.js';
+import { DataDir } from '../../common/data-dir.js';
 import { startEmbeddedRedis } from '../../src/runtime/redis.js';
 import { startEmbeddedS3 } from '../../storage/embedded-s3/launch.js';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { Redis } from 'ioredis';
 import { formatApiKey, generateApiKey } from '../../src/auth/api-key.js';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../common/logger.js';
 import { Stack, type StackTuning } from '../../src/runtime/stack.js';
 import type { RetryPolicy } from '../../src/webhooks/webhook-dispatcher.js';
 

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config.js';
-import { projectRoot } from '../../src/runtime/compiled-entry.js';
+import { projectRoot } from '../../common/compiled-entry.js';
 
 const run = promisify(execFile);
 

@@ -3,8 +3,8 @@ import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { isAlive } from '../../src/runtime/process-table.js';
-import { freePort } from '../../src/runtime/free-port.js';
+import { isAlive } from '../../common/process-table.js';
+import { freePort } from '../../common/free-port.js';
 import { startServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../common/logger.js';
 import { MEDIA_CODECS } from '../../src/sfu/media-codecs.js';
 import { WorkerPool, WorkerSpawnError } from '../../src/sfu/worker-pool.js';
 

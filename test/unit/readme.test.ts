@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config.js';
-import { projectRoot } from '../../src/runtime/compiled-entry.js';
+import { projectRoot } from '../../common/compiled-entry.js';
 
 const readme = readFileSync(path.join(projectRoot(), 'README.md'), 'utf8');
 

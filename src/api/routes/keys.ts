@@ -2,7 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import type { ApiKeyStore } from '../../auth/api-key-store.js';
 import { callerKey } from '../authenticate.js';
-import { ProblemError } from '../problem.js';
+import { ProblemError } from '../../../common/problem.js';
 import { defineRoute } from '../route.js';
 import { keyListSchema, createKeyBody, createdKeySchema, keyIdParams } from '../schemas.js';
 
@@ -59,8 +59,8 @@ export function keyRoutes(keys: ApiKeyStore, registry: OpenAPIRegistry): Router 
     },
     async ({ params, res }) => {
       const outcome = await keys.delete(callerKey(res).id, params.id);
-      if (outcome === 'not_found') throw new ProblemError(404, 'key_not_found', 'API key not found');
-      if (outcome === 'config_key') throw new ProblemError(409, 'key_from_config', 'Key comes from the config', 'remove it from LEVELCHAT_API_KEYS');
+      if (outcome === 'not_found') throw new ProblemError('key_not_found');
+      if (outcome === 'config_key') throw new ProblemError('key_from_config', 'remove it from LEVELCHAT_API_KEYS');
       return { status: 204 };
     },
   );

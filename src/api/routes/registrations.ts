@@ -8,7 +8,7 @@ import type { RoomService } from '../../rooms/room-service.js';
 import type { Room } from '../../rooms/room.js';
 import { hlsUrl } from '../../hls/hls-status.js';
 import { callerKey } from '../authenticate.js';
-import { ProblemError } from '../problem.js';
+import { ProblemError } from '../../../common/problem.js';
 import { defineRoute } from '../route.js';
 import { roomIdParams } from '../schemas.js';
 import { publicBase, signalingUrl } from './tokens.js';
@@ -82,7 +82,7 @@ export function registrationRoutes(
   async function registrable(owner: string, id: string): Promise<Room> {
     const room = await rooms.get(owner, id);
     rooms.assertJoinable(room);
-    if (room.config.registration === 'off') throw new ProblemError(409, 'registration_off', 'Registration is off', 'set config.registration to open or approval');
+    if (room.config.registration === 'off') throw new ProblemError('registration_off', 'set config.registration to open or approval');
     return room;
   }
 
@@ -143,7 +143,7 @@ export function registrationRoutes(
       async ({ params, req, res }) => {
         const room = await registrable(callerKey(res).id, params.id);
         const registration = await registrations.decide(room.id, params.registration_id, decision === 'approve' ? 'approved' : 'rejected');
-        if (!registration) throw new ProblemError(404, 'registration_not_found', 'Registration not found');
+        if (!registration) throw new ProblemError('registration_not_found');
         return { status: 200, body: await admission(room, registration, req) };
       },
     );

@@ -7,7 +7,7 @@ import type { RoomService } from '../../rooms/room-service.js';
 import { canJoinEdge } from '../../cluster/placement.js';
 import { signalingUrlOf } from '../../signaling/protocol.js';
 import { callerKey } from '../authenticate.js';
-import { ProblemError } from '../problem.js';
+import { ProblemError } from '../../../common/problem.js';
 import { defineRoute } from '../route.js';
 import { createTokenBody, roomIdParams, tokenSchema } from '../schemas.js';
 
@@ -61,7 +61,7 @@ export function tokenRoutes({ rooms, minter, registrations, publicUrl, cluster }
       if (room.config.registration !== 'off' && isAudienceGrant(body.capabilities)) {
         const registration = await registrations.byIdentity(room.id, body.identity);
         if (registration?.state !== 'approved') {
-          throw new ProblemError(403, 'registration_required', 'Registration required', 'this room admits its audience by registration: register the identity first (POST /v1/rooms/{id}/registrations)');
+          throw new ProblemError('registration_required', 'this room admits its audience by registration: register the identity first (POST /v1/rooms/{id}/registrations)');
         }
       }
       const minted = await minter.mint(

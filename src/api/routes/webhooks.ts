@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { DeliveryLog } from '../../webhooks/delivery-log.js';
 import type { WebhookStore } from '../../webhooks/webhook-store.js';
 import { callerKey } from '../authenticate.js';
-import { ProblemError } from '../problem.js';
+import { ProblemError } from '../../../common/problem.js';
 import { defineRoute } from '../route.js';
 import { createWebhookBody, createdWebhookSchema, deliveriesQuery, deliveryListSchema, webhookIdParams, webhookListSchema, webhookSchema } from '../schemas.js';
 
@@ -12,7 +12,7 @@ export interface WebhookRoutesDeps {
   deliveries: DeliveryLog;
 }
 
-const notFound = () => new ProblemError(404, 'webhook_not_found', 'Webhook not found');
+const notFound = () => new ProblemError('webhook_not_found');
 
 export function webhookRoutes({ webhooks, deliveries }: WebhookRoutesDeps, registry: OpenAPIRegistry): Router {
   const router = Router();

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterNode } from '../../../src/cluster/cluster-node.js';
-import { createLogger } from '../../../src/logger.js';
+import { createLogger } from '../../../common/logger.js';
 import { WorkerPool } from '../../../src/sfu/worker-pool.js';
 import { freshRedisDb } from '../../helpers/test-stack.js';
 

@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate } from '../../../src/api/authenticate.js';
 import { jsonBody } from '../../../src/api/json-body.js';
 import { createRegistry, openApiDocument } from '../../../src/api/openapi.js';
-import { problemHandler } from '../../../src/api/problem.js';
+import { problemHandler } from '../../../src/api/problem-handler.js';
 import { RateLimiter } from '../../../src/api/rate-limiter.js';
 import { ApiKeyStore } from '../../../src/auth/api-key-store.js';
 import { formatApiKey, generateApiKey } from '../../../src/auth/api-key.js';
 import { NodeDirectory, NodeRegistry } from '../../../src/cluster/node-registry.js';
-import { nodeRoutes } from '../../../src/cluster/nodes-routes.js';
-import { createLogger } from '../../../src/logger.js';
+import { nodeRoutes } from '../../../src/api/routes/nodes.js';
+import { createLogger } from '../../../common/logger.js';
 import { freshRedisDb } from '../../helpers/test-stack.js';
 
 const operatorKey = formatApiKey(generateApiKey());

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeDirectory, NodeRegistry, type NodeInfo, type NodeLoad } from '../../../src/cluster/node-registry.js';
 import { Placement } from '../../../src/cluster/placement.js';
-import { createLogger } from '../../../src/logger.js';
+import { createLogger } from '../../../common/logger.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { freshRedisDb } from '../../helpers/test-stack.js';
 

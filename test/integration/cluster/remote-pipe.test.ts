@@ -6,7 +6,7 @@ import type { PipeNetwork } from '../../../src/cluster/pipe-messages.js';
 import { PipeServer } from '../../../src/cluster/pipe-server.js';
 import { RemotePipe } from '../../../src/cluster/remote-pipe.js';
 import { RouterDirectory } from '../../../src/cluster/router-directory.js';
-import { createLogger } from '../../../src/logger.js';
+import { createLogger } from '../../../common/logger.js';
 import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
 import { WorkerPool } from '../../../src/sfu/worker-pool.js';
 import { waitFor } from '../../helpers/wait-for.js';

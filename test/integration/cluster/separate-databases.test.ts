@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterBus } from '../../../src/cluster/cluster-bus.js';
 import { roomControlChannel } from '../../../src/events/event-keys.js';
-import { createLogger } from '../../../src/logger.js';
+import { createLogger } from '../../../common/logger.js';
 import { freshRedisDb } from '../../helpers/test-stack.js';
 
 // Clusters that share one Redis server, each on a database of its own (as the test files do, in

@@ -5,7 +5,7 @@ import { MediaPlaylist } from '../../../pipeline/llhls/media-playlist.js';
 import type { SegmenterAction } from '../../../pipeline/llhls/segmenter.js';
 import { HlsPublisher } from '../../../pipeline/publish/hls-publisher.js';
 import type { MediaCache } from '../../../pipeline/publish/media-cache.js';
-import { createLogger } from '../../../src/logger.js';
+import { createLogger } from '../../../common/logger.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
 
 const T0 = Date.UTC(2024, 0, 1);

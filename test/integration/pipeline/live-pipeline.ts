@@ -4,7 +4,7 @@ import { BroadcastPipeline, type BroadcastPipelineOptions } from '../../../pipel
 import { RouterFeeds } from '../../../pipeline/ingest/router-feeds.js';
 import type { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
-import { createLogger } from '../../../src/logger.js';
+import { createLogger } from '../../../common/logger.js';
 import { lateBound } from '../../helpers/test-stack.js';
 import { startOrigin, type OriginHarness } from '../hls/origin-harness.js';
 import { startLiveSource, type RtpSender } from './rtp-sender.js';

@@ -13,7 +13,7 @@ import { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import { Recorder } from '../../../pipeline/recording/recorder.js';
 import { RecordingStore } from '../../../pipeline/recording/recording-store.js';
 import { RoomEventEmitter } from '../../../src/events/room-event-emitter.js';
-import { createLogger } from '../../../src/logger.js';
+import { createLogger } from '../../../common/logger.js';
 import { RoomRepository } from '../../../src/rooms/room-repository.js';
 import { ObjectStore } from '../../../storage/object-store.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -34,12 +34,15 @@ describe('recordings', () => {
     await store.ensureBucket();
     const repository = new RoomRepository(redis, noKick);
     const recordings = new RecordingStore(redis);
+    const events = new RoomEventEmitter(redis, noKick);
     const recorder = new Recorder({
       connection: { url: redisUrl, maxRetriesPerRequest: null },
       store,
       recordings,
-      repository,
-      events: new RoomEventEmitter(redis, noKick),
+      onReady: async (ready) => {
+        const room = await repository.get(ready.room_id);
+        if (room) await events.emit(room, 'recording.ready', { recording_id: ready.id, duration_s: ready.duration_s, mp4_bytes: ready.mp4_bytes });
+      },
       logger,
     });
     recorder.startWorker();

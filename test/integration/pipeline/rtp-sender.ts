@@ -2,7 +2,7 @@
 // (Opus) sent over RTP to PlainTransport producers, as the mediasoup-worker-build notes describe.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { types } from 'mediasoup';
-import type { Logger } from '../../../src/logger.js';
+import type { Logger } from '../../../common/logger.js';
 import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
 import { WorkerPool } from '../../../src/sfu/worker-pool.js';
 

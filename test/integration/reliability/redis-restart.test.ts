@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { formatApiKey, generateApiKey } from '../../../src/auth/api-key.js';
 import { loadConfig } from '../../../src/config.js';
-import { createLogger } from '../../../src/logger.js';
+import { createLogger } from '../../../common/logger.js';
 import { Stack } from '../../../src/runtime/stack.js';
 import { readJson } from '../../helpers/test-stack.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';

@@ -1,6 +1,6 @@
 import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/logger.js';
+import { createLogger } from '../../../common/logger.js';
 import { MediaRoom } from '../../../src/sfu/media-room.js';
 import { InProcessPipe } from '../../../src/sfu/producer-pipe.js';
 import { WorkerPool } from '../../../src/sfu/worker-pool.js';

@@ -7,7 +7,7 @@ import type { RenditionReport } from '../../../pipeline/llhls/media-playlist.js'
 import { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import type { HlsStateMessage, RenditionState } from '../../../pipeline/publish/playlist-state.js';
 import { RenditionPackager } from '../../../pipeline/rendition-packager.js';
-import { createLogger } from '../../../src/logger.js';
+import { createLogger } from '../../../common/logger.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
 import { encodeFragmentedMp4, readAll } from './ffmpeg-fixture.js';
 import { parsePlaylist } from './m3u8.js';

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { keyOfUri, namedKeys, namedUris } from '../../../pipeline/publish/playlist-uris.js';
 import { SpoolFullError, UploadSpool, type ObjectSink, type UploadSpoolOptions } from '../../../pipeline/publish/upload-spool.js';
-import { createLogger } from '../../../src/logger.js';
+import { createLogger } from '../../../common/logger.js';
 import type { PutOptions } from '../../../storage/object-store.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 

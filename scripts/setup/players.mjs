@@ -4,13 +4,13 @@
 // and the demo console (dist/players/demo/, served at /).
 // Type-checks players/ with its own tsconfig (DOM types) first. Skipped when the outputs are newer
 // than every source. Called by scripts/setup after the TypeScript build; also runnable alone:
-//   node players/build.mjs
+//   node scripts/setup/players.mjs
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { newestMtime } from '../scripts/setup/build.mjs';
+import { newestMtime } from './build.mjs';
 
 const SDK_OUT = 'dist/players/sdk/levelchat-web.js';
 const SDK_URL = '/sdk/levelchat-web.js';
@@ -73,7 +73,7 @@ const playerOnDemand = {
  * Builds dist/players when players/ (or the protocol it shares) changed since the last build.
  * Returns what it did, like the other set-up steps. `force` rebuilds anyway.
  */
-export async function buildPlayers(root = resolve(dirname(fileURLToPath(import.meta.url)), '..'), { force = false } = {}) {
+export async function buildPlayers(root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), { force = false } = {}) {
   const stamp = join(root, 'dist', 'players', '.build-stamp');
   const sourcesAt = Math.max(...SOURCES.map((s) => newestMtime(join(root, s))));
   if (!force && existsSync(stamp) && existsSync(join(root, SDK_OUT)) && existsSync(join(root, PLAYER_OUT)) && statSync(stamp).mtimeMs >= sourcesAt) return 'dist/players up to date';

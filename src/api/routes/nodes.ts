@@ -1,10 +1,10 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { z } from 'zod';
-import { callerKey } from '../api/authenticate.js';
-import { ProblemError } from '../api/problem.js';
-import { defineRoute } from '../api/route.js';
-import type { NodeInfo } from './node-registry.js';
+import { callerKey } from '../authenticate.js';
+import { ProblemError } from '../../../common/problem.js';
+import { defineRoute } from '../route.js';
+import type { NodeInfo } from '../../cluster/node-registry.js';
 
 export const nodeSchema = z
   .object({
@@ -45,7 +45,7 @@ export function nodeRoutes(nodes: { list(): Promise<NodeInfo[]> }, registry: Ope
     },
     async ({ res }) => {
       if (callerKey(res).source !== 'config') {
-        throw new ProblemError(403, 'operator_only', 'Operators only', 'the node list needs a key from LEVELCHAT_API_KEYS');
+        throw new ProblemError('operator_only', 'the node list needs a key from LEVELCHAT_API_KEYS');
       }
       return { status: 200, body: { nodes: await nodes.list() } };
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProblemError } from '../../../src/api/problem.js';
+import { ProblemError } from '../../../common/problem.js';
 import { parseDeliveryDirectives, parseHlsFile, parseRendition, parseRoomId } from '../../../src/hls/hls-request.js';
 
 const code = (fn: () => unknown): string | undefined => {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { rmSync, writeFileSync } from 'node:fs';
-import type { Logger } from '../logger.js';
+import type { Logger } from './logger.js';
 
 export class ChildStartError extends Error {
   readonly code = 'child_start_failed';
