@@ -2,7 +2,19 @@ import express, { Router, type Express } from 'express';
 import type { ClusterNode } from '../cluster/cluster-node.js';
 import { nodeRoutes } from './routes/nodes.js';
 import type { Logger } from '../../common/logger.js';
-import type { ControlPlane } from '../runtime/control-plane.js';
+import type { Redis } from 'ioredis';
+import type { RecordingStore } from '../../pipeline/recording/recording-store.js';
+import type { ApiKeyStore } from '../auth/api-key-store.js';
+import type { EdSigningKeys } from '../auth/ed-signing-keys.js';
+import type { Revocations } from '../auth/revocations.js';
+import type { TokenMinter } from '../auth/token-minter.js';
+import type { AttendanceLog } from '../rooms/attendance.js';
+import type { QuestionStore } from '../rooms/question-store.js';
+import type { RegistrationStore } from '../rooms/registrations.js';
+import type { RoomRepository } from '../rooms/room-repository.js';
+import type { RoomService } from '../rooms/room-service.js';
+import type { DeliveryLog } from '../webhooks/delivery-log.js';
+import type { WebhookStore } from '../webhooks/webhook-store.js';
 import type { RequestListener } from 'node:http';
 import { withHlsFastPath } from '../hls/hls-fast-path.js';
 import type { HlsOrigin } from '../hls/hls-origin.js';
@@ -27,9 +39,26 @@ import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { staticRoutes } from './static-routes.js';
 
+/** The control plane's parts the routes use (the runtime's ControlPlane is one). */
+export interface ApiServices {
+  redis: Redis;
+  keys: ApiKeyStore;
+  repository: RoomRepository;
+  rooms: RoomService;
+  revocations: Revocations;
+  webhooks: WebhookStore;
+  deliveries: DeliveryLog;
+  attendance: AttendanceLog;
+  questions: QuestionStore;
+  registrations: RegistrationStore;
+  recordings: RecordingStore;
+  edKeys: EdSigningKeys;
+  minter: TokenMinter;
+}
+
 export interface AppDeps extends HealthDeps {
   logger: Logger;
-  control: ControlPlane;
+  control: ApiServices;
   publicUrl: string | undefined;
   rateLimit: { perSecond: number; burst: number };
   /** The node list (GET /v1/nodes) and where rooms run (signaling URLs in token responses). */
