@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_POLICY, retryDelayMs } from '../../src/webhooks/webhook-dispatcher.js';
+import { DEFAULT_RETRY_POLICY, retryDelayMs } from '../../../src/webhooks/webhook-dispatcher.js';
 
 /** When each attempt happens (ms after the event), under a policy. */
 function attemptTimes(policy = DEFAULT_RETRY_POLICY): number[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LevelChatApiError, LevelChatClient } from '../../sdk/node/index.js';
+import { LevelChatApiError, LevelChatClient } from '../../../sdk/node/index.js';
 
 /** A client whose fetch records the request and answers `response` (or throws it). */
 function clientAnswering(response: Response | Error) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { verifyWebhook, WebhookVerificationError } from '../../sdk/node/index.js';
-import { signWebhook } from '../../src/webhooks/signature.js';
+import { verifyWebhook, WebhookVerificationError } from '../../../sdk/node/index.js';
+import { signWebhook } from '../../../src/webhooks/signature.js';
 
 const secret = 'whsec_unit';
 const event = { id: 'evt_1', type: 'room.ended', room_id: 'r_a', created_at: '2026-04-25T10:00:00.000Z', data: { reason: 'host_ended' } };

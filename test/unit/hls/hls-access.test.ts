@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withToken } from '../../src/hls/hls-access.js';
+import { withToken } from '../../../src/hls/hls-access.js';
 
 describe('withToken', () => {
   it('adds the token to every URI line and URI attribute, keeping existing queries', () => {

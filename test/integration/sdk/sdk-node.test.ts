@@ -6,10 +6,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../sdk/node/cli.js';
-import { LevelChatApiError, LevelChatClient, verifyWebhook, WebhookVerificationError, type Room } from '../../sdk/node/index.js';
-import { projectRoot } from '../../common/compiled-entry.js';
-import { startTestStack, type TestStack } from '../helpers/test-stack.js';
+import { runCli } from '../../../sdk/node/cli.js';
+import { LevelChatApiError, LevelChatClient, verifyWebhook, WebhookVerificationError, type Room } from '../../../sdk/node/index.js';
+import { projectRoot } from '../../../common/compiled-entry.js';
+import { startTestStack, type TestStack } from '../../helpers/test-stack.js';
 
 let stack: TestStack;
 let lc: LevelChatClient;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../sdk/node/cli.js';
+import { runCli } from '../../../sdk/node/cli.js';
 
 // Only usage errors here: they are caught before any request. Commands against a real node are in
-// test/integration/sdk-node.test.ts.
+// test/integration/sdk/sdk-node.test.ts.
 async function cli(argv: string[], env: Record<string, string> = { LEVELCHAT_API_KEY: 'lc_pk_abcdefgh.0123456789abcdef', LEVELCHAT_API_URL: 'http://127.0.0.1:9' }) {
   let out = '';
   let err = '';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../src/api/rate-limiter.js';
+import { RateLimiter } from '../../../src/api/rate-limiter.js';
 
 describe('RateLimiter', () => {
   it('allows a burst, then the refill rate, and says how long to wait', () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/config.js';
-import { projectRoot } from '../../common/compiled-entry.js';
+import { configSchema } from '../../../src/config.js';
+import { projectRoot } from '../../../common/compiled-entry.js';
 
 const readme = readFileSync(path.join(projectRoot(), 'README.md'), 'utf8');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../common/logger.js';
-import { MEDIA_CODECS } from '../../src/sfu/media-codecs.js';
-import { WorkerPool, WorkerSpawnError } from '../../src/sfu/worker-pool.js';
+import { createLogger } from '../../../common/logger.js';
+import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
+import { WorkerPool, WorkerSpawnError } from '../../../src/sfu/worker-pool.js';
 
 const logger = createLogger('silent');
 

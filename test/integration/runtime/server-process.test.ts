@@ -3,10 +3,10 @@ import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { isAlive } from '../../common/process-table.js';
-import { freePort } from '../../common/free-port.js';
-import { startServerProcess } from '../helpers/server-process.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { isAlive } from '../../../common/process-table.js';
+import { freePort } from '../../../common/free-port.js';
+import { startServerProcess } from '../../helpers/server-process.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 function childPids(dataDir: string): number[] {
   const run = path.join(dataDir, 'run');

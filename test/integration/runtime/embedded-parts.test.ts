@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { connectRedis, RedisUnreachableError } from '../../src/runtime/redis.js';
-import { ObjectStore } from '../../storage/object-store.js';
+import { connectRedis, RedisUnreachableError } from '../../../src/runtime/redis.js';
+import { ObjectStore } from '../../../storage/object-store.js';
 
 describe('embedded Redis (Debian redis-server)', () => {
   let redis: Redis;

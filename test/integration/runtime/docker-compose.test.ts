@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/config.js';
-import { projectRoot } from '../../common/compiled-entry.js';
+import { configSchema } from '../../../src/config.js';
+import { projectRoot } from '../../../common/compiled-entry.js';
 
 const run = promisify(execFile);
 
