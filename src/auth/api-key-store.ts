@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { formatApiKey, generateApiKey, hashSecret, parseApiKey, secretMatches, tokenSigningKey } from './api-key.js';
 import { channelFor } from '../../common/pubsub-channel.js';
 
@@ -20,6 +21,10 @@ const keyOf = (id: string) => `lc:apikey:${id}`;
 const childrenOf = (id: string) => `lc:apikeys:children:${id}`;
 const INVALIDATE_CHANNEL = 'apikey-invalidate';
 const CACHE_TTL_MS = 10_000;
+// Lookups of unknown ids are cached too (as misses): the bound keeps a flood of made-up ids from growing memory.
+const CACHE_MAX_ENTRIES = 10_000;
+/** A cached lookup: the key, or null for an id that does not exist. */
+type CachedKey = { key: StoredKey | null };
 
 /**
  * API keys: from config (kept in memory, never written anywhere) and from the API (stored in Redis
@@ -27,7 +32,7 @@ const CACHE_TTL_MS = 10_000;
  */
 export class ApiKeyStore {
   private readonly configKeys = new Map<string, StoredKey>();
-  private readonly cache = new Map<string, { key: StoredKey | null; until: number }>();
+  private readonly cache = new LRUCache<string, CachedKey>({ max: CACHE_MAX_ENTRIES, ttl: CACHE_TTL_MS });
 
   constructor(
     private readonly redis: Redis,
@@ -117,7 +122,7 @@ export class ApiKeyStore {
     const fromConfig = this.configKeys.get(id);
     if (fromConfig) return fromConfig;
     const cached = this.cache.get(id);
-    if (cached && cached.until > Date.now()) return cached.key ?? undefined;
+    if (cached) return cached.key ?? undefined;
     const h = await this.redis.hgetall(keyOf(id));
     const key: StoredKey | null = h.id
       ? {
@@ -130,7 +135,7 @@ export class ApiKeyStore {
           signingKey: Buffer.from(h.signing_key ?? '', 'hex'),
         }
       : null;
-    this.cache.set(id, { key, until: Date.now() + CACHE_TTL_MS });
+    this.cache.set(id, { key });
     return key ?? undefined;
   }
 }

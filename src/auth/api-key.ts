@@ -3,6 +3,11 @@ import { createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 /** `lc_pk_<id>.<secret>`: the id is public (it is the JWT `kid`), the secret is shown once. */
 const API_KEY_PATTERN = /^lc_pk_([A-Za-z0-9]{8,64})\.([A-Za-z0-9_-]{16,128})$/;
 
+const API_KEY_ID_PATTERN = /^[A-Za-z0-9]{8,64}$/;
+
+/** Whether `id` has the shape of an API key id (checked before any lookup). */
+export const isApiKeyId = (id: string): boolean => API_KEY_ID_PATTERN.test(id);
+
 export interface ParsedApiKey {
   id: string;
   secret: string;

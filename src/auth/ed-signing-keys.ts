@@ -6,6 +6,8 @@ const ED_KEY_ID_PREFIX = 'ed_';
 const ED_KEY_ID_PATTERN = /^ed_[A-Za-z0-9_-]{16}$/;
 
 export const isEdKeyId = (kid: string): boolean => kid.startsWith(ED_KEY_ID_PREFIX);
+/** Whether `kid` has the exact shape of an Ed25519 key id (checked before any lookup). */
+export const isEdKeyIdShape = (kid: string): boolean => ED_KEY_ID_PATTERN.test(kid);
 
 /** Every key ever made (kid → private JWK) stays here, so tokens it signed verify and the JWKS lists it. */
 const KEYS = 'lc:tokenkeys:ed25519';

@@ -2,10 +2,13 @@ import { randomBytes, type KeyObject } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { CAPABILITIES, type Capability } from './capabilities.js';
-import { isEdKeyId } from './ed-signing-keys.js';
+import { isApiKeyId } from './api-key.js';
+import { isEdKeyId, isEdKeyIdShape } from './ed-signing-keys.js';
 
 export const TOKEN_ISSUER = 'levelchat';
 export const MAX_TOKEN_TTL_S = 7 * 24 * 3600;
+/** Clock skew allowed between a token's `iat_ms` and `exp` beyond the cap. */
+const LIFETIME_SLACK_S = 60;
 
 /** HS256: signed with the API key's derived secret. EdDSA: with the cluster's Ed25519 key (JWKS). */
 export const TOKEN_ALGS = ['HS256', 'EdDSA'] as const;
@@ -47,7 +50,7 @@ const claimsSchema = z.object({
   iat_ms: z.number().int().positive(),
   exp: z.number().int(),
   // The API key that minted an EdDSA token (its kid names the cluster's key, not the API key).
-  key_id: z.string().regex(/^[A-Za-z0-9]{8,64}$/).optional(),
+  key_id: z.string().refine(isApiKeyId).optional(),
 });
 
 /** Stable reasons a token is refused; they reach clients as error codes. */
@@ -97,13 +100,15 @@ export async function mintRoomToken(
  */
 export async function verifyRoomToken(token: string, keys: TokenKeys): Promise<RoomGrant> {
   if (typeof token !== 'string' || token.length > 8192) throw new TokenError('token_malformed', 'token is not a JWT');
-  let kid: string | undefined;
+  let kid: unknown;
   try {
     kid = decodeProtectedHeader(token).kid;
   } catch {
     throw new TokenError('token_malformed', 'token is not a JWT');
   }
   if (!kid) throw new TokenError('token_invalid', 'token has no key id');
+  // Checked by shape before any lookup, so garbage never reaches Redis or a key cache.
+  if (typeof kid !== 'string' || !(isApiKeyId(kid) || isEdKeyIdShape(kid))) throw new TokenError('token_malformed', 'token key id is malformed');
   const signedByCluster = isEdKeyId(kid);
   const key = signedByCluster ? await keys.edPublicKey(kid) : await keys.signingKey(kid);
   if (!key) throw new TokenError('token_unknown_key', 'token was signed by an unknown or deleted key');
@@ -120,6 +125,8 @@ export async function verifyRoomToken(token: string, keys: TokenKeys): Promise<R
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) throw new TokenError('token_invalid', 'token claims are invalid');
   const c = claims.data;
+  // Minting caps lifetimes; a token signed elsewhere (offline, with the derived key) is held to the same cap.
+  if (c.exp - Math.floor(c.iat_ms / 1000) > MAX_TOKEN_TTL_S + LIFETIME_SLACK_S) throw new TokenError('token_invalid', `token lifetime exceeds ${MAX_TOKEN_TTL_S} s`);
   const apiKeyId = signedByCluster ? c.key_id : kid;
   if (!apiKeyId) throw new TokenError('token_invalid', 'token does not name the API key that minted it');
   // An HS256 token proves its API key exists by verifying; an EdDSA one must be checked.

@@ -40,4 +40,34 @@ describe('room tokens', () => {
     const expired = await new SignJWT({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }).setProtectedHeader({ alg: 'HS256', kid: apiKey.id }).sign(key);
     expect(await refusal(expired)).toBe('token_expired');
   });
+
+  it('refuse a malformed key id before looking it up (a numeric kid is token_malformed, not internal)', async () => {
+    const looked: string[] = [];
+    const spying: TokenKeys = { signingKey: async (id) => (looked.push(id), undefined), edPublicKey: async (id) => (looked.push(id), undefined) };
+    for (const kid of [12345, 'short', 'has space in it', 'ed_tooShort', 'x'.repeat(65), { id: 'a' }]) {
+      const token = `${Buffer.from(JSON.stringify({ alg: 'HS256', kid })).toString('base64url')}.${Buffer.from('{}').toString('base64url')}.sig`;
+      await expect(verifyRoomToken(token, spying)).rejects.toMatchObject({ code: 'token_malformed' });
+    }
+    expect(looked).toEqual([]);
+  });
+
+  it('refuse a lifetime beyond the cap, also when signed offline with the right key', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const centennial = await new SignJWT({ room: 'r_unit', caps: [], iat_ms: Date.now() })
+      .setProtectedHeader({ alg: 'HS256', kid: apiKey.id })
+      .setIssuer('levelchat')
+      .setSubject('mallory')
+      .setJti('abcdefghij')
+      .setExpirationTime(now + 100 * 365 * 24 * 3600)
+      .sign(key);
+    expect(await refusal(centennial)).toBe('token_invalid');
+    const week = await new SignJWT({ room: 'r_unit', caps: [], iat_ms: Date.now() })
+      .setProtectedHeader({ alg: 'HS256', kid: apiKey.id })
+      .setIssuer('levelchat')
+      .setSubject('alice')
+      .setJti('abcdefghij')
+      .setExpirationTime(now + 7 * 24 * 3600)
+      .sign(key);
+    expect(await refusal(week)).toBe('accepted');
+  });
 });
