@@ -4,10 +4,14 @@ import { say, ticker, SetupError } from './progress.mjs';
 /** Debian packages the stack runs on. */
 export const RUNTIME_PACKAGES = ['ffmpeg', 'redis-server'];
 
-/** What the mediasoup worker is built with (see ../shared/docs/mediasoup-worker-build.md). */
+/**
+ * What the mediasoup worker is built with (see ../shared/docs/mediasoup-worker-build.md). No
+ * libsrtp2-dev: Debian's libsrtp2 is built on NSS, so the set-up rebuilds it on OpenSSL from Debian's
+ * source package (apt-get source, unpacked by dpkg-source from dpkg-dev) and links it statically.
+ */
 export const WORKER_BUILD_PACKAGES = [
-  'g++', 'pkg-config', 'meson', 'ninja-build',
-  'libuv1-dev', 'libabsl-dev', 'libsrtp2-dev', 'libssl-dev', 'libusrsctp-dev', 'nlohmann-json3-dev',
+  'g++', 'pkg-config', 'meson', 'ninja-build', 'dpkg-dev',
+  'libuv1-dev', 'libabsl-dev', 'libssl-dev', 'libusrsctp-dev', 'nlohmann-json3-dev',
 ];
 
 /** Tests only: browser end-to-end tests, and validating docker-compose.yml (no engine needed). */
@@ -22,7 +26,8 @@ async function isInstalled(pkg) {
   }
 }
 
-async function privilegePrefix() {
+/** How to run a command as root: [] when we are root, ['sudo', '-n'] when that works, else null. */
+export async function privilegePrefix() {
   if (process.getuid?.() === 0) return [];
   if (await commandExists('sudo')) {
     try {

@@ -1,22 +1,34 @@
 // Builds mediasoup's C++ worker from the npm tarball against Debian's own libraries, once, and caches
-// the binary. Facts behind every step: ../shared/docs/mediasoup-worker-build.md.
+// the binary. Facts behind every step: ../shared/docs/mediasoup-worker-build.md. One exception to
+// "Debian's own": libsrtp2 is Debian's source rebuilt on OpenSSL and linked statically
+// (./libsrtp-openssl.mjs says why).
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, readdirSync, writeFileSync, readFileSync, renameSync, copyFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { run } from './run.mjs';
+import { ensureLibsrtpOpenssl } from './libsrtp-openssl.mjs';
 import { say, ticker, SetupError } from './progress.mjs';
 
 export const MEDIASOUP_VERSION = '3.12.16';
 
+/**
+ * What the cached binary is built with beyond the version: a new recipe gets a new file name, so a
+ * checkout with an older build rebuilds instead of using it. Keep in step with
+ * src/runtime/mediasoup-binary.ts.
+ *   srtp-openssl: libsrtp2 2.5.0 on OpenSSL, static (before: Debian's shared libsrtp2 on NSS).
+ */
+export const WORKER_RECIPE = 'srtp-openssl';
+
 export function workerBinaryPath(root) {
-  return join(root, '.cache', `mediasoup-worker-${MEDIASOUP_VERSION}`);
+  return join(root, '.cache', `mediasoup-worker-${MEDIASOUP_VERSION}-${WORKER_RECIPE}`);
 }
 
 const STUB_C = 'int levelchat_stub_symbol(void) { return 0; }\n';
 
 // One tiny meson subproject per Debian library, defining the variables worker/meson.build reads.
 // The *_lib variables only feed the optional static libmediasoup-worker target, never built: stubs.
-const SUBPROJECTS = {
+const subprojects = (srtp) => ({
   openssl: {
     build: `project('openssl', 'c')
 openssl_dep = dependency('openssl', version: '>= 3.0')
@@ -39,11 +51,12 @@ libuv = static_library('libuv_stub', 'stub.c')
 option('build_benchmarks', type: 'boolean', value: false)
 `,
   },
+  // Not Debian's (NSS) libsrtp2: the static one on OpenSSL from ./libsrtp-openssl.mjs. mediasoup
+  // includes <srtp.h>, hence the srtp2/ include dir.
   libsrtp2: {
     build: `project('libsrtp2', 'c')
-srtp = dependency('libsrtp2')
-srtp_include = srtp.get_variable(pkgconfig: 'includedir') / 'srtp2'
-libsrtp2_dep = declare_dependency(dependencies: srtp, include_directories: include_directories(srtp_include))
+srtp = meson.get_compiler('c').find_library('srtp2', dirs: ['${srtp.libDir}'], static: true)
+libsrtp2_dep = declare_dependency(dependencies: [srtp, dependency('libcrypto', version: '>= 3.0')], include_directories: include_directories('${srtp.includeDir}'))
 libsrtp2 = static_library('libsrtp2_stub', 'stub.c')
 `,
     options: `option('crypto-library', type: 'string', value: 'openssl')
@@ -77,9 +90,10 @@ absl_types_dep = dependency('absl_optional')
 catch2_dep = declare_dependency()
 `,
   },
-};
+});
 
-function prepareSources(workDir) {
+function prepareSources(workDir, srtp) {
+  const SUBPROJECTS = subprojects(srtp);
   const workerDir = join(workDir, 'package', 'worker');
   const subDir = join(workerDir, 'subprojects');
   for (const file of readdirSync(subDir)) {
@@ -108,12 +122,15 @@ export async function ensureMediasoupWorker(root) {
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
 
+  const srtp = await ensureLibsrtpOpenssl(root);
+  say(`libsrtp2 ${srtp.debianVersion} on OpenSSL (Debian source, static) ${srtp.cached ? 'found in' : 'built into'} ${join(srtp.libDir, '..')}`);
+
   say(`fetching mediasoup@${MEDIASOUP_VERSION} source tarball from the npm registry`);
   const packed = (await run('npm', ['pack', `mediasoup@${MEDIASOUP_VERSION}`, '--silent'], { cwd: workDir })).trim().split('\n').pop();
   await run('tar', ['xzf', packed], { cwd: workDir });
-  const workerDir = prepareSources(workDir);
+  const workerDir = prepareSources(workDir, srtp);
 
-  say('configuring the worker build with meson (system libraries, no downloads)');
+  say('configuring the worker build with meson (system libraries + static libsrtp2 on OpenSSL, no downloads)');
   await run('meson', [
     'setup', '--wrap-mode=nodownload', '--buildtype=release',
     '-Db_ndebug=true', '-Db_pie=true', '-Db_staticpic=true', 'build',
@@ -131,10 +148,12 @@ export async function ensureMediasoupWorker(root) {
   });
   const built = join(workerDir, 'build', 'mediasoup-worker');
   if (!existsSync(built)) throw new SetupError(`the worker build finished but ${built} is missing`);
+  const libs = execFileSync('ldd', [built], { encoding: 'utf8' }); // (run() keeps only the last lines)
+  if (/libsrtp2|libnss3/.test(libs)) throw new SetupError(`the worker still loads Debian's libsrtp2 / NSS:\n${libs}`);
   // Copy under a temporary name then rename, so an interrupted copy never looks like a finished build.
   copyFileSync(built, `${binary}.partial`);
   chmodSync(`${binary}.partial`, 0o755);
   renameSync(`${binary}.partial`, binary);
   rmSync(workDir, { recursive: true, force: true });
-  return `built and cached at ${binary}`;
+  return `built and cached at ${binary} (SRTP: libsrtp2 ${srtp.debianVersion} on OpenSSL, linked statically)`;
 }

@@ -1,0 +1,63 @@
+// libsrtp2 on OpenSSL for the mediasoup worker. Debian's libsrtp2 is built on NSS (--enable-nss in
+// debian/rules), which encrypted ~2x slower per packet than the same 2.5.0 code on OpenSSL (69k vs
+// 140k forwarded SRTP pkt/s per core on a 2-core VM; ../shared/docs/platform-facts.md "SRTP cost").
+// So the set-up rebuilds Debian's own source package (Debian's patches applied) with
+// -Dcrypto-library=openssl as a static, position-independent library in a cache prefix; the worker
+// links it statically (no libsrtp2 / libnss3 at run time). Builds in seconds.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from './run.mjs';
+import { fetchDebianSource } from './debian-source.mjs';
+import { say, SetupError } from './progress.mjs';
+
+/** The libsrtp mediasoup 3.12.16 is written against (its libsrtp2.wrap): Debian bookworm ships it. */
+export const LIBSRTP_VERSION = '2.5.0';
+
+/**
+ * The install prefix: `lib/libsrtp2.a`, `include/srtp2/*.h`, and `debian-version` (which Debian
+ * source it was built from), written last, so a prefix without it is an unfinished build.
+ */
+export function libsrtpPrefix(root) {
+  return join(root, '.cache', `libsrtp2-${LIBSRTP_VERSION}-openssl`);
+}
+
+/**
+ * Builds (or finds) libsrtp2 on OpenSSL. Returns the directories the worker build links with and the
+ * Debian version it came from.
+ * @returns {Promise<{ libDir: string, includeDir: string, debianVersion: string, cached: boolean }>}
+ */
+export async function ensureLibsrtpOpenssl(root) {
+  const prefix = libsrtpPrefix(root);
+  const stamp = join(prefix, 'debian-version');
+  const found = { libDir: join(prefix, 'lib'), includeDir: join(prefix, 'include', 'srtp2') };
+  if (existsSync(stamp)) return { ...found, debianVersion: readFileSync(stamp, 'utf8').trim(), cached: true };
+
+  const workDir = join(root, '.cache', `libsrtp2-build-${LIBSRTP_VERSION}`);
+  const { tree, version } = await fetchDebianSource('libsrtp2', workDir);
+  if (!version.startsWith(`${LIBSRTP_VERSION}-`)) {
+    throw new SetupError(`Debian's libsrtp2 source is ${version}; the mediasoup 3.12.16 worker is built against ${LIBSRTP_VERSION}`);
+  }
+  say(`building libsrtp2 ${version} (Debian source) on OpenSSL: static, -fPIC, meson -Dcrypto-library=openssl`);
+  rmSync(prefix, { recursive: true, force: true });
+  await run('meson', [
+    'setup', '--wrap-mode=nodownload', '--buildtype=release', `--prefix=${prefix}`, '--libdir=lib',
+    '-Ddefault_library=static', '-Db_staticpic=true', '-Db_ndebug=true',
+    // What mediasoup's own libsrtp2.wrap build asks for (worker/meson.build's default_options).
+    '-Dcrypto-library=openssl', '-Dcrypto-library-kdf=disabled',
+    '-Dtests=disabled', '-Dpcap-tests=disabled', '-Ddoc=disabled', '-Dfuzzer=disabled',
+    'build',
+  ], { cwd: tree });
+  await run('meson', ['compile', '-C', 'build'], { cwd: tree });
+  await run('meson', ['install', '-C', 'build', '--quiet'], { cwd: tree });
+  const archive = join(found.libDir, 'libsrtp2.a');
+  if (!existsSync(archive) || !existsSync(join(found.includeDir, 'srtp.h'))) {
+    throw new SetupError(`the libsrtp2 build finished but ${archive} or its headers are missing`);
+  }
+  // The library must really call OpenSSL: its AES-GCM / AES-ICM / HMAC come from libcrypto.
+  const symbols = execFileSync('nm', ['-u', archive], { encoding: 'utf8' }); // (run() keeps only the last lines)
+  if (!/\bEVP_EncryptUpdate\b/.test(symbols) || /\bNSS_/.test(symbols)) throw new SetupError(`${archive} is not built on OpenSSL`);
+  writeFileSync(stamp, `${version}\n`);
+  rmSync(workDir, { recursive: true, force: true });
+  return { ...found, debianVersion: version, cached: false };
+}
