@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { parseJsonWith } from '../../common/json-payload.js';
 
 export interface AttendanceInterval {
   participant_id: string;
@@ -15,6 +17,12 @@ export interface AttendanceRecord {
 
 const key = (roomId: string) => `lc:room:${roomId}:attendance`;
 
+/** One participant's interval as stored (the participant id is its field in the room's hash). */
+const storedIntervalSchema = z.object({ identity: z.string(), joined_at: z.string(), left_at: z.string().nullable() });
+
+const parseInterval = (json: string, roomId: string, participantId: string) =>
+  parseJsonWith(storedIntervalSchema, json, `attendance of ${participantId} in room ${roomId}`);
+
 /**
  * Join/leave intervals per identity, kept with the room (they outlive its end and its archive).
  * One hash per room: field = participant id, value = its interval.
@@ -29,13 +37,13 @@ export class AttendanceLog {
   async left(roomId: string, participantId: string, at = new Date()): Promise<void> {
     const raw = await this.redis.hget(key(roomId), participantId);
     if (!raw) return;
-    await this.redis.hset(key(roomId), participantId, JSON.stringify({ ...JSON.parse(raw), left_at: at.toISOString() }));
+    await this.redis.hset(key(roomId), participantId, JSON.stringify({ ...parseInterval(raw, roomId, participantId), left_at: at.toISOString() }));
   }
 
   async report(roomId: string, now = new Date()): Promise<AttendanceRecord[]> {
     const byIdentity = new Map<string, AttendanceRecord>();
     for (const [participantId, raw] of Object.entries(await this.redis.hgetall(key(roomId)))) {
-      const { identity, joined_at, left_at } = JSON.parse(raw) as { identity: string; joined_at: string; left_at: string | null };
+      const { identity, joined_at, left_at } = parseInterval(raw, roomId, participantId);
       const record = byIdentity.get(identity) ?? { identity, intervals: [], total_s: 0 };
       record.intervals.push({ participant_id: participantId, joined_at, left_at });
       record.total_s += Math.max(0, (Date.parse(left_at ?? now.toISOString()) - Date.parse(joined_at)) / 1000);

@@ -1,16 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { parseJsonWith } from '../../common/json-payload.js';
 
-export interface Question {
-  id: string;
-  participant_id: string;
-  identity: string;
-  text: string;
-  votes: number;
-  state: 'open' | 'answered' | 'dismissed';
-  answer: string | null;
-  asked_at: string;
-}
+/** A question as stored; its `votes` there is a placeholder, the count lives in the votes hash. */
+export const questionSchema = z.object({
+  id: z.string(),
+  participant_id: z.string(),
+  identity: z.string(),
+  text: z.string(),
+  votes: z.number(),
+  state: z.enum(['open', 'answered', 'dismissed']),
+  answer: z.string().nullable(),
+  asked_at: z.string(),
+});
+
+export type Question = z.infer<typeof questionSchema>;
 
 const questionsKey = (roomId: string) => `lc:room:${roomId}:questions`;
 const votesKey = (roomId: string) => `lc:room:${roomId}:question-votes`;
@@ -36,7 +41,7 @@ export class QuestionStore {
 
   async get(roomId: string, questionId: string): Promise<Question | undefined> {
     const [raw, votes] = await Promise.all([this.redis.hget(questionsKey(roomId), questionId), this.redis.hget(votesKey(roomId), questionId)]);
-    return raw ? { ...(JSON.parse(raw) as Question), votes: Number(votes ?? 0) } : undefined;
+    return raw ? { ...parseQuestion(raw, roomId, questionId), votes: Number(votes ?? 0) } : undefined;
   }
 
   /** Counts one vote per identity; returns the question as it now stands. */
@@ -57,12 +62,16 @@ export class QuestionStore {
   /** Every question, most votes first, then oldest first. */
   async list(roomId: string, onlyOpen = false): Promise<Question[]> {
     const [raw, votes] = await Promise.all([this.redis.hgetall(questionsKey(roomId)), this.redis.hgetall(votesKey(roomId))]);
-    return Object.values(raw)
-      .map((j) => {
-        const q = JSON.parse(j) as Question;
+    return Object.entries(raw)
+      .map(([id, j]) => {
+        const q = parseQuestion(j, roomId, id);
         return { ...q, votes: Number(votes[q.id] ?? 0) };
       })
       .filter((q) => !onlyOpen || q.state === 'open')
       .sort((a, b) => b.votes - a.votes || a.asked_at.localeCompare(b.asked_at));
   }
+}
+
+function parseQuestion(json: string, roomId: string, id: string): Question {
+  return parseJsonWith(questionSchema, json, `question ${id} of room ${roomId}`);
 }

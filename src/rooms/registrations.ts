@@ -1,17 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { parseJsonWith } from '../../common/json-payload.js';
 
-export type RegistrationState = 'pending' | 'approved' | 'rejected';
+const registrationStateSchema = z.enum(['pending', 'approved', 'rejected']);
+export type RegistrationState = z.infer<typeof registrationStateSchema>;
 
-export interface Registration {
-  id: string;
-  identity: string;
-  name: string | null;
-  email: string | null;
-  metadata: string | null;
-  state: RegistrationState;
-  created_at: string;
-}
+export const registrationSchema = z.object({
+  id: z.string(),
+  identity: z.string(),
+  name: z.string().nullable(),
+  email: z.string().nullable(),
+  metadata: z.string().nullable(),
+  state: registrationStateSchema,
+  created_at: z.string(),
+});
+
+export type Registration = z.infer<typeof registrationSchema>;
 
 const byId = (roomId: string) => `lc:room:${roomId}:registrations`;
 const byIdentity = (roomId: string) => `lc:room:${roomId}:registrant-identities`;
@@ -42,7 +47,7 @@ export class RegistrationStore {
 
   async get(roomId: string, id: string): Promise<Registration | undefined> {
     const raw = await this.redis.hget(byId(roomId), id);
-    return raw ? (JSON.parse(raw) as Registration) : undefined;
+    return raw ? parseRegistration(raw, roomId, id) : undefined;
   }
 
   async byIdentity(roomId: string, identity: string): Promise<Registration | undefined> {
@@ -59,8 +64,12 @@ export class RegistrationStore {
   }
 
   async list(roomId: string): Promise<Registration[]> {
-    return Object.values(await this.redis.hgetall(byId(roomId)))
-      .map((j) => JSON.parse(j) as Registration)
+    return Object.entries(await this.redis.hgetall(byId(roomId)))
+      .map(([id, j]) => parseRegistration(j, roomId, id))
       .sort((a, b) => a.created_at.localeCompare(b.created_at));
   }
+}
+
+function parseRegistration(json: string, roomId: string, id: string): Registration {
+  return parseJsonWith(registrationSchema, json, `registration ${id} of room ${roomId}`);
 }

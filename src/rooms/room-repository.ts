@@ -3,7 +3,8 @@ import type { DeliveryKick } from '../events/delivery-kick.js';
 import { buildEvent } from '../events/room-event.js';
 import { roomEventsChannel } from '../events/event-keys.js';
 import { createRoomLua, roomActionLua } from './room-scripts.js';
-import type { Room, RoomState } from './room.js';
+import { parseJsonWith } from '../../common/json-payload.js';
+import { storedRoomSchema, type Room, type RoomState } from './room.js';
 import type { RoomType } from './room-types.js';
 
 const roomKey = (id: string) => `lc:room:${id}`;
@@ -50,12 +51,12 @@ export class RoomRepository {
       JSON.stringify(event),
     );
     await this.kick.queuesFilled(queues);
-    return { room: parseRoom(json!), created: status === 'created' };
+    return { room: parseRoom(json!, room.id), created: status === 'created' };
   }
 
   async get(id: string): Promise<Room | undefined> {
     const json = await this.redis.get(roomKey(id));
-    return json ? parseRoom(json) : undefined;
+    return json ? parseRoom(json, id) : undefined;
   }
 
   /**
@@ -75,7 +76,7 @@ export class RoomRepository {
     );
     if (status !== 'ok' && status !== 'changed') return { error: status as RoomActionError };
     await this.kick.queuesFilled(queues);
-    return { room: parseRoom(json!), changed: status === 'changed' };
+    return { room: parseRoom(json!, id), changed: status === 'changed' };
   }
 
   /** The owner's rooms, newest first, filtered; `next_cursor` continues where this page stopped. */
@@ -107,7 +108,7 @@ export class RoomRepository {
         last = fresh[i];
         const json = docs[i];
         if (!json) continue;
-        const room = parseRoom(json);
+        const room = parseRoom(json, fresh[i]!.id);
         if ((filter.state && room.state !== filter.state) || (filter.type && room.type !== filter.type)) continue;
         rooms.push(room);
         if (rooms.length === filter.limit) break;
@@ -137,6 +138,7 @@ function decodeCursor(cursor: string): { score: number; id: string } | undefined
   return m ? { score: Number(m[1]), id: m[2]! } : undefined;
 }
 
-function parseRoom(json: string): Room {
-  return JSON.parse(json) as Room;
+// A document that does not parse is a PayloadError: the API answers 500, the process carries on.
+function parseRoom(json: string, id: string): Room {
+  return parseJsonWith(storedRoomSchema, json, `room ${id}`);
 }

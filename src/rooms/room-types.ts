@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HLS_RENDITIONS, inLadderOrder, type HlsRendition } from '../../pipeline/renditions.js';
+import { HLS_RENDITIONS, inLadderOrder } from '../../pipeline/renditions.js';
 
 export const ROOM_TYPES = ['meeting', 'broadcast', 'hybrid', 'classroom', 'webinar', 'live', '1to1'] as const;
 export type RoomType = (typeof ROOM_TYPES)[number];
@@ -34,23 +34,25 @@ export const roomConfigSchema = z
 
 export type RoomConfigInput = z.infer<typeof roomConfigSchema>;
 
-/** A room's full configuration: the type's defaults overlaid with what the integrator sent. */
-export interface RoomConfig {
+/** A room's full configuration: the type's defaults overlaid with what the integrator sent (stored with the room). */
+export const resolvedRoomConfigSchema = z.object({
   /** `null`: unbounded (broadcast audiences). */
-  max_participants: number | null;
+  max_participants: z.number().nullable(),
   /** `null`: everybody with a publish capability may publish. */
-  max_publishers: number | null;
-  preferred_codec: (typeof CODECS)[number];
-  record: { enabled: boolean };
-  e2ee: boolean;
-  region_hint: string | null;
+  max_publishers: z.number().nullable(),
+  preferred_codec: z.enum(CODECS),
+  record: z.object({ enabled: z.boolean() }),
+  e2ee: z.boolean(),
+  region_hint: z.string().nullable(),
   /** Whether the room is also packaged as LL-HLS (broadcast, live, webinar; hybrid once promoted). */
-  hls: boolean;
+  hls: z.boolean(),
   /** Audience tokens only for registrants: `open` approves at once, `approval` waits for the host. */
-  registration: 'off' | 'open' | 'approval';
+  registration: z.enum(['off', 'open', 'approval']),
   /** The LL-HLS ladder in ladder order; the first (highest) is the one recorded. */
-  hls_renditions: HlsRendition[];
-}
+  hls_renditions: z.array(z.enum(HLS_RENDITIONS)),
+});
+
+export type RoomConfig = z.infer<typeof resolvedRoomConfigSchema>;
 
 const MEETING: RoomConfig = {
   max_participants: 50,
