@@ -54,21 +54,30 @@ export const PROBLEMS = {
 
 export type ProblemCode = keyof typeof PROBLEMS;
 
+export interface ProblemOptions {
+  /** Response headers (`Retry-After`, `WWW-Authenticate` ...). */
+  headers?: Record<string, string>;
+  /** Only for statuses that are not the code's own (an upstream 4xx passed on as `bad_request`). */
+  status?: number;
+  /** What went wrong inside: logged, never sent to the client. */
+  cause?: unknown;
+}
+
 /** An error that becomes an RFC 9457 problem+json response; status and title come from the catalogue. */
 export class ProblemError extends Error {
   readonly status: number;
   readonly title: string;
+  readonly headers: Record<string, string>;
 
   constructor(
     readonly code: ProblemCode,
     readonly detail?: string,
-    readonly headers: Record<string, string> = {},
-    /** Only for statuses that are not the code's own (an upstream 4xx passed on as `bad_request`). */
-    status?: number,
+    options: ProblemOptions = {},
   ) {
-    super(detail ?? PROBLEMS[code][1]);
-    this.status = status ?? PROBLEMS[code][0];
+    super(detail ?? PROBLEMS[code][1], options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options.status ?? PROBLEMS[code][0];
     this.title = PROBLEMS[code][1];
+    this.headers = options.headers ?? {};
   }
 }
 

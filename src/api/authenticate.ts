@@ -4,7 +4,7 @@ import { ProblemError } from '../../common/problem.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 function tooMany(retryAfterS: number, detail: string): ProblemError {
-  return new ProblemError('rate_limited', detail, { 'Retry-After': String(retryAfterS) });
+  return new ProblemError('rate_limited', detail, { headers: { 'Retry-After': String(retryAfterS) } });
 }
 
 /**
@@ -22,13 +22,13 @@ export function authenticate(keys: ApiKeyStore, limits: { perKey: RateLimiter; f
     const header = req.get('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) {
-      refuse(new ProblemError('unauthorized', 'send Authorization: Bearer lc_pk_<id>.<secret>', { 'WWW-Authenticate': 'Bearer' }));
+      refuse(new ProblemError('unauthorized', 'send Authorization: Bearer lc_pk_<id>.<secret>', { headers: { 'WWW-Authenticate': 'Bearer' } }));
       return;
     }
     try {
       const key = await keys.authenticate(m[1]!);
       if (!key) {
-        refuse(new ProblemError('invalid_api_key', 'the API key is unknown, deleted or wrong', { 'WWW-Authenticate': 'Bearer error="invalid_token"' }));
+        refuse(new ProblemError('invalid_api_key', 'the API key is unknown, deleted or wrong', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } }));
         return;
       }
       const wait = limits.perKey.take(key.id);

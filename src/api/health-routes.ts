@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../../common/logger.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { WorkerPool } from '../sfu/worker-pool.js';
 
@@ -8,13 +9,15 @@ export interface HealthDeps {
   store: ObjectStore;
   /** Absent in a pipeline-only process (no SFU). */
   workers?: WorkerPool;
+  /** Where the reason a part is down goes; /readyz itself is public and says only that it is. */
+  logger: Logger;
 }
 
-type Check = { ok: true; [detail: string]: unknown } | { ok: false; error: string };
+type Check = { ok: true; [detail: string]: unknown } | { ok: false; error: 'unavailable' };
 
 const CHECK_TIMEOUT_MS = 2000;
 
-async function check(fn: () => Promise<Record<string, unknown> | void>): Promise<Check> {
+async function check(part: string, logger: Logger, fn: () => Promise<Record<string, unknown> | void>): Promise<Check> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
@@ -23,26 +26,27 @@ async function check(fn: () => Promise<Record<string, unknown> | void>): Promise
     const detail = await Promise.race([fn(), timeout]);
     return { ok: true, ...(detail ?? {}) };
   } catch (err) {
-    return { ok: false, error: (err as Error).message };
+    logger.warn({ part, err: (err as Error).message }, 'readiness check failed');
+    return { ok: false, error: 'unavailable' };
   } finally {
     clearTimeout(timer);
   }
 }
 
 /** `/healthz`: the process is up. `/readyz`: every part it depends on answers. */
-export function healthRoutes({ redis, store, workers }: HealthDeps): Router {
+export function healthRoutes({ redis, store, workers, logger }: HealthDeps): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
   router.get('/readyz', async (_req, res) => {
     const [redisCheck, storageCheck, workersCheck] = await Promise.all([
-      check(async () => {
+      check('redis', logger, async () => {
         await redis.ping();
       }),
-      check(() => store.check()),
+      check('storage', logger, () => store.check()),
       workers
-        ? check(async () => {
+        ? check('workers', logger, async () => {
             const health = await workers.health();
             if (health.length === 0) throw new Error('no mediasoup worker is running');
             const down = health.filter((w) => !w.ok);

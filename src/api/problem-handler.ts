@@ -21,7 +21,7 @@ function toProblem(err: unknown): ProblemError {
     case 'charset.unsupported':
       return new ProblemError('unsupported_encoding', e.message);
     default:
-      if (e.status && e.status >= 400 && e.status < 500) return new ProblemError('bad_request', e.message, {}, e.status);
+      if (e.status && e.status >= 400 && e.status < 500) return new ProblemError('bad_request', e.message, { status: e.status });
       return new ProblemError('internal');
   }
 }

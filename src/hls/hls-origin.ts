@@ -98,7 +98,7 @@ export class HlsOrigin {
       if (verdict === 'wait') {
         const held = await this.hold(roomId, rendition, state, msn, part, client);
         if (held === 'gone') return undefined;
-        if (!held) throw new ProblemError('blocking_timeout', `segment ${msn} is late`, { 'Retry-After': '1' });
+        if (!held) throw new ProblemError('blocking_timeout', `segment ${msn} is late`, { headers: { 'Retry-After': '1' } });
         state = held;
       }
     }
@@ -140,6 +140,6 @@ async function fromStorage(store: ObjectStore, key: string): Promise<Buffer | un
   try {
     return await store.getIfExists(key);
   } catch (err) {
-    throw new ProblemError('storage_unavailable', (err as Error).message, { 'Retry-After': '1' });
+    throw new ProblemError('storage_unavailable', 'storage did not answer: retry', { headers: { 'Retry-After': '1' }, cause: err });
   }
 }

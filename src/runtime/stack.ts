@@ -163,7 +163,7 @@ export class Stack {
       const feeds = await FeedClient.connect(this.redis, config.cluster.nodeId, this.logger);
       this.cleanups.push(() => feeds.close());
       startIngest((routerId) => feeds.feedsFor(routerId));
-      const health = express().use(healthRoutes({ redis: this.redis, store: this.store }));
+      const health = express().use(healthRoutes({ redis: this.redis, store: this.store, logger: this.logger }));
       this.server = await listen(health, config.http.port, config.http.bind);
       this.cleanups.push(() => closeServer(this.server));
       this.summary = { ...this.endpoints(config, redisEndpoint, s3, dataDir), role: 'pipeline', workers: 0, devApiKey: undefined };
