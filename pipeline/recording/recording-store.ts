@@ -1,20 +1,24 @@
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { parseJsonWith } from '../../common/json-payload.js';
 
-export interface Recording {
-  id: string;
-  room_id: string;
+export const recordingSchema = z.object({
+  id: z.string(),
+  room_id: z.string(),
   /** The HLS rendition the recording is made of (objects under hls/{room_id}/{rendition}/). */
-  rendition: string;
-  state: 'processing' | 'ready' | 'failed';
-  started_at: string;
-  ended_at: string;
-  duration_s: number;
+  rendition: z.string(),
+  state: z.enum(['processing', 'ready', 'failed']),
+  started_at: z.string(),
+  ended_at: z.string(),
+  duration_s: z.number(),
   /** Object keys: the VOD playlist (beside the segments) and the exported MP4. */
-  vod_key: string;
-  mp4_key: string;
-  mp4_bytes: number | null;
-  error: string | null;
-}
+  vod_key: z.string(),
+  mp4_key: z.string(),
+  mp4_bytes: z.number().nullable(),
+  error: z.string().nullable(),
+});
+
+export type Recording = z.infer<typeof recordingSchema>;
 
 const key = (roomId: string) => `lc:room:${roomId}:recordings`;
 
@@ -28,12 +32,16 @@ export class RecordingStore {
 
   async get(roomId: string, id: string): Promise<Recording | undefined> {
     const raw = await this.redis.hget(key(roomId), id);
-    return raw ? (JSON.parse(raw) as Recording) : undefined;
+    return raw ? parseRecording(raw, roomId, id) : undefined;
   }
 
   async list(roomId: string): Promise<Recording[]> {
-    return Object.values(await this.redis.hgetall(key(roomId)))
-      .map((j) => JSON.parse(j) as Recording)
+    return Object.entries(await this.redis.hgetall(key(roomId)))
+      .map(([id, j]) => parseRecording(j, roomId, id))
       .sort((a, b) => a.started_at.localeCompare(b.started_at));
   }
+}
+
+function parseRecording(json: string, roomId: string, id: string): Recording {
+  return parseJsonWith(recordingSchema, json, `recording ${id} of room ${roomId}`);
 }

@@ -1,5 +1,7 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
+import { z } from 'zod';
+import { parseJsonWith } from '../../common/json-payload.js';
 
 /** Ed25519 key ids start with `ed_`; API key ids are letters and digits only, so they never meet. */
 const ED_KEY_ID_PREFIX = 'ed_';
@@ -13,6 +15,9 @@ export const isEdKeyIdShape = (kid: string): boolean => ED_KEY_ID_PATTERN.test(k
 const KEYS = 'lc:tokenkeys:ed25519';
 /** The kid new tokens are signed with. */
 const CURRENT = 'lc:tokenkeys:ed25519:current';
+
+/** A stored private key: the JWK node:crypto exports for an Ed25519 key. */
+const privateJwkSchema = z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string(), d: z.string() });
 
 // The first node to get here makes its key the current one; the others adopt it.
 const ADOPT_OR_CREATE_LUA = `
@@ -62,7 +67,7 @@ export class EdSigningKeys {
     await this.current();
     const stored = await this.redis.hgetall(KEYS);
     const keys = Object.entries(stored).map(([kid, jwk]) => {
-      const { x } = createPublicKey(parsePrivateJwk(jwk)).export({ format: 'jwk' });
+      const { x } = createPublicKey(parsePrivateJwk(jwk, kid)).export({ format: 'jwk' });
       return { kty: 'OKP', crv: 'Ed25519', x: x!, kid, alg: 'EdDSA', use: 'sig' } as const;
     });
     return { keys };
@@ -83,12 +88,12 @@ export class EdSigningKeys {
     if (cached) return cached;
     const jwk = await this.redis.hget(KEYS, kid);
     if (!jwk) return undefined;
-    const key = parsePrivateJwk(jwk);
+    const key = parsePrivateJwk(jwk, kid);
     this.privateKeys.set(kid, key);
     return key;
   }
 }
 
-function parsePrivateJwk(json: string): KeyObject {
-  return createPrivateKey({ key: JSON.parse(json) as JsonWebKey, format: 'jwk' });
+function parsePrivateJwk(json: string, kid: string): KeyObject {
+  return createPrivateKey({ key: parseJsonWith(privateJwkSchema, json, `Ed25519 key ${kid}`), format: 'jwk' });
 }

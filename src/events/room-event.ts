@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 
 /** Every event a room can emit; webhooks subscribe to these names. */
 export const ROOM_EVENT_TYPES = [
@@ -24,13 +25,15 @@ export const ROOM_EVENT_TYPES = [
 export type RoomEventType = (typeof ROOM_EVENT_TYPES)[number];
 
 /** The one shape of an event: in the room's stream, on pub/sub, and as a webhook body. */
-export interface RoomEvent {
-  id: string;
-  type: RoomEventType;
-  room_id: string;
-  created_at: string;
-  data: Record<string, unknown>;
-}
+export const roomEventSchema = z.object({
+  id: z.string(),
+  type: z.enum(ROOM_EVENT_TYPES),
+  room_id: z.string(),
+  created_at: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export type RoomEvent = z.infer<typeof roomEventSchema>;
 
 export function newEventId(): string {
   return `evt_${Date.now().toString(36)}${randomBytes(8).toString('hex')}`;

@@ -1,12 +1,16 @@
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { parseJsonWith } from '../../common/json-payload.js';
 
-export interface HlsStatus {
-  state: 'live' | 'ended' | 'failed';
-  url: string;
-  on_air: { participant_id: string; identity: string } | null;
-  updated_at: string;
-  error?: string;
-}
+export const hlsStatusSchema = z.object({
+  state: z.enum(['live', 'ended', 'failed']),
+  url: z.string(),
+  on_air: z.object({ participant_id: z.string(), identity: z.string() }).nullable(),
+  updated_at: z.string(),
+  error: z.string().optional(),
+});
+
+export type HlsStatus = z.infer<typeof hlsStatusSchema>;
 
 const key = (roomId: string) => `lc:room:${roomId}:hls`;
 
@@ -24,6 +28,6 @@ export class HlsStatusStore {
 
   async get(roomId: string): Promise<HlsStatus | null> {
     const raw = await this.redis.get(key(roomId));
-    return raw ? (JSON.parse(raw) as HlsStatus) : null;
+    return raw ? parseJsonWith(hlsStatusSchema, raw, `LL-HLS status of room ${roomId}`) : null;
   }
 }

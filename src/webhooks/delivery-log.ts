@@ -1,16 +1,20 @@
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { parseJsonWith } from '../../common/json-payload.js';
 
-export interface DeliveryAttempt {
-  event_id: string;
-  event_type: string;
-  room_id: string;
-  attempt: number;
-  status: 'delivered' | 'retrying' | 'dropped';
-  http_status: number | null;
-  error: string | null;
-  duration_ms: number;
-  at: string;
-}
+export const deliveryAttemptSchema = z.object({
+  event_id: z.string(),
+  event_type: z.string(),
+  room_id: z.string(),
+  attempt: z.number(),
+  status: z.enum(['delivered', 'retrying', 'dropped']),
+  http_status: z.number().nullable(),
+  error: z.string().nullable(),
+  duration_ms: z.number(),
+  at: z.string(),
+});
+
+export type DeliveryAttempt = z.infer<typeof deliveryAttemptSchema>;
 
 const logKey = (webhookId: string) => `lc:webhook:${webhookId}:deliveries`;
 const KEEP = 200;
@@ -24,7 +28,7 @@ export class DeliveryLog {
   }
 
   async recent(webhookId: string, limit: number): Promise<DeliveryAttempt[]> {
-    return (await this.redis.lrange(logKey(webhookId), 0, limit - 1)).map((j) => JSON.parse(j) as DeliveryAttempt);
+    return (await this.redis.lrange(logKey(webhookId), 0, limit - 1)).map((j) => parseJsonWith(deliveryAttemptSchema, j, `delivery attempt of webhook ${webhookId}`));
   }
 
   async clear(webhookId: string): Promise<void> {

@@ -2,8 +2,9 @@ import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis, Result } from 'ioredis';
 import { WEBHOOK_QUEUES_SET } from '../events/event-keys.js';
 import type { DeliveryKick } from '../events/delivery-kick.js';
-import type { RoomEvent } from '../events/room-event.js';
+import { roomEventSchema, type RoomEvent } from '../events/room-event.js';
 import type { Logger } from '../../common/logger.js';
+import { parseJsonWith } from '../../common/json-payload.js';
 import { closeQueue, closeWorker } from '../../common/close-worker.js';
 import type { DeliveryLog } from './delivery-log.js';
 import { SIGNATURE_HEADER, signWebhook } from './signature.js';
@@ -73,7 +74,7 @@ export class WebhookDispatcher implements DeliveryKick {
   async queuesFilled(queues: string[]): Promise<void> {
     for (const queue of queues) {
       const head = await this.redis.lindex(queue, 0);
-      if (head) await this.enqueue(queue, (JSON.parse(head) as RoomEvent).id);
+      if (head) await this.enqueue(queue, parseQueued(head, queue).id);
     }
   }
 
@@ -115,8 +116,9 @@ export class WebhookDispatcher implements DeliveryKick {
   private async process(job: Job<DeliveryJob>): Promise<void> {
     const { queue, eventId } = job.data;
     const head = await this.redis.lindex(queue, 0);
-    if (!head || (JSON.parse(head) as RoomEvent).id !== eventId) return;
-    const event = JSON.parse(head) as RoomEvent;
+    if (!head) return;
+    const event = parseQueued(head, queue);
+    if (event.id !== eventId) return;
     const webhookId = queue.split(':')[3]!;
     const webhook = await this.store.find(webhookId);
     if (!webhook) {
@@ -141,7 +143,7 @@ export class WebhookDispatcher implements DeliveryKick {
     if (!outcome.ok && !final) throw new Error(outcome.error ?? `receiver answered ${outcome.httpStatus}`);
     if (!outcome.ok) this.logger.warn({ webhook_id: webhookId, event_id: event.id, room_id: event.room_id }, 'webhook event dropped after the last attempt');
     const next = await this.redis.lcWebhookPop(queue, WEBHOOK_QUEUES_SET, eventId);
-    if (next) await this.enqueue(queue, (JSON.parse(next) as RoomEvent).id);
+    if (next) await this.enqueue(queue, parseQueued(next, queue).id);
   }
 
   private async post(url: string, secret: string, body: string): Promise<{ ok: boolean; httpStatus: number | null; error: string | null; durationMs: number }> {
@@ -166,4 +168,9 @@ export class WebhookDispatcher implements DeliveryKick {
       return { ok: false, httpStatus: null, error: cause ?? (err as Error).name, durationMs: Date.now() - started };
     }
   }
+}
+
+/** An event waiting in a delivery queue; we queued it, so one that does not parse is an error. */
+function parseQueued(json: string, queue: string): RoomEvent {
+  return parseJsonWith(roomEventSchema, json, `event queued in ${queue}`);
 }

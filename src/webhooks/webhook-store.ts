@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { parseJsonWith, parseWith } from '../../common/json-payload.js';
 import { ownerWebhookFilters } from '../events/event-keys.js';
-import type { RoomEventType } from '../events/room-event.js';
+import { ROOM_EVENT_TYPES, type RoomEventType } from '../events/room-event.js';
 
 export interface Webhook {
   id: string;
@@ -17,6 +19,17 @@ export interface StoredWebhook extends Webhook {
 }
 
 const webhookKey = (id: string) => `lc:webhook:${id}`;
+
+/** A webhook's hash in Redis; `events` is JSON (`null`: every event), and absent means every event too. */
+const webhookHashSchema = z.object({
+  id: z.string(),
+  owner: z.string(),
+  url: z.string(),
+  events: z.string().optional(),
+  secret: z.string(),
+  created_at: z.string(),
+});
+const webhookEventsSchema = z.array(z.enum(ROOM_EVENT_TYPES)).nullable();
 
 /** Webhooks belong to the API key that registered them and receive that key's rooms' events. */
 export class WebhookStore {
@@ -37,7 +50,9 @@ export class WebhookStore {
   async find(id: string): Promise<StoredWebhook | undefined> {
     const h = await this.redis.hgetall(webhookKey(id));
     if (!h.id) return undefined;
-    return { id: h.id, url: h.url!, events: JSON.parse(h.events ?? 'null'), created_at: h.created_at!, owner: h.owner!, secret: h.secret! };
+    const what = `webhook ${id}`;
+    const { events, ...stored } = parseWith(webhookHashSchema, h, what);
+    return { ...stored, events: parseJsonWith(webhookEventsSchema, events ?? 'null', what) };
   }
 
   async get(owner: string, id: string): Promise<Webhook | undefined> {
