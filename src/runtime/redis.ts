@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from '../../common/logger.js';
 import { ChildStartError, type ChildProcesses } from '../../common/child-processes.js';
@@ -38,11 +41,28 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^@/]*)@/, '//***@');
 }
 
-function spawnRedis(children: ChildProcesses, dataDir: DataDir, port: number) {
+/**
+ * The embedded server's password: generated on first start and kept in the data dir (0600), so a
+ * restart (and the AOF it replays) keeps it. Redis holds the token signing keys: loopback and
+ * protected mode alone would leave them to any local process.
+ */
+function embeddedRedisAuth(dataDir: DataDir): { password: string; configFile: string } {
+  const dir = dataDir.subdir('redis');
+  const passwordFile = path.join(dir, 'password');
+  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  // In a config file rather than on the command line, where `ps` would show it.
+  const configFile = path.join(dir, 'auth.conf');
+  writeFileSync(configFile, `requirepass ${password}\n`, { mode: 0o600 });
+  return { password, configFile };
+}
+
+function spawnRedis(children: ChildProcesses, dataDir: DataDir, port: number, configFile: string) {
   return children.start({
     name: 'redis-server',
     command: 'redis-server',
     args: [
+      configFile,
       '--bind', '127.0.0.1', '--port', String(port), '--dir', dataDir.subdir('redis'),
       '--appendonly', 'yes', '--appendfsync', 'everysec',
       // A new stream's first node is sized up to this: 1 KB instead of 4 KB makes an idle room's event stream ~1.6 KB.
@@ -61,14 +81,15 @@ function spawnRedis(children: ChildProcesses, dataDir: DataDir, port: number) {
  * data back). Retries with another port if one is taken between picking and binding.
  */
 export async function startEmbeddedRedis(children: ChildProcesses, dataDir: DataDir, logger: Logger): Promise<RedisEndpoint> {
+  const { password, configFile } = embeddedRedisAuth(dataDir);
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const port = await freePort();
     try {
-      await spawnRedis(children, dataDir, port);
+      await spawnRedis(children, dataDir, port, configFile);
       logger.info({ port, dir: dataDir.subdir('redis') }, 'embedded redis-server started');
-      superviseRedis(children, dataDir, logger, port);
-      return { url: `redis://127.0.0.1:${port}`, embedded: true };
+      superviseRedis(children, dataDir, logger, port, configFile);
+      return { url: `redis://:${password}@127.0.0.1:${port}`, embedded: true };
     } catch (err) {
       lastError = err;
       if (!/Address already in use/.test((err as Error).message)) break;
@@ -77,12 +98,12 @@ export async function startEmbeddedRedis(children: ChildProcesses, dataDir: Data
   throw lastError instanceof ChildStartError ? lastError : new ChildStartError(String(lastError));
 }
 
-function superviseRedis(children: ChildProcesses, dataDir: DataDir, logger: Logger, port: number): void {
+function superviseRedis(children: ChildProcesses, dataDir: DataDir, logger: Logger, port: number, configFile: string): void {
   children.on('unexpected-exit', (name) => {
     if (name !== 'redis-server') return;
     const restart = async (attempt: number): Promise<void> => {
       try {
-        await spawnRedis(children, dataDir, port);
+        await spawnRedis(children, dataDir, port, configFile);
         logger.warn({ port, attempt }, 'embedded redis-server restarted');
       } catch (err) {
         logger.error({ port, attempt, err: (err as Error).message }, 'embedded redis-server failed to restart');

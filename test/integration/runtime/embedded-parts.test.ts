@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import net from 'node:net';
 import type { Redis } from 'ioredis';
 import { connectRedis, RedisUnreachableError } from '../../../src/runtime/redis.js';
 import { ObjectStore } from '../../../storage/object-store.js';
@@ -17,6 +18,18 @@ describe('embedded Redis (Debian redis-server)', () => {
     expect(await redis.get(key)).toBe('v');
     expect(await redis.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
     expect(await redis.config('GET', 'bind')).toEqual(['bind', '127.0.0.1']);
+  });
+
+  it('requires its generated password (issue 17: Redis holds the token signing keys)', async () => {
+    const url = new URL(inject('redisUrl'));
+    expect(url.password).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    // A client without the password, speaking RESP by hand: every command is refused.
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(url.port), url.hostname, () => socket.write('GET lc:tokenkeys:ed25519:current\r\n'));
+      socket.once('data', (d) => (resolve(d.toString()), socket.destroy()));
+      socket.once('error', reject);
+    });
+    expect(answer).toMatch(/^-NOAUTH/);
   });
 
   it('reports an unreachable URL as one clear error', async () => {

@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { isAlive } from '../../../common/process-table.js';
+import { redactUrl } from '../../../src/runtime/redis.js';
 import { freePort } from '../../../common/free-port.js';
 import { startServerProcess } from '../../helpers/server-process.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -29,7 +30,7 @@ describe('the server process (as npm start runs it)', () => {
     const dataDir = tempDir();
     const server = startServerProcess({ PORT: '0', LEVELCHAT_DATA_DIR: dataDir, LEVELCHAT_WORKERS: '2' });
     const url = await server.ready;
-    expect(server.stderr()).toMatch(/redis\s+: embedded redis:\/\/127\.0\.0\.1:\d+/);
+    expect(server.stderr()).toMatch(/redis\s+: embedded redis:\/\/\*\*\*@127\.0\.0\.1:\d+/);
     expect(server.stderr()).toMatch(/storage\s+: embedded http:\/\/127\.0\.0\.1:\d+/);
     expect(server.stderr()).toContain(`data dir : ${dataDir}`);
 
@@ -76,7 +77,7 @@ describe('the server process (as npm start runs it)', () => {
       S3_BUCKET: 'external-bucket',
     });
     const url = await server.ready;
-    expect(server.stderr()).toContain(`redis    : external ${inject('redisUrl')}`);
+    expect(server.stderr()).toContain(`redis    : external ${redactUrl(inject('redisUrl'))}`);
     expect(server.stderr()).toContain(`storage  : external ${s3.endpoint} (bucket external-bucket)`);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     expect(childPids(dataDir)).toEqual([]);
