@@ -1,37 +1,50 @@
 import type { BlockingReloadView } from '../llhls/blocking-reload.js';
 import type { MediaPlaylist, RenditionReport } from '../llhls/media-playlist.js';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import { channelFor } from '../../common/pubsub-channel.js';
+
+// These arrive once per LL-HLS part: the schemas check types only (strings are not scanned).
 
 /**
  * One rendition's live playlist as every origin process sees it: the rendered texts plus the
  * positions blocking reloads are decided on. Published through Redis on each change.
  */
-export interface RenditionState {
-  roomId: string;
-  rendition: string;
+export const renditionStateSchema = z.object({
+  roomId: z.string(),
+  rendition: z.string(),
   /** Grows with every publish, so an origin keeps the newest of a GET and a message that raced. */
-  seq: number;
-  full: string;
+  seq: z.number(),
+  full: z.string(),
   /** The Playlist Delta Update (_HLS_skip=YES). */
-  delta: string;
-  ended: boolean;
-  mediaSequence: number;
-  lastSegmentMsn: number | null;
-  lastMsn: number | null;
-  lastPart: number | null;
-  partTarget: number;
-  targetDuration: number;
-}
+  delta: z.string(),
+  ended: z.boolean(),
+  mediaSequence: z.number(),
+  lastSegmentMsn: z.number().nullable(),
+  lastMsn: z.number().nullable(),
+  lastPart: z.number().nullable(),
+  partTarget: z.number(),
+  targetDuration: z.number(),
+});
 
-export interface MasterState {
-  roomId: string;
-  seq: number;
-  text: string;
-  renditions: string[];
-}
+export type RenditionState = z.infer<typeof renditionStateSchema>;
 
-export type HlsStateMessage = { type: 'rendition'; state: RenditionState } | { type: 'master'; state: MasterState };
+export const masterStateSchema = z.object({
+  roomId: z.string(),
+  seq: z.number(),
+  text: z.string(),
+  renditions: z.array(z.string()),
+});
+
+export type MasterState = z.infer<typeof masterStateSchema>;
+
+/** What is published on a room's channel, and stored under its state keys. */
+export const hlsStateMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('rendition'), state: renditionStateSchema }),
+  z.object({ type: z.literal('master'), state: masterStateSchema }),
+]);
+
+export type HlsStateMessage = z.infer<typeof hlsStateMessageSchema>;
 
 // Redis names; room ids are validated before they reach here.
 export const hlsChannel = (redis: Redis, roomId: string): string => channelFor(redis, `hls:${roomId}`);

@@ -1,11 +1,14 @@
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import type { Logger } from '../../common/logger.js';
+import { parseJsonWith } from '../../common/json-payload.js';
 import type { PutOptions } from '../../storage/object-store.js';
 import { namedKeys } from './playlist-uris.js';
 
+const SPOOL_OBJECT_KINDS = ['init', 'part', 'segment', 'playlist'] as const;
 /** What an object is to the spool: only parts may be dropped, only playlists are superseded. */
-export type SpoolObjectKind = 'init' | 'part' | 'segment' | 'playlist';
+export type SpoolObjectKind = (typeof SPOOL_OBJECT_KINDS)[number];
 
 /**
  * Where this process' origin finds an object a live playlist names while object storage is
@@ -80,11 +83,13 @@ interface Entry {
   uploading: boolean;
 }
 
-interface Header {
-  key: string;
-  kind: SpoolObjectKind;
-  options: PutOptions;
-}
+/** What a spooled file says about its object, before the bytes. */
+const headerSchema = z.object({
+  key: z.string(),
+  kind: z.enum(SPOOL_OBJECT_KINDS),
+  options: z.object({ contentType: z.string(), cacheControl: z.string().optional(), metadata: z.record(z.string(), z.string()).optional() }),
+});
+type Header = z.infer<typeof headerSchema>;
 
 
 const SUFFIX = '.spool';
@@ -519,8 +524,8 @@ export class UploadSpool implements SpooledObjectSource {
       try {
         const data = await readFile(file);
         const headerBytes = data.readUInt32BE(0);
-        const header = JSON.parse(data.subarray(4, 4 + headerBytes).toString('utf8')) as Header;
-        if (typeof header.key !== 'string' || 4 + headerBytes > data.length) throw new Error('bad header');
+        if (4 + headerBytes > data.length) throw new Error('bad header');
+        const header = parseJsonWith(headerSchema, data.subarray(4, 4 + headerBytes).toString('utf8'), 'spooled file header');
         const entry: Entry = { seq, key: header.key, kind: header.kind, options: header.options, file, fileBytes: data.length, uploading: false };
         if (entry.kind === 'playlist') this.supersede(entry.key);
         this.queue.push(entry);

@@ -1,30 +1,36 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
+import { z } from 'zod';
 import type { Logger } from '../../common/logger.js';
+import { parseJsonWith } from '../../common/json-payload.js';
 
 /** What a node reports about its load with every heartbeat. */
-export interface NodeLoad {
+export const nodeLoadSchema = z.object({
   /** CPU of the media workers, 0-1 (1: every worker's core is busy). */
-  cpu: number;
-  consumers: number;
-  rooms: number;
+  cpu: z.number(),
+  consumers: z.number(),
+  rooms: z.number(),
   /** Bits per second sent to subscribers, when the node measures it. */
-  bitrate?: number;
-}
+  bitrate: z.number().optional(),
+});
+
+export type NodeLoad = z.infer<typeof nodeLoadSchema>;
 
 /** One live node as the registry holds it. */
-export interface NodeInfo {
-  id: string;
-  region: string;
+export const nodeInfoSchema = z.object({
+  id: z.string(),
+  region: z.string(),
   /** Public HTTP URL clients use for this node. */
-  url: string;
+  url: z.string(),
   /** Address other nodes reach this node's PipeTransports at (its announced or listen IP). */
-  rtc_address: string;
-  workers: number;
-  load: NodeLoad;
-  started_at: string;
-}
+  rtc_address: z.string(),
+  workers: z.number(),
+  load: nodeLoadSchema,
+  started_at: z.string(),
+});
+
+export type NodeInfo = z.infer<typeof nodeInfoSchema>;
 
 export interface NodeRegistryOptions {
   redis: Redis;
@@ -68,7 +74,7 @@ export class NodeDirectory {
 
   async list(): Promise<NodeInfo[]> {
     const entries = await this.redis.lcListNodes(NODE_IDS, nodeKey(''));
-    return entries.map((json) => JSON.parse(json) as NodeInfo).sort((a, b) => a.id.localeCompare(b.id));
+    return entries.map((json) => parseJsonWith(nodeInfoSchema, json, 'node registry entry')).sort((a, b) => a.id.localeCompare(b.id));
   }
 }
 

@@ -1,6 +1,9 @@
 import type { Redis } from 'ioredis';
+import type { Logger } from '../../common/logger.js';
+import { parseJsonWith, safeParseJsonWith } from '../../common/json-payload.js';
 import {
   hlsChannel,
+  hlsStateMessageSchema,
   masterStateKey,
   renditionStateKey,
   type HlsStateMessage,
@@ -44,10 +47,12 @@ export class PlaylistStateHub {
   /**
    * @param redis a regular connection, for GETs
    * @param subscriber a connection of its own, put in subscriber mode
+   * @param logger where dropped messages are noted (at debug)
    */
   constructor(
     private readonly redis: Redis,
     private readonly subscriber: Redis,
+    private readonly logger?: Logger,
   ) {
     this.channelPrefix = hlsChannel(subscriber, '');
     subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
@@ -55,8 +60,8 @@ export class PlaylistStateHub {
   }
 
   /** A hub with its own subscriber connection (a duplicate of `redis`), closed by close(). */
-  static connect(redis: Redis): PlaylistStateHub {
-    return new PlaylistStateHub(redis, redis.duplicate());
+  static connect(redis: Redis, logger?: Logger): PlaylistStateHub {
+    return new PlaylistStateHub(redis, redis.duplicate(), logger);
   }
 
   async master(roomId: string): Promise<MasterState | undefined> {
@@ -129,15 +134,19 @@ export class PlaylistStateHub {
     return room;
   }
 
-  /** The publisher stores each state as the very message it publishes. */
+  /** The publisher stores each state as the very message it publishes; a bad one fails the request. */
   private async load(key: string): Promise<HlsStateMessage | undefined> {
     const json = await this.redis.get(key);
-    return json ? (JSON.parse(json) as HlsStateMessage) : undefined;
+    return json ? parseJsonWith(hlsStateMessageSchema, json, `LL-HLS state ${key}`) : undefined;
   }
 
+  /** Anyone on Redis can publish: a message that does not parse is dropped, never thrown into ioredis. */
   private onMessage(channel: string, message: string): void {
     const room = this.rooms.get(channel.slice(this.channelPrefix.length));
-    if (room) this.keep(room, JSON.parse(message) as HlsStateMessage);
+    if (!room) return;
+    const parsed = safeParseJsonWith(hlsStateMessageSchema, message, `LL-HLS state message on ${channel}`);
+    if (parsed.success) this.keep(room, parsed.data);
+    else this.logger?.debug({ err: parsed.error.message }, 'dropped an LL-HLS state message');
   }
 
   /** Keeps the newer of what we have and `message` (a GET and a message can race), then wakes waiters. */
