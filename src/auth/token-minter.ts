@@ -42,8 +42,3 @@ export class TokenMinter {
     return mintPlaybackToken(signingKey, keyId, roomId, identity, ttlS);
   }
 }
-
-/** An audience token: no publish or moderation capability. */
-export function isAudienceGrant(capabilities: readonly Capability[]): boolean {
-  return !capabilities.some((c) => c.startsWith('publish:') || c === 'moderate:participants');
-}

@@ -2,6 +2,7 @@ import type { types } from 'mediasoup';
 import type { RoomEventEmitter } from '../events/room-event-emitter.js';
 import type { Logger } from '../../common/logger.js';
 import type { AttendanceLog } from '../rooms/attendance.js';
+import { isBroadcastType } from '../rooms/broadcast-types.js';
 import type { Room } from '../rooms/room.js';
 import type { BroadcastDirector } from '../hls/broadcast-director.js';
 import type { MediaRoom } from '../sfu/media-room.js';
@@ -10,7 +11,6 @@ import type { MediaSource, ParticipantInfo, RaisedHand, ServerEvents, TrackInfo 
 import { RELAYED_EVENTS, type PresenceUpdate, type RemoteTrack, type RoomRelay } from './room-relay.js';
 
 const QUALITY_INTERVAL_MS = 2000;
-const BROADCAST_TYPES = new Set(['broadcast', 'live', 'webinar']);
 /** Events about who is here and what they publish: only for tokens that may subscribe ("not see anyone" otherwise). */
 const PRESENCE_EVENTS = new Set<keyof ServerEvents>(['participant-joined', 'participant-left', 'track-published', 'track-unpublished', 'track-muted', 'active-speaker', 'connection-quality', 'stage', 'viewer-count']);
 
@@ -62,7 +62,7 @@ export class LiveRoom {
 
   /** Broadcast rooms (and promoted hybrids) have a stage and an audience. */
   get isBroadcast(): boolean {
-    return BROADCAST_TYPES.has(this.room.type) || this.room.promoted === true;
+    return isBroadcastType(this.room.type) || this.room.promoted === true;
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Revocations } from '../auth/revocations.js';
+import { isAudience } from '../auth/capability-rules.js';
 import { TokenError, type RoomGrant } from '../auth/room-token.js';
 import type { TokenMinter } from '../auth/token-minter.js';
 import { roomControlChannel, roomEventsChannel } from '../events/event-keys.js';
@@ -146,8 +147,7 @@ export class LiveRooms {
     // A viewer invited on stage from another node arrives with a pass: no seat limit, straight on stage.
     const invited = stagePass !== undefined && origin.here && (await this.deps.stage.take(grant.roomId, stagePass, grant.identity));
     const live = this.live.get(grant.roomId);
-    const isViewer = !['publish:camera', 'publish:audio', 'publish:screen', 'moderate:participants'].some((c) => grant.capabilities.includes(c as never));
-    if (!invited && live?.isBroadcast && isViewer && live.viewerCount >= this.deps.rtc.webrtcViewerCap) {
+    if (!invited && live?.isBroadcast && isAudience(grant.capabilities) && live.viewerCount >= this.deps.rtc.webrtcViewerCap) {
       // Another node with WebRTC seats left for this room takes the viewer before LL-HLS does.
       const roomy = canJoinEdge(grant.capabilities) ? await this.nodeWithSeats(stored.id) : null;
       if (roomy) throw new SignalingError('wrong_node', `this node's WebRTC seats for the room are taken: join node ${roomy.id}`, { signaling_url: signalingUrlOf(roomy.url) });

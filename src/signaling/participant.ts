@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { Capability } from '../auth/capabilities.js';
+import { PUBLISH_CAPABILITIES } from '../auth/capability-rules.js';
 import type { RoomGrant } from '../auth/room-token.js';
 import type { ReceiverSlot } from '../sfu/media-room.js';
 import { RateLimit } from './rate-limit.js';
 import { SignalingError, type MediaSource, type ParticipantInfo, type ServerEvents } from './protocol.js';
-
-const PUBLISH_CAPABILITIES: Capability[] = ['publish:camera', 'publish:audio', 'publish:screen'];
 
 /** What a stage invitation grants for the session. */
 export const STAGE_CAPABILITIES: readonly Capability[] = ['publish:camera', 'publish:screen'];

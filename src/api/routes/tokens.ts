@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router, type Request } from 'express';
-import { isAudienceGrant, type TokenMinter } from '../../auth/token-minter.js';
+import { isAudience } from '../../auth/capability-rules.js';
+import type { TokenMinter } from '../../auth/token-minter.js';
 import type { ClusterNode } from '../../cluster/cluster-node.js';
 import type { RegistrationStore } from '../../rooms/registrations.js';
 import type { RoomService } from '../../rooms/room-service.js';
@@ -58,7 +59,7 @@ export function tokenRoutes({ rooms, minter, registrations, publicUrl, cluster }
       const key = callerKey(res);
       const room = await rooms.getOrCreate(key.id, params.id, body.type ?? 'meeting');
       rooms.assertJoinable(room);
-      if (room.config.registration !== 'off' && isAudienceGrant(body.capabilities)) {
+      if (room.config.registration !== 'off' && isAudience(body.capabilities)) {
         const registration = await registrations.byIdentity(room.id, body.identity);
         if (registration?.state !== 'approved') {
           throw new ProblemError('registration_required', 'this room admits its audience by registration: register the identity first (POST /v1/rooms/{id}/registrations)');

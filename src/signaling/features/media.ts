@@ -1,15 +1,10 @@
 import type { types } from 'mediasoup';
-import type { Capability } from '../../auth/capabilities.js';
+import { PUBLISH_CAPABILITIES, publishRequirement, SOURCE_CAPABILITIES } from '../../auth/capability-rules.js';
 import type { Participant } from '../participant.js';
 import { SignalingError, type ConsumeResult, type MediaSource, type TransportInfo } from '../protocol.js';
 import type { Feature } from './feature.js';
 
-const SOURCE_RULES: Record<MediaSource, { kind: 'audio' | 'video'; capabilities: Capability[] }> = {
-  camera: { kind: 'video', capabilities: ['publish:camera'] },
-  microphone: { kind: 'audio', capabilities: ['publish:camera', 'publish:audio'] },
-  screen: { kind: 'video', capabilities: ['publish:screen'] },
-  'screen-audio': { kind: 'audio', capabilities: ['publish:screen'] },
-};
+const SOURCE_KINDS: Record<MediaSource, 'audio' | 'video'> = { camera: 'video', microphone: 'audio', screen: 'video', 'screen-audio': 'audio' };
 
 function ownTransport(p: Participant, id: string) {
   const t = p.transports.get(id);
@@ -42,7 +37,7 @@ async function media<T>(fn: () => Promise<T>): Promise<T> {
 /** Transports, producing and consuming, through the room's cascade. */
 export const mediaFeature: Feature = {
   async create_transport({ participant, room, services }, { direction }) {
-    if (direction === 'send' && ![...Object.values(SOURCE_RULES)].some((r) => r.capabilities.some((c) => participant.has(c)))) {
+    if (direction === 'send' && !PUBLISH_CAPABILITIES.some((c) => participant.has(c))) {
       throw new SignalingError('capability_required', 'a send transport needs a publish capability');
     }
     if (direction === 'recv') participant.require('subscribe:all');
@@ -90,12 +85,10 @@ export const mediaFeature: Feature = {
   },
 
   async produce({ participant, room }, { transport_id, kind, rtp_parameters, source }) {
-    const rule = SOURCE_RULES[source];
-    if (!rule.capabilities.some((c) => participant.has(c))) {
-      throw new SignalingError('capability_required', `publishing ${source} needs ${rule.capabilities.join(' or ')}`);
-    }
-    participant.require(rule.capabilities.find((c) => participant.has(c))!);
-    if (kind !== rule.kind) throw new SignalingError('invalid_request', `${source} must be ${rule.kind}`);
+    const capability = SOURCE_CAPABILITIES[source].find((c) => participant.has(c));
+    if (!capability) throw new SignalingError('capability_required', publishRequirement(source));
+    participant.require(capability);
+    if (kind !== SOURCE_KINDS[source]) throw new SignalingError('invalid_request', `${source} must be ${SOURCE_KINDS[source]}`);
     const { transport, direction } = ownTransport(participant, transport_id);
     if (direction !== 'send') throw new SignalingError('invalid_request', 'produce on your send transport');
     const maxPublishers = room.room.config.max_publishers;
