@@ -23,6 +23,7 @@ export const PROBLEMS = {
   operator_only: [403, 'Operators only'],
   key_not_found: [404, 'API key not found'],
   key_from_config: [409, 'Key comes from the config'],
+  key_limit: [409, 'Too many API keys in this key tree'],
   // Rooms
   room_not_found: [404, 'Room not found'],
   room_archived: [409, 'Room is archived'],
@@ -37,6 +38,8 @@ export const PROBLEMS = {
   registration_off: [409, 'Registration is off'],
   // Webhooks
   webhook_not_found: [404, 'Webhook not found'],
+  webhook_limit: [409, 'Too many webhooks for this key'],
+  webhook_destination_refused: [422, 'Webhook destination refused'],
   // LL-HLS origin
   invalid_room_id: [400, 'Invalid room id'],
   invalid_rendition: [400, 'Invalid rendition'],
