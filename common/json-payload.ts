@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * A Redis value, pub/sub message or file that is not JSON or not of its schema's shape. The message
@@ -50,4 +50,12 @@ export function safeParseJsonWith<S extends z.ZodType>(schema: S, text: string, 
     return { success: false, error: new PayloadError(what, 'not JSON') };
   }
   return safeParseWith(schema, value, what);
+}
+
+/**
+ * A schema for a value another library checks in depth when it is used (mediasoup checks its RTP
+ * parameters): here only that it is an object, typed as that library's type.
+ */
+export function objectOutline<T extends object>(what: string): z.ZodType<T> {
+  return z.custom<T>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { message: `expected ${what}` });
 }

@@ -1,20 +1,26 @@
 import type { types } from 'mediasoup';
+import { z } from 'zod';
+import { objectOutline } from '../../common/json-payload.js';
+
+// Schemas because a feed may be opened from another node: the request and its streams cross the cluster bus.
 
 /** Where ffmpeg waits for a broadcast's RTP: one port per stream (RTCP on port + 1). */
-export interface FeedRequest {
-  videoProducerId: string;
-  audioProducerId?: string;
+export const feedRequestSchema = z.object({
+  videoProducerId: z.string(),
+  audioProducerId: z.string().optional(),
   /** The address ffmpeg listens on, as the node holding the producers reaches it. */
-  ip: string;
-  videoPort: number;
-  audioPort?: number;
-}
+  ip: z.string(),
+  videoPort: z.number(),
+  audioPort: z.number().optional(),
+});
+export type FeedRequest = z.infer<typeof feedRequestSchema>;
 
 /** One stream of a feed: what the SDP tells ffmpeg about it. */
-export interface FeedStream {
-  kind: types.MediaKind;
-  rtpParameters: types.RtpParameters;
-}
+export const feedStreamSchema = z.object({
+  kind: z.enum(['audio', 'video']),
+  rtpParameters: objectOutline<types.RtpParameters>('RTP parameters'),
+});
+export type FeedStream = z.infer<typeof feedStreamSchema>;
 
 /**
  * A broadcast's producers sent as plain RTP to ffmpeg's ports, paused until `resume()`. It lives

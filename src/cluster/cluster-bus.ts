@@ -1,18 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { Logger } from '../../common/logger.js';
+import { safeParseJsonWith, safeParseWith } from '../../common/json-payload.js';
 import { channelFor } from '../../common/pubsub-channel.js';
 
 /** A request handler's answer meaning "not mine": another node answers (used for requests to all). */
 export const NOT_MINE = Symbol('not mine');
 
+/** A handler with its body schema applied: DROPPED when the body did not parse. */
 type Handler = (body: unknown, from: string) => unknown;
+const DROPPED = Symbol('dropped');
 
-type Envelope =
-  | { kind: 'request'; id: string; from: string; type: string; body: unknown }
-  | { kind: 'response'; id: string; ok: true; body: unknown }
-  | { kind: 'response'; id: string; ok: false; error: string }
-  | { kind: 'notice'; from: string; type: string; body: unknown };
+// A body JSON.stringify left out (a handler that answered undefined) is absent, hence optional.
+const envelopeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('request'), id: z.string(), from: z.string(), type: z.string(), body: z.unknown().optional() }),
+  z.discriminatedUnion('ok', [
+    z.object({ kind: z.literal('response'), id: z.string(), ok: z.literal(true), body: z.unknown().optional() }),
+    z.object({ kind: z.literal('response'), id: z.string(), ok: z.literal(false), error: z.string() }),
+  ]),
+  z.object({ kind: z.literal('notice'), from: z.string(), type: z.string(), body: z.unknown().optional() }),
+]);
+
+type Envelope = z.infer<typeof envelopeSchema>;
 
 export class BusTimeoutError extends Error {
   readonly code = 'bus_timeout';
@@ -46,15 +56,23 @@ export class ClusterBus {
     return bus;
   }
 
-  /** Handles requests and notices of `type`; a request is answered with what the handler returns. */
-  on(type: string, handler: Handler): void {
-    this.handlers.set(type, handler);
+  /**
+   * Handles requests and notices of `type` whose body `schema` reads (others are dropped, with a
+   * debug log: anyone on Redis can publish); a request is answered with what the handler returns.
+   */
+  on<S extends z.ZodType>(type: string, schema: S, handler: (body: z.output<S>, from: string) => unknown): void {
+    this.handlers.set(type, (body, from) => {
+      const parsed = safeParseWith(schema, body, `${type} body from ${from}`);
+      if (parsed.success) return handler(parsed.data, from);
+      this.logger.debug({ err: parsed.error.message }, 'dropped a cluster bus message');
+      return DROPPED;
+    });
   }
 
-  /** Asks node `to` (or every node, for `null`) and resolves with the answer. */
-  request<T>(to: string | null, type: string, body: unknown, timeoutMs = 5000): Promise<T> {
+  /** Asks node `to` (or every node, for `null`) and resolves with the answer, which `reply` reads. */
+  request<S extends z.ZodType>(to: string | null, type: string, body: unknown, reply: S, timeoutMs = 5000): Promise<z.output<S>> {
     const id = randomUUID();
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<z.output<S>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
         reject(new BusTimeoutError(`no answer to ${type} within ${timeoutMs} ms`));
@@ -64,7 +82,12 @@ export class ClusterBus {
         this.waiting.delete(id);
         fn(...args);
       };
-      this.waiting.set(id, { resolve: settle((b: unknown) => resolve(b as T)), reject: settle(reject) });
+      const answered = (answer: unknown) => {
+        const parsed = safeParseWith(reply, answer, `answer to ${type}`);
+        if (parsed.success) resolve(parsed.data);
+        else reject(parsed.error);
+      };
+      this.waiting.set(id, { resolve: settle(answered), reject: settle(reject) });
       this.send(to, { kind: 'request', id, from: this.nodeId, type, body }).catch((err: Error) => this.waiting.get(id)?.reject(err));
     });
   }
@@ -83,13 +106,12 @@ export class ClusterBus {
   }
 
   private receive(message: string): void {
-    let envelope: Envelope;
-    try {
-      envelope = JSON.parse(message) as Envelope;
-    } catch {
-      this.logger.warn('bad message on the cluster bus');
+    const parsed = safeParseJsonWith(envelopeSchema, message, 'cluster bus envelope');
+    if (!parsed.success) {
+      this.logger.debug({ err: parsed.error.message }, 'dropped a cluster bus message');
       return;
     }
+    const envelope = parsed.data;
     if (envelope.kind === 'response') {
       const pending = this.waiting.get(envelope.id);
       if (envelope.ok) pending?.resolve(envelope.body);
@@ -108,7 +130,7 @@ export class ClusterBus {
     Promise.resolve()
       .then(() => handler(envelope.body, from))
       .then(
-        (body) => (body === NOT_MINE ? undefined : this.send(from, { kind: 'response', id, ok: true, body })),
+        (body) => (body === NOT_MINE || body === DROPPED ? undefined : this.send(from, { kind: 'response', id, ok: true, body })),
         (err: Error) => this.send(from, { kind: 'response', id, ok: false, error: err.message }),
       )
       .catch((err: Error) => this.logger.warn({ err: err.message }, 'cluster bus could not answer'));

@@ -1,23 +1,19 @@
-import type { FeedRequest, FeedStream } from '../../pipeline/ingest/rtp-feed.js';
+import { z } from 'zod';
+import { feedRequestSchema, feedStreamSchema } from '../../pipeline/ingest/rtp-feed.js';
+
+// The bodies below travel on the cluster bus, which parses each with its schema (ClusterBus.on/request).
 
 /** Pipeline worker → every node ("whoever owns this router"): send these producers to my ffmpeg. */
-export interface OpenFeedRequest {
-  feedId: string;
-  routerId: string;
-  request: FeedRequest;
-}
+export const openFeedRequestSchema = z.object({ feedId: z.string(), routerId: z.string(), request: feedRequestSchema });
+export type OpenFeedRequest = z.infer<typeof openFeedRequestSchema>;
 
 /** Origin → worker: the streams as they will arrive. */
-export interface OpenFeedReply {
-  node: string;
-  video: FeedStream;
-  audio: FeedStream | null;
-}
+export const openFeedReplySchema = z.object({ node: z.string(), video: feedStreamSchema, audio: feedStreamSchema.nullable() });
+export type OpenFeedReply = z.infer<typeof openFeedReplySchema>;
 
 /** Either way: about the feed `feedId`. */
-export interface FeedNotice {
-  feedId: string;
-}
+export const feedNoticeSchema = z.object({ feedId: z.string() });
+export type FeedNotice = z.infer<typeof feedNoticeSchema>;
 
 export const FEED = {
   open: 'feed.open',

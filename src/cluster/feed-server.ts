@@ -2,7 +2,7 @@ import { RouterFeeds } from '../../pipeline/ingest/router-feeds.js';
 import type { RtpFeed } from '../../pipeline/ingest/rtp-feed.js';
 import type { Logger } from '../../common/logger.js';
 import { NOT_MINE, type ClusterBus } from './cluster-bus.js';
-import { FEED, FEED_KEEPALIVE_MS, FEED_LEASE_MS, type FeedNotice, type OpenFeedReply, type OpenFeedRequest } from './feed-messages.js';
+import { FEED, FEED_KEEPALIVE_MS, FEED_LEASE_MS, feedNoticeSchema, openFeedRequestSchema, type FeedNotice, type OpenFeedReply, type OpenFeedRequest } from './feed-messages.js';
 import type { RouterDirectory } from './router-directory.js';
 
 /**
@@ -19,15 +19,15 @@ export class FeedServer {
     private readonly listenIp: string,
     private readonly logger: Logger,
   ) {
-    bus.on(FEED.open, (body, from) => this.open(body as OpenFeedRequest, from));
-    bus.on(FEED.resume, async (body) => {
-      await this.feeds.get((body as FeedNotice).feedId)?.feed.resume();
+    bus.on(FEED.open, openFeedRequestSchema, (body, from) => this.open(body, from));
+    bus.on(FEED.resume, feedNoticeSchema, async (body) => {
+      await this.feeds.get(body.feedId)?.feed.resume();
       return {};
     });
-    bus.on(FEED.keyframe, (body) => this.feeds.get((body as FeedNotice).feedId)?.feed.requestKeyFrame());
-    bus.on(FEED.close, (body) => this.close((body as FeedNotice).feedId));
-    bus.on(FEED.keepalive, (body) => {
-      const entry = this.feeds.get((body as FeedNotice).feedId);
+    bus.on(FEED.keyframe, feedNoticeSchema, (body) => this.feeds.get(body.feedId)?.feed.requestKeyFrame());
+    bus.on(FEED.close, feedNoticeSchema, (body) => this.close(body.feedId));
+    bus.on(FEED.keepalive, feedNoticeSchema, (body) => {
+      const entry = this.feeds.get(body.feedId);
       if (entry) entry.heardAt = Date.now();
     });
     // Pipeline workers are not in the node registry: a dead one is noticed by its silence.

@@ -1,4 +1,8 @@
 import type { types } from 'mediasoup';
+import { z } from 'zod';
+import { objectOutline } from '../../common/json-payload.js';
+
+// The bodies below travel on the cluster bus, which parses each with its schema (ClusterBus.on/request).
 
 /** Where this node's PipeTransports listen, and what other nodes are told to send to. */
 export interface PipeNetwork {
@@ -8,31 +12,35 @@ export interface PipeNetwork {
   enableSrtp: boolean;
 }
 
+const SRTP_CRYPTO_SUITES = ['AEAD_AES_256_GCM', 'AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'] as const satisfies readonly types.SrtpCryptoSuite[];
+const srtpSchema = z.object({ cryptoSuite: z.enum(SRTP_CRYPTO_SUITES), keyBase64: z.string() }).nullable();
+
 /** Edge → every node ("whoever owns this router"): open a pipe of `producerId` towards me. */
-export interface OpenPipeRequest {
-  pipeId: string;
-  routerId: string;
-  producerId: string;
-  ip: string;
-  port: number;
-  srtp: types.SrtpParameters | null;
-}
+export const openPipeRequestSchema = z.object({
+  pipeId: z.string(),
+  routerId: z.string(),
+  producerId: z.string(),
+  ip: z.string(),
+  port: z.number(),
+  srtp: srtpSchema,
+});
+export type OpenPipeRequest = z.infer<typeof openPipeRequestSchema>;
 
 /** Origin → edge: where to send to and what the piped producer looks like. */
-export interface OpenPipeReply {
-  node: string;
-  ip: string;
-  port: number;
-  srtp: types.SrtpParameters | null;
-  kind: types.MediaKind;
-  rtpParameters: types.RtpParameters;
-  paused: boolean;
-}
+export const openPipeReplySchema = z.object({
+  node: z.string(),
+  ip: z.string(),
+  port: z.number(),
+  srtp: srtpSchema,
+  kind: z.enum(['audio', 'video']),
+  rtpParameters: objectOutline<types.RtpParameters>('RTP parameters'),
+  paused: z.boolean(),
+});
+export type OpenPipeReply = z.infer<typeof openPipeReplySchema>;
 
 /** Both directions: the pipe `pipeId` is gone (or paused/resumed at the origin). */
-export interface PipeNotice {
-  pipeId: string;
-}
+export const pipeNoticeSchema = z.object({ pipeId: z.string() });
+export type PipeNotice = z.infer<typeof pipeNoticeSchema>;
 
 export const PIPE = {
   open: 'pipe.open',

@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup';
 import type { Logger } from '../../common/logger.js';
 import { NOT_MINE, type ClusterBus } from './cluster-bus.js';
-import { createPipeTransport, PIPE, type OpenPipeReply, type OpenPipeRequest, type PipeNetwork, type PipeNotice } from './pipe-messages.js';
+import { createPipeTransport, openPipeRequestSchema, PIPE, pipeNoticeSchema, type OpenPipeReply, type OpenPipeRequest, type PipeNetwork, type PipeNotice } from './pipe-messages.js';
 import type { RouterDirectory } from './router-directory.js';
 
 interface ServedPipe {
@@ -25,8 +25,8 @@ export class PipeServer {
     private readonly network: PipeNetwork,
     private readonly logger: Logger,
   ) {
-    bus.on(PIPE.open, (body, from) => this.open(body as OpenPipeRequest, from));
-    bus.on(PIPE.close, (body) => this.close((body as PipeNotice).pipeId));
+    bus.on(PIPE.open, openPipeRequestSchema, (body, from) => this.open(body, from));
+    bus.on(PIPE.close, pipeNoticeSchema, (body) => this.close(body.pipeId));
   }
 
   get size(): number {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { FeedRequest, FeedStream, RtpFeed, RtpFeedSource } from '../../pipeline/ingest/rtp-feed.js';
 import type { Logger } from '../../common/logger.js';
 import type { ClusterBus } from './cluster-bus.js';
-import { FEED, FEED_KEEPALIVE_MS, type FeedNotice, type OpenFeedReply, type OpenFeedRequest } from './feed-messages.js';
+import { FEED, FEED_KEEPALIVE_MS, feedNoticeSchema, openFeedReplySchema, type FeedNotice, type OpenFeedReply, type OpenFeedRequest } from './feed-messages.js';
 
 /**
  * The pipeline worker's end of feeds from routers on other nodes: asks the node that owns the
@@ -17,7 +18,7 @@ export class RemoteFeeds {
     private readonly logger: Logger,
     private readonly timeoutMs = 5000,
   ) {
-    bus.on(FEED.closed, (body) => this.open.get((body as FeedNotice).feedId)?.sourceClosed());
+    bus.on(FEED.closed, feedNoticeSchema, (body) => this.open.get(body.feedId)?.sourceClosed());
   }
 
   /** Feeds of the producers of router `routerId` (on whichever node owns it). */
@@ -25,7 +26,7 @@ export class RemoteFeeds {
     return {
       open: async (request: FeedRequest) => {
         const feedId = randomUUID();
-        const reply = await this.bus.request<OpenFeedReply>(null, FEED.open, { feedId, routerId, request } satisfies OpenFeedRequest, this.timeoutMs);
+        const reply = await this.bus.request(null, FEED.open, { feedId, routerId, request } satisfies OpenFeedRequest, openFeedReplySchema, this.timeoutMs);
         const feed = new RemoteFeed(this.bus, feedId, reply, this.timeoutMs, () => this.open.delete(feedId), this.logger);
         this.open.set(feedId, feed);
         return feed;
@@ -65,7 +66,7 @@ class RemoteFeed implements RtpFeed {
   }
 
   async resume(): Promise<void> {
-    await this.bus.request(this.node, FEED.resume, { feedId: this.feedId } satisfies FeedNotice, this.timeoutMs);
+    await this.bus.request(this.node, FEED.resume, { feedId: this.feedId } satisfies FeedNotice, z.unknown(), this.timeoutMs);
   }
 
   async requestKeyFrame(): Promise<void> {

@@ -3,7 +3,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from '../../common/logger.js';
 import type { PipedProducer, ProducerPipe, RouterRef } from '../sfu/producer-pipe.js';
 import type { ClusterBus } from './cluster-bus.js';
-import { createPipeTransport, PIPE, type OpenPipeReply, type OpenPipeRequest, type PipeNetwork, type PipeNotice } from './pipe-messages.js';
+import { createPipeTransport, openPipeReplySchema, PIPE, pipeNoticeSchema, type OpenPipeReply, type OpenPipeRequest, type PipeNetwork, type PipeNotice } from './pipe-messages.js';
 
 interface EdgePipe {
   transport: types.PipeTransport;
@@ -27,9 +27,9 @@ export class RemotePipe implements ProducerPipe<RouterRef> {
     private readonly logger: Logger,
     private readonly timeoutMs = 5000,
   ) {
-    bus.on(PIPE.closed, (body) => this.pipes.get((body as PipeNotice).pipeId)?.transport.close());
-    bus.on(PIPE.paused, (body) => this.pipes.get((body as PipeNotice).pipeId)?.producer.pause());
-    bus.on(PIPE.resumed, (body) => this.pipes.get((body as PipeNotice).pipeId)?.producer.resume());
+    bus.on(PIPE.closed, pipeNoticeSchema, (body) => this.pipes.get(body.pipeId)?.transport.close());
+    bus.on(PIPE.paused, pipeNoticeSchema, (body) => this.pipes.get(body.pipeId)?.producer.pause());
+    bus.on(PIPE.resumed, pipeNoticeSchema, (body) => this.pipes.get(body.pipeId)?.producer.resume());
   }
 
   async pipe(producerId: string, origin: RouterRef, edge: types.Router): Promise<PipedProducer> {
@@ -45,7 +45,7 @@ export class RemotePipe implements ProducerPipe<RouterRef> {
         port: transport.tuple.localPort,
         srtp: transport.srtpParameters ?? null,
       };
-      reply = await this.bus.request<OpenPipeReply>(null, PIPE.open, request, this.timeoutMs);
+      reply = await this.bus.request(null, PIPE.open, request, openPipeReplySchema, this.timeoutMs);
       await transport.connect({ ip: reply.ip, port: reply.port, ...(reply.srtp ? { srtpParameters: reply.srtp } : {}) });
       const producer = await transport.produce({ id: producerId, kind: reply.kind, rtpParameters: reply.rtpParameters, paused: reply.paused });
       this.pipes.set(pipeId, { transport, producer, node: reply.node });
