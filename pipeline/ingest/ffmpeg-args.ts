@@ -30,10 +30,14 @@ export function encodedVideoBitrate(plan: EncodePlan, rendition: HlsRendition): 
   return plan.videoPassthrough ? undefined : plan.videoBitrate;
 }
 
-/** Reading RTP described by an SDP file; the RTP demuxer only opens what the whitelist allows. */
-export function inputOptions(): string[] {
+/**
+ * Reading RTP described by an SDP file; the RTP demuxer only opens what the whitelist allows, and
+ * binds its sockets to `listenIp` (by default ffmpeg binds every interface).
+ */
+export function inputOptions(listenIp: string): string[] {
   return [
     ...['-protocol_whitelist', 'file,rtp,udp'],
+    ...['-localaddr', listenIp],
     // Stream info is known from the first keyframe (SPS) and the first Opus packet; don't wait 5 s for more.
     ...['-analyzeduration', '1000000', '-probesize', '1000000'],
     ...['-fflags', '+genpts'],

@@ -33,7 +33,7 @@ export class RouterFeeds implements RtpFeedSource {
       for (const leg of legs) closeLeg(leg);
       throw err;
     }
-    return new RouterFeed(legs[0]!, legs[1]);
+    return new RouterFeed(legs[0]!, legs[1], this.listenIp);
   }
 
   private async openLeg(producerId: string, kind: types.MediaKind, ip: string, port: number): Promise<Leg> {
@@ -63,6 +63,7 @@ class RouterFeed implements RtpFeed {
   constructor(
     private readonly videoLeg: Leg,
     private readonly audioLeg: Leg | undefined,
+    readonly sourceIp: string,
   ) {
     this.video = streamOf(videoLeg);
     this.audio = audioLeg ? streamOf(audioLeg) : undefined;

@@ -29,6 +29,8 @@ export type FeedStream = z.infer<typeof feedStreamSchema>;
 export interface RtpFeed {
   readonly video: FeedStream;
   readonly audio: FeedStream | undefined;
+  /** The address the RTP comes from, when it is known: ffmpeg accepts packets from it only. */
+  readonly sourceIp?: string;
   /** Lets both streams flow together (arrival order keeps them in sync). */
   resume(): Promise<void>;
   requestKeyFrame(): Promise<void>;

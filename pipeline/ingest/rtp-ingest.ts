@@ -49,6 +49,8 @@ interface RtpIngestEvents {
 /** Seconds ffmpeg may take to bind its RTP ports before we send anyway. */
 const BIND_TIMEOUT_MS = 3000;
 const TAIL_LINES = 20;
+/** Where ffmpeg's RTP sockets listen: loopback unless the feed comes from another node. */
+const listenIpOf = (options: RtpIngestOptions): string => options.listenIp ?? '127.0.0.1';
 
 /**
  * One broadcast's media out of mediasoup and through ffmpeg: an RTP feed of the producers (from
@@ -79,7 +81,7 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'levelchat-ingest-'));
     let feed: RtpFeed | undefined;
     try {
-      const ip = options.listenIp ?? '127.0.0.1';
+      const ip = listenIpOf(options);
       const videoPort = await freeRtpPortPair();
       const audioPort = options.audioProducerId ? await freeRtpPortPair() : undefined;
       feed = await options.feeds.open({
@@ -98,7 +100,7 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
       };
       const media: SdpMedia[] = [{ kind: 'video', port: videoPort, rtpParameters: feed.video.rtpParameters }];
       if (feed.audio && audioPort) media.push({ kind: 'audio', port: audioPort, rtpParameters: feed.audio.rtpParameters });
-      await writeFile(path.join(dir, 'ingest.sdp'), renderIngestSdp(media, ip));
+      await writeFile(path.join(dir, 'ingest.sdp'), renderIngestSdp(media, ip, feed.sourceIp));
       return new RtpIngest(options, feed, media.map((m) => m.port), dir, plan);
     } catch (err) {
       feed?.close();
@@ -112,7 +114,7 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
     if (this.process || this.stopping) throw new Error('ingest already running or stopped');
     const { logger } = this.options;
     const tail: string[] = [];
-    const args = ['-hide_banner', '-nostdin', '-loglevel', 'warning', ...inputOptions(), '-i', path.join(this.dir, 'ingest.sdp'), ...outputOptions(this.plan)];
+    const args = ['-hide_banner', '-nostdin', '-loglevel', 'warning', ...inputOptions(listenIpOf(this.options)), '-i', path.join(this.dir, 'ingest.sdp'), ...outputOptions(this.plan)];
     const outputs = this.plan.renditions.map(() => 'pipe' as const);
     const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe', ...outputs] });
     this.process = child;

@@ -1,4 +1,5 @@
 import type { types } from 'mediasoup';
+import { codecParametersProblem } from '../../common/codec-parameters.js';
 
 /** Where ffmpeg listens for one consumer's RTP (RTCP on port + 1, ffmpeg's default). */
 export interface SdpMedia {
@@ -11,10 +12,14 @@ export class SdpError extends Error {
   readonly code = 'ingest_sdp_invalid';
 }
 
-const fmtp = (parameters: Record<string, unknown> | undefined): string =>
-  Object.entries(parameters ?? {})
+/** The fmtp value; parameters came from a publisher, so their shapes are checked before they become SDP. */
+function fmtp(parameters: Record<string, unknown> | undefined): string {
+  const problem = codecParametersProblem(parameters);
+  if (problem) throw new SdpError(problem);
+  return Object.entries(parameters ?? {})
     .map(([key, value]) => `${key}=${String(value)}`)
     .join(';');
+}
 
 function mediaSection({ kind, port, rtpParameters }: SdpMedia): string[] {
   // Consumers are created without RTX, so the first codec is the media codec itself.
@@ -32,9 +37,13 @@ function mediaSection({ kind, port, rtpParameters }: SdpMedia): string[] {
   return lines;
 }
 
-/** The SDP ffmpeg reads (`-protocol_whitelist file,rtp,udp -i x.sdp`) to receive mediasoup consumers on `ip`. */
-export function renderIngestSdp(media: readonly SdpMedia[], ip = '127.0.0.1'): string {
+/**
+ * The SDP ffmpeg reads (`-protocol_whitelist file,rtp,udp -i x.sdp`) to receive mediasoup consumers on
+ * `ip`. With `sourceIp`, ffmpeg drops packets from any other address (a source filter).
+ */
+export function renderIngestSdp(media: readonly SdpMedia[], ip = '127.0.0.1', sourceIp?: string): string {
   const lines = ['v=0', `o=- 0 0 IN IP4 ${ip}`, 's=LevelChat ingest', `c=IN IP4 ${ip}`, 't=0 0'];
+  if (sourceIp) lines.push(`a=source-filter: incl IN IP4 ${ip} ${sourceIp}`);
   for (const m of media) lines.push(...mediaSection(m));
   return `${lines.join('\n')}\n`;
 }

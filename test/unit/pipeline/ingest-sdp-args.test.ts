@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outputOptions, type EncodePlan } from '../../../pipeline/ingest/ffmpeg-args.js';
+import { inputOptions, outputOptions, type EncodePlan } from '../../../pipeline/ingest/ffmpeg-args.js';
 import { renderIngestSdp, SdpError } from '../../../pipeline/ingest/sdp.js';
 
 const h264 = {
@@ -38,6 +38,23 @@ describe('ingest SDP', () => {
     const rtx = { codecs: [{ mimeType: 'video/rtx', payloadType: 103, clockRate: 90000 }], encodings: [] };
     expect(() => renderIngestSdp([{ kind: 'video', port: 1, rtpParameters: rtx }])).toThrow(SdpError);
     expect(() => renderIngestSdp([{ kind: 'video', port: 1, rtpParameters: { codecs: [] } }])).toThrow(SdpError);
+  });
+
+  it('refuses codec parameters that would forge SDP lines (issue 17 row 10)', () => {
+    const forged = { ...h264, codecs: [{ ...h264.codecs[0]!, parameters: { 'profile-level-id': '42e01f\r\nm=video 9 RTP/AVP 96' } }] };
+    expect(() => renderIngestSdp([{ kind: 'video', port: 40000, rtpParameters: forged }])).toThrow(SdpError);
+  });
+
+  it('admits packets from the feed address only, when it is known', () => {
+    const sdp = renderIngestSdp([{ kind: 'video', port: 40000, rtpParameters: h264 }], '127.0.0.1', '127.0.0.1');
+    expect(sdp.split('\n').slice(0, 6)).toEqual(['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=LevelChat ingest', 'c=IN IP4 127.0.0.1', 't=0 0', 'a=source-filter: incl IN IP4 127.0.0.1 127.0.0.1']);
+  });
+});
+
+describe('ffmpeg input options', () => {
+  it('bind the RTP sockets to the listen address, not every interface', () => {
+    const args = inputOptions('10.1.2.3');
+    expect(args[args.indexOf('-localaddr') + 1]).toBe('10.1.2.3');
   });
 });
 
