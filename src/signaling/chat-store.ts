@@ -1,15 +1,22 @@
 import type { Redis } from 'ioredis';
+import type { Logger } from '../../common/logger.js';
 import type { ChatMessage } from './protocol.js';
+import { chatBodySchema, issuesOf, jsonOf } from './wire-schemas.js';
 
 const chatKey = (roomId: string) => `lc:room:${roomId}:chat`;
 const MAX_MESSAGES = 500;
+const chatBodyJson = jsonOf(chatBodySchema);
 
 /**
  * A room's chat, persisted in a bounded Redis stream so late joiners get the history. A message's
  * id is its stream entry id, so a moderator's delete is one XDEL.
  */
 export class ChatStore {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    /** Where dropped entries are reported (at debug). */
+    private readonly logger?: Logger,
+  ) {}
 
   async append(roomId: string, from: { participant_id: string; identity: string }, text: string): Promise<ChatMessage> {
     const body = { ...from, text, at: new Date().toISOString() };
@@ -17,9 +24,16 @@ export class ChatStore {
     return { id: id!, ...body };
   }
 
+  /** The last `count` messages, oldest first; an entry that is not a message is left out. */
   async recent(roomId: string, count = 50): Promise<ChatMessage[]> {
     const entries = await this.redis.xrevrange(chatKey(roomId), '+', '-', 'COUNT', count);
-    return entries.reverse().map(([id, fields]) => ({ id, ...(JSON.parse(fields[1]!) as Omit<ChatMessage, 'id'>) }));
+    const messages: ChatMessage[] = [];
+    for (const [id, fields] of entries.reverse()) {
+      const body = chatBodyJson.safeParse(fields[1]);
+      if (body.success) messages.push({ id, ...body.data });
+      else this.logger?.debug({ room_id: roomId, message_id: id, err: issuesOf(body.error) }, 'dropped a malformed chat entry');
+    }
+    return messages;
   }
 
   /** True when the message existed. */

@@ -218,13 +218,10 @@ export const SIGNALING_ERROR_CODES = [
 
 export type SignalingErrorCode = (typeof SIGNALING_ERROR_CODES)[number];
 
-export class SignalingError extends Error {
-  constructor(
-    readonly code: SignalingErrorCode,
-    message: string,
-    /** Extra fields for the client, e.g. `hls_url` with `webrtc_full`. */
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
+/** The `error` of a refused request (and the data of an `error` event): a stable code, and any details. */
+export interface SignalingErrorBody {
+  code: SignalingErrorCode;
+  message: string;
+  /** E.g. `signaling_url` with `wrong_node`, `hls_url` with `webrtc_full`. */
+  [detail: string]: unknown;
 }

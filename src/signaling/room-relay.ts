@@ -1,53 +1,27 @@
 import type { Redis } from 'ioredis';
+import type { z } from 'zod';
 import type { Logger } from '../../common/logger.js';
 import { channelFor } from '../../common/pubsub-channel.js';
 import type { ParticipantInfo, ServerEvents, TrackInfo } from './protocol.js';
-
-/**
- * Room events every node's participants see, whichever node they happen on. Events each node
- * derives on its own from the room's event stream (promoted, room-ended) and per-node counts
- * (viewer-count) are not relayed.
- */
-export const RELAYED_EVENTS: ReadonlySet<keyof ServerEvents> = new Set<keyof ServerEvents>([
-  'participant-joined',
-  'participant-left',
-  'track-published',
-  'track-unpublished',
-  'track-muted',
-  'active-speaker',
-  'connection-quality',
-  'chat',
-  'chat-deleted',
-  'reaction',
-  'hand',
-  'stage',
-  'question',
-  'breakouts',
-]);
-
-export interface RelayMessage {
-  /** The node the event happened on. */
-  node: string;
-  room_id: string;
-  event: keyof ServerEvents;
-  data: unknown;
-}
+import {
+  RELAYED_EVENTS,
+  nodeCountSchema,
+  remoteParticipantSchema,
+  remoteTrackSchema,
+  type RelayMessage,
+  type RemoteParticipant,
+  type RemoteTrack,
+} from './relay-messages.js';
+import { issuesOf, jsonOf } from './wire-schemas.js';
 
 /** The state, after an event, of the announced participant or published track the event changed. */
 export type PresenceUpdate = { participant: ParticipantInfo } | { track: TrackInfo };
 
-/** A participant announced on another node. */
-export interface RemoteParticipant {
-  node: string;
-  info: ParticipantInfo;
-}
+/** A presence entry as read back: which hash field, and whose participant or track. */
+type PresenceEntry = { field: string; participant: RemoteParticipant } | { field: string; track: RemoteTrack };
 
-/** A track published on another node, and the router there that holds its producer. */
-export interface RemoteTrack {
-  node: string;
-  router_id: string;
-  info: TrackInfo;
-}
+const remoteParticipantJson = jsonOf(remoteParticipantSchema);
+const remoteTrackJson = jsonOf(remoteTrackSchema);
 
 /** Presence entries outlive nothing: a forgotten room's hash expires on its own. */
 const PRESENCE_TTL_MS = 24 * 3600 * 1000;
@@ -83,20 +57,18 @@ export class RoomRelay {
     const tx = this.redis.multi();
     this.recordPresence(tx, roomId, event, data);
     if (update) this.writePresence(tx, roomId, update, routerId);
-    tx.publish(this.channel(roomId), JSON.stringify({ node: this.nodeId, room_id: roomId, event, data } satisfies RelayMessage));
+    tx.publish(this.channel(roomId), JSON.stringify({ node: this.nodeId, room_id: roomId, event, data }));
     await tx.exec();
   }
 
   /** Who is announced and what is published on nodes other than this one. */
   async presence(roomId: string): Promise<{ participants: RemoteParticipant[]; tracks: RemoteTrack[] }> {
-    const entries = await this.redis.hgetall(presenceKey(roomId));
     const participants: RemoteParticipant[] = [];
     const tracks: RemoteTrack[] = [];
-    for (const [field, json] of Object.entries(entries)) {
-      const entry = JSON.parse(json) as RemoteParticipant | RemoteTrack;
-      if (entry.node === this.nodeId) continue;
-      if (field.startsWith('t:')) tracks.push(entry as RemoteTrack);
-      else participants.push(entry as RemoteParticipant);
+    for (const entry of await this.readPresence(roomId)) {
+      if ('track' in entry) {
+        if (entry.track.node !== this.nodeId) tracks.push(entry.track);
+      } else if (entry.participant.node !== this.nodeId) participants.push(entry.participant);
     }
     return { participants, tracks };
   }
@@ -110,22 +82,20 @@ export class RoomRelay {
 
   /** A track published on another node, or null. */
   async remoteTrack(roomId: string, producerId: string): Promise<RemoteTrack | null> {
-    const json = await this.redis.hget(presenceKey(roomId), `t:${producerId}`);
-    const track = json ? (JSON.parse(json) as RemoteTrack) : null;
+    const field = `t:${producerId}`;
+    const json = await this.redis.hget(presenceKey(roomId), field);
+    const track = json === null ? null : this.parse(remoteTrackJson, json, roomId, field);
     return track && track.node !== this.nodeId ? track : null;
   }
 
   /** Records this node's audience of the room; answers the audience on every node. */
   async reportViewers(roomId: string, count: number): Promise<number> {
     const key = viewersKey(roomId);
-    const [, , [, counts]] = (await this.redis
-      .multi()
-      .hset(key, this.nodeId, count)
-      .pexpire(key, PRESENCE_TTL_MS)
-      .hvals(key)
-      .sadd(nodeRoomsKey(this.nodeId), roomId)
-      .exec()) as [unknown, unknown, [Error | null, string[]], unknown];
-    return counts.reduce((sum, n) => sum + Number(n), 0);
+    const results = await this.redis.multi().hset(key, this.nodeId, count).pexpire(key, PRESENCE_TTL_MS).hvals(key).sadd(nodeRoomsKey(this.nodeId), roomId).exec();
+    const counts = results?.[2]?.[1];
+    let total = 0;
+    for (const raw of Array.isArray(counts) ? counts : []) total += this.parse(nodeCountSchema, raw, roomId, 'viewers') ?? 0;
+    return total;
   }
 
   /**
@@ -142,8 +112,12 @@ export class RoomRelay {
 
   /** The room's audience per node, as each last reported it. */
   async viewersByNode(roomId: string): Promise<Map<string, number>> {
-    const counts = await this.redis.hgetall(viewersKey(roomId));
-    return new Map(Object.entries(counts).map(([node, n]) => [node, Number(n)]));
+    const counts = new Map<string, number>();
+    for (const [node, raw] of Object.entries(await this.redis.hgetall(viewersKey(roomId)))) {
+      const n = this.parse(nodeCountSchema, raw, roomId, node);
+      if (n !== null) counts.set(node, n);
+    }
+    return counts;
   }
 
   /** The room closed on this node. */
@@ -161,20 +135,21 @@ export class RoomRelay {
     const rooms = await this.redis.smembers(nodeRoomsKey(nodeId));
     const orphaned: { roomId: string; members: number }[] = [];
     for (const roomId of rooms) {
-      const [[, members]] = (await this.redis.multi().hget(membersKey(roomId), nodeId).hdel(membersKey(roomId), nodeId).exec()) as [[Error | null, string | null]];
-      if (Number(members) > 0) orphaned.push({ roomId, members: Number(members) });
-      const entries = await this.redis.hgetall(presenceKey(roomId));
-      const gone = Object.entries(entries)
-        .map(([field, json]) => ({ field, entry: JSON.parse(json) as RemoteParticipant | RemoteTrack }))
-        .filter(({ entry }) => entry.node === nodeId)
+      // HGETDEL in effect: whoever deletes the count owns the dead node's members of the room.
+      const results = await this.redis.multi().hget(membersKey(roomId), nodeId).hdel(membersKey(roomId), nodeId).exec();
+      const raw = results?.[0]?.[1];
+      const members = typeof raw === 'string' ? this.parse(nodeCountSchema, raw, roomId, nodeId) : null;
+      if (members !== null && members > 0) orphaned.push({ roomId, members });
+      const gone = (await this.readPresence(roomId))
+        .filter((entry) => ('track' in entry ? entry.track.node : entry.participant.node) === nodeId)
         // Tracks first: clients drop a participant's tracks before the participant.
-        .sort((a, b) => Number(b.field.startsWith('t:')) - Number(a.field.startsWith('t:')));
-      for (const { field, entry } of gone) {
-        if ((await this.redis.hdel(presenceKey(roomId), field)) !== 1) continue;
+        .sort((a, b) => Number('track' in b) - Number('track' in a));
+      for (const entry of gone) {
+        if ((await this.redis.hdel(presenceKey(roomId), entry.field)) !== 1) continue;
         const message: RelayMessage =
-          'router_id' in entry
-            ? { node: nodeId, room_id: roomId, event: 'track-unpublished', data: { producer_id: entry.info.producer_id, participant_id: entry.info.participant_id } }
-            : { node: nodeId, room_id: roomId, event: 'participant-left', data: { id: entry.info.id, identity: entry.info.identity } };
+          'track' in entry
+            ? { node: nodeId, room_id: roomId, event: 'track-unpublished', data: { producer_id: entry.track.info.producer_id, participant_id: entry.track.info.participant_id } }
+            : { node: nodeId, room_id: roomId, event: 'participant-left', data: { id: entry.participant.info.id, identity: entry.participant.info.identity } };
         await this.redis.publish(this.channel(roomId), JSON.stringify(message));
       }
       await this.redis.hdel(viewersKey(roomId), nodeId);
@@ -182,6 +157,29 @@ export class RoomRelay {
     await this.redis.del(nodeRoomsKey(nodeId));
     if (rooms.length) this.logger.info({ node_id: nodeId, rooms: rooms.length }, 'forgot a lost node in its rooms');
     return orphaned;
+  }
+
+  /** Every well-formed entry of the room's presence, on any node. */
+  private async readPresence(roomId: string): Promise<PresenceEntry[]> {
+    const entries: PresenceEntry[] = [];
+    for (const [field, json] of Object.entries(await this.redis.hgetall(presenceKey(roomId)))) {
+      if (field.startsWith('t:')) {
+        const track = this.parse(remoteTrackJson, json, roomId, field);
+        if (track) entries.push({ field, track });
+      } else {
+        const participant = this.parse(remoteParticipantJson, json, roomId, field);
+        if (participant) entries.push({ field, participant });
+      }
+    }
+    return entries;
+  }
+
+  /** A value read back from Redis, or null (logged) when it is not what this relay writes. */
+  private parse<T>(schema: z.ZodType<T>, raw: unknown, roomId: string, field: string): T | null {
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    this.logger.debug({ room_id: roomId, field, err: issuesOf(parsed.error) }, 'dropped a malformed room relay entry');
+    return null;
   }
 
   /** The entries an event removes; entries it adds or changes come as a PresenceUpdate. */

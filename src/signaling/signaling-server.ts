@@ -11,18 +11,11 @@ import { moderationFeature } from './features/moderation.js';
 import { playbackFeature } from './features/playback.js';
 import { questionsFeature } from './features/questions.js';
 import { reactionsFeature } from './features/reactions.js';
-import type { LiveRoom } from './live-room.js';
-import type { LiveRooms } from './live-rooms.js';
-import type { Participant, ParticipantLink } from './participant.js';
-import {
-  JOIN_TIMEOUT_MS,
-  MAX_FRAME_BYTES,
-  SIGNALING_PATH,
-  SignalingError,
-  requestFrameSchema,
-  requestSchemas,
-  type Method,
-} from './protocol.js';
+import type { LiveRooms, Session } from './live-rooms.js';
+import type { ParticipantLink } from './participant.js';
+import { JOIN_TIMEOUT_MS, MAX_FRAME_BYTES, SIGNALING_PATH, requestFrameSchema, requestSchemas, type Method, type SignalingErrorBody } from './protocol.js';
+import { INTERNAL_ERROR, SignalingError, toSignalingError } from './signaling-errors.js';
+import { issuesOf } from './wire-schemas.js';
 
 const FEATURES: Feature[] = [mediaFeature, chatFeature, chatModerationFeature, reactionsFeature, handFeature, questionsFeature, moderationFeature, breakoutsFeature, playbackFeature];
 const HANDLERS = Object.assign({}, ...FEATURES) as Record<string, Handler<Method>>;
@@ -77,7 +70,7 @@ export class SignalingServer {
     const alive = ws as WebSocket & { alive?: boolean };
     alive.alive = true;
     ws.on('pong', () => (alive.alive = true));
-    let session: { participant: Participant; room: LiveRoom } | null = null;
+    let session: Omit<Session, 'result'> | null = null;
     let joining = false;
     let left = false;
     const link: ParticipantLink = {
@@ -87,7 +80,7 @@ export class SignalingServer {
       close: (code, reason) => ws.close(code, reason),
     };
     const joinTimer = setTimeout(() => {
-      link.send({ event: 'error', data: { code: 'join_timeout', message: `join within ${JOIN_TIMEOUT_MS} ms` } });
+      link.send({ event: 'error', data: { code: 'join_timeout', message: `join within ${JOIN_TIMEOUT_MS} ms` } satisfies SignalingErrorBody });
       ws.close(4008, 'join_timeout');
     }, JOIN_TIMEOUT_MS);
 
@@ -107,10 +100,7 @@ export class SignalingServer {
         const method = frame.data.method;
         if (!Object.hasOwn(requestSchemas, method)) throw new SignalingError('unknown_method', `unknown method ${method}`);
         const data = requestSchemas[method as Method].safeParse(frame.data.data ?? {});
-        if (!data.success) {
-          const detail = data.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'data'}: ${i.message}`).join('; ');
-          throw new SignalingError('invalid_request', detail);
-        }
+        if (!data.success) throw new SignalingError('invalid_request', issuesOf(data.error));
 
         if (method === 'join' || method === 'resume') {
           if (session || joining) throw new SignalingError('already_joined', 'this connection has joined already');
@@ -135,30 +125,28 @@ export class SignalingServer {
         if (method === 'leave') {
           left = true;
           // Answer once the participant is really gone, then close the socket ourselves.
-          session.participant.link = null;
+          session.participant.detach();
           await this.rooms.leave(session.room, session.participant);
           link.send({ id, ok: true, data: {} });
           ws.close(1000, 'left');
           return;
         }
         const { participant, room } = session;
-        if (await this.rooms.services.revocations.isRevoked(participant.grant)) {
-          throw new SignalingError('token_revoked', 'this token was revoked');
-        }
+        await this.rooms.assertNotRevoked(participant.grant);
         const ctx: HandlerContext = { participant, room, services: this.rooms.services };
         const result = await HANDLERS[method]!(ctx, data.data as never);
         link.send({ id, ok: true, data: result });
       } catch (err) {
-        const error =
-          err instanceof SignalingError ? { ...err.details, code: err.code, message: err.message } : { code: 'internal', message: 'internal error' };
-        if (!(err instanceof SignalingError)) this.logger.error({ err, participant_id: session?.participant.id }, 'signaling request failed');
+        const refusal = toSignalingError(err);
+        if (!refusal) this.logger.error({ err, participant_id: session?.participant.id }, 'signaling request failed');
+        const error = refusal?.body() ?? INTERNAL_ERROR;
         link.send(id === null ? { event: 'error', data: error } : { id, ok: false, error });
       }
     });
 
     ws.on('close', () => {
       clearTimeout(joinTimer);
-      if (session && !left && session.participant.link === link) this.rooms.disconnected(session.room, session.participant);
+      if (session && !left && session.participant.isReachedBy(link)) this.rooms.disconnected(session.room, session.participant);
     });
     ws.on('error', () => ws.terminate());
   }

@@ -1,5 +1,6 @@
 import type { Participant } from '../participant.js';
-import { SIGNALING_PATH, SignalingError } from '../protocol.js';
+import { SIGNALING_PATH } from '../protocol.js';
+import { SignalingError } from '../signaling-errors.js';
 import type { Feature } from './feature.js';
 
 const BREAKOUT_TOKEN_TTL_S = 4 * 3600;
@@ -34,7 +35,8 @@ export const breakoutsFeature: Feature = {
       const n = assignments[p.id] ?? (next++ % count) + 1;
       layout[n - 1]!.members.push(p);
     }
-    room.breakouts = layout.map((b) => ({ room_id: b.room_id, number: b.number, identities: b.members.map((m) => m.identity) }));
+    const rooms = layout.map((b) => ({ room_id: b.room_id, number: b.number, identities: b.members.map((m) => m.identity) }));
+    room.openBreakouts(rooms);
     for (const b of layout) {
       for (const member of b.members) {
         const { token } = await services.minter.mint(owner, {
@@ -48,16 +50,15 @@ export const breakoutsFeature: Feature = {
         member.send('breakout', { room_id: b.room_id, number: b.number, token, signaling_url_path: SIGNALING_PATH });
       }
     }
-    room.broadcast('breakouts', { open: true, rooms: room.breakouts });
-    await room.emit('breakout.opened', { rooms: room.breakouts });
-    return { rooms: room.breakouts };
+    room.broadcast('breakouts', { open: true, rooms });
+    await room.emit('breakout.opened', { rooms });
+    return { rooms };
   },
 
   async close_breakouts({ participant, room, services }) {
     participant.require('moderate:participants');
-    const open = room.breakouts;
+    const open = room.closeBreakouts();
     if (!open) throw new SignalingError('invalid_request', 'no breakouts are open');
-    room.breakouts = null;
     for (const b of open) await services.rooms.end(room.room.owner, b.room_id).catch(() => undefined);
     room.broadcast('breakouts', { open: false, rooms: open });
     await room.emit('breakout.closed', { rooms: open.map((b) => b.room_id) });

@@ -1,4 +1,4 @@
-import { SignalingError } from '../protocol.js';
+import { SignalingError } from '../signaling-errors.js';
 import type { Feature } from './feature.js';
 
 /** Room chat: `chat:send` to talk; persisted so late joiners see the history. */

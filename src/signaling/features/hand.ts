@@ -1,4 +1,4 @@
-import { SignalingError } from '../protocol.js';
+import { SignalingError } from '../signaling-errors.js';
 import type { Feature } from './feature.js';
 
 /**
@@ -8,25 +8,18 @@ import type { Feature } from './feature.js';
 export const handFeature: Feature = {
   async raise_hand({ participant, room }, { raised }) {
     participant.require('hand:raise');
-    if (raised === participant.handRaised) return { position: raised ? [...room.hands.keys()].indexOf(participant.id) + 1 : null };
-    participant.handRaised = raised;
-    if (raised) room.hands.set(participant.id, { participant_id: participant.id, identity: participant.identity, raised_at: new Date().toISOString() });
-    else room.hands.delete(participant.id);
-    room.broadcast('hand', { participant_id: participant.id, raised });
-    room.publishHandQueue();
-    if (raised) await room.emit('participant.hand_raised', { participant_id: participant.id, identity: participant.identity });
-    return { position: raised ? room.hands.size : null };
+    if (!raised) {
+      room.lowerHand(participant);
+      return { position: null };
+    }
+    return { position: await room.raiseHand(participant) };
   },
 
   async lower_hand({ participant, room }, { participant_id }) {
     participant.require('moderate:participants');
     const target = room.participants.get(participant_id);
     if (!target) throw new SignalingError('not_found', `no participant ${participant_id}`);
-    if (!target.handRaised) return {};
-    target.handRaised = false;
-    room.hands.delete(target.id);
-    room.broadcast('hand', { participant_id: target.id, raised: false });
-    room.publishHandQueue();
+    room.lowerHand(target);
     return {};
   },
 };

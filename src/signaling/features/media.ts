@@ -1,7 +1,8 @@
 import type { types } from 'mediasoup';
 import { PUBLISH_CAPABILITIES, publishRequirement, SOURCE_CAPABILITIES } from '../../auth/capability-rules.js';
 import type { Participant } from '../participant.js';
-import { SignalingError, type ConsumeResult, type MediaSource, type TransportInfo } from '../protocol.js';
+import type { ConsumeResult, MediaSource, TransportInfo } from '../protocol.js';
+import { SignalingError, mediaCall, mediaError } from '../signaling-errors.js';
 import type { Feature } from './feature.js';
 
 const SOURCE_KINDS: Record<MediaSource, 'audio' | 'video'> = { camera: 'video', microphone: 'audio', screen: 'video', 'screen-audio': 'audio' };
@@ -22,16 +23,6 @@ function ownConsumer(p: Participant, id: string) {
   const x = p.consumers.get(id);
   if (!x) throw new SignalingError('not_found', `no consumer ${id} of yours`);
   return x;
-}
-
-/** mediasoup refuses bad RTP/DTLS parameters with a TypeError: that is the client's error. */
-async function media<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof SignalingError) throw err;
-    throw new SignalingError('media_error', (err as Error).message.slice(0, 300));
-  }
 }
 
 /** Transports, producing and consuming, through the room's cascade. */
@@ -61,7 +52,7 @@ export const mediaFeature: Feature = {
       });
     } catch (err) {
       if (direction === 'recv') room.media.releaseReceiver(slot);
-      throw new SignalingError('media_error', (err as Error).message);
+      throw mediaError(err);
     }
     participant.transports.set(transport.id, { transport, direction, slot });
     const info: TransportInfo = {
@@ -75,13 +66,13 @@ export const mediaFeature: Feature = {
 
   async connect_transport({ participant }, { transport_id, dtls_parameters }) {
     const { transport } = ownTransport(participant, transport_id);
-    await media(() => transport.connect({ dtlsParameters: dtls_parameters as unknown as types.DtlsParameters }));
+    await mediaCall(() => transport.connect({ dtlsParameters: dtls_parameters as unknown as types.DtlsParameters }));
     return {};
   },
 
   async restart_ice({ participant }, { transport_id }) {
     const { transport } = ownTransport(participant, transport_id);
-    return { ice_parameters: await media(() => transport.restartIce()) };
+    return { ice_parameters: await mediaCall(() => transport.restartIce()) };
   },
 
   async produce({ participant, room }, { transport_id, kind, rtp_parameters, source }) {
@@ -96,7 +87,7 @@ export const mediaFeature: Feature = {
       const publishers = new Set([...room.tracks.values()].map((t) => t.participant.id));
       if (publishers.size >= maxPublishers) throw new SignalingError('publishers_full', `this room allows ${maxPublishers} publishers`);
     }
-    const producer = await media(() =>
+    const producer = await mediaCall(() =>
       transport.produce({ kind, rtpParameters: rtp_parameters as unknown as types.RtpParameters, appData: { participantId: participant.id, source } }),
     );
     await room.publish(participant, producer, source);
@@ -134,7 +125,7 @@ export const mediaFeature: Feature = {
     if (local && !room.media.origin.router.canConsume({ producerId: producer_id, rtpCapabilities })) {
       throw new SignalingError('media_error', 'your device cannot decode this track');
     }
-    await media(() => room.media.attachConsumer(recv.slot, producer_id, remote ? { id: remote.router_id } : undefined));
+    await mediaCall(() => room.media.attachConsumer(recv.slot, producer_id, remote ? { id: remote.router_id } : undefined));
     if (remote && !recv.slot.tier.router.canConsume({ producerId: producer_id, rtpCapabilities })) {
       room.media.detachConsumer(recv.slot, producer_id);
       throw new SignalingError('media_error', 'your device cannot decode this track');
@@ -144,7 +135,7 @@ export const mediaFeature: Feature = {
       consumer = await recv.transport.consume({ producerId: producer_id, rtpCapabilities, paused: true, appData: { participantId: participant.id } });
     } catch (err) {
       room.media.detachConsumer(recv.slot, producer_id);
-      throw new SignalingError('media_error', (err as Error).message);
+      throw mediaError(err);
     }
     participant.consumers.set(consumer.id, { consumer, producerId: producer_id, slot: recv.slot });
     const release = () => {
@@ -177,7 +168,7 @@ export const mediaFeature: Feature = {
 
   async set_preferred_layers({ participant }, { consumer_id, spatial_layer, temporal_layer }) {
     const { consumer } = ownConsumer(participant, consumer_id);
-    await media(() => consumer.setPreferredLayers({ spatialLayer: spatial_layer, ...(temporal_layer !== undefined ? { temporalLayer: temporal_layer } : {}) }));
+    await mediaCall(() => consumer.setPreferredLayers({ spatialLayer: spatial_layer, ...(temporal_layer !== undefined ? { temporalLayer: temporal_layer } : {}) }));
     return {};
   },
 };

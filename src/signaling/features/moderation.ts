@@ -1,6 +1,4 @@
-import { RoomError } from '../../rooms/room-service.js';
-import { SignalingError, type SignalingErrorCode } from '../protocol.js';
-import { STAGE_CAPABILITIES } from '../participant.js';
+import { SignalingError } from '../signaling-errors.js';
 import type { Feature } from './feature.js';
 
 /** `moderate:participants`: mute someone's track, remove someone, end the room for everyone. */
@@ -38,10 +36,7 @@ export const moderationFeature: Feature = {
       if (await services.inviteFromOtherNode(room, participant_id)) return {};
       throw new SignalingError('not_found', `no participant ${participant_id}`);
     }
-    if (target.onStage) return {};
-    target.stageGrant = STAGE_CAPABILITIES;
-    room.broadcast('participant-joined', target.info(), target);
-    room.broadcast('stage', { participant_id, on_stage: true });
+    room.inviteOnStage(target);
     return {};
   },
 
@@ -50,22 +45,14 @@ export const moderationFeature: Feature = {
     participant.require('moderate:participants');
     const target = room.participants.get(participant_id);
     if (!target) throw new SignalingError('not_found', `no participant ${participant_id}`);
-    if (target.stageGrant.length === 0) throw new SignalingError('invalid_request', 'only invited participants can be moved back to the audience');
-    target.stageGrant = [];
-    for (const producerId of [...target.producers.keys()]) await room.unpublish(producerId);
-    room.broadcast('stage', { participant_id, on_stage: false });
-    if (!room.isAnnounced(target)) room.broadcast('participant-left', { id: target.id, identity: target.identity }, target);
+    if (!target.invitedOnStage) throw new SignalingError('invalid_request', 'only invited participants can be moved back to the audience');
+    await room.removeFromStage(target);
     return {};
   },
 
   async promote_room({ participant, room, services }) {
     participant.require('moderate:participants');
-    try {
-      await services.rooms.promote(room.room.owner, room.id);
-    } catch (err) {
-      if (err instanceof RoomError) throw new SignalingError(err.code as SignalingErrorCode, err.message);
-      throw err;
-    }
+    await services.rooms.promote(room.room.owner, room.id);
     return {};
   },
 

@@ -1,5 +1,5 @@
 import { hlsUrl } from '../../hls/hls-status.js';
-import { SignalingError } from '../protocol.js';
+import { SignalingError } from '../signaling-errors.js';
 import type { Feature } from './feature.js';
 
 /** A participant who may subscribe can also watch the room's LL-HLS: a playback token for its URL. */

@@ -1,4 +1,4 @@
-import { SignalingError } from '../protocol.js';
+import { SignalingError } from '../signaling-errors.js';
 import type { Feature } from './feature.js';
 
 /** Ephemeral emoji reactions: never stored, rate-limited per participant. */
