@@ -13,19 +13,13 @@
 // Env: BENCH_JOINS (20), LEVELCHAT_WORKERS (2), BENCH_CHROMIUM (/usr/bin/chromium).
 import { callOrThrow, h, joinOrThrow, mintToken, openHarness } from '../test/e2e/browser-kit.js';
 import { startBrowserBench } from './lib/browser-bench.js';
+import { spread } from './lib/stats.js';
 
 const JOINS = Number(process.env.BENCH_JOINS ?? 20);
 const TARGET_P50_MS = 400;
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
-
 function summary(label: string, xs: number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
-  return `${label.padEnd(16)} p50 ${percentile(s, 50).toFixed(0).padStart(5)} ms   p95 ${percentile(s, 95).toFixed(0).padStart(5)} ms   min ${s[0]?.toFixed(0)} / mean ${mean.toFixed(0)} / max ${s[s.length - 1]?.toFixed(0)} ms`;
+  const s = spread(xs);
+  return `${label.padEnd(16)} p50 ${s.p50.toFixed(0).padStart(5)} ms   p95 ${s.p95.toFixed(0).padStart(5)} ms   min ${s.min?.toFixed(0)} / mean ${s.mean.toFixed(0)} / max ${s.max?.toFixed(0)} ms`;
 }
 
 async function main(): Promise<void> {
@@ -65,7 +59,7 @@ async function main(): Promise<void> {
     console.log(summary('joined', results.map((r) => r.joinedMs)));
     console.log(summary('track-subscribed', results.map((r) => r.subscribedMs)));
     console.log(summary('first frame', firstFrames));
-    const p50 = percentile([...firstFrames].sort((a, b) => a - b), 50);
+    const p50 = spread(firstFrames).p50;
     console.log(`target p50 ≤ ${TARGET_P50_MS} ms: ${p50 <= TARGET_P50_MS ? 'met' : 'MISSED'} (${p50.toFixed(0)} ms)`);
   } finally {
     await stop();

@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { callOrThrow, h, joinOrThrow, mintToken, openHarness } from '../test/e2e/browser-kit.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { startBrowserBench } from './lib/browser-bench.js';
+import { spread } from './lib/stats.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 6);
@@ -82,17 +83,10 @@ const PIXEL_CLOCK_READ = `(() => {
   return { painted: a, now: now % 4294967296 };
 })()`;
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
-
 function summary(label: string, xs: number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
+  const s = spread(xs);
   const f = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '  –  ' : x.toFixed(2));
-  return `${label.padEnd(24)} n ${String(s.length).padStart(3)}   p50 ${f(percentile(s, 50))} s   p95 ${f(percentile(s, 95))} s   min ${f(s[0])} / mean ${f(mean)} / max ${f(s[s.length - 1])} s`;
+  return `${label.padEnd(24)} n ${String(s.n).padStart(3)}   p50 ${f(s.p50)} s   p95 ${f(s.p95)} s   min ${f(s.min)} / mean ${f(s.mean)} / max ${f(s.max)} s`;
 }
 
 async function main(): Promise<void> {
@@ -170,9 +164,9 @@ async function main(): Promise<void> {
     );
     const errors = await h(player, 'events', 'player:error');
     if (errors.length) console.log(`player errors (recovered): ${errors.map((e) => JSON.stringify(e.args[0])).join(', ')}`);
-    const p50 = percentile([...pdt].sort((a, b) => a - b), 50);
+    const p50 = spread(pdt).p50;
     console.log(`target p50 ≤ ${TARGET_P50_S} s (now − playingDate): ${p50 <= TARGET_P50_S ? 'met' : 'MISSED'} (${p50.toFixed(2)} s)`);
-    const p50px = percentile([...pixel].sort((a, b) => a - b), 50);
+    const p50px = spread(pixel).p50;
     if (Number.isFinite(p50px)) console.log(`same target on the pixel clock: ${p50px <= TARGET_P50_S ? 'met' : 'MISSED'} (${p50px.toFixed(2)} s)`);
     await Promise.all([player.context().close(), h(publisher, 'leave').then(() => publisher.context().close())]);
   } finally {

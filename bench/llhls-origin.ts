@@ -21,8 +21,8 @@
 //                (unless BENCH_SHARED_CACHE=0)
 //   --loadgen ×K simulated viewers on raw keep-alive sockets (bench/lib/llhls-viewers.ts)
 //   redis-server, the embedded S3 server (as Stack starts them), nginx (2 workers) for the static side.
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,27 +30,24 @@ import { monoMs } from './lib/llhls-http.js';
 import { ensureNginx, startNginx, type NginxServer } from './lib/llhls-nginx.js';
 import { FAST_PATH, INIT_BYTES, originMain, PART_BYTES, PART_MS, partBytes, PARTS_PER_SEGMENT, RENDITION, ROOM_ID, SHARED_CACHE, type OriginCommand, type OriginMessage } from './lib/llhls-stream.js';
 import { HIST_MAX, HIST_SCALE, loadgenMain, type Counters, type LoadgenMessage, type LoadgenResult, type ParentMessage, type ViewerMode } from './lib/llhls-viewers.js';
-import { cpuDelta, machineCpu, processCpuMs } from './lib/procfs.js';
+import { cpuDelta, machineCpu, processCpuMs, processRssBytes, reniceThreads } from './lib/procfs.js';
 import { runBench } from './lib/run-bench.js';
+import { envCount, envNumber } from './lib/env.js';
+import { mib, pct } from './lib/format.js';
+import { stampedLog } from './lib/log.js';
+import { ascending, percentile } from './lib/stats.js';
+import { sleep } from './lib/wait.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
-
-function envNumber(name: string, fallback: number, allowZero = false): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new Error(`${name}=${raw} is not a positive number`);
-  return n;
-}
 
 const VIEWERS = (process.env.BENCH_VIEWERS ?? '1000,5000,10000')
   .split(',')
   .map((s) => Number(s.trim()))
   .filter((n) => Number.isInteger(n) && n > 0);
 const DURATION_S = envNumber('BENCH_DURATION_S', 15);
-const WARMUP_S = envNumber('BENCH_WARMUP_S', 3, true);
-const GRACE_S = envNumber('BENCH_GRACE_S', 2, true);
+const WARMUP_S = envCount('BENCH_WARMUP_S', 3);
+const GRACE_S = envCount('BENCH_GRACE_S', 2);
 const LOADGEN_PROCS = Math.round(envNumber('BENCH_LOADGEN_PROCS', 2));
 const WITH_NGINX = process.env.BENCH_NGINX !== '0';
 /** Nice value for every process of ours (server, redis, S3, nginx, load generators): a shared box disturbs less. 0 leaves it. */
@@ -65,30 +62,15 @@ const NCPU = os.availableParallelism?.() ?? os.cpus().length;
 // ---------------------------------------------------------------------------------------------
 // Output
 
-const T0 = Date.now();
-function log(msg: string): void {
-  console.log(`[${((Date.now() - T0) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
-}
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
-const pct = (x: number, d = 1) => `${(x * 100).toFixed(d)}%`;
+const log = stampedLog();
 const ms = (x: number) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x.toFixed(1)) : '∞');
 const kfmt = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)}k` : x >= 1000 ? `${(x / 1000).toFixed(2)}k` : x.toFixed(0));
-const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
-
-function rssBytes(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /** Renices every thread of these processes (setpriority is per thread on Linux); false if not allowed. */
 function renice(pids: number[]): boolean {
   if (NICE === 0) return true;
   try {
-    for (const pid of pids) for (const tid of readdirSync(`/proc/${pid}/task`)) execFileSync('renice', ['-n', String(NICE), '-p', tid], { stdio: 'ignore' });
+    for (const pid of pids) reniceThreads(pid, NICE);
     return true;
   } catch {
     return false;
@@ -204,7 +186,7 @@ const errorTotal = (c: Counters) => Object.values(c.errors).reduce((a, b) => a +
 const errorText = (c: Counters) => (errorTotal(c) === 0 ? '0' : Object.entries(c.errors).map(([k, v]) => `${k}: ${v}`).join(', '));
 
 /** Percentile of a merged histogram whose `missing` samples count as infinitely late. */
-function percentile(hist: Map<number, number>, missing: number, q: number): number {
+function histPercentile(hist: Map<number, number>, missing: number, q: number): number {
   let total = missing;
   for (const v of hist.values()) total += v;
   if (total === 0) return NaN;
@@ -215,12 +197,6 @@ function percentile(hist: Map<number, number>, missing: number, q: number): numb
     if (seen >= rank) return b >= HIST_MAX ? Infinity : (b + 0.5) / HIST_SCALE;
   }
   return Infinity;
-}
-
-function quantile(values: number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
 }
 
 interface PhaseResult {
@@ -460,7 +436,7 @@ async function benchMain(): Promise<void> {
       const dt = (b.t - a.t) / 1000;
       const c = diffCounters(a.counters, b.counters);
       const busy = cpuDelta(a.machine, b.machine)[0]?.busy ?? 0;
-      const rss = serverPids().reduce((s, p) => s + rssBytes(p), 0);
+      const rss = serverPids().reduce((s, p) => s + processRssBytes(p), 0);
       log(
         `  ${label.padEnd(7)} ${kfmt((c.playlists + c.parts) / dt)} req/s (${kfmt(c.parts / dt)} parts/s), errors ${errorTotal(c)}, resyncs ${c.resyncs}; ${side} ${((b.serverCpu - a.serverCpu) / (b.t - a.t)).toFixed(2)} cores${elu !== undefined ? ` (loop ${pct(elu, 0)})` : ''}, RSS ${mib(rss)}; loadgen ${((b.loadgenCpu - a.loadgenCpu) / (b.t - a.t)).toFixed(2)} cores (loop max ${pct(b.eluMax, 0)}); machine ${pct(busy, 0)}`,
       );
@@ -491,7 +467,7 @@ async function benchMain(): Promise<void> {
     }
     const w1 = prev;
     const windowElu = side === 'origin' ? eluOf(stats0, lastStats) : undefined;
-    const serverRss = serverPids().reduce((s, p) => s + rssBytes(p), 0);
+    const serverRss = serverPids().reduce((s, p) => s + processRssBytes(p), 0);
 
     // Deliveries of the window's last parts are counted until the grace ends.
     await sleep(GRACE_S * 1000);
@@ -541,10 +517,10 @@ async function benchMain(): Promise<void> {
       partsPerS: c.parts / dt,
       mbPerS: c.bytes / dt / 1e6,
       counters: c,
-      partP50: percentile(partHist, partMissing, 0.5),
-      partP99: percentile(partHist, partMissing, 0.99),
-      playlistP50: percentile(playlistHist, playlistMissing, 0.5),
-      playlistP99: percentile(playlistHist, playlistMissing, 0.99),
+      partP50: histPercentile(partHist, partMissing, 0.5),
+      partP99: histPercentile(partHist, partMissing, 0.99),
+      playlistP50: histPercentile(playlistHist, playlistMissing, 0.5),
+      playlistP99: histPercentile(playlistHist, playlistMissing, 0.99),
       pooledWithin: perPart.size ? withinAll / (perPart.size * n) : 0,
       partsInWindow: perPart.size,
       partsOk,
@@ -557,7 +533,7 @@ async function benchMain(): Promise<void> {
       loadgenCores: (w1.loadgenCpu - w0.loadgenCpu) / dtMs,
       loadgenEluMax: w1.eluMax,
       machineBusy: cpuDelta(w0.machine, w1.machine)[0]?.busy ?? 0,
-      publishLagP99: quantile(lags, 0.99),
+      publishLagP99: percentile(ascending(lags), 0.99),
       publishLagMax: lags.length ? Math.max(...lags) : NaN,
       othersCores: Math.max(0, (cpuDelta(w0.machine, w1.machine)[0]?.busy ?? 0) * NCPU - (w1.allCpu - w0.allCpu) / dtMs),
       publishFailures: lastStats?.publishFailures ?? 0,

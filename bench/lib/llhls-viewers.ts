@@ -12,6 +12,7 @@
 // subtract the publish times it collected from the publisher.
 import { performance } from 'node:perf_hooks';
 import { HttpConnectionError, KeepAliveConnection, monoMs } from './llhls-http.js';
+import { sleep } from './wait.js';
 
 export type ViewerMode = 'll' | 'poll';
 
@@ -71,8 +72,6 @@ export const HIST_MAX = 200_000;
 const REQUEST_TIMEOUT_MS = 8000;
 const RETRY_MS = 200;
 const PART_TAG = '#EXT-X-PART:';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
 interface Position {
   msn: number;
@@ -159,6 +158,23 @@ export async function loadgenMain(): Promise<void> {
     else error('other');
   };
 
+  /**
+   * GETs a playlist (`query` appended: a blocking reload) and counts it: its body and arrival time,
+   * 'failed' for a non-200 (an error), or 'stopped' when the run ended meanwhile.
+   */
+  async function fetchPlaylist(conn: KeepAliveConnection, cfg: LoadgenStart, query = ''): Promise<{ body: string; at: number } | 'failed' | 'stopped'> {
+    const r = await conn.request(`${cfg.base}/index.m3u8${query}`, true);
+    const at = monoMs();
+    if (!running) return 'stopped';
+    counters.playlists++;
+    counters.bytes += r.bytes;
+    if (r.status !== 200) {
+      error(`http ${r.status}`);
+      return 'failed';
+    }
+    return { body: r.body, at };
+  }
+
   /** GETs one part, counts it and records when it arrived; a non-200 or short part is an error. */
   async function fetchPart(conn: KeepAliveConnection, cfg: LoadgenStart, pos: Position, seq: number): Promise<'received' | 'failed' | 'stopped'> {
     const p = await conn.request(`${cfg.base}/part${pos.msn}.${pos.part}.m4s`, false);
@@ -175,7 +191,6 @@ export async function loadgenMain(): Promise<void> {
   }
 
   async function llViewer(conn: KeepAliveConnection, cfg: LoadgenStart, delayMs: number): Promise<void> {
-    const playlist = `${cfg.base}/index.m3u8`;
     const seqOf = (p: Position) => p.msn * cfg.partsPerSegment + p.part;
     await sleep(delayMs);
     /** The newest part this viewer has, and the blocking request for what comes after it. */
@@ -185,33 +200,23 @@ export async function loadgenMain(): Promise<void> {
       try {
         if (!have || !want) {
           // Join at the live edge: the newest listed part counts as had, the next one is the first fetched.
-          const r = await conn.request(playlist, true);
-          if (!running) return;
-          counters.playlists++;
-          counters.bytes += r.bytes;
-          if (r.status !== 200) {
-            error(`http ${r.status}`);
+          const edge = await fetchPlaylist(conn, cfg);
+          if (edge === 'stopped') return;
+          have = edge === 'failed' ? undefined : partsNewestFirst(edge.body, seqOf)[0];
+          if (edge === 'failed' || !have) {
             await sleep(RETRY_MS);
             continue;
           }
-          have = partsNewestFirst(r.body, seqOf)[0];
-          if (!have) {
-            await sleep(RETRY_MS);
-            continue;
-          }
-          want = nextDirective(r.body, have, seqOf);
+          want = nextDirective(edge.body, have, seqOf);
         }
-        const r = await conn.request(`${playlist}?_HLS_msn=${want.msn}&_HLS_part=${want.part}&_HLS_skip=YES`, true);
-        const tPlaylist = monoMs();
-        if (!running) return;
-        counters.playlists++;
-        counters.bytes += r.bytes;
-        if (r.status !== 200) {
-          error(`http ${r.status}`);
+        const r = await fetchPlaylist(conn, cfg, `?_HLS_msn=${want.msn}&_HLS_part=${want.part}&_HLS_skip=YES`);
+        if (r === 'stopped') return;
+        if (r === 'failed') {
           have = undefined;
           await sleep(RETRY_MS);
           continue;
         }
+        const tPlaylist = r.at;
         // The part to load: the oldest listed one after what the viewer has. A directive past the
         // end of a segment (the hint named part N+1 of a segment that then closed at N) is answered
         // with part 0 of the next segment, as RFC 8216bis 6.2.5.2 says.
@@ -249,7 +254,6 @@ export async function loadgenMain(): Promise<void> {
   }
 
   async function pollViewer(conn: KeepAliveConnection, cfg: LoadgenStart, delayMs: number): Promise<void> {
-    const playlist = `${cfg.base}/index.m3u8`;
     const seqOf = (p: Position) => p.msn * cfg.partsPerSegment + p.part;
     await sleep(delayMs);
     let lastSeq: number | undefined;
@@ -260,15 +264,10 @@ export async function loadgenMain(): Promise<void> {
         if (wait > 0) await sleep(wait);
         nextPoll = Math.max(nextPoll + cfg.pollMs, monoMs());
         if (!running) return;
-        const r = await conn.request(playlist, true);
-        const tPlaylist = monoMs();
-        if (!running) return;
-        counters.playlists++;
-        counters.bytes += r.bytes;
-        if (r.status !== 200) {
-          error(`http ${r.status}`);
-          continue;
-        }
+        const r = await fetchPlaylist(conn, cfg);
+        if (r === 'stopped') return;
+        if (r === 'failed') continue;
+        const tPlaylist = r.at;
         const fresh = partsNewestFirst(r.body, seqOf, lastSeq ?? -1);
         if (lastSeq === undefined) {
           // Joining: start at the live edge, as the LL viewers do.

@@ -1,5 +1,5 @@
-// Small /proc readers for benches: per-process CPU, per-CPU machine time, UDP socket drops; and
-// renicing every thread of a process.
+// Small /proc readers for benches: per-process CPU and memory, per-CPU machine time, UDP socket
+// drops; and renicing every thread of a process.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -17,6 +17,16 @@ export function processCpuMs(pid: number): number {
     // Fields after the "(comm)" part: state is field 3, utime field 14, stime field 15.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(rest[11]) + Number(rest[12])) * 1000) / clkTck;
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident memory of a process in bytes (VmRSS; 0 when it is gone). */
+export function processRssBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
   } catch {
     return 0;
   }
