@@ -462,9 +462,12 @@ input('api-key').value = sessionStorage.getItem(KEY_STORAGE) ?? '';
 input('api-key').addEventListener('change', () => sessionStorage.setItem(KEY_STORAGE, input('api-key').value.trim()));
 input('signaling-url').value = `${location.origin.replace(/^http/, 'ws')}/v1/rtc`;
 
-const params = new URLSearchParams(location.search);
+// join_url links carry the room and token in the fragment (never sent to a server); the query is still read for room-only links.
+const params = new URLSearchParams(location.hash.slice(1) || location.search);
 if (params.get('room')) input('room-id').value = params.get('room')!;
 if (params.get('token')) $<HTMLTextAreaElement>('token').value = params.get('token')!;
+// Out of the address bar and the history once read.
+if (location.hash) history.replaceState(null, '', location.pathname + location.search);
 
 on('create-room', createRoom);
 on('mint', mintToken);

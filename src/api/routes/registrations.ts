@@ -44,7 +44,7 @@ const admissionSchema = z
     registration: registrationSchema,
     token: z.string().nullable(),
     signaling_url: z.string().nullable(),
-    join_url: z.string().nullable().meta({ description: 'A link to the demo console that joins with this token.' }),
+    join_url: z.string().nullable().meta({ description: 'A link to the demo console that joins with this token (in the URL fragment, never the query).' }),
     playback_url: z.string().nullable().meta({ description: 'The LL-HLS master playlist with this registrant\'s playback token.' }),
   })
   .meta({ id: 'RegistrationAdmission' });
@@ -74,7 +74,8 @@ export function registrationRoutes(
       registration,
       token,
       signaling_url: signalingUrl(publicUrl, req),
-      join_url: `${base}/?room=${room.id}&token=${token}`,
+      // In the fragment, which browsers never send to a server or put in a Referer.
+      join_url: `${base}/#room=${room.id}&token=${token}`,
       playback_url: `${base}${hlsUrl(room.id)}?token=${playback}`,
     };
   }

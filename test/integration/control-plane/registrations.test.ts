@@ -18,7 +18,7 @@ describe('webinar registration gating', () => {
     expect(res.status).toBe(201);
     const admitted = await readJson(res);
     expect(admitted.registration).toMatchObject({ identity: 'ann', state: 'approved', email: 'ann@example.com' });
-    expect(admitted.join_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?room=r_webinar-open&token=ey/);
+    expect(admitted.join_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#room=r_webinar-open&token=ey/);
     const grant = await t.stack.control.minter.verify(admitted.token);
     expect(grant).toMatchObject({ roomId: 'r_webinar-open', identity: 'ann', capabilities: ['subscribe:all', 'chat:send', 'reactions:send'] });
     expect((await mint('r_webinar-open', 'ann', ['subscribe:all'])).status).toBe(201);

@@ -6,12 +6,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../../../common/logger.js';
 import { freePort } from '../../../common/free-port.js';
 import { healthRoutes } from '../../../src/api/health-routes.js';
+import { staticRoutes } from '../../../src/api/static-routes.js';
 import { connectRedis } from '../../../src/runtime/redis.js';
 import { ObjectStore } from '../../../storage/object-store.js';
 
-// Issue 17, row 13: /readyz is public. It says which part is down, never how (no addresses, errno
-// codes or library messages an attacker could map the back end with); the reason goes to the logs.
-describe('public error bodies', () => {
+// Issue 17, row 13: what anyone can reach without a key. /readyz says which part is down, never how
+// (no addresses, errno codes or library messages to map the back end with; the reason is logged).
+// The console, which holds an API key, runs under a strict CSP.
+describe('the public surface', () => {
   let redis: Redis;
   let url: string;
   let server: ReturnType<ReturnType<typeof express>['listen']>;
@@ -22,7 +24,7 @@ describe('public error bodies', () => {
     const deadPort = await freePort();
     const store = new ObjectStore({ endpoint: `http://127.0.0.1:${deadPort}`, accessKey: 'k', secretKey: 'secret-key', bucket: 'nowhere', region: 'us-east-1' });
     const logger = createLogger('warn', new Writable({ write: (chunk, _enc, done) => (logged.push(String(chunk)), done()) }));
-    server = express().use(healthRoutes({ redis, store, logger })).listen(0, '127.0.0.1');
+    server = express().use(healthRoutes({ redis, store, logger })).use(staticRoutes()).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -38,5 +40,18 @@ describe('public error bodies', () => {
     expect(JSON.parse(text)).toEqual({ ok: false, redis: { ok: true }, storage: { ok: false, error: 'unavailable' } });
     expect(text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|connect/);
     expect(logged.join('\n')).toMatch(/readiness check failed/);
+  });
+
+  it('serves the console with a CSP that allows no inline or foreign script, framing or referrer', async () => {
+    for (const page of ['/', '/harness.html']) {
+      const res = await fetch(`${url}${page}`);
+      expect(res.status).toBe(200);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("object-src 'none'");
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    }
   });
 });
