@@ -44,6 +44,8 @@ import { connectViewer, openIngress, producerCounts, publisherTarget, workerCpuM
 import { cpuDelta, machineCpu, processCpuMs, reniceThreads, type CpuTimes } from './lib/procfs.js';
 import { UdpSink, type SinkSnapshot } from './lib/udp-sink.js';
 import { runBench } from './lib/run-bench.js';
+import { stampedLog } from './lib/log.js';
+import { sleep } from './lib/wait.js';
 
 // mediasoup reads MEDIASOUP_WORKER_BIN when first imported; the node processes inherit it.
 useCachedMediasoupWorker();
@@ -76,11 +78,7 @@ const nodeId = (index: number) => `bench-node-${index}`;
 // ---------------------------------------------------------------------------------------------
 // Output
 
-const T0 = Date.now();
-function log(msg: string): void {
-  console.log(`[cluster-fanout ${((Date.now() - T0) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
-}
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+const log = stampedLog('cluster-fanout ', 5);
 
 /** Calls `print` at most every `ms`, unless forced (the last line of a phase). */
 function throttled(ms: number, print: () => void): (force?: boolean) => void {
