@@ -11,7 +11,7 @@
 // first frame (requestVideoFrameCallback on the <video>). Each viewer leaves before the next joins.
 //
 // Env: BENCH_JOINS (20), LEVELCHAT_WORKERS (2), BENCH_CHROMIUM (/usr/bin/chromium).
-import { callOrThrow, h, joinOrThrow, mintToken, openHarness } from '../test/e2e/browser-kit.js';
+import { callOrThrow, h, joinOrThrow, mintToken, openHarness } from './lib/browser-kit.js';
 import { startBrowserBench } from './lib/browser-bench.js';
 import { spread } from './lib/stats.js';
 

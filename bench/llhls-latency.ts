@@ -19,8 +19,8 @@
 //
 // Env: BENCH_DURATION_S (60), BENCH_WARMUP_S (6), LEVELCHAT_WORKERS (2), BENCH_CHROMIUM (/usr/bin/chromium).
 import { performance } from 'node:perf_hooks';
-import { callOrThrow, h, joinOrThrow, mintToken, openHarness } from '../test/e2e/browser-kit.js';
-import { waitFor } from '../test/helpers/wait-for.js';
+import { callOrThrow, h, joinOrThrow, mintToken, openHarness } from './lib/browser-kit.js';
+import { waitFor } from './lib/wait.js';
 import { startBrowserBench } from './lib/browser-bench.js';
 import { spread } from './lib/stats.js';
 

@@ -10,7 +10,7 @@ import { formatApiKey, generateApiKey } from '../../src/auth/api-key.js';
 import { projectRoot } from '../../common/compiled-entry.js';
 // Type only (erased): the stack itself is imported after MEDIASOUP_WORKER_BIN is settled.
 import type { Stack } from '../../src/runtime/stack.js';
-import { launchChromium } from '../../test/e2e/browser-kit.js';
+import { launchChromium } from './browser-kit.js';
 
 export interface BrowserBench {
   stack: Stack;
@@ -24,7 +24,8 @@ export interface BrowserBench {
 export async function startBrowserBench(name: string): Promise<BrowserBench> {
   const root = projectRoot();
   const say = (m: string) => process.stderr.write(`[bench ${name}] ${m}\n`);
-  const { buildPlayers } = (await import(pathToFileURL(path.join(root, 'players', 'build.mjs')).href)) as typeof import('../../scripts/setup/players.mjs');
+  // From the checkout, not relative to this file: compiled, it runs from dist/, which has no scripts/.
+  const { buildPlayers } = (await import(pathToFileURL(path.join(root, 'scripts', 'setup', 'players.mjs')).href)) as typeof import('../../scripts/setup/players.mjs');
   say(`players build: ${await buildPlayers(root)}`);
 
   const { useCachedMediasoupWorker } = await import('../../src/runtime/mediasoup-binary.js');

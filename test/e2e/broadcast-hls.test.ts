@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { readJson } from '../helpers/test-stack.js';
-import { h, hlsFramesGrow, joinOrThrow, mintToken, openHarness, waitEvents } from './browser-kit.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { h, hlsFramesGrow, joinOrThrow, mintToken, openHarness, waitEvents } from '../../bench/lib/browser-kit.js';
+import { waitFor } from '../../bench/lib/wait.js';
 import { useBrowserStack } from './browser-stack.js';
 
 const { t, browser } = useBrowserStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_WEBRTC_VIEWER_CAP: '1' } });

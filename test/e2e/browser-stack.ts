@@ -5,7 +5,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { buildPlayers } from '../../scripts/setup/players.mjs';
 import { projectRoot } from '../../common/compiled-entry.js';
 import { lateBound, startTestStack, type TestStack } from '../helpers/test-stack.js';
-import { launchChromium } from './browser-kit.js';
+import { launchChromium } from '../../bench/lib/browser-kit.js';
 /**
  * A node and Chromium for the whole test file (with the players bundle built first): started in
  * beforeAll, closed in afterAll. Use the returned objects only inside tests and hooks.

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlayers } from '../../scripts/setup/players.mjs';
 import { projectRoot } from '../../common/compiled-entry.js';
 import { startClusterProcesses, type ClusterNodeProcess, type ClusterProcesses } from '../helpers/cluster-processes.js';
-import { arg, h, joinOrThrow, launchChromium, openHarness, waitEvents } from './browser-kit.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { arg, h, joinOrThrow, launchChromium, openHarness, waitEvents } from '../../bench/lib/browser-kit.js';
+import { waitFor } from '../../bench/lib/wait.js';
 
 let browser: Browser;
 beforeAll(async () => {

@@ -10,8 +10,8 @@ import { buildPlayers } from '../../scripts/setup/players.mjs';
 import { projectRoot } from '../../common/compiled-entry.js';
 import { readJson, startTestStack, type TestStack } from '../helpers/test-stack.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
-import { arg, h, hlsFramesGrow, joinOrThrow, launchChromium, mintToken, openHarness, waitEvents, webrtcFramesGrow } from './browser-kit.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { arg, h, hlsFramesGrow, joinOrThrow, launchChromium, mintToken, openHarness, waitEvents, webrtcFramesGrow } from '../../bench/lib/browser-kit.js';
+import { waitFor } from '../../bench/lib/wait.js';
 
 let t: TestStack;
 let browser: Browser;

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signalingUrlOf } from '../../src/signaling/protocol.js';
 import { startTestStack, type TestStack } from '../helpers/test-stack.js';
-import { arg, callOrThrow, joinOrThrow, mintToken, openHarness, waitEvents, webrtcFramesGrow } from './browser-kit.js';
+import { arg, callOrThrow, joinOrThrow, mintToken, openHarness, waitEvents, webrtcFramesGrow } from '../../bench/lib/browser-kit.js';
 import { useBrowserStack } from './browser-stack.js';
 
 const { t, browser } = useBrowserStack({ env: { LEVELCHAT_NODE_ID: 'stage-a', LEVELCHAT_REGION: 'eu' } });

@@ -6,8 +6,8 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../players/demo/harness-api.js';
 import { readJson } from '../helpers/test-stack.js';
-import { waitFor } from '../helpers/wait-for.js';
-import { arg, h, joinOrThrow, mintToken, openHarness, waitEvents } from './browser-kit.js';
+import { waitFor } from '../../bench/lib/wait.js';
+import { arg, h, joinOrThrow, mintToken, openHarness, waitEvents } from '../../bench/lib/browser-kit.js';
 import { useBrowserStack } from './browser-stack.js';
 
 const { t: stack, browser } = useBrowserStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_CONSUMERS_PER_ROUTER: '2' } });

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '../../bench/lib/wait.js';
 
 export interface ServerFrame {
   id?: number;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SignalingTestClient } from '../../helpers/signaling-client.js';
 import { readJson, startTestStack, useTestStack, type TestStack } from '../../helpers/test-stack.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../bench/lib/wait.js';
 
 // One room on two whole nodes sharing a Redis: the publisher on the room's origin node (A), an
 // audience on the other (B), which pipes the tracks from A over PipeTransports negotiated on Redis.

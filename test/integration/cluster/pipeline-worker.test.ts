@@ -3,7 +3,7 @@ import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../bench/lib/wait.js';
 import { startRtpSender } from '../pipeline/rtp-sender.js';
 
 // A room's LL-HLS made by a pipeline worker process (LEVELCHAT_ROLE=pipeline) while the producers

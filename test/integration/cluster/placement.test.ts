@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeDirectory, NodeRegistry, type NodeInfo, type NodeLoad } from '../../../src/cluster/node-registry.js';
 import { Placement } from '../../../src/cluster/placement.js';
 import { createLogger } from '../../../common/logger.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../bench/lib/wait.js';
 import { freshRedisDb } from '../../helpers/test-stack.js';
 
 const logger = createLogger('silent');

@@ -9,7 +9,7 @@ import { RouterDirectory } from '../../../src/cluster/router-directory.js';
 import { createLogger } from '../../../common/logger.js';
 import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
 import { WorkerPool } from '../../../src/sfu/worker-pool.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../bench/lib/wait.js';
 import { startRtpSender, type RtpSender } from '../pipeline/rtp-sender.js';
 import { freshRedisDb } from '../../helpers/test-stack.js';
 

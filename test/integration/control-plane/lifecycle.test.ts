@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RoomError } from '../../../src/rooms/room-service.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../bench/lib/wait.js';
 
 const { t, redis } = useTestStack({ env: { LEVELCHAT_ARCHIVE_AFTER_S: '1' } });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startTestStack } from '../../helpers/test-stack.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../bench/lib/wait.js';
 
 describe('webhooks across a restart', () => {
   it('events queued while the receiver is down are delivered, in order, by the next process', async () => {

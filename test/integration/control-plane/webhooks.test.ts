@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../../src/webhooks/signature.js';
 import { readJson, useTestStack, type TestStack } from '../../helpers/test-stack.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../bench/lib/wait.js';
 
 const { t } = useTestStack();
 

@@ -7,7 +7,7 @@ import { hlsKey } from '../../../pipeline/publish/hls-objects.js';
 import { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import { ObjectStore, type PutOptions } from '../../../storage/object-store.js';
 import { parsePlaylist, urisOf, type ParsedPlaylist } from '../../unit/pipeline/m3u8.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../bench/lib/wait.js';
 import { useLivePipeline } from './live-pipeline.js';
 
 const run = promisify(execFile);

@@ -16,7 +16,7 @@ import { RoomEventEmitter } from '../../../src/events/room-event-emitter.js';
 import { createLogger } from '../../../common/logger.js';
 import { RoomRepository } from '../../../src/rooms/room-repository.js';
 import { ObjectStore } from '../../../storage/object-store.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../bench/lib/wait.js';
 import { startLiveSource } from './rtp-sender.js';
 
 const run = promisify(execFile);

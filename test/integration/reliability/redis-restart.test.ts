@@ -8,7 +8,7 @@ import { createLogger } from '../../../common/logger.js';
 import { Stack } from '../../../src/runtime/stack.js';
 import { readJson } from '../../helpers/test-stack.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../bench/lib/wait.js';
 
 describe('Redis restarts (embedded, AOF)', () => {
   it.each(['SIGTERM', 'SIGKILL'] as const)('after %s nothing is lost and the node reconnects by itself', async (signal) => {

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../bench/lib/wait.js';
 
 const { t } = useTestStack({ env: { LEVELCHAT_WORKERS: '2' } });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { SignalingTestClient } from '../../helpers/signaling-client.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../bench/lib/wait.js';
 
 const { t } = useTestStack({ env: { LEVELCHAT_WORKERS: '2' } });
 

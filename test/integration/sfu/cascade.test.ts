@@ -4,7 +4,7 @@ import { createLogger } from '../../../common/logger.js';
 import { MediaRoom } from '../../../src/sfu/media-room.js';
 import { InProcessPipe } from '../../../src/sfu/producer-pipe.js';
 import { WorkerPool } from '../../../src/sfu/worker-pool.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../bench/lib/wait.js';
 
 const logger = createLogger('silent');
 let pool: WorkerPool;

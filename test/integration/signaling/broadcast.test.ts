@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { SignalingTestClient } from '../../helpers/signaling-client.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../bench/lib/wait.js';
 
 const { t } = useTestStack({ env: { LEVELCHAT_WEBRTC_VIEWER_CAP: '3' } });
 const clients: SignalingTestClient[] = [];

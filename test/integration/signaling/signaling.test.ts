@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { SignalingTestClient } from '../../helpers/signaling-client.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../bench/lib/wait.js';
 
 const { t } = useTestStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_CONSUMERS_PER_ROUTER: '2' } });
 const clients: SignalingTestClient[] = [];

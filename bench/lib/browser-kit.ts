@@ -1,8 +1,10 @@
-// Shared by the browser e2e tests (and bench/llhls-latency.ts): Chromium with a fake camera and
-// microphone, pages on /harness.html driven through window.harness, tokens minted with the API key.
+// Driving the players in Chromium: a fake camera and microphone, pages on /harness.html driven
+// through window.harness, tokens minted with the API key. The browser benches (join, llhls-latency)
+// and the browser e2e tests (test/e2e) share it; it lives here, on top of the layers, so the benches
+// need nothing from test/.
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Harness, RecordedEvent } from '../../players/demo/harness-api.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from './wait.js';
 
 export const CHROMIUM_ARGS = [
   '--headless',
