@@ -37,7 +37,7 @@ import { cpuDelta, machineCpu } from './lib/procfs.js';
 import { runBench } from './lib/run-bench.js';
 import { sleep } from './lib/wait.js';
 import { measureIdleRooms } from './rooms-create/idle-rooms.js';
-import { autocannonDriver, pacerDriver, roomBody } from './rooms-create/load.js';
+import { autocannonDriver, pacerDriver, roomBody, type LoadOptions } from './rooms-create/load.js';
 import { measuredLoad, type LoadResult } from './rooms-create/measure.js';
 import { SERVER_ENV, type ServerInfo, type ServerProcess, type ServerRequest } from './rooms-create/protocol.js';
 import { printTable, ratioLine } from './rooms-create/report.js';
@@ -152,30 +152,29 @@ async function benchMain(): Promise<void> {
   log('  (a MISS is reported, not fatal: this bench exits 0 when it ran.)');
   for (const r of results) if (r.server.profile) log(`profile   ${r.label}: server CPU profile in ${r.server.profile} (open in Chrome DevTools → Performance)`);
 
+  /** A supplementary run: baseline then LevelChat, each under `load` (same options for both), a table and their ratio. */
+  const supplementary = async (what: string, load: Omit<LoadOptions, 'label' | 'url' | 'apiKey'>, options: { progressOfS?: number } = {}) => {
+    const rows: LoadResult[] = [];
+    for (const side of sides.slice(0, 2)) {
+      rows.push(await measuredLoad(side.label, autocannonDriver({ label: side.label, url: side.url, apiKey, ...load }), server, redisPid, options));
+    }
+    printTable(rows);
+    log(ratioLine(`baseline (${what})`, rows[1]!, rows[0]!));
+  };
+
   if (s.autocannonS > 0) {
     log('');
     log(`autocannon (supplementary: the load shape of the first results): autocannon 8, overallRate ${s.rate} req/s, ${s.connections} connections,`);
     log(`          ${s.autocannonS} s per side. Each connection sends its ${(s.rate / Math.max(1, s.connections)).toFixed(0)} req/s back to back as soon as its second starts: up to`);
     log(`          ${s.connections} requests at once, then silence ("longest silence"), so this mostly measures queueing. Latency here is`);
     log('          request written → response parsed (hrtime), not from a due time.');
-    const bursts: LoadResult[] = [];
-    for (const side of sides.slice(0, 2)) {
-      const drive = autocannonDriver({ label: side.label, url: side.url, apiKey, connections: s.connections, durationS: s.autocannonS, rate: s.rate });
-      bursts.push(await measuredLoad(side.label, drive, server, redisPid, { progressOfS: s.autocannonS }));
-    }
-    printTable(bursts);
-    log(ratioLine('baseline (autocannon)', bursts[1]!, bursts[0]!));
+    await supplementary('autocannon', { connections: s.connections, durationS: s.autocannonS, rate: s.rate }, { progressOfS: s.autocannonS });
   }
 
   if (s.seqRequests > 0) {
     log('');
     log(`sequential (supplementary): ${s.seqRequests} requests one at a time on 1 connection, no rate limit — per-request cost without queueing`);
-    const seq: LoadResult[] = [];
-    for (const side of sides.slice(0, 2)) {
-      seq.push(await measuredLoad(side.label, autocannonDriver({ label: side.label, url: side.url, apiKey, connections: 1, amount: s.seqRequests }), server, redisPid));
-    }
-    printTable(seq);
-    log(ratioLine('baseline (sequential)', seq[1]!, seq[0]!));
+    await supplementary('sequential', { connections: 1, amount: s.seqRequests });
   }
 
   if (s.rooms > 0) {

@@ -8,9 +8,9 @@ import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { formatApiKey, generateApiKey } from '../../src/auth/api-key.js';
 import { projectRoot } from '../../common/compiled-entry.js';
-// Type only (erased): the stack itself is imported after MEDIASOUP_WORKER_BIN is settled.
 import type { Stack } from '../../src/runtime/stack.js';
 import { launchChromium } from './browser-kit.js';
+import { loopbackNodeStarter } from './loopback-node.js';
 
 export interface BrowserBench {
   stack: Stack;
@@ -28,11 +28,7 @@ export async function startBrowserBench(name: string): Promise<BrowserBench> {
   const { buildPlayers } = (await import(pathToFileURL(path.join(root, 'scripts', 'setup', 'players.mjs')).href)) as typeof import('../../scripts/setup/players.mjs');
   say(`players build: ${await buildPlayers(root)}`);
 
-  const { useCachedMediasoupWorker } = await import('../../src/runtime/mediasoup-binary.js');
-  useCachedMediasoupWorker();
-  const { Stack } = await import('../../src/runtime/stack.js');
-  const { loadConfig } = await import('../../src/config.js');
-  const { createLogger } = await import('../../common/logger.js');
+  const startNode = await loopbackNodeStarter();
 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `levelchat-bench-${name}-`));
   const apiKey = formatApiKey(generateApiKey());
@@ -47,17 +43,7 @@ export async function startBrowserBench(name: string): Promise<BrowserBench> {
   try {
     const t0 = performance.now();
     [stack, browser] = await Promise.all([
-      Stack.start(
-        loadConfig({
-          PORT: '0',
-          LEVELCHAT_BIND: '127.0.0.1',
-          LEVELCHAT_DATA_DIR: dataDir,
-          LEVELCHAT_WORKERS: process.env.LEVELCHAT_WORKERS ?? '2',
-          LOG_LEVEL: 'silent',
-          LEVELCHAT_API_KEYS: apiKey,
-        }),
-        createLogger('silent'),
-      ),
+      startNode({ dataDir, apiKey, workers: process.env.LEVELCHAT_WORKERS ?? '2' }),
       launchChromium(),
     ]);
     say(`node at ${stack.summary.url} and Chromium ${browser.version()} up in ${(performance.now() - t0).toFixed(0)} ms`);

@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import express from 'express';
 import type { Redis } from 'ioredis';
-// Type only (erased): the stack itself is imported after MEDIASOUP_WORKER_BIN is settled.
 import type { Stack as LevelChatStack } from '../../src/runtime/stack.js';
 import { serveCalls } from '../lib/ipc-rpc.js';
+import { loopbackNodeStarter } from '../lib/loopback-node.js';
 import { SERVER_ENV, type GcPauses, type MemoryStats, type PhaseStats, type ServerInfo, type ServerRequest } from './protocol.js';
 
 // Ctrl-C reaches the whole process group; the driver decides when we stop.
@@ -30,26 +30,17 @@ let phase:
   | undefined;
 
 async function start(): Promise<ServerInfo> {
-  const { useCachedMediasoupWorker } = await import('../../src/runtime/mediasoup-binary.js');
-  useCachedMediasoupWorker();
-  const { Stack } = await import('../../src/runtime/stack.js');
-  const { loadConfig } = await import('../../src/config.js');
-  const { createLogger } = await import('../../common/logger.js');
+  const startNode = await loopbackNodeStarter();
   const { connectRedis } = await import('../../src/runtime/redis.js');
 
   const t0 = performance.now();
-  const config = loadConfig({
-    PORT: '0',
-    LEVELCHAT_BIND: '127.0.0.1',
-    LEVELCHAT_DATA_DIR: process.env[SERVER_ENV.dataDir]!,
-    LEVELCHAT_WORKERS: '1',
-    LOG_LEVEL: 'silent',
-    LEVELCHAT_API_KEYS: process.env[SERVER_ENV.apiKey]!,
+  stack = await startNode({
+    dataDir: process.env[SERVER_ENV.dataDir]!,
+    apiKey: process.env[SERVER_ENV.apiKey]!,
+    workers: '1',
     // The bench measures the request path at 1,000 req/s from one key, above the default limit.
-    LEVELCHAT_RATE_LIMIT_RPS: '1000000',
-    LEVELCHAT_RATE_LIMIT_BURST: '1000000',
+    env: { LEVELCHAT_RATE_LIMIT_RPS: '1000000', LEVELCHAT_RATE_LIMIT_BURST: '1000000' },
   });
-  stack = await Stack.start(config, createLogger('silent'));
   const redisUrl = credentialedUrl(stack.redis);
   baselineRedis = await connectRedis(redisUrl, 'bench-baseline');
   baseline = await startBaseline(baselineRedis);
