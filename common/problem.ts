@@ -32,6 +32,7 @@ export const PROBLEMS = {
   room_id_taken: [409, 'Room id is taken'],
   not_hybrid: [409, 'Room is not hybrid'],
   already_promoted: [409, 'Room was promoted already'],
+  hls_off: [409, 'Room is not delivered over LL-HLS'],
   // Webinar registrations
   registration_required: [403, 'Registration required'],
   registration_not_found: [404, 'Registration not found'],

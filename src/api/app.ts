@@ -14,6 +14,7 @@ import type { RegistrationStore } from '../rooms/registrations.js';
 import type { RoomRepository } from '../rooms/room-repository.js';
 import type { RoomService } from '../rooms/room-service.js';
 import type { DeliveryLog } from '../webhooks/delivery-log.js';
+import type { DestinationGuard } from '../webhooks/destination-guard.js';
 import type { WebhookStore } from '../webhooks/webhook-store.js';
 import type { RequestListener } from 'node:http';
 import { withHlsFastPath } from '../hls/hls-fast-path.js';
@@ -31,6 +32,7 @@ import { attendanceRoutes } from './routes/attendance.js';
 import { jwksRoutes } from './routes/jwks.js';
 import { keyRoutes } from './routes/keys.js';
 import { participantRoutes } from './routes/participants.js';
+import { playbackTokenRoutes } from './routes/playback-tokens.js';
 import { questionRoutes } from './routes/questions.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { registrationRoutes } from './routes/registrations.js';
@@ -48,6 +50,7 @@ export interface ApiServices {
   revocations: Revocations;
   webhooks: WebhookStore;
   deliveries: DeliveryLog;
+  destinations: DestinationGuard;
   attendance: AttendanceLog;
   questions: QuestionStore;
   registrations: RegistrationStore;
@@ -110,19 +113,20 @@ export function createApp(deps: AppDeps): Express {
   api.use(jsonBody);
   api.use(
     authenticate(control.keys, {
-      perKey: new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst),
+      perTree: new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst),
       failuresPerAddress: new RateLimiter(deps.rateLimit.perSecond / 10, deps.rateLimit.burst / 10),
     }),
   );
   api.use(roomRoutes({ rooms: control.rooms, repository: control.repository, hlsStatus: deps.hls.status }, registry));
   api.use(tokenRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl, cluster: deps.cluster }, registry));
+  api.use(playbackTokenRoutes({ rooms: control.rooms, minter: control.minter, publicUrl: deps.publicUrl }, registry));
   api.use(registrationRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl }, registry));
   api.use(participantRoutes({ rooms: control.rooms, revocations: control.revocations, redis: control.redis }, registry));
   api.use(attendanceRoutes({ rooms: control.rooms, attendance: control.attendance }, registry));
   api.use(recordingRoutes({ rooms: control.rooms, recordings: control.recordings, store: deps.store }, registry));
   api.use(questionRoutes({ rooms: control.rooms, questions: control.questions }, registry));
   api.use(keyRoutes(control.keys, registry));
-  api.use(webhookRoutes({ webhooks: control.webhooks, deliveries: control.deliveries }, registry));
+  api.use(webhookRoutes({ webhooks: control.webhooks, deliveries: control.deliveries, destinations: control.destinations }, registry));
   api.use(nodeRoutes(deps.cluster.nodes, registry));
 
   // Public, so mounted before the API router and its authentication.

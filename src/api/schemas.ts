@@ -81,9 +81,12 @@ export const roomListSchema = z.object({ rooms: z.array(roomSchema), next_cursor
 
 export const roomIdParams = z.object({ id: roomIdSchema }).strict();
 
+/** Who a token is for: any printable text (the integrator's user id). */
+export const identitySchema = z.string().min(1).max(128).regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters');
+
 export const createTokenBody = z
   .object({
-    identity: z.string().min(1).max(128).regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters'),
+    identity: identitySchema,
     name: z.string().max(256).optional(),
     capabilities: z.array(capabilitySchema).max(16),
     ttl_s: z.number().int().min(60).max(MAX_TOKEN_TTL_S).default(3600),
@@ -133,6 +136,15 @@ export const apiKeySchema = z
 export const createdKeySchema = apiKeySchema.extend({ key: z.string().meta({ description: 'lc_pk_<id>.<secret>; shown only once.' }) }).meta({ id: 'CreatedApiKey' });
 
 export const keyIdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9]{8,64}$/) }).strict();
+
+export const deleteKeyQuery = z
+  .object({
+    cascade: z
+      .enum(['true', 'false'])
+      .default('false')
+      .meta({ description: '`true`: delete every key below it too (revoke a leaked key and all it made); `false`: hand them to its creator.' }),
+  })
+  .strict();
 
 export const webhookUrlSchema = z
   .url({ protocol: /^https?$/ })

@@ -1,21 +1,27 @@
+import { LRUCache } from 'lru-cache';
 import type { ApiKeyStore } from '../auth/api-key-store.js';
 import { verifyPlaybackToken } from '../auth/playback-token.js';
 import type { RoomRepository } from '../rooms/room-repository.js';
+import { playbackIsSigned } from '../rooms/room-types.js';
 import { ProblemError } from '../../common/problem.js';
 
 const ROOM_CACHE_MS = 5000;
+// Unknown rooms are cached too (as not gated, no owner): bounded, so requests for made-up ids cost nothing lasting.
+const ROOM_CACHE_MAX = 10_000;
+
+type RoomAccess = { owner: string | null; gated: boolean };
 
 /**
- * Who may watch a room's LL-HLS: everyone, unless the room admits its audience by registration
- * (webinars by default); then every playlist and media request carries a playback token
- * (`?token=`), minted for a registrant or handed to a participant sent to LL-HLS.
+ * Who may watch a room's LL-HLS: everyone, unless its playback is signed (`config.playback`, or
+ * registration: webinars by default); then every playlist and media request carries a playback
+ * token (`?token=`), minted over REST, for a registrant, or for a participant sent to LL-HLS.
  */
 export interface PlaybackGate {
   check(roomId: string, token: unknown): Promise<{ gated: boolean; token: string | null }>;
 }
 
 export class HlsAccess implements PlaybackGate {
-  private readonly rooms = new Map<string, { owner: string | null; gated: boolean; until: number }>();
+  private readonly rooms = new LRUCache<string, RoomAccess>({ max: ROOM_CACHE_MAX, ttl: ROOM_CACHE_MS });
 
   constructor(
     private readonly repository: RoomRepository,
@@ -35,11 +41,11 @@ export class HlsAccess implements PlaybackGate {
     return { gated: true, token };
   }
 
-  private async room(roomId: string) {
+  private async room(roomId: string): Promise<RoomAccess> {
     const cached = this.rooms.get(roomId);
-    if (cached && cached.until > Date.now()) return cached;
+    if (cached) return cached;
     const room = await this.repository.get(roomId);
-    const entry = { owner: room?.owner ?? null, gated: room ? room.config.registration !== 'off' : false, until: Date.now() + ROOM_CACHE_MS };
+    const entry = { owner: room?.owner ?? null, gated: room ? playbackIsSigned(room.config) : false };
     this.rooms.set(roomId, entry);
     return entry;
   }

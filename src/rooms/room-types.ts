@@ -19,6 +19,15 @@ export const hlsRenditionsSchema = z
 
 export const regionSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 lowercase letters, digits or "-"');
 
+/**
+ * Who may watch a room's LL-HLS. `public` (the default): anyone who knows the URL, which is
+ * guessable for rooms with an external id. `signed`: every request carries a playback token.
+ */
+export const playbackSchema = z.enum(['public', 'signed']).meta({
+  description:
+    'LL-HLS access: `public` (default: anyone with the URL; ids made from external_id are guessable) or `signed` (every playlist and media request needs a playback token: POST /v1/rooms/{id}/playback-tokens). Registration-gated rooms are always signed.',
+});
+
 export const roomConfigSchema = z
   .object({
     max_participants: z.number().int().min(1).max(100_000).nullable().optional(),
@@ -29,6 +38,7 @@ export const roomConfigSchema = z
     region_hint: regionSchema.nullable().optional(),
     registration: z.enum(['off', 'open', 'approval']).optional(),
     hls_renditions: hlsRenditionsSchema.optional(),
+    playback: playbackSchema.optional(),
   })
   .strict();
 
@@ -50,6 +60,8 @@ export const resolvedRoomConfigSchema = z.object({
   registration: z.enum(['off', 'open', 'approval']),
   /** The LL-HLS ladder in ladder order; the first (highest) is the one recorded. */
   hls_renditions: z.array(z.enum(HLS_RENDITIONS)),
+  /** Rooms stored before this option existed were public. */
+  playback: playbackSchema.default('public'),
 });
 
 export type RoomConfig = z.infer<typeof resolvedRoomConfigSchema>;
@@ -65,6 +77,7 @@ const MEETING: RoomConfig = {
   registration: 'off',
   // One passthrough rendition: no encode at all when the publisher sends H.264.
   hls_renditions: ['source'],
+  playback: 'public',
 };
 
 // `live` is an alias of `broadcast`. Broadcasts default to H.264 so the LL-HLS pipeline can pass the
@@ -80,6 +93,9 @@ export const ROOM_TYPE_DEFAULTS: Record<RoomType, RoomConfig> = {
   live: BROADCAST,
   webinar: { ...BROADCAST, max_publishers: 8, registration: 'open' },
 };
+
+/** Whether LL-HLS requests of this room need a playback token: signed rooms and registration-gated ones. */
+export const playbackIsSigned = (config: RoomConfig): boolean => config.playback === 'signed' || config.registration !== 'off';
 
 export class RoomConfigError extends Error {
   constructor(
@@ -102,6 +118,7 @@ export function resolveRoomConfig(type: RoomType, input: RoomConfigInput = {}): 
     hls: defaults.hls,
     registration: input.registration ?? defaults.registration,
     hls_renditions: inLadderOrder(input.hls_renditions ?? defaults.hls_renditions),
+    playback: input.playback ?? defaults.playback,
   };
   if (type === '1to1' && config.max_participants !== null && config.max_participants > 2) {
     throw new RoomConfigError('invalid_room_config', '1to1 rooms hold exactly two participants: max_participants must be 1 or 2');

@@ -9,6 +9,7 @@ import { hlsUrl } from '../hls/hls-status.js';
 import type { Room } from '../rooms/room.js';
 import type { RoomRepository } from '../rooms/room-repository.js';
 import type { RoomService } from '../rooms/room-service.js';
+import { playbackIsSigned } from '../rooms/room-types.js';
 import type { LiveRoom } from './live-room.js';
 import { signalingUrlOf } from './protocol.js';
 import type { RoomRelay } from './room-relay.js';
@@ -93,7 +94,7 @@ export class Admission {
   private async refuseViewer(grant: RoomGrant, stored: Room): Promise<never> {
     const roomy = canJoinEdge(grant.capabilities) ? await this.nodeWithSeats(stored.id) : null;
     if (roomy) throw new SignalingError('wrong_node', `this node's WebRTC seats for the room are taken: join node ${roomy.id}`, { signaling_url: signalingUrlOf(roomy.url) });
-    const gated = stored.config.registration !== 'off';
+    const gated = playbackIsSigned(stored.config);
     throw new SignalingError('webrtc_full', 'this broadcast has as many WebRTC viewers as it takes: watch over LL-HLS', {
       hls_url: stored.config.hls ? hlsUrl(stored.id) : null,
       playback_token: stored.config.hls && gated ? await this.deps.minter.mintPlayback(stored.owner, stored.id, grant.identity) : null,

@@ -46,3 +46,35 @@ describe('LL-HLS playback of a registration-gated webinar', () => {
     }
   });
 });
+
+describe('signed LL-HLS playback of any broadcast (issue 17 row 9)', () => {
+  it('a broadcast with config.playback signed needs a REST-minted playback token; the default stays public', async () => {
+    await t.api('/v1/rooms', { method: 'POST', json: { external_id: 'signed-show', type: 'broadcast', config: { playback: 'signed' } } });
+    await t.api('/v1/rooms', { method: 'POST', json: { external_id: 'guessable-show', type: 'live' } });
+    expect((await readJson(await t.api('/v1/rooms/r_signed-show'))).config.playback).toBe('signed');
+    expect((await readJson(await t.api('/v1/rooms/r_guessable-show'))).config.playback).toBe('public');
+
+    for (const path of ['master.m3u8', 'v1/index.m3u8', 'v1/seg1.m4s']) {
+      const res = await fetch(`${t.url}/hls/r_signed-show/${path}`);
+      expect(res.status).toBe(403);
+      expect((await readJson(res)).code).toBe('playback_token_required');
+    }
+    const minted = await t.api('/v1/rooms/r_signed-show/playback-tokens', { method: 'POST', json: { identity: 'viewer-1', ttl_s: 600 } });
+    expect(minted.status).toBe(201);
+    const { token, playback_url, expires_at } = await readJson(minted);
+    expect(playback_url).toBe(`${t.url}/hls/r_signed-show/master.m3u8?token=${token}`);
+    expect(Date.parse(expires_at) - Date.now()).toBeGreaterThan(590_000);
+    expect((await readJson(await master('r_signed-show', token))).code).toBe('stream_not_found');
+    expect((await readJson(await master('r_signed-show', 'forged'))).code).toBe('playback_token_invalid');
+    expect((await readJson(await master('r_guessable-show'))).code).toBe('stream_not_found');
+
+    // Another key cannot mint for this room; a meeting has no LL-HLS to sign.
+    const other = await readJson(await t.api('/v1/keys', { method: 'POST', json: { name: 'other tenant' } }));
+    expect((await t.api('/v1/rooms/r_signed-show/playback-tokens', { method: 'POST', key: other.key, json: { identity: 'x' } })).status).toBe(404);
+    await t.api('/v1/rooms', { method: 'POST', json: { external_id: 'plain-meeting', type: 'meeting' } });
+    const meeting = await t.api('/v1/rooms/r_plain-meeting/playback-tokens', { method: 'POST', json: { identity: 'x' } });
+    expect(meeting.status).toBe(409);
+    expect((await readJson(meeting)).code).toBe('hls_off');
+    expect((await t.api('/v1/rooms/r_signed-show/playback-tokens', { method: 'POST', json: { identity: 'x', ttl_s: 100_000 } })).status).toBe(400);
+  });
+});
