@@ -20,7 +20,7 @@
 // Env: BENCH_DURATION_S (60), BENCH_WARMUP_S (6), LEVELCHAT_WORKERS (2), BENCH_CHROMIUM (/usr/bin/chromium).
 import { performance } from 'node:perf_hooks';
 import { callOrThrow, h, joinOrThrow, mintToken, openHarness } from './lib/browser-kit.js';
-import { waitFor } from './lib/wait.js';
+import { sleep, waitFor } from './lib/wait.js';
 import { startBrowserBench } from './lib/browser-bench.js';
 import { spread } from './lib/stats.js';
 
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     await h(player, 'playHls', `${url}${hls.url}`);
     await waitFor(async () => ((await h(player, 'hlsStats'))?.frames ?? 0) > 5, { timeoutMs: 20_000, intervalMs: 200, what: 'first LL-HLS frames' });
     say(`player presenting frames ${(performance.now() - tPlay).toFixed(0)} ms after load; warming up ${WARMUP_S} s (catch-up to the live edge)`);
-    await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+    await sleep(WARMUP_S * 1000);
 
     const pdt: number[] = [];
     const pixel: number[] = [];
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     for (let i = 0; performance.now() - tStart < DURATION_S * 1000; i++) {
       const due = tStart + i * SAMPLE_MS;
       const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await sleep(wait);
       const [stats, clock] = await Promise.all([
         h(player, 'hlsStats'),
         player.evaluate(PIXEL_CLOCK_READ) as Promise<{ painted: number; now: number } | null>,

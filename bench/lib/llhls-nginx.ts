@@ -5,6 +5,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { sleep } from './wait.js';
 
 export const NGINX_INSTALL = ['apt-get', 'install', '-y', 'nginx-light'];
 
@@ -100,7 +101,7 @@ http {
   const exitedP = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
   for (let i = 0; i < 100 && !exited; i++) {
     if (await portOpen(port)) break;
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   if (exited || !(await portOpen(port))) {
     child.kill('SIGKILL');
