@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
+import { safeParseJsonWith } from '../../common/json-payload.js';
 import type { Logger } from '../../common/logger.js';
 import type { ChatMessage } from './protocol.js';
-import { chatBodySchema, issuesOf, jsonOf } from './wire-schemas.js';
+import { chatBodySchema } from './wire-schemas.js';
 
 const chatKey = (roomId: string) => `lc:room:${roomId}:chat`;
 const MAX_MESSAGES = 500;
-const chatBodyJson = jsonOf(chatBodySchema);
 
 /**
  * A room's chat, persisted in a bounded Redis stream so late joiners get the history. A message's
@@ -29,9 +29,9 @@ export class ChatStore {
     const entries = await this.redis.xrevrange(chatKey(roomId), '+', '-', 'COUNT', count);
     const messages: ChatMessage[] = [];
     for (const [id, fields] of entries.reverse()) {
-      const body = chatBodyJson.safeParse(fields[1]);
+      const body = safeParseJsonWith(chatBodySchema, fields[1] ?? '', `chat message ${id} of room ${roomId}`);
       if (body.success) messages.push({ id, ...body.data });
-      else this.logger?.debug({ room_id: roomId, message_id: id, err: issuesOf(body.error) }, 'dropped a malformed chat entry');
+      else this.logger?.debug({ err: body.error.message }, 'dropped a malformed chat entry');
     }
     return messages;
   }

@@ -2,22 +2,23 @@
 // Each is checked against the type its publisher writes, so the two cannot drift apart.
 import { z } from 'zod';
 import type { RoomControl } from '../events/room-control.js';
-import { ROOM_EVENT_TYPES } from '../events/room-event.js';
+import { roomEventSchema } from '../events/room-event.js';
 import type { EndedReason } from '../rooms/room.js';
-import { relayMessageSchema } from './relay-messages.js';
-import { jsonOf, roomIdSchema } from './wire-schemas.js';
+import { roomIdSchema } from './wire-schemas.js';
 
 /** A hybrid room became a broadcast. */
-export const roomPromotedSchema = z.object({ type: z.literal('room.promoted'), room_id: roomIdSchema });
+export const roomPromotedSchema = roomEventSchema.extend({ type: z.literal('room.promoted') });
 
-export const roomEndedSchema = z.object({
+export const roomEndedSchema = roomEventSchema.extend({
   type: z.literal('room.ended'),
-  room_id: roomIdSchema,
   data: z.object({ reason: z.enum(['empty', 'host_ended']) satisfies z.ZodType<EndedReason> }),
 });
 
 /** Every other room event: for webhooks and the SFU, nothing signaling acts on. */
-const otherRoomEventSchema = z.object({ type: z.enum(ROOM_EVENT_TYPES).exclude(['room.promoted', 'room.ended']), room_id: roomIdSchema });
+const otherRoomEventSchema = roomEventSchema.extend({ type: roomEventSchema.shape.type.exclude(['room.promoted', 'room.ended']) });
+
+/** What arrives on the room events channel. */
+export const roomEventMessageSchema = z.discriminatedUnion('type', [roomPromotedSchema, roomEndedSchema, otherRoomEventSchema]);
 
 /** Kick the holders of an identity out of a room (a moderator, or a revoked token). */
 export const kickSchema = z.object({
@@ -35,12 +36,11 @@ export const stageInviteSchema = z.object({
   signaling_url: z.string().min(1),
 }) satisfies z.ZodType<Extract<RoomControl, { type: 'stage-invite' }>>;
 
+/** What arrives on the room control channel. */
+export const roomControlSchema = z.discriminatedUnion('type', [kickSchema, stageInviteSchema]);
+
+export type RoomEventMessage = z.infer<typeof roomEventMessageSchema>;
 export type RoomPromoted = z.infer<typeof roomPromotedSchema>;
 export type RoomEnded = z.infer<typeof roomEndedSchema>;
 export type KickControl = z.infer<typeof kickSchema>;
 export type StageInviteControl = z.infer<typeof stageInviteSchema>;
-
-/** What each inbox channel carries, as the JSON text that arrives. */
-export const roomEventJson = jsonOf(z.discriminatedUnion('type', [roomPromotedSchema, roomEndedSchema, otherRoomEventSchema]));
-export const roomControlJson = jsonOf(z.discriminatedUnion('type', [kickSchema, stageInviteSchema]));
-export const relayMessageJson = jsonOf(relayMessageSchema);

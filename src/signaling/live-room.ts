@@ -8,12 +8,13 @@ import type { Room } from '../rooms/room.js';
 import type { BroadcastDirector } from '../hls/broadcast-director.js';
 import { hlsUrl } from '../hls/hls-status.js';
 import type { MediaRoom } from '../sfu/media-room.js';
+import { connectionQuality } from './connection-quality.js';
 import type { Participant } from './participant.js';
 import type { MediaSource, ParticipantInfo, RaisedHand, ServerEvents, TrackInfo } from './protocol.js';
 import { RELAYED_EVENTS, type RelayMessage, type RemoteTrack } from './relay-messages.js';
 import type { PresenceUpdate, RoomRelay } from './room-relay.js';
 
-const QUALITY_INTERVAL_MS = 2000;
+const REPORT_INTERVAL_MS = 2000;
 /** Events about who is here and what they publish: only for tokens that may subscribe ("not see anyone" otherwise). */
 const PRESENCE_EVENTS = new Set<keyof ServerEvents>(['participant-joined', 'participant-left', 'track-published', 'track-unpublished', 'track-muted', 'active-speaker', 'connection-quality', 'stage', 'viewer-count']);
 
@@ -55,19 +56,19 @@ export class LiveRoom {
   #breakouts: Breakout[] | null = null;
   /** Raised hands in the order they went up. */
   readonly #hands = new Map<string, RaisedHand>();
-  private qualityTimer: NodeJS.Timeout;
-  private speakerObserver: types.ActiveSpeakerObserver | undefined;
-  private announcedViewers = 0;
+  readonly #reportTimer: NodeJS.Timeout;
+  #speakerObserver: types.ActiveSpeakerObserver | undefined;
+  #announcedViewers = 0;
   /** The audience on every node, as last counted. */
-  private totalViewers = 0;
+  #totalViewers = 0;
   /** Set while the room is delivered as LL-HLS: decides who is on air. */
   #director: BroadcastDirector | null = null;
-  private closed = false;
+  #closed = false;
 
   /** Opens the room's media and the room on it. */
   static async open(room: Room, deps: LiveRoomDeps): Promise<LiveRoom> {
     const live = new LiveRoom(room, await deps.openMedia(room), deps);
-    await live.startSpeakerObserver();
+    await live.#startSpeakerObserver();
     return live;
   }
 
@@ -78,8 +79,8 @@ export class LiveRoom {
   ) {
     this.#room = room;
     this.#media = media;
-    this.qualityTimer = setInterval(() => void this.reportQuality(), QUALITY_INTERVAL_MS);
-    this.qualityTimer.unref();
+    this.#reportTimer = setInterval(() => void this.#report(), REPORT_INTERVAL_MS);
+    this.#reportTimer.unref();
   }
 
   get id(): string {
@@ -114,7 +115,7 @@ export class LiveRoom {
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.#closed;
   }
 
   /** The room as a join just read it. */
@@ -151,7 +152,7 @@ export class LiveRoom {
 
   /** The audience on every node holding the room, as last counted (this node's at least). */
   get audience(): number {
-    return Math.max(this.totalViewers, this.viewerCount);
+    return Math.max(this.#totalViewers, this.viewerCount);
   }
 
   /** A track published on another node, or null. */
@@ -164,9 +165,9 @@ export class LiveRoom {
     return this.deps.relay.presence(this.id);
   }
 
-  private async startSpeakerObserver(): Promise<void> {
-    this.speakerObserver = await this.#media.origin.router.createActiveSpeakerObserver({ interval: 300 });
-    this.speakerObserver.on('dominantspeaker', ({ producer }) => {
+  async #startSpeakerObserver(): Promise<void> {
+    this.#speakerObserver = await this.#media.origin.router.createActiveSpeakerObserver({ interval: 300 });
+    this.#speakerObserver.on('dominantspeaker', ({ producer }) => {
       const track = this.#tracks.get(producer.id);
       this.broadcast('active-speaker', { participant_id: track?.participant.id ?? null });
     });
@@ -174,10 +175,10 @@ export class LiveRoom {
 
   /** Sends a room event to the participants here and, through the relay, on every other node. */
   broadcast<E extends keyof ServerEvents>(event: E, data: ServerEvents[E], except?: Participant): void {
-    this.deliver(event, data, except);
+    this.#deliver(event, data, except);
     if (!RELAYED_EVENTS.has(event)) return;
     this.deps.relay
-      .publish(this.id, event, data, this.#media.origin.router.id, this.presenceUpdate(event, data))
+      .publish(this.id, event, data, this.#media.origin.router.id, this.#presenceUpdate(event, data))
       .catch((err: Error) => this.deps.logger.warn({ room_id: this.id, event, err: err.message }, 'could not relay a room event'));
   }
 
@@ -191,7 +192,7 @@ export class LiveRoom {
   }
 
   /** The announced participant or published track of this node an event adds or changes, as it now is. */
-  private presenceUpdate<E extends keyof ServerEvents>(event: E, data: ServerEvents[E]): PresenceUpdate | undefined {
+  #presenceUpdate<E extends keyof ServerEvents>(event: E, data: ServerEvents[E]): PresenceUpdate | undefined {
     switch (event) {
       case 'participant-joined':
         return { participant: data as ParticipantInfo };
@@ -213,11 +214,11 @@ export class LiveRoom {
 
   /** A room event from another node, for the participants here. */
   deliverRelayed(message: RelayMessage): void {
-    this.deliver(message.event, message.data);
+    this.#deliver(message.event, message.data);
   }
 
   /** Sends a room event to the participants on this node only. */
-  private deliver<E extends keyof ServerEvents>(event: E, data: ServerEvents[E], except?: Participant): void {
+  #deliver<E extends keyof ServerEvents>(event: E, data: ServerEvents[E], except?: Participant): void {
     const presence = PRESENCE_EVENTS.has(event);
     for (const p of this.#participants.values()) {
       if (p !== except && (!presence || p.has('subscribe:all'))) p.send(event, data);
@@ -248,7 +249,7 @@ export class LiveRoom {
     const track: PublishedTrack = { producer, participant: p, source };
     this.#tracks.set(producer.id, track);
     p.producers.set(producer.id, { producer, source });
-    if (producer.kind === 'audio') await this.speakerObserver?.addProducer({ producerId: producer.id }).catch(() => {});
+    if (producer.kind === 'audio') await this.#speakerObserver?.addProducer({ producerId: producer.id }).catch(() => {});
     const info = this.trackInfo(track);
     this.onAirMayChange();
     this.broadcast('track-published', info, p);
@@ -282,7 +283,7 @@ export class LiveRoom {
       if (direction === 'recv') this.#media.releaseReceiver(slot);
     }
     p.transports.clear();
-    if (this.#hands.delete(p.id)) this.publishHandQueue();
+    if (this.#hands.delete(p.id)) this.#publishHandQueue();
     await this.deps.attendance.left(this.id, p.id).catch(() => {});
     if (this.isAnnounced(p)) this.broadcast('participant-left', { id: p.id, identity: p.identity });
     await this.emit('participant.left', { participant_id: p.id, identity: p.identity });
@@ -293,7 +294,7 @@ export class LiveRoom {
   async raiseHand(p: Participant): Promise<number> {
     if (p.setHandRaised(true)) {
       this.#hands.set(p.id, { participant_id: p.id, identity: p.identity, raised_at: new Date().toISOString() });
-      this.handChanged(p);
+      this.#handChanged(p);
       await this.emit('participant.hand_raised', { participant_id: p.id, identity: p.identity });
     }
     return [...this.#hands.keys()].indexOf(p.id) + 1;
@@ -303,7 +304,7 @@ export class LiveRoom {
   lowerHand(p: Participant): void {
     if (!p.setHandRaised(false)) return;
     this.#hands.delete(p.id);
-    this.handChanged(p);
+    this.#handChanged(p);
   }
 
   /** Brings a participant on stage for the session: publish rights, announced to all. */
@@ -335,7 +336,7 @@ export class LiveRoom {
 
   /** Makes the room's LL-HLS here (its origin node), unless it does already. */
   startDirector(): void {
-    if (this.#director || this.closed) return;
+    if (this.#director || this.#closed) return;
     this.#director = this.deps.directorFor(this);
     this.onAirMayChange();
   }
@@ -358,7 +359,7 @@ export class LiveRoom {
     }
     this.#media.close();
     this.#media = media;
-    await this.startSpeakerObserver();
+    await this.#startSpeakerObserver();
     for (const p of this.#participants.values()) p.send('media-reset', { reason: 'worker_died', router_rtp_capabilities: media.rtpCapabilities as unknown as Record<string, unknown> });
     if (hadDirector) this.startDirector();
   }
@@ -371,22 +372,22 @@ export class LiveRoom {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.#closed) return;
+    this.#closed = true;
     this.observer.emit('close');
-    clearInterval(this.qualityTimer);
+    clearInterval(this.#reportTimer);
     await this.#director?.close();
     this.#media.close();
     await this.deps.relay.roomClosed(this.id).catch((err: Error) => this.deps.logger.warn({ room_id: this.id, err: err.message }, 'could not leave the room relay'));
   }
 
-  private handChanged(p: Participant): void {
+  #handChanged(p: Participant): void {
     this.broadcast('hand', { participant_id: p.id, raised: p.handRaised });
-    this.publishHandQueue();
+    this.#publishHandQueue();
   }
 
   /** Shows the hand queue to the moderators, after any change. */
-  private publishHandQueue(): void {
+  #publishHandQueue(): void {
     const queue = this.handQueue;
     for (const p of this.#participants.values()) if (p.has('moderate:participants')) p.send('hand-queue', { queue });
   }
@@ -400,32 +401,17 @@ export class LiveRoom {
     }
   }
 
-  /** rtt and loss per participant, from the RTCP of its consumers (downlink) and producers (uplink). */
-  private async reportQuality(): Promise<void> {
+  /** Every 2 s: the audience on every node, and each participant's connection quality. */
+  async #report(): Promise<void> {
     if (this.#participants.size === 0) return;
     const local = this.viewerCount;
-    this.totalViewers = this.isBroadcast ? await this.deps.relay.reportViewers(this.id, local).catch(() => local) : local;
+    this.#totalViewers = this.isBroadcast ? await this.deps.relay.reportViewers(this.id, local).catch(() => local) : local;
     const viewers = this.audience;
-    if (viewers !== this.announcedViewers) {
-      this.announcedViewers = viewers;
+    if (viewers !== this.#announcedViewers) {
+      this.#announcedViewers = viewers;
       this.broadcast('viewer-count', { count: viewers });
     }
-    const qualities = await Promise.all(
-      [...this.#participants.values()].map(async (p) => {
-        const rtts: number[] = [];
-        const losses: number[] = [];
-        const sources = [...[...p.consumers.values()].map((c) => c.consumer), ...[...p.producers.values()].map((x) => x.producer)].slice(0, 6);
-        for (const source of sources) {
-          const stats = (await source.getStats().catch(() => [])) as { roundTripTime?: number; fractionLost?: number }[];
-          for (const s of stats) {
-            if (typeof s.roundTripTime === 'number' && s.roundTripTime > 0) rtts.push(s.roundTripTime);
-            if (typeof s.fractionLost === 'number') losses.push(s.fractionLost / 256);
-          }
-        }
-        const avg = (xs: number[]) => (xs.length ? Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 1000) / 1000 : null);
-        return { participant_id: p.id, rtt: avg(rtts), fraction_lost: losses.length ? Math.max(...losses) : null };
-      }),
-    );
-    if (!this.closed) this.broadcast('connection-quality', { qualities });
+    const qualities = await Promise.all([...this.#participants.values()].map(connectionQuality));
+    if (!this.#closed) this.broadcast('connection-quality', { qualities });
   }
 }

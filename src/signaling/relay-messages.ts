@@ -1,8 +1,9 @@
 // What the room relay (room-relay.ts) writes to Redis and publishes, as zod schemas: the relayed
 // room events, the presence entries and the per-node counts. Read back only through these.
 import { z } from 'zod';
+import { questionSchema } from '../rooms/question-store.js';
 import type { ServerEvents } from './protocol.js';
-import { chatMessageSchema, nodeIdSchema, participantInfoSchema, questionSchema, roomIdSchema, trackInfoSchema } from './wire-schemas.js';
+import { chatMessageSchema, nodeIdSchema, participantInfoSchema, roomIdSchema, trackInfoSchema } from './wire-schemas.js';
 
 /** One relayed event: the node it happened on, the room, and the event's data as the protocol has it. */
 function relayed<E extends keyof ServerEvents>(event: E, data: z.ZodType<ServerEvents[E]>) {

@@ -1,19 +1,19 @@
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
+import { safeParseJsonWith } from '../../common/json-payload.js';
 import type { Logger } from '../../common/logger.js';
 import { roomControlChannel, roomEventsChannel } from '../events/event-keys.js';
 import {
-  relayMessageJson,
-  roomControlJson,
-  roomEventJson,
+  roomControlSchema,
+  roomEventMessageSchema,
   type KickControl,
   type RoomEnded,
+  type RoomEventMessage,
   type RoomPromoted,
   type StageInviteControl,
 } from './inbox-messages.js';
-import type { RelayMessage } from './relay-messages.js';
+import { relayMessageSchema, type RelayMessage } from './relay-messages.js';
 import type { RoomRelay } from './room-relay.js';
-import { issuesOf } from './wire-schemas.js';
 
 /** What the inbox hands on, each message parsed and of its one kind. */
 export interface InboxHandlers {
@@ -43,10 +43,10 @@ export class RoomInbox {
     this.#subscriber = subscriber;
     const [events, control] = [roomEventsChannel(subscriber), roomControlChannel(subscriber)];
     subscriber.on('message', (channel: string, text: string) => {
-      if (channel === events) this.#take(channel, roomEventJson, text, (event) => this.#onRoomEvent(event, handlers));
-      else if (channel === control) this.#take(channel, roomControlJson, text, (c) => (c.type === 'kick' ? handlers.kick(c) : handlers.stageInvite(c)));
+      if (channel === events) this.#take(channel, roomEventMessageSchema, text, (event) => this.#onRoomEvent(event, handlers));
+      else if (channel === control) this.#take(channel, roomControlSchema, text, (c) => (c.type === 'kick' ? handlers.kick(c) : handlers.stageInvite(c)));
       else if (this.relay.roomOfChannel(channel)) {
-        this.#take(channel, relayMessageJson, text, (m) => {
+        this.#take(channel, relayMessageSchema, text, (m) => {
           // This node's own events come back too: its participants have them already.
           if (m.node !== this.relay.nodeId) handlers.relayed(m);
         });
@@ -64,15 +64,15 @@ export class RoomInbox {
     await this.#subscriber?.unsubscribe(this.relay.channel(roomId)).catch(() => {});
   }
 
-  #onRoomEvent(event: z.infer<typeof roomEventJson>, handlers: InboxHandlers): void {
+  #onRoomEvent(event: RoomEventMessage, handlers: InboxHandlers): void {
     if (event.type === 'room.promoted') handlers.promoted(event);
     else if (event.type === 'room.ended' && event.data.reason === 'host_ended') handlers.hostEnded(event);
   }
 
-  #take<T>(channel: string, schema: z.ZodType<T, string>, text: string, handle: (message: T) => void): void {
-    const parsed = schema.safeParse(text);
+  #take<S extends z.ZodType>(channel: string, schema: S, text: string, handle: (message: z.output<S>) => void): void {
+    const parsed = safeParseJsonWith(schema, text, `message on ${channel}`);
     if (!parsed.success) {
-      this.logger.debug({ channel, err: issuesOf(parsed.error, 'message') }, 'dropped a malformed room message');
+      this.logger.debug({ err: parsed.error.message }, 'dropped a malformed room message');
       return;
     }
     try {

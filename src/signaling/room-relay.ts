@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
+import { safeParseJsonWith, safeParseWith, type PayloadResult } from '../../common/json-payload.js';
 import type { Logger } from '../../common/logger.js';
 import { channelFor } from '../../common/pubsub-channel.js';
 import type { ParticipantInfo, ServerEvents, TrackInfo } from './protocol.js';
@@ -12,16 +13,12 @@ import {
   type RemoteParticipant,
   type RemoteTrack,
 } from './relay-messages.js';
-import { issuesOf, jsonOf } from './wire-schemas.js';
 
 /** The state, after an event, of the announced participant or published track the event changed. */
 export type PresenceUpdate = { participant: ParticipantInfo } | { track: TrackInfo };
 
 /** A presence entry as read back: which hash field, and whose participant or track. */
 type PresenceEntry = { field: string; participant: RemoteParticipant } | { field: string; track: RemoteTrack };
-
-const remoteParticipantJson = jsonOf(remoteParticipantSchema);
-const remoteTrackJson = jsonOf(remoteTrackSchema);
 
 /** Presence entries outlive nothing: a forgotten room's hash expires on its own. */
 const PRESENCE_TTL_MS = 24 * 3600 * 1000;
@@ -84,7 +81,7 @@ export class RoomRelay {
   async remoteTrack(roomId: string, producerId: string): Promise<RemoteTrack | null> {
     const field = `t:${producerId}`;
     const json = await this.redis.hget(presenceKey(roomId), field);
-    const track = json === null ? null : this.parse(remoteTrackJson, json, roomId, field);
+    const track = json === null ? null : this.readJson(remoteTrackSchema, json, `presence entry ${field} of room ${roomId}`);
     return track && track.node !== this.nodeId ? track : null;
   }
 
@@ -94,7 +91,7 @@ export class RoomRelay {
     const results = await this.redis.multi().hset(key, this.nodeId, count).pexpire(key, PRESENCE_TTL_MS).hvals(key).sadd(nodeRoomsKey(this.nodeId), roomId).exec();
     const counts = results?.[2]?.[1];
     let total = 0;
-    for (const raw of Array.isArray(counts) ? counts : []) total += this.parse(nodeCountSchema, raw, roomId, 'viewers') ?? 0;
+    for (const raw of Array.isArray(counts) ? counts : []) total += this.readCount(raw, `viewer count of room ${roomId}`) ?? 0;
     return total;
   }
 
@@ -114,7 +111,7 @@ export class RoomRelay {
   async viewersByNode(roomId: string): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     for (const [node, raw] of Object.entries(await this.redis.hgetall(viewersKey(roomId)))) {
-      const n = this.parse(nodeCountSchema, raw, roomId, node);
+      const n = this.readCount(raw, `viewer count of node ${node} in room ${roomId}`);
       if (n !== null) counts.set(node, n);
     }
     return counts;
@@ -138,7 +135,7 @@ export class RoomRelay {
       // HGETDEL in effect: whoever deletes the count owns the dead node's members of the room.
       const results = await this.redis.multi().hget(membersKey(roomId), nodeId).hdel(membersKey(roomId), nodeId).exec();
       const raw = results?.[0]?.[1];
-      const members = typeof raw === 'string' ? this.parse(nodeCountSchema, raw, roomId, nodeId) : null;
+      const members = typeof raw === 'string' ? this.readCount(raw, `member count of node ${nodeId} in room ${roomId}`) : null;
       if (members !== null && members > 0) orphaned.push({ roomId, members });
       const gone = (await this.readPresence(roomId))
         .filter((entry) => ('track' in entry ? entry.track.node : entry.participant.node) === nodeId)
@@ -164,21 +161,29 @@ export class RoomRelay {
     const entries: PresenceEntry[] = [];
     for (const [field, json] of Object.entries(await this.redis.hgetall(presenceKey(roomId)))) {
       if (field.startsWith('t:')) {
-        const track = this.parse(remoteTrackJson, json, roomId, field);
+        const track = this.readJson(remoteTrackSchema, json, `presence entry ${field} of room ${roomId}`);
         if (track) entries.push({ field, track });
       } else {
-        const participant = this.parse(remoteParticipantJson, json, roomId, field);
+        const participant = this.readJson(remoteParticipantSchema, json, `presence entry ${field} of room ${roomId}`);
         if (participant) entries.push({ field, participant });
       }
     }
     return entries;
   }
 
-  /** A value read back from Redis, or null (logged) when it is not what this relay writes. */
-  private parse<T>(schema: z.ZodType<T>, raw: unknown, roomId: string, field: string): T | null {
-    const parsed = schema.safeParse(raw);
-    if (parsed.success) return parsed.data;
-    this.logger.debug({ room_id: roomId, field, err: issuesOf(parsed.error) }, 'dropped a malformed room relay entry');
+  // What this relay reads back from Redis, or null (logged) when it is not what a relay writes.
+
+  private readJson<S extends z.ZodType>(schema: S, json: string, what: string): z.output<S> | null {
+    return this.kept(safeParseJsonWith(schema, json, what));
+  }
+
+  private readCount(raw: unknown, what: string): number | null {
+    return this.kept(safeParseWith(nodeCountSchema, raw, what));
+  }
+
+  private kept<T>(result: PayloadResult<T>): T | null {
+    if (result.success) return result.data;
+    this.logger.debug({ err: result.error.message }, 'dropped a malformed room relay entry');
     return null;
   }
 

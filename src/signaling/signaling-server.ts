@@ -15,7 +15,6 @@ import type { LiveRooms, Session } from './live-rooms.js';
 import type { ParticipantLink } from './participant.js';
 import { JOIN_TIMEOUT_MS, MAX_FRAME_BYTES, SIGNALING_PATH, requestFrameSchema, requestSchemas, type Method, type SignalingErrorBody } from './protocol.js';
 import { INTERNAL_ERROR, SignalingError, toSignalingError } from './signaling-errors.js';
-import { issuesOf } from './wire-schemas.js';
 
 const FEATURES: Feature[] = [mediaFeature, chatFeature, chatModerationFeature, reactionsFeature, handFeature, questionsFeature, moderationFeature, breakoutsFeature, playbackFeature];
 const HANDLERS = Object.assign({}, ...FEATURES) as Record<string, Handler<Method>>;
@@ -100,7 +99,10 @@ export class SignalingServer {
         const method = frame.data.method;
         if (!Object.hasOwn(requestSchemas, method)) throw new SignalingError('unknown_method', `unknown method ${method}`);
         const data = requestSchemas[method as Method].safeParse(frame.data.data ?? {});
-        if (!data.success) throw new SignalingError('invalid_request', issuesOf(data.error));
+        if (!data.success) {
+          const detail = data.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'data'}: ${i.message}`).join('; ');
+          throw new SignalingError('invalid_request', detail);
+        }
 
         if (method === 'join' || method === 'resume') {
           if (session || joining) throw new SignalingError('already_joined', 'this connection has joined already');

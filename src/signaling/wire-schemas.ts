@@ -2,7 +2,7 @@
 // checked against its protocol.ts type (`z.ZodType<T>`), so the two cannot drift apart. Anything
 // read back is parsed with them: another node, another version or a stray write may have put it there.
 import { z } from 'zod';
-import { MEDIA_SOURCES, type ChatMessage, type ParticipantInfo, type Question, type TrackInfo } from './protocol.js';
+import { MEDIA_SOURCES, type ChatMessage, type ParticipantInfo, type TrackInfo } from './protocol.js';
 
 export const roomIdSchema = z.string().min(1).max(256);
 export const nodeIdSchema = z.string().min(1).max(256);
@@ -36,37 +36,3 @@ export const chatMessageSchema: z.ZodType<ChatMessage> = chatMessageObject;
 
 /** A chat message as stored: its id is where it is stored (the stream entry id). */
 export const chatBodySchema: z.ZodType<Omit<ChatMessage, 'id'>> = chatMessageObject.omit({ id: true });
-
-export const questionSchema: z.ZodType<Question> = z.object({
-  id: z.string(),
-  participant_id: z.string(),
-  identity: z.string(),
-  text: z.string(),
-  votes: z.number(),
-  state: z.enum(['open', 'answered', 'dismissed']),
-  answer: z.string().nullable(),
-  asked_at: z.string(),
-});
-
-/** A schema of JSON text holding `schema`: one parse from what Redis returned to a checked value. */
-export function jsonOf<T>(schema: z.ZodType<T>): z.ZodType<T, string> {
-  return z
-    .string()
-    .transform((text, ctx): unknown => {
-      try {
-        return JSON.parse(text);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'not JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
-}
-
-/** Why a value was refused, short enough for a log line or an error message. */
-export function issuesOf(error: z.ZodError, root = 'data'): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.join('.') || root}: ${i.message}`)
-    .join('; ');
-}
