@@ -49,6 +49,7 @@ export const configSchema = z.object({
   LEVELCHAT_ARCHIVE_AFTER_S: z.coerce.number().int().min(1).default(86400),
   LEVELCHAT_RATE_LIMIT_RPS: z.coerce.number().positive().max(1_000_000).default(100),
   LEVELCHAT_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  LEVELCHAT_WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
   LEVELCHAT_NODE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').optional(),
   LEVELCHAT_REGION: regionSchema.default('default'),
   LEVELCHAT_PIPE_SRTP: z.stringbool().default(false),
@@ -79,6 +80,8 @@ export interface Config {
   archiveAfterS: number;
   /** REST requests per API key (and failed authentications per client address). */
   rateLimit: { perSecond: number; burst: number };
+  /** `allowPrivate`: webhooks may target loopback, private and link-local addresses (development only). */
+  webhooks: { allowPrivate: boolean };
   /** This node in the cluster: its id in the registry, its region for placement, SRTP between nodes. */
   cluster: { nodeId: string; region: string; pipeSrtp: boolean };
   /** `node`: everything (API, signaling, SFU, pipeline jobs); `pipeline`: only LL-HLS ingest and recording jobs. */
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKeys,
     archiveAfterS: c.LEVELCHAT_ARCHIVE_AFTER_S,
     rateLimit: { perSecond: c.LEVELCHAT_RATE_LIMIT_RPS, burst: c.LEVELCHAT_RATE_LIMIT_BURST },
+    webhooks: { allowPrivate: c.LEVELCHAT_WEBHOOK_ALLOW_PRIVATE },
     cluster: { nodeId: c.LEVELCHAT_NODE_ID ?? defaultNodeId(), region: c.LEVELCHAT_REGION, pipeSrtp: c.LEVELCHAT_PIPE_SRTP },
     role: c.LEVELCHAT_ROLE,
     pipeline: { concurrency: c.LEVELCHAT_PIPELINE_CONCURRENCY },

@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import type { ApiKeyRecord, ApiKeyStore } from '../auth/api-key-store.js';
+import type { ApiKeyStore, CallerKey } from '../auth/api-key-store.js';
 import { ProblemError } from '../../common/problem.js';
 import type { RateLimiter } from './rate-limiter.js';
 
@@ -9,10 +9,11 @@ function tooMany(retryAfterS: number, detail: string): ProblemError {
 
 /**
  * Requires `Authorization: Bearer lc_pk_<id>.<secret>`; the key is then `callerKey(res)`. Each key
- * is rate-limited on its own (a flood from one key leaves the others alone); failed attempts are
- * limited per client address, so keys cannot be guessed at speed.
+ * tree is rate-limited as one (the bucket of its root key): a flood from one tenant leaves the
+ * others alone, and making more keys does not make more requests. Failed attempts are limited per
+ * client address, so keys cannot be guessed at speed.
  */
-export function authenticate(keys: ApiKeyStore, limits: { perKey: RateLimiter; failuresPerAddress: RateLimiter }): RequestHandler {
+export function authenticate(keys: ApiKeyStore, limits: { perTree: RateLimiter; failuresPerAddress: RateLimiter }): RequestHandler {
   return async (req, res, next) => {
     const address = req.socket.remoteAddress ?? 'unknown';
     const refuse = (problem: ProblemError) => {
@@ -31,8 +32,8 @@ export function authenticate(keys: ApiKeyStore, limits: { perKey: RateLimiter; f
         refuse(new ProblemError('invalid_api_key', 'the API key is unknown, deleted or wrong', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } }));
         return;
       }
-      const wait = limits.perKey.take(key.id);
-      if (wait) throw tooMany(wait, 'this API key sends requests faster than its rate limit');
+      const wait = limits.perTree.take(key.tree);
+      if (wait) throw tooMany(wait, 'the keys of this key tree send requests faster than its rate limit');
       res.locals.apiKey = key;
       next();
     } catch (err) {
@@ -41,6 +42,6 @@ export function authenticate(keys: ApiKeyStore, limits: { perKey: RateLimiter; f
   };
 }
 
-export function callerKey(res: Response): ApiKeyRecord {
-  return res.locals.apiKey as ApiKeyRecord;
+export function callerKey(res: Response): CallerKey {
+  return res.locals.apiKey as CallerKey;
 }

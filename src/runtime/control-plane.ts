@@ -15,7 +15,8 @@ import { RoomArchiver } from '../rooms/room-archiver.js';
 import { RoomRepository } from '../rooms/room-repository.js';
 import { RoomService } from '../rooms/room-service.js';
 import { DeliveryLog } from '../webhooks/delivery-log.js';
-import { WebhookDispatcher, type RetryPolicy } from '../webhooks/webhook-dispatcher.js';
+import { DestinationGuard } from '../webhooks/destination-guard.js';
+import { WebhookDispatcher, type DeliveryLimits, type RetryPolicy } from '../webhooks/webhook-dispatcher.js';
 import { WebhookStore } from '../webhooks/webhook-store.js';
 
 export interface ControlPlaneOptions {
@@ -24,6 +25,9 @@ export interface ControlPlaneOptions {
   archiveAfterS: number;
   logger: Logger;
   retryPolicy?: RetryPolicy;
+  deliveryLimits?: DeliveryLimits;
+  /** LEVELCHAT_WEBHOOK_ALLOW_PRIVATE: webhooks may target private addresses (development only). */
+  webhookAllowPrivate: boolean;
 }
 
 /**
@@ -39,6 +43,8 @@ export class ControlPlane {
   readonly webhooks: WebhookStore;
   readonly deliveries: DeliveryLog;
   readonly dispatcher: WebhookDispatcher;
+  /** Where webhooks may point: checked at registration and at every delivery. */
+  readonly destinations: DestinationGuard;
   readonly events: RoomEventEmitter;
   readonly attendance: AttendanceLog;
   readonly questions: QuestionStore;
@@ -57,7 +63,8 @@ export class ControlPlane {
     this.keys = new ApiKeyStore(redis, options.apiKeys);
     this.webhooks = new WebhookStore(redis);
     this.deliveries = new DeliveryLog(redis);
-    this.dispatcher = new WebhookDispatcher(redis, connection, this.webhooks, this.deliveries, options.logger, options.retryPolicy);
+    this.destinations = new DestinationGuard({ allowPrivate: options.webhookAllowPrivate });
+    this.dispatcher = new WebhookDispatcher(redis, connection, this.webhooks, this.deliveries, options.logger, this.destinations, options.retryPolicy, options.deliveryLimits);
     this.repository = new RoomRepository(redis, this.dispatcher);
     this.archiver = new RoomArchiver(connection, this.repository, options.archiveAfterS, options.logger);
     this.rooms = new RoomService(this.repository, this.archiver, options.logger);

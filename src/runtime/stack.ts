@@ -16,7 +16,7 @@ import { LiveRooms } from '../signaling/live-rooms.js';
 import { RoomRelay } from '../signaling/room-relay.js';
 import { StagePasses } from '../signaling/stage-passes.js';
 import { SignalingServer } from '../signaling/signaling-server.js';
-import type { RetryPolicy } from '../webhooks/webhook-dispatcher.js';
+import type { DeliveryLimits, RetryPolicy } from '../webhooks/webhook-dispatcher.js';
 import { ObjectStore } from '../../storage/object-store.js';
 import { startEmbeddedS3 } from '../../storage/embedded-s3/launch.js';
 import { MediaCache } from '../../pipeline/publish/media-cache.js';
@@ -42,6 +42,7 @@ export class PortInUseError extends Error {
 /** Knobs tests turn that operators do not need. */
 export interface StackTuning {
   webhookRetryPolicy?: RetryPolicy;
+  webhookDeliveryLimits?: DeliveryLimits;
 }
 
 export interface StackSummary {
@@ -114,7 +115,9 @@ export class Stack {
       apiKeys: devKey ? [devKey] : config.apiKeys,
       archiveAfterS: config.archiveAfterS,
       logger: this.logger,
+      webhookAllowPrivate: config.webhooks.allowPrivate,
       ...(tuning.webhookRetryPolicy ? { retryPolicy: tuning.webhookRetryPolicy } : {}),
+      ...(tuning.webhookDeliveryLimits ? { deliveryLimits: tuning.webhookDeliveryLimits } : {}),
     });
     this.cleanups.push(() => this.control.close());
 

@@ -1,4 +1,4 @@
-import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis, Result } from 'ioredis';
 import { WEBHOOK_QUEUES_SET } from '../events/event-keys.js';
 import type { DeliveryKick } from '../events/delivery-kick.js';
@@ -7,7 +7,10 @@ import type { Logger } from '../../common/logger.js';
 import { parseJsonWith } from '../../common/json-payload.js';
 import { closeQueue, closeWorker } from '../../common/close-worker.js';
 import type { DeliveryLog } from './delivery-log.js';
+import type { DestinationGuard } from './destination-guard.js';
 import { SIGNATURE_HEADER, signWebhook } from './signature.js';
+import { TenantSlots } from './tenant-slots.js';
+import { postWebhook, type PostOutcome } from './webhook-post.js';
 import type { WebhookStore } from './webhook-store.js';
 
 const QUEUE = 'webhook-delivery';
@@ -21,6 +24,21 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 36, baseDelayMs: 1000, maxDelayMs: 3_600_000, timeoutMs: 10_000 };
+
+/**
+ * How delivery is shared between tenants (a tenant is an API key tree). `concurrency` attempts run at
+ * once per process; one tenant has at most `perTenant` of them in flight across the cluster, so a
+ * tenant whose receivers hang holds `perTenant` slots for a timeout each and the rest stay free for
+ * everyone else. A job of a tenant at its limit is parked (delayed, no attempt spent) and woken when
+ * one of that tenant's attempts ends; `parkMs` only brings it back if that wake-up was lost.
+ */
+export interface DeliveryLimits {
+  concurrency: number;
+  perTenant: number;
+  parkMs: number;
+}
+
+export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = { concurrency: 64, perTenant: 8, parkMs: 60_000 };
 
 /** Delay before retry number `attempt` (1-based): doubling from the base, capped. */
 export function retryDelayMs(policy: RetryPolicy, attempt: number): number {
@@ -57,6 +75,7 @@ return next_head
 export class WebhookDispatcher implements DeliveryKick {
   private readonly queue: Queue<DeliveryJob>;
   private worker: Worker<DeliveryJob> | undefined;
+  private readonly slots: TenantSlots;
 
   constructor(
     private readonly redis: Redis,
@@ -64,17 +83,31 @@ export class WebhookDispatcher implements DeliveryKick {
     private readonly store: WebhookStore,
     private readonly log: DeliveryLog,
     private readonly logger: Logger,
+    private readonly guard: DestinationGuard,
     private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+    private readonly limits: DeliveryLimits = DEFAULT_DELIVERY_LIMITS,
   ) {
+    // A slot outlives an attempt's deadline by a margin for the log write; then it is free again.
+    const leaseMs = policy.timeoutMs + 15_000;
+    this.slots = new TenantSlots(redis, { limit: limits.perTenant, leaseMs, parkedTtlMs: limits.parkMs + leaseMs });
     this.queue = new Queue(QUEUE, { connection });
     this.queue.on('error', (err) => this.logger.warn({ err: err.message }, 'webhook queue error'));
     redis.defineCommand('lcWebhookPop', { numberOfKeys: 2, lua: POP_HEAD_LUA });
   }
 
+  /**
+   * One round trip for the heads and one for the jobs, whatever the number of queues: a room event
+   * fills one queue per webhook of its owner, and the request that caused it waits for this.
+   */
   async queuesFilled(queues: string[]): Promise<void> {
-    for (const queue of queues) {
-      const head = await this.redis.lindex(queue, 0);
-      if (head) await this.enqueue(queue, parseQueued(head, queue).id);
+    for (let i = 0; i < queues.length; i += 500) {
+      const batch = queues.slice(i, i + 500);
+      const heads = await batch.reduce((p, queue) => p.lindex(queue, 0), this.redis.pipeline()).exec();
+      const jobs = batch.flatMap((queue, j) => {
+        const head = heads?.[j]?.[1];
+        return typeof head === 'string' ? [this.jobFor(queue, parseQueued(head, queue).id)] : [];
+      });
+      if (jobs.length > 0) await this.queue.addBulk(jobs);
     }
   }
 
@@ -83,10 +116,10 @@ export class WebhookDispatcher implements DeliveryKick {
     await this.queuesFilled(await this.redis.smembers(WEBHOOK_QUEUES_SET));
   }
 
-  startWorker(concurrency = 16): void {
-    this.worker = new Worker<DeliveryJob>(QUEUE, (job) => this.process(job), {
+  startWorker(): void {
+    this.worker = new Worker<DeliveryJob>(QUEUE, (job, token) => this.process(job, token), {
       connection: this.connection,
-      concurrency,
+      concurrency: this.limits.concurrency,
       settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(this.policy, attemptsMade) },
     });
     this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'webhook worker error'));
@@ -98,22 +131,26 @@ export class WebhookDispatcher implements DeliveryKick {
   }
 
   private async enqueue(queue: string, eventId: string): Promise<void> {
+    await this.queue.addBulk([this.jobFor(queue, eventId)]);
+  }
+
+  private jobFor(queue: string, eventId: string) {
     const webhookId = queue.split(':')[3]!;
-    await this.queue.add(
-      'deliver',
-      { queue, eventId },
-      {
+    return {
+      name: 'deliver',
+      data: { queue, eventId },
+      opts: {
         // One job per (webhook, event): adding it twice (a resume racing a live job) is a no-op.
         jobId: `d-${webhookId}-${eventId}`,
         attempts: this.policy.attempts,
-        backoff: { type: 'custom' },
+        backoff: { type: 'custom' as const },
         removeOnComplete: true,
         removeOnFail: true,
       },
-    );
+    };
   }
 
-  private async process(job: Job<DeliveryJob>): Promise<void> {
+  private async process(job: Job<DeliveryJob>, token: string | undefined): Promise<void> {
     const { queue, eventId } = job.data;
     const head = await this.redis.lindex(queue, 0);
     if (!head) return;
@@ -125,8 +162,25 @@ export class WebhookDispatcher implements DeliveryKick {
       await this.redis.multi().del(queue).srem(WEBHOOK_QUEUES_SET, queue).exec();
       return;
     }
+    const jobId = job.id!;
+    if (!(await this.slots.acquire(webhook.tenant, jobId))) {
+      // The tenant has its share in flight: park without spending an attempt until one of its ends.
+      await job.moveToDelayed(Date.now() + this.limits.parkMs, token);
+      throw new DelayedError();
+    }
     const attempt = job.attemptsMade + 1;
-    const outcome = await this.post(webhook.url, webhook.secret, head);
+    let outcome: PostOutcome;
+    try {
+      const headers = {
+        'Content-Type': 'application/json',
+        'User-Agent': 'LevelChat-Webhooks/1',
+        [SIGNATURE_HEADER]: signWebhook(webhook.secret, head, Math.floor(Date.now() / 1000)),
+      };
+      outcome = await postWebhook(this.guard, webhook.url, headers, head, this.policy.timeoutMs);
+    } finally {
+      const next = await this.slots.release(webhook.tenant, jobId);
+      if (next) this.wake(webhook.tenant, next).catch((err: Error) => this.logger.warn({ err: err.message }, 'waking a parked webhook delivery failed'));
+    }
     const final = attempt >= this.policy.attempts;
     const status = outcome.ok ? 'delivered' : final ? 'dropped' : 'retrying';
     await this.log.record(webhookId, {
@@ -146,26 +200,26 @@ export class WebhookDispatcher implements DeliveryKick {
     if (next) await this.enqueue(queue, parseQueued(next, queue).id);
   }
 
-  private async post(url: string, secret: string, body: string): Promise<{ ok: boolean; httpStatus: number | null; error: string | null; durationMs: number }> {
-    const started = Date.now();
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          'User-Agent': 'LevelChat-Webhooks/1',
-          [SIGNATURE_HEADER]: signWebhook(secret, body, Math.floor(Date.now() / 1000)),
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.policy.timeoutMs),
-      });
-      await res.body?.cancel();
-      const ok = res.status >= 200 && res.status < 300;
-      return { ok, httpStatus: res.status, error: ok ? null : `HTTP ${res.status}`, durationMs: Date.now() - started };
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
-      return { ok: false, httpStatus: null, error: cause ?? (err as Error).name, durationMs: Date.now() - started };
+  /**
+   * Starts the parked job a finished attempt handed its slot to. The job may still be on its way to
+   * delayed (parking is two steps), so a job seen active is looked at again briefly; a job that is
+   * gone passes the slot on to the next parked one.
+   */
+  private async wake(tenant: string, first: string): Promise<void> {
+    let jobId: string | null = first;
+    for (let hop = 0; jobId && hop < 8; hop += 1) {
+      let state = await this.queue.getJobState(jobId);
+      for (let look = 0; state === 'active' && look < 10; look += 1) {
+        await new Promise((r) => setTimeout(r, 20));
+        state = await this.queue.getJobState(jobId);
+      }
+      if (state === 'delayed') {
+        await (await this.queue.getJob(jobId))?.promote().catch(() => undefined);
+        return;
+      }
+      // Waiting or running: it will use the slot it holds.
+      if (state === 'waiting' || state === 'prioritized' || state === 'active') return;
+      jobId = await this.slots.release(tenant, jobId);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
 import { z } from 'zod';
 import { parseJsonWith, parseWith } from '../../common/json-payload.js';
 import { ownerWebhookFilters } from '../events/event-keys.js';
@@ -15,8 +15,31 @@ export interface Webhook {
 
 export interface StoredWebhook extends Webhook {
   owner: string;
+  /** The owner's key tree (its root key id): deliveries are shared fairly between trees. */
+  tenant: string;
   secret: string;
 }
+
+/**
+ * Webhooks one API key may have. Every room event of the key runs through all of them inside the
+ * emitting Lua script (and fills a delivery queue for each), so the number is bounded.
+ */
+export const WEBHOOKS_PER_KEY = 20;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    lcWebhookCreate(hash: string, filters: string, limit: number, id: string, filter: string, ...fields: string[]): Result<number, Context>;
+  }
+}
+
+// Registers the webhook unless its owner has `limit` already: the check and the write are one step,
+// so concurrent registrations cannot pass the cap together.
+const CREATE_LUA = `
+if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+return 1
+`;
 
 const webhookKey = (id: string) => `lc:webhook:${id}`;
 
@@ -24,6 +47,8 @@ const webhookKey = (id: string) => `lc:webhook:${id}`;
 const webhookHashSchema = z.object({
   id: z.string(),
   owner: z.string(),
+  /** Absent on webhooks registered before tenants were recorded: their owner stands in. */
+  tenant: z.string().optional(),
   url: z.string(),
   events: z.string().optional(),
   secret: z.string(),
@@ -33,26 +58,27 @@ const webhookEventsSchema = z.array(z.enum(ROOM_EVENT_TYPES)).nullable();
 
 /** Webhooks belong to the API key that registered them and receive that key's rooms' events. */
 export class WebhookStore {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: Redis) {
+    redis.defineCommand('lcWebhookCreate', { numberOfKeys: 2, lua: CREATE_LUA });
+  }
 
-  async create(owner: string, url: string, events: RoomEventType[] | null): Promise<{ webhook: Webhook; secret: string }> {
+  /** The new webhook and its secret, or `limit` when the owner has WEBHOOKS_PER_KEY already. */
+  async create(owner: string, tenant: string, url: string, events: RoomEventType[] | null): Promise<{ webhook: Webhook; secret: string } | 'limit'> {
     const id = `wh_${randomBytes(9).toString('base64url').replace(/[-_]/g, '0')}`;
     const secret = `whsec_${randomBytes(24).toString('base64url')}`;
     const webhook: Webhook = { id, url, events, created_at: new Date().toISOString() };
-    await this.redis
-      .multi()
-      .hset(webhookKey(id), { id, owner, url, events: JSON.stringify(events), secret, created_at: webhook.created_at })
-      .hset(ownerWebhookFilters(owner), id, events ? `,${events.join(',')},` : '*')
-      .exec();
-    return { webhook, secret };
+    const fields = { id, owner, tenant, url, events: JSON.stringify(events), secret, created_at: webhook.created_at };
+    const filter = events ? `,${events.join(',')},` : '*';
+    const created = await this.redis.lcWebhookCreate(webhookKey(id), ownerWebhookFilters(owner), WEBHOOKS_PER_KEY, id, filter, ...Object.entries(fields).flat());
+    return created === 1 ? { webhook, secret } : 'limit';
   }
 
   async find(id: string): Promise<StoredWebhook | undefined> {
     const h = await this.redis.hgetall(webhookKey(id));
     if (!h.id) return undefined;
     const what = `webhook ${id}`;
-    const { events, ...stored } = parseWith(webhookHashSchema, h, what);
-    return { ...stored, events: parseJsonWith(webhookEventsSchema, events ?? 'null', what) };
+    const { events, tenant, ...stored } = parseWith(webhookHashSchema, h, what);
+    return { ...stored, tenant: tenant ?? stored.owner, events: parseJsonWith(webhookEventsSchema, events ?? 'null', what) };
   }
 
   async get(owner: string, id: string): Promise<Webhook | undefined> {

@@ -40,6 +40,8 @@ export async function startClusterProcesses(nodes: { id: string; region: string 
       LEVELCHAT_REGION: region,
       LEVELCHAT_WORKERS: '1',
       LEVELCHAT_API_KEYS: apiKey,
+      // A development setting, as in test-stack.ts: any webhook receiver of a test is on loopback.
+      LEVELCHAT_WEBHOOK_ALLOW_PRIVATE: 'true',
       REDIS_URL: redisUrl,
       S3_ENDPOINT: s3.endpoint,
       S3_ACCESS_KEY: s3.accessKey,

@@ -42,7 +42,14 @@ export async function freshRedisDb(): Promise<string> {
  * so its queues and keys never meet another test file's.
  */
 export async function startTestStack(
-  options: { env?: Record<string, string>; tuning?: StackTuning; /** Restart on another stack's Redis db, with its key. */ after?: TestStack } = {},
+  options: {
+    env?: Record<string, string>;
+    tuning?: StackTuning;
+    /** Restart on another stack's Redis db, with its key. */
+    after?: TestStack;
+    /** More config keys (roots of key trees of their own: other tenants) beside `apiKey`. */
+    extraApiKeys?: string[];
+  } = {},
 ): Promise<TestStack> {
   const redisUrl = options.after ? options.after.redisUrl : await freshRedisDb();
   const db = redisUrl.split('/').pop();
@@ -59,7 +66,10 @@ export async function startTestStack(
     S3_ACCESS_KEY: s3.accessKey,
     S3_SECRET_KEY: s3.secretKey,
     S3_BUCKET: `test-db${db}`,
-    LEVELCHAT_API_KEYS: apiKey,
+    LEVELCHAT_API_KEYS: [apiKey, ...(options.extraApiKeys ?? [])].join(','),
+    // A development setting: the tests' webhook receivers listen on 127.0.0.1. The tests of the
+    // destination guard turn it off.
+    LEVELCHAT_WEBHOOK_ALLOW_PRIVATE: 'true',
     // Tests send bursts on purpose; the rate-limit tests set their own limits.
     LEVELCHAT_RATE_LIMIT_RPS: '100000',
     LEVELCHAT_RATE_LIMIT_BURST: '100000',

@@ -4,7 +4,8 @@ import type { ApiKeyStore } from '../../auth/api-key-store.js';
 import { callerKey } from '../authenticate.js';
 import { ProblemError } from '../../../common/problem.js';
 import { defineRoute } from '../route.js';
-import { keyListSchema, createKeyBody, createdKeySchema, keyIdParams } from '../schemas.js';
+import { KEYS_PER_TREE } from '../../auth/key-tree.js';
+import { keyListSchema, createKeyBody, createdKeySchema, deleteKeyQuery, keyIdParams } from '../schemas.js';
 
 export function keyRoutes(keys: ApiKeyStore, registry: OpenAPIRegistry): Router {
   const router = Router();
@@ -18,10 +19,12 @@ export function keyRoutes(keys: ApiKeyStore, registry: OpenAPIRegistry): Router 
       path: '/v1/keys',
       tag,
       summary: 'Create an API key',
-      description: 'The new key is a scope of its own: it sees only the rooms and webhooks it creates. The secret is shown once.',
+      description:
+        'The new key is a scope of its own: it sees only the rooms and webhooks it creates. The secret is shown once. ' +
+        `It joins the caller's key tree (the config key it descends from), which shares one rate limit and holds at most ${KEYS_PER_TREE} keys made here.`,
       body: createKeyBody,
       responses: { 201: { description: 'The key, with its secret', schema: createdKeySchema } },
-      errors: { 400: 'Invalid body', 401: 'Missing or invalid API key' },
+      errors: { 400: 'Invalid body', 401: 'Missing or invalid API key', 409: `The key tree holds ${KEYS_PER_TREE} keys already (key_limit)` },
     },
     async ({ body, res }) => {
       const { record, key } = await keys.create(callerKey(res).id, body.name ?? '');
@@ -52,13 +55,16 @@ export function keyRoutes(keys: ApiKeyStore, registry: OpenAPIRegistry): Router 
       path: '/v1/keys/:id',
       tag,
       summary: 'Delete an API key',
-      description: 'A key can delete itself or the keys it created. Keys from LEVELCHAT_API_KEYS are removed from the config instead.',
+      description:
+        'A key can delete itself or the keys it created. With `cascade=true` every key below it is deleted too; without, the keys it created ' +
+        'are handed to its own creator. Keys from LEVELCHAT_API_KEYS are removed from the config instead.',
       params: keyIdParams,
+      query: deleteKeyQuery,
       responses: { 204: { description: 'Deleted' } },
       errors: { 400: 'Invalid key id', 401: 'Missing or invalid API key', 404: 'No such key visible to the caller', 409: 'A key from the config (key_from_config)' },
     },
-    async ({ params, res }) => {
-      const outcome = await keys.delete(callerKey(res).id, params.id);
+    async ({ params, query, res }) => {
+      const outcome = await keys.delete(callerKey(res).id, params.id, query.cascade === 'true');
       if (outcome === 'not_found') throw new ProblemError('key_not_found');
       if (outcome === 'config_key') throw new ProblemError('key_from_config', 'remove it from LEVELCHAT_API_KEYS');
       return { status: 204 };

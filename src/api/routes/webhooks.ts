@@ -1,7 +1,8 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import type { DeliveryLog } from '../../webhooks/delivery-log.js';
-import type { WebhookStore } from '../../webhooks/webhook-store.js';
+import type { DestinationGuard } from '../../webhooks/destination-guard.js';
+import { WEBHOOKS_PER_KEY, type WebhookStore } from '../../webhooks/webhook-store.js';
 import { callerKey } from '../authenticate.js';
 import { ProblemError } from '../../../common/problem.js';
 import { defineRoute } from '../route.js';
@@ -10,11 +11,12 @@ import { createWebhookBody, createdWebhookSchema, deliveriesQuery, deliveryListS
 export interface WebhookRoutesDeps {
   webhooks: WebhookStore;
   deliveries: DeliveryLog;
+  destinations: DestinationGuard;
 }
 
 const notFound = () => new ProblemError('webhook_not_found');
 
-export function webhookRoutes({ webhooks, deliveries }: WebhookRoutesDeps, registry: OpenAPIRegistry): Router {
+export function webhookRoutes({ webhooks, deliveries, destinations }: WebhookRoutesDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
   const tag = 'Webhooks';
 
@@ -29,14 +31,26 @@ export function webhookRoutes({ webhooks, deliveries }: WebhookRoutesDeps, regis
       description:
         'Events of this key\'s rooms are POSTed as JSON `{ id, type, room_id, created_at, data }` with header ' +
         '`LevelChat-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, in order per room, retried with ' +
-        'exponential backoff for over 24 hours with the same `id` (dedupe on it).',
+        'exponential backoff for over 24 hours with the same `id` (dedupe on it). ' +
+        `A key has at most ${WEBHOOKS_PER_KEY} webhooks. The URL's host must resolve to public addresses only (no loopback, private, ` +
+        'link-local, CGNAT, multicast or unspecified address, nor IPv6 forms of them); it is checked again at every delivery.',
       body: createWebhookBody,
       responses: { 201: { description: 'The webhook, with its signing secret', schema: createdWebhookSchema } },
-      errors: { 400: 'Invalid body', 401: 'Missing or invalid API key' },
+      errors: {
+        400: 'Invalid body',
+        401: 'Missing or invalid API key',
+        409: `The key has ${WEBHOOKS_PER_KEY} webhooks already (webhook_limit)`,
+        422: 'The URL does not resolve to public addresses only (webhook_destination_refused)',
+      },
     },
     async ({ body, res }) => {
-      const { webhook, secret } = await webhooks.create(callerKey(res).id, body.url, body.events ? [...new Set(body.events)] : null);
-      return { status: 201, body: { ...webhook, secret } };
+      if (!(await destinations.allows(body.url))) {
+        throw new ProblemError('webhook_destination_refused', 'the URL\'s host must resolve, and only to public addresses (no loopback, private, link-local, multicast or unspecified address)');
+      }
+      const caller = callerKey(res);
+      const created = await webhooks.create(caller.id, caller.tree, body.url, body.events ? [...new Set(body.events)] : null);
+      if (created === 'limit') throw new ProblemError('webhook_limit', `a key has at most ${WEBHOOKS_PER_KEY} webhooks; delete one first`);
+      return { status: 201, body: { ...created.webhook, secret: created.secret } };
     },
   );
 

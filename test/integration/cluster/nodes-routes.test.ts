@@ -40,7 +40,7 @@ beforeAll(async () => {
   const openapi = createRegistry();
   const api = express.Router();
   api.use(jsonBody);
-  api.use(authenticate(keys, { perKey: new RateLimiter(1000, 1000), failuresPerAddress: new RateLimiter(1000, 1000) }));
+  api.use(authenticate(keys, { perTree: new RateLimiter(1000, 1000), failuresPerAddress: new RateLimiter(1000, 1000) }));
   api.use(nodeRoutes(new NodeDirectory(redis), openapi));
   document = openApiDocument(openapi);
   const app = express();

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { formatApiKey, generateApiKey } from '../../../src/auth/api-key.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 
-const { t } = useTestStack({ env: { LEVELCHAT_RATE_LIMIT_RPS: '50', LEVELCHAT_RATE_LIMIT_BURST: '50' } });
+// The bystander is another tenant: a config key of its own (keys made by the flooding key share its bucket).
+const bystanderKey = formatApiKey(generateApiKey());
+const { t } = useTestStack({ env: { LEVELCHAT_RATE_LIMIT_RPS: '50', LEVELCHAT_RATE_LIMIT_BURST: '50' }, extraApiKeys: [bystanderKey] });
 
 describe('REST rate limits', () => {
   it('a flood of room creates from one key gets 429 with Retry-After; another key is unaffected', async () => {
-    const other = await readJson(await t.api('/v1/keys', { method: 'POST', json: { name: 'bystander' } }));
+    const other = { key: bystanderKey };
     const flood = Array.from({ length: 1000 }, (_, i) => t.api('/v1/rooms', { method: 'POST', json: { external_id: `flood-${i}` } }));
     const bystander = Array.from({ length: 20 }, (_, i) => t.api('/v1/rooms', { method: 'POST', json: { external_id: `calm-${i}` }, key: other.key }));
     const floodResults = await Promise.all(flood);
