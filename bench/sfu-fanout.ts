@@ -34,6 +34,8 @@ import { kpps, lpad, pad, pct } from './lib/format.js';
 import { connectViewer, openIngress, producerCounts, workerCpuMs, type Ingress } from './lib/plain-fanout.js';
 import { cpuDelta, machineCpu, processCpuMs, reniceThreads, sumDrops, udpDrops, type CpuTimes } from './lib/procfs.js';
 import { UdpSink, type SinkSnapshot } from './lib/udp-sink.js';
+import { stampedLog } from './lib/log.js';
+import { sleep } from './lib/wait.js';
 
 // mediasoup reads MEDIASOUP_WORKER_BIN when first imported: settle it, then load everything that
 // imports mediasoup.
@@ -70,11 +72,7 @@ if (RTC_MIN_PORT + (1 + WORKERS) * PORTS_PER_WORKER > 65535) throw new Error('BE
 // ---------------------------------------------------------------------------------------------
 // Output
 
-const T0 = Date.now();
-function log(msg: string): void {
-  console.log(`[${((Date.now() - T0) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
-}
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+const log = stampedLog();
 
 // ---------------------------------------------------------------------------------------------
 // Everything we start, for cleanup on any exit path.
