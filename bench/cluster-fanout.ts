@@ -162,9 +162,11 @@ class BenchNode {
     // Before any router exists: the directory only sees routers created after it.
     const routers = new RouterDirectory(pool);
     const bus = await ClusterBus.connect(redis, id, silent);
-    new PipeServer(bus, routers, NETWORK, silent); // answers pipe requests for this node's routers from now on
+    // Every bench node is on loopback, where the node registry would place it.
+    const loopback = async () => NETWORK.listenIp;
+    new PipeServer(bus, routers, NETWORK, loopback, silent); // answers pipe requests for this node's routers from now on
     if (NICE !== 0) reniceThreads(pool.all[0]!.pid, NICE);
-    return new BenchNode(id, redis, pool, bus, new RemotePipe(bus, NETWORK, silent));
+    return new BenchNode(id, redis, pool, bus, new RemotePipe(bus, NETWORK, loopback, silent));
   }
 
   get worker(): types.Worker {

@@ -9,6 +9,7 @@ import { LoadSampler } from './load-sampler.js';
 import { NodeDirectory, NodeRegistry, type NodeInfo } from './node-registry.js';
 import { NodeWatch } from './node-watch.js';
 import type { PipeNetwork } from './pipe-messages.js';
+import type { NodeAddressBook } from './peer-address.js';
 import { PipeServer } from './pipe-server.js';
 import { Placement } from './placement.js';
 import { RemoteFeeds } from './remote-feeds.js';
@@ -90,9 +91,6 @@ export class ClusterNode {
   async join(publicUrl: string): Promise<void> {
     const { redis, pool, network, logger } = this.options;
     const bus = await ClusterBus.connect(redis, this.id, logger);
-    // Both answer other nodes over the bus from now on.
-    const pipeServer = new PipeServer(bus, this.routers, network, logger);
-    const feedServer = new FeedServer(bus, this.routers, network.listenIp, logger);
     const sampler = new LoadSampler(pool, this.options.liveRooms);
     const registry = new NodeRegistry({
       redis,
@@ -100,6 +98,10 @@ export class ClusterNode {
       sampleLoad: () => sampler.sample(),
       logger,
     });
+    const addresses: NodeAddressBook = async (nodeId) => (await this.nodes.list()).find((n) => n.id === nodeId)?.rtc_address;
+    // Both answer other nodes over the bus from now on.
+    const pipeServer = new PipeServer(bus, this.routers, network, addresses, logger);
+    const feedServer = new FeedServer(bus, this.routers, network.listenIp, logger);
     try {
       await registry.start();
       await this.watch.start();
@@ -108,7 +110,7 @@ export class ClusterNode {
       await bus.close();
       throw err;
     }
-    this.membership = { registry, bus, remotePipe: new RemotePipe(bus, network, logger), pipeServer, feedServer, remoteFeeds: new RemoteFeeds(bus, logger) };
+    this.membership = { registry, bus, remotePipe: new RemotePipe(bus, network, addresses, logger), pipeServer, feedServer, remoteFeeds: new RemoteFeeds(bus, logger) };
   }
 
   async stop(): Promise<void> {

@@ -2,6 +2,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from '../../common/logger.js';
 import { NOT_MINE, type ClusterBus } from './cluster-bus.js';
 import { createPipeTransport, openPipeRequestSchema, PIPE, pipeNoticeSchema, type OpenPipeReply, type OpenPipeRequest, type PipeNetwork, type PipeNotice } from './pipe-messages.js';
+import { checkPeerAddress, type NodeAddressBook } from './peer-address.js';
 import type { RouterDirectory } from './router-directory.js';
 
 interface ServedPipe {
@@ -23,6 +24,8 @@ export class PipeServer {
     private readonly bus: ClusterBus,
     private readonly routers: RouterDirectory,
     private readonly network: PipeNetwork,
+    /** Registered addresses: media is only ever sent to the one the requesting node registered. */
+    private readonly addresses: NodeAddressBook,
     private readonly logger: Logger,
   ) {
     bus.on(PIPE.open, openPipeRequestSchema, (body, from) => this.open(body, from));
@@ -36,6 +39,7 @@ export class PipeServer {
   private async open(request: OpenPipeRequest, edgeNode: string): Promise<OpenPipeReply | typeof NOT_MINE> {
     const router = this.routers.get(request.routerId);
     if (!router) return NOT_MINE;
+    await checkPeerAddress(this.addresses, edgeNode, request.ip);
     const transport = await createPipeTransport(router, this.network, request.srtp !== null);
     try {
       await transport.connect({ ip: request.ip, port: request.port, ...(request.srtp ? { srtpParameters: request.srtp } : {}) });

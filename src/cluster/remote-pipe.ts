@@ -3,6 +3,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from '../../common/logger.js';
 import type { PipedProducer, ProducerPipe, RouterRef } from '../sfu/producer-pipe.js';
 import type { ClusterBus } from './cluster-bus.js';
+import { checkPeerAddress, type NodeAddressBook } from './peer-address.js';
 import { createPipeTransport, openPipeReplySchema, PIPE, pipeNoticeSchema, type OpenPipeReply, type OpenPipeRequest, type PipeNetwork, type PipeNotice } from './pipe-messages.js';
 
 interface EdgePipe {
@@ -24,6 +25,8 @@ export class RemotePipe implements ProducerPipe<RouterRef> {
   constructor(
     private readonly bus: ClusterBus,
     private readonly network: PipeNetwork,
+    /** Registered addresses: the origin's reply must name the address its node registered. */
+    private readonly addresses: NodeAddressBook,
     private readonly logger: Logger,
     private readonly timeoutMs = 5000,
   ) {
@@ -46,6 +49,7 @@ export class RemotePipe implements ProducerPipe<RouterRef> {
         srtp: transport.srtpParameters ?? null,
       };
       reply = await this.bus.request(null, PIPE.open, request, openPipeReplySchema, this.timeoutMs);
+      await checkPeerAddress(this.addresses, reply.node, reply.ip);
       await transport.connect({ ip: reply.ip, port: reply.port, ...(reply.srtp ? { srtpParameters: reply.srtp } : {}) });
       const producer = await transport.produce({ id: producerId, kind: reply.kind, rtpParameters: reply.rtpParameters, paused: reply.paused });
       this.pipes.set(pipeId, { transport, producer, node: reply.node });

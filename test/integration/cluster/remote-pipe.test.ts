@@ -5,6 +5,7 @@ import { BusTimeoutError, ClusterBus } from '../../../src/cluster/cluster-bus.js
 import type { PipeNetwork } from '../../../src/cluster/pipe-messages.js';
 import { PipeServer } from '../../../src/cluster/pipe-server.js';
 import { RemotePipe } from '../../../src/cluster/remote-pipe.js';
+import type { NodeAddressBook } from '../../../src/cluster/peer-address.js';
 import { RouterDirectory } from '../../../src/cluster/router-directory.js';
 import { createLogger } from '../../../common/logger.js';
 import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
@@ -15,6 +16,8 @@ import { freshRedisDb } from '../../helpers/test-stack.js';
 
 const logger = createLogger('silent');
 const network: PipeNetwork = { listenIp: '127.0.0.1', announcedIp: undefined, enableSrtp: false };
+// What the node registry would say: every node of this test is registered at loopback.
+const registered: NodeAddressBook = async (nodeId) => (nodeId.startsWith('node-') ? '127.0.0.1' : undefined);
 
 // Two "nodes" in one process: each its own worker pool and cluster bus, meeting only through Redis.
 let redis: Redis[];
@@ -35,9 +38,9 @@ beforeAll(async () => {
   edgePool = await WorkerPool.create({ count: 1, rtcMinPort: 44100, rtcMaxPort: 44199, logger });
   const directory = new RouterDirectory(originPool);
   buses = await Promise.all([ClusterBus.connect(redis[0]!, 'node-origin', logger), ClusterBus.connect(redis[1]!, 'node-edge', logger), ClusterBus.connect(redis[2]!, 'node-edge-srtp', logger)]);
-  server = new PipeServer(buses[0]!, directory, network, logger);
-  remote = new RemotePipe(buses[1]!, network, logger);
-  remoteSrtp = new RemotePipe(buses[2]!, { ...network, enableSrtp: true }, logger);
+  server = new PipeServer(buses[0]!, directory, network, registered, logger);
+  remote = new RemotePipe(buses[1]!, network, registered, logger);
+  remoteSrtp = new RemotePipe(buses[2]!, { ...network, enableSrtp: true }, registered, logger);
   originRouter = await originPool.leastLoaded().createRouter({ mediaCodecs: MEDIA_CODECS });
   edgeRouter = await edgePool.leastLoaded().createRouter({ mediaCodecs: MEDIA_CODECS });
   sender = await startRtpSender(originRouter, 60);
@@ -111,8 +114,26 @@ describe('a producer piped to an edge on another node through Redis', () => {
     await waitFor(async () => (await originRouter.dump()).transportIds.length === 2, { what: 'only the sender transports on the origin' });
   });
 
+  it('sends media only to the addresses nodes registered, leaving nothing behind (issue 17 row 4)', async () => {
+    // The origin refuses a request from a node the registry does not know (a forged bus message).
+    const rogueRedis = new Redis(redis[0]!.options);
+    const rogueBus = await ClusterBus.connect(rogueRedis, 'rogue-edge', logger);
+    onTestFinished(async () => {
+      await rogueBus.close();
+      await rogueRedis.quit();
+    });
+    const rogue = new RemotePipe(rogueBus, network, registered, logger, 2000);
+    await expect(rogue.pipe(sender.videoProducer.id, originRouter, edgeRouter)).rejects.toThrow(/rogue-edge is not registered/);
+    // The edge refuses a reply naming another address than the origin's registered one.
+    const misled = new RemotePipe(buses[1]!, network, async () => '10.9.9.9', logger, 2000);
+    await expect(misled.pipe(sender.videoProducer.id, originRouter, edgeRouter)).rejects.toThrow(/registered at 10\.9\.9\.9/);
+    // No transport is left on the edge, and the origin closed the end it had opened.
+    expect((await edgeRouter.dump()).transportIds).toEqual([]);
+    await waitFor(() => server.size === 0, { what: 'the origin closes its end' });
+  });
+
   it('fails within its timeout when no node owns the origin router', async () => {
-    const quick = new RemotePipe(buses[1]!, network, logger, 300);
+    const quick = new RemotePipe(buses[1]!, network, registered, logger, 300);
     await expect(quick.pipe(sender.videoProducer.id, { id: 'no-such-router' }, edgeRouter)).rejects.toBeInstanceOf(BusTimeoutError);
     expect((await edgeRouter.dump()).transportIds).toEqual([]);
   });
