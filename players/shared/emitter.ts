@@ -2,6 +2,9 @@
 export type EventMap<M> = { [K in keyof M]: unknown[] };
 export type Listener<A extends unknown[]> = (...args: A) => void;
 
+/** The emitting half of an Emitter: what a part gets to report into the events of the whole it belongs to. */
+export type EventSink<M extends EventMap<M>> = Pick<Emitter<M>, 'emit'>;
+
 export class Emitter<M extends EventMap<M>> {
   private readonly listeners = new Map<keyof M, Set<(...args: never[]) => void>>();
 

@@ -10,6 +10,17 @@ export type ClientErrorCode =
 
 export type LevelChatErrorCode = SignalingErrorCode | ClientErrorCode;
 
+/** What an `error` event carries. */
+export interface ErrorInfo {
+  code: LevelChatErrorCode;
+  message: string;
+}
+
+/** Every part of a session reports refusals and background failures as `error`. */
+export interface ErrorEventMap {
+  error: [error: ErrorInfo];
+}
+
 /** Every rejected SDK promise and every `error` event carries one of these: `{ code, message }`. */
 export class LevelChatError extends Error {
   override readonly name = 'LevelChatError';
@@ -23,7 +34,7 @@ export class LevelChatError extends Error {
     super(message);
   }
 
-  toJSON(): { code: LevelChatErrorCode; message: string } {
+  toJSON(): ErrorInfo {
     return { code: this.code, message: this.message };
   }
 }

@@ -1,7 +1,7 @@
 // @levelchat/web: the browser SDK. `new LevelChat()`, `lc.joinLive({ token, signalingUrl, roomType })`,
 // then `live.room.on(...)` for the room's events; see players/web/README.md.
 export { LevelChat, Rooms } from './level-chat.js';
-export { LiveSession, type JoinLiveOptions, type LiveMode } from './live-session.js';
+export { LiveSession, type JoinLiveOptions, type LiveMode, type RoomEventMap, type RoomEvents } from './live-session.js';
 // The LL-HLS player is its own bundle (/sdk/levelchat-player.js, loaded on demand by the fallback).
 export type { Player, PlayerOptions, PlayerState } from '../player/index.js';
 export { LevelChatError, type LevelChatErrorCode } from './errors.js';
@@ -17,8 +17,6 @@ export type {
   Participant,
   Question,
   RaisedHand,
-  RoomEventMap,
-  RoomEvents,
   SubscribedTrack,
   UnsubscribedTrack,
-} from './room-events.js';
+} from './room-data.js';

@@ -17,8 +17,15 @@ export interface JoinAtOptions {
   stagePass?: string;
   /** Handlers for a new connection; `client()` is that connection once it is open. */
   handlers(client: () => SignalingClient): SignalingHandlers;
-  /** Called with each new connection just before `join` is sent on it. */
-  beforeAnswer(client: SignalingClient): void;
+  /** Called with each new connection, and the node it reached, just before `join` is sent on it. */
+  beforeAnswer(client: SignalingClient, url: string): void;
+  /** How long a node has to open the socket (default 3 s: a live node answers at once, and others may take us). */
+  connectTimeoutMs?: number;
+  /**
+   * Resolves with the answer once the session can take part in it (a WebRTC device loaded for the
+   * room's router). Default: the answer as it is.
+   */
+  takeUp?(answer: Promise<JoinResult>): Promise<JoinResult>;
 }
 
 /** Joins at `url`, following `wrong_node` redirects; resolves with the connection and where it is. */
@@ -26,12 +33,17 @@ export async function joinAt(url: string, o: JoinAtOptions): Promise<{ client: S
   let target = url;
   for (let hop = 0; ; hop += 1) {
     const holder: { client: SignalingClient | null } = { client: null };
-    const client = await SignalingClient.connect(target, o.handlers(() => holder.client!), 3000);
+    const client = await SignalingClient.connect(target, o.handlers(() => holder.client!), o.connectTimeoutMs ?? 3000);
     holder.client = client;
+    let joined = false;
     try {
-      o.beforeAnswer(client);
-      return { client, result: await client.request('join', { token: o.token, ...(o.stagePass ? { stage_pass: o.stagePass } : {}) }), url: target };
+      o.beforeAnswer(client, target);
+      const answer = client.request('join', { token: o.token, ...(o.stagePass ? { stage_pass: o.stagePass } : {}) });
+      answer.then(() => (joined = true), () => {});
+      return { client, result: await (o.takeUp ? o.takeUp(answer) : answer), url: target };
     } catch (err) {
+      // Joined but cannot take part (no WebRTC): leave at once rather than linger for the resume window.
+      if (joined) await client.request('leave', {}, 1000).catch(() => {});
       client.close();
       const error = asLevelChatError(err, 'disconnected');
       const next = redirectOf(error);

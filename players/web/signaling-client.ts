@@ -1,5 +1,5 @@
 import type { ConsumeResult, JoinResult, Method, Question, RequestData, ServerEvents, TransportInfo } from '../../src/signaling/protocol.js';
-import { LevelChatError, type LevelChatErrorCode } from './errors.js';
+import { LevelChatError, type ErrorInfo, type LevelChatErrorCode } from './errors.js';
 
 export const REQUEST_TIMEOUT_MS = 10_000;
 /** The server keeps a dropped participant this long (the protocol's RESUME_WINDOW_MS; a value import would bundle zod). */
@@ -23,7 +23,10 @@ export interface ResultOf {
 export type Result<M extends Method> = M extends keyof ResultOf ? ResultOf[M] : Record<string, never>;
 
 /** Server events, plus the `error` frame the server sends for problems outside any request. */
-export type SignalingEvents = ServerEvents & { error: { code: LevelChatErrorCode; message: string } };
+export type SignalingEvents = ServerEvents & { error: ErrorInfo };
+
+/** One server event as a tagged value: `switch (e.event)` narrows `e.data`. */
+export type SignalingEvent = { [E in keyof SignalingEvents]: { event: E; data: SignalingEvents[E] } }[keyof SignalingEvents];
 
 export interface SignalingHandlers {
   onEvent<E extends keyof SignalingEvents>(event: E, data: SignalingEvents[E]): void;

@@ -2,7 +2,7 @@ import type { types } from 'mediasoup-client';
 import type { TrackInfo } from '../../src/signaling/protocol.js';
 import { asLevelChatError, type LevelChatError } from './errors.js';
 import { connectOnDemand, transportOptions, type MediaLink } from './media-link.js';
-import type { SubscribedTrack, UnsubscribedTrack } from './room-events.js';
+import type { SubscribedTrack, UnsubscribedTrack } from './room-data.js';
 
 export interface SubscriberEvents {
   subscribed(track: SubscribedTrack): void;

@@ -1,7 +1,6 @@
+// What the SDK tells you about a room, as plain data (camelCase, from the protocol's snake_case):
+// people, tracks, chat, questions, hands, breakouts. No behaviour beyond the conversions.
 import type { MediaSource, ParticipantInfo, Question as QuestionInfo, RaisedHand as RaisedHandInfo } from '../../src/signaling/protocol.js';
-import { Emitter } from '../shared/emitter.js';
-import type { LevelChatErrorCode } from './errors.js';
-import type { LiveSession } from './live-session.js';
 
 /** Someone in the room. */
 export interface Participant {
@@ -84,54 +83,6 @@ export interface BreakoutRoom {
 
 /** Why you came back from a breakout: it was closed, it ended, you left it, or it failed. */
 export type BreakoutLeftReason = 'closed' | 'ended' | 'left' | 'failed';
-
-export interface RoomEventMap {
-  'participant-joined': [participant: Participant];
-  'participant-left': [participant: Participant];
-  'track-subscribed': [track: SubscribedTrack];
-  'track-unsubscribed': [track: UnsubscribedTrack];
-  'connection-quality': [participantId: string, quality: ConnectionQuality];
-  'active-speaker': [participantId: string | null];
-  chat: [message: ChatMessage];
-  reaction: [reaction: { participantId: string; emoji: string }];
-  hand: [hand: { participantId: string; raised: boolean }];
-  /** Moderators: the raised hands, in the order they went up (on every change); also `live.handQueue`. */
-  'hand-queue': [queue: RaisedHand[]];
-  /** A question was asked, upvoted, answered or dismissed (`live.questions` is already updated). */
-  question: [question: Question];
-  /** A moderator deleted a chat message (it is already gone from `live.chatHistory`). */
-  'chat-deleted': [info: { messageId: string; by: string }];
-  error: [error: { code: LevelChatErrorCode; message: string }];
-  disconnected: [info: { reason: DisconnectReason }];
-  /** A hybrid room became a broadcast; `hlsUrl` (absolute) plays it over LL-HLS (`live.playHls`). */
-  promoted: [info: { hlsUrl: string | null }];
-  /** Broadcast rooms: the audience size (viewers are counted, not announced one by one). */
-  'viewer-count': [count: number];
-  /** Someone (maybe you) was invited on stage or taken off it. */
-  stage: [info: { participantId: string; onStage: boolean }];
-  /** The breakout layout changed (to everyone); `open: false` when everyone is sent back. */
-  breakouts: [info: { open: boolean; rooms: BreakoutRoom[] }];
-  /**
-   * You were moved into a breakout: `session` is that room, joined (listen on `session.room` for
-   * its tracks: none arrived yet). Right after, the main room's media pauses and your camera and
-   * microphone move there (`session.localTracks`).
-   */
-  'breakout-joined': [info: { roomId: string; number: number; session: LiveSession }];
-  /** You are back in the main room: media resumed, camera and microphone published here again. */
-  'breakout-left': [info: { roomId: string; number: number; reason: BreakoutLeftReason }];
-  /**
-   * A media server process failed: your media was rebuilt on another (you stay in the room). The
-   * SDK publishes your tracks again (same handles, new `producerId`s) and receives everyone's again:
-   * `track-unsubscribed` then `track-subscribed` (new tracks) for each remote track.
-   */
-  'media-reset': [info: { reason: 'worker_died' }];
-  /** The connection dropped and the SDK is resuming (`disconnected` follows if it cannot). */
-  reconnecting: [];
-  reconnected: [];
-}
-
-/** `live.room`: subscribe with `on(event, listener)`; `on` returns an unsubscribe function. */
-export class RoomEvents extends Emitter<RoomEventMap> {}
 
 export function toParticipant(p: ParticipantInfo): Participant {
   return { id: p.id, identity: p.identity, name: p.name, metadata: p.metadata, handRaised: p.hand_raised, onStage: p.on_stage ?? false };
