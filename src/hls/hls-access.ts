@@ -28,14 +28,18 @@ export class HlsAccess implements PlaybackGate {
     private readonly keys: ApiKeyStore,
   ) {}
 
-  /** Resolves when the request may be served; throws a 403 problem otherwise. */
+  /**
+   * Resolves when the request may be served; throws a 403 problem otherwise, and a 404 for a room that
+   * does not exist (before anything follows its stream: made-up ids cost no subscription).
+   */
   async check(roomId: string, token: unknown): Promise<{ gated: boolean; token: string | null }> {
     const room = await this.room(roomId);
+    if (room.owner === null) throw new ProblemError('stream_not_found', `room ${roomId} is not broadcasting over HLS`);
     if (!room.gated) return { gated: false, token: null };
     if (typeof token !== 'string' || token.length === 0) {
       throw new ProblemError('playback_token_required', 'this room admits registered viewers only: add ?token=<playback token>');
     }
-    if (!room.owner || !(await verifyPlaybackToken(token, roomId, room.owner, (kid) => this.keys.signingKey(kid)))) {
+    if (!(await verifyPlaybackToken(token, roomId, room.owner, (kid) => this.keys.signingKey(kid)))) {
       throw new ProblemError('playback_token_invalid', 'the playback token is wrong, expired or for another room');
     }
     return { gated: true, token };

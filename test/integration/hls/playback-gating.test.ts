@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { SignalingTestClient } from '../../helpers/signaling-client.js';
@@ -76,5 +77,22 @@ describe('signed LL-HLS playback of any broadcast (issue 17 row 9)', () => {
     expect(meeting.status).toBe(409);
     expect((await readJson(meeting)).code).toBe('hls_off');
     expect((await t.api('/v1/rooms/r_signed-show/playback-tokens', { method: 'POST', json: { identity: 'x', ttl_s: 100_000 } })).status).toBe(400);
+  });
+});
+
+describe('LL-HLS requests for rooms that do not exist (issue 17 row 6)', () => {
+  it('answer 404 and leave nothing behind: no subscription, whatever the number of made-up ids', async () => {
+    const ids = Array.from({ length: 200 }, (_, i) => `r_made-up-${i}`);
+    const answers = await Promise.all(ids.map((id) => fetch(`${t.url}/hls/${id}/master.m3u8`)));
+    for (const res of answers) {
+      expect(res.status).toBe(404);
+      expect((await readJson(res)).code).toBe('stream_not_found');
+    }
+    const redis = new Redis(t.redisUrl);
+    try {
+      expect(await redis.pubsub('CHANNELS', '*made-up*')).toEqual([]);
+    } finally {
+      await redis.quit();
+    }
   });
 });
