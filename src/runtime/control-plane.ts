@@ -15,7 +15,7 @@ import { RoomArchiver } from '../rooms/room-archiver.js';
 import { RoomRepository } from '../rooms/room-repository.js';
 import { RoomService } from '../rooms/room-service.js';
 import { DeliveryLog } from '../webhooks/delivery-log.js';
-import { DestinationGuard } from '../webhooks/destination-guard.js';
+import { DestinationGuard, type Resolver } from '../webhooks/destination-guard.js';
 import { WebhookDispatcher, type DeliveryLimits, type RetryPolicy } from '../webhooks/webhook-dispatcher.js';
 import { WebhookStore } from '../webhooks/webhook-store.js';
 
@@ -28,6 +28,8 @@ export interface ControlPlaneOptions {
   deliveryLimits?: DeliveryLimits;
   /** LEVELCHAT_WEBHOOK_ALLOW_PRIVATE: webhooks may target private addresses (development only). */
   webhookAllowPrivate: boolean;
+  /** DNS for webhook hosts; the system resolver unless a test plays DNS. */
+  webhookResolver?: Resolver;
 }
 
 /**
@@ -63,7 +65,7 @@ export class ControlPlane {
     this.keys = new ApiKeyStore(redis, options.apiKeys);
     this.webhooks = new WebhookStore(redis);
     this.deliveries = new DeliveryLog(redis);
-    this.destinations = new DestinationGuard({ allowPrivate: options.webhookAllowPrivate });
+    this.destinations = new DestinationGuard({ allowPrivate: options.webhookAllowPrivate, ...(options.webhookResolver ? { resolver: options.webhookResolver } : {}) });
     this.dispatcher = new WebhookDispatcher(redis, connection, this.webhooks, this.deliveries, options.logger, this.destinations, options.retryPolicy, options.deliveryLimits);
     this.repository = new RoomRepository(redis, this.dispatcher);
     this.archiver = new RoomArchiver(connection, this.repository, options.archiveAfterS, options.logger);

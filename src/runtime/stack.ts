@@ -16,6 +16,7 @@ import { LiveRooms } from '../signaling/live-rooms.js';
 import { RoomRelay } from '../signaling/room-relay.js';
 import { StagePasses } from '../signaling/stage-passes.js';
 import { SignalingServer } from '../signaling/signaling-server.js';
+import type { Resolver } from '../webhooks/destination-guard.js';
 import type { DeliveryLimits, RetryPolicy } from '../webhooks/webhook-dispatcher.js';
 import { ObjectStore } from '../../storage/object-store.js';
 import { startEmbeddedS3 } from '../../storage/embedded-s3/launch.js';
@@ -43,6 +44,8 @@ export class PortInUseError extends Error {
 export interface StackTuning {
   webhookRetryPolicy?: RetryPolicy;
   webhookDeliveryLimits?: DeliveryLimits;
+  /** How webhook hosts are resolved (a test stands in for DNS to play a rebinding attack). */
+  webhookResolver?: Resolver;
 }
 
 export interface StackSummary {
@@ -118,6 +121,7 @@ export class Stack {
       webhookAllowPrivate: config.webhooks.allowPrivate,
       ...(tuning.webhookRetryPolicy ? { retryPolicy: tuning.webhookRetryPolicy } : {}),
       ...(tuning.webhookDeliveryLimits ? { deliveryLimits: tuning.webhookDeliveryLimits } : {}),
+      ...(tuning.webhookResolver ? { webhookResolver: tuning.webhookResolver } : {}),
     });
     this.cleanups.push(() => this.control.close());
 
@@ -125,7 +129,7 @@ export class Stack {
     const hlsSpool = await UploadSpool.open({ dir: dataDir.subdir('hls-spool'), store: this.store, logger: this.logger });
     // Registered before the rooms' cleanup, so it runs after it: the directors' last writes go through the spool.
     this.cleanups.push(() => hlsSpool.close(10_000).then(() => undefined));
-    const hlsHub = PlaylistStateHub.connect(this.control.redis);
+    const hlsHub = PlaylistStateHub.connect(this.control.redis, this.logger);
     this.cleanups.push(() => hlsHub.close());
     const hlsStatus = new HlsStatusStore(this.control.redis);
     const recorder = new Recorder({
