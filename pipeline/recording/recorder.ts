@@ -4,6 +4,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { z } from 'zod';
+import { parseWith } from '../../common/json-payload.js';
+import { roomIdSchema } from '../../common/room-id.js';
 import type { Logger } from '../../common/logger.js';
 import { closeQueue, closeWorker } from '../../common/close-worker.js';
 import type { ObjectStore } from '../../storage/object-store.js';
@@ -13,6 +16,9 @@ import { hlsKey } from '../publish/hls-objects.js';
 import type { Recording, RecordingStore } from './recording-store.js';
 
 const QUEUE = 'recording-export';
+/** Job data lives in Redis: read back through its schema like any other stored payload. */
+const exportJobSchema = z.object({ roomId: roomIdSchema, recordingId: z.string().regex(/^rec_[0-9a-f]{16}$/) });
+type ExportJob = z.infer<typeof exportJobSchema>;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**
@@ -21,7 +27,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
  * to `recordings/{room_id}/{recording_id}.mp4`; `onReady` is told (the stack emits `recording.ready`).
  */
 export class Recorder {
-  private readonly queue: Queue<{ roomId: string; recordingId: string }>;
+  private readonly queue: Queue<ExportJob>;
   private worker: Worker | undefined;
 
   constructor(
@@ -65,7 +71,10 @@ export class Recorder {
   }
 
   startWorker(): void {
-    this.worker = new Worker<{ roomId: string; recordingId: string }>(QUEUE, (job) => this.export(job.data.roomId, job.data.recordingId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)), {
+    this.worker = new Worker<ExportJob>(QUEUE, (job) => {
+      const { roomId, recordingId } = parseWith(exportJobSchema, job.data, 'recording export job');
+      return this.export(roomId, recordingId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
+    }, {
       connection: this.deps.connection,
       concurrency: 1,
     });

@@ -1,18 +1,24 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { z } from 'zod';
+import { parseWith } from '../../common/json-payload.js';
+import { roomIdSchema } from '../../common/room-id.js';
 import type { Logger } from '../../common/logger.js';
 import { closeQueue, closeWorker } from '../../common/close-worker.js';
 import type { RoomRepository } from './room-repository.js';
 
 const QUEUE = 'room-archive';
 const jobIdFor = (roomId: string) => `archive-${roomId}`;
+/** Job data lives in Redis: read back through its schema like any other stored payload. */
+const archiveJobSchema = z.object({ roomId: roomIdSchema });
+type ArchiveJob = z.infer<typeof archiveJobSchema>;
 
 /**
  * `ended → archived` after LEVELCHAT_ARCHIVE_AFTER_S, as a BullMQ delayed job held in Redis: an idle
  * room costs no timer in any process, and the job survives restarts.
  */
 export class RoomArchiver {
-  private readonly queue: Queue;
-  private worker: Worker | undefined;
+  private readonly queue: Queue<ArchiveJob>;
+  private worker: Worker<ArchiveJob> | undefined;
 
   constructor(
     private readonly connection: ConnectionOptions,
@@ -28,7 +34,7 @@ export class RoomArchiver {
   async schedule(roomId: string): Promise<void> {
     await this.queue.add(
       'archive',
-      { roomId },
+      { roomId } satisfies ArchiveJob,
       { jobId: jobIdFor(roomId), delay: this.archiveAfterS * 1000, removeOnComplete: true, removeOnFail: 1000, attempts: 10, backoff: { type: 'exponential', delay: 1000 } },
     );
   }
@@ -39,16 +45,17 @@ export class RoomArchiver {
   }
 
   startWorker(): void {
-    this.worker = new Worker<{ roomId: string }>(
+    this.worker = new Worker<ArchiveJob>(
       QUEUE,
       async (job) => {
-        const result = await this.rooms.act(job.data.roomId, 'archive');
+        const { roomId } = parseWith(archiveJobSchema, job.data, 'archive job');
+        const result = await this.rooms.act(roomId, 'archive');
         if ('error' in result) {
           // Re-activated or gone since the job was scheduled: nothing to archive.
-          this.logger.info({ room_id: job.data.roomId, reason: result.error }, 'archive skipped');
+          this.logger.info({ room_id: roomId, reason: result.error }, 'archive skipped');
           return;
         }
-        this.logger.info({ room_id: job.data.roomId }, 'room archived');
+        this.logger.info({ room_id: roomId }, 'room archived');
       },
       { connection: this.connection, concurrency: 4 },
     );
