@@ -36,7 +36,7 @@ export interface JoinedBreakout<S> extends MoveEnd {
 
 /** What the main session lends its breakouts. */
 export interface BreakoutHost<S> extends MoveEnd {
-  readonly ended: boolean;
+  ended(): boolean;
   /** The main room's media: paused while away, its camera and microphone moved. */
   readonly media: SessionMedia;
   join(to: ServerEvents['breakout']): Promise<JoinedBreakout<S>>;
@@ -69,10 +69,10 @@ export class Breakouts<S> {
 
   /** Joins the breakout the server sent us to (leaving the one we are in), and moves camera and microphone there. */
   async enter(to: ServerEvents['breakout']): Promise<void> {
-    if (this.#host.ended) return;
+    if (this.#host.ended()) return;
     if (this.#current) await this.leave('left');
     const joined = await this.#host.join(to);
-    if (this.#host.ended) return void (await joined.leave());
+    if (this.#host.ended()) return void (await joined.leave());
     const current: Current<S> = { roomId: to.room_id, number: to.number, joined, parked: [] };
     this.#current = current;
     joined.onEnded(() => this.#host.move(() => (this.#current === current ? this.leave('ended') : Promise.resolve())));
@@ -93,7 +93,7 @@ export class Breakouts<S> {
   /** Leaves the breakout and takes up the main room again: media resumes, camera and microphone return. */
   async leave(reason: BreakoutLeftReason): Promise<void> {
     const current = this.#current;
-    if (!current || this.#host.ended) return;
+    if (!current || this.#host.ended()) return;
     this.#current = null;
     await current.joined.leave();
     const media = this.#host.media;

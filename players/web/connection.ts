@@ -29,11 +29,15 @@ export interface ConnectionEventMap extends ErrorEventMap {
 }
 
 /** How opening ended: joined, or refused because the broadcast's WebRTC seats are taken. */
-export type Opened =
-  | { connection: Connection; result: JoinResult }
-  | { full: LevelChatError; /** The broadcast's LL-HLS master (absolute), for those beyond the seats. */ hlsUrl: string };
+export type Opened = { connection: Connection; result: JoinResult } | SeatsTaken;
 
-/** What a new connection is wired with, whether it resumes or joins (a join also names its node; not needed here). */
+/** The `webrtc_full` refusal, and the broadcast's LL-HLS master (absolute) for those beyond its seats. */
+export interface SeatsTaken {
+  full: LevelChatError;
+  hlsUrl: string;
+}
+
+/** How a new connection reports here, and what happens just before its join or resume is answered. */
 type Hooks = Pick<ResumeOptions, 'handlers' | 'beforeAnswer'>;
 
 export class Connection extends Emitter<ConnectionEventMap> {
@@ -207,7 +211,7 @@ export class Connection extends Emitter<ConnectionEventMap> {
     this.emit('reconnected', how);
   }
 
-  /** How a new connection reports here, and what happens just before its join or resume is answered. */
+  /** A new connection becomes ours just before its answer; its events wait for that answer. */
   #hooks(): Hooks {
     return {
       handlers: (client) => ({

@@ -93,12 +93,9 @@ export class LiveSession {
       },
       this.room,
     );
-    const session = this;
     const breakouts = new Breakouts<LiveSession>(
       {
-        get ended() {
-          return session.#endReason !== null;
-        },
+        ended: () => this.#endReason !== null,
         media,
         join: (to) => LiveSession.#joinBreakout(new URL(to.signaling_url_path, connection.url).toString(), to.token),
         move: (step) => this.#move(step),
