@@ -8,7 +8,7 @@ import type { Redis, Result } from 'ioredis';
 
 /** Delivery attempts of one tenant in flight: job id -> lease deadline (ms). */
 const inflightKey = (tenant: string) => `lc:wh:inflight:${tenant}`;
-/** Job ids of one tenant waiting for a slot, oldest first. */
+/** Job ids of one tenant waiting for a slot -> when they were first parked (a sorted set: O(log n) at any length). */
 const parkedKey = (tenant: string) => `lc:wh:parked:${tenant}`;
 
 declare module 'ioredis' {
@@ -19,18 +19,18 @@ declare module 'ioredis' {
 }
 
 // Expired leases (a node died mid-attempt) free their slot. A job that holds a slot already (one
-// handed over by a release) keeps it. Otherwise it takes a free slot or joins the parked list once.
+// handed over by a release) keeps it. Otherwise it takes a free slot, or is parked (keeping its
+// place in line if it was parked before).
 const ACQUIRE_LUA = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 local now = tonumber(ARGV[2])
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[1])
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  redis.call('LREM', KEYS[2], 0, ARGV[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
   return 1
 end
-redis.call('LREM', KEYS[2], 0, ARGV[1])
-redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[2], 'NX', now, ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return 0
 `;
@@ -39,7 +39,7 @@ return 0
 // newcomer cannot take it first and parked jobs are served in order.
 const RELEASE_LUA = `
 redis.call('ZREM', KEYS[1], ARGV[1])
-local next_job = redis.call('LPOP', KEYS[2])
+local next_job = redis.call('ZPOPMIN', KEYS[2])[1]
 if next_job then
   redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]), next_job)
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
