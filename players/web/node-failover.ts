@@ -1,4 +1,5 @@
 import type { JoinResult } from '../../src/signaling/protocol.js';
+import { Backoff } from './backoff.js';
 import { LevelChatError, asLevelChatError } from './errors.js';
 import { SignalingClient, type SignalingHandlers } from './signaling-client.js';
 
@@ -58,10 +59,8 @@ function isFinal(err: LevelChatError): boolean {
   return err.code.startsWith('token_') || ['room_not_found', 'room_ended', 'room_archived', 'room_full', 'webrtc_full', 'capability_required'].includes(err.code);
 }
 
-const FIRST_DELAY_MS = 200;
-const MAX_DELAY_MS = 2000;
 /** Long enough for a dead origin's registry entry to expire and the room to be placed again. */
-export const FAILOVER_WINDOW_MS = 30_000;
+const FAILOVER_WINDOW_MS = 30_000;
 
 /**
  * The node we were on is gone: join again (a new participant) on the other nodes of the room, in
@@ -69,9 +68,8 @@ export const FAILOVER_WINDOW_MS = 30_000;
  * passes or `isCancelled()`; rejects on a refusal no node would change.
  */
 export async function failOver(nodes: readonly string[], o: JoinAtOptions & { isCancelled(): boolean }): Promise<{ client: SignalingClient; result: JoinResult; url: string } | null> {
-  const deadline = Date.now() + FAILOVER_WINDOW_MS;
-  let delay = FIRST_DELAY_MS;
-  while (!o.isCancelled() && Date.now() < deadline) {
+  const backoff = new Backoff(FAILOVER_WINDOW_MS);
+  while (!o.isCancelled() && backoff.remaining > 0) {
     for (const url of nodes) {
       if (o.isCancelled()) return null;
       try {
@@ -81,8 +79,7 @@ export async function failOver(nodes: readonly string[], o: JoinAtOptions & { is
         if (isFinal(error)) throw error;
       }
     }
-    await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))));
-    delay = Math.min(delay * 2, MAX_DELAY_MS);
+    await backoff.pause();
   }
   return null;
 }

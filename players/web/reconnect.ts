@@ -1,4 +1,5 @@
 import type { JoinResult, RequestData } from '../../src/signaling/protocol.js';
+import { Backoff } from './backoff.js';
 import { LevelChatError, asLevelChatError } from './errors.js';
 import { RESUME_WINDOW_MS, SignalingClient, type SignalingHandlers } from './signaling-client.js';
 
@@ -11,16 +12,12 @@ export interface ResumeOptions {
   isCancelled(): boolean;
   /** Called with each new connection just before `resume` is sent on it. */
   beforeAnswer(client: SignalingClient): void;
-  windowMs?: number;
   /**
    * Give up (rejecting with `connection_failed`) after this many connections in a row could not
    * even be opened: the node itself is gone, and other nodes can take us. Default: keep trying.
    */
   unreachableAfter?: number;
 }
-
-const FIRST_DELAY_MS = 200;
-const MAX_DELAY_MS = 2000;
 
 /** Refusals that no retry can fix. */
 function isFinal(err: LevelChatError): boolean {
@@ -32,12 +29,11 @@ function isFinal(err: LevelChatError): boolean {
  * exponential backoff, for up to the server's resume window (10 s). Resolves null when it cannot.
  */
 export async function resumeWithBackoff(o: ResumeOptions): Promise<{ client: SignalingClient; result: JoinResult } | null> {
-  const deadline = Date.now() + (o.windowMs ?? RESUME_WINDOW_MS);
-  let delay = FIRST_DELAY_MS;
+  const backoff = new Backoff(RESUME_WINDOW_MS);
   let lastError: LevelChatError | null = null;
   let unreachable = 0;
   while (!o.isCancelled()) {
-    const remaining = deadline - Date.now();
+    const remaining = backoff.remaining;
     if (remaining <= 0) break;
     let client: SignalingClient | null = null;
     try {
@@ -54,16 +50,14 @@ export async function resumeWithBackoff(o: ResumeOptions): Promise<{ client: Sig
         return null;
       }
       o.beforeAnswer(client);
-      const result = await client.request('resume', o.request, Math.max(500, Math.min(deadline - Date.now(), 5000)));
+      const result = await client.request('resume', o.request, Math.max(500, Math.min(backoff.remaining, 5000)));
       return { client, result };
     } catch (err) {
       client?.close();
       lastError = asLevelChatError(err, 'disconnected');
       if (isFinal(lastError) || unreachable >= (o.unreachableAfter ?? Infinity)) throw lastError;
     }
-    const wait = Math.min(delay, deadline - Date.now());
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    delay = Math.min(delay * 2, MAX_DELAY_MS);
+    await backoff.pause();
   }
   if (lastError && !o.isCancelled()) throw new LevelChatError('resume_failed', `could not resume within the window: ${lastError.message}`);
   return null;

@@ -43,10 +43,6 @@ export class Subscriber {
     return this.transport ? this.transport.catch(() => null) : null;
   }
 
-  has(producerId: string): boolean {
-    return this.subscriptions.has(producerId);
-  }
-
   get producerIds(): string[] {
     return [...this.subscriptions.keys(), ...this.queued.keys()];
   }
