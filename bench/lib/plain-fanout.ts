@@ -4,6 +4,7 @@
 // caller has settled MEDIASOUP_WORKER_BIN.
 import type { types } from 'mediasoup';
 import { AUDIO_PT, AUDIO_SSRC, VIDEO_PT, VIDEO_SSRC, type PublisherTarget } from './ffmpeg-publisher.js';
+import { plainTransportSrtpOptions, remoteSrtpParameters, type ViewerTransport } from './viewer-transport.js';
 
 export interface Ingress {
   videoTransport: types.PlainTransport;
@@ -50,10 +51,13 @@ export function publisherTarget(ingress: Ingress): PublisherTarget {
   };
 }
 
-/** A viewer's transport (rtcp-mux) on `router`, sending to the sink socket on `sinkPort`. */
-export async function connectViewer(router: types.Router, sinkPort: number): Promise<types.PlainTransport> {
-  const transport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: false });
-  await transport.connect({ ip: '127.0.0.1', port: sinkPort });
+/**
+ * A viewer's transport (rtcp-mux) on `router`, sending to the sink socket on `sinkPort`: plain RTP, or
+ * SRTP with the given suite (the per-packet cost of a real WebRTC viewer).
+ */
+export async function connectViewer(router: types.Router, sinkPort: number, kind: ViewerTransport = { kind: 'plain' }): Promise<types.PlainTransport> {
+  const transport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: false, ...plainTransportSrtpOptions(kind) });
+  await transport.connect({ ip: '127.0.0.1', port: sinkPort, srtpParameters: remoteSrtpParameters(kind) });
   return transport;
 }
 
