@@ -251,7 +251,7 @@ export class LiveRoom {
     p.producers.set(producer.id, { producer, source });
     if (producer.kind === 'audio') await this.#speakerObserver?.addProducer({ producerId: producer.id }).catch(() => {});
     const info = this.trackInfo(track);
-    this.onAirMayChange();
+    this.#onAirMayChange();
     this.broadcast('track-published', info, p);
     await this.emit('track.published', { participant_id: p.id, identity: p.identity, producer_id: producer.id, kind: producer.kind, source });
     return info;
@@ -263,7 +263,7 @@ export class LiveRoom {
     this.#tracks.delete(producerId);
     track.participant.producers.delete(producerId);
     track.producer.close();
-    this.onAirMayChange();
+    this.#onAirMayChange();
     this.broadcast('track-unpublished', { producer_id: producerId, participant_id: track.participant.id });
     await this.emit('track.unpublished', { participant_id: track.participant.id, identity: track.participant.identity, producer_id: producerId });
   }
@@ -338,7 +338,7 @@ export class LiveRoom {
   startDirector(): void {
     if (this.#director || this.#closed) return;
     this.#director = this.deps.directorFor(this);
-    this.onAirMayChange();
+    this.#onAirMayChange();
   }
 
   /**
@@ -365,7 +365,7 @@ export class LiveRoom {
   }
 
   /** Tells the LL-HLS director (if any) that the published tracks changed. */
-  onAirMayChange(): void {
+  #onAirMayChange(): void {
     this.#director?.tracksChanged(() =>
       [...this.#tracks.values()].map((t) => ({ producer: t.producer, participantId: t.participant.id, identity: t.participant.identity, source: t.source })),
     );
