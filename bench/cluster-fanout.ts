@@ -8,7 +8,10 @@
 // Env: BENCH_VIEWERS (300 viewers in all; a comma list runs every K for each), BENCH_NODES (1,2,3),
 // BENCH_DURATION_S (10, measured window per configuration), BENCH_WARMUP_S (3, after ffmpeg starts),
 // BENCH_RTC_MIN_PORT (50000: node i takes the next slice of ports), BENCH_NICE (-10: nice value for the
-// workers, ffmpeg and the sink; 0 leaves priorities alone).
+// workers, ffmpeg and the sink; 0 leaves priorities alone). Viewer transports (bench/lib/viewer-transport.ts):
+// BENCH_VIEWER_TRANSPORT (srtp; comma list of plain, srtp: every K runs each), BENCH_SRTP_SUITE
+// (AEAD_AES_128_GCM, what browsers negotiate with our worker). BENCH_LOADGEN_CPUS: pin ffmpeg and the
+// sink there (taskset list; unset: nothing is pinned and the load generator shares every core).
 //
 // This process starts one embedded redis-server (loopback) and the C UDP sink, then for each K forks
 // itself K times (`--node <i>`). Every node process is a cluster node in miniature: a WorkerPool of one
@@ -44,6 +47,8 @@ import { connectViewer, openIngress, producerCounts, publisherTarget, workerCpuM
 import { cpuDelta, machineCpu, processCpuMs, reniceThreads, type CpuTimes } from './lib/procfs.js';
 import { UdpSink, type SinkSnapshot } from './lib/udp-sink.js';
 import { runBench } from './lib/run-bench.js';
+import { printCostCurve, srtpVersusPlain } from './lib/cost-curve.js';
+import { transportLabel, viewerTransportsFromEnv, type ViewerTransport } from './lib/viewer-transport.js';
 import { stampedLog } from './lib/log.js';
 import { sleep } from './lib/wait.js';
 
@@ -55,6 +60,8 @@ useCachedMediasoupWorker();
 
 const VIEWERS = envIntList('BENCH_VIEWERS', '300');
 const NODE_COUNTS = envIntList('BENCH_NODES', '1,2,3');
+const TRANSPORTS = viewerTransportsFromEnv();
+const LOADGEN_CPUS = process.env.BENCH_LOADGEN_CPUS || null;
 const DURATION_S = envNumber('BENCH_DURATION_S', 10);
 const WARMUP_S = envNumber('BENCH_WARMUP_S', 3);
 const RTC_MIN_PORT = Math.round(envNumber('BENCH_RTC_MIN_PORT', 50000));
@@ -103,7 +110,7 @@ interface OriginRef {
 type NodeRequest =
   | { type: 'open-room'; consumersPerRouter: number }
   | { type: 'open-ingress' }
-  | { type: 'add-viewers'; sinkPorts: number[]; origin: OriginRef }
+  | { type: 'add-viewers'; sinkPorts: number[]; origin: OriginRef; kind: ViewerTransport }
   | { type: 'counts' };
 
 interface NodeReady {
@@ -180,7 +187,7 @@ class BenchNode {
       case 'open-ingress':
         return this.openIngress();
       case 'add-viewers':
-        return this.addViewers(request.sinkPorts, request.origin);
+        return this.addViewers(request.sinkPorts, request.origin, request.kind);
       case 'counts':
         return this.counts();
     }
@@ -214,14 +221,14 @@ class BenchNode {
    * One viewer per sink port, placed as signaling does it: placeReceiver, a transport on the tier's
    * router, attachConsumer (piped from the origin's node when that is another node), consume.
    */
-  private async addViewers(sinkPorts: number[], origin: OriginRef): Promise<number[]> {
+  private async addViewers(sinkPorts: number[], origin: OriginRef, kind: ViewerTransport): Promise<number[]> {
     const room = this.requireRoom();
     const remoteOrigin = origin.node === this.id ? undefined : { id: origin.routerId };
     const ports: number[] = [];
     for (const sinkPort of sinkPorts) {
       const slot = await room.placeReceiver(origin.producerIds.length);
       const { router } = slot.tier;
-      const transport = await connectViewer(router, sinkPort);
+      const transport = await connectViewer(router, sinkPort, kind);
       for (const producerId of origin.producerIds) {
         await room.attachConsumer(slot, producerId, remoteOrigin);
         this.viewerConsumers.push(await transport.consume({ producerId, rtpCapabilities: router.rtpCapabilities }));
@@ -389,6 +396,8 @@ interface NodeResult {
 }
 
 interface ConfigResult {
+  /** Viewer transport label (plain, srtp-gcm128, ...). */
+  transport: string;
   k: number;
   v: number;
   nodes: NodeResult[];
@@ -417,7 +426,7 @@ function shares(v: number, k: number): number[] {
 }
 
 /** Opens every node's room and the origin's ingress; connects each node's share of viewers. */
-async function deploy(label: string, nodes: NodeProcess[], share: number[]): Promise<{ ingress: IngressInfo; ports: number[][] }> {
+async function deploy(label: string, nodes: NodeProcess[], share: number[], kind: ViewerTransport): Promise<{ ingress: IngressInfo; ports: number[][] }> {
   await Promise.all(nodes.map((n, i) => n.call({ type: 'open-room', consumersPerRouter: 2 * share[i]! })));
   const ingress = await nodes[0]!.call<IngressInfo>({ type: 'open-ingress' });
   const total = share.reduce((a, b) => a + b, 0);
@@ -433,7 +442,7 @@ async function deploy(label: string, nodes: NodeProcess[], share: number[]): Pro
       while (mine.length < share[i]!) {
         const from = firstIndex[i]! + mine.length;
         const batch = Array.from({ length: Math.min(VIEWER_BATCH, share[i]! - mine.length) }, (_, j) => sinkPorts[(from + j) % sinkPorts.length]!);
-        mine.push(...(await node.call<number[]>({ type: 'add-viewers', sinkPorts: batch, origin: ingress.origin })));
+        mine.push(...(await node.call<number[]>({ type: 'add-viewers', sinkPorts: batch, origin: ingress.origin, kind })));
         progress();
       }
     }),
@@ -531,19 +540,19 @@ async function measureWindow(label: string, procs: Processes, ports: number[][],
   return [start, await snapshot(procs)];
 }
 
-async function runConfiguration(k: number, v: number, redis: RedisRun): Promise<ConfigResult> {
-  const label = `K=${k}`;
+async function runConfiguration(k: number, v: number, kind: ViewerTransport, redis: RedisRun): Promise<ConfigResult> {
+  const label = `K=${k} ${transportLabel(kind)}`;
   const share = shares(v, k);
   log(`== ${label}, V=${v}: starting ${k} node process${k > 1 ? 'es' : ''} (1 mediasoup worker each; viewers ${share.join(' + ')})`);
   const setupStart = Date.now();
   try {
     const { nodes, ready } = await startNodes(k, redis.url);
     log(`${label}: nodes up — ${ready.map((r, i) => `node${i}${i === 0 ? ' (origin)' : ''} pid ${r.pid}, worker ${r.workerPid}`).join('; ')}`);
-    const { ingress, ports } = await deploy(label, nodes, share);
+    const { ingress, ports } = await deploy(label, nodes, share, kind);
     const setupS = (Date.now() - setupStart) / 1000;
 
     await sink().reset();
-    const ffmpeg = FfmpegPublisher.start(ingress.target, { maxSeconds: WARMUP_S + DURATION_S + 600, videoKbps: VIDEO_KBPS, pinCpu: null, nice: NICE });
+    const ffmpeg = FfmpegPublisher.start(ingress.target, { maxSeconds: WARMUP_S + DURATION_S + 600, videoKbps: VIDEO_KBPS, pinCpu: LOADGEN_CPUS, nice: NICE });
     running.ffmpeg = ffmpeg;
     log(`${label}: set up in ${setupS.toFixed(1)} s; ffmpeg pid ${ffmpeg.pid} publishing into node0; warming up ${WARMUP_S} s`);
     await sleep(WARMUP_S * 1000);
@@ -559,7 +568,7 @@ async function runConfiguration(k: number, v: number, redis: RedisRun): Promise<
     await stopFfmpeg();
     await sleep(1000);
     const [drainedNodes, drainedSink] = await Promise.all([Promise.all(nodes.map((n) => n.call<NodeCounts>({ type: 'counts' }))), sink().snapshot()]);
-    const result = summarize({ k, v, ports, setupS, a, b, drainedNodes, drainedSink });
+    const result = { transport: transportLabel(kind), ...summarize({ k, v, ports, setupS, a, b, drainedNodes, drainedSink }) };
     log(
       `${label}: ${kpps(result.sinkPps)} pkt/s forwarded on ${result.cpu.toFixed(2)} cores of workers → ${result.usPerPkt.toFixed(2)} µs/pkt; ` +
         `loss per viewer p50 ${pct(result.lossP50, 2)} max ${pct(result.lossMax, 2)}`,
@@ -571,7 +580,7 @@ async function runConfiguration(k: number, v: number, redis: RedisRun): Promise<
   }
 }
 
-function summarize(m: { k: number; v: number; ports: number[][]; setupS: number; a: Snapshot; b: Snapshot; drainedNodes: NodeCounts[]; drainedSink: SinkSnapshot }): ConfigResult {
+function summarize(m: { k: number; v: number; ports: number[][]; setupS: number; a: Snapshot; b: Snapshot; drainedNodes: NodeCounts[]; drainedSink: SinkSnapshot }): Omit<ConfigResult, 'transport'> {
   const { a, b } = m;
   const windowMs = b.sink.at - a.sink.at;
   const drainedProducer = m.drainedNodes[0]!.producer ?? { received: 0, lost: 0 };
@@ -637,12 +646,12 @@ function summarize(m: { k: number; v: number; ports: number[][]; setupS: number;
 // Report
 
 const COLUMNS: [string, number][] = [
-  ['V', 5], ['K', 2], ['node', 6], ['role', 6], ['viewers', 8], ['fwd pkt/s', 10], ['sink pkt/s', 11], ['worker CPU', 11],
+  ['transport', 11], ['V', 5], ['K', 2], ['node', 6], ['role', 6], ['viewers', 8], ['fwd pkt/s', 10], ['sink pkt/s', 11], ['worker CPU', 11],
   ['µs/pkt', 7], ['loss p50', 9], ['loss max', 9], ['ingress lost', 13], ['piped pkt/s', 12],
 ];
 
 function row(cells: string[]): string {
-  return cells.map((c, i) => (i === 2 || i === 3 ? pad(c, COLUMNS[i]![1]) : lpad(c, COLUMNS[i]![1]))).join(' ');
+  return cells.map((c, i) => (i <= 0 || i === 3 || i === 4 ? pad(c, COLUMNS[i]![1]) : lpad(c, COLUMNS[i]![1]))).join(' ');
 }
 
 function printTable(results: ConfigResult[]): void {
@@ -653,14 +662,14 @@ function printTable(results: ConfigResult[]): void {
     for (const n of r.nodes) {
       console.log(
         row([
-          String(r.v), String(r.k), n.name, n.role, String(n.viewers), kpps(n.fwdPps), kpps(n.sinkPps), pct(n.cpu, 0),
+          r.transport, String(r.v), String(r.k), n.name, n.role, String(n.viewers), kpps(n.fwdPps), kpps(n.sinkPps), pct(n.cpu, 0),
           n.usPerPkt.toFixed(2), pct(n.lossP50, 2), pct(n.lossMax, 2), n.role === 'origin' ? pct(r.ingressLoss, 2) : '—', n.role === 'origin' ? n.pipedPps.toFixed(0) : '—',
         ]),
       );
     }
     console.log(
       row([
-        String(r.v), String(r.k), 'all', '', String(r.v), kpps(r.fwdPps), kpps(r.sinkPps), `${r.cpu.toFixed(2)} c`,
+        r.transport, String(r.v), String(r.k), 'all', '', String(r.v), kpps(r.fwdPps), kpps(r.sinkPps), `${r.cpu.toFixed(2)} c`,
         r.usPerPkt.toFixed(2), pct(r.lossP50, 2), pct(r.lossMax, 2), pct(r.ingressLoss, 2), r.pipedPps.toFixed(0),
       ]),
     );
@@ -671,7 +680,7 @@ function printDetails(r: ConfigResult): void {
   const sent = r.nodes.reduce((sum, n) => sum + n.drainedSent, 0);
   const got = r.nodes.reduce((sum, n) => sum + n.drainedGot, 0);
   console.log(
-    `  V=${r.v} K=${r.k}: window ${r.windowS.toFixed(1)} s; ffmpeg delivered ${r.producerPps.toFixed(0)} pkt/s to the origin (${pct(r.ingressLoss, 2)} lost on the way, whole stream); ` +
+    `  ${r.transport} V=${r.v} K=${r.k}: window ${r.windowS.toFixed(1)} s; ffmpeg delivered ${r.producerPps.toFixed(0)} pkt/s to the origin (${pct(r.ingressLoss, 2)} lost on the way, whole stream); ` +
       `drained check: consumers sent ${sent}, sink got ${got} (${sent > 0 ? pct(1 - got / sent, 3) : 'n/a'} missing); silent viewers ${r.nodes.reduce((sum, n) => sum + n.silent, 0)}; ` +
       `worker CPU per getResourceUsage ${r.nodes.map((n) => pct(n.cpuPerResourceUsage, 0)).join(' + ')}; ` +
       `node processes ${r.nodes.map((n) => pct(n.nodeCpu, 1)).join(' + ')} CPU, ffmpeg ${pct(r.ffmpegCpu, 0)}, sink ${pct(r.sinkCpu, 0)}, redis-server ${pct(r.redisCpu, 1)}; ` +
@@ -698,11 +707,12 @@ function printOverhead(results: ConfigResult[]): void {
   console.log("  pipe (origin) = origin worker CPU − origin viewers' pkt/s × the edges' µs/pkt in the same window: what the origin spends beyond");
   console.log('                 its own viewers — the outgoing pipes, plus ffmpeg ingress (so an upper bound for the pipes) — per piped stream copy');
   console.log('                 (one producer into one other node: 2 × (K−1) copies) and per piped packet. Below zero: lost in the noise.');
-  for (const v of VIEWERS) {
-    const base = results.find((r) => r.v === v && r.k === 1);
-    for (const r of results.filter((x) => x.v === v)) {
+  for (const v of VIEWERS) for (const kind of TRANSPORTS) {
+    const t = transportLabel(kind);
+    const base = results.find((r) => r.v === v && r.k === 1 && r.transport === t);
+    for (const r of results.filter((x) => x.v === v && x.transport === t)) {
       const ratio = base ? `overhead ${(r.usPerPkt / base.usPerPkt).toFixed(3)}×` : 'overhead n/a (K=1 not in BENCH_NODES)';
-      const head = `  V=${v} K=${r.k}: cost ${r.usPerPkt.toFixed(2)} µs/pkt → ${r.k === 1 ? `${ratio} (in-process only, the reference)` : ratio}`;
+      const head = `  ${t} V=${v} K=${r.k}: cost ${r.usPerPkt.toFixed(2)} µs/pkt → ${r.k === 1 ? `${ratio} (in-process only, the reference)` : ratio}`;
       if (r.k === 1) {
         console.log(head);
         continue;
@@ -728,6 +738,19 @@ function report(results: ConfigResult[]): void {
   console.log('\nPer configuration:');
   for (const r of results) printDetails(r);
   printOverhead(results);
+  const points = results.map((r) => ({
+    transport: r.transport,
+    setup: `K=${r.k} nodes`,
+    workers: r.k,
+    viewers: r.v,
+    fwdPps: r.sinkPps,
+    cores: r.cpu,
+    perViewerPps: r.producerPps,
+    meanLoss: r.lossP50,
+    maxLoss: r.lossMax,
+  }));
+  printCostCurve(points, `${VIDEO_KBPS / 1000} Mb/s H.264 + Opus (loss column: p50 viewer)`);
+  for (const r of srtpVersusPlain(points)) console.log(`  SRTP vs plain RTP viewers per core, ${r.setup} V=${r.viewers} ${r.transport}: ${(100 * r.ratio).toFixed(1)}%`);
   console.log('\n  No target for this bench: it reports the ratio (exit 0 when it ran).');
 }
 
@@ -757,11 +780,14 @@ function printHeader(): void {
   );
   console.log(`  viewers ${VIEWERS.join(', ')} in all, split evenly over the K nodes (node0 = origin); window ${DURATION_S} s after ${WARMUP_S} s warm-up per configuration`);
   console.log(`  publisher: ffmpeg libx264 veryfast zerolatency CBR ${VIDEO_KBPS} kb/s 640x360@30 -g 30 + Opus 64 kb/s over RTP into node0's PlainTransport producers`);
-  console.log(`  viewers: one PlainTransport (rtcp-mux) + video + audio consumer each → C recvmmsg sink on ${SINK_SOCKETS} loopback sockets`);
+  console.log(
+    `  viewers: one PlainTransport (rtcp-mux) + video + audio consumer each → C recvmmsg sink on ${SINK_SOCKETS} loopback sockets; ` +
+      `viewer transports: ${TRANSPORTS.map((t) => (t.kind === 'plain' ? 'plain RTP' : `SRTP ${t.suite}`)).join(', ')}`,
+  );
   console.log('  each node: WorkerPool of 1 worker, RouterDirectory + ClusterBus + PipeServer + RemotePipe on the shared Redis, MediaRoom (h264);');
   console.log('  cross-node pipe: PipeTransports over 127.0.0.1 (RTX on, SRTP off as LEVELCHAT_PIPE_SRTP defaults), one per producer per edge node');
   console.log(
-    `  no CPU pinning; ${NICE !== 0 ? `workers, ffmpeg and the sink at nice ${NICE} (ahead of other work on the box)` : 'priorities unchanged (BENCH_NICE=0)'}`,
+    `  ${LOADGEN_CPUS ? `ffmpeg and the sink pinned to CPU ${LOADGEN_CPUS} (taskset), the node processes and workers not pinned` : 'no CPU pinning: the load generator (ffmpeg, sink) shares every core with the workers'}; ${NICE !== 0 ? `workers, ffmpeg and the sink at nice ${NICE} (ahead of other work on the box)` : 'priorities unchanged (BENCH_NICE=0)'}`,
   );
 }
 
@@ -771,11 +797,13 @@ async function main(): Promise<void> {
   running.redis = await startRedis(running.tmp);
   log(`redis-server pid ${running.redis.pid} at ${running.redis.url} (temp data dir ${running.tmp})`);
   log('compiling and starting the UDP sink (gcc -O2, temp dir)');
-  running.sink = await UdpSink.start(SINK_SOCKETS, null, NICE);
+  running.sink = await UdpSink.start(SINK_SOCKETS, LOADGEN_CPUS, NICE);
   log(`  sink pid ${running.sink.pid} on 127.0.0.1 ports ${running.sink.ports.join(',')}`);
   const results: ConfigResult[] = [];
   for (const v of VIEWERS) {
-    for (const k of NODE_COUNTS) results.push(await runConfiguration(k, v, running.redis));
+    for (const kind of TRANSPORTS) {
+      for (const k of NODE_COUNTS) results.push(await runConfiguration(k, v, kind, running.redis));
+    }
   }
   report(results);
   console.log(`\n  loadavg at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -11,6 +11,12 @@
 // BENCH_RTC_MIN_PORT (50000: mediasoup ports from here up, the single worker first, then the pool),
 // BENCH_NICE (-10: nice value for the workers, ffmpeg and the sink so other work on a shared box
 // disturbs the measurement less; 0 leaves priorities alone).
+// Viewer transports (bench/lib/viewer-transport.ts): BENCH_VIEWER_TRANSPORT (srtp: comma list of
+// plain, srtp; each N runs every one, interleaved), BENCH_SRTP_SUITE (AEAD_AES_128_GCM, the suite
+// browsers negotiate with our worker; comma list for a row per suite). Placement: BENCH_SIDES
+// (single,cascade), BENCH_WORKER_CPUS (0,1,...: CPU of the single worker, then cascade worker i on
+// entry i mod length), BENCH_LOADGEN_CPUS (the last CPU: ffmpeg/replay + sink, a taskset list such
+// as 2-15). BENCH_SOURCE (ffmpeg; replay; replay:<file>: bench/lib/load-source.ts).
 //
 // Load: a real ffmpeg (libx264 veryfast zerolatency CBR 1.5 Mb/s 640x360 test pattern, -g 30, + Opus)
 // over plain RTP into two PlainTransport producers on the origin router. Each viewer is one
@@ -20,16 +26,16 @@
 // worker CPU (getResourceUsage ru_utime+ru_stime deltas), loss per viewer at the sink against what
 // ffmpeg sent (producer packetCount + packetsLost), kernel drops on the sink and ingress sockets.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { types } from 'mediasoup';
 // Types only (erased): the modules themselves are loaded below, after MEDIASOUP_WORKER_BIN is set.
 import type { WorkerPool as WorkerPoolT } from '../src/sfu/worker-pool.js';
-import { projectRoot } from '../common/compiled-entry.js';
 import { useCachedMediasoupWorker } from '../src/runtime/mediasoup-binary.js';
 import { envIntList, envNumber } from './lib/env.js';
-import { FfmpegPublisher } from './lib/ffmpeg-publisher.js';
+import { parseCpuList } from './lib/cpu-list.js';
+import { printCostCurve, srtpVersusPlain, viewersPerCore, type CostPoint } from './lib/cost-curve.js';
+import { prepareSource, sourceFromEnv, type LoadSource, type PreparedSource } from './lib/load-source.js';
+import { transportLabel, viewerTransportsFromEnv, type ViewerTransport } from './lib/viewer-transport.js';
 import { kpps, lpad, pad, pct } from './lib/format.js';
 import { connectViewer, openIngress, producerCounts, workerCpuMs, type Ingress } from './lib/plain-fanout.js';
 import { cpuDelta, machineCpu, processCpuMs, reniceThreads, sumDrops, udpDrops, type CpuTimes } from './lib/procfs.js';
@@ -51,6 +57,10 @@ const { createLogger } = await import('../common/logger.js');
 // Settings
 
 const VIEWERS = envIntList('BENCH_VIEWERS', '50,200,400');
+const TRANSPORTS = viewerTransportsFromEnv();
+const SOURCE = sourceFromEnv();
+const SIDES = (process.env.BENCH_SIDES || 'single,cascade').split(',').map((s) => s.trim()) as ('single' | 'cascade')[];
+if (SIDES.length === 0 || SIDES.some((s) => s !== 'single' && s !== 'cascade')) throw new Error('BENCH_SIDES: a comma list of single, cascade');
 const DURATION_S = envNumber('BENCH_DURATION_S', 15);
 const WARMUP_S = envNumber('BENCH_WARMUP_S', 3);
 const WORKERS = Math.round(envNumber('LEVELCHAT_WORKERS', 2));
@@ -60,9 +70,14 @@ const NICE = Number(process.env.BENCH_NICE ?? -10);
 const SINK_SOCKETS = 8;
 const VIDEO_KBPS = 1500;
 const NCPU = os.availableParallelism?.() ?? os.cpus().length;
-/** The load generator (ffmpeg + sink) goes on the last CPU; plain mediasoup's worker on CPU 0. */
-const LOADGEN_CPU = PIN && NCPU > 1 ? NCPU - 1 : null;
-const SINGLE_CPU = PIN ? 0 : null;
+/** The load generator (ffmpeg or replay + sink): BENCH_LOADGEN_CPUS, else the last CPU. */
+const LOADGEN_CPU: string | null = !PIN ? null : process.env.BENCH_LOADGEN_CPUS || (NCPU > 1 ? String(NCPU - 1) : null);
+const LOADGEN_CPUS = LOADGEN_CPU === null ? [] : parseCpuList(LOADGEN_CPU);
+/** Worker CPUs: the single worker on the first, cascade worker i on entry i mod length. */
+const WORKER_CPUS = parseCpuList(process.env.BENCH_WORKER_CPUS || `0-${NCPU - 1}`);
+const SINGLE_CPU = PIN ? WORKER_CPUS[0]! : null;
+const cascadeCpu = (i: number): number | null => (PIN ? WORKER_CPUS[i % WORKER_CPUS.length]! : null);
+const poolCpus = (): number[] => Array.from({ length: WORKERS }, (_, i) => cascadeCpu(i)!);
 
 if (VIEWERS.length === 0) throw new Error('BENCH_VIEWERS has no viewer count');
 const MAX_N = VIEWERS[VIEWERS.length - 1]!;
@@ -77,7 +92,7 @@ const log = stampedLog();
 // ---------------------------------------------------------------------------------------------
 // Everything we start, for cleanup on any exit path.
 
-const running: { ffmpeg: FfmpegPublisher | null; sink: UdpSink | null; single: types.Worker | null; pool: WorkerPoolT | null } = {
+const running: { ffmpeg: LoadSource | null; sink: UdpSink | null; single: types.Worker | null; pool: WorkerPoolT | null } = {
   ffmpeg: null,
   sink: null,
   single: null,
@@ -111,7 +126,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 process.on('exit', cleanupSync);
 
-function pin(pid: number, cpu: number | null): void {
+function pin(pid: number, cpu: number | string | null): void {
   if (cpu !== null) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
   if (NICE !== 0) reniceThreads(pid, NICE);
 }
@@ -148,7 +163,7 @@ function setupProgress(side: string, n: number): (done: number) => void {
 }
 
 /** Side A: plain mediasoup, everything on one router of one worker. */
-async function deploySingle(worker: types.Worker, n: number, sink: UdpSink): Promise<Deployment> {
+async function deploySingle(worker: types.Worker, n: number, sink: UdpSink, kind: ViewerTransport): Promise<Deployment> {
   const started = Date.now();
   const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
   try {
@@ -156,7 +171,7 @@ async function deploySingle(worker: types.Worker, n: number, sink: UdpSink): Pro
     const progress = setupProgress('single', n);
     const viewers: Viewer[] = [];
     for (let i = 0; i < n; i += 1) {
-      const transport = await connectViewer(router, sink.ports[i % sink.ports.length]!);
+      const transport = await connectViewer(router, sink.ports[i % sink.ports.length]!, kind);
       const consumers = [
         await transport.consume({ producerId: ingress.video.id, rtpCapabilities: router.rtpCapabilities }),
         await transport.consume({ producerId: ingress.audio.id, rtpCapabilities: router.rtpCapabilities }),
@@ -186,7 +201,7 @@ async function deploySingle(worker: types.Worker, n: number, sink: UdpSink): Pro
  * it is full, so 2 × ceil(N / workers) fills the origin with ceil(N / workers) viewers, then opens one
  * edge per remaining worker, each taking the same share: an even spread over every worker.
  */
-async function deployCascade(pool: WorkerPoolT, n: number, sink: UdpSink): Promise<Deployment> {
+async function deployCascade(pool: WorkerPoolT, n: number, sink: UdpSink, kind: ViewerTransport): Promise<Deployment> {
   const started = Date.now();
   const consumersPerRouter = 2 * Math.ceil(n / pool.size);
   const room = await MediaRoom.open({ roomId: `bench-fanout-${n}`, preferredCodec: 'h264', consumersPerRouter }, pool, { local: new InProcessPipe() }, silent);
@@ -197,7 +212,7 @@ async function deployCascade(pool: WorkerPoolT, n: number, sink: UdpSink): Promi
     for (let i = 0; i < n; i += 1) {
       const slot = await room.placeReceiver(2);
       const { tier } = slot;
-      const transport = await connectViewer(tier.router, sink.ports[i % sink.ports.length]!);
+      const transport = await connectViewer(tier.router, sink.ports[i % sink.ports.length]!, kind);
       const consumers: types.Consumer[] = [];
       for (const producer of [ingress.video, ingress.audio]) {
         await room.attachConsumer(slot, producer.id);
@@ -253,7 +268,7 @@ function nodeCpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-async function snapshot(d: Deployment, sink: UdpSink, ffmpeg: FfmpegPublisher | null, watchPorts: number[]): Promise<Snapshot> {
+async function snapshot(d: Deployment, sink: UdpSink, ffmpeg: LoadSource | null, watchPorts: number[]): Promise<Snapshot> {
   const machine = machineCpu();
   const [sinkSnap, cpu, producer] = await Promise.all([sink.snapshot(), workerCpuMs(d.workers), producerCounts(d.ingress)]);
   return {
@@ -298,6 +313,8 @@ function perWorkerFromSink(d: Deployment, a: SinkSnapshot | null, b: SinkSnapsho
 
 interface RunResult {
   side: 'single' | 'cascade';
+  /** Viewer transport label (plain, srtp-gcm128, ...). */
+  transport: string;
   n: number;
   workers: number;
   placement: string;
@@ -336,21 +353,22 @@ interface RunResult {
   procCpuPerWorker: number[];
 }
 
-async function runOne(side: 'single' | 'cascade', n: number, sink: UdpSink, single: types.Worker, pool: WorkerPoolT): Promise<RunResult> {
-  log(`== ${side} n=${n}: setting up ${n} viewers (${2 * n} consumers)`);
+async function runOne(side: 'single' | 'cascade', n: number, kind: ViewerTransport, sink: UdpSink, single: types.Worker, pool: WorkerPoolT, source: PreparedSource): Promise<RunResult> {
+  const transport = transportLabel(kind);
+  log(`== ${side} n=${n} ${transport}: setting up ${n} viewers (${2 * n} consumers, ${kind.kind === 'plain' ? 'plain RTP' : `SRTP ${kind.suite}`})`);
   await sink.reset();
-  const d = side === 'single' ? await deploySingle(single, n, sink) : await deployCascade(pool, n, sink);
+  const d = side === 'single' ? await deploySingle(single, n, sink, kind) : await deployCascade(pool, n, sink, kind);
   try {
     log(`  ${side} n=${n}: set up in ${(d.setupMs / 1000).toFixed(1)} s — ${d.placement}`);
     const ingressPorts = [d.ingress.videoTransport, d.ingress.audioTransport].flatMap((t) => [t.tuple.localPort, t.rtcpTuple?.localPort ?? t.tuple.localPort]);
     const watchPorts = [...sink.ports, ...ingressPorts];
 
-    const ffmpeg = FfmpegPublisher.start(
+    const ffmpeg = await source.start(
       { videoPort: ingressPorts[0]!, videoRtcpPort: ingressPorts[1]!, audioPort: ingressPorts[2]!, audioRtcpPort: ingressPorts[3]! },
       { maxSeconds: WARMUP_S + DURATION_S + 600, videoKbps: VIDEO_KBPS, pinCpu: LOADGEN_CPU, nice: NICE },
     );
     running.ffmpeg = ffmpeg;
-    log(`  ${side} n=${n}: ffmpeg pid ${ffmpeg.pid} publishing${LOADGEN_CPU === null ? '' : ` (pinned to CPU ${LOADGEN_CPU})`}; warming up ${WARMUP_S} s`);
+    log(`  ${side} n=${n}: ${SOURCE.kind} pid ${ffmpeg.pid} publishing${LOADGEN_CPU === null ? '' : ` (pinned to CPU ${LOADGEN_CPU})`}; warming up ${WARMUP_S} s`);
     await sleep(WARMUP_S * 1000);
     if (!ffmpeg.running) throw new Error(`ffmpeg exited during warm-up: ${ffmpeg.lastError || '(no output)'}`);
     const warm = await sink.snapshot();
@@ -414,6 +432,7 @@ async function runOne(side: 'single' | 'cascade', n: number, sink: UdpSink, sing
     });
     const result: RunResult = {
       side,
+      transport,
       n,
       workers: d.workers.length,
       placement: d.placement,
@@ -453,7 +472,7 @@ async function runOne(side: 'single' | 'cascade', n: number, sink: UdpSink, sing
     const machineCores = m.slice(1).reduce((a, c) => a + c.busy, 0);
     result.otherCores = Math.max(0, machineCores - cores - result.ffmpegCpu - result.sinkCpu - result.nodeCpu);
     log(
-      `  ${side} n=${n}: ${kpps(fwdPps)} pkt/s forwarded on ${pct(cores, 0)} of a core → ${kpps(result.ppsPerCore)} pkt/s per core; ` +
+      `  ${side} n=${n} ${transport}: ${kpps(fwdPps)} pkt/s forwarded on ${pct(cores, 0)} of a core → ${kpps(result.ppsPerCore)} pkt/s per core; ` +
         `loss mean ${pct(result.meanLoss, 2)} max ${pct(result.maxLoss, 2)}; load gen ffmpeg ${pct(result.ffmpegCpu, 0)} + sink ${pct(result.sinkCpu, 0)}; ` +
         `machine ${m.slice(1).map((c, i) => `cpu${i} ${pct(c.busy, 0)}`).join(' ')} (other processes ${pct(result.otherCores, 0)} of a core)`,
     );
@@ -473,6 +492,7 @@ async function runOne(side: 'single' | 'cascade', n: number, sink: UdpSink, sing
 function printTable(results: RunResult[]): void {
   const head = [
     pad('side', 8),
+    pad('transport', 12),
     lpad('N', 5),
     lpad('fwd pkt/s', 10),
     pad('  per worker (pkt/s)', 24),
@@ -493,6 +513,7 @@ function printTable(results: RunResult[]): void {
     console.log(
       [
         pad(r.side, 8),
+        pad(r.transport, 12),
         lpad(String(r.n), 5),
         lpad(kpps(r.fwdPps), 10),
         pad('  ' + r.fwdPpsPerWorker.map((p, i) => `w${i} ${kpps(p)}`).join(' '), 24),
@@ -521,7 +542,7 @@ function report(results: RunResult[]): void {
   for (const r of results) {
     const m = r.machine;
     console.log(
-      `  ${r.side} n=${r.n}: window ${r.windowS.toFixed(1)} s; sink received ${kpps(r.sinkPps)} pkt/s; ffmpeg sent ${Math.round(r.expectedPerViewer / r.windowS)} pkt/s ` +
+      `  ${r.side} n=${r.n} ${r.transport}: window ${r.windowS.toFixed(1)} s; sink received ${kpps(r.sinkPps)} pkt/s; ffmpeg sent ${Math.round(r.expectedPerViewer / r.windowS)} pkt/s ` +
         `(each viewer should get that; ${r.streamExpected} over the whole stream, ${pct(r.streamIngressLoss, 2)} lost at ingress); drained check: consumers' packetCount total ${r.drainedSent}, sink got ${r.drainedReceived} ` +
         `(${r.drainedSent > 0 ? pct(1 - r.drainedReceived / r.drainedSent, 3) : 'n/a'} missing; + ${r.drainedProbation} mediasoup probation packets, not counted); ingress socket drops ${r.ingressDrops}; ` +
         `silent viewers ${r.viewersSilent}; node ${pct(r.nodeCpu, 0)}; machine ${m
@@ -534,17 +555,32 @@ function report(results: RunResult[]): void {
 
   console.log('\n=== Cascade / single, packets/s per core used (worker CPU only) ===');
   const ratios: { n: number; ratio: number }[] = [];
-  for (const n of VIEWERS) {
-    const a = results.find((r) => r.side === 'single' && r.n === n);
-    const b = results.find((r) => r.side === 'cascade' && r.n === n);
+  for (const n of VIEWERS) for (const kind of TRANSPORTS) {
+    const label = transportLabel(kind);
+    const a = results.find((r) => r.side === 'single' && r.n === n && r.transport === label);
+    const b = results.find((r) => r.side === 'cascade' && r.n === n && r.transport === label);
     if (!a || !b || a.ppsPerCore === 0) continue;
     const ratio = b.ppsPerCore / a.ppsPerCore;
     ratios.push({ n, ratio });
     console.log(
-      `  N=${lpad(String(n), 4)}: single ${kpps(a.ppsPerCore)} pkt/s/core (${a.cores.toFixed(2)} cores), cascade ${kpps(b.ppsPerCore)} pkt/s/core ` +
+      `  N=${lpad(String(n), 4)} ${pad(label, 11)}: single ${kpps(a.ppsPerCore)} pkt/s/core (${a.cores.toFixed(2)} cores), cascade ${kpps(b.ppsPerCore)} pkt/s/core ` +
         `(${b.cores.toFixed(2)} cores) → ratio ${ratio.toFixed(3)}×; throughput ratio ${(b.fwdPps / a.fwdPps).toFixed(3)}×`,
     );
   }
+
+  const points = results.map((r): CostPoint => ({
+    transport: r.transport,
+    setup: r.side === 'single' ? '1 worker' : `cascade ${r.workers}w`,
+    workers: r.workers,
+    viewers: r.n,
+    fwdPps: r.fwdPps,
+    cores: r.cores,
+    perViewerPps: r.windowS > 0 ? r.expectedPerViewer / r.windowS : 0,
+    meanLoss: r.meanLoss,
+    maxLoss: r.maxLoss,
+  }));
+  printCostCurve(points, `${VIDEO_KBPS / 1000} Mb/s H.264 + Opus`);
+  printSrtpTargets(points);
 
   console.log('\n=== Targets ===');
   const biggest = ratios[ratios.length - 1];
@@ -586,25 +622,59 @@ function report(results: RunResult[]): void {
   }
 }
 
+/**
+ * Issue 18's goals: SRTP viewers per worker core ≥ 90% of plain RTP's (same run, same N and setup),
+ * and ≥ 500 SRTP viewers of one 1.5 Mb/s broadcast per dedicated worker core at < 1% loss (the single
+ * side: its worker alone on its CPU, the load generator pinned elsewhere).
+ */
+function printSrtpTargets(points: CostPoint[]): void {
+  console.log('\n=== SRTP viewer cost ===');
+  const ratios = srtpVersusPlain(points);
+  if (ratios.length === 0) console.log('  SRTP ≥ 90% of plain RTP viewers per core: NOT MEASURED (run BENCH_VIEWER_TRANSPORT=plain,srtp)');
+  for (const r of ratios) {
+    console.log(`  SRTP ≥ 90% of plain RTP viewers per core, ${r.setup} N=${r.viewers} ${r.transport}: ${r.ratio >= 0.9 ? 'PASS' : 'MISS'} (${(100 * r.ratio).toFixed(1)}%)`);
+  }
+  const dedicated = SINGLE_CPU !== null && LOADGEN_CPUS.length > 0 && !LOADGEN_CPUS.includes(SINGLE_CPU);
+  for (const p of points.filter((x) => x.setup === '1 worker' && x.transport.startsWith('srtp'))) {
+    if (p.viewers < 500) continue;
+    console.log(
+      `  ≥ 500 SRTP viewers per dedicated worker core at < 1% loss, N=${p.viewers} ${p.transport}: ${p.meanLoss < 0.01 && dedicated ? 'PASS' : 'MISS'} ` +
+        `(mean loss ${pct(p.meanLoss, 2)}, worst viewer ${pct(p.maxLoss, 2)}, worker ${pct(p.cores, 0)} of CPU ${SINGLE_CPU ?? 'any'}; load generator on CPU ${LOADGEN_CPU ?? 'any'}${dedicated ? '' : ': NOT a dedicated core'})`,
+    );
+  }
+  const best = points.filter((x) => x.setup === '1 worker' && x.transport.startsWith('srtp') && x.meanLoss < 0.01).sort((a, b) => b.viewers - a.viewers)[0];
+  if (best) console.log(`  largest SRTP N on one worker at < 1% loss: ${best.viewers} (${best.transport}, ${pct(best.cores, 0)} of a core; ${viewersPerCore(best).toFixed(0)} viewers/core at 100%)`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Main
 
 const silent = createLogger('silent');
 
 async function main(): Promise<void> {
-  const ffmpegVersion = execFileSync('ffmpeg', ['-hide_banner', '-version'], { encoding: 'utf8' }).split('\n')[0] ?? '?';
+  let ffmpegVersion = 'no ffmpeg';
+  try {
+    ffmpegVersion = execFileSync('ffmpeg', ['-hide_banner', '-version'], { encoding: 'utf8' }).split('\n')[0] ?? '?';
+  } catch {
+    if (SOURCE.kind === 'ffmpeg') throw new Error('ffmpeg is not installed: use BENCH_SOURCE=replay:<recording> (bench/record-feed.ts)');
+  }
   const cpuModel = os.cpus()[0]?.model ?? '?';
-  const pkg = JSON.parse(readFileSync(path.join(projectRoot(), 'node_modules', 'mediasoup', 'package.json'), 'utf8')) as { version: string };
+  const pkg = { version: mediasoup.version };
   console.log('LevelChat bench: SFU fan-out, plain mediasoup (one router, one worker) vs LevelChat cascade (MediaRoom)');
   console.log(`  machine: ${NCPU} cores (${cpuModel}), loadavg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${os.release()}`);
   console.log(`  software: node ${process.version}, mediasoup ${pkg.version} (worker ${mediasoup.workerBin}), ${ffmpegVersion}`);
   console.log(`  viewers ${VIEWERS.join(', ')}; window ${DURATION_S} s after ${WARMUP_S} s warm-up; cascade workers ${WORKERS}; sides interleaved per N (single, then cascade)`);
-  console.log(`  publisher: ffmpeg libx264 veryfast zerolatency CBR ${VIDEO_KBPS} kb/s 640x360@30 -g 30 + Opus 64 kb/s, RTP pkt_size 1200`);
-  console.log(`  viewers: one PlainTransport (rtcp-mux) + video + audio consumer each → C recvmmsg sink on ${SINK_SOCKETS} loopback sockets`);
+  console.log(
+    `  viewers: one PlainTransport (rtcp-mux) + video + audio consumer each → C recvmmsg sink on ${SINK_SOCKETS} loopback sockets; ` +
+      `viewer transports per N: ${TRANSPORTS.map((t) => (t.kind === 'plain' ? 'plain RTP' : `SRTP ${t.suite}`)).join(', ')}; sides ${SIDES.join(', ')}`,
+  );
   if (LOADGEN_CPU !== null) {
     console.log(
-      `  pinning (taskset): load generator (ffmpeg + sink) on CPU ${LOADGEN_CPU}; single-router worker on CPU ${SINGLE_CPU}; cascade worker i on CPU i mod ${NCPU}. ` +
-        `The load generator shares the ${NCPU} cores with the workers: in the cascade it shares CPU ${LOADGEN_CPU} with a worker.`,
+      `  pinning (taskset, BENCH_LOADGEN_CPUS / BENCH_WORKER_CPUS): load generator (${SOURCE.kind} + sink) on CPU ${LOADGEN_CPU}; single-router worker on CPU ${SINGLE_CPU}; ` +
+        `cascade worker i on CPU [${WORKER_CPUS.join(',')}][i mod ${WORKER_CPUS.length}]` +
+        ([SINGLE_CPU!, ...poolCpus()].some((c) => LOADGEN_CPUS.includes(c))
+          ? `. The load generator shares CPU ${LOADGEN_CPU} with a worker: say so next to any figure from such a row.`
+          : '; the load generator has its own CPUs.'),
     );
   } else {
     console.log(`  no pinning (BENCH_PIN=0 or one core): the load generator (ffmpeg + sink) shares the ${NCPU} cores with the workers.`);
@@ -626,20 +696,28 @@ async function main(): Promise<void> {
   running.single = single;
   pin(single.pid, SINGLE_CPU);
   log(`  worker pid ${single.pid}${SINGLE_CPU === null ? '' : ` pinned to CPU ${SINGLE_CPU}`}`);
+  const source = await prepareSource(SOURCE, 'single', WARMUP_S + DURATION_S + 5, { videoKbps: VIDEO_KBPS, pinCpu: LOADGEN_CPU, nice: NICE }, log);
+  log(`  publisher: ${source.describe}`);
 
   const poolMin = RTC_MIN_PORT + PORTS_PER_WORKER;
   log(`starting the LevelChat WorkerPool: ${WORKERS} workers (ports ${poolMin}-${poolMin + WORKERS * PORTS_PER_WORKER - 1})`);
   const pool = await WorkerPool.create({ count: WORKERS, rtcMinPort: poolMin, rtcMaxPort: poolMin + WORKERS * PORTS_PER_WORKER - 1, logger: silent });
   running.pool = pool;
-  pool.all.forEach((w, i) => pin(w.pid, PIN ? i % NCPU : null));
-  log(`  pool workers ${pool.all.map((w, i) => `w${i} pid ${w.pid}${PIN ? ` on CPU ${i % NCPU}` : ''}`).join(', ')}`);
+  pool.all.forEach((w, i) => pin(w.pid, cascadeCpu(i)));
+  log(`  pool workers ${pool.all.map((w, i) => `w${i} pid ${w.pid}${PIN ? ` on CPU ${cascadeCpu(i)}` : ''}`).join(', ')}`);
 
   const results: RunResult[] = [];
-  for (const n of VIEWERS) {
-    for (const side of ['single', 'cascade'] as const) {
-      results.push(await runOne(side, n, sink, single, pool));
-      await sleep(1500);
+  try {
+    for (const n of VIEWERS) {
+      for (const kind of TRANSPORTS) {
+        for (const side of SIDES) {
+          results.push(await runOne(side, n, kind, sink, single, pool, source));
+          await sleep(1500);
+        }
+      }
     }
+  } finally {
+    source.dispose();
   }
   report(results);
   console.log(`\n  loadavg at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);

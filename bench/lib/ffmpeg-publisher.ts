@@ -18,7 +18,8 @@ export interface PublisherOptions {
   /** Safety stop (`-t` before each output): ffmpeg ends by itself even if we never kill it. */
   maxSeconds: number;
   videoKbps: number;
-  pinCpu: number | null;
+  /** CPUs for taskset -c (a number or a list such as "2-15"); null: not pinned. */
+  pinCpu: number | string | null;
   /** Nice value (0: unchanged). */
   nice?: number;
 }
@@ -56,6 +57,11 @@ export class FfmpegPublisher {
       '-f', 'rtp', '-ssrc', String(AUDIO_SSRC), '-payload_type', String(AUDIO_PT),
       `rtp://127.0.0.1:${target.audioPort}?rtcpport=${target.audioRtcpPort}&pkt_size=1200`,
     ];
+    return FfmpegPublisher.spawn(args, opts);
+  }
+
+  /** Runs ffmpeg with `args` (another feed: simulcast, recording), pinned and niced like start(). */
+  static spawn(args: string[], opts: Pick<PublisherOptions, 'pinCpu' | 'nice'>): FfmpegPublisher {
     let argv = ['ffmpeg', ...args];
     if (opts.nice) argv = ['nice', '-n', String(opts.nice), ...argv];
     if (opts.pinCpu !== null) argv = ['taskset', '-c', String(opts.pinCpu), ...argv];

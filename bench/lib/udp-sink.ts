@@ -37,17 +37,24 @@ export class UdpSink {
     });
   }
 
-  /** Compiles the sink and starts it with `sockets` loopback sockets; `pinCpu` runs it under taskset, `nice` under nice. */
-  static async start(sockets: number, pinCpu: number | null, nice = 0): Promise<UdpSink> {
-    const src = path.join(projectRoot(), 'bench', 'lib', 'udp-sink.c');
-    if (!existsSync(src)) throw new Error(`${src} is missing`);
+  /**
+   * Compiles the sink and starts it with `sockets` loopback sockets; `pinCpu` runs it under taskset
+   * (a CPU or a list such as "2-15"), `nice` under nice. BENCH_UDP_SINK_BIN: a sink built beforehand
+   * (for a machine without gcc: bench/device/).
+   */
+  static async start(sockets: number, pinCpu: number | string | null, nice = 0): Promise<UdpSink> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'levelchat-udp-sink-'));
-    const bin = path.join(dir, 'udp-sink');
-    try {
-      execFileSync('gcc', ['-O2', '-o', bin, src], { stdio: ['ignore', 'ignore', 'pipe'] });
-    } catch (err) {
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`gcc failed to build the UDP sink: ${(err as Error).message}`);
+    let bin = process.env.BENCH_UDP_SINK_BIN ?? '';
+    if (!bin) {
+      const src = path.join(projectRoot(), 'bench', 'lib', 'udp-sink.c');
+      if (!existsSync(src)) throw new Error(`${src} is missing`);
+      bin = path.join(dir, 'udp-sink');
+      try {
+        execFileSync('gcc', ['-O2', '-o', bin, src], { stdio: ['ignore', 'ignore', 'pipe'] });
+      } catch (err) {
+        rmSync(dir, { recursive: true, force: true });
+        throw new Error(`gcc failed to build the UDP sink: ${(err as Error).message}`);
+      }
     }
     let argv = [bin, String(sockets)];
     if (nice !== 0) argv = ['nice', '-n', String(nice), ...argv];
