@@ -8,6 +8,7 @@ import type { Fmp4Item } from './fmp4/fragment-reader.js';
 import { AUDIO_BITRATE, encodedVideoBitrate } from './ingest/ffmpeg-args.js';
 import type { RtpFeedSource } from './ingest/rtp-feed.js';
 import { RtpIngest } from './ingest/rtp-ingest.js';
+import { cadenceOf, type Cadence } from './llhls/cadence.js';
 import type { RenditionReport } from './llhls/media-playlist.js';
 import { renderMultivariantPlaylist, type VariantStream } from './llhls/multivariant-playlist.js';
 import type { Segment } from './llhls/segment.js';
@@ -30,10 +31,8 @@ export interface BroadcastPipelineOptions {
   /** Shared with this process' origin routes (hlsOriginRoutes), which serve the live edge from it. */
   cache: MediaCache;
   logger: Logger;
-  /** Seconds; default 1. */
-  segmentTarget?: number;
-  /** Seconds; default 0.2 (ffmpeg cuts a fragment every 200 ms). */
-  partTarget?: number;
+  /** PART-TARGET, segment target and EXT-X-TARGETDURATION of every playlist of the run; default cadenceOf(). */
+  cadence?: Cadence;
   /** ffmpeg runs in a row that may die before producing a segment before the pipeline gives up. */
   maxRestarts?: number;
   /**
@@ -96,23 +95,22 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
   private constructor(
     private readonly options: BroadcastPipelineOptions,
     private readonly ingest: RtpIngest,
-    targetDuration: number,
+    cadence: Cadence,
     run: string,
   ) {
     super();
     const { plan } = ingest;
-    const partTarget = options.partTarget ?? 0.2;
-    const segmentTarget = options.segmentTarget ?? 1;
+    // Every rendition cuts the same frames (same timestamps, keyframes on the same frames), so one asks for keyframes.
+    const onKeyframeWanted = plan.videoPassthrough ? () => ingest.requestKeyFrame() : undefined;
     this.renditions = plan.renditions.map((rendition, index) => {
       const videoBitrate = encodedVideoBitrate(plan, rendition);
       const nominalBandwidth = videoBitrate === undefined ? NOMINAL_PASSTHROUGH_BITRATE : videoBitrate + (plan.hasAudio ? AUDIO_BITRATE : 0);
       return new RenditionPackager({
         ...options,
         name: renditionName(run, rendition),
-        targetDuration,
-        segmentTarget,
-        partTarget,
+        cadence,
         nominalBandwidth,
+        ...(index === 0 && onKeyframeWanted ? { onKeyframeWanted } : {}),
         renditionReports: () => this.siblingReports(index),
       });
     });
@@ -125,13 +123,10 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
 
   static async start(options: BroadcastPipelineOptions): Promise<BroadcastPipeline> {
     if (!isValidRoomId(options.roomId)) throw new Error(`invalid room id ${JSON.stringify(options.roomId)}`);
-    const segmentTarget = options.segmentTarget ?? 1;
+    const cadence = options.cadence ?? cadenceOf();
     const renditions = inLadderOrder(options.renditions ?? ['source']);
-    const ingest = await RtpIngest.create({ ...options, segmentTarget, renditions });
-    // A publisher's keyframes come a little after we ask for them, so its segments run slightly over the
-    // target; the encoded renditions cut theirs on the same frames.
-    const targetDuration = Math.ceil(segmentTarget) + (ingest.plan.videoPassthrough ? 1 : 0);
-    const pipeline = new BroadcastPipeline(options, ingest, targetDuration, `v${Date.now().toString(36)}`);
+    const ingest = await RtpIngest.create({ ...options, segmentTarget: cadence.segmentTarget, renditions });
+    const pipeline = new BroadcastPipeline(options, ingest, cadence, `v${Date.now().toString(36)}`);
     try {
       await ingest.start();
     } catch (err) {

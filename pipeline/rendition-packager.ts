@@ -1,21 +1,20 @@
 import type { Fmp4Item } from './fmp4/fragment-reader.js';
 import type { InitSegment } from './fmp4/init-segment.js';
+import type { Cadence } from './llhls/cadence.js';
 import { MediaPlaylist, type RenditionReport } from './llhls/media-playlist.js';
 import type { VariantStream } from './llhls/multivariant-playlist.js';
 import type { Segment } from './llhls/segment.js';
-import { Segmenter } from './llhls/segmenter.js';
+import { Segmenter, type PublishAction, type SegmenterAction } from './llhls/segmenter.js';
 import { HlsPublisher, type HlsPublisherOptions } from './publish/hls-publisher.js';
 
 export interface RenditionPackagerOptions extends Omit<HlsPublisherOptions, 'rendition' | 'playlist'> {
   /** Its directory under hls/{room_id}/ (renditionName()). */
   name: string;
-  /** Seconds (EXT-X-TARGETDURATION, whole). */
-  targetDuration: number;
-  /** Seconds. */
-  segmentTarget: number;
-  partTarget: number;
+  cadence: Cadence;
   /** BANDWIDTH advertised until a segment of it is measured, bits per second. */
   nominalBandwidth: number;
+  /** Called when the Segmenter wants the publisher to send a keyframe (a passed-through source). */
+  onKeyframeWanted?: () => void;
 }
 
 /** FRAME-RATE is advertised once this much video was counted. */
@@ -35,9 +34,9 @@ export class RenditionPackager {
   private videoSeconds = 0;
 
   constructor(private readonly options: RenditionPackagerOptions) {
-    const { name, targetDuration, segmentTarget, partTarget } = options;
-    this.playlist = new MediaPlaylist({ targetDuration, partTarget });
-    this.segmenter = new Segmenter({ partTarget, segmentTarget });
+    const { name, cadence } = options;
+    this.playlist = new MediaPlaylist({ targetDuration: cadence.targetDuration, partTarget: cadence.partTarget });
+    this.segmenter = new Segmenter({ cadence });
     this.publisher = new HlsPublisher({ ...options, rendition: name, playlist: this.playlist });
   }
 
@@ -56,7 +55,7 @@ export class RenditionPackager {
    */
   push(item: Fmp4Item, wallClockAtZero: number): { published: Promise<void>; closedSegment: boolean } {
     if (item.kind === 'init') {
-      const published = this.publisher.perform(this.segmenter.init(item, wallClockAtZero)).then(() => {
+      const published = this.perform(this.segmenter.init(item, wallClockAtZero)).then(() => {
         this.init = item;
       });
       return { published, closedSegment: false };
@@ -67,12 +66,23 @@ export class RenditionPackager {
       this.videoSeconds += video.duration / video.timescale;
     }
     const actions = this.segmenter.fragment(item);
-    return { published: this.publisher.perform(actions), closedSegment: actions.some((a) => a.type === 'write' && a.kind === 'segment') };
+    return { published: this.perform(actions), closedSegment: actions.some((a) => a.type === 'write' && a.kind === 'segment') };
   }
 
   /** End of stream: the last segment is closed and the playlist ended (ENDLIST). */
   finish(): Promise<void> {
-    return this.publisher.perform(this.segmenter.finish());
+    return this.perform(this.segmenter.finish());
+  }
+
+  /** Where the cadence could not be kept so far (Segmenter.misses). */
+  get misses(): Segmenter['misses'] {
+    return this.segmenter.misses;
+  }
+
+  /** Keyframe requests go to the ingest at once; the rest to storage and Redis, in order. */
+  private perform(actions: readonly SegmenterAction[]): Promise<void> {
+    if (actions.some((a) => a.type === 'keyframe')) this.options.onKeyframeWanted?.();
+    return this.publisher.perform(actions.filter((a): a is PublishAction => a.type !== 'keyframe'));
   }
 
   /** This rendition as a variant of the multivariant playlist; undefined until its first init segment is published. */

@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { MediaPlaylist } from '../../pipeline/llhls/media-playlist.js';
-import type { SegmenterAction } from '../../pipeline/llhls/segmenter.js';
+import type { PublishAction } from '../../pipeline/llhls/segmenter.js';
 import { HlsPublisher } from '../../pipeline/publish/hls-publisher.js';
 import { MediaCache } from '../../pipeline/publish/media-cache.js';
 import { HlsOrigin } from '../../src/hls/hls-origin.js';
@@ -136,13 +136,13 @@ export async function originMain(): Promise<void> {
     const seq = k++;
     const msn = Math.floor(seq / PARTS_PER_SEGMENT);
     const index = seq % PARTS_PER_SEGMENT;
-    const uri = `part${msn}.${index}.m4s`;
+    const uri = `part${seq}.m4s`;
     const bytes = partBytes(seq);
     segmentParts.push(bytes);
     const programDateTime = wall0 + seq * PART_MS;
     let tPub = 0;
     void publisher.perform([{ type: 'write', kind: 'part', uri, bytes }]).then(() => (tPub = monoMs()), () => {});
-    const actions: SegmenterAction[] = [{ type: 'publish', update: { kind: 'part', msn, index, part: { duration: PART_MS / 1000, independent: index === 0, uri, programDateTime } } }];
+    const actions: PublishAction[] = [{ type: 'publish', update: { kind: 'part', msn, index, part: { duration: PART_MS / 1000, independent: index === 0, uri, programDateTime, number: seq } } }];
     const closes = index === PARTS_PER_SEGMENT - 1;
     if (closes) {
       const segment = { msn, uri: `seg${msn}.m4s`, duration: (PARTS_PER_SEGMENT * PART_MS) / 1000, programDateTime: wall0 + msn * PARTS_PER_SEGMENT * PART_MS, discontinuity: false, mapUri: 'init.mp4' };

@@ -44,8 +44,13 @@ export function inputOptions(listenIp: string): string[] {
   ];
 }
 
-/** One moof+mdat per ~200 ms, a new fragment at every keyframe: what FragmentReader and Segmenter expect. */
-const FMP4_OUTPUT = ['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof+cmaf', '-frag_duration', '200000'];
+/**
+ * One moof+mdat per packet (a video frame, an audio frame), written as soon as the next packet comes:
+ * the Segmenter cuts parts from whole frames to fit PART-TARGET (ffmpeg's own -frag_duration cuts at
+ * the first packet past it, of either track, so its fragments cannot fit [0.85, 1] × PART-TARGET),
+ * and sets each frame's duration, which ffmpeg does not know yet (MediaUnits).
+ */
+export const FMP4_OUTPUT = ['-f', 'mp4', '-movflags', 'frag_every_frame+empty_moov+default_base_moof+cmaf'];
 
 function videoOptions(plan: EncodePlan, rendition: HlsRendition): string[] {
   const bitrate = encodedVideoBitrate(plan, rendition);
@@ -58,7 +63,8 @@ function videoOptions(plan: EncodePlan, rendition: HlsRendition): string[] {
     // segments (cut at keyframes) line up: the publisher's keyframes when `source` is copied, else
     // keyframes forced by time (RTP input has a variable frame rate, so not by frame count).
     ...['-fps_mode', 'passthrough', '-enc_time_base', '-1'],
-    ...['-force_key_frames', plan.videoPassthrough ? 'source' : `expr:gte(t,n_forced*${plan.keyframeInterval})`],
+    // Counted from the first frame, not from t = 0: the Segmenter's cadence starts at the first keyframe.
+    ...['-force_key_frames', plan.videoPassthrough ? 'source' : `expr:if(isnan(prev_forced_t),1,gte(t,prev_forced_t+${plan.keyframeInterval}))`],
     // No keyframe of x264's own (scene cuts, its default GOP): one rendition would cut where the others do not.
     ...['-sc_threshold', '0', '-x264-params', 'keyint=infinite'],
     ...['-b:v', String(bitrate), '-maxrate', String(bitrate), '-bufsize', String(bitrate)],

@@ -20,7 +20,7 @@ export interface RtpIngestOptions {
   listenIp?: string;
   videoProducerId: string;
   audioProducerId?: string;
-  /** Seconds: the keyframe cadence (requested from an H.264 publisher, forced when transcoding). */
+  /** Seconds: the keyframe cadence forced when transcoding (a passed-through publisher is asked, requestKeyFrame). */
   segmentTarget: number;
   /** Bits per second when the publisher's codec has to be transcoded to H.264. */
   videoBitrate?: number;
@@ -61,7 +61,6 @@ const listenIpOf = (options: RtpIngestOptions): string => options.listenIp ?? '1
  */
 export class RtpIngest extends EventEmitter<RtpIngestEvents> {
   private process: ChildProcess | undefined;
-  private keyframeTimer: NodeJS.Timeout | undefined;
   private stopping = false;
 
   private constructor(
@@ -130,7 +129,6 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
     const finish = (error?: Error) => {
       if (finished) return;
       finished = true;
-      this.stopKeyframes();
       this.process = undefined;
       const requested = this.stopping;
       if (!requested) logger.warn({ err: error?.message, tail: tail.join('\n') }, 'ingest ffmpeg exited');
@@ -162,12 +160,15 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
     this.mediaStartedAt = Date.now();
     await this.feed.resume();
     await this.feed.requestKeyFrame();
-    // Only a passthrough needs the publisher's keyframes on a cadence; an encoder makes its own.
-    if (this.plan.videoPassthrough) {
-      this.keyframeTimer = setInterval(() => {
-        this.feed.requestKeyFrame().catch(() => {});
-      }, this.options.segmentTarget * 1000);
-    }
+  }
+
+  /**
+   * Asks the publisher for a keyframe (mediasoup sends it a PLI for the consumer feeding ffmpeg): the
+   * packager does so ahead of each segment boundary when the video is passed through.
+   */
+  requestKeyFrame(): void {
+    if (!this.process || this.stopping) return;
+    this.feed.requestKeyFrame().catch((err: Error) => this.options.logger.debug({ err: err.message }, 'keyframe request failed'));
   }
 
   /** Wall clock (ms) at the start of this run's media: the time zero of ffmpeg's output. */
@@ -185,7 +186,6 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
   /** Ends the ffmpeg run (letting it flush its last fragment), closes the transports and removes the SDP. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.stopKeyframes();
     const child = this.process;
     if (child) {
       const exited = new Promise<void>((resolve) => this.once('exit', () => resolve()));
@@ -196,10 +196,5 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
     }
     this.feed.close();
     await rm(this.dir, { recursive: true, force: true });
-  }
-
-  private stopKeyframes(): void {
-    clearInterval(this.keyframeTimer);
-    this.keyframeTimer = undefined;
   }
 }

@@ -7,7 +7,7 @@ import type { MediaPlaylist } from './media-playlist.js';
 export type BlockingReloadState = 'ready' | 'wait' | 'too-far';
 
 /** What the classifier reads: a live MediaPlaylist, or a snapshot of one published to other origins. */
-export type BlockingReloadView = Pick<MediaPlaylist, 'ended' | 'has' | 'lastSegmentMsn' | 'mediaSequence' | 'lastMsn' | 'lastPart' | 'partTarget'>;
+export type BlockingReloadView = Pick<MediaPlaylist, 'ended' | 'has' | 'lastSegmentMsn' | 'mediaSequence' | 'lastMsn' | 'lastPart' | 'partTarget' | 'nextPartNumber'>;
 
 /** Advance Part Limit: 3 / PART-TARGET parts when PART-TARGET is under a second, else 3 parts. */
 export function advancePartLimit(partTarget: number): number {
@@ -32,4 +32,13 @@ export function classifyBlockingReload(playlist: BlockingReloadView, msn: number
     if (partsAhead > advancePartLimit(playlist.partTarget)) return 'too-far';
   }
   return 'wait';
+}
+
+/**
+ * Classifies a request for part `number` (names.ts): there is (or was) such a part, it is close
+ * enough ahead to hold the request until it exists (the preload hint names the next one), or too far.
+ */
+export function classifyPartRequest(playlist: BlockingReloadView, number: number): BlockingReloadState {
+  if (playlist.ended || number < playlist.nextPartNumber) return 'ready';
+  return number - playlist.nextPartNumber < advancePartLimit(playlist.partTarget) ? 'wait' : 'too-far';
 }

@@ -1,12 +1,12 @@
 import { LlHlsError } from './errors.js';
 import { ceilSeconds, formatSeconds, quoted, roundSeconds } from './format.js';
-import { partUri as defaultPartUri } from './names.js';
-import { partLine, segmentBodyLines, segmentHeadLines, targetDurationFor, type Part, type Segment } from './segment.js';
+import { partUri } from './names.js';
+import { partLine, segmentBodyLines, segmentHeadLines, type Part, type Segment } from './segment.js';
 
 export interface MediaPlaylistOptions {
-  /** Initial EXT-X-TARGETDURATION in whole seconds; raised for good if a longer segment closes. */
+  /** EXT-X-TARGETDURATION in whole seconds, for the playlist's whole life (Cadence). */
   targetDuration: number;
-  /** Initial PART-TARGET in seconds; raised for good if a longer part is added. */
+  /** PART-TARGET in seconds, for the playlist's whole life (Cadence). */
   partTarget: number;
   /** Closed segments kept in the live window (more while they span under 3 target durations). */
   windowSegments?: number;
@@ -14,8 +14,8 @@ export interface MediaPlaylistOptions {
   firstMsn?: number;
   /** EXT-X-MAP URI until setMap() names another. */
   mapUri?: string;
-  /** Name of a part that does not exist yet, for EXT-X-PRELOAD-HINT. */
-  partUri?: (msn: number, index: number) => string;
+  /** Number of the first part (parts are numbered across the playlist's life, names.ts). */
+  firstPart?: number;
 }
 
 /** One change to a playlist, in the order a packager produces them (see Segmenter). */
@@ -45,6 +45,11 @@ type OpenSegment = Pick<Segment, 'msn' | 'discontinuity' | 'mapUri'> & { parts: 
 const DEFAULT_WINDOW_SEGMENTS = 12;
 /** RFC 8216bis 6.2.2: parts go once 3 target durations from the end; a live playlist never shrinks below 3. */
 const LIVE_EDGE_TARGET_DURATIONS = 3;
+/**
+ * Closed segments that still list their parts, besides the open one: also no more than three target
+ * durations, and what strict parsers (hls-parser) check, whose rule counts segments, not seconds.
+ */
+const CLOSED_SEGMENTS_WITH_PARTS = 2;
 /** RFC 8216bis 4.4.3.8: CAN-SKIP-UNTIL is at least six target durations. */
 const SKIP_TARGET_DURATIONS = 6;
 /** Apple's authoring spec: PART-HOLD-BACK at least three part targets (the RFC's floor is two). */
@@ -57,16 +62,16 @@ const sum = (items: readonly { duration: number }[]): number => items.reduce((n,
  * The live LL-HLS media playlist of one rendition (RFC 8216bis, protocol version 9). Parts are
  * added as they are stored, segments closed when the packager decides; the playlist keeps a sliding
  * window of segments, lists parts only near the live edge, and renders full or delta playlists.
- * EXT-X-TARGETDURATION and PART-TARGET must not change during a stream, so they start at the
- * configured values and only grow if the media forces them to (a longer segment or part).
+ * EXT-X-TARGETDURATION and PART-TARGET are declared once and never change (RFC 8216bis 4.4.3.1,
+ * 4.4.3.7): the Segmenter cuts the media to fit them.
  */
 export class MediaPlaylist {
   private readonly windowSegments: number;
-  private readonly partUri: (msn: number, index: number) => string;
   private readonly closed: ClosedSegment[] = [];
   private open: OpenSegment;
-  private target: number;
-  private partTargetSeconds: number;
+  private readonly target: number;
+  private readonly partTargetSeconds: number;
+  private nextPart: number;
   private discontinuitySequence = 0;
   private isEnded = false;
 
@@ -80,7 +85,7 @@ export class MediaPlaylist {
     this.target = options.targetDuration;
     this.partTargetSeconds = roundSeconds(options.partTarget);
     this.windowSegments = Math.max(1, options.windowSegments ?? DEFAULT_WINDOW_SEGMENTS);
-    this.partUri = options.partUri ?? defaultPartUri;
+    this.nextPart = options.firstPart ?? 0;
     this.open = { msn: options.firstMsn ?? 0, discontinuity: false, mapUri: options.mapUri ?? 'init.mp4', parts: [] };
   }
 
@@ -116,6 +121,11 @@ export class MediaPlaylist {
     return this.lastPartPosition()?.part;
   }
 
+  /** Number of the part EXT-X-PRELOAD-HINT names: every part numbered below it was listed (names.ts). */
+  get nextPartNumber(): number {
+    return this.nextPart;
+  }
+
   /** This playlist as a sibling's EXT-X-RENDITION-REPORT, once it has a part. */
   renditionReport(uri: string): RenditionReport | undefined {
     const last = this.lastPartPosition();
@@ -139,8 +149,9 @@ export class MediaPlaylist {
   addPart(part: Part): { msn: number; index: number } {
     if (this.isEnded) throw new LlHlsError('part added after the end of the stream');
     if (!(part.duration > 0) || !Number.isFinite(part.duration)) throw new LlHlsError(`part duration must be > 0, got ${part.duration}`);
+    if (part.number !== this.nextPart) throw new LlHlsError(`expected part number ${this.nextPart}, got ${part.number}`);
     this.open.parts.push(part);
-    this.partTargetSeconds = Math.max(this.partTargetSeconds, roundSeconds(part.duration));
+    this.nextPart++;
     return { msn: this.open.msn, index: this.open.parts.length - 1 };
   }
 
@@ -151,7 +162,6 @@ export class MediaPlaylist {
     if (!first) throw new LlHlsError(`segment ${open.msn} closed without parts`);
     const segment: Segment = { ...open, uri, duration: duration ?? sum(parts), programDateTime: first.programDateTime };
     this.closed.push({ ...segment, parts });
-    this.target = Math.max(this.target, targetDurationFor(segment.duration));
     this.open = { msn: open.msn + 1, discontinuity: false, mapUri: open.mapUri, parts: [] };
     this.slideWindow();
     return segment;
@@ -220,7 +230,7 @@ export class MediaPlaylist {
     }
 
     if (this.isEnded) lines.push('#EXT-X-ENDLIST');
-    else lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI=${quoted(this.partUri(this.open.msn, this.open.parts.length))}`);
+    else lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI=${quoted(partUri(this.nextPart))}`);
     for (const report of options.renditionReports ?? []) {
       lines.push(`#EXT-X-RENDITION-REPORT:URI=${quoted(report.uri)},LAST-MSN=${report.lastMsn},LAST-PART=${report.lastPart}`);
     }
@@ -249,14 +259,15 @@ export class MediaPlaylist {
     }
   }
 
-  /** Index of the oldest closed segment still listing its parts: all of them start within 3 target durations of the end. */
+  /** Index of the oldest closed segment still listing its parts: one of the last two, starting within 3 target durations of the end. */
   private firstSegmentWithParts(): number {
     let fromEnd = sum(this.open.parts);
-    for (let i = this.closed.length - 1; i >= 0; i--) {
+    const oldest = Math.max(0, this.closed.length - CLOSED_SEGMENTS_WITH_PARTS);
+    for (let i = this.closed.length - 1; i >= oldest; i--) {
       fromEnd += this.closed[i]!.duration;
       if (fromEnd > LIVE_EDGE_TARGET_DURATIONS * this.target + EPSILON) return i + 1;
     }
-    return 0;
+    return oldest;
   }
 
   /** Delta updates leave out the oldest segments that end more than CAN-SKIP-UNTIL before the live edge. */

@@ -9,6 +9,8 @@ export interface Part {
   uri: string;
   /** Wall-clock time of the part's first sample, ms since the epoch. */
   programDateTime: number;
+  /** Its place among every part of the playlist (names.ts partUri). */
+  number: number;
 }
 
 /** One closed media segment: what both the live and the VOD playlist need to list it. */

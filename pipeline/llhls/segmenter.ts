@@ -1,30 +1,48 @@
 import type { Fragment } from '../fmp4/fragment.js';
 import type { InitSegment } from '../fmp4/init-segment.js';
+import { shortestPart, type Cadence } from './cadence.js';
 import { LlHlsError } from './errors.js';
+import { KeyframeSchedule } from './keyframe-schedule.js';
 import type { PlaylistUpdate } from './media-playlist.js';
+import { MediaUnits, type MediaUnit } from './media-units.js';
 import { initUri, partUri, segmentUri } from './names.js';
 import type { Segment } from './segment.js';
 
+/** Where a playlist continued from an earlier run goes on: its next segment, part and init section. */
+export interface SegmenterPosition {
+  msn: number;
+  /** Number of the next part (parts are numbered across the playlist's life, see names.ts). */
+  part: number;
+  /** Number of the next init section (init.mp4, init1.mp4, …). */
+  initGeneration: number;
+}
+
 export interface SegmenterOptions {
-  /** Seconds. Consecutive fragments are merged into one part while they fit in this. */
-  partTarget?: number;
-  /** Seconds. A segment closes at the first keyframe once it is at least this long. */
-  segmentTarget?: number;
-  /** Media sequence number of the first segment. */
-  firstMsn?: number;
+  cadence: Cadence;
+  /** Continue a playlist: its first segment here is a discontinuity. Default: a new playlist. */
+  resume?: SegmenterPosition;
 }
 
 /**
  * What the packager must do, in order: store bytes, then publish the playlist change that refers to
- * them (RFC 8216bis 6.2.1: a part or segment must be downloadable when it appears in the playlist).
+ * them (RFC 8216bis 6.2.1: a part or segment must be downloadable when it appears in the playlist);
+ * `keyframe` asks the publisher for a keyframe (ignored when the video is encoded here).
  */
 export type SegmenterAction =
   | { type: 'write'; kind: 'init' | 'part' | 'segment'; uri: string; bytes: Buffer }
-  | { type: 'publish'; update: PlaylistUpdate };
+  | { type: 'publish'; update: PlaylistUpdate }
+  | { type: 'keyframe' };
 
-/** ffmpeg cuts a fragment every 200 ms (-frag_duration 200000): one fragment per part by default. */
-export const DEFAULT_PART_TARGET = 0.2;
-export const DEFAULT_SEGMENT_TARGET = 1;
+/** The actions that store and publish (HlsPublisher), as opposed to asking the publisher for a keyframe. */
+export type PublishAction = Exclude<SegmenterAction, { type: 'keyframe' }>;
+
+/** Where the cadence could not be kept (the media did not allow it), counted for logs and tests. */
+export interface CadenceMisses {
+  /** Segments cut without a keyframe: a part could not reach 85% of PART-TARGET, or no keyframe came in time. */
+  unkeyedSegments: number;
+  /** Parts longer than PART-TARGET: one frame lasted longer (a frozen publisher). */
+  longParts: number;
+}
 
 /** The track whose samples decide part and segment boundaries: video if there is one. */
 interface Timeline {
@@ -32,11 +50,12 @@ interface Timeline {
   timescale: number;
   /** Wall clock (ms since the epoch) at media time 0 of this init segment's tracks. */
   wallClockAtZero: number;
+  units: MediaUnits;
 }
 
 interface PendingPart {
   fragments: Buffer[];
-  /** Decode time of the first sample, in timeline ticks. */
+  /** Decode time of the first unit, in timeline ticks. */
   start: number;
   ticks: number;
   independent: boolean;
@@ -48,35 +67,49 @@ interface OpenSegment {
   programDateTime: number | undefined;
 }
 
+const emptySegment = (): OpenSegment => ({ parts: [], ticks: 0, programDateTime: undefined });
+
 /**
- * Turns one rendition's fragments into LL-HLS parts and segments: a part is one or more fragments
- * (never spanning segments), a segment starts on a keyframe once the previous one reached the
- * segment target, and its bytes are the concatenation of its parts. Pure: it returns actions and
- * leaves storage and the MediaPlaylist to the caller.
+ * Turns one rendition's fragments into LL-HLS parts and segments on a fixed cadence. Parts are cut
+ * from whole frames (MediaUnits): every part at most PART-TARGET, every part but a segment's last at
+ * least 85% of it. A segment starts at the keyframe that comes within half a part of the segment
+ * target (asked for ahead of time, KeyframeSchedule); where a part cannot reach 85% or no keyframe
+ * came before EXT-X-TARGETDURATION, the segment is cut there without one (counted in `misses`).
+ * Parts are numbered across the playlist's life, so the part the preload hint names is the next one
+ * produced whatever segment it lands in. Pure: it returns actions and leaves storage and the
+ * MediaPlaylist to the caller.
  */
 export class Segmenter {
-  private readonly partTarget: number;
-  private readonly segmentTarget: number;
+  readonly misses: CadenceMisses = { unkeyedSegments: 0, longParts: 0 };
+  private readonly cadence: Cadence;
+  private readonly schedule: KeyframeSchedule;
   private msn: number;
+  private partNumber: number;
   private partIndex = 0;
-  private generation = 0;
+  private generation: number;
   private timeline: Timeline | undefined;
-  private mapUri = initUri(0);
-  private discontinuity = false;
+  private mapUri: string;
+  private discontinuity: boolean;
   private pending: PendingPart | undefined;
-  private segment: OpenSegment = { parts: [], ticks: 0, programDateTime: undefined };
-  /** Duration of the latest fragment: our guess for the next one when deciding to hold a part open. */
-  private lastFragmentTicks = 0;
-  private nextDecodeTime = 0;
+  private segment = emptySegment();
+  /** Start (ticks) of the latest segment that began with a keyframe: the cadence counts from it. */
+  private periodStart: number | undefined;
   private finished = false;
 
-  constructor(options: SegmenterOptions = {}) {
-    this.partTarget = options.partTarget ?? DEFAULT_PART_TARGET;
-    this.segmentTarget = options.segmentTarget ?? DEFAULT_SEGMENT_TARGET;
-    if (!(this.partTarget > 0) || !(this.segmentTarget >= this.partTarget)) {
-      throw new LlHlsError(`need 0 < part target (${this.partTarget}) ≤ segment target (${this.segmentTarget})`);
-    }
-    this.msn = options.firstMsn ?? 0;
+  constructor(options: SegmenterOptions) {
+    this.cadence = options.cadence;
+    this.schedule = new KeyframeSchedule(this.cadence.segmentTarget);
+    const resume = options.resume ?? { msn: 0, part: 0, initGeneration: 0 };
+    this.msn = resume.msn;
+    this.partNumber = resume.part;
+    this.generation = resume.initGeneration;
+    this.mapUri = initUri(this.generation);
+    this.discontinuity = options.resume !== undefined;
+  }
+
+  /** Where a playlist continued after this run ends goes on (see SegmenterPosition). */
+  get position(): SegmenterPosition {
+    return { msn: this.msn, part: this.partNumber, initGeneration: this.generation };
   }
 
   /**
@@ -88,16 +121,17 @@ export class Segmenter {
     this.assertRunning();
     const reference = init.tracks.find((t) => t.handler === 'vide') ?? init.tracks[0];
     if (!reference) throw new LlHlsError('init segment has no tracks');
-    const actions = this.closeSegment();
-    const discontinuity = this.generation > 0;
+    const actions = this.drain();
+    this.discontinuity ||= this.timeline !== undefined;
     this.mapUri = initUri(this.generation++);
-    this.discontinuity = discontinuity;
-    this.timeline = { trackId: reference.trackId, timescale: reference.timescale, wallClockAtZero };
-    this.lastFragmentTicks = 0;
-    this.nextDecodeTime = 0;
+    // A reference track silent for two part targets (a paused camera) no longer holds the other tracks back.
+    const stallTicks = 2 * this.cadence.partTarget * reference.timescale;
+    this.timeline = { trackId: reference.trackId, timescale: reference.timescale, wallClockAtZero, units: new MediaUnits(reference, stallTicks) };
+    this.periodStart = undefined;
+    this.schedule.restart();
     actions.push(
       { type: 'write', kind: 'init', uri: this.mapUri, bytes: init.bytes },
-      { type: 'publish', update: { kind: 'map', uri: this.mapUri, discontinuity } },
+      { type: 'publish', update: { kind: 'map', uri: this.mapUri, discontinuity: this.discontinuity } },
     );
     return actions;
   }
@@ -106,34 +140,26 @@ export class Segmenter {
     this.assertRunning();
     const timeline = this.timeline;
     if (!timeline) throw new LlHlsError('fragment before any init segment');
-    const track = fragment.tracks.find((t) => t.trackId === timeline.trackId);
-    // Without samples of the reference track (e.g. trailing audio at the end), the longest track times it.
-    const longest = Math.max(0, ...fragment.tracks.map((t) => t.duration / t.timescale));
-    const ticks = track?.duration || Math.round(longest * timeline.timescale);
-    if (ticks === 0) return []; // no samples: nothing a player could use
-    const start = track?.baseMediaDecodeTime ?? this.nextDecodeTime;
-    this.nextDecodeTime = start + ticks;
-
-    const actions: SegmenterAction[] = [];
-    const segmentTicks = this.segment.ticks + (this.pending?.ticks ?? 0);
-    if (track?.startsWithKeyframe && segmentTicks >= this.segmentTarget * timeline.timescale) {
-      actions.push(...this.closeSegment());
-    }
-    this.pending ??= { fragments: [], start, ticks: 0, independent: track?.startsWithKeyframe ?? false };
-    this.pending.fragments.push(fragment.bytes);
-    this.pending.ticks += ticks;
-    this.lastFragmentTicks = ticks;
-    // Publish now unless a further fragment like the last one would still fit: waiting costs latency.
-    if (this.pending.ticks + this.lastFragmentTicks > this.partTarget * timeline.timescale) actions.push(...this.flushPart());
-    return actions;
+    return timeline.units.push(fragment).flatMap((unit) => this.place(unit, timeline));
   }
 
   /** End of stream: publishes what is buffered, closes the last segment and ends the playlist. */
   finish(): SegmenterAction[] {
     this.assertRunning();
-    const actions = this.closeSegment();
+    const actions = this.drain();
     this.finished = true;
     actions.push({ type: 'publish', update: { kind: 'end' } });
+    return actions;
+  }
+
+  /**
+   * Ends this run without ending the playlist (another run continues it from `position`): what is
+   * buffered is published and the open segment closed.
+   */
+  handOver(): SegmenterAction[] {
+    this.assertRunning();
+    const actions = this.drain();
+    this.finished = true;
     return actions;
   }
 
@@ -141,18 +167,71 @@ export class Segmenter {
     if (this.finished) throw new LlHlsError('segmenter used after finish()');
   }
 
-  private flushPart(): SegmenterAction[] {
-    const pending = this.pending;
+  /** The unit still held (made to fit the open part: it ends it), then the open part and segment. */
+  private drain(): SegmenterAction[] {
     const timeline = this.timeline;
-    if (!pending || !timeline) return [];
+    const room = timeline && this.pending?.ticks ? this.cadence.partTarget * timeline.timescale - this.pending.ticks : undefined;
+    const last = timeline?.units.flush(room);
+    const actions = last && timeline ? this.place(last, timeline) : [];
+    actions.push(...this.closeSegment());
+    return actions;
+  }
+
+  /** Where `unit` goes: the open part, a new part, or the first part of a new segment. */
+  private place(unit: MediaUnit, timeline: Timeline): SegmenterAction[] {
+    const { timescale } = timeline;
+    const { partTarget, segmentTarget, targetDuration } = this.cadence;
+    const partTicks = partTarget * timescale;
+    const shortestTicks = shortestPart(partTarget) * timescale;
+    const actions: SegmenterAction[] = [];
+    const pendingTicks = this.pending?.ticks ?? 0;
+    const open = this.segment.parts.length > 0 || pendingTicks > 0;
+    if (open && this.periodStart !== undefined) {
+      const keyed = unit.keyframe && unit.start - this.periodStart >= (segmentTarget - partTarget / 2) * timescale;
+      const tooLong = this.segment.ticks + pendingTicks + unit.ticks > targetDuration * timescale;
+      const overflows = pendingTicks > 0 && pendingTicks + unit.ticks > partTicks;
+      if (keyed) {
+        actions.push(...this.closeSegment());
+        this.schedule.keyframe(unit.start / timescale);
+      } else if (tooLong || (overflows && pendingTicks < shortestTicks)) {
+        // No keyframe in time, or a part that would end short of 85%: made the last of its segment instead.
+        this.misses.unkeyedSegments++;
+        actions.push(...this.closeSegment());
+      } else if (overflows) {
+        actions.push(...this.flushPart(timeline));
+      }
+    }
+    if (this.segment.parts.length === 0 && (this.pending?.ticks ?? 0) === 0 && unit.keyframe) this.periodStart = unit.start;
+    this.periodStart ??= unit.start;
+    if (unit.ticks > partTicks) this.misses.longParts++;
+
+    const pending = this.pending;
+    if (!pending || pending.ticks === 0) {
+      this.pending = { fragments: [...(pending?.fragments ?? []), ...unit.fragments], start: unit.start, ticks: unit.ticks, independent: unit.keyframe };
+    } else {
+      pending.fragments.push(...unit.fragments);
+      pending.ticks += unit.ticks;
+    }
+    // Published as soon as a further unit like this one would not fit: waiting would only add latency.
+    const now = this.pending!.ticks;
+    if (now >= shortestTicks && now + unit.ticks > partTicks) actions.push(...this.flushPart(timeline));
+
+    if (this.schedule.due((unit.start + unit.ticks) / timescale, this.periodStart / timescale)) actions.push({ type: 'keyframe' });
+    return actions;
+  }
+
+  private flushPart(timeline: Timeline): SegmenterAction[] {
+    const pending = this.pending;
+    if (!pending || pending.ticks === 0) return [];
     this.pending = undefined;
-    const uri = partUri(this.msn, this.partIndex);
+    const number = this.partNumber++;
+    const uri = partUri(number);
     const bytes = Buffer.concat(pending.fragments);
     const programDateTime = timeline.wallClockAtZero + (pending.start / timeline.timescale) * 1000;
     this.segment.parts.push(bytes);
     this.segment.ticks += pending.ticks;
     this.segment.programDateTime ??= programDateTime;
-    const part = { duration: pending.ticks / timeline.timescale, independent: pending.independent, uri, programDateTime };
+    const part = { duration: pending.ticks / timeline.timescale, independent: pending.independent, uri, programDateTime, number };
     const update: PlaylistUpdate = { kind: 'part', msn: this.msn, index: this.partIndex++, part };
     return [
       { type: 'write', kind: 'part', uri, bytes },
@@ -160,27 +239,35 @@ export class Segmenter {
     ];
   }
 
-  /** Flushes the pending part and closes the open segment, if there is anything to close. */
+  /**
+   * Flushes the pending part and closes the open segment, if there is anything to close. Both objects
+   * are written before either is published, so one playlist update carries both: a segment's last
+   * part may be short, and is never seen in a playlist as a part of the open segment.
+   */
   private closeSegment(): SegmenterAction[] {
-    const actions = this.flushPart();
+    const timeline = this.timeline;
+    if (!timeline) return [];
+    const [partWrite, partPublish] = this.flushPart(timeline);
     const { parts, ticks, programDateTime } = this.segment;
-    if (parts.length === 0 || !this.timeline || programDateTime === undefined) return actions;
+    if (parts.length === 0 || programDateTime === undefined) return partWrite && partPublish ? [partWrite, partPublish] : [];
     const segment: Segment = {
       msn: this.msn,
       uri: segmentUri(this.msn),
-      duration: ticks / this.timeline.timescale,
+      duration: ticks / timeline.timescale,
       programDateTime,
       discontinuity: this.discontinuity,
       mapUri: this.mapUri,
     };
-    actions.push(
+    const actions: SegmenterAction[] = [
+      ...(partWrite ? [partWrite] : []),
       { type: 'write', kind: 'segment', uri: segment.uri, bytes: Buffer.concat(parts) },
+      ...(partPublish ? [partPublish] : []),
       { type: 'publish', update: { kind: 'segment', segment } },
-    );
+    ];
     this.msn++;
     this.partIndex = 0;
     this.discontinuity = false;
-    this.segment = { parts: [], ticks: 0, programDateTime: undefined };
+    this.segment = emptySegment();
     return actions;
   }
 }

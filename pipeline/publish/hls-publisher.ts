@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../common/logger.js';
 import type { ObjectStore, PutOptions } from '../../storage/object-store.js';
-import type { MediaPlaylist, RenditionReport } from '../llhls/media-playlist.js';
-import type { SegmenterAction } from '../llhls/segmenter.js';
+import type { MediaPlaylist, PlaylistUpdate, RenditionReport } from '../llhls/media-playlist.js';
+import type { PublishAction } from '../llhls/segmenter.js';
 import { hlsKey, IMMUTABLE_CACHE_CONTROL, masterKey, MEDIA_CONTENT_TYPE, PLAYLIST_CACHE_CONTROL, PLAYLIST_CONTENT_TYPE } from './hls-objects.js';
 import type { MediaCache } from './media-cache.js';
 import { namedKeys } from './playlist-uris.js';
@@ -71,9 +71,22 @@ export class HlsPublisher {
   constructor(private readonly options: HlsPublisherOptions) {}
 
   /** Queues actions behind the ones before; rejects (and keeps rejecting) once storage or Redis failed for good. */
-  perform(actions: readonly SegmenterAction[]): Promise<void> {
+  perform(actions: readonly PublishAction[]): Promise<void> {
     return this.enqueue(async () => {
-      for (const action of actions) await this.run(action);
+      for (let i = 0; i < actions.length; i++) {
+        const action = actions[i]!;
+        if (action.type === 'write') {
+          await this.write(action);
+          continue;
+        }
+        // Consecutive updates (a segment's last part and the segment) are published as one state.
+        const updates = [action.update];
+        for (let next = actions[i + 1]; next?.type === 'publish'; next = actions[i + 1]) {
+          updates.push(next.update);
+          i++;
+        }
+        await this.publish(updates);
+      }
     });
   }
 
@@ -143,16 +156,17 @@ export class HlsPublisher {
     return this.perform([]);
   }
 
-  private async run(action: SegmenterAction): Promise<void> {
+  private async write(action: Extract<PublishAction, { type: 'write' }>): Promise<void> {
+    const { roomId, rendition, cache } = this.options;
+    const key = hlsKey(roomId, rendition, action.uri);
+    await this.store(key, action.bytes, MEDIA_PUT, action.kind);
+    cache.set(key, { bytes: action.bytes, contentType: MEDIA_CONTENT_TYPE });
+    if (action.kind === 'segment') this.lastSegmentBytes = action.bytes.length;
+  }
+
+  private async publish(updates: readonly PlaylistUpdate[]): Promise<void> {
     const { roomId, rendition, playlist, cache } = this.options;
-    if (action.type === 'write') {
-      const key = hlsKey(roomId, rendition, action.uri);
-      await this.store(key, action.bytes, MEDIA_PUT, action.kind);
-      cache.set(key, { bytes: action.bytes, contentType: MEDIA_CONTENT_TYPE });
-      if (action.kind === 'segment') this.lastSegmentBytes = action.bytes.length;
-      return;
-    }
-    playlist.apply(action.update);
+    for (const update of updates) playlist.apply(update);
     const state = snapshotOf(roomId, rendition, ++this.seq, playlist, this.options.renditionReports?.() ?? []);
     // Before anyone can see it: what this playlist names stays in this process' cache (so the origin
     // serves the whole window even while storage is unreachable) and is never dropped from the spool.
@@ -160,15 +174,16 @@ export class HlsPublisher {
     cache.retain(this.prefix, named);
     this.options.spool?.pin(this.prefix, named);
     await this.broadcast(renditionStateKey(roomId, rendition), { type: 'rendition', state });
-    if (action.update.kind === 'segment') {
-      this.closedSegments.push(action.update.segment);
-      const { duration } = action.update.segment;
+    for (const update of updates) {
+      if (update.kind !== 'segment') continue;
+      this.closedSegments.push(update.segment);
+      const { duration } = update.segment;
       this.peakBitrate = Math.max(this.peakBitrate, Math.ceil((this.lastSegmentBytes * 8) / duration));
       this.segmentBytes += this.lastSegmentBytes;
       this.segmentSeconds += duration;
     }
     // The playlist in storage follows segment boundaries only: it is for CDNs and recordings, not the live edge.
-    if (action.update.kind === 'segment' || action.update.kind === 'end') {
+    if (updates.some((u) => u.kind === 'segment' || u.kind === 'end')) {
       await this.store(hlsKey(roomId, rendition, 'index.m3u8'), Buffer.from(state.full), PLAYLIST_PUT, 'playlist');
       this.storedIndex = true;
       await this.storeMaster();

@@ -23,6 +23,8 @@ export const renditionStateSchema = z.object({
   lastSegmentMsn: z.number().nullable(),
   lastMsn: z.number().nullable(),
   lastPart: z.number().nullable(),
+  /** The part number EXT-X-PRELOAD-HINT names (names.ts): parts numbered below it were listed. */
+  nextPart: z.number(),
   partTarget: z.number(),
   targetDuration: z.number(),
 });
@@ -64,6 +66,7 @@ export function snapshotOf(roomId: string, rendition: string, seq: number, playl
     lastSegmentMsn: playlist.lastSegmentMsn ?? null,
     lastMsn: playlist.lastMsn ?? null,
     lastPart: playlist.lastPart ?? null,
+    nextPart: playlist.nextPartNumber,
     partTarget: playlist.partTarget,
     targetDuration: playlist.targetDuration,
   };
@@ -85,6 +88,7 @@ export function reloadView(state: RenditionState): BlockingReloadView {
     lastMsn,
     lastPart,
     partTarget: state.partTarget,
+    nextPartNumber: state.nextPart,
     has(msn: number, part?: number): boolean {
       if (part === undefined) return lastSegmentMsn !== undefined && msn <= lastSegmentMsn;
       if (lastMsn === undefined || lastPart === undefined) return false;

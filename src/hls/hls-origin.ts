@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { classifyBlockingReload, type BlockingReloadView } from '../../pipeline/llhls/blocking-reload.js';
+import { classifyBlockingReload, classifyPartRequest, type BlockingReloadView } from '../../pipeline/llhls/blocking-reload.js';
 import { hlsKey } from '../../pipeline/publish/hls-objects.js';
 import type { MediaCache } from '../../pipeline/publish/media-cache.js';
 import { reloadView, type RenditionState } from '../../pipeline/publish/playlist-state.js';
@@ -116,21 +116,30 @@ export class HlsOrigin {
   }
 
   /**
-   * A request for the part named by EXT-X-PRELOAD-HINT (or one just ahead of the live edge) is held
-   * until the playlist lists it, as for a blocking playlist reload; anything else is looked up at once.
+   * A request for the part named by EXT-X-PRELOAD-HINT (or a segment or part just ahead of the live
+   * edge) is held until the playlist lists it, as for a blocking playlist reload; anything else is
+   * looked up at once.
    */
   private async holdUntilPublished(roomId: string, rendition: string, file: Exclude<HlsFile, { kind: 'init' }>, client: ServerResponse): Promise<'gone' | void> {
     const { hub } = this.options;
     const state = hub.current(roomId, rendition) ?? (await hub.rendition(roomId, rendition));
     if (!state) return;
-    const part = file.kind === 'part' ? file.part : undefined;
-    if (classifyBlockingReload(viewOf(state), file.msn, part) !== 'wait') return;
-    if ((await this.hold(roomId, rendition, state, file.msn, part, client)) === 'gone') return 'gone';
+    if (file.kind === 'part') {
+      if (classifyPartRequest(viewOf(state), file.number) !== 'wait') return;
+      const listed = (s: RenditionState) => s.ended || file.number < s.nextPart;
+      if ((await this.waitFor(roomId, rendition, state, listed, client)) === 'gone') return 'gone';
+      return;
+    }
+    if (classifyBlockingReload(viewOf(state), file.msn) !== 'wait') return;
+    if ((await this.hold(roomId, rendition, state, file.msn, undefined, client)) === 'gone') return 'gone';
   }
 
   /** The first state that lists msn[.part] (or ends the stream); undefined after three target durations, 'gone' if the client went away first. */
   private hold(roomId: string, rendition: string, state: RenditionState, msn: number, part: number | undefined, client: ServerResponse): Promise<RenditionState | undefined | 'gone'> {
-    const ready = (s: RenditionState) => s.ended || viewOf(s).has(msn, part);
+    return this.waitFor(roomId, rendition, state, (s) => s.ended || viewOf(s).has(msn, part), client);
+  }
+
+  private waitFor(roomId: string, rendition: string, state: RenditionState, ready: (s: RenditionState) => boolean, client: ServerResponse): Promise<RenditionState | undefined | 'gone'> {
     return this.options.hub.waitFor(roomId, rendition, ready, HOLD_TARGET_DURATIONS * state.targetDuration * 1000, client);
   }
 }

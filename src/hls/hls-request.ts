@@ -4,13 +4,13 @@ import { isValidRoomId } from '../../common/room-id.js';
 /** A file the origin serves from storage; names are exactly those pipeline/llhls/names.ts produces. */
 export type HlsFile =
   | { kind: 'init'; name: string }
-  | { kind: 'part'; name: string; msn: number; part: number }
+  | { kind: 'part'; name: string; number: number }
   | { kind: 'segment'; name: string; msn: number };
 
 /** Renditions are named by the pipeline: `v` + base-36 start time. */
 const RENDITION = /^v[0-9a-z]{1,16}$/;
 const INIT = /^init(?:[1-9][0-9]{0,5})?\.mp4$/;
-const PART = /^part(0|[1-9][0-9]{0,9})\.(0|[1-9][0-9]{0,3})\.m4s$/;
+const PART = /^part(0|[1-9][0-9]{0,11})\.m4s$/;
 const SEGMENT = /^seg(0|[1-9][0-9]{0,9})\.m4s$/;
 /** Decimal-integer attribute values, bounded so they stay exact as JS numbers. */
 const UINT = /^(0|[1-9][0-9]{0,14})$/;
@@ -31,7 +31,7 @@ export function parseRendition(value: string): string {
 function hlsFileOf(name: string): HlsFile | undefined {
   if (INIT.test(name)) return { kind: 'init', name };
   const part = PART.exec(name);
-  if (part) return { kind: 'part', name, msn: Number(part[1]), part: Number(part[2]) };
+  if (part) return { kind: 'part', name, number: Number(part[1]) };
   const segment = SEGMENT.exec(name);
   if (segment) return { kind: 'segment', name, msn: Number(segment[1]) };
   return undefined;
@@ -39,7 +39,7 @@ function hlsFileOf(name: string): HlsFile | undefined {
 
 export function parseHlsFile(name: string): HlsFile {
   const file = hlsFileOf(name);
-  if (!file) throw new ProblemError('invalid_file_name', 'expected init*.mp4, part<msn>.<n>.m4s or seg<msn>.m4s');
+  if (!file) throw new ProblemError('invalid_file_name', 'expected init*.mp4, part<n>.m4s or seg<msn>.m4s');
   return file;
 }
 

@@ -59,6 +59,7 @@ describe('LL-HLS origin', () => {
 
   it('holds a blocking request until the part is published, on an origin in "another process"', async () => {
     const { msn, index } = stream.upcoming;
+    const name = stream.upcomingPart;
     const asked = Date.now();
     const pending = fetch(`${b.url}${playlistPath(`?_HLS_msn=${msn}&_HLS_part=${index}`)}`).then(async (r) => ({ r, text: await r.text(), at: Date.now() }));
     await new Promise((r) => setTimeout(r, 300));
@@ -68,16 +69,16 @@ describe('LL-HLS origin', () => {
     expect(r.status).toBe(200);
     expect(at - asked).toBeGreaterThanOrEqual(300);
     expect(at - publishedAt).toBeLessThan(100);
-    expect(text).toContain(`URI="part${msn}.${index}.m4s"`);
+    expect(text).toContain(`URI="${name}"`);
     // B never saw the bytes: it reads them from storage.
-    const part = await fetch(`${b.url}${stream.path(`part${msn}.${index}.m4s`)}`);
+    const part = await fetch(`${b.url}${stream.path(name)}`);
     expect(part.status).toBe(200);
     expect(part.headers.get('content-type')).toBe('video/mp4');
-    expect(Buffer.from(await part.arrayBuffer()).toString()).toBe(`bytes of part${msn}.${index}.m4s`);
+    expect(Buffer.from(await part.arrayBuffer()).toString()).toBe(`bytes of ${name}`);
   });
 
   it('holds a request for the preload-hinted part until it exists', async () => {
-    const uri = `part${stream.upcoming.msn}.${stream.upcoming.index}.m4s`;
+    const uri = stream.upcomingPart;
     const playlist = parsePlaylist(await (await fetch(`${b.url}${playlistPath()}`)).text());
     expect(playlist.preloadHint?.URI).toBe(uri);
     const pending = fetch(`${b.url}${stream.path(uri)}`);
@@ -86,6 +87,23 @@ describe('LL-HLS origin', () => {
     const res = await pending;
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  });
+
+  it('resolves the hinted part when a segment boundary comes first (parts are numbered across segments)', async () => {
+    while (stream.upcoming.index !== 4) await stream.publishPart();
+    await stream.publishPart(); // the segment's last part: the segment closes with it
+    const hinted = parsePlaylist(await (await fetch(`${b.url}${playlistPath()}`)).text()).preloadHint!.URI!;
+    expect(hinted).toBe(stream.upcomingPart);
+    expect(stream.upcoming.index).toBe(0); // the next part opens the next segment
+    const pending = fetch(`${b.url}${stream.path(hinted)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    await stream.publishPart();
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).toString()).toBe(`bytes of ${hinted}`);
+    // A part further ahead than the Advance Part Limit is not held.
+    const far = await fetch(`${b.url}${stream.path(`part${stream.upcoming.number + 50}.m4s`)}`);
+    expect(far.status).toBe(404);
   });
 
   it('answers 503 when a blocked part does not come within three target durations', async () => {

@@ -2,7 +2,8 @@
 // → MediaPlaylist path into S3 and Redis, 1 s segments of five 0.2 s parts.
 import type { Redis } from 'ioredis';
 import { MediaPlaylist } from '../../../pipeline/llhls/media-playlist.js';
-import type { SegmenterAction } from '../../../pipeline/llhls/segmenter.js';
+import { partUri } from '../../../pipeline/llhls/names.js';
+import type { PublishAction } from '../../../pipeline/llhls/segmenter.js';
 import { HlsPublisher } from '../../../pipeline/publish/hls-publisher.js';
 import type { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import { createLogger } from '../../../common/logger.js';
@@ -14,8 +15,13 @@ const T0 = Date.UTC(2024, 0, 1);
 export const bytesOf = (uri: string): Buffer => Buffer.from(`bytes of ${uri}`);
 
 export class SyntheticStream {
-  /** The part the next publishPart() adds. */
-  upcoming = { msn: 0, index: 0 };
+  /** The part the next publishPart() adds: its segment, index in it and number (its name, names.ts). */
+  upcoming = { msn: 0, index: 0, number: 0 };
+
+  /** Name of the part the next publishPart() adds (what EXT-X-PRELOAD-HINT names). */
+  get upcomingPart(): string {
+    return partUri(this.upcoming.number);
+  }
 
   private constructor(
     readonly roomId: string,
@@ -49,19 +55,19 @@ export class SyntheticStream {
     return this.path(`index.m3u8${query}`);
   }
 
-  private nextPart(): SegmenterAction[] {
-    const { msn, index } = this.upcoming;
-    const uri = `part${msn}.${index}.m4s`;
-    const programDateTime = T0 + (msn * 5 + index) * 200;
-    const actions: SegmenterAction[] = [
+  private nextPart(): PublishAction[] {
+    const { msn, index, number } = this.upcoming;
+    const uri = partUri(number);
+    const programDateTime = T0 + number * 200;
+    const actions: PublishAction[] = [
       { type: 'write', kind: 'part', uri, bytes: bytesOf(uri) },
-      { type: 'publish', update: { kind: 'part', msn, index, part: { duration: 0.2, independent: index === 0, uri, programDateTime } } },
+      { type: 'publish', update: { kind: 'part', msn, index, part: { duration: 0.2, independent: index === 0, uri, programDateTime, number } } },
     ];
-    this.upcoming = { msn, index: index + 1 };
+    this.upcoming = { msn, index: index + 1, number: number + 1 };
     if (index === 4) {
       const segment = { msn, uri: `seg${msn}.m4s`, duration: 1, programDateTime: T0 + msn * 1000, discontinuity: false, mapUri: 'init.mp4' };
       actions.push({ type: 'write', kind: 'segment', uri: segment.uri, bytes: bytesOf(segment.uri) }, { type: 'publish', update: { kind: 'segment', segment } });
-      this.upcoming = { msn: msn + 1, index: 0 };
+      this.upcoming = { msn: msn + 1, index: 0, number: number + 1 };
     }
     return actions;
   }

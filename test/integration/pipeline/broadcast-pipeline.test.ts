@@ -6,6 +6,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { hlsKey } from '../../../pipeline/publish/hls-objects.js';
 import { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import { ObjectStore, type PutOptions } from '../../../storage/object-store.js';
+import { cadenceOf } from '../../../pipeline/llhls/cadence.js';
+import { assertConforming } from '../../helpers/llhls-conformance.js';
 import { parsePlaylist, urisOf, type ParsedPlaylist } from '../../unit/pipeline/m3u8.js';
 import { waitFor } from '../../../bench/lib/wait.js';
 import { useLivePipeline } from './live-pipeline.js';
@@ -40,15 +42,21 @@ async function getPlaylist(query = ''): Promise<{ playlist: ParsedPlaylist; text
   const text = await res.text();
   const receivedAt = Date.now();
   expect(res.status, text).toBe(200);
+  // Every response, full, delta or blocking, on the cadence declared up front.
+  const { partTarget, targetDuration } = cadenceOf();
+  assertConforming(text, { partTarget, targetDuration });
   return { playlist: parsePlaylist(text), text, receivedAt, res };
 }
 
-/** The part EXT-X-PRELOAD-HINT names: the next one to be published. */
+/**
+ * The part EXT-X-PRELOAD-HINT names, and the blocking request a player makes for it: the part after
+ * the last one listed (in the open segment, or part 0 of the next when none is open yet).
+ */
 function hinted(playlist: ParsedPlaylist): { msn: number; part: number; uri: string } {
   const uri = playlist.preloadHint?.URI ?? '';
-  const match = /^part(\d+)\.(\d+)\.m4s$/.exec(uri);
-  if (!match) throw new Error(`no part hint in playlist (${uri})`);
-  return { msn: Number(match[1]), part: Number(match[2]), uri };
+  if (!/^part\d+\.m4s$/.test(uri)) throw new Error(`no part hint in playlist (${uri})`);
+  const msn = Number(playlist.tags.get('EXT-X-MEDIA-SEQUENCE')) + playlist.skipped + playlist.segments.length;
+  return { msn, part: playlist.open?.parts.length ?? 0, uri };
 }
 
 
@@ -69,16 +77,20 @@ describe('broadcast pipeline → LL-HLS origin', () => {
     expect(masterText).toContain(`\n${live.pipeline.rendition}/index.m3u8\n`);
 
     // Block until two segments are closed, then check the tags a LL-HLS client needs.
-    const { playlist, res } = await getPlaylist('?_HLS_msn=1');
+    const { playlist, res, text } = await getPlaylist('?_HLS_msn=1');
     expect(res.headers.get('cache-control')).toBe('public, max-age=1');
     expect(playlist.tags.get('EXT-X-VERSION')).toBe('9');
-    expect(playlist.tags.get('EXT-X-PART-INF')).toMatch(/^PART-TARGET=0\.2\d*$/);
+    expect(playlist.tags.get('EXT-X-PART-INF')).toBe('PART-TARGET=0.220');
+    expect(playlist.tags.get('EXT-X-TARGETDURATION')).toBe('2');
     expect(playlist.tags.get('EXT-X-SERVER-CONTROL')).toMatch(/CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=[\d.]+,CAN-SKIP-UNTIL=[\d.]+/);
     expect(playlist.segments.length).toBeGreaterThanOrEqual(2);
     expect(playlist.segments[0]!.map).toBe('init.mp4');
     expect(playlist.segments.flatMap((s) => s.parts).length).toBeGreaterThan(5);
-    expect(playlist.segments[0]!.parts[0]!.independent).toBe(true);
     expect(playlist.preloadHint?.TYPE).toBe('PART');
+    // The ffmpeg publisher keys every second: every segment starts with a keyframe, 1 s apart.
+    const { partTarget, targetDuration } = cadenceOf();
+    assertConforming(text, { partTarget, targetDuration, keyedSegments: true });
+    expect(playlist.segments.slice(0, -1).map((s) => s.duration)).toEqual(playlist.segments.slice(0, -1).map(() => 1));
   });
 
   it('answers a blocking request for the next part within a part duration of its upload', async () => {
@@ -88,8 +100,8 @@ describe('broadcast pipeline → LL-HLS origin', () => {
       const next = hinted(playlist);
       const asked = Date.now();
       const { playlist: after, receivedAt } = await getPlaylist(`?_HLS_msn=${next.msn}&_HLS_part=${next.part}`);
-      // RFC 8216bis 6.2.5.2: if the segment closed before that part, the request means the next segment's part 0.
-      const uri = urisOf(after).includes(next.uri) ? next.uri : `part${next.msn + 1}.0.m4s`;
+      // The hinted part, whether or not a segment closed first (RFC 8216bis 6.2.5.2: then the request means part 0 of the next).
+      const uri = next.uri;
       expect(urisOf(after)).toContain(uri);
       const storedAt = store.storedAt.get(hlsKey(roomId, live.pipeline.rendition, uri));
       expect(storedAt, `${uri} stored`).toBeDefined();

@@ -5,14 +5,18 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { FragmentReader } from '../../../pipeline/fmp4/fragment-reader.js';
+import { FMP4_OUTPUT } from '../../../pipeline/ingest/ffmpeg-args.js';
+import { cadenceOf } from '../../../pipeline/llhls/cadence.js';
 import { MediaPlaylist } from '../../../pipeline/llhls/media-playlist.js';
 import type { Segment } from '../../../pipeline/llhls/segment.js';
 import { Segmenter, type SegmenterAction } from '../../../pipeline/llhls/segmenter.js';
 import { renderVodPlaylist } from '../../../pipeline/llhls/vod-playlist.js';
+import { assertConforming } from '../../helpers/llhls-conformance.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const run = promisify(execFile);
 const SECONDS = 3;
+const CADENCE = cadenceOf();
 
 /** Packages `SECONDS` of live-encoded test pattern into `dir`; returns the closed segments. */
 async function packageLive(dir: string, playlist: MediaPlaylist): Promise<Segment[]> {
@@ -23,18 +27,19 @@ async function packageLive(dir: string, playlist: MediaPlaylist): Promise<Segmen
       ...['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'],
       ...['-t', String(SECONDS), '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency'],
       ...['-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-c:a', 'aac'],
-      ...['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof+cmaf', '-frag_duration', '200000', 'pipe:1'],
+      ...FMP4_OUTPUT,
+      'pipe:1',
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = new Promise<number | null>((resolve) => ffmpeg.on('close', resolve));
   const reader = new FragmentReader();
-  const segmenter = new Segmenter({ partTarget: 0.2, segmentTarget: 1 });
+  const segmenter = new Segmenter({ cadence: CADENCE });
   const segments: Segment[] = [];
   const perform = (actions: SegmenterAction[]) => {
     for (const action of actions) {
       if (action.type === 'write') writeFileSync(path.join(dir, action.uri), action.bytes);
-      else {
+      else if (action.type === 'publish') {
         playlist.apply(action.update);
         if (action.update.kind === 'segment') segments.push(action.update.segment);
       }
@@ -63,11 +68,12 @@ async function probe(playlistPath: string): Promise<{ duration: number; streams:
 describe('packaging real ffmpeg output', () => {
   it('writes init, segments and playlists that ffprobe and ffmpeg read back whole', async () => {
     const dir = tempDir('levelchat-packager-');
-    const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2 });
+    const playlist = new MediaPlaylist({ targetDuration: CADENCE.targetDuration, partTarget: CADENCE.partTarget });
     const segments = await packageLive(dir, playlist);
     expect(segments.map((s) => s.uri)).toEqual(['seg0.m4s', 'seg1.m4s', 'seg2.m4s']);
     writeFileSync(path.join(dir, 'vod.m3u8'), renderVodPlaylist(segments));
     writeFileSync(path.join(dir, 'live.m3u8'), playlist.render()); // ended: parts, ENDLIST
+    assertConforming(playlist.render(), { targetDuration: CADENCE.targetDuration, partTarget: CADENCE.partTarget, keyedSegments: true });
 
     for (const name of ['vod.m3u8', 'live.m3u8']) {
       const { duration, streams } = await probe(path.join(dir, name));

@@ -5,7 +5,7 @@ describe('canonicalHlsRoute (the fast path takes these, express the rest)', () =
   it('recognises the three canonical paths with valid names', () => {
     expect(canonicalHlsRoute('/hls/r_a.b-c/master.m3u8')).toEqual({ kind: 'master', roomId: 'r_a.b-c' });
     expect(canonicalHlsRoute('/hls/r_a/v1/index.m3u8')).toEqual({ kind: 'playlist', roomId: 'r_a', rendition: 'v1' });
-    expect(canonicalHlsRoute('/hls/r_a/v1/part3.2.m4s')).toEqual({ kind: 'media', roomId: 'r_a', rendition: 'v1', file: { kind: 'part', name: 'part3.2.m4s', msn: 3, part: 2 } });
+    expect(canonicalHlsRoute('/hls/r_a/v1/part32.m4s')).toEqual({ kind: 'media', roomId: 'r_a', rendition: 'v1', file: { kind: 'part', name: 'part32.m4s', number: 32 } });
     expect(canonicalHlsRoute('/hls/r_a/v1/seg3.m4s')).toMatchObject({ kind: 'media', file: { kind: 'segment', msn: 3 } });
     expect(canonicalHlsRoute('/hls/r_a/v1/init.mp4')).toMatchObject({ kind: 'media', file: { kind: 'init' } });
   });
@@ -17,7 +17,8 @@ describe('canonicalHlsRoute (the fast path takes these, express the rest)', () =
       '/HLS/r_a/master.m3u8',
       '/hls/r_a/MASTER.M3U8',
       '/hls/r_a/v1/INDEX.M3U8',
-      '/hls/r_a/v1/part3.2.m4s/x',
+      '/hls/r_a/v1/part32.m4s/x',
+      '/hls/r_a/v1/part3.2.m4s',
       '/hls/r_a%2Fb/master.m3u8',
       '/hls/r_a/v1/%70art3.2.m4s',
       '/hls//master.m3u8',

@@ -15,9 +15,9 @@ describe('origin request parsing', () => {
   it('accepts exactly the names the packager writes', () => {
     expect(parseHlsFile('init.mp4')).toEqual({ kind: 'init', name: 'init.mp4' });
     expect(parseHlsFile('init12.mp4')).toEqual({ kind: 'init', name: 'init12.mp4' });
-    expect(parseHlsFile('part10.3.m4s')).toEqual({ kind: 'part', name: 'part10.3.m4s', msn: 10, part: 3 });
+    expect(parseHlsFile('part103.m4s')).toEqual({ kind: 'part', name: 'part103.m4s', number: 103 });
     expect(parseHlsFile('seg0.m4s')).toEqual({ kind: 'segment', name: 'seg0.m4s', msn: 0 });
-    for (const bad of ['init0.mp4', '../init.mp4', 'seg01.m4s', 'part1.m4s', 'seg1.m4s/', 'index.m3u8', 'seg1.mp4', '', 'seg99999999999.m4s']) {
+    for (const bad of ['init0.mp4', '../init.mp4', 'seg01.m4s', 'part1.0.m4s', 'part01.m4s', 'part1234567890123.m4s', 'seg1.m4s/', 'index.m3u8', 'seg1.mp4', '', 'seg99999999999.m4s']) {
       expect(code(() => parseHlsFile(bad)), bad).toBe('invalid_file_name');
     }
   });

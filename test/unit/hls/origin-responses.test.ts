@@ -13,6 +13,7 @@ const state = (seq: number): RenditionState => ({
   lastSegmentMsn: null,
   lastMsn: 0,
   lastPart: 0,
+  nextPart: 1,
   partTarget: 0.2,
   targetDuration: 1,
 });

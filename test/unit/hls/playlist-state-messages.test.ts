@@ -39,6 +39,7 @@ const state = (seq: number): RenditionState => ({
   lastSegmentMsn: null,
   lastMsn: 0,
   lastPart: seq,
+  nextPart: seq + 1,
   partTarget: 0.5,
   targetDuration: 2,
 });

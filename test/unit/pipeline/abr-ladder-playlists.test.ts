@@ -15,7 +15,7 @@ function livePlaylist(segments: number, parts: number, open: number): MediaPlayl
   const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2 });
   for (let msn = 0; msn <= segments; msn++) {
     const count = msn < segments ? parts : open;
-    for (let i = 0; i < count; i++) playlist.addPart({ duration: 0.2, independent: i === 0, uri: partUri(msn, i), programDateTime: 0 });
+    for (let i = 0; i < count; i++) playlist.addPart({ duration: 0.2, independent: i === 0, uri: partUri(playlist.nextPartNumber), programDateTime: 0, number: playlist.nextPartNumber });
     if (msn < segments) playlist.closeSegment(segmentUri(msn));
   }
   return playlist;
@@ -76,7 +76,7 @@ describe('EXT-X-RENDITION-REPORT in published playlist state', () => {
         { URI: '../v1720p/index.m3u8', 'LAST-MSN': '9', 'LAST-PART': '4' },
       ]);
       // After the preload hint, at the end of the playlist.
-      expect(text.trimEnd().split('\n').slice(-3)[0]).toBe('#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part10.2.m4s"');
+      expect(text.trimEnd().split('\n').slice(-3)[0]).toBe('#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part52.m4s"');
     }
     expect(parsePlaylist(state.delta).skipped).toBeGreaterThan(0);
     expect(state).toMatchObject({ lastMsn: 10, lastPart: 1 });

@@ -8,9 +8,9 @@ const T0 = Date.UTC(2024, 0, 1);
 /** Segments 0 (5 parts) closed, segment 1 open with 2 parts; PART-TARGET 0.2 s. */
 function live(): MediaPlaylist {
   const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2 });
-  for (let i = 0; i < 5; i++) playlist.addPart({ duration: 0.2, independent: i === 0, uri: partUri(0, i), programDateTime: T0 });
+  for (let i = 0; i < 5; i++) playlist.addPart({ duration: 0.2, independent: i === 0, uri: partUri(playlist.nextPartNumber), programDateTime: T0, number: playlist.nextPartNumber });
   playlist.closeSegment(segmentUri(0));
-  for (let i = 0; i < 2; i++) playlist.addPart({ duration: 0.2, independent: i === 0, uri: partUri(1, i), programDateTime: T0 });
+  for (let i = 0; i < 2; i++) playlist.addPart({ duration: 0.2, independent: i === 0, uri: partUri(playlist.nextPartNumber), programDateTime: T0, number: playlist.nextPartNumber });
   return playlist;
 }
 
@@ -46,7 +46,7 @@ describe('MediaPlaylist.has and the last part', () => {
     const playlist = live();
     expect(playlist.has(0, 5)).toBe(true); // = 1.0, listed
     const fresh = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2 });
-    fresh.addPart({ duration: 0.2, independent: true, uri: partUri(0, 0), programDateTime: T0 });
+    fresh.addPart({ duration: 0.2, independent: true, uri: partUri(fresh.nextPartNumber), programDateTime: T0, number: fresh.nextPartNumber });
     fresh.closeSegment(segmentUri(0));
     expect(fresh.has(0, 1)).toBe(false); // = 1.0, not yet
     expect([fresh.lastMsn, fresh.lastPart]).toEqual([0, 0]);

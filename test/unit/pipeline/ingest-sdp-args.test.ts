@@ -60,7 +60,7 @@ describe('ffmpeg input options', () => {
 
 describe('ffmpeg output options', () => {
   const plan: EncodePlan = { videoPassthrough: true, hasAudio: true, keyframeInterval: 1, videoBitrate: 2_000_000, renditions: ['source'] };
-  const fmp4 = ['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof+cmaf', '-frag_duration', '200000'];
+  const fmp4 = ['-f', 'mp4', '-movflags', 'frag_every_frame+empty_moov+default_base_moof+cmaf'];
   /** The arguments of each output file, split at its pipe:N target. */
   const outputs = (args: string[]): string[][] => {
     const files: string[][] = [[]];
@@ -71,7 +71,7 @@ describe('ffmpeg output options', () => {
     return files.slice(0, -1);
   };
 
-  it('copies H.264 and encodes Opus to AAC into 200 ms fMP4 fragments on fd 3', () => {
+  it('copies H.264 and encodes Opus to AAC into one fMP4 fragment per frame on fd 3', () => {
     const args = outputOptions(plan);
     expect(args.join(' ')).toContain('-c:v copy');
     expect(args).not.toContain('libx264');
@@ -82,7 +82,7 @@ describe('ffmpeg output options', () => {
   it('transcodes other codecs with keyframes forced every segment target', () => {
     const args = outputOptions({ ...plan, videoPassthrough: false, keyframeInterval: 2 }).join(' ');
     expect(args).toContain('-c:v libx264 -preset veryfast -tune zerolatency');
-    expect(args).toContain('-force_key_frames expr:gte(t,n_forced*2) -sc_threshold 0');
+    expect(args).toContain('-force_key_frames expr:if(isnan(prev_forced_t),1,gte(t,prev_forced_t+2)) -sc_threshold 0');
     expect(args).toContain('-b:v 2000000');
   });
 
@@ -112,7 +112,7 @@ describe('ffmpeg output options', () => {
 
   it('forces the same keyframe times in every rendition when the source is transcoded too', () => {
     const files = outputs(outputOptions({ ...plan, videoPassthrough: false, renditions: ['source', '360p'] }));
-    for (const file of files) expect(file.join(' ')).toContain('-force_key_frames expr:gte(t,n_forced*1) -sc_threshold 0');
+    for (const file of files) expect(file.join(' ')).toContain('-force_key_frames expr:if(isnan(prev_forced_t),1,gte(t,prev_forced_t+1)) -sc_threshold 0');
     expect(files[0]!.join(' ')).not.toContain('scale=');
   });
 });

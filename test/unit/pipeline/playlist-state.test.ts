@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { classifyBlockingReload } from '../../../pipeline/llhls/blocking-reload.js';
+import { classifyBlockingReload, classifyPartRequest } from '../../../pipeline/llhls/blocking-reload.js';
 import { MediaPlaylist } from '../../../pipeline/llhls/media-playlist.js';
+import { partUri } from '../../../pipeline/llhls/names.js';
 import { reloadView, snapshotOf } from '../../../pipeline/publish/playlist-state.js';
 
 /** Every position a client could ask about around the live edge. */
@@ -10,6 +11,7 @@ function assertSameAnswers(playlist: MediaPlaylist): void {
     for (const part of [undefined, 0, 1, 2, 3, 4, 5, 9, 12, 20]) {
       expect(view.has(msn, part), `has(${msn}, ${part})`).toBe(playlist.has(msn, part));
       expect(classifyBlockingReload(view, msn, part), `classify(${msn}, ${part})`).toBe(classifyBlockingReload(playlist, msn, part));
+      if (part !== undefined) expect(classifyPartRequest(view, msn * 5 + part), `part ${msn * 5 + part}`).toBe(classifyPartRequest(playlist, msn * 5 + part));
     }
   }
 }
@@ -20,7 +22,7 @@ describe('published playlist state', () => {
     assertSameAnswers(playlist);
     for (let msn = 0; msn < 6; msn++) {
       for (let index = 0; index < 5; index++) {
-        playlist.addPart({ duration: 0.2, independent: index === 0, uri: `part${msn}.${index}.m4s`, programDateTime: 0 });
+        playlist.addPart({ duration: 0.2, independent: index === 0, uri: partUri(playlist.nextPartNumber), programDateTime: 0, number: playlist.nextPartNumber });
         assertSameAnswers(playlist);
       }
       playlist.closeSegment(`seg${msn}.m4s`);
@@ -33,7 +35,7 @@ describe('published playlist state', () => {
   it('carries the full and the delta rendering', () => {
     const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2 });
     for (let msn = 0; msn < 10; msn++) {
-      playlist.addPart({ duration: 1, independent: true, uri: `part${msn}.0.m4s`, programDateTime: 0 });
+      playlist.addPart({ duration: 1, independent: true, uri: partUri(playlist.nextPartNumber), programDateTime: 0, number: playlist.nextPartNumber });
       playlist.closeSegment(`seg${msn}.m4s`);
     }
     const state = snapshotOf('r_x', 'v1', 7, playlist);

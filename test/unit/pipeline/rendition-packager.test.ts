@@ -1,5 +1,6 @@
 // Two renditions of the same real fMP4 packaged side by side, as a pipeline run packages its ladder:
 // each published playlist state reports the other, and each describes itself as a variant.
+import { cadenceOf } from '../../../pipeline/llhls/cadence.js';
 import type { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Fmp4Item } from '../../../pipeline/fmp4/fragment-reader.js';
@@ -9,7 +10,7 @@ import type { HlsStateMessage, RenditionState } from '../../../pipeline/publish/
 import { RenditionPackager } from '../../../pipeline/rendition-packager.js';
 import { createLogger } from '../../../common/logger.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
-import { encodeFragmentedMp4, readAll } from './ffmpeg-fixture.js';
+import { encodePerFrameMp4, readAll } from './ffmpeg-fixture.js';
 import { parsePlaylist } from './m3u8.js';
 
 /** The one Redis call HlsPublisher makes (MULTI SET PUBLISH EXEC, on database 0), recording each published state. */
@@ -28,7 +29,7 @@ function recordingRedis(states: RenditionState[]): Redis {
 
 let items: Fmp4Item[];
 beforeAll(() => {
-  items = readAll(encodeFragmentedMp4(3));
+  items = readAll(encodePerFrameMp4(3));
 });
 
 describe('RenditionPackager', () => {
@@ -39,7 +40,7 @@ describe('RenditionPackager', () => {
     const packagers: RenditionPackager[] = [];
     const reportsFor = (index: number) => (): RenditionReport[] => packagers.flatMap((p, i) => (i === index ? [] : (p.report() ?? [])));
     for (const [index, name] of ['v1', 'v1360p'].entries()) {
-      packagers.push(new RenditionPackager({ ...common, name, targetDuration: 1, segmentTarget: 1, partTarget: 0.2, nominalBandwidth: 800_000, renditionReports: reportsFor(index) }));
+      packagers.push(new RenditionPackager({ ...common, name, cadence: cadenceOf(), nominalBandwidth: 800_000, renditionReports: reportsFor(index) }));
     }
     for (const item of items) await Promise.all(packagers.map((p) => p.push(item, Date.UTC(2024, 0, 1)).published));
     await Promise.all(packagers.map((p) => p.finish()));
@@ -56,7 +57,7 @@ describe('RenditionPackager', () => {
   it('describes itself as a variant once its init segment is published', async () => {
     const packager = new RenditionPackager({
       roomId: 'r_ladder', store: { put: async () => {} } as unknown as ObjectStore, redis: recordingRedis([]), cache: new MediaCache(), logger: createLogger('silent'),
-      name: 'v2360p', targetDuration: 1, segmentTarget: 1, partTarget: 0.2, nominalBandwidth: 50_000,
+      name: 'v2360p', cadence: cadenceOf(), nominalBandwidth: 50_000,
     });
     expect(packager.variant()).toBeUndefined();
     for (const item of items) await packager.push(item, 0).published;

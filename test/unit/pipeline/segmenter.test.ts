@@ -1,215 +1,296 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Fragment } from '../../../pipeline/fmp4/fragment.js';
-import type { InitSegment } from '../../../pipeline/fmp4/init-segment.js';
+import { childBoxes } from '../../../pipeline/fmp4/boxes.js';
+import { parseMoof, type Fragment } from '../../../pipeline/fmp4/fragment.js';
+import type { InitSegment, TrackInfo } from '../../../pipeline/fmp4/init-segment.js';
+import { cadenceOf, type Cadence } from '../../../pipeline/llhls/cadence.js';
 import { LlHlsError } from '../../../pipeline/llhls/errors.js';
 import { MediaPlaylist, type PlaylistUpdate } from '../../../pipeline/llhls/media-playlist.js';
 import type { Part, Segment } from '../../../pipeline/llhls/segment.js';
 import { Segmenter, type SegmenterAction } from '../../../pipeline/llhls/segmenter.js';
-import { encodeFragmentedMp4, readAll } from './ffmpeg-fixture.js';
-import { parsePlaylist } from './m3u8.js';
+import { llhlsViolations } from '../../helpers/llhls-conformance.js';
+import { encodePerFrameMp4, readAll } from './ffmpeg-fixture.js';
+import { buildFragment } from './fmp4-builder.js';
 
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
+const CADENCE = cadenceOf(); // PART-TARGET 0.22 s, 1 s segments, TARGETDURATION 2
+/** 90 kHz video: a 30 fps frame is 3000 ticks. */
+const FRAME = 3000;
 
-const syntheticInit: InitSegment = {
-  kind: 'init',
-  bytes: Buffer.from('init'),
-  tracks: [
-    { trackId: 2, handler: 'soun', timescale: 48000, sampleEntry: 'mp4a', codec: 'mp4a.40.2', defaults: { duration: 1024, flags: 0 } },
-    { trackId: 1, handler: 'vide', timescale: 1000, sampleEntry: 'avc1', codec: 'avc1.42e01f', defaults: { duration: 0, flags: 0 } },
-  ],
-};
+const TRACKS: TrackInfo[] = [
+  { trackId: 1, handler: 'vide', timescale: 90000, sampleEntry: 'avc1', codec: 'avc1.42e01f', defaults: { duration: 0, flags: 0 } },
+  { trackId: 2, handler: 'soun', timescale: 48000, sampleEntry: 'mp4a', codec: 'mp4a.40.2', defaults: { duration: 1024, flags: 0 } },
+];
+const INIT: InitSegment = { kind: 'init', bytes: Buffer.from('init'), tracks: TRACKS };
 
-/** A video fragment of `ticks` ms starting at `start` ms; its bytes identify it. */
-function fragment(id: number, start: number, ticks: number, keyframe: boolean): Fragment {
-  return {
-    kind: 'fragment',
-    bytes: Buffer.from(`[${id}]`),
-    sequenceNumber: id,
-    tracks: [{ trackId: 1, handler: 'vide', timescale: 1000, baseMediaDecodeTime: start, sampleCount: 1, duration: ticks, startsWithKeyframe: keyframe }],
-  };
-}
+let sequence = 0;
+/** One video frame as ffmpeg writes it with frag_every_frame: its duration not known yet (0). */
+const frame = (start: number, keyframe: boolean): Fragment => buildFragment(++sequence, [{ trackId: 1, baseMediaDecodeTime: start, durations: [0], keyframe }], TRACKS);
+/** One AAC frame (1024 samples at 48 kHz) starting at `start` 90 kHz ticks. */
+const audio = (start: number): Fragment =>
+  buildFragment(++sequence, [{ trackId: 2, baseMediaDecodeTime: Math.round((start * 48000) / 90000), durations: [1024], keyframe: true }], TRACKS);
 
-/** Fragments of `ticks` ms with a keyframe every `gop` fragments. */
-function regular(count: number, ticks: number, gop: number, firstId = 0): Fragment[] {
-  return Array.from({ length: count }, (_, i) => fragment(firstId + i, i * ticks, ticks, i % gop === 0));
-}
-
-/** Runs actions the way the packager must: store the bytes, then publish; returns what was stored. */
-function perform(actions: SegmenterAction[], playlist: MediaPlaylist, stored: Map<string, Buffer>): void {
-  for (const action of actions) {
-    if (action.type === 'write') {
-      stored.set(action.uri, action.bytes);
-      continue;
-    }
-    const { update } = action;
-    const uri = update.kind === 'part' ? update.part.uri : update.kind === 'segment' ? update.segment.uri : update.kind === 'map' ? update.uri : undefined;
-    if (uri !== undefined) expect(stored.has(uri), `${uri} stored before it is published`).toBe(true);
-    playlist.apply(update);
+/** `count` frames from `from` ticks: `interval(i)` ticks apart, keyframes where `key(i)`, none where `dropped(i)`. */
+function frames(count: number, key: (i: number) => boolean, options: { interval?: (i: number) => number; dropped?: (i: number) => boolean; from?: number } = {}): Fragment[] {
+  const out: Fragment[] = [];
+  let at = options.from ?? 0;
+  for (let i = 0; i < count; i++) {
+    if (!options.dropped?.(i)) out.push(frame(at, key(i)));
+    at += options.interval?.(i) ?? FRAME;
   }
+  return out;
+}
+
+interface Run {
+  segmenter: Segmenter;
+  playlist: MediaPlaylist;
+  stored: Map<string, Buffer>;
+  /** Every playlist a player could have loaded, in order. */
+  states: string[];
+  actions: SegmenterAction[];
+  /** The preload hint of each state. */
+  hints: string[];
+}
+
+function packager(cadence: Cadence = CADENCE, segmenter = new Segmenter({ cadence })): Run & { feed(actions: SegmenterAction[]): SegmenterAction[] } {
+  const playlist = new MediaPlaylist({ targetDuration: cadence.targetDuration, partTarget: cadence.partTarget, windowSegments: 100 });
+  const run: Run = { segmenter, playlist, stored: new Map(), states: [], actions: [], hints: [] };
+  const feed = (actions: SegmenterAction[]) => {
+    run.actions.push(...actions);
+    let batch: PlaylistUpdate[] = [];
+    const publish = () => {
+      if (batch.length === 0) return;
+      for (const update of batch) {
+        const uri = update.kind === 'part' ? update.part.uri : update.kind === 'segment' ? update.segment.uri : update.kind === 'map' ? update.uri : undefined;
+        if (uri !== undefined) expect(run.stored.has(uri), `${uri} stored before it is published`).toBe(true);
+        playlist.apply(update);
+      }
+      batch = [];
+      const text = playlist.render();
+      run.states.push(text);
+      const hint = /PRELOAD-HINT:TYPE=PART,URI="([^"]+)"/.exec(text)?.[1];
+      if (hint) run.hints.push(hint);
+    };
+    for (const action of actions) {
+      if (action.type === 'write') {
+        publish();
+        run.stored.set(action.uri, action.bytes);
+      } else if (action.type === 'publish') batch.push(action.update);
+    }
+    publish(); // what HlsPublisher does: consecutive updates are one state
+    return actions;
+  };
+  return Object.assign(run, { feed });
+}
+
+function runAll(fragments: Fragment[], cadence: Cadence = CADENCE): Run {
+  const p = packager(cadence);
+  p.feed(p.segmenter.init(INIT, T0));
+  for (const f of fragments) p.feed(p.segmenter.fragment(f));
+  p.feed(p.segmenter.finish());
+  return p;
 }
 
 const updates = (actions: SegmenterAction[]): PlaylistUpdate[] => actions.flatMap((a) => (a.type === 'publish' ? [a.update] : []));
 const segmentsOf = (actions: SegmenterAction[]): Segment[] => updates(actions).flatMap((u) => (u.kind === 'segment' ? [u.segment] : []));
 const partsOf = (actions: SegmenterAction[]): (Part & { msn: number; index: number })[] =>
   updates(actions).flatMap((u) => (u.kind === 'part' ? [{ ...u.part, msn: u.msn, index: u.index }] : []));
+const round = (x: number) => Math.round(x * 1e5) / 1e5;
 
-function run(segmenter: Segmenter, init: InitSegment, fragments: Fragment[]): SegmenterAction[] {
-  return [...segmenter.init(init, T0), ...fragments.flatMap((f) => segmenter.fragment(f)), ...segmenter.finish()];
+/** Seconds of video each moof of `bytes` carries (its sample durations, as a player reads them). */
+function videoSeconds(bytes: Buffer, tracks: readonly TrackInfo[] = TRACKS): number {
+  let seconds = 0;
+  for (const b of childBoxes(bytes, 0, bytes.length, 'part')) {
+    if (b.type !== 'moof') continue;
+    const moof = bytes.subarray(b.payload - 8, b.end);
+    for (const t of parseMoof(moof, tracks).tracks) if (t.handler === 'vide') seconds += t.duration / t.timescale;
+  }
+  return seconds;
 }
 
-describe('Segmenter on real ffmpeg fragments', () => {
+/** Every state a player could load conforms; `keyed`: and every segment starts with a keyframe. */
+function expectConforming(run: Run, keyed = true): void {
+  for (const text of run.states) {
+    expect(llhlsViolations(text, { targetDuration: CADENCE.targetDuration, partTarget: CADENCE.partTarget, keyedSegments: keyed }), text).toEqual([]);
+  }
+}
+
+describe('Segmenter on real ffmpeg output (one fragment per frame)', () => {
   let init: InitSegment;
   let fragments: Fragment[];
   beforeAll(() => {
-    const items = readAll(encodeFragmentedMp4(3));
+    const items = readAll(encodePerFrameMp4(3));
     init = items[0] as InitSegment;
     fragments = items.slice(1) as Fragment[];
   });
 
-  it('makes one part per fragment and a 1 s segment per keyframe interval', () => {
-    const actions = run(new Segmenter(), init, fragments);
-    const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2 });
-    const stored = new Map<string, Buffer>();
-    perform(actions, playlist, stored);
-
-    expect(actions[0]).toEqual({ type: 'write', kind: 'init', uri: 'init.mp4', bytes: init.bytes });
-    const segments = segmentsOf(actions);
-    expect(segments.map((s) => [s.uri, s.duration, s.programDateTime, s.mapUri, s.discontinuity])).toEqual([
-      ['seg0.m4s', 1, T0, 'init.mp4', false],
-      ['seg1.m4s', 1, T0 + 1000, 'init.mp4', false],
-      ['seg2.m4s', 1, T0 + 2000, 'init.mp4', false],
+  it('makes 1 s segments of 0.2 s parts, every frame lasting until the next', () => {
+    const p = packager();
+    p.feed(p.segmenter.init(init, T0));
+    for (const f of fragments) p.feed(p.segmenter.fragment(f));
+    p.feed(p.segmenter.finish());
+    expectConforming(p);
+    const segments = segmentsOf(p.actions);
+    expect(segments.map((s) => [s.uri, round(s.duration), s.mapUri, s.discontinuity])).toEqual([
+      ['seg0.m4s', 1, 'init.mp4', false],
+      ['seg1.m4s', 1, 'init.mp4', false],
+      ['seg2.m4s', 1, 'init.mp4', false],
     ]);
-    const parts = partsOf(actions);
-    expect(parts).toHaveLength(15);
-    parts.forEach((p, i) => {
-      expect(p.uri).toBe(`part${Math.floor(i / 5)}.${i % 5}.m4s`);
-      expect(p.duration).toBeCloseTo(0.2, 9);
-      expect(p.independent).toBe(i % 5 === 0);
-      expect(p.programDateTime).toBeCloseTo(T0 + i * 200, 6);
-      expect(stored.get(p.uri)!.equals(fragments[i]!.bytes)).toBe(true);
+    const parts = partsOf(p.actions);
+    expect(parts.map((x) => round(x.duration))).toEqual(Array(15).fill(0.2));
+    parts.forEach((part, i) => {
+      expect(part.uri).toBe(`part${i}.m4s`);
+      expect(part.independent).toBe(i % 5 === 0);
+      expect(round(videoSeconds(p.stored.get(part.uri)!, init.tracks))).toBe(0.2);
     });
     for (const s of segments) {
-      const own = parts.filter((p) => p.msn === s.msn).map((p) => stored.get(p.uri)!);
-      expect(stored.get(s.uri)!.equals(Buffer.concat(own))).toBe(true);
+      const own = parts.filter((x) => x.msn === s.msn).map((x) => p.stored.get(x.uri)!);
+      expect(p.stored.get(s.uri)!.equals(Buffer.concat(own))).toBe(true);
     }
-
-    const text = parsePlaylist(playlist.render());
-    expect(text.ended).toBe(true);
-    expect(text.tags.get('EXT-X-TARGETDURATION')).toBe('1');
-    expect(text.segments.map((s) => s.uri)).toEqual(['seg0.m4s', 'seg1.m4s', 'seg2.m4s']);
+    expect(Buffer.concat(segments.map((s) => p.stored.get(s.uri)!)).equals(Buffer.concat(fragments.map((f) => f.bytes)))).toBe(true);
   });
 });
 
-describe('Segmenter boundaries', () => {
-  it('merges fragments into parts up to the part target, never across a segment boundary', () => {
-    const actions = run(new Segmenter({ partTarget: 0.4, segmentTarget: 1 }), syntheticInit, regular(15, 200, 5));
-    expect(partsOf(actions).map((p) => [p.uri, p.duration, p.independent])).toEqual(
-      [0, 1, 2].flatMap((msn) => [
-        [`part${msn}.0.m4s`, 0.4, true],
-        [`part${msn}.1.m4s`, 0.4, false],
-        [`part${msn}.2.m4s`, 0.2, false],
-      ]),
-    );
-    expect(segmentsOf(actions).map((s) => s.duration)).toEqual([1, 1, 1]);
+describe('Segmenter cadence', () => {
+  it('cuts parts of whole frames within [0.85, 1] × PART-TARGET and segments on keyframes', () => {
+    const run = runAll(frames(90, (i) => i % 30 === 0));
+    expectConforming(run);
+    const parts = partsOf(run.actions);
+    expect(parts.map((x) => round(x.duration))).toEqual(Array(15).fill(0.2));
+    expect(segmentsOf(run.actions).map((s) => round(s.duration))).toEqual([1, 1, 1]);
+    // Each frame's duration was written into its sample: 6 frames of 1/30 s.
+    expect(parts.slice(0, 14).map((x) => round(videoSeconds(run.stored.get(x.uri)!)))).toEqual(Array(14).fill(0.2));
+    expect(run.segmenter.misses).toEqual({ unkeyedSegments: 0, longParts: 0 });
   });
 
-  it('closes a segment at the first keyframe once it reached the segment target', () => {
-    const actions = run(new Segmenter({ segmentTarget: 2, firstMsn: 40 }), syntheticInit, regular(15, 200, 5));
-    expect(segmentsOf(actions).map((s) => [s.msn, s.duration])).toEqual([
-      [40, 2],
-      [41, 1],
-    ]);
-    // A segment still short of the target runs past keyframes: 1.5 s of 0.5 s GOPs with a 1.2 s target.
-    const short = run(new Segmenter({ segmentTarget: 1.2 }), syntheticInit, regular(12, 250, 2));
-    expect(segmentsOf(short).map((s) => s.duration)).toEqual([1.5, 1.5]);
+  it('absorbs timestamp jitter, and audio between frames rides along', () => {
+    const jitter = (i: number) => FRAME + [0, 180, -90, 90, -180][i % 5]!;
+    const withAudio = frames(120, (i) => i % 30 === 0, { interval: jitter }).flatMap((f) => [f, audio(f.tracks[0]!.baseMediaDecodeTime + 1000)]);
+    const run = runAll(withAudio);
+    expectConforming(run);
+    expect(run.segmenter.misses.unkeyedSegments).toBe(0);
+    const all = Buffer.concat(segmentsOf(run.actions).map((s) => run.stored.get(s.uri)!));
+    expect(all.equals(Buffer.concat(withAudio.map((f) => f.bytes)))).toBe(true);
   });
 
-  it('starts a new timeline after an encoder restart: new init URI, discontinuity, the open segment closed early', () => {
-    const segmenter = new Segmenter();
-    const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2 });
-    const stored = new Map<string, Buffer>();
-    const first = [...segmenter.init(syntheticInit, T0), ...regular(7, 200, 5).flatMap((f) => segmenter.fragment(f))];
-    const restart = segmenter.init({ ...syntheticInit, bytes: Buffer.from('init again') }, T0 + 60_000);
-    const second = [...regular(5, 200, 5, 100).flatMap((f) => segmenter.fragment(f)), ...segmenter.finish()];
-    const all = [...first, ...restart, ...second];
-    perform(all, playlist, stored);
+  it('a keyframe within half a part of the target starts a segment; an earlier one does not', () => {
+    // Keyframes at 0.9 s (27 frames: in time) and then at 0.5 s into the next segment (too early).
+    const keys = new Set([0, 27, 27 + 15, 27 + 30]);
+    const run = runAll(frames(90, (i) => keys.has(i)));
+    expectConforming(run);
+    expect(segmentsOf(run.actions).map((s) => round(s.duration))).toEqual([0.9, 1, round(90 / 30 - 1.9)]);
+    // The early keyframe starts no part of its own boundary: parts stay on their 6-frame grid.
+    expect(partsOf(run.actions).filter((x) => x.msn === 1).map((x) => round(x.duration))).toEqual([0.2, 0.2, 0.2, 0.2, 0.2]);
+  });
 
-    expect(segmentsOf(all).map((s) => [s.msn, s.duration, s.discontinuity, s.mapUri, s.programDateTime])).toEqual([
+  it('cuts at TARGETDURATION when no keyframe comes, and where no part could reach 85% (counted)', () => {
+    const noKeys = runAll(frames(150, (i) => i === 0));
+    expectConforming(noKeys, false);
+    const durations = segmentsOf(noKeys.actions).map((s) => s.duration);
+    expect(Math.max(...durations)).toBeLessThanOrEqual(CADENCE.targetDuration);
+    expect(noKeys.segmenter.misses.unkeyedSegments).toBe(durations.length - 1);
+
+    // Frames 66 ms apart from time to time: a part ends at 0.167 s or would run to 0.233 s.
+    const gaps = runAll(frames(150, (i) => i % 30 === 0, { dropped: (i) => i % 7 === 5 }));
+    expectConforming(gaps, false);
+    expect(gaps.segmenter.misses.unkeyedSegments).toBeGreaterThan(0);
+    expect(gaps.segmenter.misses.longParts).toBe(0);
+  });
+
+  it('asks for keyframes ahead of the segment target and learns how late they come', () => {
+    const delay = 4; // the publisher's keyframe comes 4 frames after it is asked for
+    const p = packager();
+    p.feed(p.segmenter.init(INIT, T0));
+    const keyAt = new Set([0]);
+    let requests = 0;
+    for (let i = 0; i < 30 * 20; i++) {
+      const actions = p.feed(p.segmenter.fragment(frame(i * FRAME, keyAt.has(i))));
+      if (actions.some((a) => a.type === 'keyframe')) {
+        requests++;
+        keyAt.add(i + 1 + delay); // the next frame out of ffmpeg is i + 1
+      }
+    }
+    p.feed(p.segmenter.finish());
+    expectConforming(p);
+    const durations = segmentsOf(p.actions).map((s) => round(s.duration));
+    expect(requests).toBe(durations.length - 1);
+    // Once the lead is learnt, keyframes land within a frame of the 1 s cadence.
+    for (const d of durations.slice(5, -1)) expect(Math.abs(d - 1)).toBeLessThanOrEqual(1 / 30 + 1e-6);
+  });
+
+  it('numbers parts across an encoder restart: every hint names a part that is then produced', () => {
+    const p = packager();
+    p.feed(p.segmenter.init(INIT, T0));
+    for (const f of frames(40, (i) => i % 30 === 0)) p.feed(p.segmenter.fragment(f));
+    const before = p.hints.at(-1)!;
+    p.feed(p.segmenter.init({ ...INIT, bytes: Buffer.from('init again') }, T0 + 60_000));
+    for (const f of frames(30, (i) => i === 0)) p.feed(p.segmenter.fragment(f));
+    p.feed(p.segmenter.finish());
+    expectConforming(p);
+    const segments = segmentsOf(p.actions);
+    expect(segments.map((s) => [s.msn, round(s.duration), s.discontinuity, s.mapUri, s.programDateTime])).toEqual([
       [0, 1, false, 'init.mp4', T0],
-      [1, 0.4, false, 'init.mp4', T0 + 1000],
+      [1, round(10 / 30), false, 'init.mp4', T0 + 1000],
       [2, 1, true, 'init1.mp4', T0 + 60_000],
     ]);
-    expect(restart).toContainEqual({ type: 'write', kind: 'init', uri: 'init1.mp4', bytes: Buffer.from('init again') });
-    const text = parsePlaylist(playlist.render());
-    expect(text.segments[2]).toMatchObject({ discontinuity: true, map: 'init1.mp4', uri: 'seg2.m4s' });
+    // The hint before the restart names the part the restart flushed; parts go on from the next number.
+    const produced = partsOf(p.actions).map((x) => x.uri);
+    expect(produced.indexOf(before)).toBe(produced.length - 6);
+    expect(partsOf(p.actions).find((x) => x.msn === 2)!.uri).toBe(produced[produced.length - 5]);
+    for (const hint of p.hints.slice(0, -1)) expect(produced).toContain(hint); // the last: the stream ended
   });
 
-  it('times a fragment without the video track by its longest track, and drops empty ones', () => {
-    const segmenter = new Segmenter();
-    segmenter.init(syntheticInit, T0);
-    segmenter.fragment(fragment(0, 0, 200, true));
-    const audioOnly: Fragment = {
-      kind: 'fragment',
-      bytes: Buffer.from('[audio]'),
-      sequenceNumber: 1,
-      tracks: [{ trackId: 2, handler: 'soun', timescale: 48000, baseMediaDecodeTime: 9600, sampleCount: 3, duration: 3072, startsWithKeyframe: true }],
-    };
-    expect(segmenter.fragment({ ...audioOnly, tracks: [] })).toEqual([]);
-    expect(segmenter.fragment(audioOnly)).toEqual([]); // 64 ms: held for the next fragment
-    const last = partsOf(segmenter.finish());
-    expect(last.map((p) => [p.uri, p.duration, p.independent, p.programDateTime])).toEqual([['part0.1.m4s', 0.064, false, T0 + 200]]);
+  it('continues a playlist from a position: a discontinuity, the next MSN, part and init section', () => {
+    const segmenter = new Segmenter({ cadence: CADENCE, resume: { msn: 41, part: 207, initGeneration: 3 } });
+    const actions = [...segmenter.init(INIT, T0), ...frames(30, (i) => i === 0).flatMap((f) => segmenter.fragment(f)), ...segmenter.handOver()];
+    expect(actions[0]).toMatchObject({ type: 'write', kind: 'init', uri: 'init3.mp4' });
+    expect(updates(actions)[0]).toEqual({ kind: 'map', uri: 'init3.mp4', discontinuity: true });
+    expect(partsOf(actions)[0]).toMatchObject({ msn: 41, index: 0, uri: 'part207.m4s', independent: true });
+    expect(segmentsOf(actions)).toMatchObject([{ msn: 41, discontinuity: true, mapUri: 'init3.mp4' }]);
+    expect(updates(actions).some((u) => u.kind === 'end')).toBe(false);
+    expect(segmenter.position).toEqual({ msn: 42, part: 212, initGeneration: 4 });
+  });
+
+  it('keeps parts coming from the audio while the video stalls', () => {
+    const video = frames(10, (i) => i === 0);
+    const stalled = Array.from({ length: 47 }, (_, i) => audio(10 * FRAME + i * 1920)); // ~1 s of audio, no video
+    const run = runAll([...video, ...stalled]);
+    const parts = partsOf(run.actions);
+    expect(parts.reduce((n, x) => n + x.duration, 0)).toBeGreaterThan(1);
+    expect(parts.length).toBeGreaterThanOrEqual(5);
   });
 
   it('refuses misuse', () => {
-    expect(() => new Segmenter({ partTarget: 2, segmentTarget: 1 })).toThrow(LlHlsError);
-    const segmenter = new Segmenter();
-    expect(() => segmenter.fragment(fragment(0, 0, 200, true))).toThrow(LlHlsError);
+    expect(() => cadenceOf(0.22, 0.3)).toThrow(LlHlsError);
+    const segmenter = new Segmenter({ cadence: CADENCE });
+    expect(() => segmenter.fragment(frame(0, true))).toThrow(LlHlsError);
     segmenter.finish();
-    expect(() => segmenter.init(syntheticInit, T0)).toThrow(LlHlsError);
+    expect(() => segmenter.init(INIT, T0)).toThrow(LlHlsError);
   });
 
-  it('keeps every byte, closes only at keyframes past the target, and always feeds the playlist in order', () => {
-    const stream = fc.record({
-      partTarget: fc.double({ min: 0.05, max: 1, noNaN: true }),
-      extra: fc.double({ min: 0, max: 2, noNaN: true }),
-      fragments: fc.array(fc.tuple(fc.integer({ min: 1, max: 400 }), fc.boolean()), { minLength: 1, maxLength: 60 }),
-    });
+  it('keeps every byte and every rule for any frame timing', () => {
+    const stream = fc.array(fc.record({ interval: fc.integer({ min: 1500, max: 6500 }), key: fc.boolean(), audio: fc.boolean() }), { minLength: 1, maxLength: 200 });
     fc.assert(
-      fc.property(stream, ({ partTarget, extra, fragments: spec }) => {
-        const segmentTarget = partTarget + extra;
+      fc.property(stream, (spec) => {
         let at = 0;
-        const fragments = spec.map(([ticks, key], i) => {
-          const f = fragment(i, at, ticks, key);
-          at += ticks;
+        const fragments = spec.flatMap(({ interval, key, audio: withAudio }, i) => {
+          const f = [frame(at, i === 0 || (key && i % 9 === 0))];
+          if (withAudio) f.push(audio(at + 10));
+          at += interval;
           return f;
         });
-        const actions = run(new Segmenter({ partTarget, segmentTarget }), syntheticInit, fragments);
-        const stored = new Map<string, Buffer>();
-        perform(actions, new MediaPlaylist({ targetDuration: 1, partTarget: 0.05 }), stored);
-
-        const segments = segmentsOf(actions);
-        const allSegmentBytes = Buffer.concat(segments.map((s) => stored.get(s.uri)!));
-        expect(allSegmentBytes.equals(Buffer.concat(fragments.map((f) => f.bytes)))).toBe(true);
-        const parts = partsOf(actions);
-        expect(Buffer.concat(parts.map((p) => stored.get(p.uri)!)).equals(allSegmentBytes)).toBe(true);
-
-        // Which fragment starts each segment, from where its bytes begin.
-        let offset = 0;
-        const firstFragment = segments.map((s) => {
-          const index = fragments.findIndex((_, i) => Buffer.concat(fragments.slice(0, i).map((f) => f.bytes)).length === offset);
-          offset += stored.get(s.uri)!.length;
-          return index;
-        });
-        segments.forEach((s, i) => {
-          const sum = parts.filter((p) => p.msn === s.msn).reduce((n, p) => n + p.duration, 0);
-          expect(sum).toBeCloseTo(s.duration, 9);
-          if (i > 0) expect(fragments[firstFragment[i]!]!.tracks[0]!.startsWithKeyframe).toBe(true);
-          if (i < segments.length - 1) expect(s.duration).toBeGreaterThanOrEqual(segmentTarget - 1e-9);
-          expect(parts.find((p) => p.msn === s.msn && p.index === 0)!.independent).toBe(fragments[firstFragment[i]!]!.tracks[0]!.startsWithKeyframe);
-        });
+        const run = runAll(fragments);
+        expectConforming(run, false);
+        const segments = segmentsOf(run.actions);
+        const all = Buffer.concat(segments.map((s) => run.stored.get(s.uri)!));
+        expect(all.equals(Buffer.concat(fragments.map((f) => f.bytes)))).toBe(true);
+        const parts = partsOf(run.actions);
+        // Declared durations are the media's: every frame but the stream's last lasts until the next.
+        parts.slice(0, -1).forEach((x) => expect(videoSeconds(run.stored.get(x.uri)!)).toBeCloseTo(x.duration, 6));
+        const produced = new Set(parts.map((x) => x.uri));
+        for (const hint of run.hints.slice(0, -1)) expect(produced.has(hint)).toBe(true);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });

@@ -1,0 +1,60 @@
+import { childBoxes, Cursor, readBoxHeader, requireBox } from './boxes.js';
+import { Fmp4Error } from './errors.js';
+
+const TFHD_BASE_DATA_OFFSET = 0x1;
+const TFHD_SAMPLE_DESCRIPTION_INDEX = 0x2;
+const TFHD_DEFAULT_DURATION = 0x8;
+
+const TRUN_DATA_OFFSET = 0x1;
+const TRUN_FIRST_SAMPLE_FLAGS = 0x4;
+const TRUN_PER_SAMPLE_FIELDS = [0x100, 0x200, 0x400, 0x800];
+const TRUN_SAMPLE_DURATION = 0x100;
+
+/** Where a traf keeps the duration of its last sample: a trun entry, or tfhd's default for a one-sample traf. */
+function lastDurationOffset(buf: Buffer, trafPayload: number, trafEnd: number, trackId: number): number | undefined {
+  const boxes = childBoxes(buf, trafPayload, trafEnd, 'traf');
+  const tfhd = Cursor.of(buf, requireBox(boxes, 'tfhd', 'traf'), 'tfhd');
+  const tfhdFlags = tfhd.fullBox().flags;
+  if (tfhd.u32() !== trackId) return undefined;
+  if (tfhdFlags & TFHD_BASE_DATA_OFFSET) tfhd.skip(8);
+  if (tfhdFlags & TFHD_SAMPLE_DESCRIPTION_INDEX) tfhd.skip(4);
+  const defaultDuration = tfhdFlags & TFHD_DEFAULT_DURATION ? tfhd.position : undefined;
+
+  let samples = 0;
+  let last: { entries: number; entrySize: number; count: number; perSample: boolean } | undefined;
+  for (const trun of boxes.filter((b) => b.type === 'trun')) {
+    const c = Cursor.of(buf, trun, 'trun');
+    const { flags } = c.fullBox();
+    const count = c.u32();
+    if (flags & TRUN_DATA_OFFSET) c.skip(4);
+    if (flags & TRUN_FIRST_SAMPLE_FLAGS) c.skip(4);
+    const entrySize = TRUN_PER_SAMPLE_FIELDS.filter((f) => flags & f).length * 4;
+    if (count * entrySize > c.remaining) throw new Fmp4Error(`trun: ${count} samples do not fit in the box`);
+    samples += count;
+    if (count > 0) last = { entries: c.position, entrySize, count, perSample: (flags & TRUN_SAMPLE_DURATION) !== 0 };
+  }
+  if (!last) throw new Fmp4Error(`traf of track ${trackId} has no samples`);
+  // The duration is the first per-sample field of an entry.
+  if (last.perSample) return last.entries + (last.count - 1) * last.entrySize;
+  if (samples === 1 && defaultDuration !== undefined) return defaultDuration;
+  throw new Fmp4Error(`track ${trackId}: the last sample's duration is shared with other samples and cannot be set alone`);
+}
+
+/**
+ * Sets, in place, the duration of the last sample of `trackId` in `fragment` (moof first, then its
+ * mdat). ffmpeg writes a fragment when the next packet of any track arrives, before it knows how long
+ * the last video frame lasts (it writes 0 or a guess); the packager learns it from the next frame's
+ * decode time and writes it here, so every frame lasts until the next one and no player sees a hole.
+ */
+export function setLastSampleDuration(fragment: Buffer, trackId: number, ticks: number): void {
+  if (!Number.isInteger(ticks) || ticks < 0 || ticks > 0xffffffff) throw new Fmp4Error(`sample duration ${ticks} does not fit 32 bits`);
+  const header = readBoxHeader(fragment, 0);
+  if (!header || header.type !== 'moof' || header.size > fragment.length) throw new Fmp4Error('fragment: expected a whole moof first');
+  for (const traf of childBoxes(fragment, header.headerSize, header.size, 'moof').filter((b) => b.type === 'traf')) {
+    const offset = lastDurationOffset(fragment, traf.payload, traf.end, trackId);
+    if (offset === undefined) continue;
+    fragment.writeUInt32BE(ticks, offset);
+    return;
+  }
+  throw new Fmp4Error(`fragment has no samples of track ${trackId}`);
+}
