@@ -13,7 +13,8 @@ export interface Ingress {
   audio: types.Producer;
 }
 
-export async function openIngress(router: types.Router): Promise<Ingress> {
+/** ffmpeg's producers; `videoSsrcs` with more than one SSRC makes the video a simulcast producer (one encoding per SSRC, lowest layer first). */
+export async function openIngress(router: types.Router, videoSsrcs: number[] = [VIDEO_SSRC]): Promise<Ingress> {
   const videoTransport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: false, comedia: true });
   const audioTransport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: false, comedia: true });
   const video = await videoTransport.produce({
@@ -27,7 +28,7 @@ export async function openIngress(router: types.Router): Promise<Ingress> {
           parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f', 'level-asymmetry-allowed': 1 },
         },
       ],
-      encodings: [{ ssrc: VIDEO_SSRC }],
+      encodings: videoSsrcs.map((ssrc) => ({ ssrc })),
     },
   });
   const audio = await audioTransport.produce({

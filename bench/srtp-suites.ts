@@ -1,0 +1,69 @@
+// Bench: what SRTP costs per packet, crypto only, for each suite mediasoup 3.12 offers: srtp_protect()
+// on RTP packets of the fan-out feed's size (1,200-byte packets) with the libsrtp2 the worker links
+// (2.5.0 on OpenSSL, built by the set-up into .cache/) and, when Debian's libsrtp2-dev is installed,
+// with Debian's libsrtp2 (the same 2.5.0 on NSS) for comparison. One process per library, the
+// fastest of three rounds per suite (bench/lib/srtp-protect.c).
+//
+//   npm run build && node dist/bench/srtp-suites.js
+//
+// Env: BENCH_PACKETS (200000 per round), BENCH_PAYLOAD (1188 bytes of RTP payload), BENCH_CPU (taskset
+// CPU; unset: not pinned).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot } from '../common/compiled-entry.js';
+import { envNumber } from './lib/env.js';
+import { lpad, pad } from './lib/format.js';
+
+const PACKETS = Math.round(envNumber('BENCH_PACKETS', 200_000));
+const PAYLOAD = Math.round(envNumber('BENCH_PAYLOAD', 1188));
+const CPU = process.env.BENCH_CPU || null;
+
+interface Library {
+  name: string;
+  /** gcc arguments after the source: include dir and what to link. */
+  args: string[];
+}
+
+function libraries(root: string): Library[] {
+  const out: Library[] = [];
+  const prefix = path.join(root, '.cache', 'libsrtp2-2.5.0-openssl');
+  if (existsSync(path.join(prefix, 'lib', 'libsrtp2.a'))) {
+    out.push({ name: 'libsrtp2 2.5.0 on OpenSSL (the worker\'s, static)', args: [`-I${prefix}/include/srtp2`, path.join(prefix, 'lib', 'libsrtp2.a'), '-lcrypto'] });
+  } else {
+    console.log(`  (no ${prefix}: run the set-up first, npm start or npm test, to build the worker's libsrtp2)`);
+  }
+  if (existsSync('/usr/include/srtp2/srtp.h')) out.push({ name: "Debian's libsrtp2 2.5.0 on NSS (shared)", args: ['-I/usr/include/srtp2', '-lsrtp2'] });
+  else console.log("  (Debian's libsrtp2-dev is not installed: no NSS row; apt-get install libsrtp2-dev to add it)");
+  return out;
+}
+
+function main(): void {
+  const root = projectRoot();
+  const src = path.join(root, 'bench', 'lib', 'srtp-protect.c');
+  console.log('LevelChat bench: SRTP protect cost per packet, per suite and crypto library');
+  console.log(`  machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Linux ${os.release()}; ${PACKETS} packets of ${PAYLOAD} + 12 bytes per round, best of 3; ${CPU ? `pinned to CPU ${CPU}` : 'not pinned'}`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'levelchat-srtp-suites-'));
+  try {
+    const rows: { lib: string; suite: string; ns: number; added: number }[] = [];
+    for (const lib of libraries(root)) {
+      const bin = path.join(dir, `srtp-protect-${rows.length}`);
+      execFileSync('gcc', ['-O2', '-o', bin, src, ...lib.args], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const argv = [...(CPU ? ['taskset', '-c', CPU] : []), bin, String(PACKETS), String(PAYLOAD)];
+      const out = execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+      for (const line of out.trim().split('\n')) {
+        const [suite, ns, added] = line.split(' ');
+        rows.push({ lib: lib.name, suite: suite!, ns: Number(ns), added: Number(added) });
+      }
+    }
+    console.log(`\n${pad('library', 48)} ${pad('suite', 24)} ${lpad('ns/packet', 10)} ${lpad('+bytes', 7)} ${lpad('vs cheapest', 12)}`);
+    const cheapest = Math.min(...rows.filter((r) => r.ns > 0).map((r) => r.ns));
+    for (const r of rows) console.log(`${pad(r.lib, 48)} ${pad(r.suite, 24)} ${lpad(r.ns.toFixed(0), 10)} ${lpad(String(r.added), 7)} ${lpad(`${(r.ns / cheapest).toFixed(2)}×`, 12)}`);
+    console.log('\n  +bytes = what SRTP adds to each packet (auth tag); every forwarded packet pays this once per viewer.');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();
