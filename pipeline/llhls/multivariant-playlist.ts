@@ -43,12 +43,13 @@ const highestFirst = (a: VariantStream, b: VariantStream): number =>
 
 /**
  * The multivariant playlist listing each rendition as a variant stream, highest first. Version 9
- * matches the media playlists it points to; every segment we package starts with a keyframe, hence
- * EXT-X-INDEPENDENT-SEGMENTS.
+ * matches the media playlists it points to. No EXT-X-INDEPENDENT-SEGMENTS: a segment cut where the
+ * publisher's media allowed no keyframe (Segmenter.misses) would make it false; INDEPENDENT=YES on
+ * parts says where decoding can start.
  */
 export function renderMultivariantPlaylist(variants: readonly VariantStream[]): string {
   if (variants.length === 0) throw new LlHlsError('a multivariant playlist needs at least one variant');
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:9', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:9'];
   for (const variant of [...variants].sort(highestFirst)) lines.push(streamInf(variant), uriLine(variant.uri));
   return `${lines.join('\n')}\n`;
 }

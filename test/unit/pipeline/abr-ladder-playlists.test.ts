@@ -32,7 +32,6 @@ describe('multivariant playlist of a ladder', () => {
       [
         '#EXTM3U',
         '#EXT-X-VERSION:9',
-        '#EXT-X-INDEPENDENT-SEGMENTS',
         '#EXT-X-STREAM-INF:BANDWIDTH=4100000,AVERAGE-BANDWIDTH=3500000,CODECS="avc1.640028,mp4a.40.2",RESOLUTION=1920x1080,FRAME-RATE=29.970',
         'vabc/index.m3u8',
         '#EXT-X-STREAM-INF:BANDWIDTH=2700000,CODECS="avc1.42e01f,mp4a.40.2",RESOLUTION=1280x720',
