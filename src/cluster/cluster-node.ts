@@ -5,6 +5,7 @@ import type { Logger } from '../../common/logger.js';
 import type { WorkerPool } from '../sfu/worker-pool.js';
 import { ClusterBus } from './cluster-bus.js';
 import { FeedServer } from './feed-server.js';
+import { FeedWorkerAddress } from './feed-worker-address.js';
 import { LoadSampler } from './load-sampler.js';
 import { NodeDirectory, NodeRegistry, type NodeInfo } from './node-registry.js';
 import { NodeWatch } from './node-watch.js';
@@ -101,7 +102,9 @@ export class ClusterNode {
     const addresses: NodeAddressBook = async (nodeId) => (await this.nodes.list()).find((n) => n.id === nodeId)?.rtc_address;
     // Both answer other nodes over the bus from now on.
     const pipeServer = new PipeServer(bus, this.routers, network, addresses, logger);
-    const feedServer = new FeedServer(bus, this.routers, network.listenIp, logger);
+    // Ingest runs on nodes (registered above) and on pipeline workers (registered by their FeedClient).
+    const feedAddresses: NodeAddressBook = async (id) => (await addresses(id)) ?? (await FeedWorkerAddress.of(redis, id));
+    const feedServer = new FeedServer(bus, this.routers, network.listenIp, feedAddresses, logger);
     try {
       await registry.start();
       await this.watch.start();

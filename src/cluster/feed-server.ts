@@ -3,6 +3,7 @@ import type { RtpFeed } from '../../pipeline/ingest/rtp-feed.js';
 import type { Logger } from '../../common/logger.js';
 import { NOT_MINE, type ClusterBus } from './cluster-bus.js';
 import { FEED, FEED_KEEPALIVE_MS, FEED_LEASE_MS, feedNoticeSchema, openFeedRequestSchema, type FeedNotice, type OpenFeedReply, type OpenFeedRequest } from './feed-messages.js';
+import { checkPeerAddress, type NodeAddressBook } from './peer-address.js';
 import type { RouterDirectory } from './router-directory.js';
 
 /**
@@ -17,6 +18,8 @@ export class FeedServer {
     private readonly bus: ClusterBus,
     private readonly routers: RouterDirectory,
     private readonly listenIp: string,
+    /** Registered addresses (nodes and pipeline workers): feeds go only where their worker registered. */
+    private readonly addresses: NodeAddressBook,
     private readonly logger: Logger,
   ) {
     bus.on(FEED.open, openFeedRequestSchema, (body, from) => this.open(body, from));
@@ -54,6 +57,7 @@ export class FeedServer {
   private async open({ feedId, routerId, request }: OpenFeedRequest, worker: string): Promise<OpenFeedReply | typeof NOT_MINE> {
     const router = this.routers.get(routerId);
     if (!router) return NOT_MINE;
+    await checkPeerAddress(this.addresses, worker, request.ip);
     const feed = await new RouterFeeds(router, this.listenIp).open(request);
     this.feeds.set(feedId, { feed, worker, heardAt: Date.now() });
     feed.onClosed(() => {
