@@ -2,7 +2,7 @@
 // 127.0.0.1, silent logs, the embedded redis-server and S3 server in a data dir of the bench's, one
 // API key. The rooms-create server process and the browser benches start theirs this way.
 // Type only (erased): the stack itself is imported below, after MEDIASOUP_WORKER_BIN is settled.
-import type { Stack } from '../../src/runtime/stack.js';
+import type { Stack, StackTuning } from '../../src/runtime/stack.js';
 
 export interface LoopbackNode {
   dataDir: string;
@@ -11,6 +11,8 @@ export interface LoopbackNode {
   workers: string;
   /** More settings, as environment variables (they win over the ones above). */
   env?: Record<string, string>;
+  /** Knobs operators do not have (the tenant-isolation bench turns delivery fairness off for its reference run). */
+  tuning?: StackTuning;
 }
 
 /**
@@ -36,5 +38,6 @@ export async function loopbackNodeStarter(): Promise<(node: LoopbackNode) => Pro
         ...node.env,
       }),
       createLogger('silent'),
+      node.tuning,
     );
 }

@@ -1,59 +1,94 @@
 import type { Redis, Result } from 'ioredis';
+import { z } from 'zod';
+import { parseJsonWith } from '../../common/json-payload.js';
 
 // Per-tenant delivery slots, shared by every node through Redis. Without them one tenant with many
 // webhooks at a receiver that never answers fills every worker slot for a whole timeout, again and
-// again, and everybody's deliveries wait behind it. With them a tenant has at most `limit` attempts
-// in flight; its other jobs are parked (BullMQ delayed, no attempt spent) and woken one by one as
-// its own attempts finish, so the wait is the tenant's own and parked jobs cost nothing meanwhile.
+// again, and everybody's deliveries wait behind it. With them a tenant has at most `limit`
+// deliveries in BullMQ's queue or in flight; the rest of its backlog waits here, parked, outside
+// BullMQ (so other tenants' jobs never queue behind it and it costs no work while it waits), and is
+// handed a slot, oldest first, each time one of that tenant's attempts ends.
 
-/** Delivery attempts of one tenant in flight: job id -> lease deadline (ms). */
+/** Slots of one tenant: job id -> lease deadline (ms). A slot is taken when its job is queued. */
 const inflightKey = (tenant: string) => `lc:wh:inflight:${tenant}`;
-/** Job ids of one tenant waiting for a slot -> when they were first parked (a sorted set: O(log n) at any length). */
+/** Deliveries of one tenant waiting for a slot: a ParkedEntry (JSON) -> when it was parked. */
 const parkedKey = (tenant: string) => `lc:wh:parked:${tenant}`;
+
+/** A delivery waiting for a slot: the job to queue for it when it gets one. */
+export const parkedEntrySchema = z.object({
+  /** The BullMQ job id it will have (see WebhookDispatcher: the same id for the same new head, so parking it twice is a no-op). */
+  job: z.string(),
+  /** Its (webhook, room) delivery queue and the event at its head. */
+  queue: z.string(),
+  event: z.string(),
+  /** Attempts already made (a retry that found no slot), so the 36-attempt budget carries over. */
+  prior: z.number().int().min(0),
+});
+export type ParkedEntry = z.infer<typeof parkedEntrySchema>;
+
+
+type SlotReply = [number[], string[]];
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    lcSlotAcquire(inflight: string, parked: string, jobId: string, nowMs: number, limit: number, leaseMs: number, parkedTtlMs: number): Result<number, Context>;
-    lcSlotRelease(inflight: string, parked: string, jobId: string, nowMs: number, leaseMs: number): Result<string | null, Context>;
+    lcSlotAdmit(inflight: string, parked: string, now: number, limit: number, leaseMs: number, unused: string, ...jobAndEntry: string[]): Result<SlotReply, Context>;
+    lcSlotAcquire(inflight: string, parked: string, now: number, limit: number, leaseMs: number, jobId: string, entry: string): Result<SlotReply, Context>;
+    lcSlotRelease(inflight: string, parked: string, now: number, limit: number, leaseMs: number, jobId: string): Result<SlotReply, Context>;
   }
 }
 
-// Expired leases (a node died mid-attempt) free their slot. A job that holds a slot already (one
-// handed over by a release) keeps it. Otherwise it takes a free slot, or is parked (keeping its
-// place in line if it was parked before).
-const ACQUIRE_LUA = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-local now = tonumber(ARGV[2])
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  return 1
+// Shared head of the three scripts. Expired leases (a node died, or a queued job waited too long)
+// free their slot; free slots go to parked deliveries first, oldest first, under the job id they
+// will be queued with. `handed` is returned: the caller queues those jobs.
+const REFILL_LUA = `
+local now, limit, lease = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local handed = {}
+while redis.call('ZCARD', KEYS[1]) < limit do
+  local top = redis.call('ZPOPMIN', KEYS[2])
+  if not top[1] then break end
+  redis.call('ZADD', KEYS[1], now + lease, cjson.decode(top[1]).job)
+  table.insert(handed, top[1])
 end
-redis.call('ZADD', KEYS[2], 'NX', now, ARGV[1])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
-return 0
+local function take(job, entry)
+  if redis.call('ZSCORE', KEYS[1], job) or redis.call('ZCARD', KEYS[1]) < limit then
+    redis.call('ZADD', KEYS[1], now + lease, job)
+    return 1
+  end
+  redis.call('ZADD', KEYS[2], 'NX', now, entry)
+  return 0
+end
 `;
 
-// Frees the job's slot and hands it straight to the oldest parked job (returned, to be woken), so a
-// newcomer cannot take it first and parked jobs are served in order.
+// New deliveries (queue heads): each takes a slot (queue it now) or is parked (queue nothing).
+const ADMIT_LUA = `${REFILL_LUA}
+local taken = {}
+for i = 5, #ARGV, 2 do table.insert(taken, take(ARGV[i], ARGV[i + 1])) end
+redis.call('PEXPIRE', KEYS[1], lease)
+return { taken, handed }
+`;
+
+// A job about to attempt: it holds its slot (taken when it was queued), takes a free one, or (a
+// retry back from its backoff while the tenant is busy) is parked as ARGV[5] and must end.
+const ACQUIRE_LUA = `${REFILL_LUA}
+local taken = { take(ARGV[4], ARGV[5]) }
+redis.call('PEXPIRE', KEYS[1], lease)
+return { taken, handed }
+`;
+
+// An attempt ended: its slot goes to the oldest parked delivery.
 const RELEASE_LUA = `
-redis.call('ZREM', KEYS[1], ARGV[1])
-local next_job = redis.call('ZPOPMIN', KEYS[2])[1]
-if next_job then
-  redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]), next_job)
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-end
-return next_job
+redis.call('ZREM', KEYS[1], ARGV[4])
+${REFILL_LUA}
+redis.call('PEXPIRE', KEYS[1], lease)
+return { {}, handed }
 `;
 
 export interface TenantSlotsOptions {
-  /** Attempts one tenant may have in flight at once, across the cluster. */
+  /** Deliveries of one tenant queued or in flight at once, across the cluster. */
   limit: number;
   /** How long a slot is held at most (longer than an attempt's deadline), in case its node dies. */
   leaseMs: number;
-  /** How long a parked list outlives its last change (parked jobs come back by themselves anyway). */
-  parkedTtlMs: number;
 }
 
 export class TenantSlots {
@@ -61,23 +96,48 @@ export class TenantSlots {
     private readonly redis: Redis,
     private readonly options: TenantSlotsOptions,
   ) {
+    redis.defineCommand('lcSlotAdmit', { numberOfKeys: 2, lua: ADMIT_LUA });
     redis.defineCommand('lcSlotAcquire', { numberOfKeys: 2, lua: ACQUIRE_LUA });
     redis.defineCommand('lcSlotRelease', { numberOfKeys: 2, lua: RELEASE_LUA });
   }
 
-  /** True: the job holds a slot and may attempt. False: it was parked and must wait to be woken. */
-  async acquire(tenant: string, jobId: string): Promise<boolean> {
-    const { limit, leaseMs, parkedTtlMs } = this.options;
-    return (await this.redis.lcSlotAcquire(inflightKey(tenant), parkedKey(tenant), jobId, Date.now(), limit, leaseMs, parkedTtlMs)) === 1;
+  /**
+   * New deliveries of `tenant`: which took a slot (queue their job now, under `jobId`) and which
+   * were parked; plus parked deliveries that were handed a slot meanwhile (queue them too).
+   */
+  async admit(tenant: string, deliveries: { jobId: string; entry: ParkedEntry }[]): Promise<{ taken: boolean[]; handed: ParkedEntry[] }> {
+    const args = deliveries.flatMap((d) => [d.jobId, JSON.stringify(d.entry)]);
+    const [taken, handed] = await this.redis.lcSlotAdmit(...this.keys(tenant), ...this.head(), '', ...args);
+    return { taken: taken.map((t) => t === 1), handed: this.parse(handed) };
   }
 
-  /** Frees the job's slot; returns the parked job it was handed to (wake it), if any. */
-  async release(tenant: string, jobId: string): Promise<string | null> {
-    return this.redis.lcSlotRelease(inflightKey(tenant), parkedKey(tenant), jobId, Date.now(), this.options.leaseMs);
+  /** Before an attempt: true when the job may attempt; false when it was parked as `parkAs` (end the job). */
+  async acquire(tenant: string, jobId: string, parkAs: ParkedEntry): Promise<{ ok: boolean; handed: ParkedEntry[] }> {
+    const [taken, handed] = await this.redis.lcSlotAcquire(...this.keys(tenant), ...this.head(), jobId, JSON.stringify(parkAs));
+    return { ok: taken[0] === 1, handed: this.parse(handed) };
   }
 
-  /** Attempts of the tenant in flight now (for tests and benches). */
-  async inFlight(tenant: string): Promise<number> {
-    return this.redis.zcount(inflightKey(tenant), Date.now(), '+inf');
+  /** After an attempt: frees the job's slot; returns the parked deliveries it was handed to (queue them). */
+  async release(tenant: string, jobId: string): Promise<ParkedEntry[]> {
+    const [, handed] = await this.redis.lcSlotRelease(...this.keys(tenant), ...this.head(), jobId);
+    return this.parse(handed);
+  }
+
+  /** Slots of the tenant taken now, and its deliveries parked (for tests and benches). */
+  async load(tenant: string): Promise<{ inFlight: number; parked: number }> {
+    const [inFlight, parked] = await Promise.all([this.redis.zcount(inflightKey(tenant), Date.now(), '+inf'), this.redis.zcard(parkedKey(tenant))]);
+    return { inFlight, parked };
+  }
+
+  private keys(tenant: string): [string, string] {
+    return [inflightKey(tenant), parkedKey(tenant)];
+  }
+
+  private head(): [number, number, number] {
+    return [Date.now(), this.options.limit, this.options.leaseMs];
+  }
+
+  private parse(entries: string[]): ParkedEntry[] {
+    return entries.map((e) => parseJsonWith(parkedEntrySchema, e, 'parked webhook delivery'));
   }
 }

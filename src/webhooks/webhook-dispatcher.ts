@@ -1,4 +1,5 @@
-import { DelayedError, Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { randomBytes } from 'node:crypto';
+import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis, Result } from 'ioredis';
 import { WEBHOOK_QUEUES_SET } from '../events/event-keys.js';
 import type { DeliveryKick } from '../events/delivery-kick.js';
@@ -9,7 +10,7 @@ import { closeQueue, closeWorker } from '../../common/close-worker.js';
 import type { DeliveryLog } from './delivery-log.js';
 import type { DestinationGuard } from './destination-guard.js';
 import { SIGNATURE_HEADER, signWebhook } from './signature.js';
-import { TenantSlots } from './tenant-slots.js';
+import { TenantSlots, type ParkedEntry } from './tenant-slots.js';
 import { postWebhook, type PostOutcome } from './webhook-post.js';
 import type { WebhookStore } from './webhook-store.js';
 
@@ -27,18 +28,16 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 36, baseDelayMs: 10
 
 /**
  * How delivery is shared between tenants (a tenant is an API key tree). `concurrency` attempts run at
- * once per process; one tenant has at most `perTenant` of them in flight across the cluster, so a
- * tenant whose receivers hang holds `perTenant` slots for a timeout each and the rest stay free for
- * everyone else. A job of a tenant at its limit is parked (delayed, no attempt spent) and woken when
- * one of that tenant's attempts ends; `parkMs` only brings it back if that wake-up was lost.
+ * once per process; one tenant has at most `perTenant` deliveries queued or in flight across the
+ * cluster (TenantSlots), so a tenant whose receivers hang holds `perTenant` slots for a deadline
+ * each, its backlog waits outside the queue, and the other slots and the queue stay everyone else's.
  */
 export interface DeliveryLimits {
   concurrency: number;
   perTenant: number;
-  parkMs: number;
 }
 
-export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = { concurrency: 64, perTenant: 8, parkMs: 60_000 };
+export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = { concurrency: 64, perTenant: 8 };
 
 /** Delay before retry number `attempt` (1-based): doubling from the base, capped. */
 export function retryDelayMs(policy: RetryPolicy, attempt: number): number {
@@ -48,6 +47,8 @@ export function retryDelayMs(policy: RetryPolicy, attempt: number): number {
 interface DeliveryJob {
   queue: string;
   eventId: string;
+  /** Attempts made by earlier jobs for this delivery (it was parked between them). */
+  prior?: number;
 }
 
 declare module 'ioredis' {
@@ -87,42 +88,56 @@ export class WebhookDispatcher implements DeliveryKick {
     private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
     private readonly limits: DeliveryLimits = DEFAULT_DELIVERY_LIMITS,
   ) {
-    // A slot outlives an attempt's deadline by a margin for the log write; then it is free again.
-    const leaseMs = policy.timeoutMs + 15_000;
-    this.slots = new TenantSlots(redis, { limit: limits.perTenant, leaseMs, parkedTtlMs: limits.parkMs + leaseMs });
+    // A slot outlives an attempt's deadline by a margin for the queue wait and the log write; a
+    // slot whose node died is free again after it.
+    this.slots = new TenantSlots(redis, { limit: limits.perTenant, leaseMs: policy.timeoutMs + 20_000 });
     this.queue = new Queue(QUEUE, { connection });
     this.queue.on('error', (err) => this.logger.warn({ err: err.message }, 'webhook queue error'));
     redis.defineCommand('lcWebhookPop', { numberOfKeys: 2, lua: POP_HEAD_LUA });
   }
 
   /**
-   * One round trip for the heads and one for the jobs, whatever the number of queues: a room event
-   * fills one queue per webhook of its owner, and the request that caused it waits for this.
+   * Queues a delivery for the head of each queue, through its tenant's slots. A few round trips
+   * whatever the number of queues: a room event fills one queue per webhook of its owner, and the
+   * request that caused it waits for this.
    */
   async queuesFilled(queues: string[]): Promise<void> {
     for (let i = 0; i < queues.length; i += 500) {
       const batch = queues.slice(i, i + 500);
-      const heads = await batch.reduce((p, queue) => p.lindex(queue, 0), this.redis.pipeline()).exec();
-      const jobs = batch.flatMap((queue, j) => {
+      const [heads, tenants] = await Promise.all([
+        batch.reduce((p, queue) => p.lindex(queue, 0), this.redis.pipeline()).exec(),
+        this.store.tenantsOf(batch.map(webhookIdOf)),
+      ]);
+      const fresh = batch.flatMap((queue, j) => {
         const head = heads?.[j]?.[1];
-        return typeof head === 'string' ? [this.jobFor(queue, parseQueued(head, queue).id)] : [];
+        return typeof head === 'string' ? [{ queue, eventId: parseQueued(head, queue).id, tenant: tenants[j] }] : [];
       });
-      if (jobs.length > 0) await this.queue.addBulk(jobs);
+      await this.admit(fresh);
     }
   }
 
-  /** Starts a job for the head of every pending queue (after a restart). Idempotent. */
+  /**
+   * Starts a job for the head of every pending queue (after a restart). Idempotent for heads that
+   * wait (queued or parked); a head whose parked retry is under way may get one extra attempt.
+   */
   async resume(): Promise<void> {
     await this.queuesFilled(await this.redis.smembers(WEBHOOK_QUEUES_SET));
   }
 
   startWorker(): void {
-    this.worker = new Worker<DeliveryJob>(QUEUE, (job, token) => this.process(job, token), {
+    this.worker = new Worker<DeliveryJob>(QUEUE, (job) => this.process(job), {
       connection: this.connection,
       concurrency: this.limits.concurrency,
-      settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(this.policy, attemptsMade) },
+      // Counted over the whole delivery: attempts of earlier jobs (it was parked between) included.
+      settings: { backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: { data: unknown }) => retryDelayMs(this.policy, ((job?.data as DeliveryJob | undefined)?.prior ?? 0) + attemptsMade) },
     });
     this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'webhook worker error'));
+  }
+
+  /** A tenant's attempts in flight and parked deliveries, and the delivery jobs of everyone (for benches). */
+  async backlog(tenant: string): Promise<{ inFlight: number; parked: number; jobs: number }> {
+    const [load, counts] = await Promise.all([this.slots.load(tenant), this.queue.getJobCounts('wait', 'prioritized', 'delayed', 'active')]);
+    return { ...load, jobs: Object.values(counts).reduce((a, b) => a + b, 0) };
   }
 
   async close(): Promise<void> {
@@ -130,19 +145,43 @@ export class WebhookDispatcher implements DeliveryKick {
     await closeQueue(this.queue);
   }
 
-  private async enqueue(queue: string, eventId: string): Promise<void> {
-    await this.queue.addBulk([this.jobFor(queue, eventId)]);
+  /**
+   * Queues jobs for new queue heads that get a slot of their tenant (the others are parked) and for
+   * parked deliveries that were handed one. Heads of deleted webhooks (no tenant) are queued as
+   * they are: their job clears the queue.
+   */
+  private async admit(heads: { queue: string; eventId: string; tenant: string | undefined }[]): Promise<void> {
+    const jobs = heads.filter((h) => h.tenant === undefined).map((h) => this.jobFor(h.queue, h.eventId));
+    const byTenant = new Map<string, { queue: string; eventId: string }[]>();
+    for (const h of heads) if (h.tenant !== undefined) byTenant.set(h.tenant, [...(byTenant.get(h.tenant) ?? []), h]);
+    for (const [tenant, list] of byTenant) {
+      const deliveries = list.map((h) => {
+        const jobId = freshJobId(h.queue, h.eventId);
+        return { jobId, entry: { job: jobId, queue: h.queue, event: h.eventId, prior: 0 } };
+      });
+      const { taken, handed } = await this.slots.admit(tenant, deliveries);
+      list.forEach((h, j) => {
+        if (taken[j]) jobs.push(this.jobFor(h.queue, h.eventId));
+      });
+      jobs.push(...handed.map((e) => this.jobFor(e.queue, e.event, e.prior, e.job)));
+    }
+    if (jobs.length > 0) await this.queue.addBulk(jobs);
   }
 
-  private jobFor(queue: string, eventId: string) {
-    const webhookId = queue.split(':')[3]!;
+  /** Queues the jobs of parked deliveries that were handed a slot. */
+  private async queueHanded(handed: ParkedEntry[]): Promise<void> {
+    if (handed.length > 0) await this.queue.addBulk(handed.map((e) => this.jobFor(e.queue, e.event, e.prior, e.job)));
+  }
+
+  private jobFor(queue: string, eventId: string, prior = 0, jobId = freshJobId(queue, eventId)) {
     return {
       name: 'deliver',
-      data: { queue, eventId },
+      data: { queue, eventId, prior },
       opts: {
         // One job per (webhook, event): adding it twice (a resume racing a live job) is a no-op.
-        jobId: `d-${webhookId}-${eventId}`,
-        attempts: this.policy.attempts,
+        jobId,
+        // The attempts left of the delivery's budget (a parked retry made some already).
+        attempts: Math.max(1, this.policy.attempts - prior),
         backoff: { type: 'custom' as const },
         removeOnComplete: true,
         removeOnFail: true,
@@ -150,25 +189,30 @@ export class WebhookDispatcher implements DeliveryKick {
     };
   }
 
-  private async process(job: Job<DeliveryJob>, token: string | undefined): Promise<void> {
+  private async process(job: Job<DeliveryJob>): Promise<void> {
     const { queue, eventId } = job.data;
-    const head = await this.redis.lindex(queue, 0);
-    if (!head) return;
-    const event = parseQueued(head, queue);
-    if (event.id !== eventId) return;
-    const webhookId = queue.split(':')[3]!;
-    const webhook = await this.store.find(webhookId);
+    const jobId = job.id!;
+    const webhookId = webhookIdOf(queue);
+    const [head, webhook] = await Promise.all([this.redis.lindex(queue, 0), this.store.find(webhookId)]);
     if (!webhook) {
       await this.redis.multi().del(queue).srem(WEBHOOK_QUEUES_SET, queue).exec();
       return;
     }
-    const jobId = job.id!;
-    if (!(await this.slots.acquire(webhook.tenant, jobId))) {
-      // The tenant has its share in flight: park without spending an attempt until one of its ends.
-      await job.moveToDelayed(Date.now() + this.limits.parkMs, token);
-      throw new DelayedError();
+    const event = head ? parseQueued(head, queue) : undefined;
+    if (!head || event?.id !== eventId) {
+      // Delivered already (a duplicate job): the slot it was queued with goes to the next one.
+      await this.queueHanded(await this.slots.release(webhook.tenant, jobId));
+      return;
     }
-    const attempt = job.attemptsMade + 1;
+    const made = (job.data.prior ?? 0) + job.attemptsMade;
+    // If it is parked, it comes back as a new job (a new id: this one may not be gone yet when it is handed a slot).
+    const parkAs = { job: `${freshJobId(queue, eventId)}-r${made}-${randomBytes(3).toString('hex')}`, queue, event: eventId, prior: made };
+    const slot = await this.slots.acquire(webhook.tenant, jobId, parkAs);
+    await this.queueHanded(slot.handed);
+    // A retry back from its backoff while its tenant has every slot: it was parked (with the
+    // attempts it made) and gets a new job when a slot is handed to it; this one ends here.
+    if (!slot.ok) return;
+    const attempt = made + 1;
     let outcome: PostOutcome;
     try {
       const headers = {
@@ -178,8 +222,7 @@ export class WebhookDispatcher implements DeliveryKick {
       };
       outcome = await postWebhook(this.guard, webhook.url, headers, head, this.policy.timeoutMs);
     } finally {
-      const next = await this.slots.release(webhook.tenant, jobId);
-      if (next) this.wake(webhook.tenant, next).catch((err: Error) => this.logger.warn({ err: err.message }, 'waking a parked webhook delivery failed'));
+      await this.queueHanded(await this.slots.release(webhook.tenant, jobId));
     }
     const final = attempt >= this.policy.attempts;
     const status = outcome.ok ? 'delivered' : final ? 'dropped' : 'retrying';
@@ -197,32 +240,15 @@ export class WebhookDispatcher implements DeliveryKick {
     if (!outcome.ok && !final) throw new Error(outcome.error ?? `receiver answered ${outcome.httpStatus}`);
     if (!outcome.ok) this.logger.warn({ webhook_id: webhookId, event_id: event.id, room_id: event.room_id }, 'webhook event dropped after the last attempt');
     const next = await this.redis.lcWebhookPop(queue, WEBHOOK_QUEUES_SET, eventId);
-    if (next) await this.enqueue(queue, parseQueued(next, queue).id);
+    if (next) await this.admit([{ queue, eventId: parseQueued(next, queue).id, tenant: webhook.tenant }]);
   }
 
-  /**
-   * Starts the parked job a finished attempt handed its slot to. The job may still be on its way to
-   * delayed (parking is two steps), so a job seen active is looked at again briefly; a job that is
-   * gone passes the slot on to the next parked one.
-   */
-  private async wake(tenant: string, first: string): Promise<void> {
-    let jobId: string | null = first;
-    for (let hop = 0; jobId && hop < 8; hop += 1) {
-      let state = await this.queue.getJobState(jobId);
-      for (let look = 0; state === 'active' && look < 10; look += 1) {
-        await new Promise((r) => setTimeout(r, 20));
-        state = await this.queue.getJobState(jobId);
-      }
-      if (state === 'delayed') {
-        await (await this.queue.getJob(jobId))?.promote().catch(() => undefined);
-        return;
-      }
-      // Waiting or running: it will use the slot it holds.
-      if (state === 'waiting' || state === 'prioritized' || state === 'active') return;
-      jobId = await this.slots.release(tenant, jobId);
-    }
-  }
 }
+
+const webhookIdOf = (queue: string) => queue.split(':')[3]!;
+
+/** The job id of a delivery queued when its head arrived (a parked one gets another, see parkedEntry). */
+const freshJobId = (queue: string, eventId: string) => `d-${webhookIdOf(queue)}-${eventId}`;
 
 /** An event waiting in a delivery queue; we queued it, so one that does not parse is an error. */
 function parseQueued(json: string, queue: string): RoomEvent {

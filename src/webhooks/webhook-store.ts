@@ -81,6 +81,15 @@ export class WebhookStore {
     return { ...stored, tenant: tenant ?? stored.owner, events: parseJsonWith(webhookEventsSchema, events ?? 'null', what) };
   }
 
+  /** The tenant (key tree) of each webhook, in one round trip; undefined for a webhook that is gone. */
+  async tenantsOf(ids: string[]): Promise<(string | undefined)[]> {
+    const replies = await ids.reduce((p, id) => p.hmget(webhookKey(id), 'tenant', 'owner'), this.redis.pipeline()).exec();
+    return ids.map((_, i) => {
+      const [tenant, owner] = (replies?.[i]?.[1] ?? []) as (string | null)[];
+      return tenant ?? owner ?? undefined;
+    });
+  }
+
   async get(owner: string, id: string): Promise<Webhook | undefined> {
     const w = await this.find(id);
     return w && w.owner === owner ? publicView(w) : undefined;

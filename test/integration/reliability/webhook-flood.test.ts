@@ -4,7 +4,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { formatApiKey, generateApiKey } from '../../../src/auth/api-key.js';
+import { formatApiKey, generateApiKey, parseApiKey } from '../../../src/auth/api-key.js';
 import { DEFAULT_DELIVERY_LIMITS } from '../../../src/webhooks/webhook-dispatcher.js';
 import { WEBHOOKS_PER_KEY } from '../../../src/webhooks/webhook-store.js';
 import { waitFor } from '../../../bench/lib/wait.js';
@@ -76,6 +76,12 @@ describe('webhook flood', () => {
       // 10 rooms x 20 webhooks: 200 deliveries that each hang for a whole attempt deadline.
       for (let i = 0; i < 10; i += 1) await flooder('/v1/rooms', { method: 'POST', json: { external_id: `flood-${i}` } });
       await waitFor(() => hanging.open() === DEFAULT_DELIVERY_LIMITS.perTenant, { what: "the flooding tenant's slots full" });
+      // Its backlog waits outside BullMQ's queue: nobody else's job queues behind it.
+      const backlog = await t.stack.control.dispatcher.backlog(parseApiKey(t.apiKey)!.id);
+      expect(backlog.inFlight).toBe(DEFAULT_DELIVERY_LIMITS.perTenant);
+      expect(backlog.parked).toBeGreaterThan(150);
+      expect(backlog.parked).toBeLessThanOrEqual(200 - DEFAULT_DELIVERY_LIMITS.perTenant);
+      expect(backlog.jobs).toBeLessThanOrEqual(DEFAULT_DELIVERY_LIMITS.perTenant);
 
       const bystander = (path: string, init: Parameters<TestStack['api']>[1] = {}) => t.api(path, { ...init, key: bystanderKey });
       await bystander('/v1/webhooks', { method: 'POST', json: { url: receiver.url, events: ['room.created'] } });
