@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { cadenceOf, DEFAULT_PART_TARGET, DEFAULT_SEGMENT_TARGET, type Cadence } from '../pipeline/llhls/cadence.js';
 import { parseApiKey } from './auth/api-key.js';
 import { defaultNodeId } from './cluster/node-registry.js';
 import { regionSchema } from './rooms/room-types.js';
@@ -55,6 +56,8 @@ export const configSchema = z.object({
   LEVELCHAT_PIPE_SRTP: z.stringbool().default(false),
   LEVELCHAT_ROLE: z.enum(['node', 'pipeline']).default('node'),
   LEVELCHAT_PIPELINE_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
+  LEVELCHAT_HLS_PART_TARGET: z.coerce.number().min(0.1).max(2).default(DEFAULT_PART_TARGET),
+  LEVELCHAT_HLS_SEGMENT_TARGET: z.coerce.number().min(0.2).max(10).default(DEFAULT_SEGMENT_TARGET),
 });
 
 export type ConfigEnv = z.infer<typeof configSchema>;
@@ -86,8 +89,11 @@ export interface Config {
   cluster: { nodeId: string; region: string; pipeSrtp: boolean };
   /** `node`: everything (API, signaling, SFU, pipeline jobs); `pipeline`: only LL-HLS ingest and recording jobs. */
   role: 'node' | 'pipeline';
-  /** LL-HLS ingest runs this process takes at once (0: none, it leaves them to other processes). */
-  pipeline: { concurrency: number };
+  /**
+   * LL-HLS ingest runs this process takes at once (0: none, it leaves them to other processes), and
+   * the cadence its runs declare (a playlist continued from another process keeps its own).
+   */
+  pipeline: { concurrency: number; cadence: Cadence };
 }
 
 /** Reads the configuration once from `env`; throws ConfigError naming the first bad variable. */
@@ -107,6 +113,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (c.S3_ENDPOINT && (!c.S3_ACCESS_KEY || !c.S3_SECRET_KEY)) {
     throw new ConfigError(c.S3_ACCESS_KEY ? 'S3_SECRET_KEY' : 'S3_ACCESS_KEY', 'is required when S3_ENDPOINT is set');
+  }
+  if (c.LEVELCHAT_HLS_SEGMENT_TARGET < 2 * c.LEVELCHAT_HLS_PART_TARGET) {
+    throw new ConfigError('LEVELCHAT_HLS_SEGMENT_TARGET', `must be at least twice LEVELCHAT_HLS_PART_TARGET (${c.LEVELCHAT_HLS_PART_TARGET})`);
   }
   const apiKeys = (c.LEVELCHAT_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
   if (apiKeys.some((k) => !parseApiKey(k))) {
@@ -136,6 +145,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhooks: { allowPrivate: c.LEVELCHAT_WEBHOOK_ALLOW_PRIVATE },
     cluster: { nodeId: c.LEVELCHAT_NODE_ID ?? defaultNodeId(), region: c.LEVELCHAT_REGION, pipeSrtp: c.LEVELCHAT_PIPE_SRTP },
     role: c.LEVELCHAT_ROLE,
-    pipeline: { concurrency: c.LEVELCHAT_PIPELINE_CONCURRENCY },
+    pipeline: { concurrency: c.LEVELCHAT_PIPELINE_CONCURRENCY, cadence: cadenceOf(c.LEVELCHAT_HLS_PART_TARGET, c.LEVELCHAT_HLS_SEGMENT_TARGET) },
   };
 }

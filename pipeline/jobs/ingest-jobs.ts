@@ -7,6 +7,7 @@ import { closeQueue, closeWorker } from '../../common/close-worker.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { BroadcastPipeline, type BroadcastEndReason } from '../broadcast-pipeline.js';
 import type { RtpFeedSource } from '../ingest/rtp-feed.js';
+import type { Cadence } from '../llhls/cadence.js';
 import type { MediaCache } from '../publish/media-cache.js';
 import type { UploadSpool } from '../publish/upload-spool.js';
 import type { Recorder } from '../recording/recorder.js';
@@ -57,6 +58,8 @@ export interface IngestJobsDeps {
   concurrency?: number;
   /** Names this process' worker in its jobs (`processedBy`): the node id. */
   workerName?: string;
+  /** PART-TARGET, segment target and EXT-X-TARGETDURATION of the playlists this process starts; default cadenceOf(). */
+  cadence?: Cadence;
 }
 
 /** Where a job stands, for operators and tests. */
@@ -181,6 +184,7 @@ export class IngestJobs {
       cache: this.deps.cache,
       spool: this.deps.spool,
       renditions: job.data.renditions,
+      ...(this.deps.cadence ? { cadence: this.deps.cadence } : {}),
       logger,
     });
     const ended = new Promise<{ reason: BroadcastEndReason; error?: Error }>((resolve) => pipeline.once('ended', (reason, error) => resolve({ reason, ...(error ? { error } : {}) })));

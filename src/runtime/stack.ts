@@ -157,6 +157,7 @@ export class Stack {
         status: hlsStatus,
         recorder,
         concurrency: config.pipeline.concurrency,
+        cadence: config.pipeline.cadence,
         workerName: config.cluster.nodeId,
         logger: this.logger,
       });

@@ -10,6 +10,11 @@ describe('loadConfig', () => {
     expect(c.s3.bucket).toBe('levelchat');
     expect(c.workers.count).toBeGreaterThanOrEqual(1);
     expect(c.dataDir.endsWith('/data')).toBe(true);
+    expect(c.pipeline.cadence).toEqual({ partTarget: 0.22, segmentTarget: 1, targetDuration: 2 });
+  });
+
+  it('reads the LL-HLS cadence', () => {
+    expect(loadConfig({ LEVELCHAT_HLS_PART_TARGET: '0.33334', LEVELCHAT_HLS_SEGMENT_TARGET: '2' }).pipeline.cadence).toEqual({ partTarget: 0.33334, segmentTarget: 2, targetDuration: 3 });
   });
 
   it('treats empty variables as unset', () => {
@@ -27,6 +32,8 @@ describe('loadConfig', () => {
     ['S3_ACCESS_KEY', { S3_ENDPOINT: 'http://127.0.0.1:9000' }],
     ['S3_SECRET_KEY', { S3_ENDPOINT: 'http://127.0.0.1:9000', S3_ACCESS_KEY: 'k' }],
     ['LEVELCHAT_RTC_MIN_PORT', { LEVELCHAT_RTC_MIN_PORT: '50000', LEVELCHAT_RTC_MAX_PORT: '40000' }],
+    ['LEVELCHAT_HLS_PART_TARGET', { LEVELCHAT_HLS_PART_TARGET: '0.05' }],
+    ['LEVELCHAT_HLS_SEGMENT_TARGET', { LEVELCHAT_HLS_PART_TARGET: '0.5', LEVELCHAT_HLS_SEGMENT_TARGET: '0.8' }],
   ])('names %s when it is invalid', (variable, env) => {
     let error: unknown;
     try {
