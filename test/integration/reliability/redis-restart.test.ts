@@ -24,6 +24,8 @@ describe('Redis restarts (embedded, AOF)', () => {
         S3_ACCESS_KEY: s3.accessKey,
         S3_SECRET_KEY: s3.secretKey,
         LEVELCHAT_API_KEYS: apiKey,
+        // A development setting: the receiver below is on 127.0.0.1.
+        LEVELCHAT_WEBHOOK_ALLOW_PRIVATE: 'true',
       }),
       createLogger('silent'),
     );
