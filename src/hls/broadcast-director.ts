@@ -4,6 +4,7 @@ import type { RoomEventType } from '../events/room-event.js';
 import type { Logger } from '../../common/logger.js';
 import type { HlsRendition } from '../../pipeline/renditions.js';
 import { hlsUrl, type HlsStatusStore } from './hls-status.js';
+import { pickOnAir } from './on-air.js';
 
 /** What the director needs to know of a published track. */
 export interface OnAirCandidate {
@@ -30,7 +31,6 @@ export interface BroadcastDirectorDeps {
 // Waiting a moment after a change lets a camera and its microphone, published together, go on air
 // together instead of restarting the pipeline for the second one.
 const SETTLE_MS = 600;
-const HLS_VIDEO = new Set(['video/H264', 'video/VP8']);
 
 /**
  * Who is on air in a room's LL-HLS stream. Each on-air choice is a run of the ingest, a BullMQ job
@@ -112,13 +112,8 @@ export class BroadcastDirector {
   }
 }
 
+/** The on-air rule (on-air.ts) over the tracks still open. */
 function pick(tracks: OnAirCandidate[]): { video: OnAirCandidate; audio: OnAirCandidate | undefined } | null {
-  const usable = tracks.filter((t) => !t.producer.closed);
-  const video =
-    usable.find((t) => t.source === 'camera' && HLS_VIDEO.has(t.producer.rtpParameters.codecs[0]?.mimeType ?? '')) ??
-    usable.find((t) => t.source === 'screen' && HLS_VIDEO.has(t.producer.rtpParameters.codecs[0]?.mimeType ?? ''));
-  if (!video) return null;
-  const audioSource = video.source === 'camera' ? 'microphone' : 'screen-audio';
-  const audio = usable.find((t) => t.participantId === video.participantId && t.source === audioSource);
-  return { video, audio };
+  const open = tracks.filter((t) => !t.producer.closed).map((t) => ({ ...t, mimeType: t.producer.rtpParameters.codecs[0]?.mimeType ?? '' }));
+  return pickOnAir(open);
 }
