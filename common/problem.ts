@@ -21,6 +21,7 @@ export const PROBLEMS = {
   unauthorized: [401, 'Missing API key'],
   invalid_api_key: [401, 'Invalid API key'],
   operator_only: [403, 'Operators only'],
+  metrics_unauthorized: [401, 'Metrics token required'],
   key_not_found: [404, 'API key not found'],
   key_from_config: [409, 'Key comes from the config'],
   key_limit: [409, 'Too many API keys in this key tree'],

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../common/logger.js';
+import type { Metrics } from '../common/metrics.js';
 import { isValidRoomId } from '../common/room-id.js';
 import { inLadderOrder, type HlsRendition } from './renditions.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -46,6 +47,8 @@ export interface BroadcastPipelineOptions {
   spoolDrainTimeoutMs?: number;
   /** The ladder (the room's config.hls_renditions), one ffmpeg output each; default `['source']`. */
   renditions?: readonly HlsRendition[];
+  /** ffmpeg restarts and every part's publish lag are recorded here. */
+  metrics?: Pick<Metrics, 'hlsPartPublishLag' | 'ffmpegRestarts'>;
 }
 
 export type BroadcastEndReason = 'stopped' | 'source-closed' | 'failed';
@@ -254,6 +257,7 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
       return;
     }
     this.restarts++;
+    this.options.metrics?.ffmpegRestarts.inc();
     const delayMs = 250 * 2 ** (this.consecutiveFailures - 1);
     logger.warn({ roomId, reason, delayMs }, 'restarting the HLS ingest');
     setTimeout(() => {

@@ -58,6 +58,10 @@ export const configSchema = z.object({
   LEVELCHAT_PIPELINE_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
   LEVELCHAT_HLS_PART_TARGET: z.coerce.number().min(0.1).max(2).default(DEFAULT_PART_TARGET),
   LEVELCHAT_HLS_SEGMENT_TARGET: z.coerce.number().min(0.2).max(10).default(DEFAULT_SEGMENT_TARGET),
+  LEVELCHAT_METRICS_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9._~+/=-]{16,256}$/, 'must be 16-256 characters of letters, digits and . _ ~ + / = - (a Bearer token)')
+    .optional(),
 });
 
 export type ConfigEnv = z.infer<typeof configSchema>;
@@ -94,6 +98,8 @@ export interface Config {
    * the cadence its runs declare (a playlist continued from another process keeps its own).
    */
   pipeline: { concurrency: number; cadence: Cadence };
+  /** `token`: GET /metrics needs `Authorization: Bearer <token>`; undefined: /metrics is open. */
+  metrics: { token: string | undefined };
 }
 
 /** Reads the configuration once from `env`; throws ConfigError naming the first bad variable. */
@@ -146,5 +152,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cluster: { nodeId: c.LEVELCHAT_NODE_ID ?? defaultNodeId(), region: c.LEVELCHAT_REGION, pipeSrtp: c.LEVELCHAT_PIPE_SRTP },
     role: c.LEVELCHAT_ROLE,
     pipeline: { concurrency: c.LEVELCHAT_PIPELINE_CONCURRENCY, cadence: cadenceOf(c.LEVELCHAT_HLS_PART_TARGET, c.LEVELCHAT_HLS_SEGMENT_TARGET) },
+    metrics: { token: c.LEVELCHAT_METRICS_TOKEN },
   };
 }

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../common/logger.js';
+import type { Metrics } from '../../common/metrics.js';
 import type { HlsRendition } from '../renditions.js';
 import { closeQueue, closeWorker } from '../../common/close-worker.js';
 import type { ObjectStore } from '../../storage/object-store.js';
@@ -60,6 +61,8 @@ export interface IngestJobsDeps {
   workerName?: string;
   /** PART-TARGET, segment target and EXT-X-TARGETDURATION of the playlists this process starts; default cadenceOf(). */
   cadence?: Cadence;
+  /** Where the runs record ffmpeg restarts and part publish lag. */
+  metrics?: Pick<Metrics, 'hlsPartPublishLag' | 'ffmpegRestarts'>;
 }
 
 /** Where a job stands, for operators and tests. */
@@ -93,10 +96,16 @@ export class IngestJobs {
   private worker: Worker<IngestJobData> | undefined;
   private readonly running = new Set<Promise<unknown>>();
   private closing = false;
+  #onAir = 0;
 
   constructor(private readonly deps: IngestJobsDeps) {
     this.queue = new Queue(QUEUE, { connection: deps.connection });
     this.queue.on('error', (err) => deps.logger.warn({ err: err.message }, 'ingest queue error'));
+  }
+
+  /** This process' runs that are on air now. */
+  get onAirRuns(): number {
+    return this.#onAir;
   }
 
   /** Makes `data` the room's current run (stopping the previous one) and queues it. */
@@ -185,12 +194,15 @@ export class IngestJobs {
       spool: this.deps.spool,
       renditions: job.data.renditions,
       ...(this.deps.cadence ? { cadence: this.deps.cadence } : {}),
+      ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
       logger,
     });
     const ended = new Promise<{ reason: BroadcastEndReason; error?: Error }>((resolve) => pipeline.once('ended', (reason, error) => resolve({ reason, ...(error ? { error } : {}) })));
     const superseded = this.untilSuperseded(job.data, ended);
     await Promise.race([pipeline.onAir, ended, sleep(ON_AIR_TIMEOUT_MS)]);
     if (!pipeline.state.ended) {
+      this.#onAir += 1;
+      void ended.then(() => (this.#onAir -= 1));
       const { videoPassthrough: passthrough, renditions } = pipeline.state;
       await job.updateProgress({ onAir: true, passthrough, renditions } satisfies IngestProgress);
       await this.deps.status.set(roomId, { state: 'live', on_air: job.data.onAir });

@@ -2,6 +2,7 @@ import type { Segment } from '../llhls/segment.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../common/logger.js';
+import type { Metrics } from '../../common/metrics.js';
 import type { ObjectStore, PutOptions } from '../../storage/object-store.js';
 import type { MediaPlaylist, PlaylistUpdate, RenditionReport } from '../llhls/media-playlist.js';
 import type { PublishAction } from '../llhls/segmenter.js';
@@ -30,6 +31,8 @@ export interface HlsPublisherOptions {
    * publisher fails.
    */
   spool?: UploadSpool;
+  /** Where each part's lag (cut → stored and announced) is recorded. */
+  metrics?: Pick<Metrics, 'hlsPartPublishLag'>;
 }
 
 const PUT_ATTEMPTS = 3;
@@ -72,6 +75,8 @@ export class HlsPublisher {
 
   /** Queues actions behind the ones before; rejects (and keeps rejecting) once storage or Redis failed for good. */
   perform(actions: readonly PublishAction[]): Promise<void> {
+    // The Segmenter hands over a part as it cuts it: its lag runs from here, queueing included.
+    const cutAt = performance.now();
     return this.enqueue(async () => {
       for (let i = 0; i < actions.length; i++) {
         const action = actions[i]!;
@@ -86,6 +91,7 @@ export class HlsPublisher {
           i++;
         }
         await this.publish(updates);
+        if (updates.some((u) => u.kind === 'part')) this.options.metrics?.hlsPartPublishLag.observe((performance.now() - cutAt) / 1000);
       }
     });
   }

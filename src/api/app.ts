@@ -2,6 +2,7 @@ import express, { Router, type Express } from 'express';
 import type { ClusterNode } from '../cluster/cluster-node.js';
 import { nodeRoutes } from './routes/nodes.js';
 import type { Logger } from '../../common/logger.js';
+import type { Metrics } from '../../common/metrics.js';
 import type { Redis } from 'ioredis';
 import type { RecordingStore } from '../../pipeline/recording/recording-store.js';
 import type { ApiKeyStore } from '../auth/api-key-store.js';
@@ -25,6 +26,8 @@ import { authenticate } from './authenticate.js';
 import { RateLimiter } from './rate-limiter.js';
 import { API_PREFIX } from './route.js';
 import { healthRoutes, type HealthDeps } from './health-routes.js';
+import { observeHttp, rememberMount } from './http-metrics.js';
+import { metricsRoute } from './metrics-route.js';
 import { jsonBody } from './json-body.js';
 import { createRegistry, openApiDocument } from './openapi.js';
 import { notFoundHandler, problemHandler } from './problem-handler.js';
@@ -68,6 +71,9 @@ export interface AppDeps extends HealthDeps {
   cluster: Pick<ClusterNode, 'id' | 'nodes' | 'placement'>;
   /** The LL-HLS origin (the one withHlsFastPath answers most /hls/ requests with) and the rooms' HLS status. */
   hls: { origin: HlsOrigin; status: HlsStatusStore };
+  /** This process' metrics (GET /metrics, and every request's latency) and the token guarding them. */
+  metrics: Metrics;
+  metricsToken: string | undefined;
 }
 
 /** Set on every response (withHlsFastPath sets them too, on the responses it writes itself). */
@@ -102,7 +108,9 @@ export function hlsOriginApp(origin: HlsOrigin, fastPath = true): RequestListene
 export function createApp(deps: AppDeps): Express {
   const { control } = deps;
   const app = baseApp();
+  app.use(observeHttp(deps.metrics));
   app.use(healthRoutes(deps));
+  app.use(metricsRoute({ metrics: deps.metrics, token: deps.metricsToken }));
 
   const registry = createRegistry();
   const api = Router();
@@ -135,8 +143,8 @@ export function createApp(deps: AppDeps): Express {
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     res.json(document);
   });
-  app.use(API_PREFIX, jwks);
-  app.use(API_PREFIX, api);
+  app.use(API_PREFIX, rememberMount, jwks);
+  app.use(API_PREFIX, rememberMount, api);
   app.use(hlsOriginRoutes(deps.hls.origin));
   app.use(staticRoutes());
   app.use(notFoundHandler);

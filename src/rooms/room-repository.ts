@@ -2,6 +2,7 @@ import type { Redis, Result } from 'ioredis';
 import type { DeliveryKick } from '../events/delivery-kick.js';
 import { buildEvent } from '../events/room-event.js';
 import { roomEventsChannel } from '../events/event-keys.js';
+import { ROOM_COUNTS_KEY } from './room-counts.js';
 import { createRoomLua, roomActionLua } from './room-scripts.js';
 import { parseJsonWith } from '../../common/json-payload.js';
 import { storedRoomSchema, type Room, type RoomState } from './room.js';
@@ -25,8 +26,8 @@ const LIST_SCAN_BUDGET = 2000;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    lcCreateRoom(room: string, index: string, json: string, score: string, event: string): Result<string[], Context>;
-    lcRoomAction(room: string, action: string, now: string, started: string, ended: string, archived: string, promoted: string): Result<string[], Context>;
+    lcCreateRoom(room: string, index: string, counts: string, json: string, score: string, event: string): Result<string[], Context>;
+    lcRoomAction(room: string, counts: string, action: string, now: string, started: string, ended: string, archived: string, promoted: string): Result<string[], Context>;
   }
 }
 
@@ -36,8 +37,8 @@ export class RoomRepository {
     private readonly redis: Redis,
     private readonly kick: DeliveryKick,
   ) {
-    redis.defineCommand('lcCreateRoom', { numberOfKeys: 2, lua: createRoomLua(roomEventsChannel(redis)) });
-    redis.defineCommand('lcRoomAction', { numberOfKeys: 1, lua: roomActionLua(roomEventsChannel(redis)) });
+    redis.defineCommand('lcCreateRoom', { numberOfKeys: 3, lua: createRoomLua(roomEventsChannel(redis)) });
+    redis.defineCommand('lcRoomAction', { numberOfKeys: 2, lua: roomActionLua(roomEventsChannel(redis)) });
   }
 
   /** Creates the room unless its id exists; returns the stored room and whether it was new. */
@@ -46,6 +47,7 @@ export class RoomRepository {
     const [status, json, ...queues] = await this.redis.lcCreateRoom(
       roomKey(room.id),
       ownerIndex(room.owner),
+      ROOM_COUNTS_KEY,
       JSON.stringify(room),
       String(Date.parse(room.created_at)),
       JSON.stringify(event),
@@ -67,6 +69,7 @@ export class RoomRepository {
     const now = new Date();
     const [status, json, ...queues] = await this.redis.lcRoomAction(
       roomKey(id),
+      ROOM_COUNTS_KEY,
       action,
       now.toISOString(),
       JSON.stringify(buildEvent('room.started', id, { state: 'active' }, now)),

@@ -3,13 +3,17 @@ import { emitEventLua } from '../events/emit-script.js';
 // Every room change is one Lua script: the document, its owner index and the event it emits change
 // together or not at all, and events of one room are ordered as the changes were.
 
-/** KEYS: room, owner index. ARGV: room json, created ms, event json. → {'created'|'exists', room json, queues...} */
+// The room counts (room-counts.ts: a hash of '<state>:<type>' fields) change with the room in the same
+// script, so they always add up to the rooms stored.
+
+/** KEYS: room, owner index, room counts. ARGV: room json, created ms, event json. → {'created'|'exists', room json, queues...} */
 export const createRoomLua = (eventsChannel: string): string => `${emitEventLua(eventsChannel)}
 local existing = redis.call('GET', KEYS[1])
 if existing then return {'exists', existing} end
 local room = cjson.decode(ARGV[1])
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[2], room.id)
+redis.call('HINCRBY', KEYS[3], room.state .. ':' .. room.type, 1)
 local needs_job = {}
 emit_event(room.owner, room.id, 'room.created', ARGV[3], needs_job)
 local out = {'created', ARGV[1]}
@@ -18,7 +22,7 @@ return out
 `;
 
 /**
- * KEYS: room. ARGV: action ('join' | 'leave' | 'end' | 'archive' | 'promote'), now iso, started
+ * KEYS: room, room counts. ARGV: action ('join' | 'leave' | 'end' | 'archive' | 'promote'), now iso, started
  * event json, ended event json, archived event json, promoted event json.
  * → {status, room json, queues...}; status 'ok' | 'changed' (a state transition happened) | an error code.
  */
@@ -30,6 +34,8 @@ local action, now = ARGV[1], ARGV[2]
 local needs_job = {}
 local changed = false
 local function move(state, event_type, event_json)
+  redis.call('HINCRBY', KEYS[2], room.state .. ':' .. room.type, -1)
+  redis.call('HINCRBY', KEYS[2], state .. ':' .. room.type, 1)
   room.state = state
   table.insert(room.transitions, { state = state, at = now })
   emit_event(room.owner, room.id, event_type, event_json, needs_job)

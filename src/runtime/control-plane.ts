@@ -6,6 +6,7 @@ import { Revocations } from '../auth/revocations.js';
 import type { Config } from '../config.js';
 import { RoomEventEmitter } from '../events/room-event-emitter.js';
 import type { Logger } from '../../common/logger.js';
+import type { Metrics } from '../../common/metrics.js';
 import { AttendanceLog } from '../rooms/attendance.js';
 import { QuestionStore } from '../rooms/question-store.js';
 import { RegistrationStore } from '../rooms/registrations.js';
@@ -30,6 +31,8 @@ export interface ControlPlaneOptions {
   webhookAllowPrivate: boolean;
   /** DNS for webhook hosts; the system resolver unless a test plays DNS. */
   webhookResolver?: Resolver;
+  /** Where webhook delivery attempts are counted. */
+  metrics?: Metrics;
 }
 
 /**
@@ -64,7 +67,7 @@ export class ControlPlane {
     const connection: ConnectionOptions = { url: options.redisUrl, maxRetriesPerRequest: null };
     this.keys = new ApiKeyStore(redis, options.apiKeys);
     this.webhooks = new WebhookStore(redis);
-    this.deliveries = new DeliveryLog(redis);
+    this.deliveries = new DeliveryLog(redis, options.metrics);
     this.destinations = new DestinationGuard({ allowPrivate: options.webhookAllowPrivate, ...(options.webhookResolver ? { resolver: options.webhookResolver } : {}) });
     this.dispatcher = new WebhookDispatcher(redis, connection, this.webhooks, this.deliveries, options.logger, this.destinations, options.retryPolicy, options.deliveryLimits);
     this.repository = new RoomRepository(redis, this.dispatcher);

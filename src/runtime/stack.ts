@@ -5,11 +5,15 @@ import express from 'express';
 import { createApp, SECURITY_HEADERS } from '../api/app.js';
 import { expressHttpClasses } from '../api/express-http-classes.js';
 import { healthRoutes } from '../api/health-routes.js';
+import { observeHttp } from '../api/http-metrics.js';
+import { metricsRoute } from '../api/metrics-route.js';
 import { ClusterNode } from '../cluster/cluster-node.js';
 import { FeedClient } from '../cluster/feed-client.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../../common/logger.js';
+import { Metrics } from '../../common/metrics.js';
 import { WorkerPool } from '../sfu/worker-pool.js';
+import { SfuMetrics } from '../sfu/sfu-metrics.js';
 import { InProcessPipe } from '../sfu/producer-pipe.js';
 import { ChatStore } from '../signaling/chat-store.js';
 import { LiveRooms } from '../signaling/live-rooms.js';
@@ -27,6 +31,7 @@ import { Recorder } from '../../pipeline/recording/recorder.js';
 import { BroadcastDirector } from '../hls/broadcast-director.js';
 import { HlsAccess } from '../hls/hls-access.js';
 import { withHlsFastPath } from '../hls/hls-fast-path.js';
+import { withHlsMetrics } from '../hls/hls-metrics.js';
 import { HlsOrigin } from '../hls/hls-origin.js';
 import { HlsStatusStore } from '../hls/hls-status.js';
 import { PlaylistStateHub } from '../hls/playlist-state-hub.js';
@@ -34,6 +39,7 @@ import { ChildProcesses } from '../../common/child-processes.js';
 import { ControlPlane } from './control-plane.js';
 import { DataDir } from '../../common/data-dir.js';
 import { devApiKey } from './dev-api-key.js';
+import { readNodeMetrics, readProcessMetrics } from './process-metrics.js';
 import { connectRedis, redactUrl, startEmbeddedRedis } from './redis.js';
 
 export class PortInUseError extends Error {
@@ -74,8 +80,12 @@ export class Stack {
   liveRooms!: LiveRooms;
   cluster!: ClusterNode;
   ingest!: IngestJobs;
+  /** This process' metrics: the one registry GET /metrics renders. */
+  readonly metrics: Metrics;
 
-  private constructor(private readonly logger: Logger) {}
+  private constructor(private readonly logger: Logger) {
+    this.metrics = new Metrics({ onReadError: (metric, err) => logger.warn({ metric, err: (err as Error).message }, 'metric not read') });
+  }
 
   static async start(config: Config, logger: Logger, tuning: StackTuning = {}): Promise<Stack> {
     const stack = new Stack(logger);
@@ -118,6 +128,7 @@ export class Stack {
       apiKeys: devKey ? [devKey] : config.apiKeys,
       archiveAfterS: config.archiveAfterS,
       logger: this.logger,
+      metrics: this.metrics,
       webhookAllowPrivate: config.webhooks.allowPrivate,
       ...(tuning.webhookRetryPolicy ? { retryPolicy: tuning.webhookRetryPolicy } : {}),
       ...(tuning.webhookDeliveryLimits ? { deliveryLimits: tuning.webhookDeliveryLimits } : {}),
@@ -159,9 +170,11 @@ export class Stack {
         concurrency: config.pipeline.concurrency,
         cadence: config.pipeline.cadence,
         workerName: config.cluster.nodeId,
+        metrics: this.metrics,
         logger: this.logger,
       });
       if (config.pipeline.concurrency > 0) ingest.startWorker();
+      readProcessMetrics(this.metrics, { ingest, spool: hlsSpool });
       this.cleanups.push(() => ingest.close());
       this.ingest = ingest;
       return ingest;
@@ -171,7 +184,11 @@ export class Stack {
       const feeds = await FeedClient.connect(this.redis, config.cluster.nodeId, this.logger);
       this.cleanups.push(() => feeds.close());
       startIngest((routerId) => feeds.feedsFor(routerId));
-      const health = express().use(healthRoutes({ redis: this.redis, store: this.store, logger: this.logger }));
+      const health = express().use(
+        observeHttp(this.metrics),
+        healthRoutes({ redis: this.redis, store: this.store, logger: this.logger }),
+        metricsRoute({ metrics: this.metrics, token: config.metrics.token }),
+      );
       this.server = await listen(health, config.http.port, config.http.bind);
       this.cleanups.push(() => closeServer(this.server));
       this.summary = { ...this.endpoints(config, redisEndpoint, s3, dataDir), role: 'pipeline', workers: 0, devApiKey: undefined };
@@ -189,9 +206,11 @@ export class Stack {
       rateLimit: config.rateLimit,
       cluster: this.cluster,
       hls: { origin: hlsOrigin, status: hlsStatus },
+      metrics: this.metrics,
+      metricsToken: config.metrics.token,
     });
     // Most /hls/ requests are answered in front of express (see hls-fast-path.ts).
-    this.server = await listen(withHlsFastPath(hlsOrigin, app, SECURITY_HEADERS), config.http.port, config.http.bind, expressHttpClasses(app));
+    this.server = await listen(withHlsMetrics(withHlsFastPath(hlsOrigin, app, SECURITY_HEADERS), this.metrics), config.http.port, config.http.bind, expressHttpClasses(app));
     this.cleanups.push(() => closeServer(this.server));
     const url = this.publicUrl(config);
     // Stopped before the HTTP server closes: placement stops choosing this node first.
@@ -233,8 +252,9 @@ export class Stack {
     });
     await this.liveRooms.listen(subscriber);
     this.liveRooms.watchWorkers();
-    const signaling = new SignalingServer(this.liveRooms, this.logger);
+    const signaling = new SignalingServer(this.liveRooms, this.logger, this.metrics);
     signaling.attach(this.server);
+    readNodeMetrics(this.metrics, { redis: this.control.redis, liveRooms: this.liveRooms, signaling, webhooks: this.control.dispatcher });
     this.cleanups.push(async () => {
       await signaling.close();
       await this.liveRooms.closeAll();
@@ -262,6 +282,8 @@ export class Stack {
   /** The mediasoup workers and this node's place in the cluster (a `node` role only). */
   private async startSfu(config: Config): Promise<void> {
     this.workers = await WorkerPool.create({ ...config.workers, logger: this.logger });
+    // Before any router exists: its objects are counted through the workers' observers.
+    SfuMetrics.forPool(this.workers).register(this.metrics);
     this.cleanups.push(() => this.workers.close());
     // Before any room opens: the pipe server finds the routers created from now on.
     this.cluster = new ClusterNode({

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../../common/logger.js';
+import type { Metrics } from '../../common/metrics.js';
 import { breakoutsFeature } from './features/breakouts.js';
 import { chatFeature, chatModerationFeature } from './features/chat.js';
 import type { Feature, Handler, HandlerContext } from './features/feature.js';
@@ -33,6 +34,7 @@ export class SignalingServer {
   constructor(
     private readonly rooms: LiveRooms,
     private readonly logger: Logger,
+    private readonly metrics?: Pick<Metrics, 'signalingErrors'>,
   ) {
     this.wss.on('connection', (ws) => this.accept(ws));
     this.heartbeat = setInterval(() => {
@@ -46,6 +48,11 @@ export class SignalingServer {
       }
     }, HEARTBEAT_MS);
     this.heartbeat.unref();
+  }
+
+  /** Open WebSockets (joined or not yet). */
+  get connections(): number {
+    return this.wss.clients.size;
   }
 
   attach(server: http.Server): void {
@@ -79,6 +86,7 @@ export class SignalingServer {
       close: (code, reason) => ws.close(code, reason),
     };
     const joinTimer = setTimeout(() => {
+      this.metrics?.signalingErrors.inc({ code: 'join_timeout' });
       link.send({ event: 'error', data: { code: 'join_timeout', message: `join within ${JOIN_TIMEOUT_MS} ms` } satisfies SignalingErrorBody });
       ws.close(4008, 'join_timeout');
     }, JOIN_TIMEOUT_MS);
@@ -142,6 +150,7 @@ export class SignalingServer {
         const refusal = toSignalingError(err);
         if (!refusal) this.logger.error({ err, participant_id: session?.participant.id }, 'signaling request failed');
         const error = refusal?.body() ?? INTERNAL_ERROR;
+        this.metrics?.signalingErrors.inc({ code: error.code });
         link.send(id === null ? { event: 'error', data: error } : { id, ok: false, error });
       }
     });

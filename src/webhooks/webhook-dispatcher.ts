@@ -140,6 +140,12 @@ export class WebhookDispatcher implements DeliveryKick {
     return { ...load, jobs: Object.values(counts).reduce((a, b) => a + b, 0) };
   }
 
+  /** Delivery jobs in BullMQ, cluster-wide, by state (parked deliveries wait outside it): for /metrics. */
+  async queueDepth(): Promise<{ waiting: number; delayed: number; active: number }> {
+    const counts = await this.queue.getJobCounts('wait', 'prioritized', 'delayed', 'active');
+    return { waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0), delayed: counts.delayed ?? 0, active: counts.active ?? 0 };
+  }
+
   async close(): Promise<void> {
     if (this.worker) await closeWorker(this.worker);
     await closeQueue(this.queue);
