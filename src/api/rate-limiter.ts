@@ -1,10 +1,14 @@
+import { TokenBucket } from '../../common/token-bucket.js';
+
+const SWEEP_EVERY_MS = 60_000;
+
 /**
- * Token buckets per key (an API key, a client address): `burst` requests at once, refilled at
- * `perSecond`. Kept per node in memory, so N nodes allow up to N× the rate; idle buckets are
- * dropped so the map stays small.
+ * Token buckets per key (an API key tree, a client address): `burst` requests at once, refilled at
+ * `perSecond`. Kept per node in memory, so N nodes allow up to N× the rate; full buckets are
+ * dropped (a new one is the same), so the map stays small.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets = new Map<string, TokenBucket>();
   private lastSweep = Date.now();
 
   constructor(
@@ -15,21 +19,18 @@ export class RateLimiter {
   /** 0 when allowed; otherwise the seconds until a request would be allowed. */
   take(key: string, now = Date.now()): number {
     this.sweep(now);
-    const bucket = this.buckets.get(key) ?? { tokens: this.burst, at: now };
-    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
-    bucket.at = now;
-    this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = new TokenBucket(this.burst, this.perSecond, now);
+      this.buckets.set(key, bucket);
     }
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond));
+    if (bucket.take(now)) return 0;
+    return Math.max(1, Math.ceil(bucket.msUntilNext(now) / 1000));
   }
 
   private sweep(now: number): void {
-    if (now - this.lastSweep < 60_000) return;
+    if (now - this.lastSweep < SWEEP_EVERY_MS) return;
     this.lastSweep = now;
-    const full = (this.burst / this.perSecond) * 1000;
-    for (const [key, b] of this.buckets) if (now - b.at > full) this.buckets.delete(key);
+    for (const [key, bucket] of this.buckets) if (bucket.isFull(now)) this.buckets.delete(key);
   }
 }

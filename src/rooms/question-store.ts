@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
 import { z } from 'zod';
 import { parseJsonWith } from '../../common/json-payload.js';
 
@@ -17,14 +17,51 @@ export const questionSchema = z.object({
 
 export type Question = z.infer<typeof questionSchema>;
 
+/** Questions one room keeps (every state): what a flood of questions can store. */
+export const QUESTIONS_PER_ROOM = 1000;
+/** Questions one identity may ask in a room, so one asker cannot take the whole room's share. */
+export const QUESTIONS_PER_IDENTITY = 20;
+
 const questionsKey = (roomId: string) => `lc:room:${roomId}:questions`;
 const votesKey = (roomId: string) => `lc:room:${roomId}:question-votes`;
 const votersKey = (roomId: string, questionId: string) => `lc:room:${roomId}:question-voters:${questionId}`;
+/** Open questions by ask time (ms): the recent ones are read without reading them all. */
+const openKey = (roomId: string) => `lc:room:${roomId}:questions-open`;
+/** Questions asked per identity. */
+const askersKey = (roomId: string) => `lc:room:${roomId}:question-askers`;
+
+/** A question refused because the room, or its asker, has asked as many as it may. */
+export class QuestionLimitError extends Error {
+  readonly code = 'question_limit';
+}
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    lcAskQuestion(questions: string, open: string, askers: string, id: string, json: string, askedMs: number, identity: string, perRoom: number, perIdentity: number): Result<number, Context>;
+  }
+}
+
+// The caps and the write are one step, so concurrent asks (from any node) cannot pass a cap
+// together. 1: stored, 0: the room is full, -1: the asker has asked its share.
+const ASK_LUA = `
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[5]) then return 0 end
+if tonumber(redis.call('HGET', KEYS[3], ARGV[4]) or '0') >= tonumber(ARGV[6]) then return -1 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
+return 1
+`;
 
 /** A webinar's Q&A queue in Redis: questions, one vote per identity, answered or dismissed. */
 export class QuestionStore {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly caps = { perRoom: QUESTIONS_PER_ROOM, perIdentity: QUESTIONS_PER_IDENTITY },
+  ) {
+    redis.defineCommand('lcAskQuestion', { numberOfKeys: 3, lua: ASK_LUA });
+  }
 
+  /** Stores a question; throws QuestionLimitError when the room or the asker has asked its cap. */
   async ask(roomId: string, from: { participant_id: string; identity: string }, text: string): Promise<Question> {
     const question: Question = {
       id: `q_${randomBytes(8).toString('hex')}`,
@@ -35,7 +72,10 @@ export class QuestionStore {
       answer: null,
       asked_at: new Date().toISOString(),
     };
-    await this.redis.hset(questionsKey(roomId), question.id, JSON.stringify(question));
+    const { perRoom, perIdentity } = this.caps;
+    const stored = await this.redis.lcAskQuestion(questionsKey(roomId), openKey(roomId), askersKey(roomId), question.id, JSON.stringify(question), Date.parse(question.asked_at), from.identity, perRoom, perIdentity);
+    if (stored === 0) throw new QuestionLimitError(`this room holds at most ${perRoom} questions`);
+    if (stored === -1) throw new QuestionLimitError(`one may ask at most ${perIdentity} questions in a room`);
     return question;
   }
 
@@ -55,8 +95,24 @@ export class QuestionStore {
     const question = await this.get(roomId, questionId);
     if (!question) return undefined;
     const closed: Question = { ...question, state, answer };
-    await this.redis.hset(questionsKey(roomId), questionId, JSON.stringify(closed));
+    await this.redis.multi().hset(questionsKey(roomId), questionId, JSON.stringify(closed)).zrem(openKey(roomId), questionId).exec();
     return closed;
+  }
+
+  /**
+   * The `count` most recently asked open questions, most votes first, then oldest first: what a
+   * join shows, bounded however many were asked.
+   */
+  async recentOpen(roomId: string, count: number): Promise<Question[]> {
+    const ids = await this.redis.zrevrange(openKey(roomId), 0, count - 1);
+    if (ids.length === 0) return [];
+    const [raw, votes] = await Promise.all([this.redis.hmget(questionsKey(roomId), ...ids), this.redis.hmget(votesKey(roomId), ...ids)]);
+    const questions: Question[] = [];
+    ids.forEach((id, i) => {
+      const json = raw[i];
+      if (json) questions.push({ ...parseQuestion(json, roomId, id), votes: Number(votes[i] ?? 0) });
+    });
+    return questions.sort(byVotesThenAge);
   }
 
   /** Every question, most votes first, then oldest first. */
@@ -68,9 +124,11 @@ export class QuestionStore {
         return { ...q, votes: Number(votes[q.id] ?? 0) };
       })
       .filter((q) => !onlyOpen || q.state === 'open')
-      .sort((a, b) => b.votes - a.votes || a.asked_at.localeCompare(b.asked_at));
+      .sort(byVotesThenAge);
   }
 }
+
+const byVotesThenAge = (a: Question, b: Question) => b.votes - a.votes || a.asked_at.localeCompare(b.asked_at);
 
 function parseQuestion(json: string, roomId: string, id: string): Question {
   return parseJsonWith(questionSchema, json, `question ${id} of room ${roomId}`);

@@ -232,7 +232,7 @@ export class Stack {
       rooms: this.control.rooms,
       minter: this.control.minter,
       events: this.control.events,
-      chat: new ChatStore(this.control.redis),
+      chat: new ChatStore(this.control.redis, this.logger),
       questions: this.control.questions,
       attendance: this.control.attendance,
       rtc: config.rtc,

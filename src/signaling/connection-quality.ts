@@ -16,7 +16,7 @@ interface RtcpStats {
 export async function connectionQuality(p: Participant): Promise<ConnectionQuality> {
   const rtts: number[] = [];
   const losses: number[] = [];
-  const streams = [...[...p.consumers.values()].map((c) => c.consumer), ...[...p.producers.values()].map((x) => x.producer)].slice(0, SAMPLED_STREAMS);
+  const streams = [...[...p.media.consumers.values()].map((c) => c.consumer), ...[...p.media.producers.values()].map((x) => x.producer)].slice(0, SAMPLED_STREAMS);
   for (const stream of streams) {
     const stats: RtcpStats[] = await stream.getStats().catch(() => []);
     for (const s of stats) {

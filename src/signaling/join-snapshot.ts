@@ -4,9 +4,12 @@ import type { LiveRoom } from './live-room.js';
 import type { Participant } from './participant.js';
 import type { JoinResult } from './protocol.js';
 
+/** Open questions a join shows (the most recent); a room may hold many more. */
+export const SNAPSHOT_QUESTIONS = 50;
+
 export interface SnapshotSources {
   chat: Pick<ChatStore, 'recent'>;
-  questions: Pick<QuestionStore, 'list'>;
+  questions: Pick<QuestionStore, 'recentOpen'>;
 }
 
 /**
@@ -29,7 +32,7 @@ export async function joinSnapshot(room: LiveRoom, participant: Participant, nod
     tracks: sees ? [...[...room.tracks.values()].filter((t) => t.participant !== participant).map((t) => room.trackInfo(t)), ...remote.tracks.map((t) => t.info)] : [],
     chat_history: await sources.chat.recent(room.id),
     hand_queue: participant.has('moderate:participants') ? room.handQueue : [],
-    questions: await sources.questions.list(room.id, true),
+    questions: await sources.questions.recentOpen(room.id, SNAPSHOT_QUESTIONS),
     resume_token: participant.resumeToken,
     nodes,
   };

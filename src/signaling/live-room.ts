@@ -9,6 +9,7 @@ import type { BroadcastDirector } from '../hls/broadcast-director.js';
 import { hlsUrl } from '../hls/hls-status.js';
 import type { MediaRoom } from '../sfu/media-room.js';
 import { connectionQuality } from './connection-quality.js';
+import { FeatureLimits, type LimitedFeature } from './feature-limits.js';
 import type { Participant } from './participant.js';
 import type { MediaSource, ParticipantInfo, RaisedHand, ServerEvents, TrackInfo } from './protocol.js';
 import { RELAYED_EVENTS, type RelayMessage, type RemoteTrack } from './relay-messages.js';
@@ -56,6 +57,8 @@ export class LiveRoom {
   #breakouts: Breakout[] | null = null;
   /** Raised hands in the order they went up. */
   readonly #hands = new Map<string, RaisedHand>();
+  /** Feature rates by identity: kept while they are not full again, also after the identity left. */
+  readonly #limits = new Map<string, FeatureLimits>();
   readonly #reportTimer: NodeJS.Timeout;
   #speakerObserver: types.ActiveSpeakerObserver | undefined;
   #announcedViewers = 0;
@@ -235,6 +238,20 @@ export class LiveRoom {
     };
   }
 
+  /** Takes one use of a room feature from the participant's identity; throws `rate_limited` when spent. */
+  limit(p: Participant, feature: LimitedFeature): void {
+    this.#limitsOf(p).take(feature);
+  }
+
+  #limitsOf(p: Participant): FeatureLimits {
+    let limits = this.#limits.get(p.identity);
+    if (!limits) {
+      limits = new FeatureLimits();
+      this.#limits.set(p.identity, limits);
+    }
+    return limits;
+  }
+
   /** `invitedOnStage`: the participant arrives with a stage invitation from another node. */
   async addParticipant(p: Participant, invitedOnStage = false): Promise<void> {
     if (invitedOnStage) p.setInvitedOnStage(true);
@@ -248,7 +265,6 @@ export class LiveRoom {
   async publish(p: Participant, producer: types.Producer, source: MediaSource): Promise<TrackInfo> {
     const track: PublishedTrack = { producer, participant: p, source };
     this.#tracks.set(producer.id, track);
-    p.producers.set(producer.id, { producer, source });
     if (producer.kind === 'audio') await this.#speakerObserver?.addProducer({ producerId: producer.id }).catch(() => {});
     const info = this.trackInfo(track);
     this.#onAirMayChange();
@@ -261,7 +277,7 @@ export class LiveRoom {
     const track = this.#tracks.get(producerId);
     if (!track) return;
     this.#tracks.delete(producerId);
-    track.participant.producers.delete(producerId);
+    track.participant.media.dropProducer(producerId);
     track.producer.close();
     this.#onAirMayChange();
     this.broadcast('track-unpublished', { producer_id: producerId, participant_id: track.participant.id });
@@ -272,17 +288,16 @@ export class LiveRoom {
   async removeParticipant(p: Participant): Promise<boolean> {
     if (!this.#participants.delete(p.id)) return this.#participants.size === 0;
     p.close();
-    for (const producerId of [...p.producers.keys()]) await this.unpublish(producerId);
-    for (const { consumer, producerId, slot } of p.consumers.values()) {
+    for (const producerId of [...p.media.producers.keys()]) await this.unpublish(producerId);
+    const { consumers, transports } = p.media.end();
+    for (const { consumer, producerId, slot } of consumers) {
       consumer.close();
       this.#media.detachConsumer(slot, producerId);
     }
-    p.consumers.clear();
-    for (const { transport, direction, slot } of p.transports.values()) {
+    for (const { transport, direction, slot } of transports) {
       transport.close();
       if (direction === 'recv') this.#media.releaseReceiver(slot);
     }
-    p.transports.clear();
     if (this.#hands.delete(p.id)) this.#publishHandQueue();
     await this.deps.attendance.left(this.id, p.id).catch(() => {});
     if (this.isAnnounced(p)) this.broadcast('participant-left', { id: p.id, identity: p.identity });
@@ -290,12 +305,15 @@ export class LiveRoom {
     return this.#participants.size === 0;
   }
 
-  /** Raises a hand; answers its place in the queue (1 first). */
+  /**
+   * Raises a hand; answers its place in the queue (1 first). The webhook event is coalesced per
+   * identity: a hand raised again soon after one that was sent is not sent again.
+   */
   async raiseHand(p: Participant): Promise<number> {
     if (p.setHandRaised(true)) {
       this.#hands.set(p.id, { participant_id: p.id, identity: p.identity, raised_at: new Date().toISOString() });
       this.#handChanged(p);
-      await this.emit('participant.hand_raised', { participant_id: p.id, identity: p.identity });
+      if (this.#limitsOf(p).tryTake('handRaisedEvent')) await this.emit('participant.hand_raised', { participant_id: p.id, identity: p.identity });
     }
     return [...this.#hands.keys()].indexOf(p.id) + 1;
   }
@@ -318,7 +336,7 @@ export class LiveRoom {
   /** Back to the audience: the session's publish rights and its tracks go. */
   async removeFromStage(p: Participant): Promise<void> {
     p.setInvitedOnStage(false);
-    for (const producerId of [...p.producers.keys()]) await this.unpublish(producerId);
+    for (const producerId of [...p.media.producers.keys()]) await this.unpublish(producerId);
     this.broadcast('stage', { participant_id: p.id, on_stage: false });
     if (!this.isAnnounced(p)) this.broadcast('participant-left', { id: p.id, identity: p.identity }, p);
   }
@@ -327,11 +345,8 @@ export class LiveRoom {
     this.#breakouts = breakouts;
   }
 
-  /** Answers the breakouts that were open (null when none were). */
-  closeBreakouts(): Breakout[] | null {
-    const open = this.#breakouts;
+  closeBreakouts(): void {
     this.#breakouts = null;
-    return open;
   }
 
   /** Makes the room's LL-HLS here (its origin node), unless it does already. */
@@ -352,11 +367,8 @@ export class LiveRoom {
     this.#director = null;
     const media = await this.deps.openMedia(this.#room);
     for (const producerId of [...this.#tracks.keys()]) await this.unpublish(producerId);
-    for (const p of this.#participants.values()) {
-      p.consumers.clear();
-      for (const { transport } of p.transports.values()) transport.close();
-      p.transports.clear();
-    }
+    // The old cascade's consumers go with their transports; its receiver slots with the old media.
+    for (const p of this.#participants.values()) for (const { transport } of p.media.reset().transports) transport.close();
     this.#media.close();
     this.#media = media;
     await this.#startSpeakerObserver();
@@ -403,6 +415,7 @@ export class LiveRoom {
 
   /** Every 2 s: the audience on every node, and each participant's connection quality. */
   async #report(): Promise<void> {
+    for (const [identity, limits] of this.#limits) if (limits.isIdle()) this.#limits.delete(identity);
     if (this.#participants.size === 0) return;
     const local = this.viewerCount;
     this.#totalViewers = this.isBroadcast ? await this.deps.relay.reportViewers(this.id, local).catch(() => local) : local;

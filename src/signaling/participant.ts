@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { types } from 'mediasoup';
 import type { Capability } from '../auth/capabilities.js';
 import { PUBLISH_CAPABILITIES } from '../auth/capability-rules.js';
 import type { RoomGrant } from '../auth/room-token.js';
-import type { ReceiverSlot } from '../sfu/media-room.js';
-import { RateLimit } from './rate-limit.js';
-import type { MediaSource, ParticipantInfo, ServerEvents } from './protocol.js';
+import { ParticipantMedia } from './participant-media.js';
+import type { ParticipantInfo, ServerEvents } from './protocol.js';
 import { SignalingError } from './signaling-errors.js';
 
 /** What a stage invitation grants for the session. */
@@ -15,13 +13,6 @@ const STAGE_CAPABILITIES: readonly Capability[] = ['publish:camera', 'publish:sc
 export interface ParticipantLink {
   send(frame: unknown): void;
   close(code: number, reason: string): void;
-}
-
-export interface OwnTransport {
-  transport: types.WebRtcTransport;
-  direction: 'send' | 'recv';
-  /** Where it sits in the cascade (send transports: the origin, holding no reservation). */
-  slot: ReceiverSlot;
 }
 
 /** One identity in one live room, with its transports, producers and consumers on this node. */
@@ -35,11 +26,8 @@ export class Participant {
   #stageGrant: readonly Capability[] = [];
   /** Set while the connection is gone and a resume is still possible. */
   #resumeTimer: NodeJS.Timeout | null = null;
-  readonly transports = new Map<string, OwnTransport>();
-  readonly producers = new Map<string, { producer: types.Producer; source: MediaSource }>();
-  readonly consumers = new Map<string, { consumer: types.Consumer; producerId: string; slot: ReceiverSlot }>();
-  readonly chatLimit = new RateLimit(5, 1);
-  readonly reactionLimit = new RateLimit(10, 3);
+  /** Its transports, producers and consumers on this node, within their limits. */
+  readonly media = new ParticipantMedia();
 
   constructor(grant: RoomGrant, link: ParticipantLink) {
     this.#grant = grant;

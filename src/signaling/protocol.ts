@@ -126,7 +126,7 @@ export interface JoinResult {
   chat_history: ChatMessage[];
   /** Raised hands in the order they went up (moderators only; empty for others). */
   hand_queue: RaisedHand[];
-  /** Open questions, most voted first. */
+  /** The most recently asked open questions (at most 50), most voted first; `GET /v1/rooms/{id}/questions` lists them all. */
   questions: Question[];
   /** Broadcast rooms announce viewers as a count, not one by one. */
   viewer_count: number;
@@ -208,6 +208,10 @@ export const SIGNALING_ERROR_CODES = [
   'not_hybrid',
   'already_promoted',
   'publishers_full',
+  /** A participant's media limit: one send and one recv transport, one producer per source, one consumer per track. */
+  'media_limit',
+  /** The room holds as many questions as it may, or the asker asked its share. */
+  'question_limit',
   'capability_required',
   'not_found',
   'resume_failed',

@@ -1,4 +1,5 @@
 import { TokenError, type TokenErrorCode } from '../auth/room-token.js';
+import { QuestionLimitError } from '../rooms/question-store.js';
 import { RoomError } from '../rooms/room-service.js';
 import type { SignalingErrorBody, SignalingErrorCode } from './protocol.js';
 
@@ -47,6 +48,7 @@ export const INTERNAL_ERROR: SignalingErrorBody = { code: 'internal', message: '
 export function toSignalingError(err: unknown): SignalingError | null {
   if (err instanceof SignalingError) return err;
   if (err instanceof TokenError) return new SignalingError(TOKEN_CODES[err.code], err.message);
+  if (err instanceof QuestionLimitError) return new SignalingError('question_limit', err.message);
   if (err instanceof RoomError) {
     const code = ROOM_CODES[err.code];
     return code ? new SignalingError(code, err.message) : null;

@@ -109,7 +109,7 @@ describe('@levelchat/web in Chromium', () => {
     const live = stack.stack.liveRooms.rooms.get(id)!;
     const tiers = live.media.allTiers.filter((t) => t.consumers > 0);
     expect(tiers.length).toBeGreaterThanOrEqual(2);
-    const routerOf = (pid: string) => [...live.participants.get(pid)!.transports.values()].find((t) => t.direction === 'recv')!.slot.tier.router.id;
+    const routerOf = (pid: string) => live.participants.get(pid)!.media.recvTransport!.slot.tier.router.id;
     expect(routerOf(b.id)).not.toBe(routerOf(c.id));
 
     // The camera went up as three simulcast layers (VP8 meeting room).
@@ -154,7 +154,7 @@ describe('@levelchat/web in Chromium', () => {
 
     // A dropped signaling connection resumes (same participant, same media) instead of disconnecting.
     // ...and then restarts ICE on its transport (new ICE credentials on the server side).
-    const recvOfB = () => [...live.participants.get(b.id)!.transports.values()].find((t) => t.direction === 'recv')!.transport;
+    const recvOfB = () => live.participants.get(b.id)!.media.recvTransport!.transport;
     const ufragBefore = recvOfB().iceParameters.usernameFragment;
     expect(await h(b.page, 'dropSignaling')).toBe(1);
     await waitEvents(b.page, 'reconnected');

@@ -10,7 +10,9 @@ export const breakoutRoomId = (parentId: string, n: number) => `${parentId}.b${n
 
 /**
  * Breakouts: a moderator splits the room into N rooms, assigns people (explicitly, or evenly in
- * join order), and later closes them, which ends each breakout and sends everyone back.
+ * join order), and later closes them, which ends each breakout and sends everyone back. Opening
+ * and closing is rate-limited per identity: each makes or ends up to 20 rooms, mints a token for
+ * everyone and sends webhook events.
  */
 export const breakoutsFeature: Feature = {
   async open_breakouts({ participant, room, services }, { count, assignments = {} }) {
@@ -22,6 +24,7 @@ export const breakoutsFeature: Feature = {
       if (!room.participants.has(pid)) throw new SignalingError('not_found', `no participant ${pid}`);
       if (n > count) throw new SignalingError('invalid_request', `breakout ${n} does not exist (count is ${count})`);
     }
+    room.limit(participant, 'breakouts');
     const owner = room.room.owner;
     const ids = Array.from({ length: count }, (_, i) => breakoutRoomId(room.id, i + 1));
     for (const id of ids) {
@@ -57,10 +60,12 @@ export const breakoutsFeature: Feature = {
 
   async close_breakouts({ participant, room, services }) {
     participant.require('moderate:participants');
-    const open = room.closeBreakouts();
+    const open = room.breakouts;
     if (!open) throw new SignalingError('invalid_request', 'no breakouts are open');
+    room.limit(participant, 'breakouts');
+    room.closeBreakouts();
     for (const b of open) await services.rooms.end(room.room.owner, b.room_id).catch(() => undefined);
-    room.broadcast('breakouts', { open: false, rooms: open });
+    room.broadcast('breakouts', { open: false, rooms: [...open] });
     await room.emit('breakout.closed', { rooms: open.map((b) => b.room_id) });
     return {};
   },

@@ -5,7 +5,7 @@ import type { Feature } from './feature.js';
 export const chatFeature: Feature = {
   async chat({ participant, room, services }, { text }) {
     participant.require('chat:send');
-    if (!participant.chatLimit.take()) throw new SignalingError('rate_limited', 'too many chat messages; slow down');
+    room.limit(participant, 'chat');
     const message = await services.chat.append(room.id, { participant_id: participant.id, identity: participant.identity }, text);
     room.broadcast('chat', message);
     return { message };

@@ -8,7 +8,7 @@ export const moderationFeature: Feature = {
     const target = room.participants.get(participant_id);
     if (!target) throw new SignalingError('not_found', `no participant ${participant_id}`);
     const muted: string[] = [];
-    for (const [producerId, { producer, source: s }] of target.producers) {
+    for (const [producerId, { producer, source: s }] of target.media.producers) {
       if (source ? s !== source : producer.kind !== 'audio') continue;
       await producer.pause();
       muted.push(producerId);

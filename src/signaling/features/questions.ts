@@ -2,13 +2,15 @@ import { SignalingError } from '../signaling-errors.js';
 import type { Feature } from './feature.js';
 
 /**
- * Q&A (webinars, and any room): attendees with `chat:send` ask, anyone upvotes once, moderators
- * answer or dismiss. Every change is sent to everyone; asked/answered also go to webhooks.
+ * Q&A (webinars, and any room): attendees with `chat:send` ask and upvote (once per identity),
+ * moderators answer or dismiss. Every change is sent to everyone; asked/answered also go to
+ * webhooks. Asking and voting are rate-limited per identity, and the store caps questions per room
+ * and per asker, since each reaches the whole room.
  */
 export const questionsFeature: Feature = {
   async ask_question({ participant, room, services }, { text }) {
     participant.require('chat:send');
-    if (!participant.chatLimit.take()) throw new SignalingError('rate_limited', 'too many messages; slow down');
+    room.limit(participant, 'question');
     const question = await services.questions.ask(room.id, { participant_id: participant.id, identity: participant.identity }, text);
     room.broadcast('question', question);
     await room.emit('question.asked', { question_id: question.id, identity: question.identity, text });
@@ -16,6 +18,8 @@ export const questionsFeature: Feature = {
   },
 
   async upvote_question({ participant, room, services }, { question_id }) {
+    participant.require('chat:send');
+    room.limit(participant, 'vote');
     const question = await services.questions.upvote(room.id, question_id, participant.identity);
     if (!question) throw new SignalingError('not_found', `no question ${question_id}`);
     room.broadcast('question', question);

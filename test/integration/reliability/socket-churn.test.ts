@@ -12,7 +12,7 @@ async function mediaCounts() {
   const dumps = await Promise.all(t.stack.workers.all.map((w) => w.dump()));
   const routers = dumps.flatMap((d) => d.routerIds);
   let transports = 0;
-  for (const room of t.stack.liveRooms.rooms.values()) for (const p of room.participants.values()) transports += p.transports.size;
+  for (const room of t.stack.liveRooms.rooms.values()) for (const p of room.participants.values()) transports += p.media.transports.size;
   return { routers: routers.length, transports, liveRooms: t.stack.liveRooms.rooms.size };
 }
 

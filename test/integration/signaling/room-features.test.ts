@@ -109,7 +109,7 @@ describe('chat moderation', () => {
 });
 
 describe('webinar: Q&A queue', () => {
-  it('attendees ask and upvote once, ordered by votes then time; moderators answer; viewers cannot', async () => {
+  it('attendees ask and upvote once, ordered by votes then time; moderators answer; viewers (no chat:send) cannot ask nor vote', async () => {
     const receiver = await startWebhookReceiver();
     try {
       await t.api('/v1/webhooks', { method: 'POST', json: { url: receiver.url, events: ['question.asked', 'question.answered'] } });
@@ -124,7 +124,8 @@ describe('webinar: Q&A queue', () => {
       const q2 = (await b.c.ok('ask_question', { text: 'second?' })).question;
       await a.c.ok('upvote_question', { question_id: q2.id });
       await a.c.ok('upvote_question', { question_id: q2.id });
-      const voted = (await silent.c.ok('upvote_question', { question_id: q2.id })).question;
+      expect(await silent.c.errorCode('upvote_question', { question_id: q2.id })).toBe('capability_required');
+      const voted = (await b.c.ok('upvote_question', { question_id: q2.id })).question;
       expect(voted.votes).toBe(2);
       expect(await host.c.waitEvent('question', (q) => q.id === q2.id && q.votes === 2)).toMatchObject({ text: 'second?' });
 

@@ -9,8 +9,10 @@ const reporting = (...stats: object[]): Stream => ({ getStats: async () => stats
 function participantWith(consumers: Stream[], producers: Stream[]): Participant {
   return {
     id: 'p_1',
-    consumers: new Map(consumers.map((consumer, i) => [`c${i}`, { consumer }])),
-    producers: new Map(producers.map((producer, i) => [`pr${i}`, { producer }])),
+    media: {
+      consumers: new Map(consumers.map((consumer, i) => [`c${i}`, { consumer }])),
+      producers: new Map(producers.map((producer, i) => [`pr${i}`, { producer }])),
+    },
   } as unknown as Participant;
 }
 

@@ -1,0 +1,56 @@
+import { TokenBucket } from '../../common/token-bucket.js';
+import { SignalingError } from './signaling-errors.js';
+
+/**
+ * How often one identity may use each room feature that reaches everyone in the room (every use is
+ * a broadcast, some a webhook event or a stored entry): `burst` at once, then `perSecond`. Kept per
+ * identity and room on each node, so joining again, or on several sockets, gives no fresh share.
+ */
+export const FEATURE_RATES = {
+  chat: { burst: 5, perSecond: 1 },
+  reaction: { burst: 10, perSecond: 3 },
+  question: { burst: 3, perSecond: 0.2 },
+  vote: { burst: 10, perSecond: 1 },
+  /** Raising and lowering one's hand. */
+  hand: { burst: 4, perSecond: 0.2 },
+  /** `participant.hand_raised` webhook events: a raise sooner after the last one sent is not sent again. */
+  handRaisedEvent: { burst: 1, perSecond: 1 / 30 },
+  /** Opening and closing breakouts (rooms made, tokens minted for everyone). */
+  breakouts: { burst: 2, perSecond: 0.05 },
+  /** Playback tokens minted over signaling. */
+  playback: { burst: 3, perSecond: 0.05 },
+} as const satisfies Record<string, { burst: number; perSecond: number }>;
+
+export type LimitedFeature = keyof typeof FEATURE_RATES;
+
+/** One identity's buckets, made on first use. */
+export class FeatureLimits {
+  readonly #buckets = new Map<LimitedFeature, TokenBucket>();
+
+  /** Takes one use of `feature`; refused with `rate_limited` (and when to try again) when spent. */
+  take(feature: LimitedFeature, now = Date.now()): void {
+    const bucket = this.#bucket(feature, now);
+    if (bucket.take(now)) return;
+    throw new SignalingError('rate_limited', `too many ${feature} requests; slow down`, { retry_after_ms: Math.ceil(bucket.msUntilNext(now)) });
+  }
+
+  /** Takes one use of `feature` if there is one (for what is skipped rather than refused). */
+  tryTake(feature: LimitedFeature, now = Date.now()): boolean {
+    return this.#bucket(feature, now).take(now);
+  }
+
+  /** Every bucket is full: nothing distinguishes these limits from new ones, so they may be dropped. */
+  isIdle(now = Date.now()): boolean {
+    return [...this.#buckets.values()].every((b) => b.isFull(now));
+  }
+
+  #bucket(feature: LimitedFeature, now: number): TokenBucket {
+    let bucket = this.#buckets.get(feature);
+    if (!bucket) {
+      const { burst, perSecond } = FEATURE_RATES[feature];
+      bucket = new TokenBucket(burst, perSecond, now);
+      this.#buckets.set(feature, bucket);
+    }
+    return bucket;
+  }
+}
