@@ -36,6 +36,12 @@ export const configSchema = z.object({
   LEVELCHAT_RTC_LISTEN_IP: z.union([z.ipv4(), z.ipv6()]).default('127.0.0.1'),
   LEVELCHAT_CONSUMERS_PER_ROUTER: z.coerce.number().int().min(1).max(100_000).default(400),
   LEVELCHAT_WEBRTC_VIEWER_CAP: z.coerce.number().int().min(0).max(1_000_000).default(500),
+  LEVELCHAT_ICE_SERVERS: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v.split(',').every((u) => /^(stun|turns?):[^\s<>",]+$/.test(u.trim())), 'must be comma-separated stun:, turn: or turns: URIs'),
+  LEVELCHAT_TURN_USERNAME: z.string().min(1).regex(/^[^"\s]+$/, 'no quotes or spaces').optional(),
+  LEVELCHAT_TURN_CREDENTIAL: z.string().min(1).regex(/^[^"\s]+$/, 'no quotes or spaces').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REDIS_URL: optionalUrl.refine((v) => v === undefined || /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://'),
   S3_ENDPOINT: optionalUrl,
@@ -66,11 +72,20 @@ export const configSchema = z.object({
 
 export type ConfigEnv = z.infer<typeof configSchema>;
 
+/** A STUN or TURN server WHIP/WHEP clients are told about (`Link: <url>; rel="ice-server"`). */
+export interface IceServer {
+  url: string;
+  username?: string;
+  credential?: string;
+}
+
 export interface Config {
   http: { port: number; bind: string; publicUrl: string | undefined };
   dataDir: string;
   workers: { count: number; rtcMinPort: number; rtcMaxPort: number };
   rtc: { listenIp: string; announcedIp: string | undefined; consumersPerRouter: number; webrtcViewerCap: number };
+  /** For WHIP/WHEP clients; the node itself is ICE-lite and needs none. TURN URIs carry the TURN credentials. */
+  iceServers: IceServer[];
   logLevel: ConfigEnv['LOG_LEVEL'];
   /** `undefined` means: start Debian's redis-server ourselves. */
   redisUrl: string | undefined;
@@ -136,6 +151,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rtcMaxPort: c.LEVELCHAT_RTC_MAX_PORT,
     },
     rtc: { listenIp: c.LEVELCHAT_RTC_LISTEN_IP, announcedIp: c.LEVELCHAT_ANNOUNCED_IP, consumersPerRouter: c.LEVELCHAT_CONSUMERS_PER_ROUTER, webrtcViewerCap: c.LEVELCHAT_WEBRTC_VIEWER_CAP },
+    iceServers: (c.LEVELCHAT_ICE_SERVERS ?? '')
+      .split(',')
+      .map((url) => url.trim())
+      .filter(Boolean)
+      .map((url) => ({
+        url,
+        ...(url.startsWith('turn') && c.LEVELCHAT_TURN_USERNAME && c.LEVELCHAT_TURN_CREDENTIAL ? { username: c.LEVELCHAT_TURN_USERNAME, credential: c.LEVELCHAT_TURN_CREDENTIAL } : {}),
+      })),
     logLevel: c.LOG_LEVEL,
     redisUrl: c.REDIS_URL,
     s3: {

@@ -42,6 +42,7 @@ import { registrationRoutes } from './routes/registrations.js';
 import { roomRoutes } from './routes/rooms.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { webrtcSessionRoutes, type WebRtcSessionRoutesDeps } from './routes/webrtc-sessions.js';
 import { staticRoutes } from './static-routes.js';
 
 /** The control plane's parts the routes use (the runtime's ControlPlane is one). */
@@ -71,6 +72,8 @@ export interface AppDeps extends HealthDeps {
   cluster: Pick<ClusterNode, 'id' | 'nodes' | 'placement'>;
   /** The LL-HLS origin (the one withHlsFastPath answers most /hls/ requests with) and the rooms' HLS status. */
   hls: { origin: HlsOrigin; status: HlsStatusStore };
+  /** WHIP publishers and WHEP players (authorised by room tokens, not API keys). */
+  webrtc: WebRtcSessionRoutesDeps;
   /** This process' metrics (GET /metrics, and every request's latency) and the token guarding them. */
   metrics: Metrics;
   metricsToken: string | undefined;
@@ -137,13 +140,15 @@ export function createApp(deps: AppDeps): Express {
   api.use(webhookRoutes({ webhooks: control.webhooks, deliveries: control.deliveries, destinations: control.destinations }, registry));
   api.use(nodeRoutes(deps.cluster.nodes, registry));
 
-  // Public, so mounted before the API router and its authentication.
+  // Public, so mounted before the API router and its authentication (WHIP/WHEP take room tokens).
   const jwks = jwksRoutes(control.edKeys, registry);
+  const webrtc = webrtcSessionRoutes(deps.webrtc, registry);
   const document = openApiDocument(registry);
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     res.json(document);
   });
   app.use(API_PREFIX, rememberMount, jwks);
+  app.use(API_PREFIX, rememberMount, webrtc);
   app.use(API_PREFIX, rememberMount, api);
   app.use(hlsOriginRoutes(deps.hls.origin));
   app.use(staticRoutes());

@@ -132,3 +132,15 @@ export function resolveRoomConfig(type: RoomType, input: RoomConfigInput = {}): 
   }
   return config;
 }
+
+/**
+ * Room types where an identity is one seat: a 1to1's two people, a broadcast's stage (counted
+ * against max_publishers). There a second concurrent WHIP session of the same identity is refused
+ * (409 identity_in_use) rather than taking a second seat; elsewhere one identity may publish from
+ * several encoders at once.
+ */
+const ONE_SESSION_PER_IDENTITY: ReadonlySet<RoomType> = new Set<RoomType>(['1to1', 'broadcast', 'live', 'webinar']);
+
+export function oneSessionPerIdentity(type: RoomType): boolean {
+  return ONE_SESSION_PER_IDENTITY.has(type);
+}

@@ -20,6 +20,7 @@ import { LiveRooms } from '../signaling/live-rooms.js';
 import { RoomRelay } from '../signaling/room-relay.js';
 import { StagePasses } from '../signaling/stage-passes.js';
 import { SignalingServer } from '../signaling/signaling-server.js';
+import { HttpSessions } from '../signaling/webrtc-http/http-sessions.js';
 import type { Resolver } from '../webhooks/destination-guard.js';
 import type { DeliveryLimits, RetryPolicy } from '../webhooks/webhook-dispatcher.js';
 import { ObjectStore } from '../../storage/object-store.js';
@@ -196,6 +197,13 @@ export class Stack {
     }
 
     const hlsOrigin = new HlsOrigin({ hub: hlsHub, store: this.store, cache: hlsCache, spool: hlsSpool, access: new HlsAccess(this.control.repository, this.control.keys) });
+    // WHIP/WHEP sessions join the live rooms, made below once the node is in the cluster.
+    const webrtcSessions = new HttpSessions({
+      live: () => this.liveRooms,
+      rooms: this.control.rooms,
+      pool: this.workers,
+      logger: this.logger,
+    });
     const app = createApp({
       logger: this.logger,
       redis: this.redis,
@@ -206,6 +214,7 @@ export class Stack {
       rateLimit: config.rateLimit,
       cluster: this.cluster,
       hls: { origin: hlsOrigin, status: hlsStatus },
+      webrtc: { sessions: webrtcSessions, iceServers: config.iceServers },
       metrics: this.metrics,
       metricsToken: config.metrics.token,
     });

@@ -42,6 +42,8 @@ export interface LiveRoomDeps {
 export interface LiveRoomEvents {
   /** The room closed (its last participant here left): its owner forgets it. */
   close: [];
+  /** A track was published or unpublished, here or on another node: who is on air may change (WHEP players follow it). */
+  tracks: [];
 }
 
 /**
@@ -218,6 +220,7 @@ export class LiveRoom {
   /** A room event from another node, for the participants here. */
   deliverRelayed(message: RelayMessage): void {
     this.#deliver(message.event, message.data);
+    if (message.event === 'track-published' || message.event === 'track-unpublished') this.observer.emit('tracks');
   }
 
   /** Sends a room event to the participants on this node only. */
@@ -378,6 +381,7 @@ export class LiveRoom {
 
   /** Tells the LL-HLS director (if any) that the published tracks changed. */
   #onAirMayChange(): void {
+    this.observer.emit('tracks');
     this.#director?.tracksChanged(() =>
       [...this.#tracks.values()].map((t) => ({ producer: t.producer, participantId: t.participant.id, identity: t.participant.identity, source: t.source })),
     );

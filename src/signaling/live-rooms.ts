@@ -149,6 +149,11 @@ export class LiveRooms {
     return { participant, room, result: await this.snapshot(room, participant) };
   }
 
+  /** The grant of a valid token that was not revoked (HTTP sessions check it before joining). */
+  verify(token: string): Promise<RoomGrant> {
+    return this.#admission.verify(token);
+  }
+
   /** Refuses a request of a participant whose token was revoked since it joined. */
   assertNotRevoked(grant: RoomGrant): Promise<void> {
     return this.#admission.assertNotRevoked(grant);
