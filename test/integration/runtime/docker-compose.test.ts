@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +8,13 @@ import { projectRoot } from '../../../common/compiled-entry.js';
 
 const execFileAsync = promisify(execFile);
 // The secrets compose requires (it has no working defaults); any values do for validating the file.
-const SECRETS = { REDIS_PASSWORD: 'test0redis0password', MINIO_ROOT_USER: 'test-user', MINIO_ROOT_PASSWORD: 'test-minio-password' };
+const SECRETS = {
+  REDIS_PASSWORD: 'test0redis0password',
+  MINIO_ROOT_USER: 'test-user',
+  MINIO_ROOT_PASSWORD: 'test-minio-password',
+  LEVELCHAT_METRICS_TOKEN: 'test0metrics0token0123',
+  GRAFANA_ADMIN_PASSWORD: 'test-grafana-password',
+};
 const run = (command: string, args: string[], secrets: Record<string, string> = SECRETS) => execFileAsync(command, args, { env: { PATH: process.env.PATH, ...secrets } });
 
 describe('docker-compose.yml', () => {
@@ -50,5 +57,35 @@ describe('docker-compose.yml', () => {
     const rtcRanges = [...stdout.matchAll(/LEVELCHAT_RTC_MIN_PORT: ['"]?(\d+)/g)].map((m) => Number(m[1]));
     expect(new Set(rtcRanges).size).toBe(3);
     expect(stdout).toMatch(/LEVELCHAT_ROLE: pipeline/);
+  });
+
+  it('scrapes every LevelChat service with Prometheus (with the metrics token) and provisions Grafana (issue 19)', async () => {
+    const { stdout } = await run('docker-compose', ['-f', file, 'config']);
+    const service = (name: string) => new RegExp(`^  ${name}:\\n((?:    .*\\n|  - .*\\n)*)`, 'm').exec(stdout)?.[1] ?? '';
+    const prometheus = service('prometheus');
+    const grafana = service('grafana');
+    expect(prometheus).toContain('image: prom/prometheus:');
+    expect(grafana).toContain('image: grafana/grafana:');
+    for (const s of [prometheus, grafana]) expect(s).toContain('network_mode: host');
+    // Every LevelChat service (each on its PORT, host network) is a target of a LevelChat job.
+    const config = readFileSync(path.join(projectRoot(), 'deploy', 'prometheus', 'prometheus.yml'), 'utf8');
+    const targets = [...config.matchAll(/"127\.0\.0\.1:(\d+)"/g)].map((m) => m[1]);
+    const ports = [...stdout.matchAll(/^\s+PORT: ['"]?(\d+)['"]?$/gm)].map((m) => m[1]);
+    expect(ports.sort()).toEqual(['8081', '8082', '8083', '8090']);
+    for (const port of ports) expect(targets).toContain(port);
+    // Scraped with the services' own token: written by the entrypoint where the config reads it.
+    expect(prometheus).toContain('LEVELCHAT_METRICS_TOKEN: test0metrics0token0123');
+    const tokenFile = /credentials_file: (\S+)/.exec(config)![1]!;
+    expect([...config.matchAll(/credentials_file: (\S+)/g)]).toHaveLength(2);
+    expect(prometheus).toContain(`> ${tokenFile}`);
+    expect([...stdout.matchAll(/LEVELCHAT_METRICS_TOKEN: test0metrics0token0123/g)]).toHaveLength(5);
+    // Grafana: the admin password from the environment, nobody else gets in.
+    expect(grafana).toContain('GF_SECURITY_ADMIN_PASSWORD: test-grafana-password');
+    expect(grafana).toMatch(/GF_USERS_ALLOW_SIGN_UP: ['"]false/);
+    expect(grafana).toMatch(/GF_AUTH_ANONYMOUS_ENABLED: ['"]false/);
+    // What they mount from deploy/ is in the repository.
+    const mounts = [...`${prometheus}${grafana}`.matchAll(/- (\/\S+?):\/\S+/g)].map((m) => m[1]!);
+    expect(mounts.length).toBe(3);
+    for (const source of mounts) expect(existsSync(source), source).toBe(true);
   });
 });
