@@ -20,6 +20,8 @@ import { LiveRooms } from '../signaling/live-rooms.js';
 import { RoomRelay } from '../signaling/room-relay.js';
 import { StagePasses } from '../signaling/stage-passes.js';
 import { SignalingServer } from '../signaling/signaling-server.js';
+import { JOIN_ATTEMPTS_PER_SOCKET } from '../signaling/protocol.js';
+import { SocketGate } from '../signaling/socket-gate.js';
 import { HttpSessions } from '../signaling/webrtc-http/http-sessions.js';
 import type { Resolver } from '../webhooks/destination-guard.js';
 import type { DeliveryLimits, RetryPolicy } from '../webhooks/webhook-dispatcher.js';
@@ -261,7 +263,7 @@ export class Stack {
     });
     await this.liveRooms.listen(subscriber);
     this.liveRooms.watchWorkers();
-    const signaling = new SignalingServer(this.liveRooms, this.logger, this.metrics);
+    const signaling = new SignalingServer(this.liveRooms, this.logger, new SocketGate({ ...config.signaling, joinAttempts: JOIN_ATTEMPTS_PER_SOCKET }), this.metrics);
     signaling.attach(this.server);
     readNodeMetrics(this.metrics, { redis: this.control.redis, liveRooms: this.liveRooms, signaling, webhooks: this.control.dispatcher });
     this.cleanups.push(async () => {

@@ -24,6 +24,16 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 export const JOIN_TIMEOUT_MS = 5000;
 /** A dropped participant can resume within this time without a new join. */
 export const RESUME_WINDOW_MS = 10_000;
+/** `join`/`resume` requests a connection may send before it has joined; the next one closes it. */
+export const JOIN_ATTEMPTS_PER_SOCKET = 5;
+
+/** Close codes of the server's own (4000-4999), for connections ended by a limit. */
+export const CLOSE_CODES = {
+  /** The client's address holds as many signaling sockets as it may (`too_many_connections`). */
+  tooManyConnections: 4029,
+  /** The connection used up its join attempts (`too_many_join_attempts`). */
+  tooManyJoinAttempts: 4030,
+} as const;
 
 const id = z.string().min(1).max(64);
 /** RTP/DTLS/ICE objects are checked in depth by mediasoup itself; here only their outline. */
@@ -193,6 +203,8 @@ export const SIGNALING_ERROR_CODES = [
   'not_joined',
   'already_joined',
   'join_timeout',
+  'too_many_connections',
+  'too_many_join_attempts',
   'token_malformed',
   'token_invalid',
   'token_expired',

@@ -14,8 +14,9 @@ import { questionsFeature } from './features/questions.js';
 import { reactionsFeature } from './features/reactions.js';
 import type { LiveRooms, Session } from './live-rooms.js';
 import type { ParticipantLink } from './participant.js';
-import { JOIN_TIMEOUT_MS, MAX_FRAME_BYTES, SIGNALING_PATH, requestFrameSchema, requestSchemas, type Method, type SignalingErrorBody } from './protocol.js';
+import { CLOSE_CODES, JOIN_TIMEOUT_MS, MAX_FRAME_BYTES, SIGNALING_PATH, requestFrameSchema, requestSchemas, type Method, type SignalingErrorBody } from './protocol.js';
 import { INTERNAL_ERROR, SignalingError, toSignalingError } from './signaling-errors.js';
+import type { SocketGate, SocketTicket } from './socket-gate.js';
 
 const FEATURES: Feature[] = [mediaFeature, chatFeature, chatModerationFeature, reactionsFeature, handFeature, questionsFeature, moderationFeature, breakoutsFeature, playbackFeature];
 const HANDLERS = Object.assign({}, ...FEATURES) as Record<string, Handler<Method>>;
@@ -23,9 +24,10 @@ const HEARTBEAT_MS = 15_000;
 
 /**
  * WebSocket signaling on `/v1/rtc`. A socket must join (or resume) with its token in the first
- * request within 5 s; every later request is validated, capability-checked by its feature, and
+ * request within 5 s, in a few attempts, from an address holding no more than its share of
+ * sockets (the gate); every later request is validated, capability-checked by its feature, and
  * answered with a result or an error frame carrying a stable code. Nothing a client sends can
- * crash the node.
+ * crash the node, nor log above debug: warn and error are for the node's own failures.
  */
 export class SignalingServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
@@ -34,9 +36,10 @@ export class SignalingServer {
   constructor(
     private readonly rooms: LiveRooms,
     private readonly logger: Logger,
+    private readonly gate: SocketGate,
     private readonly metrics?: Pick<Metrics, 'signalingErrors'>,
   ) {
-    this.wss.on('connection', (ws) => this.accept(ws));
+    this.wss.on('connection', (ws, req: http.IncomingMessage) => this.admit(ws, req.socket.remoteAddress ?? 'unknown'));
     this.heartbeat = setInterval(() => {
       for (const ws of this.wss.clients) {
         const alive = ws as WebSocket & { alive?: boolean };
@@ -72,7 +75,29 @@ export class SignalingServer {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private accept(ws: WebSocket): void {
+  /** A socket from an address over its share is told so and closed at once. */
+  private admit(ws: WebSocket, address: string): void {
+    let ticket: SocketTicket;
+    try {
+      ticket = this.gate.admit(address);
+    } catch (err) {
+      const refusal = err as SignalingError;
+      this.refused(refusal, { address });
+      ws.send(JSON.stringify({ event: 'error', data: refusal.body() }));
+      ws.close(CLOSE_CODES.tooManyConnections, refusal.code);
+      return;
+    }
+    ws.on('close', () => ticket.release());
+    this.accept(ws, ticket);
+  }
+
+  /** A client's request refused: counted, and logged at debug only (clients must not fill the log). */
+  private refused(refusal: SignalingError, context: Record<string, unknown>): void {
+    this.metrics?.signalingErrors.inc({ code: refusal.code });
+    this.logger.debug({ ...context, code: refusal.code, reason: refusal.message }, 'signaling request refused');
+  }
+
+  private accept(ws: WebSocket, ticket: SocketTicket): void {
     const alive = ws as WebSocket & { alive?: boolean };
     alive.alive = true;
     ws.on('pong', () => (alive.alive = true));
@@ -113,6 +138,7 @@ export class SignalingServer {
         }
 
         if (method === 'join' || method === 'resume') {
+          if (!session) ticket.attempt();
           if (session || joining) throw new SignalingError('already_joined', 'this connection has joined already');
           joining = true;
           try {
@@ -120,6 +146,7 @@ export class SignalingServer {
             const joined =
               method === 'join' ? await this.rooms.join(link, d.token, d.stage_pass) : await this.rooms.resume(link, d.token, d.participant_id!, d.resume_token!);
             clearTimeout(joinTimer);
+            ticket.joined();
             session = { participant: joined.participant, room: joined.room };
             if (ws.readyState !== ws.OPEN) {
               this.rooms.disconnected(session.room, session.participant);
@@ -148,10 +175,14 @@ export class SignalingServer {
         link.send({ id, ok: true, data: result });
       } catch (err) {
         const refusal = toSignalingError(err);
-        if (!refusal) this.logger.error({ err, participant_id: session?.participant.id }, 'signaling request failed');
+        if (refusal) this.refused(refusal, { participant_id: session?.participant.id });
+        else {
+          this.metrics?.signalingErrors.inc({ code: INTERNAL_ERROR.code });
+          this.logger.error({ err, participant_id: session?.participant.id }, 'signaling request failed');
+        }
         const error = refusal?.body() ?? INTERNAL_ERROR;
-        this.metrics?.signalingErrors.inc({ code: error.code });
         link.send(id === null ? { event: 'error', data: error } : { id, ok: false, error });
+        if (refusal?.code === 'too_many_join_attempts') ws.close(CLOSE_CODES.tooManyJoinAttempts, refusal.code);
       }
     });
 

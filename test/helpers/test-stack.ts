@@ -5,7 +5,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { Redis } from 'ioredis';
 import { formatApiKey, generateApiKey } from '../../src/auth/api-key.js';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../common/logger.js';
+import { createLogger, type Logger } from '../../common/logger.js';
 import { Stack, type StackTuning } from '../../src/runtime/stack.js';
 import type { RetryPolicy } from '../../src/webhooks/webhook-dispatcher.js';
 
@@ -49,6 +49,8 @@ export async function startTestStack(
     after?: TestStack;
     /** More config keys (roots of key trees of their own: other tenants) beside `apiKey`. */
     extraApiKeys?: string[];
+    /** Where the node logs (silent, or TEST_LOG_LEVEL, unless a test reads the log). */
+    logger?: Logger;
   } = {},
 ): Promise<TestStack> {
   const redisUrl = options.after ? options.after.redisUrl : await freshRedisDb();
@@ -73,9 +75,12 @@ export async function startTestStack(
     // Tests send bursts on purpose; the rate-limit tests set their own limits.
     LEVELCHAT_RATE_LIMIT_RPS: '100000',
     LEVELCHAT_RATE_LIMIT_BURST: '100000',
+    // Every test client connects from 127.0.0.1; the signaling abuse tests set their own limits.
+    LEVELCHAT_SIGNALING_SOCKETS_PER_ADDRESS: '100000',
+    LEVELCHAT_SIGNALING_UNJOINED_PER_ADDRESS: '100000',
     ...options.env,
   });
-  const stack = await Stack.start(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), { webhookRetryPolicy: FAST_RETRY, ...options.tuning });
+  const stack = await Stack.start(config, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), { webhookRetryPolicy: FAST_RETRY, ...options.tuning });
   const url = stack.summary.url;
   return {
     stack,
