@@ -45,7 +45,7 @@ import { kpps, lpad, pad, pct } from './lib/format.js';
 import { RpcChild, serveCalls } from './lib/ipc-rpc.js';
 import { connectViewer, openIngress, producerCounts, publisherTarget, workerCpuMs, type Ingress } from './lib/plain-fanout.js';
 import { cpuDelta, machineCpu, processCpuMs, reniceThreads, type CpuTimes } from './lib/procfs.js';
-import { UdpSink, type SinkSnapshot } from './lib/udp-sink.js';
+import { sinkPollUs, UdpSink, type SinkSnapshot } from './lib/udp-sink.js';
 import { runBench } from './lib/run-bench.js';
 import { printCostCurve, srtpVersusPlain } from './lib/cost-curve.js';
 import { transportLabel, viewerTransportsFromEnv, type ViewerTransport } from './lib/viewer-transport.js';
@@ -781,7 +781,7 @@ function printHeader(): void {
   console.log(`  viewers ${VIEWERS.join(', ')} in all, split evenly over the K nodes (node0 = origin); window ${DURATION_S} s after ${WARMUP_S} s warm-up per configuration`);
   console.log(`  publisher: ffmpeg libx264 veryfast zerolatency CBR ${VIDEO_KBPS} kb/s 640x360@30 -g 30 + Opus 64 kb/s over RTP into node0's PlainTransport producers`);
   console.log(
-    `  viewers: one PlainTransport (rtcp-mux) + video + audio consumer each → C recvmmsg sink on ${SINK_SOCKETS} loopback sockets; ` +
+    `  viewers: one PlainTransport (rtcp-mux) + video + audio consumer each → C recvmmsg sink on ${SINK_SOCKETS} loopback sockets, ${sinkPollUs() ? `read every ${sinkPollUs()} µs (wakes nobody)` : 'woken by epoll'}; ` +
       `viewer transports: ${TRANSPORTS.map((t) => (t.kind === 'plain' ? 'plain RTP' : `SRTP ${t.suite}`)).join(', ')}`,
   );
   console.log('  each node: WorkerPool of 1 worker, RouterDirectory + ClusterBus + PipeServer + RemotePipe on the shared Redis, MediaRoom (h264);');

@@ -10,7 +10,10 @@
 // cascade workers), BENCH_PIN (1: pin workers and the load generator with taskset; 0: no pinning),
 // BENCH_RTC_MIN_PORT (50000: mediasoup ports from here up, the single worker first, then the pool),
 // BENCH_NICE (-10: nice value for the workers, ffmpeg and the sink so other work on a shared box
-// disturbs the measurement less; 0 leaves priorities alone).
+// disturbs the measurement less; 0 leaves priorities alone). BENCH_METRICS_SCRAPE_S (0: off; S: every
+// row runs again with LevelChat's SFU metrics (src/sfu/sfu-metrics.ts) rendered every S s through the
+// measured window, as Prometheus scrapes a node: the "+metrics" rows, and their pkt/s per core against
+// the plain rows').
 // Viewer transports (bench/lib/viewer-transport.ts): BENCH_VIEWER_TRANSPORT (srtp: comma list of
 // plain, srtp; each N runs every one, interleaved), BENCH_SRTP_SUITE (AEAD_AES_128_GCM, the suite
 // browsers negotiate with our worker; comma list for a row per suite). Placement: BENCH_SIDES
@@ -39,8 +42,11 @@ import { transportLabel, viewerTransportsFromEnv, type ViewerTransport } from '.
 import { kpps, lpad, pad, pct } from './lib/format.js';
 import { connectViewer, openIngress, producerCounts, workerCpuMs, type Ingress } from './lib/plain-fanout.js';
 import { cpuDelta, machineCpu, processCpuMs, reniceThreads, sumDrops, udpDrops, type CpuTimes } from './lib/procfs.js';
-import { UdpSink, type SinkSnapshot } from './lib/udp-sink.js';
+import { sinkPollUs, UdpSink, type SinkSnapshot } from './lib/udp-sink.js';
 import { stampedLog } from './lib/log.js';
+import { printScrapeCost, SCRAPED, scrapeEvery, scrapeLine } from './lib/metrics-scraper.js';
+import { Metrics } from '../common/metrics.js';
+import { SfuMetrics } from '../src/sfu/sfu-metrics.js';
 import { sleep } from './lib/wait.js';
 
 // mediasoup reads MEDIASOUP_WORKER_BIN when first imported: settle it, then load everything that
@@ -67,6 +73,7 @@ const WORKERS = Math.round(envNumber('LEVELCHAT_WORKERS', 2));
 const PIN = process.env.BENCH_PIN !== '0';
 const RTC_MIN_PORT = Math.round(envNumber('BENCH_RTC_MIN_PORT', 50000));
 const NICE = Number(process.env.BENCH_NICE ?? -10);
+const METRICS_SCRAPE_S = envNumber('BENCH_METRICS_SCRAPE_S', 0);
 const SINK_SOCKETS = 8;
 const VIDEO_KBPS = 1500;
 const NCPU = os.availableParallelism?.() ?? os.cpus().length;
@@ -353,8 +360,9 @@ interface RunResult {
   procCpuPerWorker: number[];
 }
 
-async function runOne(side: 'single' | 'cascade', n: number, kind: ViewerTransport, sink: UdpSink, single: types.Worker, pool: WorkerPoolT, source: PreparedSource): Promise<RunResult> {
-  const transport = transportLabel(kind);
+/** `metrics`: render these every METRICS_SCRAPE_S s through the measured window (a "+metrics" row). */
+async function runOne(side: 'single' | 'cascade', n: number, kind: ViewerTransport, sink: UdpSink, single: types.Worker, pool: WorkerPoolT, source: PreparedSource, metrics: Metrics | null = null): Promise<RunResult> {
+  const transport = `${transportLabel(kind)}${metrics ? SCRAPED : ''}`;
   log(`== ${side} n=${n} ${transport}: setting up ${n} viewers (${2 * n} consumers, ${kind.kind === 'plain' ? 'plain RTP' : `SRTP ${kind.suite}`})`);
   await sink.reset();
   const d = side === 'single' ? await deploySingle(single, n, sink, kind) : await deployCascade(pool, n, sink, kind);
@@ -379,6 +387,7 @@ async function runOne(side: 'single' | 'cascade', n: number, kind: ViewerTranspo
     // channel request waits a whole event-loop turn of fan-out) and stretched the window. The window
     // counts come from the sink (+ its kernel drops); consumer packetCount is checked once drained.
     const s0 = await snapshot(d, sink, ffmpeg, watchPorts);
+    const scraper = metrics ? scrapeEvery(METRICS_SCRAPE_S, () => metrics.render().then((r) => r.text)) : undefined;
     let prevSink = s0.sink;
     let prevCpu = s0.workerCpuMs;
     let prevAt = s0.at;
@@ -399,6 +408,7 @@ async function runOne(side: 'single' | 'cascade', n: number, kind: ViewerTranspo
     }
     await sleep(s0.at + DURATION_S * 1000 - Date.now());
     const s1 = await snapshot(d, sink, ffmpeg, watchPorts);
+    if (scraper) log(`  ${side} n=${n} ${transport}: ${scrapeLine(METRICS_SCRAPE_S, await scraper.stop())}`);
 
     // Drained accounting: stop the feed, let in-flight packets land, then compare cumulative counts.
     await ffmpeg.stop();
@@ -665,7 +675,7 @@ async function main(): Promise<void> {
   console.log(`  software: node ${process.version}, mediasoup ${pkg.version} (worker ${mediasoup.workerBin}), ${ffmpegVersion}`);
   console.log(`  viewers ${VIEWERS.join(', ')}; window ${DURATION_S} s after ${WARMUP_S} s warm-up; cascade workers ${WORKERS}; sides interleaved per N (single, then cascade)`);
   console.log(
-    `  viewers: one PlainTransport (rtcp-mux) + video + audio consumer each → C recvmmsg sink on ${SINK_SOCKETS} loopback sockets; ` +
+    `  viewers: one PlainTransport (rtcp-mux) + video + audio consumer each → C recvmmsg sink on ${SINK_SOCKETS} loopback sockets, ${sinkPollUs() ? `read every ${sinkPollUs()} µs (wakes nobody)` : 'woken by epoll'}; ` +
       `viewer transports per N: ${TRANSPORTS.map((t) => (t.kind === 'plain' ? 'plain RTP' : `SRTP ${t.suite}`)).join(', ')}; sides ${SIDES.join(', ')}`,
   );
   if (LOADGEN_CPU !== null) {
@@ -704,6 +714,11 @@ async function main(): Promise<void> {
   const pool = await WorkerPool.create({ count: WORKERS, rtcMinPort: poolMin, rtcMaxPort: poolMin + WORKERS * PORTS_PER_WORKER - 1, logger: silent });
   running.pool = pool;
   pool.all.forEach((w, i) => pin(w.pid, cascadeCpu(i)));
+  // The observers count in every row (as on a node); only the "+metrics" rows render (read stats).
+  const metrics = new Metrics();
+  const sfuMetrics = SfuMetrics.forPool(pool);
+  sfuMetrics.watch(single, 'single');
+  sfuMetrics.register(metrics);
   log(`  pool workers ${pool.all.map((w, i) => `w${i} pid ${w.pid}${PIN ? ` on CPU ${cascadeCpu(i)}` : ''}`).join(', ')}`);
 
   const results: RunResult[] = [];
@@ -712,6 +727,10 @@ async function main(): Promise<void> {
       for (const kind of TRANSPORTS) {
         for (const side of SIDES) {
           results.push(await runOne(side, n, kind, sink, single, pool, source));
+          if (METRICS_SCRAPE_S > 0) {
+            await sleep(1500);
+            results.push(await runOne(side, n, kind, sink, single, pool, source, metrics));
+          }
           await sleep(1500);
         }
       }
@@ -720,6 +739,7 @@ async function main(): Promise<void> {
     source.dispose();
   }
   report(results);
+  if (METRICS_SCRAPE_S > 0) printScrapeCost(results, METRICS_SCRAPE_S, (line) => console.log(line));
   console.log(`\n  loadavg at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 

@@ -118,6 +118,7 @@ export async function recordFeed(kind: FeedKind, opts: RecordOptions): Promise<R
       description: what,
       videoSsrcs: kind === 'single' ? [VIDEO_SSRC] : SIMULCAST_LAYERS.map((l) => l.ssrc),
       audioSsrc: AUDIO_SSRC,
+      clockRates: Object.fromEntries([...(kind === 'single' ? [VIDEO_SSRC] : SIMULCAST_LAYERS.map((l) => l.ssrc)).map((s) => [String(s), 90000]), [String(AUDIO_SSRC), 48000]]),
       durationMs: opts.seconds * 1000,
     },
     packets: kept,

@@ -18,6 +18,8 @@ export interface RecordingHeader {
   /** Video SSRCs in layer order (one unless simulcast), and the audio SSRC. */
   videoSsrcs: number[];
   audioSsrc: number;
+  /** RTP clock rate per SSRC (decimal string keys): what the replay needs to loop the recording. */
+  clockRates: Record<string, number>;
   durationMs: number;
 }
 

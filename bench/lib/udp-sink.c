@@ -6,7 +6,12 @@
  * Compiled at bench run time into a temp dir (never committed as a binary):
  *   gcc -O2 -o udp-sink udp-sink.c
  *
- * Usage: udp-sink K
+ * Usage: udp-sink K [POLL_US]
+ *   POLL_US 0 (default): sleep in epoll until packets arrive. On loopback the sender's sendmsg runs
+ *     the receive path, so every wake-up of this sink (try_to_wake_up, an IPI in a VM) is charged to
+ *     the mediasoup worker that sent: ~20% of its CPU per packet in perf on the 2-core VM.
+ *   POLL_US > 0: never wait on the media sockets; read them all every POLL_US microseconds. Nobody
+ *     sleeps on them, so senders wake no one, as when viewers are across a network.
  *   stdout line 1: "ports P1 P2 ... PK"   (ephemeral ports on 127.0.0.1)
  * Commands on stdin (one per line), each answered with one line on stdout:
  *   s   -> "S <rtp> <rtcp> <probation> <bytes> <now_ns> port:count ..."   (cumulative since last r)
@@ -86,6 +91,8 @@ static void report(void) {
 int main(int argc, char **argv) {
   int k = argc > 1 ? atoi(argv[1]) : 8;
   if (k < 1 || k > MAXSOCK) k = 8;
+  int poll_us = argc > 2 ? atoi(argv[2]) : 0;
+  if (poll_us < 0) poll_us = 0;
   int ep = epoll_create1(0);
   int fds[MAXSOCK];
   printf("ports");
@@ -106,8 +113,10 @@ int main(int argc, char **argv) {
     getsockname(fd, (struct sockaddr *)&a, &al);
     printf(" %d", ntohs(a.sin_port));
     fds[i] = fd;
-    struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    if (poll_us == 0) {
+      struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+      epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    }
   }
   printf("\n");
   fflush(stdout);
@@ -117,8 +126,19 @@ int main(int argc, char **argv) {
   char line[64];
   size_t used = 0;
   struct epoll_event evs[MAXSOCK + 1];
+  struct timespec nap = { 0, (long)poll_us * 1000 };
   for (;;) {
-    int n = epoll_wait(ep, evs, MAXSOCK + 1, -1);
+    int n;
+    if (poll_us > 0) {
+      for (int j = 0; j < k; j++) drain(fds[j]);
+      n = epoll_wait(ep, evs, MAXSOCK + 1, 0); /* stdin only */
+      if (n == 0) {
+        nanosleep(&nap, NULL);
+        continue;
+      }
+    } else {
+      n = epoll_wait(ep, evs, MAXSOCK + 1, -1);
+    }
     if (n < 0) {
       if (errno == EINTR) continue;
       perror("epoll_wait");

@@ -20,6 +20,14 @@ export interface SinkSnapshot {
   perPort: Map<number, number>;
 }
 
+/** BENCH_SINK_POLL_US, default 200 µs; 0 sleeps in epoll (the sink before it polled). */
+export function sinkPollUs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.BENCH_SINK_POLL_US;
+  const us = raw === undefined || raw === '' ? 200 : Number(raw);
+  if (!Number.isInteger(us) || us < 0) throw new Error(`BENCH_SINK_POLL_US=${raw} is not a whole number of microseconds`);
+  return us;
+}
+
 export class UdpSink {
   private readonly waiters: ((line: string) => void)[] = [];
   private exited = false;
@@ -40,7 +48,8 @@ export class UdpSink {
   /**
    * Compiles the sink and starts it with `sockets` loopback sockets; `pinCpu` runs it under taskset
    * (a CPU or a list such as "2-15"), `nice` under nice. BENCH_UDP_SINK_BIN: a sink built beforehand
-   * (for a machine without gcc: bench/device/).
+   * (for a machine without gcc: bench/device/). BENCH_SINK_POLL_US (200): read every socket that often
+   * instead of sleeping on them, so the worker's sends wake nobody (udp-sink.c says why); 0: epoll.
    */
   static async start(sockets: number, pinCpu: number | string | null, nice = 0): Promise<UdpSink> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'levelchat-udp-sink-'));
@@ -56,7 +65,7 @@ export class UdpSink {
         throw new Error(`gcc failed to build the UDP sink: ${(err as Error).message}`);
       }
     }
-    let argv = [bin, String(sockets)];
+    let argv = [bin, String(sockets), String(sinkPollUs())];
     if (nice !== 0) argv = ['nice', '-n', String(nice), ...argv];
     if (pinCpu !== null) argv = ['taskset', '-c', String(pinCpu), ...argv];
     const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
