@@ -76,7 +76,8 @@ export function parseOffer(text: string): SdpOffer {
   }
   const rtp = media.filter((m) => m.kind !== 'other');
   if (rtp.length === 0) throw unsupported('it has no audio or video m-line');
-  const bundle = session.groups?.find((g) => g.type === 'BUNDLE')?.mids.split(' ') ?? [];
+  // sdp-transform reads a lone numeric mid as a number.
+  const bundle = String(session.groups?.find((g) => g.type === 'BUNDLE')?.mids ?? '').split(' ').filter(Boolean);
   const unbundled = rtp.filter((m) => !bundle.includes(m.mid));
   // One transport per session: every m-line we accept shares it (RFC 9725 requires BUNDLE).
   if (unbundled.length) throw unsupported(`m-line(s) ${unbundled.map((m) => m.mid).join(', ')} are not in an a=group:BUNDLE`);
