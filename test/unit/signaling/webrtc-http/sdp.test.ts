@@ -96,7 +96,7 @@ describe('WHIP offers', () => {
     const parsed = parseOffer(offer(VP8));
     const answer = writeAnswer(parsed, [{ accepted: false }, { accepted: true, direction: 'recvonly', codecs: [parsed.media[1]!.codecs[0]!], headerExtensions: [], rids: ['q', 'f'] }], {
       iceParameters: { usernameFragment: 'srv', password: 'pwd', iceLite: true },
-      iceCandidates: [{ foundation: 'udp', priority: 1, ip: '127.0.0.1', protocol: 'udp', port: 40000, type: 'host' }],
+      iceCandidates: [{ foundation: 'udp', priority: 1, ip: '127.0.0.1', protocol: 'udp', port: 40000, type: 'host' } as types.IceCandidate],
       dtlsParameters: { role: 'auto', fingerprints: [{ algorithm: 'sha-256', value: 'CC:DD' }] },
     });
     expect(answer).toMatch(/m=audio 0 /);
