@@ -212,7 +212,7 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
       // The program date time is the wall clock of the media's arrival, not of ffmpeg's (later) output.
       const { published, closedSegment } = rendition.push(item, this.ingest.mediaStartedAt ?? Date.now());
       if (closedSegment) this.consecutiveFailures = 0;
-      const next = item.kind === 'init' ? () => this.publishMaster() : () => this.maybeRepublishMaster();
+      const next = item.kind === 'init' || this.advertised.length === 0 ? () => this.publishMaster() : () => this.maybeRepublishMaster();
       void published.then(next).catch((err: Error) => this.fail(err));
     } catch (err) {
       this.fail(err as Error);
@@ -220,12 +220,14 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
   }
 
   /**
-   * Once every rendition has a published init segment: its codecs and size come from it, BANDWIDTH
-   * from its largest segment so far (a nominal figure before the first), FRAME-RATE once measured.
+   * Once every rendition has a published init segment and a closed segment (a player may probe a
+   * segment of the media playlist it loads first: Shaka does, and fails on one still open): codecs
+   * and size come from the init segment, BANDWIDTH from the largest segment so far, FRAME-RATE once
+   * measured.
    */
   private async publishMaster(): Promise<void> {
     const variants = this.renditions.map((r) => r.variant());
-    if (!variants.every((v): v is VariantStream => v !== undefined)) return;
+    if (!variants.every((v): v is VariantStream => v !== undefined) || this.renditions.some((r) => r.segments.length === 0)) return;
     this.advertised = variants;
     const [top, ...siblings] = this.renditions;
     await top!.publisher.publishMaster(renderMultivariantPlaylist(variants), this.state.renditions, siblings.map((s) => s.publisher));

@@ -42,9 +42,10 @@ function lastDurationOffset(buf: Buffer, trafPayload: number, trafEnd: number, t
 
 /**
  * Sets, in place, the duration of the last sample of `trackId` in `fragment` (moof first, then its
- * mdat). ffmpeg writes a fragment when the next packet of any track arrives, before it knows how long
- * the last video frame lasts (it writes 0 or a guess); the packager learns it from the next frame's
- * decode time and writes it here, so every frame lasts until the next one and no player sees a hole.
+ * mdat). A fragment's last sample lasts until the next sample of its track, which the muxer may not
+ * have seen when it wrote the fragment (it then guesses, or writes 0); the packager learns it from
+ * the next fragment's decode time and writes it here, so every frame lasts until the next one and no
+ * player sees a hole or an overlap.
  */
 export function setLastSampleDuration(fragment: Buffer, trackId: number, ticks: number): void {
   if (!Number.isInteger(ticks) || ticks < 0 || ticks > 0xffffffff) throw new Fmp4Error(`sample duration ${ticks} does not fit 32 bits`);

@@ -45,12 +45,14 @@ export function inputOptions(listenIp: string): string[] {
 }
 
 /**
- * One moof+mdat per packet (a video frame, an audio frame), written as soon as the next packet comes:
- * the Segmenter cuts parts from whole frames to fit PART-TARGET (ffmpeg's own -frag_duration cuts at
- * the first packet past it, of either track, so its fragments cannot fit [0.85, 1] × PART-TARGET),
- * and sets each frame's duration, which ffmpeg does not know yet (MediaUnits).
+ * A fragment as soon as a track has a second packet (-frag_duration 1 µs): at most one sample of each
+ * track per moof+mdat, so the Segmenter can cut parts of whole frames to fit PART-TARGET (ffmpeg's own
+ * cut at a longer -frag_duration falls on the first packet past it, of either track, so its fragments
+ * cannot fit [0.85, 1] × PART-TARGET). Each sample's duration is known when its fragment is written
+ * (checked on live input); frag_every_frame writes before it is (zero durations, then repeated decode
+ * times, which MSE resolves by dropping frames).
  */
-export const FMP4_OUTPUT = ['-f', 'mp4', '-movflags', 'frag_every_frame+empty_moov+default_base_moof+cmaf'];
+export const FMP4_OUTPUT = ['-f', 'mp4', '-movflags', 'empty_moov+default_base_moof+cmaf', '-frag_duration', '1'];
 
 function videoOptions(plan: EncodePlan, rendition: HlsRendition): string[] {
   const bitrate = encodedVideoBitrate(plan, rendition);

@@ -2,8 +2,8 @@ import type { Fragment } from '../fmp4/fragment.js';
 import { setLastSampleDuration } from '../fmp4/sample-duration.js';
 
 /**
- * The smallest piece of media a part is cut from: one fragment of the reference track (with ffmpeg's
- * frag_every_frame, one video frame) and the other tracks' fragments that came after it.
+ * The smallest piece of media a part is cut from: one fragment of the reference track (with the
+ * ingest's -frag_duration 1, one video frame) and the other tracks' fragments that came after it.
  */
 export interface MediaUnit {
   fragments: Buffer[];
@@ -21,17 +21,25 @@ export interface Reference {
   timescale: number;
 }
 
-interface Held extends MediaUnit {
+interface Held extends Omit<MediaUnit, 'fragments'> {
+  /**
+   * Other tracks' fragments from before the first reference sample. Fragments keep ffmpeg's order:
+   * MSE in sequence mode (Shaka's for HLS) times an append by its first sample, and the end of the
+   * previous one by its last.
+   */
+  lead: Buffer[];
   /** The reference fragment whose last sample's duration is set once the next one starts. */
   reference: Buffer;
   samples: number;
+  /** Other tracks' fragments that came after it. */
+  trailing: Buffer[];
 }
 
 /**
  * Turns fragments into MediaUnits of exact length. A unit is held until the next reference fragment
- * starts: only then is its duration known, and it is written into the unit's last sample (ffmpeg
- * did not know it). When the reference track stalls (a paused camera) while other tracks go on for
- * longer than `stallTicks`, the held unit is closed at the end of what arrived, and the other tracks'
+ * starts: only then is its duration known for sure, and it is written into the unit's last sample
+ * (where ffmpeg had to guess it: a stream's first frame, a frame before a gap). When the reference
+ * track stalls (a paused camera) while other tracks go on for longer than `stallTicks`, the held unit is closed at the end of what arrived, and the other tracks'
  * fragments become units of their own, so parts keep coming. Pure apart from that in-place write.
  */
 export class MediaUnits {
@@ -51,22 +59,16 @@ export class MediaUnits {
   push(fragment: Fragment): MediaUnit[] {
     const track = fragment.tracks.find((t) => t.trackId === this.reference.trackId && t.sampleCount > 0);
     if (track) {
-      const done = this.held ? [this.complete(track.baseMediaDecodeTime - this.held.start)] : [];
-      this.held = {
-        fragments: [...this.loose, fragment.bytes],
-        reference: fragment.bytes,
-        samples: track.sampleCount,
-        start: track.baseMediaDecodeTime,
-        ticks: track.duration,
-        keyframe: track.startsWithKeyframe,
-      };
+      const start = track.baseMediaDecodeTime;
+      const done = this.held ? [this.complete(start - this.held.start)] : [];
+      this.held = { lead: this.loose, reference: fragment.bytes, samples: track.sampleCount, trailing: [], start, ticks: track.duration, keyframe: track.startsWithKeyframe };
       this.loose = [];
       return done;
     }
     const reached = this.endOf(fragment);
     const held = this.held;
     if (held) {
-      held.fragments.push(fragment.bytes);
+      held.trailing.push(fragment.bytes);
       return reached - held.start > this.stallTicks ? [this.complete(reached - held.start)] : [];
     }
     // The reference track stalled (or has not started): time these fragments by their own end.
@@ -89,7 +91,7 @@ export class MediaUnits {
   flush(room?: number): MediaUnit | undefined {
     const held = this.held;
     if (!held) return undefined;
-    held.fragments.push(...this.loose);
+    held.trailing.push(...this.loose);
     this.loose = [];
     if (held.samples !== 1) return this.complete(held.ticks);
     const guess = this.lastTicks || held.ticks || Math.round(this.reference.timescale / 30);
@@ -105,10 +107,10 @@ export class MediaUnits {
   private complete(ticks: number): MediaUnit {
     const held = this.held!;
     this.held = undefined;
-    const { reference, samples, ...unit } = held;
+    const { lead, reference, samples, trailing, ...timing } = held;
     // Samples before the last keep their own durations; a one-sample fragment lasts exactly until the next.
     if (ticks > 0 && samples === 1) setLastSampleDuration(reference, this.reference.trackId, ticks);
-    unit.ticks = Math.max(0, ticks);
+    const unit: MediaUnit = { ...timing, fragments: [...lead, reference, ...trailing], ticks: Math.max(0, ticks) };
     this.lastTicks = unit.ticks || this.lastTicks;
     this.end = unit.start + unit.ticks;
     return unit;

@@ -20,7 +20,7 @@ export function encodeFragmentedMp4(seconds = 3): Buffer {
   );
 }
 
-/** `seconds` of the same media as the ingest writes it: one fragment per frame (FMP4_OUTPUT). */
+/** `seconds` of the same media as the ingest writes it: at most one sample per track in a fragment (FMP4_OUTPUT). */
 export function encodePerFrameMp4(seconds = 3): Buffer {
   return execFileSync(
     'ffmpeg',

@@ -60,7 +60,7 @@ describe('ffmpeg input options', () => {
 
 describe('ffmpeg output options', () => {
   const plan: EncodePlan = { videoPassthrough: true, hasAudio: true, keyframeInterval: 1, videoBitrate: 2_000_000, renditions: ['source'] };
-  const fmp4 = ['-f', 'mp4', '-movflags', 'frag_every_frame+empty_moov+default_base_moof+cmaf'];
+  const fmp4 = ['-f', 'mp4', '-movflags', 'empty_moov+default_base_moof+cmaf', '-frag_duration', '1'];
   /** The arguments of each output file, split at its pipe:N target. */
   const outputs = (args: string[]): string[][] => {
     const files: string[][] = [[]];
@@ -71,7 +71,7 @@ describe('ffmpeg output options', () => {
     return files.slice(0, -1);
   };
 
-  it('copies H.264 and encodes Opus to AAC into one fMP4 fragment per frame on fd 3', () => {
+  it('copies H.264 and encodes Opus to AAC into fMP4 of at most one sample per track and fragment on fd 3', () => {
     const args = outputOptions(plan);
     expect(args.join(' ')).toContain('-c:v copy');
     expect(args).not.toContain('libx264');
