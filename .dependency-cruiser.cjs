@@ -10,6 +10,7 @@ const LAYERS = [
   { name: 'services (sfu, cluster, hls, webhooks)', path: '^src/(sfu|cluster|hls|webhooks)/' },
   { name: 'config', path: '^src/config\\.ts$' },
   { name: 'signaling', path: '^src/signaling/' },
+  { name: 'ingest (RTMP/SRT encoders)', path: '^src/ingest/' },
   { name: 'api', path: '^src/api/' },
   { name: 'runtime (composition root)', path: '^src/runtime/' },
   { name: 'entry points', path: '^src/(main|server)\\.ts$' },

@@ -61,6 +61,14 @@ export const PROBLEMS = {
   session_not_found: [404, 'Session not found'],
   etag_mismatch: [412, 'Entity tag does not match'],
   webrtc_full: [503, 'WebRTC seats taken'],
+  // Encoders (ingests), restreams, thumbnails
+  ingest_not_found: [404, 'Ingest not found'],
+  ingest_limit: [409, 'Too many ingests in this room'],
+  srt_ports_exhausted: [503, 'No SRT port free on this node'],
+  restream_not_found: [404, 'Restream not found'],
+  restream_limit: [409, 'Too many restreams in this room'],
+  restream_destination_refused: [422, 'Restream destination refused'],
+  not_on_air: [404, 'Nobody is on air'],
   // LL-HLS origin
   invalid_room_id: [400, 'Invalid room id'],
   invalid_rendition: [400, 'Invalid rendition'],

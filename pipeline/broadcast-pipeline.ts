@@ -196,6 +196,19 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
     return this.stopping;
   }
 
+  /**
+   * The source is away for a while and expected back (a held source, see SourceHolds): this run's
+   * ffmpeg ends, flushing what it has, and the playlists wait.
+   */
+  async holdSource(): Promise<void> {
+    if (!this.stopping) await this.ingest.endRun();
+  }
+
+  /** The held source is back: a new ffmpeg run, whose init segment is a discontinuity in the same playlists. */
+  async resumeSource(): Promise<void> {
+    if (!this.stopping && !this.ingest.running) await this.ingest.start();
+  }
+
   private get top(): RenditionPackager {
     return this.renditions[0]!;
   }

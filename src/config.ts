@@ -66,6 +66,9 @@ export const configSchema = z.object({
   LEVELCHAT_PIPELINE_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
   LEVELCHAT_HLS_PART_TARGET: z.coerce.number().min(0.1).max(2).default(DEFAULT_PART_TARGET),
   LEVELCHAT_HLS_SEGMENT_TARGET: z.coerce.number().min(0.2).max(10).default(DEFAULT_SEGMENT_TARGET),
+  LEVELCHAT_RTMP_PORT: port.optional(),
+  LEVELCHAT_SRT_MIN_PORT: port.min(1024).default(9000),
+  LEVELCHAT_SRT_MAX_PORT: port.min(1024).default(9099),
   LEVELCHAT_METRICS_TOKEN: z
     .string()
     .regex(/^[A-Za-z0-9._~+/=-]{16,256}$/, 'must be 16-256 characters of letters, digits and . _ ~ + / = - (a Bearer token)')
@@ -117,6 +120,8 @@ export interface Config {
    * the cadence its runs declare (a playlist continued from another process keeps its own).
    */
   pipeline: { concurrency: number; cadence: Cadence };
+  /** Encoder endpoints: the RTMP listener's port (0: any free one) and the UDP ports SRT ingests take, one each. */
+  ingest: { rtmpPort: number; srtMinPort: number; srtMaxPort: number };
   /** `token`: GET /metrics needs `Authorization: Bearer <token>`; undefined: /metrics is open. */
   metrics: { token: string | undefined };
 }
@@ -138,6 +143,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (c.S3_ENDPOINT && (!c.S3_ACCESS_KEY || !c.S3_SECRET_KEY)) {
     throw new ConfigError(c.S3_ACCESS_KEY ? 'S3_SECRET_KEY' : 'S3_ACCESS_KEY', 'is required when S3_ENDPOINT is set');
+  }
+  if (c.LEVELCHAT_SRT_MIN_PORT > c.LEVELCHAT_SRT_MAX_PORT) {
+    throw new ConfigError('LEVELCHAT_SRT_MIN_PORT', `must not exceed LEVELCHAT_SRT_MAX_PORT (${c.LEVELCHAT_SRT_MAX_PORT})`);
   }
   if (c.LEVELCHAT_HLS_SEGMENT_TARGET < 2 * c.LEVELCHAT_HLS_PART_TARGET) {
     throw new ConfigError('LEVELCHAT_HLS_SEGMENT_TARGET', `must be at least twice LEVELCHAT_HLS_PART_TARGET (${c.LEVELCHAT_HLS_PART_TARGET})`);
@@ -180,6 +188,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cluster: { nodeId: c.LEVELCHAT_NODE_ID ?? defaultNodeId(), region: c.LEVELCHAT_REGION, pipeSrtp: c.LEVELCHAT_PIPE_SRTP },
     role: c.LEVELCHAT_ROLE,
     pipeline: { concurrency: c.LEVELCHAT_PIPELINE_CONCURRENCY, cadence: cadenceOf(c.LEVELCHAT_HLS_PART_TARGET, c.LEVELCHAT_HLS_SEGMENT_TARGET) },
+    // A node on any free HTTP port (PORT=0: tests, throwaway nodes) takes any free RTMP port too.
+    ingest: { rtmpPort: c.LEVELCHAT_RTMP_PORT ?? (c.PORT === 0 ? 0 : 1935), srtMinPort: c.LEVELCHAT_SRT_MIN_PORT, srtMaxPort: c.LEVELCHAT_SRT_MAX_PORT },
     metrics: { token: c.LEVELCHAT_METRICS_TOKEN },
   };
 }

@@ -62,6 +62,8 @@ const listenIpOf = (options: RtpIngestOptions): string => options.listenIp ?? '1
 export class RtpIngest extends EventEmitter<RtpIngestEvents> {
   private process: ChildProcess | undefined;
   private stopping = false;
+  /** endRun() is ending the current run: its exit was asked for, and the feed stays. */
+  private ending = false;
 
   private constructor(
     private readonly options: RtpIngestOptions,
@@ -130,7 +132,7 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
       if (finished) return;
       finished = true;
       this.process = undefined;
-      const requested = this.stopping;
+      const requested = this.stopping || this.ending;
       if (!requested) logger.warn({ err: error?.message, tail: tail.join('\n') }, 'ingest ffmpeg exited');
       this.emit('exit', { requested, ...(error && !requested ? { error: error.message } : {}), tail: tail.join('\n') });
     };
@@ -183,18 +185,35 @@ export class RtpIngest extends EventEmitter<RtpIngestEvents> {
     return this.process?.pid;
   }
 
+  /**
+   * Ends the current ffmpeg run (letting it flush its last fragment) and keeps the feed: the source
+   * paused for a while (an encoder reconnecting); start() makes the next run when it is back.
+   */
+  async endRun(): Promise<void> {
+    const child = this.process;
+    if (!child || this.stopping) return;
+    this.ending = true;
+    try {
+      await this.exit(child);
+    } finally {
+      this.ending = false;
+    }
+  }
+
   /** Ends the ffmpeg run (letting it flush its last fragment), closes the transports and removes the SDP. */
   async stop(): Promise<void> {
     this.stopping = true;
-    const child = this.process;
-    if (child) {
-      const exited = new Promise<void>((resolve) => this.once('exit', () => resolve()));
-      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-      child.kill('SIGTERM');
-      await exited;
-      clearTimeout(kill);
-    }
+    if (this.process) await this.exit(this.process);
     this.feed.close();
     await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** SIGTERM (ffmpeg flushes), SIGKILL if it takes over 3 s; resolves once its run has ended. */
+  private async exit(child: ChildProcess): Promise<void> {
+    const exited = new Promise<void>((resolve) => this.once('exit', () => resolve()));
+    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.kill('SIGTERM');
+    await exited;
+    clearTimeout(kill);
   }
 }

@@ -12,6 +12,7 @@ import type { Cadence } from '../llhls/cadence.js';
 import type { MediaCache } from '../publish/media-cache.js';
 import type { UploadSpool } from '../publish/upload-spool.js';
 import type { Recorder } from '../recording/recorder.js';
+import { SourceHolds } from './source-hold.js';
 
 /** One on-air run of a room's LL-HLS: which producers, from which router, packaged how. */
 export interface IngestJobData {
@@ -78,6 +79,8 @@ const generationKey = (roomId: string) => `lc:hls:${roomId}:generation`;
 /** How often a running job checks that it is still the room's current run. */
 const GENERATION_POLL_MS = 250;
 const ON_AIR_TIMEOUT_MS = 10_000;
+/** How often a running job looks whether its source is held: a reconnecting encoder waits this long at most for it. */
+const HOLD_POLL_MS = 100;
 // A job whose worker died is taken up again by another worker once its lock lapses (≤ 10 s) and a
 // stalled check notices (every 5 s).
 const LOCK_MS = 10_000;
@@ -95,10 +98,12 @@ export class IngestJobs {
   private readonly queue: Queue<IngestJobData>;
   private worker: Worker<IngestJobData> | undefined;
   private readonly running = new Set<Promise<unknown>>();
+  private readonly holds: SourceHolds;
   private closing = false;
   #onAir = 0;
 
   constructor(private readonly deps: IngestJobsDeps) {
+    this.holds = new SourceHolds(deps.redis);
     this.queue = new Queue(QUEUE, { connection: deps.connection });
     this.queue.on('error', (err) => deps.logger.warn({ err: err.message }, 'ingest queue error'));
   }
@@ -199,6 +204,7 @@ export class IngestJobs {
     });
     const ended = new Promise<{ reason: BroadcastEndReason; error?: Error }>((resolve) => pipeline.once('ended', (reason, error) => resolve({ reason, ...(error ? { error } : {}) })));
     const superseded = this.untilSuperseded(job.data, ended);
+    void this.followHold(job.data, pipeline, ended);
     await Promise.race([pipeline.onAir, ended, sleep(ON_AIR_TIMEOUT_MS)]);
     if (!pipeline.state.ended) {
       this.#onAir += 1;
@@ -225,6 +231,32 @@ export class IngestJobs {
 
   private async isCurrent(data: IngestJobData): Promise<boolean> {
     return !this.closing && Number(await this.deps.redis.get(generationKey(data.roomId))) === data.generation;
+  }
+
+  /** Ends the run's ffmpeg while its video source is held and starts it again once released (see SourceHolds). */
+  private async followHold(data: IngestJobData, pipeline: BroadcastPipeline, ended: Promise<unknown>): Promise<void> {
+    const id = data.videoProducerId;
+    let done = false;
+    void ended.then(() => (done = true));
+    let parked = false;
+    while (!done) {
+      const state = await this.holds.state(id).catch(() => undefined);
+      try {
+        if (state === 'held' && !parked) {
+          await pipeline.holdSource();
+          await this.holds.parked(id);
+          parked = true;
+        } else if (parked && state !== 'held' && state !== 'parked' && state !== undefined) {
+          // Released (or the hold lapsed): ffmpeg listens again before the publisher sends.
+          await pipeline.resumeSource();
+          parked = false;
+          if (state === 'released') await this.holds.resumed(id);
+        }
+      } catch (err) {
+        this.deps.logger.warn({ room_id: data.roomId, err: (err as Error).message }, 'could not follow the source hold');
+      }
+      await sleep(HOLD_POLL_MS);
+    }
   }
 
   /** Resolves true when the room moved on to another run (or none) or this process is closing; false once the run ended on its own. */

@@ -22,6 +22,7 @@ import { withHlsFastPath } from '../hls/hls-fast-path.js';
 import type { HlsOrigin } from '../hls/hls-origin.js';
 import { hlsOriginRoutes } from '../hls/hls-origin-routes.js';
 import type { HlsStatusStore } from '../hls/hls-status.js';
+import type { IngestService } from '../ingest/ingest-service.js';
 import { authenticate } from './authenticate.js';
 import { RateLimiter } from './rate-limiter.js';
 import { API_PREFIX } from './route.js';
@@ -42,6 +43,7 @@ import { registrationRoutes } from './routes/registrations.js';
 import { roomRoutes } from './routes/rooms.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { ingestRoutes } from './routes/ingests.js';
 import { webrtcSessionRoutes, type WebRtcSessionRoutesDeps } from './routes/webrtc-sessions.js';
 import { staticRoutes } from './static-routes.js';
 
@@ -72,6 +74,8 @@ export interface AppDeps extends HealthDeps {
   cluster: Pick<ClusterNode, 'id' | 'nodes' | 'placement'>;
   /** The LL-HLS origin (the one withHlsFastPath answers most /hls/ requests with) and the rooms' HLS status. */
   hls: { origin: HlsOrigin; status: HlsStatusStore };
+  /** RTMP and SRT ingests of rooms (encoders that connect to this node). */
+  ingests: IngestService;
   /** WHIP publishers and WHEP players (authorised by room tokens, not API keys). */
   webrtc: WebRtcSessionRoutesDeps;
   /** This process' metrics (GET /metrics, and every request's latency) and the token guarding them. */
@@ -131,7 +135,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(roomRoutes({ rooms: control.rooms, repository: control.repository, hlsStatus: deps.hls.status }, registry));
   api.use(tokenRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl, cluster: deps.cluster }, registry));
   api.use(playbackTokenRoutes({ rooms: control.rooms, minter: control.minter, publicUrl: deps.publicUrl }, registry));
-  api.use(registrationRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl }, registry));
+  api.use(registrationRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl, revocations: control.revocations, redis: control.redis }, registry));
   api.use(participantRoutes({ rooms: control.rooms, revocations: control.revocations, redis: control.redis }, registry));
   api.use(attendanceRoutes({ rooms: control.rooms, attendance: control.attendance }, registry));
   api.use(recordingRoutes({ rooms: control.rooms, recordings: control.recordings, store: deps.store }, registry));
@@ -139,6 +143,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(keyRoutes(control.keys, registry));
   api.use(webhookRoutes({ webhooks: control.webhooks, deliveries: control.deliveries, destinations: control.destinations }, registry));
   api.use(nodeRoutes(deps.cluster.nodes, registry));
+  api.use(ingestRoutes({ rooms: control.rooms, ingests: deps.ingests }, registry));
 
   // Public, so mounted before the API router and its authentication (WHIP/WHEP take room tokens).
   const jwks = jwksRoutes(control.edKeys, registry);

@@ -20,6 +20,10 @@ export const ROOM_EVENT_TYPES = [
   'recording.ready',
   'hls.started',
   'hls.ended',
+  'ingest.connected',
+  'ingest.disconnected',
+  'restream.started',
+  'restream.failed',
 ] as const;
 
 export type RoomEventType = (typeof ROOM_EVENT_TYPES)[number];

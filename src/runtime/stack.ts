@@ -40,6 +40,7 @@ import { HlsStatusStore } from '../hls/hls-status.js';
 import { PlaylistStateHub } from '../hls/playlist-state-hub.js';
 import { ChildProcesses } from '../../common/child-processes.js';
 import { ControlPlane } from './control-plane.js';
+import { EncoderEndpoints } from './encoder-endpoints.js';
 import { DataDir } from '../../common/data-dir.js';
 import { devApiKey } from './dev-api-key.js';
 import { readNodeMetrics, readProcessMetrics } from './process-metrics.js';
@@ -206,7 +207,10 @@ export class Stack {
       pool: this.workers,
       logger: this.logger,
     });
+    // RTMP and SRT ingest: its API now, its listeners once the live rooms exist.
+    const encoders = new EncoderEndpoints({ redis: this.control.redis, config, host: () => new URL(this.publicUrl(config)).hostname.replace(/^\[(.*)\]$/, '$1') });
     const app = createApp({
+      ingests: encoders.service,
       logger: this.logger,
       redis: this.redis,
       store: this.store,
@@ -270,6 +274,9 @@ export class Stack {
       await signaling.close();
       await this.liveRooms.closeAll();
     });
+    await encoders.start({ liveRooms: this.liveRooms, minter: this.control.minter, logger: this.logger });
+    // Before the rooms close: encoders' participants leave first.
+    this.cleanups.push(() => encoders.close());
 
     this.summary = { ...this.endpoints(config, redisEndpoint, s3, dataDir), role: 'node', workers: this.workers.size, devApiKey: devKey };
   }
