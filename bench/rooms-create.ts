@@ -12,7 +12,9 @@
 // BENCH_CPU_PROFILE (a directory: CPU-profile the server process during each measured run into
 // <dir>/<side>.cpuprofile; the profiler slows the server, so such a run's latencies are not the figures),
 // BENCH_BASELINE_HTTP_CLASSES (1: the baseline's server gets the request/response classes LevelChat's
-// server uses, src/api/express-http-classes.ts; default 0, stock express as everyone runs it).
+// server uses, src/api/express-http-classes.ts; default 0, stock express as everyone runs it),
+// BENCH_METRICS_SCRAPE_S (5: a side "levelchat+metrics", right after LevelChat's, with GET /metrics
+// every that many seconds as Prometheus does; its p99 against LevelChat's is the metrics' cost; 0 skips it).
 //
 // Processes of ours: this one drives the bench; it forks bench/rooms-create/server.ts to host the
 // measured parts (the LevelChat stack and the baseline app), so no load generator shares an event
@@ -33,6 +35,7 @@ import { latencyMs, pct } from './lib/format.js';
 import { HttpPacer } from './lib/http-pacer.js';
 import { RpcChild } from './lib/ipc-rpc.js';
 import { log } from './lib/log.js';
+import { fetchMetrics, scrapeEvery, scrapeLine } from './lib/metrics-scraper.js';
 import { cpuDelta, machineCpu } from './lib/procfs.js';
 import { runBench } from './lib/run-bench.js';
 import { sleep } from './lib/wait.js';
@@ -52,6 +55,7 @@ const readSettings = () => ({
   warmup: envCount('BENCH_WARMUP_REQUESTS', 1000),
   seqRequests: envCount('BENCH_SEQ_REQUESTS', 2000),
   autocannonS: envCount('BENCH_AUTOCANNON_S', 20),
+  metricsScrapeS: envCount('BENCH_METRICS_SCRAPE_S', 5),
   repeatBaseline: envCount('BENCH_REPEAT_BASELINE', 1) !== 0,
   profile: process.env.BENCH_CPU_PROFILE ? path.resolve(process.env.BENCH_CPU_PROFILE) : undefined,
   serverFlags: (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean),
@@ -121,29 +125,34 @@ async function benchMain(): Promise<void> {
   const sides = [
     { label: 'baseline', url: info.baselineUrl },
     { label: 'levelchat', url: info.levelchatUrl },
+    ...(s.metricsScrapeS > 0 ? [{ label: 'levelchat+metrics', url: info.levelchatUrl }] : []),
     ...(s.repeatBaseline ? [{ label: 'baseline #2', url: info.baselineUrl }] : []),
   ];
   const results: LoadResult[] = [];
   for (const side of sides) {
-    if (s.warmup > 0 && !side.label.includes('#2')) {
+    if (s.warmup > 0 && !side.label.includes('#2') && !side.label.includes('+metrics')) {
       log(`warm-up   ${side.label}: ${s.warmup} requests, 10 connections, unthrottled`);
       await autocannonDriver({ label: side.label, url: side.url, apiKey, connections: 10, amount: s.warmup })(() => {}, () => {});
     }
     const profile = s.profile ? path.join(s.profile, `${side.label.replace(/\W+/g, '-')}.cpuprofile`) : undefined;
     log(`run       ${side.label}: ${s.durationS} s at ${s.rate} req/s, ${s.connections} connections${profile ? ` (CPU-profiling the server into ${profile}: slower than usual)` : ''}`);
     const drive = pacerDriver(pacer, { label: side.label, url: side.url, apiKey, connections: s.connections, durationS: s.durationS, rate: s.rate });
+    const scraper = side.label.includes('+metrics') ? scrapeEvery(s.metricsScrapeS, () => fetchMetrics(side.url)) : undefined;
     results.push(await measuredLoad(side.label, drive, server, redisPid, profile ? { profile } : {}));
+    if (scraper) log(`metrics   ${scrapeLine(s.metricsScrapeS, await scraper.stop())}`);
   }
 
   log('');
   log(`RESULTS   POST /v1/rooms at ${s.rate} req/s for ${s.durationS} s, C pacer, ${s.connections} connections (measured server pid ${info.pid}, ${cpus.length} CPUs shared)`);
   printTable(results);
-  const [base, lc, base2] = results as [LoadResult, LoadResult, LoadResult | undefined];
+  const side = (label: string) => results.find((r) => r.label === label);
+  const [base, lc, base2, lcMetrics] = [side('baseline')!, side('levelchat')!, side('baseline #2'), side('levelchat+metrics')];
   const lcP99 = lc.latency.p99;
   const r99 = lcP99 / base.latency.p99;
   log('');
   log(ratioLine('baseline', lc, base));
   if (base2) log(ratioLine('baseline #2', lc, base2));
+  if (lcMetrics) log(metricsCostLine(s.metricsScrapeS, lcMetrics, lc));
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
   log('targets   (LevelChat, exact p99 at the fixed rate)');
   log(`  guide promise  p99 < 100 ms             ${verdict(lcP99 < 100)}  (${latencyMs(lcP99)} ms)`);
@@ -181,6 +190,16 @@ async function benchMain(): Promise<void> {
     log('');
     await measureIdleRooms(server, redis, info, apiKey, s.rooms, s.roomConcurrency);
   }
+}
+
+/** LevelChat scraped every `everyS` s against LevelChat not scraped: latency and server CPU per answered request. */
+function metricsCostLine(everyS: number, scraped: LoadResult, plain: LoadResult): string {
+  const cpuPerOk = (r: LoadResult) => (r.server.cpuUserUs + r.server.cpuSystemUs) / Math.max(1, r.ok);
+  const p99 = scraped.latency.p99 / plain.latency.p99;
+  return (
+    `metrics   LevelChat with GET /metrics every ${everyS} s / without:  p50 ${(scraped.latency.p50 / plain.latency.p50).toFixed(2)}×   p99 ${p99.toFixed(2)}×   ` +
+    `server CPU per request ${(cpuPerOk(scraped) / cpuPerOk(plain)).toFixed(2)}×   (target p99 < 1.05×: ${p99 < 1.05 ? 'PASS' : 'MISS'})`
+  );
 }
 
 let cleaned: Promise<void> | undefined;

@@ -3,9 +3,9 @@ import type { Metrics } from '../../common/metrics.js';
 import type { WorkerPool } from './worker-pool.js';
 
 export interface SfuMetricsOptions {
-  /** Consumers whose stats one scrape reads (their channel requests cost the workers); default 200. */
+  /** Consumers whose stats one scrape reads at most (their channel requests cost the workers); default 200. */
   consumersPerScrape?: number;
-  /** How long a scrape waits for the workers' answers before it reports the values it has; default 1000 ms. */
+  /** How long a scrape reads stats, and waits for the answers, before it reports the values it has; default 1000 ms. */
   sampleBudgetMs?: number;
 }
 
@@ -14,19 +14,21 @@ export interface SfuMetricsOptions {
  * the workers' observers (an event per object created or closed, nothing per packet). Worker CPU and
  * forwarded packets need a request to the worker, so they are read only when Prometheus scrapes, and
  * at a bounded cost: CPU is one request per worker; packets are the consumers' `packetCount`, read
- * for the next `consumersPerScrape` consumers in turn, each adding what it sent since it was last
- * read (so the total trails by consumers / consumersPerScrape scrapes, and what a consumer sent
- * after its last read before it closed is not counted). A scrape waits at most `sampleBudgetMs` for
- * the answers (a saturated worker answers its channel slowly) and otherwise reports the values of
- * the previous reads; at most one round of reads is in flight.
+ * for the next consumers in turn (at most `consumersPerScrape`, for at most `sampleBudgetMs`), each
+ * adding what it sent since it was last read, so the total trails by a few scrapes, and what a
+ * consumer sent after its last read before it closed is not counted. Each worker is asked for one
+ * consumer's stats at a time: a saturated worker answers its channel one loop turn at a time (tens
+ * of ms), and a burst of requests would hold signaling's own requests (a join's transport) behind
+ * it for seconds; this way they wait behind one at most. A scrape waits at most `sampleBudgetMs`
+ * and otherwise reports the values it has; at most one round of reads is in flight.
  */
 export class SfuMetrics {
   readonly #workers = new Map<types.Worker, { label: string; cpuSeconds: number }>();
   #routers = 0;
   #transports = 0;
   #producers = 0;
-  /** Each live consumer with the packetCount it had when last read. */
-  readonly #consumers = new Map<types.Consumer, number>();
+  /** Each live consumer: its worker, and the packetCount it had when last read. */
+  readonly #consumers = new Map<types.Consumer, { worker: types.Worker; sent: number }>();
   /** Consumers still to read in this turn. */
   #turn: types.Consumer[] = [];
   #forwarded = 0;
@@ -54,7 +56,7 @@ export class SfuMetrics {
     worker.observer.on('newrouter', (router) => {
       this.#routers += 1;
       router.observer.once('close', () => (this.#routers -= 1));
-      router.observer.on('newtransport', (transport) => this.#watchTransport(transport));
+      router.observer.on('newtransport', (transport) => this.#watchTransport(transport, worker));
     });
   }
 
@@ -75,7 +77,7 @@ export class SfuMetrics {
     });
   }
 
-  #watchTransport(transport: types.Transport): void {
+  #watchTransport(transport: types.Transport, worker: types.Worker): void {
     this.#transports += 1;
     transport.observer.once('close', () => (this.#transports -= 1));
     transport.observer.on('newproducer', (producer) => {
@@ -83,7 +85,7 @@ export class SfuMetrics {
       producer.observer.once('close', () => (this.#producers -= 1));
     });
     transport.observer.on('newconsumer', (consumer) => {
-      this.#consumers.set(consumer, 0);
+      this.#consumers.set(consumer, { worker, sent: 0 });
       consumer.observer.once('close', () => this.#consumers.delete(consumer));
     });
   }
@@ -98,21 +100,33 @@ export class SfuMetrics {
   }
 
   async #readRound(): Promise<void> {
+    const deadline = performance.now() + this.#budgetMs;
     if (this.#turn.length === 0) this.#turn = [...this.#consumers.keys()];
     const batch = this.#turn.splice(0, this.#perScrape);
+    const byWorker = new Map<types.Worker, types.Consumer[]>();
+    for (const consumer of batch) {
+      const entry = this.#consumers.get(consumer);
+      if (entry) byWorker.set(entry.worker, [...(byWorker.get(entry.worker) ?? []), consumer]);
+    }
     await Promise.all([
       ...[...this.#workers].map(async ([worker, entry]) => {
         const usage = await worker.getResourceUsage().catch(() => undefined);
         if (usage) entry.cpuSeconds = (usage.ru_utime + usage.ru_stime) / 1000;
       }),
-      ...batch.map(async (consumer) => {
-        const stats = await consumer.getStats().catch(() => undefined);
-        const last = this.#consumers.get(consumer);
-        if (!stats || last === undefined) return;
-        const sent = stats.reduce((n, s) => (s.type === 'outbound-rtp' ? n + s.packetCount : n), 0);
-        this.#forwarded += Math.max(0, sent - last);
-        this.#consumers.set(consumer, sent);
+      ...[...byWorker.values()].map(async (consumers) => {
+        while (consumers.length > 0 && performance.now() < deadline) await this.#readConsumer(consumers.shift()!);
+        // Not read in time: first in the next round.
+        this.#turn.unshift(...consumers);
       }),
     ]);
+  }
+
+  async #readConsumer(consumer: types.Consumer): Promise<void> {
+    const stats = await consumer.getStats().catch(() => undefined);
+    const entry = this.#consumers.get(consumer);
+    if (!stats || !entry) return;
+    const sent = stats.reduce((n, s) => (s.type === 'outbound-rtp' ? n + s.packetCount : n), 0);
+    this.#forwarded += Math.max(0, sent - entry.sent);
+    entry.sent = sent;
   }
 }
