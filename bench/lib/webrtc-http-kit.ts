@@ -12,6 +12,8 @@ export interface HttpSessionStarted {
   body: string;
   /** ms from the POST to the answer. */
   answerMs: number;
+  /** Date.now() in the page just before the POST. */
+  postedAt: number;
 }
 
 export interface WhipOptions {
@@ -28,13 +30,14 @@ globalThis.webrtcHttp ??= (() => {
   const sessions = new Map();
   async function exchange(name, pc, url, token) {
     await pc.setLocalDescription(await pc.createOffer());
+    const postedAt = Date.now();
     const started = performance.now();
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp', authorization: 'Bearer ' + token }, body: pc.localDescription.sdp });
     const body = await res.text();
     const answerMs = performance.now() - started;
     if (res.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: body });
     sessions.set(name, { pc, location: res.headers.get('location'), token });
-    return { status: res.status, location: res.headers.get('location'), etag: res.headers.get('etag'), body, answerMs };
+    return { status: res.status, location: res.headers.get('location'), etag: res.headers.get('etag'), body, answerMs, postedAt };
   }
   return {
     async whip(name, url, token, options) {
@@ -67,6 +70,14 @@ globalThis.webrtcHttp ??= (() => {
       });
       return frames;
     },
+    async firstFrameAt(name, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        if ((await this.frames(name)) > 0) return Date.now();
+        await new Promise((r) => setTimeout(r, 4));
+      }
+      return null;
+    },
     async end(name, baseUrl) {
       const session = sessions.get(name);
       const res = await fetch(baseUrl + session.location, { method: 'DELETE', headers: { authorization: 'Bearer ' + session.token } });
@@ -96,6 +107,11 @@ export function whepPlay(page: Page, name: string, url: string, token: string): 
 /** Video frames `name`'s peer connection decoded so far. */
 export function framesDecoded(page: Page, name: string): Promise<number> {
   return call(page, 'frames', name);
+}
+
+/** Date.now() in the page when `name` had decoded its first video frame (polled every 4 ms), or null on timeout. */
+export function firstFrameAt(page: Page, name: string, timeoutMs: number): Promise<number | null> {
+  return call(page, 'firstFrameAt', name, timeoutMs);
 }
 
 /** DELETEs `name`'s session with its token and closes its peer connection; answers the status. */
