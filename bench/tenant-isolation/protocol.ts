@@ -12,6 +12,8 @@ export const SERVER_ENV = {
 
 export interface ServerInfo {
   pid: number;
+  /** The embedded redis-server's pid (0 when unknown), for its CPU. */
+  redisPid: number;
   url: string;
   /** Attempts one tenant may have in flight (the server's setting). */
   perTenant: number;

@@ -25,7 +25,8 @@ async function start(): Promise<ServerInfo> {
     env: { LEVELCHAT_API_KEYS: keys, LEVELCHAT_WEBHOOK_ALLOW_PRIVATE: 'true' },
     tuning: { webhookDeliveryLimits: limits },
   });
-  return { pid: process.pid, url: stack.summary.url, perTenant: limits.perTenant, concurrency: limits.concurrency };
+  const redisPid = Number(/^process_id:(\d+)/m.exec(await stack.redis.info('server'))?.[1]) || 0;
+  return { pid: process.pid, redisPid, url: stack.summary.url, perTenant: limits.perTenant, concurrency: limits.concurrency };
 }
 
 async function handle(request: ServerRequest): Promise<Backlog> {

@@ -95,12 +95,15 @@ describe('webhook flood', () => {
       }
       // Before, each waited behind the hanging attempts (FAST_RETRY: 2 s each, 16 slots for 200).
       expect(Math.max(...latencies)).toBeLessThan(FAST_RETRY.timeoutMs / 2);
-      expect(hanging.mostOpen()).toBeLessThanOrEqual(DEFAULT_DELIVERY_LIMITS.perTenant);
+      // The receiver may count a connection given up at its deadline a moment after the next one
+      // opened, hence the + 1 (without the limit: 16 at once, all of them hanging).
+      const most = DEFAULT_DELIVERY_LIMITS.perTenant + 1;
+      expect(hanging.mostOpen()).toBeLessThanOrEqual(most);
 
       // The flooding tenant is still served, at its own pace: each attempt that times out hands its
       // slot to a parked delivery, and parking spent no attempt (attempt numbers have no gaps).
       await waitFor(() => hanging.total() >= 3 * DEFAULT_DELIVERY_LIMITS.perTenant, { timeoutMs: 4 * FAST_RETRY.timeoutMs + 5000, what: 'three rounds of hanging attempts' });
-      expect(hanging.mostOpen()).toBeLessThanOrEqual(DEFAULT_DELIVERY_LIMITS.perTenant);
+      expect(hanging.mostOpen()).toBeLessThanOrEqual(most);
       const attemptsByEvent = new Map<string, number[]>();
       for (const hook of (await readJson(await flooder('/v1/webhooks'))).webhooks) {
         for (const d of (await readJson(await flooder(`/v1/webhooks/${hook.id}/deliveries?limit=200`))).deliveries) {
