@@ -108,9 +108,14 @@ export class WebhookDispatcher implements DeliveryKick {
         batch.reduce((p, queue) => p.lindex(queue, 0), this.redis.pipeline()).exec(),
         this.store.tenantsOf(batch.map(webhookIdOf)),
       ]);
+      // One event fills a queue per webhook of its owner: the same head, parsed once.
+      const parsed = new Map<string, string>();
       const fresh = batch.flatMap((queue, j) => {
         const head = heads?.[j]?.[1];
-        return typeof head === 'string' ? [{ queue, eventId: parseQueued(head, queue).id, tenant: tenants[j] }] : [];
+        if (typeof head !== 'string') return [];
+        const eventId = parsed.get(head) ?? parseQueued(head, queue).id;
+        parsed.set(head, eventId);
+        return [{ queue, eventId, tenant: tenants[j] }];
       });
       await this.admit(fresh);
     }
