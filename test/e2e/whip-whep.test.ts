@@ -54,6 +54,24 @@ describe('WHIP and WHEP from a plain RTCPeerConnection in Chromium', () => {
     await waitFor(async () => (live.tracks.size === 0 ? true : undefined), { what: 'the WHIP tracks gone' });
   });
 
+  it('WHIP simulcast (three RID layers) becomes a simulcast producer an SDK viewer decodes', async () => {
+    const id = roomId('whip-sim');
+    const pubToken = (await mintToken(t.url, t.apiKey, id, 'encoder', ['publish:camera', 'publish:audio'], 'meeting')).token;
+    const publisher = await openHarness(browser, t.url, 'whip-sim');
+    const started = await whipPublish(publisher, 'whip', `${t.url}/v1/rooms/${id}/whip`, pubToken, { codec: 'video/VP8', simulcast: true });
+    expect(started.status, started.body).toBe(201);
+    expect(started.body).toMatch(/a=simulcast:recv q;h;f/);
+    const live = t.stack.liveRooms.rooms.get(id)!;
+    const camera = await waitFor(async () => [...live.tracks.values()].find((x) => x.source === 'camera'), { what: 'the WHIP camera' });
+    expect(camera.producer.type).toBe('simulcast');
+    expect(camera.producer.rtpParameters.encodings!.map((e) => e.rid)).toEqual(['q', 'h', 'f']);
+    const viewer = await openHarness(browser, t.url, 'sdk-viewer-sim');
+    const minted = await mintToken(t.url, t.apiKey, id, 'viewer', ['subscribe:all'], 'meeting');
+    await joinOrThrow(viewer, { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'meeting' }, 'viewer');
+    await webrtcFramesGrow(viewer, camera.participant.id, 30, 15_000);
+    expect(await endSession(publisher, 'whip', t.url)).toBe(200);
+  });
+
   it('WHEP player decodes an SDK publisher, counts as audience, and follows an on-air switch without renegotiation', async () => {
     const id = roomId('whep');
     const publisher = await openHarness(browser, t.url, 'sdk-publisher');
