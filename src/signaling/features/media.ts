@@ -5,6 +5,7 @@ import type { LiveRoom } from '../live-room.js';
 import type { OwnTransport } from '../participant-media.js';
 import type { ConsumeResult, MediaSource, TransportInfo } from '../protocol.js';
 import { SignalingError, mediaCall, mediaError } from '../signaling-errors.js';
+import { createWebRtcTransport } from '../webrtc-transport.js';
 import type { Feature } from './feature.js';
 
 const SOURCE_KINDS: Record<MediaSource, 'audio' | 'video'> = { camera: 'video', microphone: 'audio', screen: 'video', 'screen-audio': 'audio' };
@@ -46,14 +47,7 @@ export const mediaFeature: Feature = {
       async () => {
         const slot = direction === 'send' ? { tier: room.media.origin, reserved: 0 } : await room.media.placeReceiver(othersTracks);
         try {
-          const transport = await slot.tier.router.createWebRtcTransport({
-            listenIps: [{ ip: services.rtc.listenIp, ...(services.rtc.announcedIp ? { announcedIp: services.rtc.announcedIp } : {}) }],
-            enableUdp: true,
-            enableTcp: true,
-            preferUdp: true,
-            initialAvailableOutgoingBitrate: 1_000_000,
-            appData: { participantId: participant.id, direction },
-          });
+          const transport = await createWebRtcTransport(slot.tier.router, services.rtc, { participantId: participant.id, direction });
           return { transport, direction, slot };
         } catch (err) {
           if (direction === 'recv') room.media.releaseReceiver(slot);

@@ -171,6 +171,19 @@ describe('refusals have a code and leave nothing behind', () => {
     await nothingLeft(room);
   });
 
+  it('OpenAPI lists both endpoints with SDP bodies and room-token security', async () => {
+    const doc = await readJson(await fetch(`${t.url}/v1/openapi.json`));
+    for (const kind of ['whip', 'whep']) {
+      const post = doc.paths[`/v1/rooms/{id}/${kind}`].post;
+      expect(Object.keys(post.requestBody.content)).toEqual(['application/sdp']);
+      expect(Object.keys(post.responses['201'].content)).toEqual(['application/sdp']);
+      expect(post.security).toEqual([{ roomToken: [] }]);
+      expect(doc.paths[`/v1/rooms/{id}/${kind}/{session}`].delete).toBeDefined();
+      expect(doc.paths[`/v1/rooms/{id}/${kind}/{session}`].patch.requestBody.content['application/trickle-ice-sdpfrag']).toBeDefined();
+    }
+    expect(doc.components.securitySchemes.roomToken).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
   it('CORS preflight, and PATCH: trickle (204), wrong entity tag (412), ICE restart (200 with new credentials and ETag)', async () => {
     const pre = await fetch(`${t.url}/v1/rooms/r_x/whip`, { method: 'OPTIONS', headers: { origin: 'https://studio.example', 'access-control-request-method': 'POST' } });
     expect(pre.status).toBe(204);
