@@ -19,6 +19,8 @@ export interface SrtListenerOptions {
 interface SrtListenerEvents {
   /** An encoder connected: its tags follow on `source`. */
   connected: [source: EncoderSource];
+  /** An encoder was turned away before its media reached us (a codec FLV cannot carry). */
+  refused: [reason: string];
 }
 
 /** The codecs the listener passes on: FLV carries them (it is how the ingest reads every encoder). */
@@ -87,7 +89,7 @@ export class SrtListener extends EventEmitter<SrtListenerEvents> {
         this.#command = null;
         const reason = refusal ?? (error ? redactSrt(error.message.split('\n')[0] ?? 'srt listener failed') : 'encoder disconnected');
         if (source) source.end(reason);
-        else if (refusal) logger.info({ port, reason }, 'SRT encoder refused');
+        else if (refusal) this.emit('refused', refusal);
         else if (error && !this.#stopped) {
           this.#failures += 1;
           logger.warn({ port, err: reason }, 'SRT listener failed');

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,9 @@ import { roomIdSchema } from '../../common/room-id.js';
 import type { Logger } from '../../common/logger.js';
 import { closeQueue, closeWorker } from '../../common/close-worker.js';
 import type { ObjectStore } from '../../storage/object-store.js';
+import { probe, type MediaProbe } from '../ffmpeg/probe.js';
+import { remuxToMp4 } from '../ffmpeg/remux.js';
+import { grabStill } from '../ffmpeg/still.js';
 import type { Segment } from '../llhls/segment.js';
 import { renderVodPlaylist } from '../llhls/vod-playlist.js';
 import { hlsKey } from '../publish/hls-objects.js';
@@ -20,11 +22,15 @@ const QUEUE = 'recording-export';
 const exportJobSchema = z.object({ roomId: roomIdSchema, recordingId: z.string().regex(/^rec_[0-9a-f]{16}$/) });
 type ExportJob = z.infer<typeof exportJobSchema>;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Posters are at most this wide (a social card's size); narrower videos keep theirs. */
+const POSTER_MAX_WIDTH = 1280;
 
 /**
  * Recordings of a room's LL-HLS stream: when a run of the pipeline ends, its segments (already in
  * storage) get a VOD playlist beside them, and a BullMQ job exports one MP4 (`-c copy`, faststart)
- * to `recordings/{room_id}/{recording_id}.mp4`; `onReady` is told (the stack emits `recording.ready`).
+ * to `recordings/{room_id}/{recording_id}.mp4`, checks it with ffprobe and takes a poster image
+ * from it (`{recording_id}.jpg`); `onReady` is told (the stack emits `recording.ready`). The
+ * ffmpeg jobs are fluent-ffmpeg's (one input, one output each).
  */
 export class Recorder {
   private readonly queue: Queue<ExportJob>;
@@ -63,6 +69,7 @@ export class Recorder {
       vod_key: vodKey,
       mp4_key: `recordings/${roomId}/${id}.mp4`,
       mp4_bytes: null,
+      poster_key: null,
       error: null,
     };
     await this.deps.recordings.save(recording);
@@ -86,6 +93,20 @@ export class Recorder {
     await closeQueue(this.queue);
   }
 
+  /** A JPEG of the recording's first second (for listings and social cards); a poster that fails is no failure of the recording. */
+  private async poster(recording: Recording, mp4: string, probed: MediaProbe): Promise<string | null> {
+    if (!probed.video) return null;
+    try {
+      const jpeg = await grabStill(mp4, { atS: Math.min(1, (probed.durationS ?? 0) / 2), width: Math.min(probed.video.width, POSTER_MAX_WIDTH) });
+      const key = recording.mp4_key.replace(/\.mp4$/, '.jpg');
+      await this.deps.store.put(key, jpeg, { contentType: 'image/jpeg', cacheControl: IMMUTABLE });
+      return key;
+    } catch (err) {
+      this.deps.logger.warn({ room_id: recording.room_id, recording_id: recording.id, err: (err as Error).message }, 'no poster for the recording');
+      return null;
+    }
+  }
+
   private async export(roomId: string, recordingId: string, lastAttempt: boolean): Promise<void> {
     const recording = await this.deps.recordings.get(roomId, recordingId);
     if (!recording || recording.state === 'ready') return;
@@ -104,10 +125,13 @@ export class Recorder {
         await writeFile(path.join(dir, name), await this.deps.store.get(hlsKey(roomId, recording.rendition, name)));
       }
       const mp4 = path.join(dir, 'recording.mp4');
-      await ffmpeg(['-hide_banner', '-loglevel', 'error', '-allowed_extensions', 'ALL', '-i', path.join(dir, 'vod.m3u8'), '-c', 'copy', '-movflags', '+faststart', '-y', mp4]);
+      await remuxToMp4(path.join(dir, 'vod.m3u8'), mp4, ['-allowed_extensions', 'ALL']);
+      const probed = await probe(mp4);
+      if (!probed.video && !probed.audio) throw new Error('the exported MP4 holds no audio or video');
       const bytes = await readFile(mp4);
       await this.deps.store.put(recording.mp4_key, bytes, { contentType: 'video/mp4', cacheControl: IMMUTABLE });
-      const ready: Recording = { ...recording, state: 'ready', mp4_bytes: bytes.length };
+      const posterKey = await this.poster(recording, mp4, probed);
+      const ready: Recording = { ...recording, state: 'ready', mp4_bytes: bytes.length, poster_key: posterKey };
       await this.deps.recordings.save(ready);
       await this.deps.onReady(ready);
       this.deps.logger.info({ room_id: roomId, recording_id: recordingId, bytes: bytes.length }, 'recording ready');
@@ -120,12 +144,3 @@ export class Recorder {
   }
 }
 
-function ffmpeg(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}: ${err.slice(-500)}`))));
-  });
-}

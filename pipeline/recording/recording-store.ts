@@ -15,6 +15,8 @@ export const recordingSchema = z.object({
   vod_key: z.string(),
   mp4_key: z.string(),
   mp4_bytes: z.number().nullable(),
+  /** A JPEG from the recording (absent on recordings made before posters). */
+  poster_key: z.string().nullable().optional(),
   error: z.string().nullable(),
 });
 

@@ -62,6 +62,10 @@ export class IngestHub {
       if (this.#srt.has(port) || !ingest.srt) continue;
       const listener = new SrtListener({ bind: this.options.srtBind, port, passphrase: ingest.srt.passphrase, logger: this.options.logger });
       listener.on('connected', (source) => void this.#accept(ingest, source));
+      listener.on('refused', (reason) => {
+        this.options.logger.info({ ingest_id: ingest.id, why: reason }, 'encoder refused');
+        void this.options.states.refused(ingest.id, 'unsupported_media', reason).catch(() => {});
+      });
       listener.start();
       this.#srt.set(port, { ingestId: ingest.id, listener });
     }

@@ -20,6 +20,7 @@ const recordingSchema = z
     duration_s: z.number(),
     mp4_bytes: z.number().nullable(),
     mp4_url: z.string().nullable().meta({ description: 'Presigned, valid one hour; null until ready.' }),
+    poster_url: z.string().nullable().meta({ description: 'A JPEG from the recording (listings, social cards), presigned, valid one hour; null until ready.' }),
     vod_url: z.string().meta({ description: 'The VOD playlist (EXT-X-PLAYLIST-TYPE:VOD) over the recorded segments, presigned.' }),
     error: z.string().nullable(),
   })
@@ -55,6 +56,7 @@ export function recordingRoutes({ rooms, recordings, store }: { rooms: RoomServi
           duration_s: r.duration_s,
           mp4_bytes: r.mp4_bytes,
           mp4_url: r.state === 'ready' ? await store.presignedGet(r.mp4_key, LINK_TTL_S) : null,
+          poster_url: r.state === 'ready' && r.poster_key ? await store.presignedGet(r.poster_key, LINK_TTL_S) : null,
           vod_url: await store.presignedGet(r.vod_key, LINK_TTL_S),
           error: r.error,
         })),

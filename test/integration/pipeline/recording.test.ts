@@ -75,6 +75,11 @@ describe('recordings', () => {
       expect(probe.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
       expect(Math.abs(Number(probe.format.duration) - ready.duration_s)).toBeLessThan(1);
       expect((await store.get(ready.vod_key)).toString()).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
+      // The poster: a JPEG of the video's size (the 640x360 test pattern).
+      const poster = path.join(dir, 'poster.jpg');
+      writeFileSync(poster, await store.get(ready.poster_key!));
+      const size = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', poster]);
+      expect(JSON.parse(size.stdout).streams).toEqual([{ codec_name: 'mjpeg', width: 640, height: 360 }]);
 
       const events = await redis.xrange(`lc:room:${roomId}:events`, '-', '+');
       expect(events.map(([, f]) => f[1])).toContain('recording.ready');
