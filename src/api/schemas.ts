@@ -176,7 +176,10 @@ export const deliverySchema = z
     attempt: z.number().int(),
     status: z.enum(['delivered', 'retrying', 'dropped']).meta({ description: '`retrying`: failed, another attempt follows; `dropped`: the last attempt failed.' }),
     http_status: z.number().int().nullable(),
-    error: z.string().nullable(),
+    error: z
+      .string()
+      .nullable()
+      .meta({ description: '`destination_refused` (not a public address), `connect_failed`, `timeout` or `http_<status>`; never the socket\'s error. Null when delivered.' }),
     duration_ms: z.number(),
     at: z.string(),
   })
