@@ -2,7 +2,7 @@
 // redirects to the room's origin), resuming after a drop, joining another node when ours is gone,
 // and the move to the origin when invited on stage. Server events wait while a join or resume is
 // answered, so the answer is taken in before the events that raced it.
-import type { JoinResult, Method, RequestData, ServerEvents } from '../../src/signaling/protocol.js';
+import type { CLOSE_CODES, JoinResult, Method, RequestData, ServerEvents } from '../../src/signaling/protocol.js';
 import { Emitter } from '../shared/emitter.js';
 import { LevelChatError, asLevelChatError, type ErrorEventMap } from './errors.js';
 import { absoluteHlsUrl } from './llhls.js';
@@ -12,6 +12,9 @@ import type { DisconnectReason } from './room-data.js';
 import { REQUEST_TIMEOUT_MS, type Result, type SignalingClient, type SignalingEvent, type SignalingEvents } from './signaling-client.js';
 
 export type ConnectionState = 'connected' | 'reconnecting' | 'ended';
+
+/** The close code of a session whose token expired (typed from the protocol, so the two cannot drift; no runtime import). */
+const TOKEN_EXPIRED: (typeof CLOSE_CODES)['tokenExpired'] = 4010;
 
 /** How a later answer came: the same participant resumed, or a new participant on another node. */
 export type Rejoin = 'resumed' | 'moved';
@@ -41,7 +44,8 @@ export interface SeatsTaken {
 type Hooks = Pick<ResumeOptions, 'handlers' | 'beforeAnswer'>;
 
 export class Connection extends Emitter<ConnectionEventMap> {
-  readonly #token: string;
+  /** The session's token: joins elsewhere and resumes present it; `refresh` replaces it. */
+  #token: string;
   #client: SignalingClient;
   /** The node we are connected to (a redirect, a failover or a stage move changes it). */
   #url: string;
@@ -149,6 +153,14 @@ export class Connection extends Emitter<ConnectionEventMap> {
     this.#takeIn(moved.result, 'moved');
   }
 
+  /** Hands the server a new token of the same identity and room; later resumes and joins present it. */
+  async refresh(token: string): Promise<string> {
+    const { expires_at } = await this.request('refresh_token', { token });
+    this.#token = token;
+    this.#resume = { ...this.#resume, token };
+    return expires_at;
+  }
+
   /** Leaves the room (waiting 2 s at most for the answer), then closes. */
   async leave(): Promise<void> {
     if (this.#state === 'ended') return;
@@ -172,6 +184,7 @@ export class Connection extends Emitter<ConnectionEventMap> {
   #onClose(client: SignalingClient, code: number, reason: string): void {
     if (client !== this.#client || this.#state !== 'connected') return;
     if (code === 4002) return void this.emit('lost', 'host_ended');
+    if (code === TOKEN_EXPIRED) return void this.emit('lost', 'token_expired');
     if (code === 4001 && (reason === 'kicked' || reason === 'revoked')) return void this.emit('lost', reason);
     if (code === 4001 || code === 4000) return void this.emit('lost', 'network'); // removed by the server, or resumed elsewhere
     this.#reconnecting = this.#reconnect().finally(() => (this.#reconnecting = null));

@@ -44,6 +44,8 @@ export type LiveMode = 'webrtc' | 'hls';
 /** Everything `live.room` emits: what each part reports, and the session's own life. */
 export interface RoomEventMap extends RoomStateEventMap, MediaEventMap, BreakoutEventMap<LiveSession> {
   disconnected: [info: { reason: DisconnectReason }];
+  /** The session's token expires soon: `refreshToken()` with a new one, or the session ends (`disconnected`, `token_expired`). */
+  'session-ending': [info: { expiresAt: string; secondsLeft: number }];
   /** The connection dropped and the SDK is resuming (`disconnected` follows if it cannot). */
   reconnecting: [];
   reconnected: [];
@@ -337,6 +339,17 @@ export class LiveSession {
     }
   }
 
+  /**
+   * Continues the session under a new token of the same identity and room (mint it server-side when
+   * `session-ending` fires); answers its expiry time. Resumes after a drop present it from now on.
+   */
+  async refreshToken(token: string): Promise<string> {
+    return this.#reported(async () => {
+      if (!this.#webrtc) throw new LevelChatError('invalid_state', 'watching over LL-HLS: the playback token is refreshed by joining again');
+      return this.#webrtc.connection.refresh(token);
+    });
+  }
+
   /** Leaves the room: unpublishes everything, stops the local devices, closes the connection. */
   async leave(): Promise<void> {
     if (this.#endReason) return;
@@ -438,6 +451,12 @@ export class LiveSession {
         return;
       case 'room-ended':
         this.#end('host_ended');
+        return;
+      case 'session-ending':
+        this.room.emit('session-ending', { expiresAt: e.data.expires_at, secondsLeft: e.data.seconds_left });
+        return;
+      case 'token-expired':
+        this.#end('token_expired');
         return;
       case 'error':
         this.room.emit('error', { code: e.data.code, message: e.data.message });

@@ -72,7 +72,7 @@ export interface RaisedHand {
   raisedAt: string;
 }
 
-export type DisconnectReason = 'host_ended' | 'kicked' | 'revoked' | 'network';
+export type DisconnectReason = 'host_ended' | 'kicked' | 'revoked' | 'token_expired' | 'network';
 
 /** A breakout room of the current layout (`breakouts` event). */
 export interface BreakoutRoom {

@@ -19,6 +19,7 @@ export interface ResultOf {
   upvote_question: { question: Question };
   answer_question: { question: Question };
   dismiss_question: { question: Question };
+  refresh_token: { expires_at: string };
 }
 export type Result<M extends Method> = M extends keyof ResultOf ? ResultOf[M] : Record<string, never>;
 

@@ -69,8 +69,9 @@ export async function mintRoomToken(
   signer: TokenSigner,
   apiKeyId: string,
   grant: { roomId: string; identity: string; name?: string | null; capabilities: Capability[]; metadata?: string | null; ttlS: number },
+  /** The issue time: what revocations compare with. */
+  nowMs = Date.now(),
 ): Promise<{ token: string; jti: string; expiresAt: Date }> {
-  const nowMs = Date.now();
   const jti = randomBytes(12).toString('base64url');
   const exp = Math.floor(nowMs / 1000) + grant.ttlS;
   const token = await new SignJWT({

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { ApiKeyStore } from '../auth/api-key-store.js';
 import { verifyPlaybackToken } from '../auth/playback-token.js';
+import { isRevokedBy, type Revocations } from '../auth/revocations.js';
 import type { RoomRepository } from '../rooms/room-repository.js';
 import { playbackIsSigned } from '../rooms/room-types.js';
 import { ProblemError } from '../../common/problem.js';
@@ -8,6 +9,8 @@ import { ProblemError } from '../../common/problem.js';
 const ROOM_CACHE_MS = 5000;
 // Unknown rooms are cached too (as not gated, no owner): bounded, so requests for made-up ids cost nothing lasting.
 const ROOM_CACHE_MAX = 10_000;
+// A revoked viewer's playback stops within this time; a busy room asks Redis once per viewer per period.
+const REVOCATION_CACHE_MS = 2000;
 
 type RoomAccess = { owner: string | null; gated: boolean };
 
@@ -22,10 +25,13 @@ export interface PlaybackGate {
 
 export class HlsAccess implements PlaybackGate {
   private readonly rooms = new LRUCache<string, RoomAccess>({ max: ROOM_CACHE_MAX, ttl: ROOM_CACHE_MS });
+  /** By room and identity: when its tokens were last revoked (null: never). */
+  private readonly revocationTimes = new LRUCache<string, { at: number | null }>({ max: ROOM_CACHE_MAX, ttl: REVOCATION_CACHE_MS });
 
   constructor(
     private readonly repository: RoomRepository,
     private readonly keys: ApiKeyStore,
+    private readonly revocations: Pick<Revocations, 'revokedAt'>,
   ) {}
 
   /**
@@ -39,10 +45,22 @@ export class HlsAccess implements PlaybackGate {
     if (typeof token !== 'string' || token.length === 0) {
       throw new ProblemError('playback_token_required', 'this room admits registered viewers only: add ?token=<playback token>');
     }
-    if (!(await verifyPlaybackToken(token, roomId, room.owner, (kid) => this.keys.signingKey(kid)))) {
-      throw new ProblemError('playback_token_invalid', 'the playback token is wrong, expired or for another room');
+    const grant = await verifyPlaybackToken(token, roomId, room.owner, (kid) => this.keys.signingKey(kid));
+    if (!grant) throw new ProblemError('playback_token_invalid', 'the playback token is wrong, expired or for another room');
+    // A viewer kicked or a registration rejected: its playback tokens go with its room tokens.
+    if (isRevokedBy(await this.revokedAt(roomId, grant.identity), grant.issuedAtMs)) {
+      throw new ProblemError('playback_token_invalid', 'the playback token was revoked');
     }
     return { gated: true, token };
+  }
+
+  private async revokedAt(roomId: string, identity: string): Promise<number | null> {
+    const key = `${roomId}\n${identity}`;
+    const cached = this.revocationTimes.get(key);
+    if (cached) return cached.at;
+    const at = await this.revocations.revokedAt(roomId, identity);
+    this.revocationTimes.set(key, { at });
+    return at;
   }
 
   private async room(roomId: string): Promise<RoomAccess> {

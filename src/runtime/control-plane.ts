@@ -2,6 +2,7 @@ import type { ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ApiKeyStore } from '../auth/api-key-store.js';
 import { EdSigningKeys } from '../auth/ed-signing-keys.js';
+import { redisClock } from '../auth/redis-clock.js';
 import { Revocations } from '../auth/revocations.js';
 import type { Config } from '../config.js';
 import { RoomEventEmitter } from '../events/room-event-emitter.js';
@@ -80,7 +81,7 @@ export class ControlPlane {
     this.registrations = new RegistrationStore(redis);
     this.recordings = new RecordingStore(redis);
     this.edKeys = new EdSigningKeys(redis);
-    this.minter = new TokenMinter(this.keys, this.edKeys);
+    this.minter = new TokenMinter(this.keys, this.edKeys, redisClock(redis));
   }
 
   static async start(options: ControlPlaneOptions): Promise<ControlPlane> {

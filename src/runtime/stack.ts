@@ -199,7 +199,7 @@ export class Stack {
       return;
     }
 
-    const hlsOrigin = new HlsOrigin({ hub: hlsHub, store: this.store, cache: hlsCache, spool: hlsSpool, access: new HlsAccess(this.control.repository, this.control.keys) });
+    const hlsOrigin = new HlsOrigin({ hub: hlsHub, store: this.store, cache: hlsCache, spool: hlsSpool, access: new HlsAccess(this.control.repository, this.control.keys, this.control.revocations) });
     // WHIP/WHEP sessions join the live rooms, made below once the node is in the cluster.
     const webrtcSessions = new HttpSessions({
       live: () => this.liveRooms,

@@ -22,7 +22,7 @@ import { joinSnapshot } from './join-snapshot.js';
 import type { LiveRoom } from './live-room.js';
 import { LiveRoomRegistry } from './live-room-registry.js';
 import { Participant, type ParticipantLink } from './participant.js';
-import { RESUME_WINDOW_MS, signalingUrlOf, type JoinResult } from './protocol.js';
+import { CLOSE_CODES, RESUME_WINDOW_MS, signalingUrlOf, type JoinResult } from './protocol.js';
 import { SignalingError } from './signaling-errors.js';
 import { RoomInbox } from './room-inbox.js';
 import type { RoomRelay } from './room-relay.js';
@@ -88,6 +88,7 @@ export class LiveRooms {
       rooms: deps.rooms,
       minter: deps.minter,
       revocations: deps.revocations,
+      verify: (token) => this.#admission.verify(token),
       remove: (room, participant, how) => this.remove(room, participant, how),
       inviteFromOtherNode: (room, participantId) => this.inviteFromOtherNode(room, participantId),
     };
@@ -132,6 +133,7 @@ export class LiveRooms {
     const participant = new Participant(grant, link);
     await this.deps.relay.memberJoined(room.id);
     await room.addParticipant(participant, invited);
+    participant.endsWithToken(() => void this.remove(room, participant, { kind: 'expired' }));
     this.deps.logger.info({ room_id: room.id, participant_id: participant.id, identity: grant.identity }, 'participant joined');
     return { participant, room, result: await this.snapshot(room, participant, origin.nodes) };
   }
@@ -193,7 +195,10 @@ export class LiveRooms {
   private async remove(room: LiveRoom, participant: Participant, how: Removal, lifecycle = true): Promise<void> {
     if (!room.participants.has(participant.id)) return;
     if (how.kind === 'kicked') participant.send('kicked', { reason: how.reason });
-    participant.disconnect(4001, how.kind === 'kicked' ? how.reason : 'left');
+    if (how.kind === 'expired') {
+      participant.send('token-expired', { expired_at: participant.grant.expiresAt.toISOString() });
+      participant.disconnect(CLOSE_CODES.tokenExpired, 'token_expired');
+    } else participant.disconnect(4001, how.kind === 'kicked' ? how.reason : 'left');
     const empty = await room.removeParticipant(participant);
     this.deps.logger.info({ room_id: room.id, participant_id: participant.id, how: how.kind }, 'participant left');
     await this.deps.relay.memberLeft(room.id).catch(() => {});

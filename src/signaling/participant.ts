@@ -4,6 +4,7 @@ import { PUBLISH_CAPABILITIES } from '../auth/capability-rules.js';
 import type { RoomGrant } from '../auth/room-token.js';
 import { ParticipantMedia } from './participant-media.js';
 import type { ParticipantInfo, ServerEvents } from './protocol.js';
+import { SessionExpiry } from './session-expiry.js';
 import { SignalingError } from './signaling-errors.js';
 
 /** What a stage invitation grants for the session. */
@@ -28,6 +29,12 @@ export class Participant {
   #resumeTimer: NodeJS.Timeout | null = null;
   /** Its transports, producers and consumers on this node, within their limits. */
   readonly media = new ParticipantMedia();
+  /** What ends the session when its token expires (set once it is in its room). */
+  #onExpired: (() => void) | null = null;
+  readonly #expiry = new SessionExpiry({
+    ending: (expiresAt) => this.send('session-ending', { expires_at: expiresAt.toISOString(), seconds_left: Math.max(0, Math.round((expiresAt.getTime() - Date.now()) / 1000)) }),
+    expired: () => this.#onExpired?.(),
+  });
 
   constructor(grant: RoomGrant, link: ParticipantLink) {
     this.#grant = grant;
@@ -61,7 +68,22 @@ export class Participant {
     this.#clearResume();
     this.#link?.close(4000, 'resumed elsewhere');
     this.#link = link;
+    this.setGrant(grant);
+  }
+
+  /**
+   * The session lasts as long as its token: `expired` runs when the token expires (the participant
+   * is told a minute before), unless a resume or a refresh brings a later one.
+   */
+  endsWithToken(expired: () => void): void {
+    this.#onExpired = expired;
+    this.#expiry.watch(this.#grant.expiresAt);
+  }
+
+  /** A new token for the same identity and room (a resume, `refresh_token`): its rights and expiry from now on. */
+  setGrant(grant: RoomGrant): void {
     this.#grant = grant;
+    if (this.#onExpired) this.#expiry.watch(grant.expiresAt);
   }
 
   /** The connection dropped: `expired` runs unless the participant resumes within `windowMs`. */
@@ -86,6 +108,7 @@ export class Participant {
   /** The participant left its room: nothing may resume it. */
   close(): void {
     this.#clearResume();
+    this.#expiry.cancel();
     this.#link = null;
   }
 

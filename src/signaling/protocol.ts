@@ -27,8 +27,10 @@ export const RESUME_WINDOW_MS = 10_000;
 /** `join`/`resume` requests a connection may send before it has joined; the next one closes it. */
 export const JOIN_ATTEMPTS_PER_SOCKET = 5;
 
-/** Close codes of the server's own (4000-4999), for connections ended by a limit. */
+/** Close codes of the server's own (4000-4999), for connections ended by a limit or by the token's expiry. */
 export const CLOSE_CODES = {
+  /** The session's token expired (after a `token-expired` event). */
+  tokenExpired: 4010,
   /** The client's address holds as many signaling sockets as it may (`too_many_connections`). */
   tooManyConnections: 4029,
   /** The connection used up its join attempts (`too_many_join_attempts`). */
@@ -86,6 +88,8 @@ export const requestSchemas = {
   kick_participant: z.object({ participant_id: id }).strict(),
   end_room: z.object({}).strict(),
   leave: z.object({}).strict(),
+  /** A new token of the same identity and room (before `token-expired`): the session goes on as long as it lasts. */
+  refresh_token: z.object({ token: z.string().min(1).max(8192) }).strict(),
 } as const;
 
 export type Method = keyof typeof requestSchemas;
@@ -193,6 +197,10 @@ export interface ServerEvents {
   /** The node lost the room's media (a worker died): create transports again, publish and subscribe again. */
   'media-reset': { reason: 'worker_died'; router_rtp_capabilities: Record<string, unknown> };
   'room-ended': { reason: 'host_ended' };
+  /** Your token expires soon (a minute ahead): `refresh_token` with a new one of the same identity and room, or the session ends then. */
+  'session-ending': { expires_at: string; seconds_left: number };
+  /** Your token expired: the session ends now (the connection closes with 4010). */
+  'token-expired': { expired_at: string };
 }
 
 /** Stable codes of refused requests. */
@@ -227,6 +235,8 @@ export const SIGNALING_ERROR_CODES = [
   'capability_required',
   'not_found',
   'resume_failed',
+  /** `refresh_token` with a token of another identity or room. */
+  'token_mismatch',
   'rate_limited',
   'media_error',
   'internal',

@@ -12,13 +12,14 @@ import { moderationFeature } from './features/moderation.js';
 import { playbackFeature } from './features/playback.js';
 import { questionsFeature } from './features/questions.js';
 import { reactionsFeature } from './features/reactions.js';
+import { sessionFeature } from './features/session.js';
 import type { LiveRooms, Session } from './live-rooms.js';
 import type { ParticipantLink } from './participant.js';
 import { CLOSE_CODES, JOIN_TIMEOUT_MS, MAX_FRAME_BYTES, SIGNALING_PATH, requestFrameSchema, requestSchemas, type Method, type SignalingErrorBody } from './protocol.js';
 import { INTERNAL_ERROR, SignalingError, toSignalingError } from './signaling-errors.js';
 import type { SocketGate, SocketTicket } from './socket-gate.js';
 
-const FEATURES: Feature[] = [mediaFeature, chatFeature, chatModerationFeature, reactionsFeature, handFeature, questionsFeature, moderationFeature, breakoutsFeature, playbackFeature];
+const FEATURES: Feature[] = [mediaFeature, chatFeature, chatModerationFeature, reactionsFeature, handFeature, questionsFeature, moderationFeature, breakoutsFeature, playbackFeature, sessionFeature];
 const HANDLERS = Object.assign({}, ...FEATURES) as Record<string, Handler<Method>>;
 const HEARTBEAT_MS = 15_000;
 

@@ -1,21 +1,16 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
-import type { Revocations } from '../../auth/revocations.js';
-import { roomControlChannel } from '../../events/event-keys.js';
-import type { RoomControl } from '../../events/room-control.js';
 import type { RoomService } from '../../rooms/room-service.js';
 import { callerKey } from '../authenticate.js';
+import { revokeIdentity, type IdentityRevoker } from '../revoke-identity.js';
 import { defineRoute } from '../route.js';
 import { participantParams } from '../schemas.js';
 
-export interface ParticipantRoutesDeps {
+export interface ParticipantRoutesDeps extends IdentityRevoker {
   rooms: RoomService;
-  revocations: Revocations;
-  redis: Redis;
 }
 
-export function participantRoutes({ rooms, revocations, redis }: ParticipantRoutesDeps, registry: OpenAPIRegistry): Router {
+export function participantRoutes({ rooms, ...revoker }: ParticipantRoutesDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
   defineRoute(
     router,
@@ -34,9 +29,7 @@ export function participantRoutes({ rooms, revocations, redis }: ParticipantRout
     },
     async ({ params, res }) => {
       await rooms.get(callerKey(res).id, params.id);
-      await revocations.revoke(params.id, params.identity);
-      const control: RoomControl = { type: 'kick', room_id: params.id, identity: params.identity, reason: 'revoked' };
-      await redis.publish(roomControlChannel(redis), JSON.stringify(control));
+      await revokeIdentity(revoker, params.id, params.identity);
       return { status: 204 };
     },
   );

@@ -9,6 +9,7 @@ import type { Room } from '../../rooms/room.js';
 import { hlsUrl } from '../../hls/hls-status.js';
 import { callerKey } from '../authenticate.js';
 import { ProblemError } from '../../../common/problem.js';
+import { revokeIdentity, type IdentityRevoker } from '../revoke-identity.js';
 import { defineRoute } from '../route.js';
 import { roomIdParams } from '../schemas.js';
 import { publicBase, signalingUrl } from './tokens.js';
@@ -51,10 +52,14 @@ const admissionSchema = z
 
 const registrationParams = z.object({ id: roomIdParams.shape.id, registration_id: z.string().regex(/^reg_[0-9a-f]{16}$/) }).strict();
 
-export function registrationRoutes(
-  { rooms, registrations, minter, publicUrl }: { rooms: RoomService; registrations: RegistrationStore; minter: TokenMinter; publicUrl: string | undefined },
-  registry: OpenAPIRegistry,
-): Router {
+export interface RegistrationRoutesDeps extends IdentityRevoker {
+  rooms: RoomService;
+  registrations: RegistrationStore;
+  minter: TokenMinter;
+  publicUrl: string | undefined;
+}
+
+export function registrationRoutes({ rooms, registrations, minter, publicUrl, ...revoker }: RegistrationRoutesDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
   const tag = 'Registrations';
 
@@ -137,6 +142,10 @@ export function registrationRoutes(
         path: `/v1/rooms/:id/registrations/:registration_id/${decision}`,
         tag,
         summary: decision === 'approve' ? 'Approve a registration (returns the token and join link)' : 'Reject a registration',
+        description:
+          decision === 'approve'
+            ? 'Approves the registrant and issues its room token, join link and playback URL.'
+            : "Revokes what an approval issued (room and playback tokens: a join or an LL-HLS request with them is refused) and disconnects the registrant's live sessions. Approving again issues new ones.",
         params: registrationParams,
         responses: { 200: { description: 'The decision', schema: admissionSchema } },
         errors: { 400: 'Invalid id', 401: 'Missing or invalid API key', 404: 'No such room or registration', 409: 'Registration is off, or the room ended' },
@@ -145,6 +154,8 @@ export function registrationRoutes(
         const room = await registrable(callerKey(res).id, params.id);
         const registration = await registrations.decide(room.id, params.registration_id, decision === 'approve' ? 'approved' : 'rejected');
         if (!registration) throw new ProblemError('registration_not_found');
+        // What an approval handed out must stop working: the registrant's tokens, and any session they hold.
+        if (decision === 'reject') await revokeIdentity(revoker, room.id, registration.identity);
         return { status: 200, body: await admission(room, registration, req) };
       },
     );

@@ -1,4 +1,5 @@
 import type { Revocations } from '../../auth/revocations.js';
+import type { RoomGrant } from '../../auth/room-token.js';
 import type { TokenMinter } from '../../auth/token-minter.js';
 import type { RoomService } from '../../rooms/room-service.js';
 import type { ChatStore } from '../chat-store.js';
@@ -15,13 +16,15 @@ export interface SignalingServices {
   rooms: RoomService;
   minter: TokenMinter;
   revocations: Revocations;
+  /** The grant of a valid token that was not revoked (as a join checks it). */
+  verify(token: string): Promise<RoomGrant>;
   /**
    * Invites on stage a participant that is not on this node (the room's origin): whichever node
    * holds it sends it here. False when no other node could hold it.
    */
   inviteFromOtherNode(room: LiveRoom, participantId: string): Promise<boolean>;
   /** Disconnects a participant for good (no resume). */
-  remove(room: LiveRoom, participant: Participant, event: { kind: 'kicked'; reason: 'kicked' | 'revoked' } | { kind: 'left' }): Promise<void>;
+  remove(room: LiveRoom, participant: Participant, event: { kind: 'kicked'; reason: 'kicked' | 'revoked' } | { kind: 'left' } | { kind: 'expired' }): Promise<void>;
 }
 
 export interface HandlerContext {
