@@ -3,13 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { PayloadError } from '../../../common/json-payload.js';
 import { WebhookStore } from '../../../src/webhooks/webhook-store.js';
 
-const storeWith = (hash: Record<string, string>) => new WebhookStore({ hgetall: async () => hash } as unknown as Redis);
+const storeWith = (hash: Record<string, string>) => new WebhookStore({ hgetall: async () => hash, defineCommand: () => {} } as unknown as Redis);
 
 const hash = { id: 'wh_1', owner: 'key1', url: 'https://example.com/hook', secret: 'whsec_x', created_at: '2024-01-01T00:00:00.000Z' };
 
 describe('stored webhooks', () => {
   it('read back with their event filter; no filter (null or absent) is every event', async () => {
-    expect(await storeWith({ ...hash, events: '["room.created","room.ended"]' }).find('wh_1')).toEqual({ ...hash, events: ['room.created', 'room.ended'] });
+    // Stored before tenants were recorded: the owner's key stands in for its tree.
+    expect(await storeWith({ ...hash, events: '["room.created","room.ended"]' }).find('wh_1')).toEqual({ ...hash, tenant: 'key1', events: ['room.created', 'room.ended'] });
+    expect((await storeWith({ ...hash, tenant: 'root1' }).find('wh_1'))?.tenant).toBe('root1');
     expect((await storeWith({ ...hash, events: 'null' }).find('wh_1'))?.events).toBeNull();
     expect((await storeWith(hash).find('wh_1'))?.events).toBeNull();
     expect(await storeWith({}).find('wh_1')).toBeUndefined();
