@@ -7,7 +7,7 @@ const LAYERS = [
   { name: 'storage', path: '^storage/' },
   { name: 'pipeline', path: '^pipeline/' },
   { name: 'domain (rooms, auth, events)', path: '^src/(rooms|auth|events)/' },
-  { name: 'services (sfu, cluster, hls, webhooks)', path: '^src/(sfu|cluster|hls|webhooks)/' },
+  { name: 'services (sfu, cluster, hls, webhooks, program)', path: '^src/(sfu|cluster|hls|webhooks|program)/' },
   { name: 'config', path: '^src/config\\.ts$' },
   { name: 'signaling', path: '^src/signaling/' },
   { name: 'ingest (RTMP/SRT encoders)', path: '^src/ingest/' },

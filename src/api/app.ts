@@ -23,6 +23,8 @@ import type { HlsOrigin } from '../hls/hls-origin.js';
 import { hlsOriginRoutes } from '../hls/hls-origin-routes.js';
 import type { HlsStatusStore } from '../hls/hls-status.js';
 import type { IngestService } from '../ingest/ingest-service.js';
+import type { Restreams } from '../program/restreams.js';
+import type { Thumbnails } from '../program/thumbnails.js';
 import { authenticate } from './authenticate.js';
 import { RateLimiter } from './rate-limiter.js';
 import { API_PREFIX } from './route.js';
@@ -44,6 +46,8 @@ import { roomRoutes } from './routes/rooms.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { ingestRoutes } from './routes/ingests.js';
+import { restreamRoutes } from './routes/restreams.js';
+import { thumbnailRoutes } from './routes/thumbnails.js';
 import { webrtcSessionRoutes, type WebRtcSessionRoutesDeps } from './routes/webrtc-sessions.js';
 import { staticRoutes } from './static-routes.js';
 
@@ -76,6 +80,8 @@ export interface AppDeps extends HealthDeps {
   hls: { origin: HlsOrigin; status: HlsStatusStore };
   /** RTMP and SRT ingests of rooms (encoders that connect to this node). */
   ingests: IngestService;
+  /** Restreams and thumbnails of rooms' on-air program. */
+  program: { restreams: Restreams; thumbnails: Thumbnails };
   /** WHIP publishers and WHEP players (authorised by room tokens, not API keys). */
   webrtc: WebRtcSessionRoutesDeps;
   /** This process' metrics (GET /metrics, and every request's latency) and the token guarding them. */
@@ -144,6 +150,8 @@ export function createApp(deps: AppDeps): Express {
   api.use(webhookRoutes({ webhooks: control.webhooks, deliveries: control.deliveries, destinations: control.destinations }, registry));
   api.use(nodeRoutes(deps.cluster.nodes, registry));
   api.use(ingestRoutes({ rooms: control.rooms, ingests: deps.ingests }, registry));
+  api.use(restreamRoutes({ rooms: control.rooms, restreams: deps.program.restreams }, registry));
+  api.use(thumbnailRoutes({ rooms: control.rooms, thumbnails: deps.program.thumbnails }, registry));
 
   // Public, so mounted before the API router and its authentication (WHIP/WHEP take room tokens).
   const jwks = jwksRoutes(control.edKeys, registry);

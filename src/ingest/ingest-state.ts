@@ -1,6 +1,7 @@
-import type { Redis, Result } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { parseJsonWith } from '../../common/json-payload.js';
+import { RecordLeases, type LeaseResult } from '../../common/record-lease.js';
 
 export const INGEST_STATES = ['idle', 'live', 'reconnecting'] as const;
 export type IngestStateName = (typeof INGEST_STATES)[number];
@@ -35,34 +36,13 @@ const recordKey = (id: string) => `lc:ingest:${id}`;
 /** Every key of an ingest's state, for its deletion. */
 export const ingestStateKeys = (id: string): string[] => [stateKey(id), lockKey(id)];
 
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    lcIngestClaim(record: string, lock: string, holder: string, ttlMs: number): Result<string, Context>;
-    lcIngestRelease(lock: string, holder: string): Result<number, Context>;
-  }
-}
-
-// One encoder per ingest across the cluster: the claim is taken (or kept) by its holder while the
-// ingest exists; a claim of a deleted ingest answers `gone`, which cuts the encoder off.
-const CLAIM_LUA = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'gone' end
-local holder = redis.call('GET', KEYS[2])
-if holder and holder ~= ARGV[1] then return 'taken' end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-return 'ok'
-`;
-const RELEASE_LUA = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
-export type ClaimResult = 'ok' | 'taken' | 'gone';
 
 /** What each ingest is doing now (shared by every node), and the claim of the one encoder it may have. */
 export class IngestStateStore {
+  readonly #leases: RecordLeases;
+
   constructor(private readonly redis: Redis) {
-    redis.defineCommand('lcIngestClaim', { numberOfKeys: 2, lua: CLAIM_LUA });
-    redis.defineCommand('lcIngestRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
+    this.#leases = new RecordLeases(redis);
   }
 
   async get(id: string): Promise<IngestState> {
@@ -88,12 +68,12 @@ export class IngestStateStore {
     await this.set(id, { ...current, last_error: { code, message, at: new Date().toISOString() } });
   }
 
-  /** Takes or keeps the ingest's encoder claim for `holder` for `ttlMs`. */
-  async claim(id: string, holder: string, ttlMs: number): Promise<ClaimResult> {
-    return (await this.redis.lcIngestClaim(recordKey(id), lockKey(id), holder, ttlMs)) as ClaimResult;
+  /** Takes or keeps the ingest's encoder claim (one encoder per ingest across the cluster) for `holder` for `ttlMs`. */
+  claim(id: string, holder: string, ttlMs: number): Promise<LeaseResult> {
+    return this.#leases.claim(recordKey(id), lockKey(id), holder, ttlMs);
   }
 
-  async release(id: string, holder: string): Promise<void> {
-    await this.redis.lcIngestRelease(lockKey(id), holder);
+  release(id: string, holder: string): Promise<void> {
+    return this.#leases.release(lockKey(id), holder);
   }
 }

@@ -41,6 +41,7 @@ import { PlaylistStateHub } from '../hls/playlist-state-hub.js';
 import { ChildProcesses } from '../../common/child-processes.js';
 import { ControlPlane } from './control-plane.js';
 import { EncoderEndpoints } from './encoder-endpoints.js';
+import { localOrigin, programOutputs } from './program-outputs.js';
 import { DataDir } from '../../common/data-dir.js';
 import { devApiKey } from './dev-api-key.js';
 import { readNodeMetrics, readProcessMetrics } from './process-metrics.js';
@@ -207,10 +208,23 @@ export class Stack {
       pool: this.workers,
       logger: this.logger,
     });
+    // Restreams and thumbnails read the rooms' LL-HLS from this node's own server.
+    const program = programOutputs({
+      redis: this.control.redis,
+      status: hlsStatus,
+      minter: this.control.minter,
+      repository: this.control.repository,
+      events: this.control.events,
+      destinations: this.control.destinations,
+      nodeId: config.cluster.nodeId,
+      localOrigin: () => localOrigin(this.server, config.http.bind),
+      logger: this.logger,
+    });
     // RTMP and SRT ingest: its API now, its listeners once the live rooms exist.
     const encoders = new EncoderEndpoints({ redis: this.control.redis, config, host: () => new URL(this.publicUrl(config)).hostname.replace(/^\[(.*)\]$/, '$1') });
     const app = createApp({
       ingests: encoders.service,
+      program,
       logger: this.logger,
       redis: this.redis,
       store: this.store,
@@ -227,6 +241,8 @@ export class Stack {
     // Most /hls/ requests are answered in front of express (see hls-fast-path.ts).
     this.server = await listen(withHlsMetrics(withHlsFastPath(hlsOrigin, app, SECURITY_HEADERS), this.metrics), config.http.port, config.http.bind, expressHttpClasses(app));
     this.cleanups.push(() => closeServer(this.server));
+    // Before the server closes: the pushes read from it.
+    this.cleanups.push(() => program.restreams.close());
     const url = this.publicUrl(config);
     // Stopped before the HTTP server closes: placement stops choosing this node first.
     await this.cluster.join(url);

@@ -1,0 +1,142 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { Router } from 'express';
+import { z } from 'zod';
+import { ProblemError } from '../../../common/problem.js';
+import { roomIdSchema } from '../../../common/room-id.js';
+import { RestreamDestinationError } from '../../program/restream-destination.js';
+import { RESTREAM_ID, RESTREAM_STATES, RESTREAMS_PER_ROOM, RestreamLimitError } from '../../program/restream-store.js';
+import type { Restreams } from '../../program/restreams.js';
+import type { RoomService } from '../../rooms/room-service.js';
+import { callerKey } from '../authenticate.js';
+import { defineRoute } from '../route.js';
+import { roomIdParams } from '../schemas.js';
+
+const createRestreamBody = z
+  .object({
+    url: z
+      .string()
+      .max(2048)
+      .regex(/^(rtmps?|srt):\/\//, 'must start with rtmp://, rtmps:// or srt://')
+      .meta({ description: 'rtmp://, rtmps:// (FLV) or srt:// (MPEG-TS), with the platform\'s stream key in it as it asks (rtmp://a.rtmp.youtube.com/live2/<key>).' }),
+  })
+  .strict()
+  .meta({ id: 'CreateRestreamRequest' });
+
+const restreamSchema = z
+  .object({
+    id: z.string(),
+    room_id: z.string(),
+    url: z.string(),
+    created_at: z.string(),
+    state: z.enum(RESTREAM_STATES).meta({ description: '`waiting`: nobody on air; `connecting`; `live`: pushing; `retrying`: the destination failed, tried again after a backoff (1 s doubling to 30 s).' }),
+    state_since: z.string(),
+    node_id: z.string().nullable().meta({ description: 'The node pushing it.' }),
+    failures: z.number().int().meta({ description: 'Failed attempts in a row.' }),
+    last_error: z.object({ message: z.string(), at: z.string() }).nullable(),
+  })
+  .meta({ id: 'Restream' });
+
+const restreamParams = z.object({ id: roomIdSchema, restream_id: z.string().regex(RESTREAM_ID) }).strict();
+const notFound = () => new ProblemError('restream_not_found');
+
+/** Restreams of a room's on-air program to RTMP(S)/SRT destinations (YouTube, Twitch, another LevelChat ...). */
+export function restreamRoutes({ rooms, restreams }: { rooms: RoomService; restreams: Restreams }, registry: OpenAPIRegistry): Router {
+  const router = Router();
+  const tag = 'Restreams';
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/v1/rooms/:id/restreams',
+      tag,
+      summary: 'Push the room\'s on-air program to an RTMP(S) or SRT destination',
+      description:
+        'While the room is on air (its LL-HLS: the stage participant by the on-air rule), its program is pushed, copied without re-encoding, to the URL; ' +
+        'a destination that drops is tried again with backoff. `restream.started` and `restream.failed` webhooks follow it. ' +
+        'The host must resolve to public addresses only (as webhook URLs: no loopback, private, link-local, CGNAT, multicast ...), checked again before every attempt. ' +
+        `A room has at most ${RESTREAMS_PER_ROOM} restreams.`,
+      params: roomIdParams,
+      body: createRestreamBody,
+      responses: { 201: { description: 'The restream', schema: restreamSchema } },
+      errors: {
+        400: 'Invalid body',
+        401: 'Missing or invalid API key',
+        404: 'No such room for this key',
+        409: `The room is archived (room_archived), not delivered over LL-HLS (hls_off), or has ${RESTREAMS_PER_ROOM} restreams (restream_limit)`,
+        422: 'The destination does not resolve to public addresses only (restream_destination_refused)',
+      },
+    },
+    async ({ params, body, res }) => {
+      const owner = callerKey(res).id;
+      const room = await rooms.get(owner, params.id);
+      if (room.state === 'archived') throw new ProblemError('room_archived', 'an archived room is read-only');
+      if (!room.config.hls && room.type !== 'hybrid') throw new ProblemError('hls_off', 'restreams push the room\'s LL-HLS program: this room has none');
+      try {
+        return { status: 201, body: await restreams.create(owner, room.id, body.url) };
+      } catch (err) {
+        if (err instanceof RestreamDestinationError) throw new ProblemError('restream_destination_refused', err.message);
+        if (err instanceof RestreamLimitError) throw new ProblemError('restream_limit', err.message);
+        throw err;
+      }
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/v1/rooms/:id/restreams',
+      tag,
+      summary: 'List the restreams of a room',
+      params: roomIdParams,
+      responses: { 200: { description: 'Restreams', schema: z.object({ restreams: z.array(restreamSchema) }).meta({ id: 'RestreamList' }) } },
+      errors: { 400: 'Invalid room id', 401: 'Missing or invalid API key', 404: 'No such room for this key' },
+    },
+    async ({ params, res }) => {
+      const owner = callerKey(res).id;
+      await rooms.get(owner, params.id);
+      return { status: 200, body: { restreams: await restreams.list(owner, params.id) } };
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/v1/rooms/:id/restreams/:restream_id',
+      tag,
+      summary: 'Get a restream and its state',
+      params: restreamParams,
+      responses: { 200: { description: 'The restream', schema: restreamSchema } },
+      errors: { 400: 'Invalid id', 401: 'Missing or invalid API key', 404: 'No such restream for this key' },
+    },
+    async ({ params, res }) => {
+      const r = await restreams.get(callerKey(res).id, params.id, params.restream_id);
+      if (!r) throw notFound();
+      return { status: 200, body: r };
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'delete',
+      path: '/v1/rooms/:id/restreams/:restream_id',
+      tag,
+      summary: 'Stop and delete a restream',
+      params: restreamParams,
+      responses: { 204: { description: 'Deleted' } },
+      errors: { 400: 'Invalid id', 401: 'Missing or invalid API key', 404: 'No such restream for this key' },
+    },
+    async ({ params, res }) => {
+      if (!(await restreams.delete(callerKey(res).id, params.id, params.restream_id))) throw notFound();
+      return { status: 204 };
+    },
+  );
+  return router;
+}
