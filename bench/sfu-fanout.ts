@@ -34,7 +34,7 @@ import type { types } from 'mediasoup';
 // Types only (erased): the modules themselves are loaded below, after MEDIASOUP_WORKER_BIN is set.
 import type { WorkerPool as WorkerPoolT } from '../src/sfu/worker-pool.js';
 import { useCachedMediasoupWorker } from '../src/runtime/mediasoup-binary.js';
-import { envIntList, envNumber } from './lib/env.js';
+import { envCount, envIntList, envNumber } from './lib/env.js';
 import { parseCpuList } from './lib/cpu-list.js';
 import { printCostCurve, srtpVersusPlain, viewersPerCore, type CostPoint } from './lib/cost-curve.js';
 import { prepareSource, sourceFromEnv, type LoadSource, type PreparedSource } from './lib/load-source.js';
@@ -73,7 +73,7 @@ const WORKERS = Math.round(envNumber('LEVELCHAT_WORKERS', 2));
 const PIN = process.env.BENCH_PIN !== '0';
 const RTC_MIN_PORT = Math.round(envNumber('BENCH_RTC_MIN_PORT', 50000));
 const NICE = Number(process.env.BENCH_NICE ?? -10);
-const METRICS_SCRAPE_S = envNumber('BENCH_METRICS_SCRAPE_S', 0);
+const METRICS_SCRAPE_S = envCount('BENCH_METRICS_SCRAPE_S', 0);
 const SINK_SOCKETS = 8;
 const VIDEO_KBPS = 1500;
 const NCPU = os.availableParallelism?.() ?? os.cpus().length;
