@@ -48,7 +48,7 @@ function ingestFfmpegPids(): number[] {
 
 describe('GET /metrics', () => {
   it('refuses a scrape without the token (401 problem+json) and answers one with it', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }] as Record<string, string>[]) {
       const res = await fetch(`${t.url}/metrics`, { headers });
       expect(res.status).toBe(401);
       expect((await readJson(res)).code).toBe('metrics_unauthorized');
