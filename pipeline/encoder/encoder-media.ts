@@ -29,8 +29,11 @@ function codecName(table: Record<number, string>, id: number): { codec: string; 
   return { codec: fourcc && /^[\x20-\x7e]{4}$/.test(fourcc) ? fourcc.trim() : `flv codec ${id}`, readable: false };
 }
 
-/** Video frames looked at to tell whether frames are reordered (a B-frame shows within the first few). */
-const REORDER_FRAMES = 8;
+/**
+ * Video frames looked at to tell whether frames are reordered: with up to 3 B-frames between
+ * references, a frame shown before the one decoded ahead of it comes within the first 5.
+ */
+const REORDER_FRAMES = 5;
 /** Media time after which the probe decides with what it saw (a stream without audio, or without video). */
 const PROBE_SPAN_MS = 1000;
 

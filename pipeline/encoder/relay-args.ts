@@ -55,7 +55,9 @@ function videoOptions(plan: RelayPlan, keyframeInterval: number): string[] {
  * `keyframeInterval`: seconds between keyframes when the video is encoded.
  */
 export function relayArgs(plan: RelayPlan, targets: { video?: RtpTarget; audio?: RtpTarget }, keyframeInterval: number): string[] {
-  const args = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-f', 'flv', '-analyzeduration', '1000000', '-probesize', '1000000', '-i', 'pipe:0'];
+  // The codecs are known from the FLV's codec configuration: a short probe (0.2 s of media) starts the
+  // RTP ~0.8 s sooner than ffmpeg's default, which reads on to measure the frame rate.
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-f', 'flv', '-analyzeduration', '200000', '-probesize', '500000', '-i', 'pipe:0'];
   if (plan.video && targets.video) {
     const t = targets.video;
     args.push('-map', '0:v:0', ...videoOptions(plan, keyframeInterval), '-an');
