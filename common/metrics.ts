@@ -68,6 +68,8 @@ const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 const PART_LAG_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 /** A webhook attempt: connect + response headers, cut at the 10 s deadline. */
 const WEBHOOK_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Glass to glass at the viewer: WebRTC plays in ~0.1-0.5 s, LL-HLS in ~1-4 s; beyond 10 s a player is lost. */
+const VIEWER_LATENCY_BUCKETS = [0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 20];
 
 export interface MetricsOptions {
   /** Where a reader that failed is reported (the runtime logs it). */
@@ -107,6 +109,9 @@ export class Metrics {
   readonly webhookQueueDepth: ScrapedMetric<'state'>;
   // Storage
   readonly storageSpoolBytes: ScrapedMetric<never>;
+  // Viewers' players (POST /v1/rooms/{id}/telemetry)
+  readonly viewerLatency: Histogram<'delivery'>;
+  readonly viewerRebuffers: Counter<'delivery'>;
 
   constructor(options: MetricsOptions = {}) {
     this.#onError = options.onReadError ?? (() => {});
@@ -161,6 +166,14 @@ export class Metrics {
     });
     this.webhookQueueDepth = this.gauge('levelchat_webhook_queue_depth', 'Webhook delivery jobs in the queue, cluster-wide, by state (waiting, delayed: backing off before a retry, active).', ['state']);
     this.storageSpoolBytes = this.gauge('levelchat_storage_spool_bytes', "Bytes in this process' LL-HLS upload spool (objects waiting on disk for object storage).");
+    this.viewerLatency = new Histogram({
+      name: 'levelchat_viewer_latency_seconds',
+      help: 'Glass-to-glass latency players report (every 5 s each), by delivery: llhls (wall clock minus the PROGRAM-DATE-TIME at the playhead), webrtc (wall clock minus the playout time mapped through RTCP sender reports).',
+      labelNames: ['delivery'],
+      buckets: VIEWER_LATENCY_BUCKETS,
+      registers,
+    });
+    this.viewerRebuffers = new Counter({ name: 'levelchat_viewer_rebuffers_total', help: 'Stalls players report, by delivery: LL-HLS waiting for data while playing, WebRTC video freezes.', labelNames: ['delivery'], registers });
     if (options.nodeDefaults !== false) collectDefaultMetrics({ register: this.registry });
   }
 

@@ -48,6 +48,8 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { ingestRoutes } from './routes/ingests.js';
 import { restreamRoutes } from './routes/restreams.js';
 import { thumbnailRoutes } from './routes/thumbnails.js';
+import { telemetryRoutes } from './routes/telemetry.js';
+import { ViewerLatencyWindow } from '../rooms/viewer-latency.js';
 import { webrtcSessionRoutes, type WebRtcSessionRoutesDeps } from './routes/webrtc-sessions.js';
 import { staticRoutes } from './static-routes.js';
 
@@ -138,7 +140,8 @@ export function createApp(deps: AppDeps): Express {
       failuresPerAddress: new RateLimiter(deps.rateLimit.perSecond / 10, deps.rateLimit.burst / 10),
     }),
   );
-  api.use(roomRoutes({ rooms: control.rooms, repository: control.repository, hlsStatus: deps.hls.status }, registry));
+  const viewers = new ViewerLatencyWindow(control.redis);
+  api.use(roomRoutes({ rooms: control.rooms, repository: control.repository, hlsStatus: deps.hls.status, viewers }, registry));
   api.use(tokenRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl, cluster: deps.cluster }, registry));
   api.use(playbackTokenRoutes({ rooms: control.rooms, minter: control.minter, publicUrl: deps.publicUrl }, registry));
   api.use(registrationRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl, revocations: control.revocations, redis: control.redis }, registry));
@@ -156,12 +159,14 @@ export function createApp(deps: AppDeps): Express {
   // Public, so mounted before the API router and its authentication (WHIP/WHEP take room tokens).
   const jwks = jwksRoutes(control.edKeys, registry);
   const webrtc = webrtcSessionRoutes(deps.webrtc, registry);
+  const telemetry = telemetryRoutes({ minter: control.minter, repository: control.repository, keys: control.keys, revocations: control.revocations, metrics: deps.metrics, window: viewers }, registry);
   const document = openApiDocument(registry);
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     res.json(document);
   });
   app.use(API_PREFIX, rememberMount, jwks);
   app.use(API_PREFIX, rememberMount, webrtc);
+  app.use(API_PREFIX, rememberMount, telemetry);
   app.use(API_PREFIX, rememberMount, api);
   app.use(hlsOriginRoutes(deps.hls.origin));
   app.use(staticRoutes());

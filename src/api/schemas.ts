@@ -65,6 +65,15 @@ export const roomWithHlsSchema = roomSchema
       })
       .nullable()
       .meta({ description: 'LL-HLS delivery; null until the room first went on air.' }),
+    viewers: z
+      .object({
+        count: z.number().int().meta({ description: 'Viewers whose player reported in the last `window_s` seconds (WebRTC and LL-HLS).' }),
+        capped: z.boolean().meta({ description: 'The window holds at most 1000 viewers: `count` is then a floor and the percentiles those of a sample.' }),
+        latency_p50_s: z.number().nullable(),
+        latency_p95_s: z.number().nullable(),
+        window_s: z.number(),
+      })
+      .meta({ description: "Glass-to-glass latency the room's players report (POST /v1/rooms/{id}/telemetry): each viewer's latest report, cluster-wide (kept in Redis)." }),
   })
   .meta({ id: 'RoomWithHls' });
 

@@ -6,15 +6,18 @@ import { roomView } from '../../rooms/room.js';
 import { callerKey } from '../authenticate.js';
 import { defineRoute } from '../route.js';
 import type { HlsStatusStore } from '../../hls/hls-status.js';
+import type { ViewerLatencyWindow } from '../../rooms/viewer-latency.js';
 import { createRoomBody, listRoomsQuery, roomIdParams, roomListSchema, roomSchema, roomWithHlsSchema } from '../schemas.js';
 
 export interface RoomRoutesDeps {
   rooms: RoomService;
   repository: RoomRepository;
   hlsStatus: HlsStatusStore;
+  /** The players' latency reports (GET shows the room's p50/p95 and viewer count). */
+  viewers: Pick<ViewerLatencyWindow, 'summary'>;
 }
 
-export function roomRoutes({ rooms, repository, hlsStatus }: RoomRoutesDeps, registry: OpenAPIRegistry): Router {
+export function roomRoutes({ rooms, repository, hlsStatus, viewers }: RoomRoutesDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
   const tag = 'Rooms';
 
@@ -70,7 +73,9 @@ export function roomRoutes({ rooms, repository, hlsStatus }: RoomRoutesDeps, reg
     },
     async ({ params, res }) => {
       const room = await rooms.get(callerKey(res).id, params.id);
-      return { status: 200, body: { ...roomView(room), hls: await hlsStatus.get(room.id) } };
+      const [hls, seen] = await Promise.all([hlsStatus.get(room.id), viewers.summary(room.id)]);
+      const viewerLatency = { count: seen.viewers, capped: seen.capped, latency_p50_s: seen.p50_s, latency_p95_s: seen.p95_s, window_s: seen.window_s };
+      return { status: 200, body: { ...roomView(room), hls, viewers: viewerLatency } };
     },
   );
 
