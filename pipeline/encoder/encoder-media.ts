@@ -11,6 +11,12 @@ export const VIDEO_KEYFRAME = 3;
 /** Audio tag flag of AAC's codec configuration. */
 export const AUDIO_CONFIG = 0;
 
+/** A picture decodable on its own (FLV frame type 1), for every FLV video codec; not the codec configuration. */
+export const isKeyframe = (tag: MediaTag): boolean => tag.codec_type === TAG_VIDEO && tag.flags !== VIDEO_CONFIG && tag.size > 0 && ((tag.data[0]! >> 4) & 0x7) === 1;
+
+/** Codec configuration (H.264's SPS/PPS, AAC's AudioSpecificConfig): a relay needs it before any frame. */
+export const isConfig = (tag: MediaTag): boolean => tag.flags === (tag.codec_type === TAG_AUDIO ? AUDIO_CONFIG : VIDEO_CONFIG);
+
 /** FLV video codec ids that Debian's ffmpeg 5.1 decodes; enhanced-RTMP FourCCs (HEVC, AV1, VP9) it cannot read. */
 const VIDEO_CODECS: Record<number, string> = { 2: 'h263', 3: 'flashsv', 4: 'vp6', 5: 'vp6a', 6: 'flashsv2', 7: 'h264', 9: 'mpeg4' };
 const AUDIO_CODECS: Record<number, string> = { 0: 'pcm', 1: 'adpcm', 2: 'mp3', 3: 'pcm_le', 4: 'nellymoser', 5: 'nellymoser', 6: 'nellymoser', 7: 'alaw', 8: 'mulaw', 10: 'aac', 11: 'speex', 14: 'mp3' };
@@ -38,12 +44,14 @@ const REORDER_FRAMES = 5;
 const PROBE_SPAN_MS = 1000;
 
 /**
- * Looks at an encoder's first tags (codec configuration and a few frames) to learn its codecs and
- * whether its video has B-frames, before the relay is planned.
+ * Looks at an encoder's first tags (codec configuration and a few frames from its first keyframe:
+ * an SRT feed is joined mid-stream) to learn its codecs and whether its video has B-frames, before
+ * the relay is planned.
  */
 export class EncoderMediaProbe {
   #video: EncoderMedia['video'] = null;
   #audio: EncoderMedia['audio'] = null;
+  /** Frames from the first keyframe on. */
   #videoFrames = 0;
   #maxPts = -Infinity;
   #firstDts: number | undefined;
@@ -58,16 +66,17 @@ export class EncoderMediaProbe {
       return;
     }
     this.#video ??= { ...codecName(VIDEO_CODECS, tag.codec_id), reordered: false };
-    if (tag.flags === VIDEO_CONFIG) return;
+    if (tag.flags === VIDEO_CONFIG || (this.#videoFrames === 0 && !isKeyframe(tag))) return;
     this.#videoFrames += 1;
     if (tag.pts < this.#maxPts) this.#video.reordered = true;
     this.#maxPts = Math.max(this.#maxPts, tag.pts);
   }
 
-  /** Enough was seen: a few video frames and the audio, or a second of media of whatever came. */
+  /** Enough was seen: a few frames from a keyframe (when there is video) and the audio, or a second of media without one of them. */
   get complete(): boolean {
-    const enoughVideo = this.#videoFrames >= REORDER_FRAMES && this.#audio !== null;
-    return enoughVideo || (this.#firstDts !== undefined && this.#lastDts - this.#firstDts >= PROBE_SPAN_MS);
+    const spanned = this.#firstDts !== undefined && this.#lastDts - this.#firstDts >= PROBE_SPAN_MS;
+    const videoKnown = this.#video ? this.#videoFrames >= REORDER_FRAMES : spanned;
+    return videoKnown && (this.#audio !== null || spanned);
   }
 
   get media(): EncoderMedia {

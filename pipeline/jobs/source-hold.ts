@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { parseWith } from '../../common/json-payload.js';
 
 const holdKey = (videoProducerId: string) => `lc:hls:source:${videoProducerId}:held`;
 
@@ -8,7 +10,8 @@ const holdKey = (videoProducerId: string) => `lc:hls:source:${videoProducerId}:h
  * for it, `released` by the publisher while a run is parked (the run starts ffmpeg again, then
  * deletes the hold). No hold: the source flows.
  */
-export type HoldState = 'held' | 'parked' | 'released';
+const holdStateSchema = z.enum(['held', 'parked', 'released']).nullable();
+export type HoldState = NonNullable<z.infer<typeof holdStateSchema>>;
 
 /** How long a released hold waits for its run to start ffmpeg again before the publisher goes on anyway. */
 const RELEASED_TTL_MS = 5000;
@@ -63,7 +66,7 @@ export class SourceHolds {
   // The LL-HLS run's side.
 
   async state(videoProducerId: string): Promise<HoldState | null> {
-    return (await this.redis.get(holdKey(videoProducerId))) as HoldState | null;
+    return parseWith(holdStateSchema, await this.redis.get(holdKey(videoProducerId)), `hold of producer ${videoProducerId}`);
   }
 
   /** The run ended its ffmpeg for the hold (kept only while the hold is). */

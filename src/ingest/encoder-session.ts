@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../common/logger.js';
-import { AUDIO_CONFIG, EncoderMediaProbe, MediaRefusal, planRelay, TAG_AUDIO, VIDEO_CONFIG, type EncoderMedia, type MediaTag, type RelayPlan } from '../../pipeline/encoder/encoder-media.js';
+import { EncoderMediaProbe, isConfig, isKeyframe, MediaRefusal, planRelay, type EncoderMedia, type MediaTag, type RelayPlan } from '../../pipeline/encoder/encoder-media.js';
 import { EncoderRelay, type RelayExit } from '../../pipeline/encoder/encoder-relay.js';
 import type { EncoderSource } from '../../pipeline/encoder/encoder-source.js';
 import type { SourceHolds } from '../../pipeline/jobs/source-hold.js';
@@ -67,6 +67,8 @@ export class EncoderSession {
   #probed: (() => void) | null = null;
   /** Tags not yet handed to a relay (copies): the probe's, and what came while the room was joined. */
   #backlog: MediaTag[] = [];
+  /** After a media reset: the new relay starts at the next keyframe (the backlog holds what comes until then). */
+  #relayAtKeyframe = false;
   #relay: EncoderRelay | null = null;
   #plan: RelayPlan | null = null;
   #media: IngestMedia | null = null;
@@ -173,7 +175,7 @@ export class EncoderSession {
 
   #onTag(tag: MediaTag): void {
     this.#watchStall();
-    if (tag.flags === (tag.codec_type === TAG_AUDIO ? AUDIO_CONFIG : VIDEO_CONFIG)) this.#config.set(tag.codec_type, copy(tag));
+    if (isConfig(tag)) this.#config.set(tag.codec_type, copy(tag));
     if (this.#relay) {
       this.#relay.write(tag);
       return;
@@ -181,6 +183,10 @@ export class EncoderSession {
     this.#backlog.push(copy(tag));
     this.#probe?.push(tag);
     if (this.#probe?.complete) this.#probed?.();
+    else if (this.#relayAtKeyframe && isKeyframe(tag)) {
+      this.#relayAtKeyframe = false;
+      this.#startRelay();
+    }
   }
 
   /** An encoder that stops sending (or sends what is not media) is cut off after STALL_MS. */
@@ -242,11 +248,12 @@ export class EncoderSession {
     const targets = { video: this.#tracks.get('video')?.target, audio: this.#tracks.get('audio')?.target };
     const relay = new EncoderRelay(plan, targets, this.deps.keyframeInterval, this.deps.logger);
     relay.once('exit', (exit) => this.#relayExited(relay, exit));
-    // A fresh connection's backlog starts with its codec configuration; after a media reset the
-    // configuration comes from what was kept.
-    const backlog = this.#backlog.length > 0 ? this.#backlog : [...this.#config.values()];
+    // The codec configuration first, then the media from its first keyframe on (an SRT feed is
+    // joined mid-stream; what comes before a keyframe cannot be decoded, nor the stream's size known).
+    const start = plan.video ? this.#backlog.findIndex(isKeyframe) : 0;
+    const media = start < 0 ? [] : this.#backlog.slice(start).filter((tag) => !isConfig(tag));
     this.#backlog = [];
-    for (const tag of backlog) relay.write(tag);
+    for (const tag of [...this.#config.values(), ...media]) relay.write(tag);
     this.#relay = relay;
   }
 
@@ -297,7 +304,9 @@ export class EncoderSession {
     this.#tracks.clear();
     if (!this.#source || !this.#plan) return;
     await this.#openTracks(this.#joined, this.#plan);
-    this.#startRelay();
+    this.#backlog = [];
+    if (this.#plan.video) this.#relayAtKeyframe = true;
+    else this.#startRelay();
   }
 
   /** `removed`: the room removed the participant already; `refusal`: why, when the ingest's last encoder was refused. */

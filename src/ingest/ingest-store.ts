@@ -1,9 +1,9 @@
 import type { Redis, Result } from 'ioredis';
 import { z } from 'zod';
-import { parseJsonWith } from '../../common/json-payload.js';
+import { parseJsonWith, parseWith } from '../../common/json-payload.js';
 import type { IngestProtocol } from '../../pipeline/encoder/encoder-source.js';
 import { ingestStateKeys } from './ingest-state.js';
-import { newIngestId, newSrtPassphrase, newStreamKey, streamKeyHash } from './stream-keys.js';
+import { INGEST_ID, newIngestId, newSrtPassphrase, newStreamKey, streamKeyHash } from './stream-keys.js';
 
 export const INGEST_PROTOCOLS = ['rtmp', 'srt'] as const satisfies readonly IngestProtocol[];
 
@@ -29,6 +29,10 @@ const storedIngestSchema = z.object({
 });
 
 export type StoredIngest = z.infer<typeof storedIngestSchema>;
+
+const ingestIdSchema = z.string().regex(INGEST_ID);
+/** A node's SRT ports: port → ingest id. */
+const srtPortsSchema = z.record(z.string().regex(/^\d{1,5}$/), ingestIdSchema);
 
 export interface NewIngest {
   roomId: string;
@@ -123,7 +127,7 @@ export class IngestStore {
   /** The ingest a connecting encoder's stream key opens, if any. */
   async byStreamKey(streamKey: string): Promise<StoredIngest | undefined> {
     const id = await this.redis.get(keyIndexKey(streamKeyHash(streamKey)));
-    return id ? this.find(id) : undefined;
+    return id ? this.find(parseWith(ingestIdSchema, id, 'ingest id of a stream key')) : undefined;
   }
 
   async get(owner: string, roomId: string, id: string): Promise<StoredIngest | undefined> {
@@ -132,7 +136,7 @@ export class IngestStore {
   }
 
   async list(owner: string, roomId: string): Promise<StoredIngest[]> {
-    const ids = (await this.redis.smembers(roomSetKey(roomId))).sort();
+    const ids = parseWith(z.array(ingestIdSchema), await this.redis.smembers(roomSetKey(roomId)), `ingests of room ${roomId}`).sort();
     const all = await Promise.all(ids.map((id) => this.find(id)));
     return all.filter((i): i is StoredIngest => i !== undefined && i.owner === owner);
   }
@@ -149,7 +153,7 @@ export class IngestStore {
 
   /** The SRT ingests whose listeners run on `nodeId`: port → ingest. */
   async srtIngestsOf(nodeId: string): Promise<Map<number, StoredIngest>> {
-    const ports = await this.redis.hgetall(srtPortsKey(nodeId));
+    const ports = parseWith(srtPortsSchema, await this.redis.hgetall(srtPortsKey(nodeId)), `SRT ports of node ${nodeId}`);
     const found = await Promise.all(Object.entries(ports).map(async ([port, id]) => [Number(port), await this.find(id)] as const));
     return new Map(found.filter((e): e is [number, StoredIngest] => e[1] !== undefined));
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
 import { z } from 'zod';
-import { parseJsonWith } from '../../common/json-payload.js';
+import { parseJsonWith, parseWith } from '../../common/json-payload.js';
 import { RecordLeases, type LeaseResult } from '../../common/record-lease.js';
 
 /** Restreams one room may have: each is an ffmpeg pushing the whole program while the room is on air. */
@@ -31,6 +31,7 @@ export const restreamStateSchema = z.object({
 export type RestreamState = z.infer<typeof restreamStateSchema>;
 
 export const RESTREAM_ID = /^rs_[A-Za-z0-9]{16}$/;
+const restreamIdsSchema = z.array(z.string().regex(RESTREAM_ID));
 
 const recordKey = (id: string) => `lc:restream:${id}`;
 const stateKey = (id: string) => `lc:restream:${id}:state`;
@@ -84,13 +85,14 @@ export class RestreamStore {
   }
 
   async list(owner: string, roomId: string): Promise<StoredRestream[]> {
-    const all = await Promise.all((await this.redis.smembers(roomSetKey(roomId))).sort().map((id) => this.find(id)));
+    const ids = parseWith(restreamIdsSchema, await this.redis.smembers(roomSetKey(roomId)), `restreams of room ${roomId}`);
+    const all = await Promise.all(ids.sort().map((id) => this.find(id)));
     return all.filter((r): r is StoredRestream => r !== undefined && r.owner === owner);
   }
 
   /** Every restream's id: nodes take leases on them. */
-  allIds(): Promise<string[]> {
-    return this.redis.smembers(ALL_KEY);
+  async allIds(): Promise<string[]> {
+    return parseWith(restreamIdsSchema, await this.redis.smembers(ALL_KEY), 'restream ids');
   }
 
   /** Gone at once; its push stops when its node next renews the lease. */

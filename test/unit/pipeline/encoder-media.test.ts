@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { EncoderMediaProbe, MediaRefusal, planRelay, TAG_AUDIO, TAG_VIDEO, type MediaTag } from '../../../pipeline/encoder/encoder-media.js';
 import { relayArgs } from '../../../pipeline/encoder/relay-args.js';
 
-const tag = (codec_type: number, codec_id: number, flags: number, dts: number, pts = dts): MediaTag => ({ codec_type, codec_id, flags, dts, pts, size: 0, data: Buffer.alloc(0) });
+/** A tag as node-media-server parses it; a video tag's first byte says keyframe (0x1_) or inter frame (0x2_). */
+const tag = (codec_type: number, codec_id: number, flags: number, dts: number, pts = dts): MediaTag => {
+  const data = Buffer.from([codec_type === TAG_VIDEO ? (flags === 4 ? 0x20 : 0x10) | (codec_id & 0xf) : 0xaf]);
+  return { codec_type, codec_id, flags, dts, pts, size: data.length, data };
+};
 const fourcc = (s: string) => Buffer.from(s, 'latin1').readUInt32BE(0);
 
 /** An H.264 + AAC encoder's first tags; `bframes`: presentation order differs from decode order. */
@@ -44,6 +48,16 @@ describe('encoder media', () => {
     opus.push(tag(TAG_AUDIO, 9, 0, 0));
     expect(() => planRelay(opus.media)).toThrow(/send AAC/);
     expect(() => planRelay({ video: null, audio: null })).toThrow(/no audio or video/);
+  });
+
+  it('counts frames from the first keyframe: a feed joined mid-stream is not known before one', () => {
+    const probe = new EncoderMediaProbe();
+    probe.push(tag(TAG_VIDEO, 7, 2, 0));
+    for (let i = 0; i < 10; i += 1) probe.push(tag(TAG_VIDEO, 7, 4, i * 33));
+    probe.push(tag(TAG_AUDIO, 10, 1, 330));
+    expect(probe.complete).toBe(false);
+    for (let i = 11; i < 16; i += 1) probe.push(tag(TAG_VIDEO, 7, i === 11 ? 3 : 4, i * 33));
+    expect(probe.complete).toBe(true);
   });
 
   it('decides after a second of media when a stream has only audio', () => {
