@@ -3,6 +3,7 @@
 // old rendition's playlist and lists a new one behind the same master URL).
 import Hls, { type ErrorData, type HlsConfig } from 'hls.js';
 import { Emitter } from '../shared/emitter.js';
+import { TelemetryReporter, telemetryUrl, type TelemetryOptions } from '../shared/telemetry.js';
 
 export interface PlayerOptions {
   /** The master playlist, e.g. `https://node/hls/{room}/master.m3u8` (relative URLs resolve against the page). */
@@ -19,6 +20,12 @@ export interface PlayerOptions {
   endedGraceMs?: number;
   /** Anything else for hls.js (wins over the above). */
   hlsConfig?: Partial<HlsConfig>;
+  /**
+   * Every 5 s while playing, report `latency()` and the stalls to the node (`POST /v1/rooms/{id}/telemetry`)
+   * with `token`: a playback or room token of the room. Default: `options.token`, else the `?token=` of
+   * `url` (signed playback); a public stream played without any token is not reported. `false`: never.
+   */
+  telemetry?: false | { token?: string | (() => string | null); onReport?: TelemetryOptions['onReport'] };
 }
 
 export type PlayerState = 'loading' | 'playing' | 'switching' | 'retrying' | 'ended' | 'destroyed';
@@ -38,8 +45,8 @@ export interface Player {
   /** Distance to the live edge as hls.js sees it (s), or null. */
   edgeLatency(): number | null;
   readonly state: PlayerState;
-  /** How often the player rebuilt itself: after errors, and on rendition switches. */
-  readonly stats: { rebuilds: number; renditionSwitches: number; mediaRecoveries: number };
+  /** How often the player rebuilt itself: after errors, and on rendition switches; `rebuffers`: stalls while playing. */
+  readonly stats: { rebuilds: number; renditionSwitches: number; mediaRecoveries: number; rebuffers: number };
   on: Emitter<PlayerEventMap>['on'];
   off: Emitter<PlayerEventMap>['off'];
   destroy(): void;
@@ -62,7 +69,9 @@ class LlHlsPlayer implements Player {
   private failures = 0;
   private lastMediaError = 0;
   private endedSince = 0;
-  readonly stats = { rebuilds: 0, renditionSwitches: 0, mediaRecoveries: 0 };
+  readonly stats = { rebuilds: 0, renditionSwitches: 0, mediaRecoveries: 0, rebuffers: 0 };
+  private readonly telemetry: TelemetryReporter | null;
+  private playedOnce = false;
   readonly on: Player['on'] = (event, listener) => this.events.on(event, listener);
   readonly off: Player['off'] = (event, listener) => this.events.off(event, listener);
 
@@ -71,6 +80,8 @@ class LlHlsPlayer implements Player {
     private readonly options: PlayerOptions,
   ) {
     this.url = new URL(options.url, location.href).toString();
+    this.telemetry = this.startTelemetry();
+    video.addEventListener('waiting', this.onWaiting);
     if (!Hls.isSupported() && video.canPlayType('application/vnd.apple.mpegurl')) {
       // Safari plays LL-HLS natively.
       video.src = this.url;
@@ -98,6 +109,8 @@ class LlHlsPlayer implements Player {
   destroy(): void {
     if (this.current === 'destroyed') return;
     this.clearTimer();
+    this.telemetry?.stop();
+    this.video.removeEventListener('waiting', this.onWaiting);
     this.hls?.destroy();
     this.hls = null;
     this.video.removeEventListener('playing', this.onPlaying);
@@ -147,8 +160,32 @@ class LlHlsPlayer implements Player {
   }
 
   private readonly onPlaying = (): void => {
+    this.playedOnce = true;
     this.setState('playing');
   };
+
+  /** The video ran out of data after it had played: a stall (the start and seeks are not). */
+  private readonly onWaiting = (): void => {
+    if (this.playedOnce && !this.video.seeking && this.current === 'playing') this.stats.rebuffers += 1;
+  };
+
+  /** Reports while playing, when there is a token to report with (see PlayerOptions.telemetry). */
+  private startTelemetry(): TelemetryReporter | null {
+    const option = this.options.telemetry;
+    if (option === false) return null;
+    const url = new URL(this.url);
+    const roomId = /\/hls\/([^/]+)\//.exec(url.pathname)?.[1];
+    if (!roomId) return null;
+    const fixed = typeof option?.token === 'string' ? option.token : (this.options.token ?? url.searchParams.get('token'));
+    const token = typeof option?.token === 'function' ? option.token : () => fixed;
+    return new TelemetryReporter({
+      url: telemetryUrl(this.url, decodeURIComponent(roomId)),
+      token,
+      delivery: 'llhls',
+      sample: () => (this.current === 'playing' && !this.video.paused ? { latencyS: this.latency(), rebuffers: this.stats.rebuffers } : null),
+      ...(option?.onReport ? { onReport: option.onReport } : {}),
+    });
+  }
 
   private onError(data: ErrorData): void {
     if (!data.fatal) return;

@@ -110,6 +110,11 @@ export class Connection extends Emitter<ConnectionEventMap> {
     return this.#url;
   }
 
+  /** The session's token now (after any `refresh`): what its latency reports carry. */
+  get token(): string {
+    return this.#token;
+  }
+
   /** Delivers the events held since the answer was taken in; later ones come as they arrive. */
   release(): void {
     const held = this.#held ?? [];

@@ -17,6 +17,8 @@ import type { LocalTrackHandle } from './publisher.js';
 import { toChatMessage, toQuestion, type ChatMessage, type DisconnectReason, type LocalParticipant, type Participant, type Question, type RaisedHand } from './room-data.js';
 import { RoomState, type RoomStateEventMap } from './room-state.js';
 import { SessionMedia, createDevice, loadDevice, type MediaEventMap } from './session-media.js';
+import type { TelemetryOptions } from '../shared/telemetry.js';
+import { reportWebRtcPlayout } from './viewer-telemetry.js';
 import type { Result, SignalingEvent } from './signaling-client.js';
 
 export interface JoinLiveOptions {
@@ -36,6 +38,11 @@ export interface JoinLiveOptions {
   hlsVideo?: HTMLVideoElement;
   /** Player options for the fallback (latency targets...). */
   hlsPlayer?: Omit<PlayerOptions, 'url'>;
+  /**
+   * Latency reports (POST /v1/rooms/{id}/telemetry, with this session's token): every 5 s while video
+   * plays, over WebRTC and LL-HLS alike. `onReport` sees each one; `false` sends none. Default on.
+   */
+  telemetry?: false | { onReport?: TelemetryOptions['onReport'] };
 }
 
 /** How a session receives the room: WebRTC (a participant), or LL-HLS (an audience member beyond the WebRTC cap). */
@@ -70,13 +77,23 @@ export class LiveSession {
   readonly #webrtc: WebRtc | null;
   readonly #onEnded: (session: LiveSession) => void;
   #player: Player | null = null;
+  readonly #telemetry: JoinLiveOptions['telemetry'];
+  #token: () => string;
+  #stopTelemetry: (() => void) | null = null;
   #endReason: DisconnectReason | 'left' | null = null;
   /** Breakout and stage moves, one at a time. */
   #moves: Promise<void> = Promise.resolve();
 
-  private constructor(onEnded: (session: LiveSession) => void, how: { joined: { connection: Connection; result: JoinResult }; device: Device } | { viewer: HlsViewer }) {
+  private constructor(
+    onEnded: (session: LiveSession) => void,
+    how: { joined: { connection: Connection; result: JoinResult }; device: Device } | { viewer: HlsViewer; token: string },
+    telemetry: JoinLiveOptions['telemetry'] = {},
+  ) {
     this.#onEnded = onEnded;
+    this.#telemetry = telemetry;
     if ('viewer' in how) {
+      const { token } = how;
+      this.#token = () => token;
       this.mode = 'hls';
       this.#state = new RoomState(how.viewer, this.room);
       this.#webrtc = null;
@@ -84,6 +101,7 @@ export class LiveSession {
     }
     this.mode = 'webrtc';
     const { connection, result } = how.joined;
+    this.#token = () => connection.token;
     this.#state = RoomState.joined(result, connection.url, this.room);
     const media = new SessionMedia(
       how.device,
@@ -112,6 +130,22 @@ export class LiveSession {
     connection.on('reconnected', (how) => void this.#reconnected(how));
     connection.on('lost', (reason) => this.#end(reason));
     connection.on('error', (error) => this.room.emit('error', error));
+    if (telemetry !== false && this.#state.canSubscribe) {
+      this.#stopTelemetry = reportWebRtcPlayout({
+        watchTracks: (added, removed) => {
+          const offAdded = this.room.on('track-subscribed', added);
+          const offRemoved = this.room.on('track-unsubscribed', removed);
+          return () => {
+            offAdded();
+            offRemoved();
+          };
+        },
+        nodeUrl: () => connection.url,
+        roomId: this.#state.roomId,
+        token: () => connection.token,
+        ...(telemetry.onReport ? { onReport: telemetry.onReport } : {}),
+      });
+    }
     if (this.#state.canSubscribe) media.receive(result.tracks);
     connection.release();
   }
@@ -120,9 +154,9 @@ export class LiveSession {
   static async open(options: JoinLiveOptions, onEnded: (session: LiveSession) => void): Promise<LiveSession> {
     const device = createDevice();
     const opened = await Connection.open(options.signalingUrl, options.token, (answer) => loadDevice(device, answer));
-    if ('connection' in opened) return new LiveSession(onEnded, { joined: opened, device: await device });
+    if ('connection' in opened) return new LiveSession(onEnded, { joined: opened, device: await device }, options.telemetry);
     if (options.hlsFallback === false) throw opened.full;
-    const session = new LiveSession(onEnded, { viewer: hlsViewer(options.token, opened.hlsUrl, options.roomType) });
+    const session = new LiveSession(onEnded, { viewer: hlsViewer(options.token, opened.hlsUrl, options.roomType), token: options.token }, options.telemetry);
     if (options.hlsVideo) void session.playHls(options.hlsVideo, options.hlsPlayer).catch((err: unknown) => session.room.emit('error', asLevelChatError(err).toJSON()));
     return session;
   }
@@ -215,7 +249,10 @@ export class LiveSession {
     const createPlayer = await loadPlayer();
     this.#checkHere();
     this.#player?.destroy();
-    this.#player = createPlayer(video, { ...options, url });
+    // The player reports its own latency, with this session's token (a room token is taken for the room it names).
+    const telemetry = this.#telemetry;
+    const reporting: Pick<PlayerOptions, 'telemetry'> = telemetry === false ? { telemetry: false } : { telemetry: { token: () => this.#token(), ...(telemetry?.onReport ? { onReport: telemetry.onReport } : {}) } };
+    this.#player = createPlayer(video, { ...reporting, ...options, url });
     return this.#player;
   }
 
@@ -489,6 +526,8 @@ export class LiveSession {
   }
 
   #teardown(): void {
+    this.#stopTelemetry?.();
+    this.#stopTelemetry = null;
     this.#webrtc?.connection.close();
     this.#webrtc?.media.close();
     this.#player?.destroy();
