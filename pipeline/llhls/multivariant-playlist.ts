@@ -34,6 +34,9 @@ function streamInf(variant: VariantStream): string {
     if (!(variant.frameRate > 0) || !Number.isFinite(variant.frameRate)) throw new LlHlsError(`invalid FRAME-RATE ${variant.frameRate}`);
     attributes.push(`FRAME-RATE=${variant.frameRate.toFixed(3)}`);
   }
+  // We carry no CEA-608/708 captions; saying so spares players probing segments for them (Shaka does,
+  // and may pick the open segment of a live playlist, which has no URI yet).
+  attributes.push('CLOSED-CAPTIONS=NONE');
   return `#EXT-X-STREAM-INF:${attributes.join(',')}`;
 }
 

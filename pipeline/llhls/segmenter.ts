@@ -40,8 +40,6 @@ export type PublishAction = Exclude<SegmenterAction, { type: 'keyframe' }>;
 export interface CadenceMisses {
   /** Segments cut without a keyframe: a part could not reach 85% of PART-TARGET, or no keyframe came in time. */
   unkeyedSegments: number;
-  /** Parts longer than PART-TARGET: one frame lasted longer (a frozen publisher). */
-  longParts: number;
 }
 
 /** The track whose samples decide part and segment boundaries: video if there is one. */
@@ -80,7 +78,7 @@ const emptySegment = (): OpenSegment => ({ parts: [], ticks: 0, programDateTime:
  * MediaPlaylist to the caller.
  */
 export class Segmenter {
-  readonly misses: CadenceMisses = { unkeyedSegments: 0, longParts: 0 };
+  readonly misses: CadenceMisses = { unkeyedSegments: 0 };
   private readonly cadence: Cadence;
   private readonly schedule: KeyframeSchedule;
   private msn: number;
@@ -124,9 +122,11 @@ export class Segmenter {
     const actions = this.drain();
     this.discontinuity ||= this.timeline !== undefined;
     this.mapUri = initUri(this.generation++);
-    // A reference track silent for two part targets (a paused camera) no longer holds the other tracks back.
-    const stallTicks = 2 * this.cadence.partTarget * reference.timescale;
-    this.timeline = { trackId: reference.trackId, timescale: reference.timescale, wallClockAtZero, units: new MediaUnits(reference, stallTicks) };
+    // No frame outlasts a part; a reference track silent for two part targets (a paused camera) no
+    // longer holds the other tracks back.
+    const partTicks = this.cadence.partTarget * reference.timescale;
+    const units = new MediaUnits(reference, { maxTicks: partTicks, stallTicks: 2 * partTicks });
+    this.timeline = { trackId: reference.trackId, timescale: reference.timescale, wallClockAtZero, units };
     this.periodStart = undefined;
     this.schedule.restart();
     actions.push(
@@ -189,7 +189,13 @@ export class Segmenter {
     if (open && this.periodStart !== undefined) {
       const keyed = unit.keyframe && unit.start - this.periodStart >= (segmentTarget - partTarget / 2) * timescale;
       const tooLong = this.segment.ticks + pendingTicks + unit.ticks > targetDuration * timescale;
-      const overflows = pendingTicks > 0 && pendingTicks + unit.ticks > partTicks;
+      let overflows = pendingTicks > 0 && pendingTicks + unit.ticks > partTicks;
+      // A part that would end short of 85%: this frame ends it exactly on PART-TARGET instead, the next
+      // one starting that much earlier (MediaUnits.shorten; a few ms, made up by the next frame).
+      if (!keyed && !tooLong && overflows && pendingTicks < shortestTicks && timeline.units.shorten(partTicks - pendingTicks)) {
+        unit.ticks = partTicks - pendingTicks;
+        overflows = false;
+      }
       if (keyed) {
         actions.push(...this.closeSegment());
         this.schedule.keyframe(unit.start / timescale);
@@ -203,7 +209,6 @@ export class Segmenter {
     }
     if (this.segment.parts.length === 0 && (this.pending?.ticks ?? 0) === 0 && unit.keyframe) this.periodStart = unit.start;
     this.periodStart ??= unit.start;
-    if (unit.ticks > partTicks) this.misses.longParts++;
 
     const pending = this.pending;
     if (!pending || pending.ticks === 0) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Fmp4Error } from '../../../pipeline/fmp4/errors.js';
 import { parseMoof } from '../../../pipeline/fmp4/fragment.js';
 import type { TrackInfo } from '../../../pipeline/fmp4/init-segment.js';
-import { setLastSampleDuration } from '../../../pipeline/fmp4/sample-duration.js';
+import { setDecodeTime, setLastSampleDuration } from '../../../pipeline/fmp4/sample-timing.js';
 import { buildFragment } from './fmp4-builder.js';
 
 const TRACKS: TrackInfo[] = [
@@ -12,7 +12,7 @@ const TRACKS: TrackInfo[] = [
 const moofOf = (bytes: Buffer) => bytes.subarray(0, bytes.readUInt32BE(0));
 const durations = (bytes: Buffer) => parseMoof(moofOf(bytes), TRACKS).tracks.map((t) => [t.trackId, t.duration]);
 
-describe('setLastSampleDuration', () => {
+describe("setLastSampleDuration, setDecodeTime", () => {
   it("writes a one-sample run's duration into tfhd, leaving the other track alone", () => {
     const f = buildFragment(1, [{ trackId: 1, baseMediaDecodeTime: 0, durations: [0], keyframe: true }, { trackId: 2, baseMediaDecodeTime: 0, durations: [1024], keyframe: true }], TRACKS);
     setLastSampleDuration(f.bytes, 1, 3003);
@@ -23,6 +23,12 @@ describe('setLastSampleDuration', () => {
     const f = buildFragment(1, [{ trackId: 1, baseMediaDecodeTime: 0, durations: [3000, 3000, 0], keyframe: false }], TRACKS);
     setLastSampleDuration(f.bytes, 1, 2500);
     expect(durations(f.bytes)).toEqual([[1, 8500]]);
+  });
+
+  it("moves one track's decode time, leaving the other alone", () => {
+    const f = buildFragment(1, [{ trackId: 1, baseMediaDecodeTime: 2 ** 33, durations: [3000], keyframe: true }, { trackId: 2, baseMediaDecodeTime: 480, durations: [1024], keyframe: true }], TRACKS);
+    setDecodeTime(f.bytes, 1, 2 ** 33 - 1500);
+    expect(parseMoof(moofOf(f.bytes), TRACKS).tracks.map((t) => [t.trackId, t.baseMediaDecodeTime])).toEqual([[1, 2 ** 33 - 1500], [2, 480]]);
   });
 
   it('refuses what it cannot write in place', () => {
