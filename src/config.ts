@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { cadenceOf, DEFAULT_PART_TARGET, DEFAULT_SEGMENT_TARGET, type Cadence } from '../pipeline/llhls/cadence.js';
 import { parseApiKey } from './auth/api-key.js';
+import { turnCredentials } from './auth/turn-credentials.js';
 import { defaultNodeId } from './cluster/node-registry.js';
 import { regionSchema } from './rooms/room-types.js';
 
@@ -42,6 +43,12 @@ export const configSchema = z.object({
     .refine((v) => v === undefined || v.split(',').every((u) => /^(stun|turns?):[^\s<>",]+$/.test(u.trim())), 'must be comma-separated stun:, turn: or turns: URIs'),
   LEVELCHAT_TURN_USERNAME: z.string().min(1).regex(/^[^"\s]+$/, 'no quotes or spaces').optional(),
   LEVELCHAT_TURN_CREDENTIAL: z.string().min(1).regex(/^[^"\s]+$/, 'no quotes or spaces').optional(),
+  LEVELCHAT_TURN_SECRET: z.string().min(16, 'at least 16 characters').max(256).regex(/^[^"\s]+$/, 'no quotes or spaces').optional(),
+  LEVELCHAT_TURN_URLS: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v.split(',').every((u) => /^turns?:[^\s<>",]+$/.test(u.trim())), 'must be comma-separated turn: or turns: URIs'),
+  LEVELCHAT_TURN_TTL_S: z.coerce.number().int().min(60).max(7 * 86400).default(86400),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REDIS_URL: optionalUrl.refine((v) => v === undefined || /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://'),
   S3_ENDPOINT: optionalUrl,
@@ -77,7 +84,7 @@ export const configSchema = z.object({
 
 export type ConfigEnv = z.infer<typeof configSchema>;
 
-/** A STUN or TURN server WHIP/WHEP clients are told about (`Link: <url>; rel="ice-server"`). */
+/** A STUN or TURN server clients are told about: in join answers (`ice_servers`) and WHIP/WHEP `Link` headers. */
 export interface IceServer {
   url: string;
   username?: string;
@@ -85,13 +92,35 @@ export interface IceServer {
 }
 
 export interface Config {
+/** TURN with time-limited credentials (LEVELCHAT_TURN_SECRET, LEVELCHAT_TURN_URLS, LEVELCHAT_TURN_TTL_S). */
+export interface TurnRestConfig {
+  urls: string[];
+  secret: string;
+  ttlS: number;
+}
+
+/**
+ * The ICE servers to hand one client (`identity`: the token's, or a WHIP/WHEP session's): the fixed
+ * ones of LEVELCHAT_ICE_SERVERS (TURN ones with LEVELCHAT_TURN_USERNAME/CREDENTIAL), then every
+ * LEVELCHAT_TURN_URLS server with credentials of its own that expire LEVELCHAT_TURN_TTL_S from now.
+ * The one place the join answer and WHIP/WHEP take ICE servers from.
+ */
+export function iceServersFor(config: Pick<Config, 'iceServers' | 'turn'>, identity: string, nowMs = Date.now()): IceServer[] {
+  const turn = config.turn;
+  if (!turn) return config.iceServers;
+  const credentials = turnCredentials(turn.secret, identity, turn.ttlS, nowMs);
+  return [...config.iceServers, ...turn.urls.map((url) => ({ url, ...credentials }))];
+}
+
   http: { port: number; bind: string; publicUrl: string | undefined };
   dataDir: string;
   workers: { count: number; rtcMinPort: number; rtcMaxPort: number };
   rtc: { listenIp: string; announcedIp: string | undefined; consumersPerRouter: number; webrtcViewerCap: number };
-  /** For WHIP/WHEP clients; the node itself is ICE-lite and needs none. TURN URIs carry the TURN credentials. */
+  /** Fixed STUN/TURN servers for clients (TURN ones with their fixed credentials); the node itself is ICE-lite and needs none. Hand them out with `iceServersFor`. */
   iceServers: IceServer[];
   logLevel: ConfigEnv['LOG_LEVEL'];
+  /** TURN servers whose credentials are made per client (the TURN REST API scheme); null when unset. */
+  turn: TurnRestConfig | null;
   /** `undefined` means: start Debian's redis-server ourselves. */
   redisUrl: string | undefined;
   /** `undefined` endpoint means: start the embedded S3 server ourselves. */
@@ -172,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ...(url.startsWith('turn') && c.LEVELCHAT_TURN_USERNAME && c.LEVELCHAT_TURN_CREDENTIAL ? { username: c.LEVELCHAT_TURN_USERNAME, credential: c.LEVELCHAT_TURN_CREDENTIAL } : {}),
       })),
     logLevel: c.LOG_LEVEL,
+    turn: turnConfig(c),
     redisUrl: c.REDIS_URL,
     s3: {
       endpoint: c.S3_ENDPOINT,
@@ -192,4 +222,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingest: { rtmpPort: c.LEVELCHAT_RTMP_PORT ?? (c.PORT === 0 ? 0 : 1935), srtMinPort: c.LEVELCHAT_SRT_MIN_PORT, srtMaxPort: c.LEVELCHAT_SRT_MAX_PORT },
     metrics: { token: c.LEVELCHAT_METRICS_TOKEN },
   };
+}
+
+/** LEVELCHAT_TURN_URLS and LEVELCHAT_TURN_SECRET go together: one without the other is a mistake, not a choice. */
+function turnConfig(c: ConfigEnv): TurnRestConfig | null {
+  const urls = (c.LEVELCHAT_TURN_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  if (urls.length === 0 && !c.LEVELCHAT_TURN_SECRET) return null;
+  if (urls.length === 0) throw new ConfigError('LEVELCHAT_TURN_URLS', 'is required when LEVELCHAT_TURN_SECRET is set');
+  if (!c.LEVELCHAT_TURN_SECRET) throw new ConfigError('LEVELCHAT_TURN_SECRET', 'is required when LEVELCHAT_TURN_URLS is set');
+  return { urls, secret: c.LEVELCHAT_TURN_SECRET, ttlS: c.LEVELCHAT_TURN_TTL_S };
 }

@@ -42,7 +42,7 @@ export interface BreakoutView {
 
 export interface Harness {
   /** Joins; the SDK's LL-HLS fallback (mode 'hls') plays in the page's #hls video. */
-  join(options: { token: string; signalingUrl: string; roomType?: string; hlsFallback?: boolean }): Promise<Outcome<{ participantId: string; mode: 'webrtc' | 'hls'; hlsUrl: string | null }>>;
+  join(options: { token: string; signalingUrl: string; roomType?: string; hlsFallback?: boolean; iceTransportPolicy?: 'all' | 'relay' }): Promise<Outcome<{ participantId: string; mode: 'webrtc' | 'hls'; hlsUrl: string | null }>>;
   /** Calls a LiveSession method by name; rejections come back as `{ ok: false, code, message }`. */
   call(method: string, ...args: unknown[]): Promise<Outcome>;
   /** `lc.rooms.end(roomId)`. */
@@ -50,6 +50,8 @@ export interface Harness {
   events(name?: string): RecordedEvent[];
   /** Presented video frames per remote participant id (HTMLVideoElement.getVideoPlaybackQuality). */
   framesDecoded(): Record<string, number>;
+  /** The candidate types (`host`, `srflx`, `relay`) of the local side of each received track's selected ICE pair. */
+  receivingCandidateTypes(): Promise<string[]>;
   /** framesDecoded of each inbound video stream, from the receivers' getStats(). */
   inboundFramesDecoded(): Promise<number[]>;
   /**

@@ -205,6 +205,19 @@ const harness: Harness = {
     }
     return frames;
   },
+  async receivingCandidateTypes() {
+    const types: string[] = [];
+    for (const t of tracks) {
+      const stats = await t.getStats();
+      const all = [...(stats.values() as IterableIterator<{ type: string; id: string; selectedCandidatePairId?: string; localCandidateId?: string; candidateType?: string }>)];
+      for (const transport of all.filter((s) => s.type === 'transport' && s.selectedCandidatePairId)) {
+        const pair = all.find((s) => s.id === transport.selectedCandidatePairId);
+        const local = all.find((s) => s.id === pair?.localCandidateId);
+        if (local?.candidateType) types.push(local.candidateType);
+      }
+    }
+    return types;
+  },
   firstFrameAt: () => firstFrame,
   async playHls(url, options = {}) {
     ownPlayer?.destroy();

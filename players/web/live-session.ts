@@ -19,6 +19,7 @@ import { RoomState, type RoomStateEventMap } from './room-state.js';
 import { SessionMedia, createDevice, loadDevice, type MediaEventMap } from './session-media.js';
 import type { TelemetryOptions } from '../shared/telemetry.js';
 import { reportWebRtcPlayout } from './viewer-telemetry.js';
+import type { TransportIce } from './media-link.js';
 import type { Result, SignalingEvent } from './signaling-client.js';
 
 export interface JoinLiveOptions {
@@ -43,6 +44,11 @@ export interface JoinLiveOptions {
    * plays, over WebRTC and LL-HLS alike. `onReport` sees each one; `false` sends none. Default on.
    */
   telemetry?: false | { onReport?: TelemetryOptions['onReport'] };
+  /**
+   * `'relay'`: send and receive media through the TURN servers of the join answer (`ice_servers`) only,
+   * never directly (for networks that block UDP to the media ports; tests). Default `'all'`.
+   */
+  iceTransportPolicy?: RTCIceTransportPolicy;
 }
 
 /** How a session receives the room: WebRTC (a participant), or LL-HLS (an audience member beyond the WebRTC cap). */
@@ -88,6 +94,7 @@ export class LiveSession {
     onEnded: (session: LiveSession) => void,
     how: { joined: { connection: Connection; result: JoinResult }; device: Device } | { viewer: HlsViewer; token: string },
     telemetry: JoinLiveOptions['telemetry'] = {},
+    iceTransportPolicy: RTCIceTransportPolicy = 'all',
   ) {
     this.#onEnded = onEnded;
     this.#telemetry = telemetry;
@@ -103,6 +110,11 @@ export class LiveSession {
     const { connection, result } = how.joined;
     this.#token = () => connection.token;
     this.#state = RoomState.joined(result, connection.url, this.room);
+    // Each join answer (resumes and node moves too) brings TURN credentials made then: new transports take the latest.
+    const ice: TransportIce = { iceServers: result.ice_servers ?? [], iceTransportPolicy };
+    connection.on('answer', (answer) => {
+      ice.iceServers = answer.ice_servers ?? [];
+    });
     const media = new SessionMedia(
       how.device,
       {
@@ -110,6 +122,7 @@ export class LiveSession {
         get connected() {
           return connection.state === 'connected';
         },
+        ice,
       },
       this.room,
     );
@@ -154,7 +167,7 @@ export class LiveSession {
   static async open(options: JoinLiveOptions, onEnded: (session: LiveSession) => void): Promise<LiveSession> {
     const device = createDevice();
     const opened = await Connection.open(options.signalingUrl, options.token, (answer) => loadDevice(device, answer));
-    if ('connection' in opened) return new LiveSession(onEnded, { joined: opened, device: await device }, options.telemetry);
+    if ('connection' in opened) return new LiveSession(onEnded, { joined: opened, device: await device }, options.telemetry, options.iceTransportPolicy);
     if (options.hlsFallback === false) throw opened.full;
     const session = new LiveSession(onEnded, { viewer: hlsViewer(options.token, opened.hlsUrl, options.roomType), token: options.token }, options.telemetry);
     if (options.hlsVideo) void session.playHls(options.hlsVideo, options.hlsPlayer).catch((err: unknown) => session.room.emit('error', asLevelChatError(err).toJSON()));

@@ -165,7 +165,7 @@ export class Publisher {
     if (!this.transport) {
       const created = (async () => {
         const info = await this.link.request('create_transport', { direction: 'send' });
-        const transport = this.link.device.createSendTransport(transportOptions(info));
+        const transport = this.link.device.createSendTransport(transportOptions(info, this.link.ice));
         connectOnDemand(transport, this.link);
         transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
           this.link

@@ -6,7 +6,7 @@ import type { JoinResult, Method, RequestData, ServerEvents, TrackInfo } from '.
 import type { EventSink } from '../shared/emitter.js';
 import { captureCamera, captureMicrophone, captureScreen, type CameraOptions, type MicrophoneOptions, type ScreenOptions } from './capture.js';
 import { LevelChatError, asLevelChatError, type ErrorEventMap } from './errors.js';
-import type { MediaLink } from './media-link.js';
+import type { MediaLink, TransportIce } from './media-link.js';
 import { Publisher, type LocalTrackHandle } from './publisher.js';
 import type { SubscribedTrack, UnsubscribedTrack } from './room-data.js';
 import type { Result } from './signaling-client.js';
@@ -28,6 +28,8 @@ export interface MediaSignaling {
   request<M extends Method>(method: M, data: RequestData<M>): Promise<Result<M>>;
   /** Signaling is up: an ICE failure then means the network path changed. */
   readonly connected: boolean;
+  /** The ICE servers of the latest join answer and the app's policy (new transports take them). */
+  readonly ice: TransportIce;
 }
 
 /** Starts creating the browser's WebRTC device, beside the join (it takes a while). */
@@ -62,6 +64,9 @@ export class SessionMedia {
     const link: MediaLink = {
       device,
       request: (method, data) => signaling.request(method, data),
+      get ice() {
+        return signaling.ice;
+      },
       // ICE failing while signaling is fine (network change): restart ICE on that transport.
       watch: (transport) =>
         transport.on('connectionstatechange', (state) => {

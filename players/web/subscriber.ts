@@ -199,7 +199,7 @@ export class Subscriber {
     if (!this.transport) {
       const created = (async () => {
         const info = await this.link.request('create_transport', { direction: 'recv' });
-        const transport = this.link.device.createRecvTransport(transportOptions(info));
+        const transport = this.link.device.createRecvTransport(transportOptions(info, this.link.ice));
         connectOnDemand(transport, this.link);
         return transport;
       })();

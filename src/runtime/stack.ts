@@ -9,7 +9,7 @@ import { observeHttp } from '../api/http-metrics.js';
 import { metricsRoute } from '../api/metrics-route.js';
 import { ClusterNode } from '../cluster/cluster-node.js';
 import { FeedClient } from '../cluster/feed-client.js';
-import type { Config } from '../config.js';
+import { iceServersFor, type Config } from '../config.js';
 import type { Logger } from '../../common/logger.js';
 import { Metrics } from '../../common/metrics.js';
 import { WorkerPool } from '../sfu/worker-pool.js';
@@ -234,7 +234,7 @@ export class Stack {
       rateLimit: config.rateLimit,
       cluster: this.cluster,
       hls: { origin: hlsOrigin, status: hlsStatus },
-      webrtc: { sessions: webrtcSessions, iceServers: config.iceServers },
+      webrtc: { sessions: webrtcSessions, iceServers: (user) => iceServersFor(config, user) },
       metrics: this.metrics,
       metricsToken: config.metrics.token,
     });
@@ -270,6 +270,7 @@ export class Stack {
       stage: new StagePasses(this.control.redis),
       directorFor: (room) =>
         new BroadcastDirector({
+      iceServers: (identity) => iceServersFor(config, identity),
           roomId: room.id,
           router: room.media.origin.router,
           jobs: ingest,

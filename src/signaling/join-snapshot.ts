@@ -2,7 +2,7 @@ import type { QuestionStore } from '../rooms/question-store.js';
 import type { ChatStore } from './chat-store.js';
 import type { LiveRoom } from './live-room.js';
 import type { Participant } from './participant.js';
-import type { JoinResult } from './protocol.js';
+import type { IceServerInfo, JoinResult } from './protocol.js';
 
 /** Open questions a join shows (the most recent); a room may hold many more. */
 export const SNAPSHOT_QUESTIONS = 50;
@@ -10,6 +10,8 @@ export const SNAPSHOT_QUESTIONS = 50;
 export interface SnapshotSources {
   chat: Pick<ChatStore, 'recent'>;
   questions: Pick<QuestionStore, 'recentOpen'>;
+  /** The ICE servers (with TURN credentials) for an identity; none when absent. */
+  iceServers?: (identity: string) => readonly { url: string; username?: string; credential?: string }[];
 }
 
 /**
@@ -35,5 +37,6 @@ export async function joinSnapshot(room: LiveRoom, participant: Participant, nod
     questions: await sources.questions.recentOpen(room.id, SNAPSHOT_QUESTIONS),
     resume_token: participant.resumeToken,
     nodes,
+    ice_servers: (sources.iceServers?.(participant.identity) ?? []).map(({ url, ...credentials }): IceServerInfo => ({ urls: url, ...credentials })),
   };
 }

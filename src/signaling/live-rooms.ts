@@ -5,7 +5,7 @@ import type { RoomGrant } from '../auth/room-token.js';
 import type { TokenMinter } from '../auth/token-minter.js';
 import type { NodeInfo } from '../cluster/node-registry.js';
 import type { NodeWatch } from '../cluster/node-watch.js';
-import type { Config } from '../config.js';
+import type { Config, IceServer } from '../config.js';
 import type { RoomEventEmitter } from '../events/room-event-emitter.js';
 import type { BroadcastDirector } from '../hls/broadcast-director.js';
 import type { AttendanceLog } from '../rooms/attendance.js';
@@ -53,6 +53,8 @@ export interface LiveRoomsDeps {
   directorFor: (room: LiveRoom) => BroadcastDirector;
   stage: StagePasses;
   logger: Logger;
+  /** STUN/TURN servers for a participant's transports (config's `iceServersFor`), sent in every join answer. */
+  iceServers?: (identity: string) => readonly IceServer[];
 }
 
 type Removal = Parameters<SignalingServices['remove']>[2];

@@ -148,6 +148,19 @@ export interface JoinResult {
   resume_token: string;
   /** Signaling URLs of the other nodes (nearest first): where to join again if this node is lost. */
   nodes: string[];
+  /**
+   * STUN/TURN servers for this participant's transports (`RTCIceServer`s): the node's fixed ones and
+   * TURN servers with credentials made for this identity that expire after LEVELCHAT_TURN_TTL_S.
+   * Empty when none are configured (the node is reachable directly).
+   */
+  ice_servers: IceServerInfo[];
+}
+
+/** An `RTCIceServer` as the SDK hands it to the browser. */
+export interface IceServerInfo {
+  urls: string;
+  username?: string;
+  credential?: string;
 }
 
 export interface TransportInfo {

@@ -14,8 +14,8 @@ import { webrtcProblem } from '../webrtc-problems.js';
 
 export interface WebRtcSessionRoutesDeps {
   sessions: Pick<HttpSessions, 'publish' | 'play' | 'end' | 'patch'>;
-  /** STUN/TURN servers announced in `Link: <...>; rel="ice-server"` headers (RFC 9725 §4.6). */
-  iceServers: readonly IceServer[];
+  /** STUN/TURN servers announced in `Link: <...>; rel="ice-server"` headers (RFC 9725 §4.6), TURN credentials made for `user` (the session). */
+  iceServers: (user: string) => readonly IceServer[];
 }
 
 /** How long a player refused for want of WebRTC seats should wait before trying again. */
@@ -71,7 +71,7 @@ async function start(deps: WebRtcSessionRoutesDeps, kind: SessionKind, req: Requ
   const { id } = validate(roomIdParams, req.params, 'path');
   const token = bearer(req);
   const started = await (kind === 'whip' ? deps.sessions.publish(id, token, req.body as string) : deps.sessions.play(id, token, req.body as string));
-  const links = deps.iceServers.map(iceServerLink);
+  const links = deps.iceServers(`${kind}-${started.id}`).map(iceServerLink);
   res
     .status(201)
     .set({ Location: `${API_PREFIX}/rooms/${id}/${kind}/${started.id}`, ETag: started.etag, 'Accept-Patch': 'application/trickle-ice-sdpfrag' })

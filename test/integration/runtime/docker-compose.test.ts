@@ -14,6 +14,7 @@ const SECRETS = {
   MINIO_ROOT_PASSWORD: 'test-minio-password',
   LEVELCHAT_METRICS_TOKEN: 'test0metrics0token0123',
   GRAFANA_ADMIN_PASSWORD: 'test-grafana-password',
+  LEVELCHAT_TURN_SECRET: 'test0turn0secret0123456789',
 };
 const run = (command: string, args: string[], secrets: Record<string, string> = SECRETS) => execFileAsync(command, args, { env: { PATH: process.env.PATH, ...secrets } });
 
@@ -46,6 +47,20 @@ describe('docker-compose.yml', () => {
     expect(stdout).toContain('REDIS_URL: redis://:test0redis0password@127.0.0.1:6379');
     expect(stdout).not.toContain('levelchat-secret');
     expect([...stdout.matchAll(/LEVELCHAT_PIPE_SRTP: ['"]?true/g)]).toHaveLength(4);
+  });
+
+  it("runs Debian's coturn with the TURN REST API secret the nodes share, relaying to the SFU's address only (issue 19)", async () => {
+    const { stdout } = await run('docker-compose', ['-f', file, 'config']);
+    const coturn = new RegExp('^  coturn:\\n((?:    .*\\n|  - .*\\n)*)', 'm').exec(stdout)?.[1] ?? '';
+    expect(coturn).toContain('network_mode: host');
+    expect(readFileSync(path.join(projectRoot(), 'deploy', 'coturn', 'Dockerfile'), 'utf8')).toMatch(/FROM debian:bookworm[\s\S]*apt-get install -y --no-install-recommends coturn/);
+    expect(coturn).toContain('LEVELCHAT_TURN_SECRET: test0turn0secret0123456789');
+    expect(coturn).toMatch(/--use-auth-secret[\s\S]*--static-auth-secret="\$\$?LEVELCHAT_TURN_SECRET"/);
+    expect(coturn).toContain('--no-tcp-relay');
+    expect(coturn).not.toContain('--allow-loopback-peers');
+    // Every node hands out credentials from the same secret, and the URLs of that server.
+    expect([...stdout.matchAll(/LEVELCHAT_TURN_SECRET: test0turn0secret0123456789/g)]).toHaveLength(5);
+    expect([...stdout.matchAll(/LEVELCHAT_TURN_URLS: turn:127\.0\.0\.1:3478\?transport=udp/g)]).toHaveLength(4);
   });
 
   it('runs three SFU nodes with their own ids, ports and RTC ranges, and a pipeline worker', async () => {
@@ -85,7 +100,7 @@ describe('docker-compose.yml', () => {
     expect(grafana).toMatch(/GF_AUTH_ANONYMOUS_ENABLED: ['"]false/);
     // What they mount from deploy/ is in the repository.
     const mounts = [...`${prometheus}${grafana}`.matchAll(/- (\/\S+?):\/\S+/g)].map((m) => m[1]!);
-    expect(mounts.length).toBe(3);
+    expect(mounts.length).toBe(4); // prometheus.yml, the alert rules, Grafana's provisioning and dashboards
     for (const source of mounts) expect(existsSync(source), source).toBe(true);
   });
 });
