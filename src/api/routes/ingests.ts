@@ -9,7 +9,6 @@ import type { IngestService } from '../../ingest/ingest-service.js';
 import { INGEST_ID } from '../../ingest/stream-keys.js';
 import type { RoomService } from '../../rooms/room-service.js';
 import { callerKey } from '../authenticate.js';
-import { defineGetAndDelete, defineRoomList } from '../resource-routes.js';
 import { defineRoute } from '../route.js';
 import { identitySchema, roomIdParams } from '../schemas.js';
 
@@ -72,6 +71,8 @@ export interface IngestRoutesDeps {
   ingests: IngestService;
 }
 
+const notFound = () => new ProblemError('ingest_not_found');
+
 /** Encoder endpoints of a room, shaped like Mux live streams: a stream key per RTMP or SRT ingest. */
 export function ingestRoutes({ rooms, ingests }: IngestRoutesDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
@@ -117,31 +118,60 @@ export function ingestRoutes({ rooms, ingests }: IngestRoutesDeps, registry: Ope
     },
   );
 
-  defineRoomList(
+  defineRoute(
     router,
     registry,
-    rooms,
-    { key: 'ingests', tag, summary: 'List the ingests of a room', item: ingestSchema, listId: 'IngestList', listed: 'Ingests, oldest id first' },
-    (owner, roomId) => ingests.list(owner, roomId),
+    {
+      method: 'get',
+      path: '/v1/rooms/:id/ingests',
+      tag,
+      summary: 'List the ingests of a room',
+      params: roomIdParams,
+      responses: { 200: { description: 'Ingests, oldest id first', schema: z.object({ ingests: z.array(ingestSchema) }).meta({ id: 'IngestList' }) } },
+      errors: { 400: 'Invalid room id', 401: 'Missing or invalid API key', 404: 'No such room for this key' },
+    },
+    async ({ params, res }) => {
+      const owner = callerKey(res).id;
+      await rooms.get(owner, params.id);
+      return { status: 200, body: { ingests: await ingests.list(owner, params.id) } };
+    },
   );
 
-  defineGetAndDelete(
+  defineRoute(
     router,
     registry,
     {
+      method: 'get',
       path: '/v1/rooms/:id/ingests/:ingest_id',
       tag,
+      summary: 'Get an ingest and what its encoder is doing',
       params: ingestParams,
-      noun: 'ingest',
-      schema: ingestSchema,
-      notFound: 'ingest_not_found',
-      getSummary: 'Get an ingest and what its encoder is doing',
-      deleteSummary: 'Delete an ingest (revoke its stream key)',
-      deleteDescription: 'The key stops working at once; a live encoder is cut off and its participant leaves the room.',
+      responses: { 200: { description: 'The ingest', schema: ingestSchema } },
+      errors: { 400: 'Invalid id', 401: 'Missing or invalid API key', 404: 'No such ingest for this key' },
     },
+    async ({ params, res }) => {
+      const ingest = await ingests.get(callerKey(res).id, params.id, params.ingest_id);
+      if (!ingest) throw notFound();
+      return { status: 200, body: ingest };
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
     {
-      get: (owner, params) => ingests.get(owner, params.id, params.ingest_id),
-      delete: (owner, params) => ingests.delete(owner, params.id, params.ingest_id),
+      method: 'delete',
+      path: '/v1/rooms/:id/ingests/:ingest_id',
+      tag,
+      summary: 'Delete an ingest (revoke its stream key)',
+      description: 'The key stops working at once; a live encoder is cut off and its participant leaves the room.',
+      params: ingestParams,
+      responses: { 204: { description: 'Deleted' } },
+      errors: { 400: 'Invalid id', 401: 'Missing or invalid API key', 404: 'No such ingest for this key' },
+    },
+    async ({ params, res }) => {
+      if (!(await ingests.delete(callerKey(res).id, params.id, params.ingest_id))) throw notFound();
+      return { status: 204 };
     },
   );
   return router;

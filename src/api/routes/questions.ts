@@ -3,7 +3,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { QuestionStore } from '../../rooms/question-store.js';
 import type { RoomService } from '../../rooms/room-service.js';
-import { defineRoomList } from '../resource-routes.js';
+import { callerKey } from '../authenticate.js';
+import { defineRoute } from '../route.js';
+import { roomIdParams } from '../schemas.js';
 
 const questionSchema = z
   .object({
@@ -20,21 +22,24 @@ const questionSchema = z
 
 export function questionRoutes({ rooms, questions }: { rooms: RoomService; questions: QuestionStore }, registry: OpenAPIRegistry): Router {
   const router = Router();
-  defineRoomList(
+  defineRoute(
     router,
     registry,
-    rooms,
     {
-      key: 'questions',
+      method: 'get',
+      path: '/v1/rooms/:id/questions',
       tag: 'Rooms',
       summary: 'The Q&A queue',
       description: 'Every question asked in the room (signaling `ask_question`), most votes first, then oldest first.',
+      params: roomIdParams,
       query: z.object({ state: z.enum(['open', 'all']).default('all') }).strict(),
-      item: questionSchema,
-      listId: 'QuestionList',
-      listed: 'Questions',
+      responses: { 200: { description: 'Questions', schema: z.object({ questions: z.array(questionSchema) }).meta({ id: 'QuestionList' }) } },
+      errors: { 400: 'Invalid room id', 401: 'Missing or invalid API key', 404: 'No such room for this key' },
     },
-    (_owner, roomId, query) => questions.list(roomId, query.state === 'open'),
+    async ({ params, query, res }) => {
+      await rooms.get(callerKey(res).id, params.id);
+      return { status: 200, body: { questions: await questions.list(params.id, query.state === 'open') } };
+    },
   );
   return router;
 }

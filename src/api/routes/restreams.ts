@@ -8,7 +8,6 @@ import { RESTREAM_ID, RESTREAM_STATES, RESTREAMS_PER_ROOM, RestreamLimitError } 
 import type { Restreams } from '../../program/restreams.js';
 import type { RoomService } from '../../rooms/room-service.js';
 import { callerKey } from '../authenticate.js';
-import { defineGetAndDelete, defineRoomList } from '../resource-routes.js';
 import { defineRoute } from '../route.js';
 import { roomIdParams } from '../schemas.js';
 
@@ -38,6 +37,7 @@ const restreamSchema = z
   .meta({ id: 'Restream' });
 
 const restreamParams = z.object({ id: roomIdSchema, restream_id: z.string().regex(RESTREAM_ID) }).strict();
+const notFound = () => new ProblemError('restream_not_found');
 
 /** Restreams of a room's on-air program to RTMP(S)/SRT destinations (YouTube, Twitch, another LevelChat ...). */
 export function restreamRoutes({ rooms, restreams }: { rooms: RoomService; restreams: Restreams }, registry: OpenAPIRegistry): Router {
@@ -83,30 +83,59 @@ export function restreamRoutes({ rooms, restreams }: { rooms: RoomService; restr
     },
   );
 
-  defineRoomList(
+  defineRoute(
     router,
     registry,
-    rooms,
-    { key: 'restreams', tag, summary: 'List the restreams of a room', item: restreamSchema, listId: 'RestreamList', listed: 'Restreams' },
-    (owner, roomId) => restreams.list(owner, roomId),
+    {
+      method: 'get',
+      path: '/v1/rooms/:id/restreams',
+      tag,
+      summary: 'List the restreams of a room',
+      params: roomIdParams,
+      responses: { 200: { description: 'Restreams', schema: z.object({ restreams: z.array(restreamSchema) }).meta({ id: 'RestreamList' }) } },
+      errors: { 400: 'Invalid room id', 401: 'Missing or invalid API key', 404: 'No such room for this key' },
+    },
+    async ({ params, res }) => {
+      const owner = callerKey(res).id;
+      await rooms.get(owner, params.id);
+      return { status: 200, body: { restreams: await restreams.list(owner, params.id) } };
+    },
   );
 
-  defineGetAndDelete(
+  defineRoute(
     router,
     registry,
     {
+      method: 'get',
       path: '/v1/rooms/:id/restreams/:restream_id',
       tag,
+      summary: 'Get a restream and its state',
       params: restreamParams,
-      noun: 'restream',
-      schema: restreamSchema,
-      notFound: 'restream_not_found',
-      getSummary: 'Get a restream and its state',
-      deleteSummary: 'Stop and delete a restream',
+      responses: { 200: { description: 'The restream', schema: restreamSchema } },
+      errors: { 400: 'Invalid id', 401: 'Missing or invalid API key', 404: 'No such restream for this key' },
     },
+    async ({ params, res }) => {
+      const r = await restreams.get(callerKey(res).id, params.id, params.restream_id);
+      if (!r) throw notFound();
+      return { status: 200, body: r };
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
     {
-      get: (owner, params) => restreams.get(owner, params.id, params.restream_id),
-      delete: (owner, params) => restreams.delete(owner, params.id, params.restream_id),
+      method: 'delete',
+      path: '/v1/rooms/:id/restreams/:restream_id',
+      tag,
+      summary: 'Stop and delete a restream',
+      params: restreamParams,
+      responses: { 204: { description: 'Deleted' } },
+      errors: { 400: 'Invalid id', 401: 'Missing or invalid API key', 404: 'No such restream for this key' },
+    },
+    async ({ params, res }) => {
+      if (!(await restreams.delete(callerKey(res).id, params.id, params.restream_id))) throw notFound();
+      return { status: 204 };
     },
   );
   return router;
