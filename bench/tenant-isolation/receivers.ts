@@ -1,7 +1,7 @@
 // The two tenants' webhook receivers, in the driver process on 127.0.0.1.
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { startHangingReceiver } from '../lib/hanging-receiver.js';
 
 /**
  * The well-behaved tenant's receiver: answers 200 at once and keeps, per room, how long after the
@@ -35,32 +35,4 @@ export async function startRecordingReceiver() {
  * The flooding tenant's receiver: accepts connections, reads the requests and never answers, so
  * every delivery attempt to it lasts its whole deadline. Counts attempts and the most open at once.
  */
-export async function startSilentReceiver() {
-  const sockets = new Set<net.Socket>();
-  let attempts = 0;
-  let mostOpen = 0;
-  const server = net.createServer((socket) => {
-    attempts += 1;
-    sockets.add(socket);
-    mostOpen = Math.max(mostOpen, sockets.size);
-    // Reading lets it see the sender give up (and close) at its deadline.
-    socket.resume();
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    attempts: () => attempts,
-    mostOpen: () => mostOpen,
-    reset: () => {
-      attempts = 0;
-      mostOpen = sockets.size;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
+export const startSilentReceiver = startHangingReceiver;

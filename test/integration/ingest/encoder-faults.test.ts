@@ -7,22 +7,13 @@ import { readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startTestEncoder, type TestEncoder, type TestEncoderOptions } from '../../../bench/lib/test-encoder.js';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../../bench/lib/wait.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
+import { useTestEncoders } from './test-encoders.js';
 
 const { t } = useTestStack();
-const encoders: TestEncoder[] = [];
-afterAll(async () => {
-  await Promise.all(encoders.splice(0).map((e) => e.stop()));
-});
-
-function encode(url: string, options: Partial<TestEncoderOptions> = {}): TestEncoder {
-  const e = startTestEncoder({ url, ...options });
-  encoders.push(e);
-  return e;
-}
+const encode = useTestEncoders();
 
 async function createIngest(roomId: string, body: Record<string, unknown> = {}) {
   await t.api('/v1/rooms', { method: 'POST', json: { external_id: roomId.slice(2), type: 'broadcast' } });

@@ -7,19 +7,16 @@ import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../../../common/free-port.js';
-import { startTestEncoder, type TestEncoder } from '../../../bench/lib/test-encoder.js';
 import { waitFor } from '../../../bench/lib/wait.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
+import { useTestEncoders } from './test-encoders.js';
 
 const run = promisify(execFile);
 const { t } = useTestStack();
-const encoders: TestEncoder[] = [];
-afterAll(async () => {
-  await Promise.all(encoders.splice(0).map((e) => e.stop()));
-});
+const encode = useTestEncoders();
 
 const ROOM = 'r_program-out';
 
@@ -44,7 +41,7 @@ describe('program outputs', () => {
     expect(restream).toMatchObject({ state: 'waiting', failures: 0, url: `rtmp://127.0.0.1:${port}/live/remote-key` });
 
     const ingest = await readJson(await t.api(`/v1/rooms/${ROOM}/ingests`, { method: 'POST', json: { protocol: 'rtmp' } }));
-    encoders.push(startTestEncoder({ url: ingest.publish_url, size: '1280x720' }));
+    encode(ingest.publish_url, { size: '1280x720' });
     await waitFor(async () => (await readJson(await t.api(`/v1/rooms/${ROOM}`))).hls?.state === 'live', { timeoutMs: 30_000, what: 'hls live' });
 
     // Thumbnail: a JPEG 320 wide, 16:9 like the video.

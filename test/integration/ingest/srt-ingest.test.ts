@@ -2,24 +2,15 @@
 // of the node's range, the passphrase checked by libsrt; H.264 passed through into the room and its
 // LL-HLS; HEVC refused with a reason; deleting the ingest closes its listener.
 import { randomInt } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startTestEncoder, type TestEncoder, type TestEncoderOptions } from '../../../bench/lib/test-encoder.js';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../../bench/lib/wait.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
+import { useTestEncoders } from './test-encoders.js';
 
 // A window of ports of its own: test files run side by side.
 const SRT_MIN = 30000 + randomInt(0, 300) * 50;
 const { t } = useTestStack({ env: { LEVELCHAT_SRT_MIN_PORT: String(SRT_MIN), LEVELCHAT_SRT_MAX_PORT: String(SRT_MIN + 9) } });
-const encoders: TestEncoder[] = [];
-afterAll(async () => {
-  await Promise.all(encoders.splice(0).map((e) => e.stop()));
-});
-
-function encode(url: string, options: Partial<TestEncoderOptions> = {}): TestEncoder {
-  const e = startTestEncoder({ url, ...options });
-  encoders.push(e);
-  return e;
-}
+const encode = useTestEncoders();
 
 async function createSrtIngest(roomId: string) {
   await t.api('/v1/rooms', { method: 'POST', json: { external_id: roomId.slice(2), type: 'broadcast' } });

@@ -1,12 +1,11 @@
 // Issue 17, row 2: one tenant registers many webhooks at a receiver that accepts connections and
 // never answers, and makes many events. Before: no cap per key, and 16 delivery slots shared by
 // everyone, so another tenant's deliveries waited for the hanging ones (15 ms -> 29.7 s measured).
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { formatApiKey, generateApiKey, parseApiKey } from '../../../src/auth/api-key.js';
 import { DEFAULT_DELIVERY_LIMITS } from '../../../src/webhooks/webhook-dispatcher.js';
 import { WEBHOOKS_PER_KEY } from '../../../src/webhooks/webhook-store.js';
+import { startHangingReceiver } from '../../../bench/lib/hanging-receiver.js';
 import { waitFor } from '../../../bench/lib/wait.js';
 import { FAST_RETRY, readJson, useTestStack, type TestStack } from '../../helpers/test-stack.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
@@ -19,34 +18,6 @@ const { t } = useTestStack({ extraApiKeys: [bystanderKey] });
 async function keyOfFloodingTenant() {
   const created = await readJson(await t.api('/v1/keys', { method: 'POST', json: { name: 'flooder' } }));
   return (path: string, init: Parameters<TestStack['api']>[1] = {}) => t.api(path, { ...init, key: created.key });
-}
-
-/** Accepts connections and never answers; counts them, and the most that were open at once. */
-async function startHangingReceiver() {
-  const sockets = new Set<net.Socket>();
-  let total = 0;
-  let mostOpen = 0;
-  const server = net.createServer((socket) => {
-    total += 1;
-    sockets.add(socket);
-    mostOpen = Math.max(mostOpen, sockets.size);
-    // Reads (and ignores) the request, so it sees the client give up and close.
-    socket.resume();
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    open: () => sockets.size,
-    total: () => total,
-    mostOpen: () => mostOpen,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
 }
 
 describe('webhook flood', () => {
@@ -102,7 +73,7 @@ describe('webhook flood', () => {
 
       // The flooding tenant is still served, at its own pace: each attempt that times out hands its
       // slot to a parked delivery, and parking spent no attempt (attempt numbers have no gaps).
-      await waitFor(() => hanging.total() >= 3 * DEFAULT_DELIVERY_LIMITS.perTenant, { timeoutMs: 4 * FAST_RETRY.timeoutMs + 5000, what: 'three rounds of hanging attempts' });
+      await waitFor(() => hanging.attempts() >= 3 * DEFAULT_DELIVERY_LIMITS.perTenant, { timeoutMs: 4 * FAST_RETRY.timeoutMs + 5000, what: 'three rounds of hanging attempts' });
       expect(hanging.mostOpen()).toBeLessThanOrEqual(most);
       const attemptsByEvent = new Map<string, number[]>();
       for (const hook of (await readJson(await flooder('/v1/webhooks'))).webhooks) {
