@@ -2,13 +2,13 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { z } from 'zod';
 import { ProblemError } from '../../../common/problem.js';
-import { roomIdSchema } from '../../../common/room-id.js';
 import { INGEST_STATES } from '../../ingest/ingest-state.js';
 import { INGEST_PROTOCOLS, INGESTS_PER_ROOM, IngestLimitError, SrtPortsExhaustedError } from '../../ingest/ingest-store.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
 import { INGEST_ID } from '../../ingest/stream-keys.js';
 import type { RoomService } from '../../rooms/room-service.js';
 import { callerKey } from '../authenticate.js';
+import { defineRoomResources, writableRoom } from '../resource-routes.js';
 import { defineRoute } from '../route.js';
 import { identitySchema, roomIdParams } from '../schemas.js';
 
@@ -64,14 +64,10 @@ const createdIngestSchema = ingestSchema
   })
   .meta({ id: 'CreatedIngest' });
 
-const ingestParams = z.object({ id: roomIdSchema, ingest_id: z.string().regex(INGEST_ID) }).strict();
-
 export interface IngestRoutesDeps {
   rooms: RoomService;
   ingests: IngestService;
 }
-
-const notFound = () => new ProblemError('ingest_not_found');
 
 /** Encoder endpoints of a room, shaped like Mux live streams: a stream key per RTMP or SRT ingest. */
 export function ingestRoutes({ rooms, ingests }: IngestRoutesDeps, registry: OpenAPIRegistry): Router {
@@ -105,8 +101,7 @@ export function ingestRoutes({ rooms, ingests }: IngestRoutesDeps, registry: Ope
     },
     async ({ params, body, res }) => {
       const owner = callerKey(res).id;
-      const room = await rooms.get(owner, params.id);
-      if (room.state === 'archived') throw new ProblemError('room_archived', 'an archived room is read-only');
+      const room = await writableRoom(rooms, owner, params.id);
       try {
         const created = await ingests.create({ roomId: room.id, owner, protocol: body.protocol, identity: body.identity ?? null, name: body.name ?? null, reconnectWindowS: body.reconnect_window_s });
         return { status: 201, body: { ...created.ingest, stream_key: created.streamKey, srt_passphrase: created.srtPassphrase, publish_url: created.publishUrl } };
@@ -118,61 +113,23 @@ export function ingestRoutes({ rooms, ingests }: IngestRoutesDeps, registry: Ope
     },
   );
 
-  defineRoute(
+  defineRoomResources(
     router,
     registry,
+    rooms,
     {
-      method: 'get',
-      path: '/v1/rooms/:id/ingests',
+      key: 'ingests',
+      noun: 'ingest',
+      idPattern: INGEST_ID,
       tag,
-      summary: 'List the ingests of a room',
-      params: roomIdParams,
-      responses: { 200: { description: 'Ingests, oldest id first', schema: z.object({ ingests: z.array(ingestSchema) }).meta({ id: 'IngestList' }) } },
-      errors: { 400: 'Invalid room id', 401: 'Missing or invalid API key', 404: 'No such room for this key' },
+      schema: ingestSchema,
+      listId: 'IngestList',
+      listed: 'Ingests, oldest id first',
+      notFound: 'ingest_not_found',
+      summaries: { list: 'List the ingests of a room', get: 'Get an ingest and what its encoder is doing', delete: 'Delete an ingest (revoke its stream key)' },
+      deleteDescription: 'The key stops working at once; a live encoder is cut off and its participant leaves the room.',
     },
-    async ({ params, res }) => {
-      const owner = callerKey(res).id;
-      await rooms.get(owner, params.id);
-      return { status: 200, body: { ingests: await ingests.list(owner, params.id) } };
-    },
-  );
-
-  defineRoute(
-    router,
-    registry,
-    {
-      method: 'get',
-      path: '/v1/rooms/:id/ingests/:ingest_id',
-      tag,
-      summary: 'Get an ingest and what its encoder is doing',
-      params: ingestParams,
-      responses: { 200: { description: 'The ingest', schema: ingestSchema } },
-      errors: { 400: 'Invalid id', 401: 'Missing or invalid API key', 404: 'No such ingest for this key' },
-    },
-    async ({ params, res }) => {
-      const ingest = await ingests.get(callerKey(res).id, params.id, params.ingest_id);
-      if (!ingest) throw notFound();
-      return { status: 200, body: ingest };
-    },
-  );
-
-  defineRoute(
-    router,
-    registry,
-    {
-      method: 'delete',
-      path: '/v1/rooms/:id/ingests/:ingest_id',
-      tag,
-      summary: 'Delete an ingest (revoke its stream key)',
-      description: 'The key stops working at once; a live encoder is cut off and its participant leaves the room.',
-      params: ingestParams,
-      responses: { 204: { description: 'Deleted' } },
-      errors: { 400: 'Invalid id', 401: 'Missing or invalid API key', 404: 'No such ingest for this key' },
-    },
-    async ({ params, res }) => {
-      if (!(await ingests.delete(callerKey(res).id, params.id, params.ingest_id))) throw notFound();
-      return { status: 204 };
-    },
+    ingests,
   );
   return router;
 }

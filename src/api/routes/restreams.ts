@@ -2,12 +2,12 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { z } from 'zod';
 import { ProblemError } from '../../../common/problem.js';
-import { roomIdSchema } from '../../../common/room-id.js';
 import { RestreamDestinationError } from '../../program/restream-destination.js';
 import { RESTREAM_ID, RESTREAM_STATES, RESTREAMS_PER_ROOM, RestreamLimitError } from '../../program/restream-store.js';
 import type { Restreams } from '../../program/restreams.js';
 import type { RoomService } from '../../rooms/room-service.js';
 import { callerKey } from '../authenticate.js';
+import { defineRoomResources, writableRoom } from '../resource-routes.js';
 import { defineRoute } from '../route.js';
 import { roomIdParams } from '../schemas.js';
 
@@ -35,9 +35,6 @@ const restreamSchema = z
     last_error: z.object({ message: z.string(), at: z.string() }).nullable(),
   })
   .meta({ id: 'Restream' });
-
-const restreamParams = z.object({ id: roomIdSchema, restream_id: z.string().regex(RESTREAM_ID) }).strict();
-const notFound = () => new ProblemError('restream_not_found');
 
 /** Restreams of a room's on-air program to RTMP(S)/SRT destinations (YouTube, Twitch, another LevelChat ...). */
 export function restreamRoutes({ rooms, restreams }: { rooms: RoomService; restreams: Restreams }, registry: OpenAPIRegistry): Router {
@@ -70,8 +67,7 @@ export function restreamRoutes({ rooms, restreams }: { rooms: RoomService; restr
     },
     async ({ params, body, res }) => {
       const owner = callerKey(res).id;
-      const room = await rooms.get(owner, params.id);
-      if (room.state === 'archived') throw new ProblemError('room_archived', 'an archived room is read-only');
+      const room = await writableRoom(rooms, owner, params.id);
       if (!room.config.hls && room.type !== 'hybrid') throw new ProblemError('hls_off', 'restreams push the room\'s LL-HLS program: this room has none');
       try {
         return { status: 201, body: await restreams.create(owner, room.id, body.url) };
@@ -83,60 +79,22 @@ export function restreamRoutes({ rooms, restreams }: { rooms: RoomService; restr
     },
   );
 
-  defineRoute(
+  defineRoomResources(
     router,
     registry,
+    rooms,
     {
-      method: 'get',
-      path: '/v1/rooms/:id/restreams',
+      key: 'restreams',
+      noun: 'restream',
+      idPattern: RESTREAM_ID,
       tag,
-      summary: 'List the restreams of a room',
-      params: roomIdParams,
-      responses: { 200: { description: 'Restreams', schema: z.object({ restreams: z.array(restreamSchema) }).meta({ id: 'RestreamList' }) } },
-      errors: { 400: 'Invalid room id', 401: 'Missing or invalid API key', 404: 'No such room for this key' },
+      schema: restreamSchema,
+      listId: 'RestreamList',
+      listed: 'Restreams',
+      notFound: 'restream_not_found',
+      summaries: { list: 'List the restreams of a room', get: 'Get a restream and its state', delete: 'Stop and delete a restream' },
     },
-    async ({ params, res }) => {
-      const owner = callerKey(res).id;
-      await rooms.get(owner, params.id);
-      return { status: 200, body: { restreams: await restreams.list(owner, params.id) } };
-    },
-  );
-
-  defineRoute(
-    router,
-    registry,
-    {
-      method: 'get',
-      path: '/v1/rooms/:id/restreams/:restream_id',
-      tag,
-      summary: 'Get a restream and its state',
-      params: restreamParams,
-      responses: { 200: { description: 'The restream', schema: restreamSchema } },
-      errors: { 400: 'Invalid id', 401: 'Missing or invalid API key', 404: 'No such restream for this key' },
-    },
-    async ({ params, res }) => {
-      const r = await restreams.get(callerKey(res).id, params.id, params.restream_id);
-      if (!r) throw notFound();
-      return { status: 200, body: r };
-    },
-  );
-
-  defineRoute(
-    router,
-    registry,
-    {
-      method: 'delete',
-      path: '/v1/rooms/:id/restreams/:restream_id',
-      tag,
-      summary: 'Stop and delete a restream',
-      params: restreamParams,
-      responses: { 204: { description: 'Deleted' } },
-      errors: { 400: 'Invalid id', 401: 'Missing or invalid API key', 404: 'No such restream for this key' },
-    },
-    async ({ params, res }) => {
-      if (!(await restreams.delete(callerKey(res).id, params.id, params.restream_id))) throw notFound();
-      return { status: 204 };
-    },
+    restreams,
   );
   return router;
 }
