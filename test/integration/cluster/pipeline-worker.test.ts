@@ -4,7 +4,7 @@ import { startServerProcess, type ServerProcess } from '../../helpers/server-pro
 import { tempDir } from '../../helpers/temp-dir.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { waitFor } from '../../../bench/lib/wait.js';
-import { startRtpSender } from '../pipeline/rtp-sender.js';
+import { onAirJob, startRtpSender } from '../pipeline/rtp-sender.js';
 
 // A room's LL-HLS made by a pipeline worker process (LEVELCHAT_ROLE=pipeline) while the producers
 // live on a node that runs no pipeline jobs: the worker pulls their RTP over the cluster (a feed
@@ -50,15 +50,7 @@ describe('a pipeline worker process', () => {
     const router = await a.t.stack.workers.all[0]!.createRouter({ mediaCodecs: MEDIA_CODECS });
     const sender = await startRtpSender(router, 80);
     try {
-      const { jobId } = await a.t.stack.ingest.start({
-        roomId: room.id,
-        routerId: router.id,
-        videoProducerId: sender.videoProducer.id,
-        audioProducerId: sender.audioProducer.id,
-        renditions: ['source'],
-        record: false,
-        onAir: { participant_id: 'p_test', identity: 'anchor' },
-      });
+      const { jobId } = await a.t.stack.ingest.start(onAirJob(room.id, router.id, sender));
       expect(await a.t.stack.ingest.onAir(jobId, 20_000)).toMatchObject({ onAir: true, passthrough: true });
       expect(await a.t.stack.ingest.describe(jobId)).toMatchObject({ state: 'active', processedBy: 'pipeline-1' });
       const firstRun = await waitFor(() => masterRendition(room.id), { timeoutMs: 10_000, what: 'the master playlist on the node' });

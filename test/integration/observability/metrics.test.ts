@@ -8,7 +8,7 @@ import { SignalingTestClient } from '../../helpers/signaling-client.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
-import { startRtpSender } from '../pipeline/rtp-sender.js';
+import { onAirJob, startRtpSender } from '../pipeline/rtp-sender.js';
 
 // GET /metrics after real scenarios on a node (a meeting, a broadcast made LL-HLS and watched, a
 // webhook whose receiver fails), read with an independent parser: the counters and gauges moved as
@@ -110,15 +110,7 @@ describe('GET /metrics', () => {
     const router = await t.stack.workers.all[0]!.createRouter({ mediaCodecs: MEDIA_CODECS });
     const sender = await startRtpSender(router, 80);
     try {
-      const { jobId } = await t.stack.ingest.start({
-        roomId,
-        routerId: router.id,
-        videoProducerId: sender.videoProducer.id,
-        audioProducerId: sender.audioProducer.id,
-        renditions: ['source'],
-        record: false,
-        onAir: { participant_id: 'p_test', identity: 'anchor' },
-      });
+      const { jobId } = await t.stack.ingest.start(onAirJob(roomId, router.id, sender));
       expect(await t.stack.ingest.onAir(jobId, 20_000)).toMatchObject({ onAir: true });
 
       // An LL-HLS viewer, as hls.js goes: master, media playlist, blocking reloads, parts, a segment.

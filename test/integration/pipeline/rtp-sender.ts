@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { types } from 'mediasoup';
 import type { Logger } from '../../../common/logger.js';
+import type { IngestJobData } from '../../../pipeline/jobs/ingest-jobs.js';
 import { MEDIA_CODECS } from '../../../src/sfu/media-codecs.js';
 import { WorkerPool } from '../../../src/sfu/worker-pool.js';
 
@@ -72,6 +73,22 @@ export async function startRtpSender(router: types.Router, seconds: number, vide
       videoTransport.close();
       audioTransport.close();
     },
+  };
+}
+
+/**
+ * The LL-HLS job (stack.ingest.start) that puts the sender on air in `roomId`, its router being
+ * `routerId`: the source rendition only, no recording, on air as participant p_test "anchor".
+ */
+export function onAirJob(roomId: string, routerId: string, sender: RtpSender): Omit<IngestJobData, 'generation'> {
+  return {
+    roomId,
+    routerId,
+    videoProducerId: sender.videoProducer.id,
+    audioProducerId: sender.audioProducer.id,
+    renditions: ['source'],
+    record: false,
+    onAir: { participant_id: 'p_test', identity: 'anchor' },
   };
 }
 
