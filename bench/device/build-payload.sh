@@ -8,7 +8,8 @@
 #   lib.tar.gz         lib/: the worker's shared libraries that are not glibc; lib-fallback/:
 #                      libstdc++ and libgcc_s, used only if the device's own do not run node
 #   udp-sink           bench/lib/udp-sink.c, built here
-#   feed.rtp           BENCH_RECORD_SECONDS (40) of the bench's ffmpeg feed, recorded here, replayed there
+#   feed.rtp           BENCH_RECORD_SECONDS (20) of the bench's ffmpeg feed, recorded here, replayed
+#                      (looped) there
 # Run from the repository root after the set-up (npm start / npm test) and a build:
 #   npm run build && sh bench/device/build-payload.sh
 set -eu
@@ -45,7 +46,8 @@ tar -czf "$P/lib.tar.gz" -C "$P" lib lib-fallback && rm -rf "$P/lib" "$P/lib-fal
 say "UDP sink (gcc -O2)"
 gcc -O2 -o "$P/udp-sink" bench/lib/udp-sink.c
 
-say "recording the feed (${BENCH_RECORD_SECONDS:-40} s of ffmpeg, real time)"
+export BENCH_RECORD_SECONDS=${BENCH_RECORD_SECONDS:-20}
+say "recording the feed ($BENCH_RECORD_SECONDS s of ffmpeg, real time)"
 node dist/bench/record-feed.js "$P/feed.rtp" single
 
 {
