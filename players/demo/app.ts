@@ -7,6 +7,7 @@ import { createRoom, joinLink, mintToken } from './rest.js';
 import { addChat, nameOf, removeChat, renderHandQueue, renderPeople, renderQuestions } from './room-panels.js';
 import { refreshStats } from './stats.js';
 import { flash, markSpeaking, removeTile, tile } from './tiles.js';
+import { noteOwnLatency, startBroadcastPanel, stopBroadcastPanel } from './broadcast-panel.js';
 
 const KEY_STORAGE = 'levelchat.apiKey';
 
@@ -21,7 +22,7 @@ async function join(): Promise<void> {
   const token = $<HTMLTextAreaElement>('token').value.trim();
   const signalingUrl = input('signaling-url').value.trim() || `${location.origin.replace(/^http/, 'ws')}/v1/rtc`;
   status('joining…');
-  live = await lc.joinLive({ token, signalingUrl, roomType: input('room-type').value });
+  live = await lc.joinLive({ token, signalingUrl, roomType: input('room-type').value, telemetry: { onReport: (r) => noteOwnLatency(r.latencyS) } });
   const session = live;
   if (session.mode === 'hls') {
     // Beyond the broadcast's WebRTC cap: the SDK answered with an LL-HLS session.
@@ -45,6 +46,7 @@ async function join(): Promise<void> {
   renderPeople(session);
   renderQuestions(session, closedQuestions);
   renderHandQueue(session);
+  startBroadcastPanel(session);
   follow(session);
 }
 
@@ -98,6 +100,8 @@ function follow(session: LiveSession): void {
     log(`the room was promoted to a broadcast${hlsUrl ? `: LL-HLS at ${hlsUrl}` : ''}`);
     $('watch-hls').hidden = !hlsUrl;
     $('promote').hidden = true;
+    // Now there is an LL-HLS URL to share and an audience to chart.
+    startBroadcastPanel(session);
     renderPeople(session);
   });
   session.room.on('viewer-count', (n) => log(`${n} viewer${n === 1 ? '' : 's'}`));
@@ -129,6 +133,7 @@ function follow(session: LiveSession): void {
 
 function reset(): void {
   live = null;
+  stopBroadcastPanel();
   local.clear();
   remote.clear();
   $('tiles').innerHTML = '';
@@ -189,6 +194,11 @@ onClick('watch-hls', async () => {
   if (live?.hlsUrl) await watchHls(live.hlsUrl);
 });
 onClick('hls-close', async () => closeHls());
+onClick('copy-hls', async () => {
+  const url = input('hls-share').value;
+  await navigator.clipboard.writeText(url).catch(() => {});
+  log(`LL-HLS URL: ${url}`);
+});
 onClick('breakouts-open', async () => {
   await live?.openBreakouts(2);
 });

@@ -15,10 +15,32 @@ async function api(path: string, body: unknown): Promise<Record<string, unknown>
   return json;
 }
 
+/**
+ * Creates the room named in the room field (`standup` or `r_standup`: the room `r_standup`, made from
+ * that external id; an existing one of this key is returned as it is), or a new random room when the
+ * field is blank.
+ */
 export async function createRoom(): Promise<void> {
-  const room = await api('/v1/rooms', { type: input('room-type').value });
+  const typed = input('room-id').value.trim();
+  const externalId = typed.startsWith('r_') ? typed.slice(2) : typed;
+  const room = await api('/v1/rooms', { type: input('room-type').value, ...(externalId ? { external_id: externalId } : {}) });
   input('room-id').value = String(room['id']);
-  log(`created ${String(room['type'])} room ${String(room['id'])}`);
+  const type = String(room['type']);
+  // An existing room keeps its type whatever the form says.
+  log(type === input('room-type').value || !externalId ? `room ${String(room['id'])} (${type})` : `room ${String(room['id'])} exists already, as a ${type} room`);
+}
+
+/** What the console reads of `GET /v1/rooms/{id}`. */
+export interface RoomStatus {
+  hls: { state: string; url: string; on_air: { identity: string } | null } | null;
+  viewers: { count: number; capped: boolean; latency_p50_s: number | null; latency_p95_s: number | null } | undefined;
+}
+
+export async function getRoom(roomId: string): Promise<RoomStatus> {
+  const key = input('api-key').value.trim();
+  const res = await fetch(`/v1/rooms/${encodeURIComponent(roomId)}`, { headers: { authorization: `Bearer ${key}` } });
+  if (!res.ok) throw new Error(`GET room: ${res.status}`);
+  return (await res.json()) as RoomStatus;
 }
 
 /** A token for the identity and capabilities in the form (creating the room first when none is named). */

@@ -27,10 +27,14 @@ export function markSpeaking(producerIds: readonly string[]): void {
   for (const id of producerIds) document.getElementById(`tile-${id}`)?.classList.add('speaking');
 }
 
+/** The console's reactions as words: emoji need a colour emoji font, which many systems lack (empty boxes). */
+const REACTION_WORDS: Record<string, string> = { '👍': 'Like', '🎉': 'Cheer', '❤️': 'Love' };
+
 export function flash(emoji: string): void {
   const el = document.createElement('div');
-  el.className = 'flash';
-  el.textContent = emoji;
+  const word = REACTION_WORDS[emoji];
+  el.className = word ? 'flash word' : 'flash';
+  el.textContent = word ?? emoji;
   el.style.left = `${20 + Math.random() * 60}%`;
   el.style.top = '70%';
   document.body.append(el);
