@@ -10,6 +10,7 @@ import { hlsUrl } from '../../hls/hls-status.js';
 import { callerKey } from '../authenticate.js';
 import { ProblemError } from '../../../common/problem.js';
 import { revokeIdentity, type IdentityRevoker } from '../revoke-identity.js';
+import { defineRoomList } from '../resource-routes.js';
 import { defineRoute } from '../route.js';
 import { roomIdParams } from '../schemas.js';
 import { publicBase, signalingUrl } from './tokens.js';
@@ -115,22 +116,12 @@ export function registrationRoutes({ rooms, registrations, minter, publicUrl, ..
     },
   );
 
-  defineRoute(
+  defineRoomList(
     router,
     registry,
-    {
-      method: 'get',
-      path: '/v1/rooms/:id/registrations',
-      tag,
-      summary: 'List registrations',
-      params: roomIdParams,
-      responses: { 200: { description: 'Registrations, oldest first', schema: z.object({ registrations: z.array(registrationSchema) }).meta({ id: 'RegistrationList' }) } },
-      errors: { 400: 'Invalid room id', 401: 'Missing or invalid API key', 404: 'No such room for this key' },
-    },
-    async ({ params, res }) => {
-      await rooms.get(callerKey(res).id, params.id);
-      return { status: 200, body: { registrations: await registrations.list(params.id) } };
-    },
+    rooms,
+    { key: 'registrations', tag, summary: 'List registrations', item: registrationSchema, listId: 'RegistrationList', listed: 'Registrations, oldest first' },
+    (_owner, roomId) => registrations.list(roomId),
   );
 
   for (const decision of ['approve', 'reject'] as const) {

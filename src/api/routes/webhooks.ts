@@ -5,6 +5,7 @@ import type { DestinationGuard } from '../../webhooks/destination-guard.js';
 import { WEBHOOKS_PER_KEY, type WebhookStore } from '../../webhooks/webhook-store.js';
 import { callerKey } from '../authenticate.js';
 import { ProblemError } from '../../../common/problem.js';
+import { defineGetAndDelete } from '../resource-routes.js';
 import { defineRoute } from '../route.js';
 import { createWebhookBody, createdWebhookSchema, deliveriesQuery, deliveryListSchema, webhookIdParams, webhookListSchema, webhookSchema } from '../schemas.js';
 
@@ -68,42 +69,27 @@ export function webhookRoutes({ webhooks, deliveries, destinations }: WebhookRou
     async ({ res }) => ({ status: 200, body: { webhooks: await webhooks.list(callerKey(res).id) } }),
   );
 
-  defineRoute(
+  defineGetAndDelete(
     router,
     registry,
     {
-      method: 'get',
       path: '/v1/webhooks/:id',
       tag,
-      summary: 'Get a webhook',
       params: webhookIdParams,
-      responses: { 200: { description: 'The webhook', schema: webhookSchema } },
-      errors: { 400: 'Invalid id', 401: 'Missing or invalid API key', 404: 'No such webhook for this key' },
+      noun: 'webhook',
+      schema: webhookSchema,
+      notFound: 'webhook_not_found',
+      getSummary: 'Get a webhook',
+      deleteSummary: 'Delete a webhook',
+      deleteDescription: 'Pending deliveries to it are dropped.',
     },
-    async ({ params, res }) => {
-      const webhook = await webhooks.get(callerKey(res).id, params.id);
-      if (!webhook) throw notFound();
-      return { status: 200, body: webhook };
-    },
-  );
-
-  defineRoute(
-    router,
-    registry,
     {
-      method: 'delete',
-      path: '/v1/webhooks/:id',
-      tag,
-      summary: 'Delete a webhook',
-      description: 'Pending deliveries to it are dropped.',
-      params: webhookIdParams,
-      responses: { 204: { description: 'Deleted' } },
-      errors: { 400: 'Invalid id', 401: 'Missing or invalid API key', 404: 'No such webhook for this key' },
-    },
-    async ({ params, res }) => {
-      if (!(await webhooks.delete(callerKey(res).id, params.id))) throw notFound();
-      await deliveries.clear(params.id);
-      return { status: 204 };
+      get: (owner, { id }) => webhooks.get(owner, id),
+      delete: async (owner, { id }) => {
+        if (!(await webhooks.delete(owner, id))) return false;
+        await deliveries.clear(id);
+        return true;
+      },
     },
   );
 
