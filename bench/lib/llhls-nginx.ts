@@ -2,9 +2,10 @@
 // 127.0.0.1:<free port> with a temporary config (2 workers, sendfile, keep-alive, no access log),
 // stopped by its master pid.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { projectRoot } from '../../common/compiled-entry.js';
 import { sleep } from './wait.js';
 
 export const NGINX_INSTALL = ['apt-get', 'install', '-y', 'nginx-light'];
@@ -91,6 +92,44 @@ http {
   }
 }
 `;
+  return runNginx(bin, dir, conf, port);
+}
+
+/**
+ * Starts the repository's LL-HLS cache tier (deploy/nginx/llhls-cache.conf.template, the file
+ * docker-compose.yml runs) on 127.0.0.1:`port` in front of `origins` (host:port each); its config,
+ * cache, pid and logs live in `dir`.
+ */
+export async function startNginxCache(bin: string, dir: string, port: number, origins: readonly string[]): Promise<NginxServer> {
+  mkdirSync(path.join(dir, 'tmp'), { recursive: true });
+  const originsFile = path.join(dir, 'origins.conf');
+  writeFileSync(originsFile, origins.map((o) => `server ${o};\n`).join(''));
+  const template = readFileSync(path.join(projectRoot(), 'deploy', 'nginx', 'llhls-cache.conf.template'), 'utf8');
+  const vars: Record<string, string> = { LLHLS_LISTEN: `127.0.0.1:${port}`, LLHLS_CACHE_DIR: path.join(dir, 'cache'), LLHLS_ORIGINS_FILE: originsFile };
+  const server = template.replace(/\$\{(LLHLS_[A-Z_]+)\}/g, (_m, name: string) => vars[name] ?? '');
+  const asRoot = process.getuid?.() === 0;
+  // Run as root, nginx's workers are `nobody`: they must reach the cache under `dir`.
+  if (asRoot) chmodSync(dir, 0o755);
+  const conf = `# LL-HLS cache tier (deploy/nginx/llhls-cache.conf.template) on loopback
+${asRoot ? 'user nobody nogroup;\n' : ''}worker_processes 2;
+worker_rlimit_nofile 20000;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 16000; multi_accept on; }
+http {
+  access_log off;
+  tcp_nodelay on;
+  client_body_temp_path ${dir}/tmp/body;
+  proxy_temp_path ${dir}/tmp/proxy;
+${server}
+}
+`;
+  return runNginx(bin, dir, conf, port);
+}
+
+/** Runs nginx with `conf` (written to `dir`) until it listens on `port`. */
+async function runNginx(bin: string, dir: string, conf: string, port: number): Promise<NginxServer> {
   const confFile = path.join(dir, 'nginx.conf');
   writeFileSync(confFile, conf);
   const child: ChildProcess = spawn(bin, ['-p', `${dir}/`, '-e', `${dir}/error.log`, '-c', confFile], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -15,7 +15,7 @@ export const WORKER_BUILD_PACKAGES = [
 ];
 
 /** Tests only: browser end-to-end tests, and validating docker-compose.yml (no engine needed). */
-export const TEST_PACKAGES = ['chromium', 'docker-compose', 'coturn'];
+export const TEST_PACKAGES = ['chromium', 'docker-compose', 'coturn', 'nginx-light'];
 
 async function isInstalled(pkg) {
   try {

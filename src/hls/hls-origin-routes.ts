@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { hlsFastPathFailure } from './hls-fast-path.js';
 import { HlsOrigin, type HlsOriginOptions } from './hls-origin.js';
 import { parseHlsFile, parseRendition, parseRoomId, type HlsRoute } from './hls-request.js';
@@ -37,6 +37,12 @@ export function hlsOriginRoutes(origin: HlsOrigin | HlsOriginOptions): Router {
   router.get('/hls/:roomId/:rendition/:file', (req, res) =>
     answer(req, res, { kind: 'media', roomId: parseRoomId(req.params.roomId), rendition: parseRendition(req.params.rendition), file: parseHlsFile(req.params.file) }),
   );
+
+  // No cache keeps a failure (a late part's 503, a part asked too early): the app's problemHandler renders it.
+  router.use('/hls', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    res.set('Cache-Control', 'no-store');
+    next(err);
+  });
 
   return router;
 }

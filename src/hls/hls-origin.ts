@@ -103,7 +103,7 @@ export class HlsOrigin {
       }
     }
     if (token) return playlistResponse(withToken(directives.skip ? state.delta : state.full, token), PRIVATE_PLAYLIST_CACHE_CONTROL);
-    return publicPlaylistResponse(state, directives.skip);
+    return publicPlaylistResponse(state, directives.skip, msn !== undefined);
   }
 
   private async media(roomId: string, rendition: string, file: HlsFile, query: Record<string, unknown>, client: ServerResponse): Promise<OriginResponse | undefined> {

@@ -13,6 +13,19 @@ export interface OriginResponse {
 const PLAYLIST_TYPE = `${PLAYLIST_CONTENT_TYPE}; charset=utf-8`;
 /** A token-gated answer is for its viewer only. */
 export const PRIVATE_PLAYLIST_CACHE_CONTROL = 'private, no-store';
+
+/**
+ * A media playlist asked without delivery directives changes with every part (0.22 s): shorter than
+ * HTTP's smallest max-age, so no shared cache keeps it.
+ */
+export const LIVE_PLAYLIST_CACHE_CONTROL = 'public, max-age=0';
+
+/**
+ * A blocking answer (_HLS_msn[, _HLS_part]) satisfies that request for good: a later copy from a cache
+ * still lists the part asked for. Kept three target durations, so a cache answers every viewer
+ * waiting for the same update with one origin request (RFC 8216bis 6.2.5.2's hold, over again).
+ */
+export const blockingPlaylistCacheControl = (targetDuration: number): string => `public, max-age=${3 * targetDuration}`;
 export const PRIVATE_MEDIA_CACHE_CONTROL = 'private, max-age=31536000, immutable';
 
 export function playlistResponse(text: string, cacheControl: string): OriginResponse {
@@ -33,23 +46,28 @@ export function publicMediaResponse(bytes: Buffer): OriginResponse {
   return response;
 }
 
+type Shape = 'full' | 'delta' | 'blockingFull' | 'blockingDelta';
+
 /**
  * Public playlists: rendered to bytes once per published state and shape, then shared by every
  * request answered with that state — a burst of blocking reloads all wake on the same one. Entries
  * go with their state object (each update replaces it).
  */
-const playlistResponses = new WeakMap<RenditionState | MasterState, { full?: OriginResponse; delta?: OriginResponse }>();
+const playlistResponses = new WeakMap<RenditionState | MasterState, Partial<Record<Shape, OriginResponse>>>();
 
-export function publicPlaylistResponse(state: RenditionState, skip: boolean): OriginResponse {
+/** `blocking`: the answer to a request with delivery directives (see blockingPlaylistCacheControl). */
+export function publicPlaylistResponse(state: RenditionState, skip: boolean, blocking = false): OriginResponse {
   const shapes = shapesOf(state);
-  return skip ? (shapes.delta ??= playlistResponse(state.delta, PLAYLIST_CACHE_CONTROL)) : (shapes.full ??= playlistResponse(state.full, PLAYLIST_CACHE_CONTROL));
+  const text = skip ? state.delta : state.full;
+  if (blocking) return (shapes[skip ? 'blockingDelta' : 'blockingFull'] ??= playlistResponse(text, blockingPlaylistCacheControl(state.targetDuration)));
+  return (shapes[skip ? 'delta' : 'full'] ??= playlistResponse(text, LIVE_PLAYLIST_CACHE_CONTROL));
 }
 
 export function publicMasterResponse(master: MasterState): OriginResponse {
   return (shapesOf(master).full ??= playlistResponse(master.text, PLAYLIST_CACHE_CONTROL));
 }
 
-function shapesOf(state: RenditionState | MasterState): { full?: OriginResponse; delta?: OriginResponse } {
+function shapesOf(state: RenditionState | MasterState): Partial<Record<Shape, OriginResponse>> {
   let shapes = playlistResponses.get(state);
   if (!shapes) playlistResponses.set(state, (shapes = {}));
   return shapes;

@@ -29,9 +29,11 @@ export async function testStore(bucket = 'test-hls'): Promise<ObjectStore> {
 
 /**
  * Starts an origin; pass `store`/`cache` to share them with a pipeline of the same "process";
- * `fastPath: false` serves everything through the express routes.
+ * `fastPath: false` serves everything through the express routes; `onRequest` sees every request's URL.
  */
-export async function startOrigin(options: { store?: ObjectStore; cache?: MediaCache; spool?: SpooledObjectSource; fastPath?: boolean } = {}): Promise<OriginHarness> {
+export async function startOrigin(
+  options: { store?: ObjectStore; cache?: MediaCache; spool?: SpooledObjectSource; fastPath?: boolean; onRequest?: (url: string) => void } = {},
+): Promise<OriginHarness> {
   const redis = new Redis(inject('redisUrl'));
   const store = options.store ?? (await testStore());
   const cache = options.cache ?? new MediaCache();
@@ -39,7 +41,9 @@ export async function startOrigin(options: { store?: ObjectStore; cache?: MediaC
   // These rooms exist only as HLS state: no registration gate (the gate is tested with a whole node).
   const openGate = { check: async () => ({ gated: false, token: null }) };
   const origin = new HlsOrigin({ hub, store, cache, access: openGate, ...(options.spool ? { spool: options.spool } : {}) });
-  const server = http.createServer(hlsOriginApp(origin, options.fastPath !== false));
+  const app = hlsOriginApp(origin, options.fastPath !== false);
+  const { onRequest } = options;
+  const server = http.createServer(onRequest ? (req, res) => (onRequest(req.url ?? ''), app(req, res)) : app);
   server.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;

@@ -17,13 +17,13 @@ let stream: SyntheticStream;
 const playlistPath = (query = '') => `/hls/${roomId}/${rendition}/index.m3u8${query}`;
 
 /** GET with the path exactly as written (fetch would normalise `..`). */
-function rawGet(origin: OriginHarness, path: string): Promise<{ status: number; type: string | undefined; body: string }> {
+function rawGet(origin: OriginHarness, path: string): Promise<{ status: number; type: string | undefined; cacheControl: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
     http
       .get(`${origin.url}${path}`, (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], cacheControl: res.headers['cache-control'], body }));
       })
       .on('error', reject);
   });
@@ -135,6 +135,7 @@ describe('LL-HLS origin', () => {
     const res = await rawGet(b, path.replace('NEXT', String(stream.upcoming.msn))); // NEXT: the open segment, known only now
     expect(res.status, res.body).toBe(status);
     expect(res.type).toMatch(/^application\/problem\+json/);
+    if (code !== 'not_found') expect(res.cacheControl).toBe('no-store'); // no cache keeps a failure
     expect((JSON.parse(res.body) as { code: string }).code).toBe(code);
   });
 });

@@ -133,7 +133,7 @@ describe.each([
         expect(a.status).toBe(200);
         expect(a.body.equals(first!.body)).toBe(true);
         expect(a.headers.get('content-type')).toBe('application/vnd.apple.mpegurl; charset=utf-8');
-        expect(a.headers.get('cache-control')).toBe('public, max-age=1');
+        expect(a.headers.get('cache-control')).toBe('public, max-age=3');
         expect(a.headers.get('content-length')).toBe(String(first!.body.length));
         expect(a.headers.get('access-control-allow-origin')).toBe('*');
         for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(a.headers.get(name)).toBe(value);

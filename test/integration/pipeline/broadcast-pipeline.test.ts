@@ -78,7 +78,7 @@ describe('broadcast pipeline → LL-HLS origin', () => {
 
     // Block until two segments are closed, then check the tags a LL-HLS client needs.
     const { playlist, res, text } = await getPlaylist('?_HLS_msn=1');
-    expect(res.headers.get('cache-control')).toBe('public, max-age=1');
+    expect(res.headers.get('cache-control')).toBe('public, max-age=6');
     expect(playlist.tags.get('EXT-X-VERSION')).toBe('9');
     expect(playlist.tags.get('EXT-X-PART-INF')).toBe('PART-TARGET=0.220');
     expect(playlist.tags.get('EXT-X-TARGETDURATION')).toBe('2');

@@ -103,4 +103,12 @@ describe('docker-compose.yml', () => {
     expect(mounts.length).toBe(4); // prometheus.yml, the alert rules, Grafana's provisioning and dashboards
     for (const source of mounts) expect(existsSync(source), source).toBe(true);
   });
+
+  it('puts the LL-HLS cache tier in front of the nodes, with the repository\'s nginx config (issue 14)', async () => {
+    const { stdout } = await run('docker-compose', ['-f', file, 'config']);
+    expect(stdout).toMatch(/hls-cache:[\s\S]*image: nginx:/);
+    expect(stdout).toContain('/etc/nginx/templates/llhls-cache.conf.template');
+    const origins = readFileSync(path.join(projectRoot(), 'deploy', 'nginx', 'llhls-origins.conf'), 'utf8');
+    for (const port of [8081, 8082, 8083]) expect(origins).toContain(`server 127.0.0.1:${port};`);
+  });
 });

@@ -24,12 +24,19 @@ describe('origin responses', () => {
     const full = publicPlaylistResponse(s, false);
     expect(publicPlaylistResponse(s, false)).toBe(full);
     expect(full.body.toString()).toBe(s.full);
-    expect(full.headers).toEqual(['Content-Type', 'application/vnd.apple.mpegurl; charset=utf-8', 'Cache-Control', 'public, max-age=1', 'Content-Length', full.body.length]);
+    // A plain playlist changes with every part: no shared cache keeps it.
+    expect(full.headers).toEqual(['Content-Type', 'application/vnd.apple.mpegurl; charset=utf-8', 'Cache-Control', 'public, max-age=0', 'Content-Length', full.body.length]);
     const delta = publicPlaylistResponse(s, true);
     expect(delta).not.toBe(full);
     expect(publicPlaylistResponse(s, true)).toBe(delta);
     expect(delta.body.toString()).toBe(s.delta);
     expect(publicPlaylistResponse(state(2), false)).not.toBe(full);
+    // A blocking answer stays valid for the request it answers: cached three target durations.
+    const blocking = publicPlaylistResponse(s, true, true);
+    expect(blocking).not.toBe(delta);
+    expect(publicPlaylistResponse(s, true, true)).toBe(blocking);
+    expect(blocking.body.toString()).toBe(s.delta);
+    expect(blocking.headers).toContain('public, max-age=3');
   });
 
   it('shares one response per media Buffer', () => {
