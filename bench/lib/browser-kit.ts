@@ -68,6 +68,15 @@ export async function mintToken(baseUrl: string, apiKey: string, roomId: string,
   return (await res.json()) as Minted;
 }
 
+/**
+ * Mints a token for `identity` in `roomId` (a `roomType` room, made on the fly) with the API key of
+ * the node at `node.url`, and joins the page with it: joinOrThrow's value, or its error.
+ */
+export async function joinWithToken(page: Page, node: { url: string; apiKey: string }, roomId: string, identity: string, capabilities: string[], roomType: string) {
+  const minted = await mintToken(node.url, node.apiKey, roomId, identity, capabilities, roomType);
+  return joinOrThrow(page, { token: minted.token, signalingUrl: minted.signaling_url, roomType }, identity);
+}
+
 export function waitEvents(page: Page, event: string, pred: (e: RecordedEvent) => boolean = () => true, count = 1, ms = 10_000): Promise<RecordedEvent[]> {
   return waitFor(async () => {
     const matching = (await h(page, 'events', event)).filter(pred);

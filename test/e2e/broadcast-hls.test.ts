@@ -7,24 +7,21 @@ import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { readJson } from '../helpers/test-stack.js';
-import { h, hlsFramesGrow, joinOrThrow, mintToken, openHarness, waitEvents } from '../../bench/lib/browser-kit.js';
+import { h, hlsFramesGrow, joinWithToken, mintToken, openHarness, waitEvents } from '../../bench/lib/browser-kit.js';
 import { waitFor } from '../../bench/lib/wait.js';
+import { stopwatch } from './stopwatch.js';
 import { useBrowserStack } from './browser-stack.js';
 
 const { t, browser } = useBrowserStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_WEBRTC_VIEWER_CAP: '1' } });
 
 const mint = (roomId: string, identity: string, caps: string[]) => mintToken(t.url, t.apiKey, roomId, identity, caps, 'broadcast');
 
-async function join(page: Page, roomId: string, identity: string, caps: string[]) {
-  const minted = await mint(roomId, identity, caps);
-  return joinOrThrow(page, { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'broadcast' }, identity);
-}
+const join = (page: Page, roomId: string, identity: string, caps: string[]) => joinWithToken(page, t, roomId, identity, caps, 'broadcast');
 
 describe('broadcast → LL-HLS in Chromium', () => {
   it('publisher (H.264) → live over LL-HLS → player decodes near the live edge; viewers beyond the cap fall back to LL-HLS', async () => {
     const id = `r_e2e-bcast-${randomBytes(4).toString('hex')}`;
-    const t0 = Date.now();
-    const mark = (what: string) => console.log(`[broadcast-hls] ${what} at +${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const mark = stopwatch('broadcast-hls');
 
     const publisher = await openHarness(browser, t.url, 'publisher');
     const pub = await join(publisher, id, 'host', ['publish:camera']);

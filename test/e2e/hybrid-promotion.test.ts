@@ -10,8 +10,9 @@ import { buildPlayers } from '../../scripts/setup/players.mjs';
 import { projectRoot } from '../../common/compiled-entry.js';
 import { readJson, startTestStack, type TestStack } from '../helpers/test-stack.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
-import { arg, h, hlsFramesGrow, joinOrThrow, launchChromium, mintToken, openHarness, waitEvents, webrtcFramesGrow } from '../../bench/lib/browser-kit.js';
+import { arg, h, hlsFramesGrow, joinWithToken, launchChromium, openHarness, waitEvents, webrtcFramesGrow } from '../../bench/lib/browser-kit.js';
 import { waitFor } from '../../bench/lib/wait.js';
+import { stopwatch } from './stopwatch.js';
 
 let t: TestStack;
 let browser: Browser;
@@ -34,16 +35,12 @@ afterAll(async () => {
 
 const MEMBER = ['publish:camera', 'subscribe:all', 'chat:send'];
 
-async function join(page: Page, roomId: string, identity: string, caps: string[]) {
-  const minted = await mintToken(t.url, t.apiKey, roomId, identity, caps, 'hybrid');
-  return joinOrThrow(page, { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'hybrid' }, identity);
-}
+const join = (page: Page, roomId: string, identity: string, caps: string[]) => joinWithToken(page, t, roomId, identity, caps, 'hybrid');
 
 describe('hybrid room promoted to a broadcast in Chromium', () => {
   it('two meeting members stay connected through the promotion; a late viewer watches over LL-HLS', async () => {
     const id = `r_e2e-hybrid-${randomBytes(4).toString('hex')}`;
-    const t0 = Date.now();
-    const mark = (what: string) => console.log(`[hybrid-promotion] ${what} at +${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const mark = stopwatch('hybrid-promotion');
     const hook = await t.api('/v1/webhooks', { method: 'POST', json: { url: receiver.url, events: ['room.promoted', 'hls.started'] } });
     expect(hook.status).toBe(201);
 
