@@ -168,7 +168,7 @@ export class Metrics {
     this.storageSpoolBytes = this.gauge('levelchat_storage_spool_bytes', "Bytes in this process' LL-HLS upload spool (objects waiting on disk for object storage).");
     this.viewerLatency = new Histogram({
       name: 'levelchat_viewer_latency_seconds',
-      help: 'Glass-to-glass latency players report (every 5 s each), by delivery: llhls (wall clock minus the PROGRAM-DATE-TIME at the playhead), webrtc (wall clock minus the playout time mapped through RTCP sender reports).',
+      help: 'Latency players report (every 5 s each), by delivery: llhls (wall clock minus the PROGRAM-DATE-TIME at the playhead: node ingest to screen), webrtc (SFU to screen: the playout timestamp where the browser gives it, else half the RTT + jitter buffer + decode).',
       labelNames: ['delivery'],
       buckets: VIEWER_LATENCY_BUCKETS,
       registers,
