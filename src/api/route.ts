@@ -22,8 +22,8 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends A
   /** Success responses; error responses (problem+json) are listed by status. */
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   errors: Record<number, string>;
-  /** Whether the route needs an API key (default yes). */
-  authenticated?: boolean;
+  /** Whether the route needs an API key (default yes); `'roomToken'`: a viewer's or participant's own token instead (documented so). */
+  authenticated?: boolean | 'roomToken';
 }
 
 export interface RouteInput<P, Q, B> {
@@ -69,7 +69,7 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
     summary: spec.summary,
     ...(spec.description ? { description: spec.description } : {}),
     tags: [spec.tag],
-    ...(spec.authenticated === false ? {} : { security: [{ apiKey: [] }] }),
+    ...(spec.authenticated === false ? {} : { security: [{ [spec.authenticated === 'roomToken' ? 'roomToken' : 'apiKey']: [] }] }),
     request: {
       ...(spec.params ? { params: spec.params as never } : {}),
       ...(spec.query ? { query: spec.query as never } : {}),

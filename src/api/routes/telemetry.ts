@@ -80,7 +80,7 @@ export function telemetryRoutes(deps: TelemetryRoutesDeps, registry: OpenAPIRegi
       description:
         'Players (`@levelchat/web`, `/sdk/levelchat-player.js`) send this every 5 s while playing, with the viewer\'s room token or playback token as `Authorization: Bearer`. ' +
         'Feeds `levelchat_viewer_latency_seconds` / `levelchat_viewer_rebuffers_total` and the room\'s `viewers` in `GET /v1/rooms/{id}`.',
-      authenticated: false,
+      authenticated: 'roomToken',
       params: roomIdParams,
       body: telemetryBody,
       responses: { 204: { description: 'Taken' } },

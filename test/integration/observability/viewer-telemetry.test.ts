@@ -145,4 +145,11 @@ describe('POST /v1/rooms/{id}/telemetry', () => {
     // Nearest rank over the 20 measured: p50 the 10th (1.0 s), p95 the 19th (2.9 s).
     expect(room.viewers).toEqual({ count: 21, capped: false, latency_p50_s: 1, latency_p95_s: 2.9, window_s: 15 });
   });
+
+  it('is in the OpenAPI document, authorised by the viewer\'s token rather than an API key', async () => {
+    const doc = await readJson(await fetch(`${t.url}/v1/openapi.json`));
+    const post = doc.paths['/v1/rooms/{id}/telemetry'].post;
+    expect(post.security).toEqual([{ roomToken: [] }]);
+    expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['204', '401', '403', '413', '429']));
+  });
 });
