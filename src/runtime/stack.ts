@@ -268,9 +268,9 @@ export class Stack {
       attendance: this.control.attendance,
       rtc: config.rtc,
       stage: new StagePasses(this.control.redis),
+      iceServers: (identity) => iceServersFor(config, identity),
       directorFor: (room) =>
         new BroadcastDirector({
-      iceServers: (identity) => iceServersFor(config, identity),
           roomId: room.id,
           router: room.media.origin.router,
           jobs: ingest,
