@@ -91,7 +91,6 @@ export interface IceServer {
   credential?: string;
 }
 
-export interface Config {
 /** TURN with time-limited credentials (LEVELCHAT_TURN_SECRET, LEVELCHAT_TURN_URLS, LEVELCHAT_TURN_TTL_S). */
 export interface TurnRestConfig {
   urls: string[];
@@ -112,15 +111,16 @@ export function iceServersFor(config: Pick<Config, 'iceServers' | 'turn'>, ident
   return [...config.iceServers, ...turn.urls.map((url) => ({ url, ...credentials }))];
 }
 
+export interface Config {
   http: { port: number; bind: string; publicUrl: string | undefined };
   dataDir: string;
   workers: { count: number; rtcMinPort: number; rtcMaxPort: number };
   rtc: { listenIp: string; announcedIp: string | undefined; consumersPerRouter: number; webrtcViewerCap: number };
   /** Fixed STUN/TURN servers for clients (TURN ones with their fixed credentials); the node itself is ICE-lite and needs none. Hand them out with `iceServersFor`. */
   iceServers: IceServer[];
-  logLevel: ConfigEnv['LOG_LEVEL'];
   /** TURN servers whose credentials are made per client (the TURN REST API scheme); null when unset. */
   turn: TurnRestConfig | null;
+  logLevel: ConfigEnv['LOG_LEVEL'];
   /** `undefined` means: start Debian's redis-server ourselves. */
   redisUrl: string | undefined;
   /** `undefined` endpoint means: start the embedded S3 server ourselves. */
@@ -200,8 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         url,
         ...(url.startsWith('turn') && c.LEVELCHAT_TURN_USERNAME && c.LEVELCHAT_TURN_CREDENTIAL ? { username: c.LEVELCHAT_TURN_USERNAME, credential: c.LEVELCHAT_TURN_CREDENTIAL } : {}),
       })),
-    logLevel: c.LOG_LEVEL,
     turn: turnConfig(c),
+    logLevel: c.LOG_LEVEL,
     redisUrl: c.REDIS_URL,
     s3: {
       endpoint: c.S3_ENDPOINT,
