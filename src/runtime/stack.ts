@@ -161,6 +161,8 @@ export class Stack {
     recorder.startWorker();
     this.cleanups.push(() => recorder.close());
     // Closed after the rooms (whose directors end their runs) and before the spool (which the runs write through).
+    // Where this process's ffmpegs receive RTP, as nodes reach it (and register it for feeds).
+    const mediaAddress = config.rtc.announcedIp ?? config.rtc.listenIp;
     const startIngest = (feedsFor: IngestJobsDeps['feedsFor']) => {
       const ingest = new IngestJobs({
         connection: { url: redisEndpoint.url, maxRetriesPerRequest: null },
@@ -169,7 +171,7 @@ export class Stack {
         cache: hlsCache,
         spool: hlsSpool,
         feedsFor,
-        listenIp: config.rtc.announcedIp ?? config.rtc.listenIp,
+        listenIp: mediaAddress,
         status: hlsStatus,
         recorder,
         concurrency: config.pipeline.concurrency,
@@ -186,7 +188,7 @@ export class Stack {
     };
 
     if (pipelineOnly) {
-      const feeds = await FeedClient.connect(this.redis, config.cluster.nodeId, this.logger);
+      const feeds = await FeedClient.connect(this.redis, config.cluster.nodeId, mediaAddress, this.logger);
       this.cleanups.push(() => feeds.close());
       startIngest((routerId) => feeds.feedsFor(routerId));
       const health = express().use(
