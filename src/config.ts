@@ -66,6 +66,7 @@ export const configSchema = z.object({
   LEVELCHAT_WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
   LEVELCHAT_SIGNALING_SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(500),
   LEVELCHAT_SIGNALING_UNJOINED_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(50),
+  LEVELCHAT_SIGNALING_CONNECTS_PER_ADDRESS: z.coerce.number().positive().max(1_000_000).default(20),
   LEVELCHAT_NODE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').optional(),
   LEVELCHAT_REGION: regionSchema.default('default'),
   LEVELCHAT_PIPE_SRTP: z.stringbool().default(false),
@@ -138,8 +139,8 @@ export interface Config {
   rateLimit: { perSecond: number; burst: number };
   /** `allowPrivate`: webhooks may target loopback, private and link-local addresses (development only). */
   webhooks: { allowPrivate: boolean };
-  /** Signaling sockets one client address may hold on this node: all, and not joined yet. */
-  signaling: { socketsPerAddress: number; unjoinedPerAddress: number };
+  /** Signaling sockets one client address may hold on this node (all, not joined yet) and open per second. */
+  signaling: { socketsPerAddress: number; unjoinedPerAddress: number; connectsPerSecond: number };
   /** This node in the cluster: its id in the registry, its region for placement, SRTP between nodes. */
   cluster: { nodeId: string; region: string; pipeSrtp: boolean };
   /** `node`: everything (API, signaling, SFU, pipeline jobs); `pipeline`: only LL-HLS ingest and recording jobs. */
@@ -214,7 +215,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     archiveAfterS: c.LEVELCHAT_ARCHIVE_AFTER_S,
     rateLimit: { perSecond: c.LEVELCHAT_RATE_LIMIT_RPS, burst: c.LEVELCHAT_RATE_LIMIT_BURST },
     webhooks: { allowPrivate: c.LEVELCHAT_WEBHOOK_ALLOW_PRIVATE },
-    signaling: { socketsPerAddress: c.LEVELCHAT_SIGNALING_SOCKETS_PER_ADDRESS, unjoinedPerAddress: c.LEVELCHAT_SIGNALING_UNJOINED_PER_ADDRESS },
+    signaling: {
+      socketsPerAddress: c.LEVELCHAT_SIGNALING_SOCKETS_PER_ADDRESS,
+      unjoinedPerAddress: c.LEVELCHAT_SIGNALING_UNJOINED_PER_ADDRESS,
+      connectsPerSecond: c.LEVELCHAT_SIGNALING_CONNECTS_PER_ADDRESS,
+    },
     cluster: { nodeId: c.LEVELCHAT_NODE_ID ?? defaultNodeId(), region: c.LEVELCHAT_REGION, pipeSrtp: c.LEVELCHAT_PIPE_SRTP },
     role: c.LEVELCHAT_ROLE,
     pipeline: { concurrency: c.LEVELCHAT_PIPELINE_CONCURRENCY, cadence: cadenceOf(c.LEVELCHAT_HLS_PART_TARGET, c.LEVELCHAT_HLS_SEGMENT_TARGET) },

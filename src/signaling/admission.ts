@@ -65,8 +65,8 @@ export class Admission {
     if (await this.deps.revocations.isRevoked(grant)) throw new SignalingError('token_revoked', 'this token was revoked');
   }
 
-  async admit(token: string, stagePass: string | undefined): Promise<Admitted> {
-    const grant = await this.verify(token);
+  /** Lets in the holder of `grant` (from `verify`). */
+  async admit(grant: RoomGrant, stagePass: string | undefined): Promise<Admitted> {
     const stored = await this.deps.repository.get(grant.roomId);
     if (!stored || stored.owner !== grant.keyId) throw new SignalingError('room_not_found', 'the room of this token does not exist');
     // Publishers, moderators and hands go to the node holding the room's origin; an audience may

@@ -23,20 +23,35 @@ export const FEATURE_RATES = {
 
 export type LimitedFeature = keyof typeof FEATURE_RATES;
 
-/** One identity's buckets, made on first use. */
+/**
+ * How often everyone in one room together may use the features that are broadcast to the whole
+ * room: each use costs a send per participant, so many identities of one tenant at their own rates
+ * would still take the node's event loop from the other rooms on it.
+ */
+export const ROOM_FEATURE_RATES: Partial<Record<LimitedFeature, { burst: number; perSecond: number }>> = {
+  chat: { burst: 20, perSecond: 10 },
+  reaction: { burst: 50, perSecond: 25 },
+  question: { burst: 10, perSecond: 2 },
+  vote: { burst: 20, perSecond: 10 },
+  hand: { burst: 20, perSecond: 5 },
+};
+
+/** Buckets of one identity, or of one room (features without a rate there are not limited), made on first use. */
 export class FeatureLimits {
   readonly #buckets = new Map<LimitedFeature, TokenBucket>();
+
+  constructor(private readonly rates: Partial<Record<LimitedFeature, { burst: number; perSecond: number }>> = FEATURE_RATES) {}
 
   /** Takes one use of `feature`; refused with `rate_limited` (and when to try again) when spent. */
   take(feature: LimitedFeature, now = Date.now()): void {
     const bucket = this.#bucket(feature, now);
-    if (bucket.take(now)) return;
+    if (!bucket || bucket.take(now)) return;
     throw new SignalingError('rate_limited', `too many ${feature} requests; slow down`, { retry_after_ms: Math.ceil(bucket.msUntilNext(now)) });
   }
 
   /** Takes one use of `feature` if there is one (for what is skipped rather than refused). */
   tryTake(feature: LimitedFeature, now = Date.now()): boolean {
-    return this.#bucket(feature, now).take(now);
+    return this.#bucket(feature, now)?.take(now) ?? true;
   }
 
   /** Every bucket is full: nothing distinguishes these limits from new ones, so they may be dropped. */
@@ -44,11 +59,11 @@ export class FeatureLimits {
     return [...this.#buckets.values()].every((b) => b.isFull(now));
   }
 
-  #bucket(feature: LimitedFeature, now: number): TokenBucket {
+  #bucket(feature: LimitedFeature, now: number): TokenBucket | undefined {
     let bucket = this.#buckets.get(feature);
-    if (!bucket) {
-      const { burst, perSecond } = FEATURE_RATES[feature];
-      bucket = new TokenBucket(burst, perSecond, now);
+    const rate = this.rates[feature];
+    if (!bucket && rate) {
+      bucket = new TokenBucket(rate.burst, rate.perSecond, now);
       this.#buckets.set(feature, bucket);
     }
     return bucket;

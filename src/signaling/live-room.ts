@@ -9,7 +9,7 @@ import type { BroadcastDirector } from '../hls/broadcast-director.js';
 import { hlsUrl } from '../hls/hls-status.js';
 import type { MediaRoom } from '../sfu/media-room.js';
 import { connectionQuality } from './connection-quality.js';
-import { FeatureLimits, type LimitedFeature } from './feature-limits.js';
+import { FeatureLimits, ROOM_FEATURE_RATES, type LimitedFeature } from './feature-limits.js';
 import type { Participant } from './participant.js';
 import type { MediaSource, ParticipantInfo, RaisedHand, ServerEvents, TrackInfo } from './protocol.js';
 import { RELAYED_EVENTS, type RelayMessage, type RemoteTrack } from './relay-messages.js';
@@ -61,6 +61,8 @@ export class LiveRoom {
   readonly #hands = new Map<string, RaisedHand>();
   /** Feature rates by identity: kept while they are not full again, also after the identity left. */
   readonly #limits = new Map<string, FeatureLimits>();
+  /** The room's own rates of what is broadcast to all of it, whoever sends it. */
+  readonly #roomLimits = new FeatureLimits(ROOM_FEATURE_RATES);
   readonly #reportTimer: NodeJS.Timeout;
   #speakerObserver: types.ActiveSpeakerObserver | undefined;
   #announcedViewers = 0;
@@ -241,9 +243,10 @@ export class LiveRoom {
     };
   }
 
-  /** Takes one use of a room feature from the participant's identity; throws `rate_limited` when spent. */
+  /** Takes one use of a room feature from the participant's identity, then from the room's; throws `rate_limited` when either is spent. */
   limit(p: Participant, feature: LimitedFeature): void {
     this.#limitsOf(p).take(feature);
+    this.#roomLimits.take(feature);
   }
 
   #limitsOf(p: Participant): FeatureLimits {

@@ -19,6 +19,7 @@ import type { ChatStore } from './chat-store.js';
 import type { SignalingServices } from './features/feature.js';
 import type { KickControl, StageInviteControl } from './inbox-messages.js';
 import { joinSnapshot } from './join-snapshot.js';
+import { KeyedLanes } from './keyed-lanes.js';
 import type { LiveRoom } from './live-room.js';
 import { LiveRoomRegistry } from './live-room-registry.js';
 import { Participant, type ParticipantLink } from './participant.js';
@@ -67,6 +68,8 @@ export interface Session {
 }
 
 const CLOSE_GRACE_MS = 250;
+/** Joins of one tenant (API key) this node works on at once; more wait their turn. */
+const JOINS_PER_TENANT = 4;
 
 /**
  * The live rooms of this node and the way in and out of them: join (admitted, then placed in its
@@ -78,6 +81,8 @@ export class LiveRooms {
   readonly #inbox: RoomInbox;
   readonly #registry: LiveRoomRegistry;
   readonly #admission: Admission;
+  /** Joins of one tenant run a few at a time. */
+  readonly #joins = new KeyedLanes(JOINS_PER_TENANT);
 
   constructor(private readonly deps: LiveRoomsDeps) {
     this.#inbox = new RoomInbox(deps.relay, deps.logger);
@@ -120,8 +125,14 @@ export class LiveRooms {
     });
   }
 
+  /** Joins in the lane of the token's tenant (see KeyedLanes). */
   async join(link: ParticipantLink, token: string, stagePass?: string): Promise<Session> {
-    const { grant, room: joined, origin, invited } = await this.#admission.admit(token, stagePass);
+    const grant = await this.#admission.verify(token);
+    return this.#joins.run(grant.keyId, () => this.#join(link, grant, stagePass));
+  }
+
+  async #join(link: ParticipantLink, verified: RoomGrant, stagePass: string | undefined): Promise<Session> {
+    const { grant, room: joined, origin, invited } = await this.#admission.admit(verified, stagePass);
     let room: LiveRoom;
     try {
       room = await this.#registry.open(joined);

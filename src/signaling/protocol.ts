@@ -31,8 +31,6 @@ export const JOIN_ATTEMPTS_PER_SOCKET = 5;
 export const CLOSE_CODES = {
   /** The session's token expired (after a `token-expired` event). */
   tokenExpired: 4010,
-  /** The client's address holds as many signaling sockets as it may (`too_many_connections`). */
-  tooManyConnections: 4029,
   /** The connection used up its join attempts (`too_many_join_attempts`). */
   tooManyJoinAttempts: 4030,
 } as const;

@@ -1,11 +1,12 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../../common/logger.js';
 import type { Metrics } from '../../common/metrics.js';
 import { breakoutsFeature } from './features/breakouts.js';
 import { chatFeature, chatModerationFeature } from './features/chat.js';
 import type { Feature, Handler, HandlerContext } from './features/feature.js';
+import { FramePacing } from './frame-pacing.js';
 import { handFeature } from './features/hand.js';
 import { mediaFeature } from './features/media.js';
 import { moderationFeature } from './features/moderation.js';
@@ -26,7 +27,8 @@ const HEARTBEAT_MS = 15_000;
 /**
  * WebSocket signaling on `/v1/rtc`. A socket must join (or resume) with its token in the first
  * request within 5 s, in a few attempts, from an address holding no more than its share of
- * sockets (the gate); every later request is validated, capability-checked by its feature, and
+ * sockets (the gate); its frames are paced (past a burst, the node reads them at a steady rate);
+ * every later request is validated, capability-checked by its feature, and
  * answered with a result or an error frame carrying a stable code. Nothing a client sends can
  * crash the node, nor log above debug: warn and error are for the node's own failures.
  */
@@ -40,7 +42,6 @@ export class SignalingServer {
     private readonly gate: SocketGate,
     private readonly metrics?: Pick<Metrics, 'signalingErrors'>,
   ) {
-    this.wss.on('connection', (ws, req: http.IncomingMessage) => this.admit(ws, req.socket.remoteAddress ?? 'unknown'));
     this.heartbeat = setInterval(() => {
       for (const ws of this.wss.clients) {
         const alive = ws as WebSocket & { alive?: boolean };
@@ -66,7 +67,8 @@ export class SignalingServer {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+      const ticket = this.admit(req.socket.remoteAddress ?? 'unknown', socket);
+      if (ticket) this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ticket));
     });
   }
 
@@ -76,20 +78,23 @@ export class SignalingServer {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  /** A socket from an address over its share is told so and closed at once. */
-  private admit(ws: WebSocket, address: string): void {
-    let ticket: SocketTicket;
+  /**
+   * The socket's place in its address's share (given back when the connection closes, upgraded or
+   * not), or null: the address holds or opened its share, and is answered 429 before any WebSocket
+   * handshake (the cheapest refusal for a client that reconnects in a loop).
+   */
+  private admit(address: string, socket: Duplex): SocketTicket | null {
     try {
-      ticket = this.gate.admit(address);
+      const ticket = this.gate.admit(address);
+      socket.once('close', () => ticket.release());
+      return ticket;
     } catch (err) {
       const refusal = err as SignalingError;
       this.refused(refusal, { address });
-      ws.send(JSON.stringify({ event: 'error', data: refusal.body() }));
-      ws.close(CLOSE_CODES.tooManyConnections, refusal.code);
-      return;
+      const body = JSON.stringify(refusal.body());
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      return null;
     }
-    ws.on('close', () => ticket.release());
-    this.accept(ws, ticket);
   }
 
   /** A client's request refused: counted, and logged at debug only (clients must not fill the log). */
@@ -117,7 +122,7 @@ export class SignalingServer {
       ws.close(4008, 'join_timeout');
     }, JOIN_TIMEOUT_MS);
 
-    ws.on('message', async (raw, isBinary) => {
+    const onMessage = async (raw: RawData, isBinary: boolean): Promise<void> => {
       let id: number | null = null;
       try {
         if (isBinary) throw new SignalingError('invalid_frame', 'frames are JSON text');
@@ -185,7 +190,9 @@ export class SignalingServer {
         link.send(id === null ? { event: 'error', data: error } : { id, ok: false, error });
         if (refusal?.code === 'too_many_join_attempts') ws.close(CLOSE_CODES.tooManyJoinAttempts, refusal.code);
       }
-    });
+    };
+    const pacing = new FramePacing(ws);
+    ws.on('message', (raw, isBinary) => pacing.admit(() => onMessage(raw, isBinary)));
 
     ws.on('close', () => {
       clearTimeout(joinTimer);

@@ -1,4 +1,7 @@
+import { TokenBucket } from '../../common/token-bucket.js';
 import { SignalingError } from './signaling-errors.js';
+
+const SWEEP_EVERY_MS = 60_000;
 
 /** How many signaling sockets one connecting address may hold, and how often one socket may try to join. */
 export interface SocketLimits {
@@ -6,6 +9,8 @@ export interface SocketLimits {
   socketsPerAddress: number;
   /** Sockets per address that have not joined yet: what costs the node without any token. */
   unjoinedPerAddress: number;
+  /** New sockets per second per address, after a burst of `unjoinedPerAddress` (closing and reopening is no way round the caps). */
+  connectsPerSecond: number;
   /** `join`/`resume` requests one socket may send before it has joined. */
   joinAttempts: number;
 }
@@ -23,28 +28,33 @@ export interface SocketTicket {
 interface AddressCount {
   all: number;
   unjoined: number;
+  opened: TokenBucket;
 }
 
 /**
  * Bounds what unauthenticated clients can make a node hold: sockets per connecting address (all,
- * and those not joined yet) and join attempts per socket, so a client cannot try tokens without
- * end on one socket nor open sockets without end. Counted per node, by the address the TCP
- * connection comes from.
+ * those not joined yet, and new ones per second) and join attempts per socket, so a client cannot
+ * try tokens without end on one socket, nor open sockets without end, nor churn through them.
+ * Counted per node, by the address the TCP connection comes from.
  */
 export class SocketGate {
+  /** Addresses with open sockets, or whose connect rate has not refilled yet. */
   readonly #addresses = new Map<string, AddressCount>();
+  #lastSweep = Date.now();
 
   constructor(readonly limits: SocketLimits) {}
 
-  /** Admits a new socket from `address`; throws `too_many_connections` when the address holds its share. */
-  admit(address: string): SocketTicket {
-    const count = this.#addresses.get(address) ?? { all: 0, unjoined: 0 };
+  /** Admits a new socket from `address`; throws `too_many_connections` when the address holds or opened its share. */
+  admit(address: string, now = Date.now()): SocketTicket {
+    this.#sweep(now);
+    const count = this.#addresses.get(address) ?? { all: 0, unjoined: 0, opened: new TokenBucket(this.limits.unjoinedPerAddress, this.limits.connectsPerSecond, now) };
+    this.#addresses.set(address, count);
     if (count.all >= this.limits.socketsPerAddress || count.unjoined >= this.limits.unjoinedPerAddress) {
       throw new SignalingError('too_many_connections', `at most ${this.limits.socketsPerAddress} signaling sockets per address, ${this.limits.unjoinedPerAddress} of them not joined yet`);
     }
+    if (!count.opened.take(now)) throw new SignalingError('too_many_connections', `at most ${this.limits.connectsPerSecond} new signaling sockets per second per address`);
     count.all += 1;
     count.unjoined += 1;
-    this.#addresses.set(address, count);
     let attempts = 0;
     let joined = false;
     let released = false;
@@ -63,8 +73,14 @@ export class SocketGate {
         released = true;
         count.all -= 1;
         if (!joined) count.unjoined -= 1;
-        if (count.all === 0) this.#addresses.delete(address);
       },
     };
+  }
+
+  /** Forgets addresses with no socket whose connect rate is full again (a new entry is the same). */
+  #sweep(now: number): void {
+    if (now - this.#lastSweep < SWEEP_EVERY_MS) return;
+    this.#lastSweep = now;
+    for (const [address, count] of this.#addresses) if (count.all === 0 && count.opened.isFull(now)) this.#addresses.delete(address);
   }
 }

@@ -78,6 +78,7 @@ export async function startTestStack(
     // Every test client connects from 127.0.0.1; the signaling abuse tests set their own limits.
     LEVELCHAT_SIGNALING_SOCKETS_PER_ADDRESS: '100000',
     LEVELCHAT_SIGNALING_UNJOINED_PER_ADDRESS: '100000',
+    LEVELCHAT_SIGNALING_CONNECTS_PER_ADDRESS: '100000',
     ...options.env,
   });
   const stack = await Stack.start(config, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), { webhookRetryPolicy: FAST_RETRY, ...options.tuning });

@@ -5,7 +5,8 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QuestionStore } from '../../../src/rooms/question-store.js';
-import { FEATURE_RATES } from '../../../src/signaling/feature-limits.js';
+import { FEATURE_RATES, ROOM_FEATURE_RATES } from '../../../src/signaling/feature-limits.js';
+import { FRAME_BURST, FRAMES_PER_SECOND } from '../../../src/signaling/frame-pacing.js';
 import { SNAPSHOT_QUESTIONS } from '../../../src/signaling/join-snapshot.js';
 import { SignalingTestClient } from '../../helpers/signaling-client.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
@@ -75,6 +76,24 @@ describe('room features cannot be used to amplify', () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  it(`many identities of one room chatting at once share the room's rate (${ROOM_FEATURE_RATES.chat!.burst} at once)`, async () => {
+    const crowd = await Promise.all(Array.from({ length: 30 }, (_, i) => joined('r_amp-crowd', `talker-${i}`, ATTENDEE, 'meeting')));
+    const answers = await Promise.all(crowd.map((p) => p.c.request('chat', { text: 'all at once' })));
+    const accepted = answers.filter((a) => a.ok).length;
+    expect(accepted).toBeGreaterThanOrEqual(ROOM_FEATURE_RATES.chat!.burst);
+    expect(accepted).toBeLessThanOrEqual(ROOM_FEATURE_RATES.chat!.burst + 2);
+    expect(answers.filter((a) => !a.ok).every((a) => a.error?.code === 'rate_limited')).toBe(true);
+  });
+
+  it(`a connection sending ${FRAME_BURST + 100} frames at once is read at its pace: every one answered, the last after ~2 s`, async () => {
+    const p = await joined('r_amp-pace', 'fast', ATTENDEE, 'meeting');
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: FRAME_BURST + 100 }, () => p.c.request('pause_consumer', { consumer_id: 'c_none' })));
+    const elapsedMs = Date.now() - started;
+    expect(answers.every((a) => a.error?.code === 'not_found')).toBe(true);
+    expect(elapsedMs).toBeGreaterThanOrEqual((100 / FRAMES_PER_SECOND) * 1000 * 0.8);
   });
 
   it('breakouts opened and closed in a loop: refused with rate_limited after the burst', async () => {
