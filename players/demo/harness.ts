@@ -35,6 +35,7 @@ const EVENTS = [
   'chat-deleted',
   'error',
   'disconnected',
+  'session-ending',
   'reconnecting',
   'reconnected',
   'media-reset',

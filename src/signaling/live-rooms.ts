@@ -146,9 +146,11 @@ export class LiveRooms {
     const participant = new Participant(grant, link);
     await this.deps.relay.memberJoined(room.id);
     await room.addParticipant(participant, invited);
-    participant.endsWithToken(() => void this.remove(room, participant, { kind: 'expired' }));
     this.deps.logger.info({ room_id: room.id, participant_id: participant.id, identity: grant.identity }, 'participant joined');
-    return { participant, room, result: await this.snapshot(room, participant, origin.nodes) };
+    const result = await this.snapshot(room, participant, origin.nodes);
+    // Watched from here: a notice due at once (a short token) follows the answer rather than racing it.
+    participant.endsWithToken(() => void this.remove(room, participant, { kind: 'expired' }));
+    return { participant, room, result };
   }
 
   /** Re-attaches a dropped participant within the resume window: same participant, same media. */
