@@ -5,11 +5,13 @@ export interface EncoderLinkEvents {
   closed(reason: string): void;
   /** The room's media moved to a new cascade (a worker died): the producers have to be made again. */
   mediaReset(): void;
+  /** The session's token expires soon (`session-ending`): the ingest brings a new one. */
+  tokenEnding(): void;
 }
 
 /**
  * How the room reaches an encoder's participant. An encoder has no signaling connection: room
- * events are of no use to it, except the two that change what the ingest must do.
+ * events are of no use to it, except the three that change what the ingest must do.
  */
 export class EncoderLink implements ParticipantLink {
   #closed = false;
@@ -17,7 +19,10 @@ export class EncoderLink implements ParticipantLink {
   constructor(private readonly on: EncoderLinkEvents) {}
 
   send(frame: unknown): void {
-    if (!this.#closed && typeof frame === 'object' && frame !== null && (frame as { event?: unknown }).event === 'media-reset') this.on.mediaReset();
+    if (this.#closed || typeof frame !== 'object' || frame === null) return;
+    const { event } = frame as { event?: unknown };
+    if (event === 'media-reset') this.on.mediaReset();
+    else if (event === 'session-ending') this.on.tokenEnding();
   }
 
   close(_code: number, reason: string): void {

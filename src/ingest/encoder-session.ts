@@ -16,7 +16,7 @@ import type { IngestMedia, IngestStateStore } from './ingest-state.js';
 import type { StoredIngest } from './ingest-store.js';
 
 export interface EncoderSessionDeps {
-  liveRooms: Pick<LiveRooms, 'join' | 'leave'>;
+  liveRooms: Pick<LiveRooms, 'join' | 'leave' | 'verify'>;
   minter: Pick<TokenMinter, 'mint'>;
   states: IngestStateStore;
   holds: Pick<SourceHolds, 'hold' | 'release'>;
@@ -198,7 +198,8 @@ export class EncoderSession {
     }
   }
 
-  async #join(): Promise<{ room: LiveRoom; participant: Participant }> {
+  /** The encoder's own room token: the ingest, not the encoder, holds it. */
+  async #mintToken(): Promise<string> {
     const { ingest } = this;
     const { token } = await this.deps.minter.mint(ingest.owner, {
       roomId: ingest.room_id,
@@ -207,9 +208,22 @@ export class EncoderSession {
       capabilities: ['publish:camera'],
       ttlS: TOKEN_TTL_S,
     });
+    return token;
+  }
+
+  /** A broadcast outlives any one token: before it expires, the participant gets a fresh one. */
+  async #renewToken(): Promise<void> {
+    const participant = this.#joined?.participant;
+    if (!participant) return;
+    participant.setGrant(await this.deps.liveRooms.verify(await this.#mintToken()));
+  }
+
+  async #join(): Promise<{ room: LiveRoom; participant: Participant }> {
+    const token = await this.#mintToken();
     const link = new EncoderLink({
       closed: (reason) => void this.#run(() => this.#end(reason, true)),
       mediaReset: () => void this.#run(() => this.#rebuildMedia()),
+      tokenEnding: () => void this.#run(() => this.#renewToken()),
     });
     const { room, participant } = await this.deps.liveRooms.join(link, token);
     this.#joined = { room, participant };
