@@ -1,8 +1,10 @@
 // Bench: what SRTP costs per packet, crypto only, for each suite mediasoup 3.12 offers: srtp_protect()
 // on RTP packets of the fan-out feed's size (1,200-byte packets) with the libsrtp2 the worker links
 // (2.5.0 on OpenSSL, built by the set-up into .cache/) and, when Debian's libsrtp2-dev is installed,
-// with Debian's libsrtp2 (the same 2.5.0 on NSS) for comparison. One process per library, the
-// fastest of three rounds per suite (bench/lib/srtp-protect.c).
+// with Debian's libsrtp2 (the same 2.5.0 on NSS) for comparison. One process per library and session
+// count, the fastest of three rounds per suite (bench/lib/srtp-protect.c): 1 session (everything
+// stays in cache) and BENCH_SESSIONS (300: packets round-robin over 300 sessions with their own keys,
+// as a fan-out sends one packet to every viewer transport in turn).
 //
 //   npm run build && node dist/bench/srtp-suites.js
 //
@@ -19,6 +21,7 @@ import { lpad, pad } from './lib/format.js';
 const PACKETS = Math.round(envNumber('BENCH_PACKETS', 200_000));
 const PAYLOAD = Math.round(envNumber('BENCH_PAYLOAD', 1188));
 const CPU = process.env.BENCH_CPU || null;
+const SESSIONS = Math.round(envNumber('BENCH_SESSIONS', 300));
 
 interface Library {
   name: string;
@@ -46,20 +49,27 @@ function main(): void {
   console.log(`  machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Linux ${os.release()}; ${PACKETS} packets of ${PAYLOAD} + 12 bytes per round, best of 3; ${CPU ? `pinned to CPU ${CPU}` : 'not pinned'}`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'levelchat-srtp-suites-'));
   try {
-    const rows: { lib: string; suite: string; ns: number; added: number }[] = [];
+    const rows: { lib: string; suite: string; ns: number[]; added: number }[] = [];
     for (const lib of libraries(root)) {
       const bin = path.join(dir, `srtp-protect-${rows.length}`);
       execFileSync('gcc', ['-O2', '-o', bin, src, ...lib.args], { stdio: ['ignore', 'ignore', 'inherit'] });
-      const argv = [...(CPU ? ['taskset', '-c', CPU] : []), bin, String(PACKETS), String(PAYLOAD)];
-      const out = execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
-      for (const line of out.trim().split('\n')) {
-        const [suite, ns, added] = line.split(' ');
-        rows.push({ lib: lib.name, suite: suite!, ns: Number(ns), added: Number(added) });
+      const mine: typeof rows = [];
+      for (const [i, sessions] of [1, SESSIONS].entries()) {
+        const argv = [...(CPU ? ['taskset', '-c', CPU] : []), bin, String(PACKETS), String(PAYLOAD), String(sessions)];
+        const out = execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+        for (const [j, line] of out.trim().split('\n').entries()) {
+          const [suite, ns, added] = line.split(' ');
+          if (i === 0) mine.push({ lib: lib.name, suite: suite!, ns: [Number(ns)], added: Number(added) });
+          else mine[j]!.ns.push(Number(ns));
+        }
       }
+      rows.push(...mine);
     }
-    console.log(`\n${pad('library', 48)} ${pad('suite', 24)} ${lpad('ns/packet', 10)} ${lpad('+bytes', 7)} ${lpad('vs cheapest', 12)}`);
-    const cheapest = Math.min(...rows.filter((r) => r.ns > 0).map((r) => r.ns));
-    for (const r of rows) console.log(`${pad(r.lib, 48)} ${pad(r.suite, 24)} ${lpad(r.ns.toFixed(0), 10)} ${lpad(String(r.added), 7)} ${lpad(`${(r.ns / cheapest).toFixed(2)}×`, 12)}`);
+    console.log(`\n${pad('library', 48)} ${pad('suite', 24)} ${lpad('ns/pkt, 1 session', 18)} ${lpad(`${SESSIONS} sessions`, 13)} ${lpad('+bytes', 7)} ${lpad('vs cheapest', 12)}`);
+    const cheapest = Math.min(...rows.filter((r) => r.ns[0]! > 0).map((r) => r.ns[0]!));
+    for (const r of rows) {
+      console.log(`${pad(r.lib, 48)} ${pad(r.suite, 24)} ${lpad(r.ns[0]!.toFixed(0), 18)} ${lpad(r.ns[1]!.toFixed(0), 13)} ${lpad(String(r.added), 7)} ${lpad(`${(r.ns[0]! / cheapest).toFixed(2)}×`, 12)}`);
+    }
     console.log('\n  +bytes = what SRTP adds to each packet (auth tag); every forwarded packet pays this once per viewer.');
   } finally {
     rmSync(dir, { recursive: true, force: true });

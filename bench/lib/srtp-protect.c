@@ -1,10 +1,13 @@
 /*
  * SRTP cost per packet, crypto only: srtp_protect() on RTP packets of a given size with each suite
- * mediasoup 3.12 offers, on one session with one outbound stream, as a mediasoup transport does per
- * consumer (allow_repeat_tx, as mediasoup sets it). Built and run by bench/srtp-suites.ts against the
- * libsrtp2 the worker links (OpenSSL) and, when its headers are installed, Debian's (NSS).
+ * mediasoup 3.12 offers, as a mediasoup transport does per consumer (allow_repeat_tx, as mediasoup
+ * sets it). With S sessions (each its own key, as each viewer transport has) the packets go round-robin
+ * over them, as a fan-out does: one packet to every viewer in turn, so each session's state (key
+ * schedule, cipher contexts, stream) is no longer in the CPU caches when its turn comes back. Built and
+ * run by bench/srtp-suites.ts against the libsrtp2 the worker links (OpenSSL) and, when its headers
+ * are installed, Debian's (NSS).
  *
- * Usage: srtp-protect <packets> <rtp payload bytes>
+ * Usage: srtp-protect <packets> <rtp payload bytes> [sessions (1)]
  * Prints one line per suite: "<suite> <ns per packet> <bytes added per packet>"
  */
 #include <srtp.h>
@@ -29,10 +32,13 @@ static uint64_t now_ns(void) {
 int main(int argc, char **argv) {
   long packets = argc > 1 ? atol(argv[1]) : 200000;
   int payload = argc > 2 ? atoi(argv[2]) : 1188;
-  if (packets < 1 || payload < 1 || payload > 1400) {
-    fprintf(stderr, "usage: srtp-protect <packets> <payload bytes <= 1400>\n");
+  int nsessions = argc > 3 ? atoi(argv[3]) : 1;
+  if (packets < 1 || payload < 1 || payload > 1400 || nsessions < 1 || nsessions > 10000) {
+    fprintf(stderr, "usage: srtp-protect <packets> <payload bytes <= 1400> [sessions <= 10000]\n");
     return 2;
   }
+  srtp_t *sessions = calloc((size_t)nsessions, sizeof *sessions);
+  if (!sessions) return 1;
   struct suite suites[] = {
     { "AES_CM_128_HMAC_SHA1_80", srtp_crypto_policy_set_rtp_default, 30 },
     { "AES_CM_128_HMAC_SHA1_32", srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32, 30 },
@@ -44,7 +50,6 @@ int main(int argc, char **argv) {
     return 1;
   }
   unsigned char key[64];
-  for (size_t i = 0; i < sizeof key; i++) key[i] = (unsigned char)(rand() & 0xff);
   static unsigned char buf[2048];
   for (size_t s = 0; s < sizeof suites / sizeof suites[0]; s++) {
     srtp_policy_t policy;
@@ -55,8 +60,12 @@ int main(int argc, char **argv) {
     policy.key = key;
     policy.window_size = 1024;
     policy.allow_repeat_tx = 1;
-    srtp_t session;
-    if (srtp_create(&session, &policy) != srtp_err_status_ok) {
+    int ok = 1;
+    for (int j = 0; j < nsessions && ok; j++) {
+      for (size_t i = 0; i < sizeof key; i++) key[i] = (unsigned char)(rand() & 0xff);
+      ok = srtp_create(&sessions[j], &policy) == srtp_err_status_ok;
+    }
+    if (!ok) {
       printf("%s unsupported 0\n", suites[s].name);
       continue;
     }
@@ -66,7 +75,9 @@ int main(int argc, char **argv) {
     for (int round = 0; round < 3; round++) {
       uint64_t t0 = now_ns();
       for (long i = 0; i < packets; i++) {
-        long n = round * packets + i;
+        /* packet k goes to every session in turn: session i % S, sequence number i / S */
+        long n = (round * packets + i) / nsessions;
+        srtp_t session = sessions[i % nsessions];
         memset(buf, 0xab, 12 + (size_t)payload);
         buf[0] = 0x80;
         buf[1] = 102;
@@ -85,7 +96,7 @@ int main(int argc, char **argv) {
       if (dt < best) best = dt;
     }
     printf("%s %.1f %d\n", suites[s].name, (double)best / (double)packets, added);
-    srtp_dealloc(session);
+    for (int j = 0; j < nsessions; j++) srtp_dealloc(sessions[j]);
   }
   return 0;
 }
