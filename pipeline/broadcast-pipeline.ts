@@ -10,6 +10,7 @@ import { AUDIO_BITRATE, encodedVideoBitrate } from './ingest/ffmpeg-args.js';
 import type { RtpFeedSource } from './ingest/rtp-feed.js';
 import { RtpIngest } from './ingest/rtp-ingest.js';
 import { cadenceOf, type Cadence } from './llhls/cadence.js';
+import type { PlaylistContinuation } from './publish/playlist-continuation.js';
 import type { RenditionReport } from './llhls/media-playlist.js';
 import { renderMultivariantPlaylist, type VariantStream } from './llhls/multivariant-playlist.js';
 import type { Segment } from './llhls/segment.js';
@@ -49,9 +50,14 @@ export interface BroadcastPipelineOptions {
   renditions?: readonly HlsRendition[];
   /** ffmpeg restarts and every part's publish lag are recorded here. */
   metrics?: Pick<Metrics, 'hlsPartPublishLag' | 'ffmpegRestarts'>;
+  /**
+   * The playlists an earlier run of the room handed over (an on-air switch, handOver()): this run goes
+   * on in them, after a discontinuity, with their names and cadence, instead of starting new ones.
+   */
+  continuation?: PlaylistContinuation;
 }
 
-export type BroadcastEndReason = 'stopped' | 'source-closed' | 'failed';
+export type BroadcastEndReason = 'stopped' | 'source-closed' | 'failed' | 'handed-over';
 
 export interface BroadcastPipelineState {
   roomId: string;
@@ -94,12 +100,16 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
   private stopping: Promise<DrainReport> | undefined;
   /** The segmenters finished: whatever ffmpeg still flushes after that is dropped. */
   private finished = false;
+  /** This run handed its playlists over (handOver). */
+  private handedOver: Promise<{ continuation: PlaylistContinuation; drained: Promise<DrainReport> }> | undefined;
+  /** stop() after a hand-over: the playlists ended after all. */
+  private endedHandedOver: Promise<DrainReport> | undefined;
 
   private constructor(
     private readonly options: BroadcastPipelineOptions,
     private readonly ingest: RtpIngest,
-    cadence: Cadence,
-    run: string,
+    private readonly cadence: Cadence,
+    private readonly run: string,
   ) {
     super();
     const { plan } = ingest;
@@ -108,10 +118,12 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
     this.renditions = plan.renditions.map((rendition, index) => {
       const videoBitrate = encodedVideoBitrate(plan, rendition);
       const nominalBandwidth = videoBitrate === undefined ? NOMINAL_PASSTHROUGH_BITRATE : videoBitrate + (plan.hasAudio ? AUDIO_BITRATE : 0);
+      const resume = options.continuation?.renditions.find((r) => r.rendition === rendition);
       return new RenditionPackager({
         ...options,
         name: renditionName(run, rendition),
         cadence,
+        ...(resume ? { resume } : {}),
         nominalBandwidth,
         ...(index === 0 && onKeyframeWanted ? { onKeyframeWanted } : {}),
         renditionReports: () => this.siblingReports(index),
@@ -121,15 +133,19 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
     ingest.on('exit', (exit) => {
       if (!exit.requested && !this.stopping) this.restart(exit.error ?? 'ffmpeg exited');
     });
-    ingest.on('source-closed', () => void this.stop('source-closed'));
+    // The producer went away: the room's director decides in a moment whether another goes on air in
+    // these playlists (the job hands them over) or the broadcast is over (the job ends them).
+    ingest.on('source-closed', () => void this.handOver('source-closed').catch((err: Error) => this.fail(err)));
   }
 
   static async start(options: BroadcastPipelineOptions): Promise<BroadcastPipeline> {
     if (!isValidRoomId(options.roomId)) throw new Error(`invalid room id ${JSON.stringify(options.roomId)}`);
-    const cadence = options.cadence ?? cadenceOf();
+    const { continuation } = options;
+    // A continued playlist keeps what it declared; a new one is named after this run's start.
+    const cadence = continuation?.cadence ?? options.cadence ?? cadenceOf();
     const renditions = inLadderOrder(options.renditions ?? ['source']);
     const ingest = await RtpIngest.create({ ...options, segmentTarget: cadence.segmentTarget, renditions });
-    const pipeline = new BroadcastPipeline(options, ingest, cadence, `v${Date.now().toString(36)}`);
+    const pipeline = new BroadcastPipeline(options, ingest, cadence, continuation?.run ?? `v${Date.now().toString(36)}`);
     try {
       await ingest.start();
     } catch (err) {
@@ -176,6 +192,16 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
    * with what is still spooled (`drained: false` when the wait timed out).
    */
   stop(reason: BroadcastEndReason = 'stopped', error?: Error): Promise<DrainReport> {
+    // Playlists handed over that no run went on in after all: ended now.
+    if (this.handedOver && !this.endedHandedOver) {
+      const handedOver = this.handedOver;
+      this.endedHandedOver = (async () => {
+        const { drained } = await handedOver;
+        await Promise.all(this.renditions.map((r) => r.end()));
+        return drained;
+      })();
+    }
+    if (this.endedHandedOver) return this.endedHandedOver;
     this.stopping ??= (async () => {
       const { logger, roomId, spoolDrainTimeoutMs = 30_000 } = this.options;
       await this.ingest.stop();
@@ -194,6 +220,31 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
       return report;
     })();
     return this.stopping;
+  }
+
+  /**
+   * Ends this run without ending its playlists: ffmpeg stops, what it flushed is published and the last
+   * segments closed, and where the playlists are comes back for the run that goes on in them (an
+   * on-air switch: BroadcastPipelineOptions.continuation). Then, like stop(), it waits for this run's
+   * spooled objects (resolving `drained`). A run whose source closed has done this already: it
+   * answers with that same hand-over.
+   */
+  handOver(reason: 'handed-over' | 'source-closed' = 'handed-over'): Promise<{ continuation: PlaylistContinuation; drained: Promise<DrainReport> }> {
+    if (this.handedOver) return this.handedOver;
+    if (this.stopping) return Promise.reject(new Error('the HLS run is already ending'));
+    let handed!: (continuation: PlaylistContinuation) => void;
+    const continuation = new Promise<PlaylistContinuation>((resolve) => (handed = resolve));
+    const drained = (this.stopping = (async () => {
+      const { spoolDrainTimeoutMs = 30_000 } = this.options;
+      await this.ingest.stop();
+      this.finished = true;
+      const renditions = await Promise.all(this.renditions.map((r) => r.handOver()));
+      handed({ run: this.run, cadence: this.cadence, renditions: renditions.map((r, i) => ({ rendition: this.ingest.plan.renditions[i]!, ...r })) });
+      this.emit('ended', reason);
+      return sumReports(await Promise.all(this.renditions.map((r) => r.publisher.settle(spoolDrainTimeoutMs))));
+    })());
+    this.handedOver = Promise.race([continuation, drained.then(() => continuation)]).then((c) => ({ continuation: c, drained }));
+    return this.handedOver;
   }
 
   /**
@@ -282,6 +333,8 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
 
   private fail(error: Error): void {
     this.options.logger.error({ roomId: this.options.roomId, err: error.message }, 'HLS pipeline failed');
+    // A failed hand-over has not told anyone the run ended.
+    if (this.handedOver) this.emit('ended', 'failed', error);
     void this.stop('failed', error);
   }
 }

@@ -1,10 +1,10 @@
 import type { Fmp4Item } from './fmp4/fragment-reader.js';
 import type { InitSegment } from './fmp4/init-segment.js';
 import type { Cadence } from './llhls/cadence.js';
-import { MediaPlaylist, type RenditionReport } from './llhls/media-playlist.js';
+import { MediaPlaylist, type PlaylistSnapshot, type RenditionReport } from './llhls/media-playlist.js';
 import type { VariantStream } from './llhls/multivariant-playlist.js';
 import type { Segment } from './llhls/segment.js';
-import { Segmenter, type PublishAction, type SegmenterAction } from './llhls/segmenter.js';
+import { Segmenter, type PublishAction, type SegmenterAction, type SegmenterPosition } from './llhls/segmenter.js';
 import { HlsPublisher, type HlsPublisherOptions } from './publish/hls-publisher.js';
 
 export interface RenditionPackagerOptions extends Omit<HlsPublisherOptions, 'rendition' | 'playlist'> {
@@ -15,6 +15,14 @@ export interface RenditionPackagerOptions extends Omit<HlsPublisherOptions, 'ren
   nominalBandwidth: number;
   /** Called when the Segmenter wants the publisher to send a keyframe (a passed-through source). */
   onKeyframeWanted?: () => void;
+  /** The playlist an earlier run handed over (an on-air switch): this one goes on in it. */
+  resume?: RenditionHandOver;
+}
+
+/** Where a rendition's playlist is when its run hands it over, for the run that continues it. */
+export interface RenditionHandOver {
+  position: SegmenterPosition;
+  playlist: PlaylistSnapshot;
 }
 
 /** FRAME-RATE is advertised once this much video was counted. */
@@ -34,9 +42,9 @@ export class RenditionPackager {
   private videoSeconds = 0;
 
   constructor(private readonly options: RenditionPackagerOptions) {
-    const { name, cadence } = options;
-    this.playlist = new MediaPlaylist({ targetDuration: cadence.targetDuration, partTarget: cadence.partTarget });
-    this.segmenter = new Segmenter({ cadence });
+    const { name, cadence, resume } = options;
+    this.playlist = resume ? MediaPlaylist.restore(resume.playlist) : new MediaPlaylist({ targetDuration: cadence.targetDuration, partTarget: cadence.partTarget });
+    this.segmenter = new Segmenter({ cadence, ...(resume ? { resume: resume.position } : {}) });
     this.publisher = new HlsPublisher({ ...options, rendition: name, playlist: this.playlist });
   }
 
@@ -72,6 +80,17 @@ export class RenditionPackager {
   /** End of stream: the last segment is closed and the playlist ended (ENDLIST). */
   finish(): Promise<void> {
     return this.perform(this.segmenter.finish());
+  }
+
+  /** Ends a playlist handed over that no run went on in after all (EXT-X-ENDLIST). */
+  end(): Promise<void> {
+    return this.publisher.perform([{ type: 'publish', update: { kind: 'end' } }]);
+  }
+
+  /** End of this run, not of the playlist: the last segment is closed, and where it is comes back for the next run. */
+  async handOver(): Promise<RenditionHandOver> {
+    await this.perform(this.segmenter.handOver());
+    return { position: this.segmenter.position, playlist: this.playlist.snapshot() };
   }
 
   /** Where the cadence could not be kept so far (Segmenter.misses). */

@@ -10,6 +10,7 @@ import { BroadcastPipeline, type BroadcastEndReason } from '../broadcast-pipelin
 import type { RtpFeedSource } from '../ingest/rtp-feed.js';
 import type { Cadence } from '../llhls/cadence.js';
 import type { MediaCache } from '../publish/media-cache.js';
+import { handOverPlaylists, takePlaylists } from '../publish/playlist-continuation.js';
 import type { UploadSpool } from '../publish/upload-spool.js';
 import type { Recorder } from '../recording/recorder.js';
 import { SourceHolds } from './source-hold.js';
@@ -28,6 +29,8 @@ export interface IngestJobData {
   record: boolean;
   /** Who is on air, for the room's HLS status. */
   onAir: { participant_id: string; identity: string };
+  /** The run before it handed its playlists over (IngestJobs.handOver): this one goes on in them. */
+  continuation?: boolean;
 }
 
 /** What a running job reports once players can load its stream. */
@@ -76,6 +79,12 @@ export interface IngestJobInfo {
 
 const QUEUE = 'hls-ingest';
 const generationKey = (roomId: string) => `lc:hls:${roomId}:generation`;
+/** The generation whose run hands its playlists over instead of ending them (handOver). */
+const handOverKey = (roomId: string) => `lc:hls:${roomId}:hand-over`;
+/** How long a run whose producer went away waits for the room's director to say what comes next. */
+const DECISION_WAIT_MS = 5_000;
+/** How long a continuing run waits for the playlists the run before it hands over. */
+const HAND_OVER_WAIT_MS = 15_000;
 /** How often a running job checks that it is still the room's current run. */
 const GENERATION_POLL_MS = 250;
 const ON_AIR_TIMEOUT_MS = 10_000;
@@ -124,6 +133,17 @@ export class IngestJobs {
   /** Ends the room's current run (if any): its job stops within a moment. */
   async stop(roomId: string): Promise<void> {
     await this.deps.redis.incr(generationKey(roomId));
+  }
+
+  /**
+   * Ends the room's current run without ending its playlists (an on-air switch): the run closes its
+   * segments and hands the playlists over through Redis to the next run, started with `continuation`,
+   * which goes on in them after a discontinuity, so players follow without reloading anything.
+   */
+  async handOver(roomId: string): Promise<void> {
+    const { redis } = this.deps;
+    const current = Number(await redis.get(generationKey(roomId)));
+    await redis.multi().set(handOverKey(roomId), String(current), 'EX', 60).incr(generationKey(roomId)).exec();
   }
 
   /** Resolves with the job's progress once it is on air, or null (it ended, failed or took too long). */
@@ -187,6 +207,8 @@ export class IngestJobs {
     if (!(await this.isCurrent(job.data))) return 'superseded';
     // A run taken up again after its worker died starts over: not on air until this run is.
     await job.updateProgress({});
+    // Without the playlists of the run before (it failed to hand them over), new ones behind the same master.
+    const continuation = job.data.continuation ? await takePlaylists(this.deps.redis, roomId, HAND_OVER_WAIT_MS) : undefined;
     const pipeline = await BroadcastPipeline.start({
       roomId,
       feeds: this.deps.feedsFor(job.data.routerId),
@@ -200,6 +222,7 @@ export class IngestJobs {
       renditions: job.data.renditions,
       ...(this.deps.cadence ? { cadence: this.deps.cadence } : {}),
       ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
+      ...(continuation ? { continuation } : {}),
       logger,
     });
     const ended = new Promise<{ reason: BroadcastEndReason; error?: Error }>((resolve) => pipeline.once('ended', (reason, error) => resolve({ reason, ...(error ? { error } : {}) })));
@@ -215,8 +238,23 @@ export class IngestJobs {
       logger.info({ room_id: roomId, generation, worker_job: job.id, passthrough, renditions }, 'LL-HLS on air');
     }
     const wasSuperseded = await superseded;
-    if (wasSuperseded) await pipeline.stop();
-    const { reason, error } = await ended;
+    const { reason, error } = wasSuperseded ? { reason: 'superseded' as const, error: undefined } : await ended;
+    // Superseded, or the producer went away (the room's director decides in a moment what comes next):
+    // the playlists go on in the next run when the director hands them over, else they end here.
+    if (wasSuperseded || (reason === 'source-closed' && (await this.untilDecided(job.data)))) {
+      if (Number(await this.deps.redis.get(handOverKey(roomId))) === generation) {
+        // (if this fails, the next run starts new playlists after HAND_OVER_WAIT_MS)
+        await pipeline
+          .handOver()
+          .then(({ continuation: handed }) => handOverPlaylists(this.deps.redis, roomId, handed))
+          .catch((err: Error) => logger.error({ room_id: roomId, err: err.message }, 'could not hand the LL-HLS playlists over'));
+      } else {
+        await pipeline.stop();
+      }
+    } else if (reason === 'source-closed') {
+      await pipeline.stop();
+    }
+    await ended;
     // Only the top rendition is recorded: the others are lower-quality copies of the same stream.
     if (job.data.record) {
       await this.deps.recorder.record(roomId, pipeline.rendition, pipeline.segments).catch((err: Error) => logger.error({ room_id: roomId, err: err.message }, 'could not record the finished stream'));
@@ -226,7 +264,7 @@ export class IngestJobs {
       // Thrown so BullMQ runs it again (a new run), unless the room has moved on meanwhile.
       if (await this.isCurrent(job.data)) throw error ?? new Error('LL-HLS pipeline failed');
     }
-    return wasSuperseded ? 'superseded' : reason;
+    return reason;
   }
 
   private async isCurrent(data: IngestJobData): Promise<boolean> {
@@ -257,6 +295,14 @@ export class IngestJobs {
       }
       await sleep(HOLD_POLL_MS);
     }
+  }
+
+  /** Whether the room moves on to another run (or none) within DECISION_WAIT_MS (else the run is left to end). */
+  private async untilDecided(data: IngestJobData): Promise<boolean> {
+    for (const until = Date.now() + DECISION_WAIT_MS; Date.now() < until; await sleep(GENERATION_POLL_MS)) {
+      if (!(await this.isCurrent(data).catch(() => true))) return true;
+    }
+    return false;
   }
 
   /** Resolves true when the room moved on to another run (or none) or this process is closing; false once the run ended on its own. */

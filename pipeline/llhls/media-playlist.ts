@@ -25,6 +25,20 @@ export type PlaylistUpdate =
   | { kind: 'segment'; segment: Segment }
   | { kind: 'end' };
 
+/**
+ * A playlist whose open segment is closed, as another run continues it (an on-air switch, possibly on
+ * another pipeline worker): its declared timing, its window, and where it goes on.
+ */
+export interface PlaylistSnapshot {
+  targetDuration: number;
+  partTarget: number;
+  discontinuitySequence: number;
+  segments: (Segment & { parts: Part[] })[];
+  nextMsn: number;
+  nextPart: number;
+  mapUri: string;
+}
+
 /** What EXT-X-RENDITION-REPORT says about a sibling rendition. */
 export interface RenditionReport {
   uri: string;
@@ -87,6 +101,30 @@ export class MediaPlaylist {
     this.windowSegments = Math.max(1, options.windowSegments ?? DEFAULT_WINDOW_SEGMENTS);
     this.nextPart = options.firstPart ?? 0;
     this.open = { msn: options.firstMsn ?? 0, discontinuity: false, mapUri: options.mapUri ?? 'init.mp4', parts: [] };
+  }
+
+  /** The playlist `snapshot` describes, to be continued (its next segment a discontinuity, see Segmenter). */
+  static restore(snapshot: PlaylistSnapshot, windowSegments?: number): MediaPlaylist {
+    const { targetDuration, partTarget, nextMsn: firstMsn, nextPart: firstPart, mapUri } = snapshot;
+    const playlist = new MediaPlaylist({ targetDuration, partTarget, firstMsn, firstPart, mapUri, ...(windowSegments ? { windowSegments } : {}) });
+    playlist.closed.push(...snapshot.segments);
+    playlist.discontinuitySequence = snapshot.discontinuitySequence;
+    playlist.slideWindow();
+    return playlist;
+  }
+
+  /** This playlist to be continued by another run (see restore); its open segment must be closed. */
+  snapshot(): PlaylistSnapshot {
+    if (this.open.parts.length > 0 || this.isEnded) throw new LlHlsError('only a playlist between segments and not ended can be continued');
+    return {
+      targetDuration: this.target,
+      partTarget: this.partTargetSeconds,
+      discontinuitySequence: this.discontinuitySequence,
+      segments: this.closed.map((s) => ({ ...s, parts: [...s.parts] })),
+      nextMsn: this.open.msn,
+      nextPart: this.nextPart,
+      mapUri: this.open.mapUri,
+    };
   }
 
   get targetDuration(): number {

@@ -111,9 +111,11 @@ export class MediaUnits {
       this.loose.push(fragment.bytes);
       return [];
     }
-    const unit = { fragments: [...this.loose, fragment.bytes], start, ticks: reached - start, keyframe: false };
+    // At most a part long: ffmpeg flushes what it still holds of other tracks in one fragment when a
+    // run ends, which then runs past the unit's declared end (nothing follows but a new run or the end).
+    const unit = { fragments: [...this.loose, fragment.bytes], start, ticks: Math.min(reached - start, Math.floor(this.limits.maxTicks)), keyframe: false };
     this.loose = [];
-    this.end = reached;
+    this.end = start + unit.ticks;
     this.last = undefined;
     return [unit];
   }

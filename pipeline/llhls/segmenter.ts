@@ -1,4 +1,5 @@
 import type { Fragment } from '../fmp4/fragment.js';
+import { setDecodeTime } from '../fmp4/sample-timing.js';
 import type { InitSegment } from '../fmp4/init-segment.js';
 import { shortestPart, type Cadence } from './cadence.js';
 import { LlHlsError } from './errors.js';
@@ -15,6 +16,8 @@ export interface SegmenterPosition {
   part: number;
   /** Number of the next init section (init.mp4, init1.mp4, …). */
   initGeneration: number;
+  /** Media time where the playlist's media ends, seconds: the next run's media starts there. */
+  mediaEnd: number;
 }
 
 export interface SegmenterOptions {
@@ -48,6 +51,11 @@ interface Timeline {
   timescale: number;
   /** Wall clock (ms since the epoch) at media time 0 of this init segment's tracks. */
   wallClockAtZero: number;
+  /**
+   * Seconds added to this encoder run's timestamps (it starts at 0): where the media before it ended,
+   * so the media time goes on across restarts and on-air switches, as players expect.
+   */
+  offset: number;
   units: MediaUnits;
 }
 
@@ -66,6 +74,14 @@ interface OpenSegment {
 }
 
 const emptySegment = (): OpenSegment => ({ parts: [], ticks: 0, programDateTime: undefined });
+
+/** `fragment` with every track's decode time moved `offset` seconds later (written into its bytes). */
+function shifted(fragment: Fragment, offset: number): Fragment {
+  if (offset === 0) return fragment;
+  const tracks = fragment.tracks.map((t) => ({ ...t, baseMediaDecodeTime: t.baseMediaDecodeTime + Math.round(offset * t.timescale) }));
+  for (const t of tracks) setDecodeTime(fragment.bytes, t.trackId, t.baseMediaDecodeTime);
+  return { ...fragment, tracks };
+}
 
 /**
  * Turns one rendition's fragments into LL-HLS parts and segments on a fixed cadence. Parts are cut
@@ -92,28 +108,32 @@ export class Segmenter {
   private segment = emptySegment();
   /** Start (ticks) of the latest segment that began with a keyframe: the cadence counts from it. */
   private periodStart: number | undefined;
+  /** Media time where what was placed so far ends, seconds. */
+  private mediaEnd: number;
   private finished = false;
 
   constructor(options: SegmenterOptions) {
     this.cadence = options.cadence;
     this.schedule = new KeyframeSchedule(this.cadence.segmentTarget);
-    const resume = options.resume ?? { msn: 0, part: 0, initGeneration: 0 };
+    const resume = options.resume ?? { msn: 0, part: 0, initGeneration: 0, mediaEnd: 0 };
     this.msn = resume.msn;
     this.partNumber = resume.part;
     this.generation = resume.initGeneration;
+    this.mediaEnd = resume.mediaEnd;
     this.mapUri = initUri(this.generation);
     this.discontinuity = options.resume !== undefined;
   }
 
   /** Where a playlist continued after this run ends goes on (see SegmenterPosition). */
   get position(): SegmenterPosition {
-    return { msn: this.msn, part: this.partNumber, initGeneration: this.generation };
+    return { msn: this.msn, part: this.partNumber, initGeneration: this.generation, mediaEnd: this.mediaEnd };
   }
 
   /**
    * A new init segment: the first one, or the one of a restarted encoder. A restart closes the open
-   * segment and starts the next one with a discontinuity and a new init URI, because the timestamps
-   * start over and segments still listed need the old init.
+   * segment and starts the next one with a discontinuity and a new init URI (segments still listed need
+   * the old init); the new run's timestamps, which start over, are moved to where the media before
+   * ended, so the media time goes on.
    */
   init(init: InitSegment, wallClockAtZero: number): SegmenterAction[] {
     this.assertRunning();
@@ -126,7 +146,7 @@ export class Segmenter {
     // longer holds the other tracks back.
     const partTicks = this.cadence.partTarget * reference.timescale;
     const units = new MediaUnits(reference, { maxTicks: partTicks, stallTicks: 2 * partTicks });
-    this.timeline = { trackId: reference.trackId, timescale: reference.timescale, wallClockAtZero, units };
+    this.timeline = { trackId: reference.trackId, timescale: reference.timescale, wallClockAtZero, offset: this.mediaEnd, units };
     this.periodStart = undefined;
     this.schedule.restart();
     actions.push(
@@ -140,7 +160,7 @@ export class Segmenter {
     this.assertRunning();
     const timeline = this.timeline;
     if (!timeline) throw new LlHlsError('fragment before any init segment');
-    return timeline.units.push(fragment).flatMap((unit) => this.place(unit, timeline));
+    return timeline.units.push(shifted(fragment, timeline.offset)).flatMap((unit) => this.place(unit, timeline));
   }
 
   /** End of stream: publishes what is buffered, closes the last segment and ends the playlist. */
@@ -217,6 +237,7 @@ export class Segmenter {
       pending.fragments.push(...unit.fragments);
       pending.ticks += unit.ticks;
     }
+    this.mediaEnd = Math.max(this.mediaEnd, (unit.start + unit.ticks) / timescale);
     // Published as soon as a further unit like this one would not fit: waiting would only add latency.
     const now = this.pending!.ticks;
     if (now >= shortestTicks && now + unit.ticks > partTicks) actions.push(...this.flushPart(timeline));
@@ -232,7 +253,7 @@ export class Segmenter {
     const number = this.partNumber++;
     const uri = partUri(number);
     const bytes = Buffer.concat(pending.fragments);
-    const programDateTime = timeline.wallClockAtZero + (pending.start / timeline.timescale) * 1000;
+    const programDateTime = timeline.wallClockAtZero + (pending.start / timeline.timescale - timeline.offset) * 1000;
     this.segment.parts.push(bytes);
     this.segment.ticks += pending.ticks;
     this.segment.programDateTime ??= programDateTime;

@@ -54,7 +54,12 @@ const PLAYLIST_PUT: PutOptions = { contentType: PLAYLIST_CONTENT_TYPE, cacheCont
 export class HlsPublisher {
   private queue: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
-  private seq = 0;
+  /**
+   * Orders this rendition's states for the origins, which keep the newest: it starts from the wall
+   * clock (µs) so that a run going on in playlists an earlier run handed over (an on-air switch, maybe
+   * on another worker) publishes states newer than all of that run's.
+   */
+  private seq = Date.now() * 1000;
   private lastSegmentBytes = 0;
   private segmentBytes = 0;
   private segmentSeconds = 0;

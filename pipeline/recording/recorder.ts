@@ -54,7 +54,8 @@ export class Recorder {
   async record(roomId: string, rendition: string, segments: readonly Segment[]): Promise<Recording | undefined> {
     if (segments.length === 0) return undefined;
     const id = `rec_${randomBytes(8).toString('hex')}`;
-    const vodKey = hlsKey(roomId, rendition, 'vod.m3u8');
+    // Named after the recording: the runs of one broadcast (on-air switches) share their rendition directory.
+    const vodKey = hlsKey(roomId, rendition, `vod-${id}.m3u8`);
     await this.deps.store.put(vodKey, Buffer.from(renderVodPlaylist(segments)), { contentType: 'application/vnd.apple.mpegurl', cacheControl: IMMUTABLE });
     const first = segments[0]!;
     const last = segments.at(-1)!;

@@ -18,7 +18,7 @@ export interface BroadcastDirectorDeps {
   roomId: string;
   /** The room's origin router (it holds the producers): the jobs pull their RTP from it. */
   router: types.Router;
-  jobs: Pick<IngestJobs, 'start' | 'stop' | 'onAir' | 'finished'>;
+  jobs: Pick<IngestJobs, 'start' | 'stop' | 'handOver' | 'onAir' | 'finished'>;
   status: HlsStatusStore;
   emit: (type: RoomEventType, data: Record<string, unknown>) => Promise<void>;
   /** The room's config.hls_renditions; absent for rooms created before it existed (one `source` rendition). */
@@ -38,8 +38,9 @@ const SETTLE_MS = 600;
  *
  * The rule: the stage participant who published a camera first is on air, with their microphone;
  * with no camera, the first screen share (with its audio). When that video stops, the next one by
- * the same rule goes on air as a new rendition behind the same /hls/{room}/master.m3u8 (the old
- * playlist ends; players reload the master). With nothing to show, the stream ends.
+ * the same rule goes on air in the same playlists: the run that ends hands them over to the next one
+ * (IngestJobs.handOver), which goes on after an EXT-X-DISCONTINUITY, so every player follows without
+ * reloading anything. With nothing to show, the stream ends (EXT-X-ENDLIST).
  */
 export class BroadcastDirector {
   private job: string | null = null;
@@ -76,9 +77,12 @@ export class BroadcastDirector {
     const previous = this.job;
     this.job = null;
     this.onAir = null;
-    // The previous run ends (its playlists too) before the next one publishes its master playlist.
+    // The previous run ends before the next one starts: handing its playlists over when there is a
+    // next one, ending them when there is none.
+    const continuing = previous !== null && next !== null && !this.closed;
     if (previous) {
-      await jobs.stop(roomId);
+      if (continuing) await jobs.handOver(roomId);
+      else await jobs.stop(roomId);
       await jobs.finished(previous);
     }
     if (!next || this.closed) {
@@ -98,6 +102,7 @@ export class BroadcastDirector {
       renditions: [...(this.deps.renditions ?? ['source'])],
       record: this.deps.record,
       onAir,
+      ...(continuing ? { continuation: true } : {}),
     });
     this.job = jobId;
     this.onAir = { video: next.video.producer.id, audio: next.audio?.producer.id };

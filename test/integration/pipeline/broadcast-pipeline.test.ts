@@ -73,7 +73,7 @@ describe('broadcast pipeline → LL-HLS origin', () => {
     expect(master.headers.get('content-type')).toMatch(/^application\/vnd\.apple\.mpegurl/);
     const masterText = await master.text();
     expect(masterText).toMatch(/^#EXTM3U\n#EXT-X-VERSION:9\n/);
-    expect(masterText).toMatch(/#EXT-X-STREAM-INF:BANDWIDTH=\d+,CODECS="avc1\.42[0-9a-f]{4},mp4a\.40\.2",RESOLUTION=640x360/);
+    expect(masterText).toMatch(/#EXT-X-STREAM-INF:BANDWIDTH=\d+,(AVERAGE-BANDWIDTH=\d+,)?CODECS="avc1\.42[0-9a-f]{4},mp4a\.40\.2",RESOLUTION=640x360/);
     expect(masterText).toContain(`\n${live.pipeline.rendition}/index.m3u8\n`);
 
     // Block until two segments are closed, then check the tags a LL-HLS client needs.
@@ -90,7 +90,8 @@ describe('broadcast pipeline → LL-HLS origin', () => {
     // The ffmpeg publisher keys every second: every segment starts with a keyframe, 1 s apart.
     const { partTarget, targetDuration } = cadenceOf();
     assertConforming(text, { partTarget, targetDuration, keyedSegments: true });
-    expect(playlist.segments.slice(0, -1).map((s) => s.duration)).toEqual(playlist.segments.slice(0, -1).map(() => 1));
+    // (give or take the AAC frame a keyframe waits for, so a part's audio starts with its video)
+    for (const s of playlist.segments.slice(0, -1)) expect(Math.abs(s.duration! - 1)).toBeLessThan(1024 / 48000);
   });
 
   it('answers a blocking request for the next part within a part duration of its upload', async () => {

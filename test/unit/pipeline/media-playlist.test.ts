@@ -179,6 +179,31 @@ describe('MediaPlaylist rendering', () => {
     expect(llhlsViolations(text, { targetDuration: 2, partTarget: 0.22, keyedSegments: true })).toEqual([]);
   });
 
+  it('hands its state over to another run, which goes on in it after a discontinuity', () => {
+    const playlist = new MediaPlaylist({ targetDuration: 2, partTarget: 0.22, windowSegments: 4 });
+    let at = T0;
+    for (let s = 0; s < 6; s++) {
+      if (s === 3) playlist.setMap('init1.mp4', true);
+      at = addParts(playlist, 5, 0.2, at);
+      closeSegment(playlist);
+    }
+    addParts(playlist, 1, 0.2, at);
+    expect(() => playlist.snapshot()).toThrow(LlHlsError); // a segment is open
+    closeSegment(playlist);
+    const snapshot = JSON.parse(JSON.stringify(playlist.snapshot())) as ReturnType<MediaPlaylist['snapshot']>;
+    const continued = MediaPlaylist.restore(snapshot, 4);
+    expect(continued.render()).toBe(playlist.render());
+    continued.setMap('init2.mp4', true);
+    addParts(continued, 2, 0.2, at + 60_000);
+    const text = continued.render();
+    expect(llhlsViolations(text, { targetDuration: 2, partTarget: 0.22 })).toEqual([]);
+    const parsed = parsePlaylist(text);
+    expect(parsed.open).toMatchObject({ discontinuity: true, map: 'init2.mp4' });
+    expect(parsed.open!.parts.map((p) => p.uri)).toEqual(['part31.m4s', 'part32.m4s']);
+    expect(parsed.tags.get('EXT-X-DISCONTINUITY-SEQUENCE')).toBe(parsePlaylist(playlist.render()).tags.get('EXT-X-DISCONTINUITY-SEQUENCE'));
+    expect(continued.lastMsn).toBe(7);
+  });
+
   it('refuses out-of-order use', () => {
     const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2 });
     expect(() => playlist.closeSegment('seg0.m4s')).toThrow(LlHlsError);

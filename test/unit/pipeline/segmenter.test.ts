@@ -291,17 +291,23 @@ describe('Segmenter cadence', () => {
     expect(produced.indexOf(before)).toBe(produced.length - 6);
     expect(partsOf(p.actions).find((x) => x.msn === 2)!.uri).toBe(produced[produced.length - 5]);
     for (const hint of p.hints.slice(0, -1)) expect(produced).toContain(hint); // the last: the stream ended
+    // The restarted encoder's media time goes on where the first run's ended (40 frames).
+    const afterRestart = partsOf(p.actions).find((x) => x.msn === 2)!;
+    expect(tracksOf(p.stored.get(afterRestart.uri)!)[0]!.baseMediaDecodeTime).toBe(40 * FRAME);
   });
 
-  it('continues a playlist from a position: a discontinuity, the next MSN, part and init section', () => {
-    const segmenter = new Segmenter({ cadence: CADENCE, resume: { msn: 41, part: 207, initGeneration: 3 } });
+  it('continues a playlist from a position: a discontinuity, the next MSN, part and init section, the media time going on', () => {
+    const segmenter = new Segmenter({ cadence: CADENCE, resume: { msn: 41, part: 207, initGeneration: 3, mediaEnd: 41.5 } });
     const actions = [...segmenter.init(INIT, T0), ...frames(30, (i) => i === 0).flatMap((f) => segmenter.fragment(f)), ...segmenter.handOver()];
     expect(actions[0]).toMatchObject({ type: 'write', kind: 'init', uri: 'init3.mp4' });
     expect(updates(actions)[0]).toEqual({ kind: 'map', uri: 'init3.mp4', discontinuity: true });
-    expect(partsOf(actions)[0]).toMatchObject({ msn: 41, index: 0, uri: 'part207.m4s', independent: true });
-    expect(segmentsOf(actions)).toMatchObject([{ msn: 41, discontinuity: true, mapUri: 'init3.mp4' }]);
+    expect(partsOf(actions)[0]).toMatchObject({ msn: 41, index: 0, uri: 'part207.m4s', independent: true, programDateTime: T0 });
+    expect(segmentsOf(actions)).toMatchObject([{ msn: 41, discontinuity: true, mapUri: 'init3.mp4', programDateTime: T0 }]);
     expect(updates(actions).some((u) => u.kind === 'end')).toBe(false);
-    expect(segmenter.position).toEqual({ msn: 42, part: 212, initGeneration: 4 });
+    // The encoder starts at 0 again; its media is moved to where the playlist's media ended.
+    const first = actions.find((a) => a.type === 'write' && a.kind === 'part') as Extract<SegmenterAction, { type: 'write' }>;
+    expect(tracksOf(first.bytes)[0]!.baseMediaDecodeTime).toBe(41.5 * 90000);
+    expect(segmenter.position).toEqual({ msn: 42, part: 212, initGeneration: 4, mediaEnd: 42.5 });
   });
 
   it('keeps parts coming from the audio while the video stalls', () => {
