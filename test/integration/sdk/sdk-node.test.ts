@@ -75,7 +75,7 @@ describe('LevelChatClient against a node', () => {
     expect(room).toMatchObject({ id: 'r_team-standup-2026-04-25', external_id: 'team-standup-2026-04-25', type: 'meeting', state: 'created' });
     expect(room.config).toMatchObject(body.config);
     expect(await lc.rooms.create(body)).toEqual(room);
-    expect(await lc.rooms.get(room.id)).toEqual({ ...room, hls: null });
+    expect(await lc.rooms.get(room.id)).toEqual({ ...room, hls: null, viewers: { count: 0, capped: false, latency_p50_s: null, latency_p95_s: null, window_s: 15 } });
     expect((await lc.rooms.list({ limit: 100 })).rooms.map((r) => r.id)).toContain(room.id);
 
     const ended = await lc.rooms.end(room.id);
