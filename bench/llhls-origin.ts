@@ -11,7 +11,9 @@
 // BENCH_LOCAL_ADDRS (comma-separated 127.x source addresses for the viewers' connections; none by default),
 // BENCH_SHARED_CACHE (1; 0: the origin does not share the publisher's MediaCache — a node whose
 // pipelines do not run the stream — so objects come from S3 through its read-through cache),
-// BENCH_FAST_PATH (1; 0: every request through express, without withHlsFastPath).
+// BENCH_FAST_PATH (1; 0: every request through express, without withHlsFastPath), BENCH_CACHE (1; 0 skips
+// the cache side: the repository's nginx cache tier, deploy/nginx, in front of the origin, LL viewers on
+// it, counting what reaches the origin).
 //
 // Processes (all on the same 2 cores — the load generator shares them with what it measures):
 //   this one     orchestration, the static copy of the stream for nginx, /proc readings
@@ -27,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monoMs } from './lib/llhls-http.js';
-import { ensureNginx, startNginx, type NginxServer } from './lib/llhls-nginx.js';
+import { ensureNginx, startNginx, startNginxCache, type NginxServer } from './lib/llhls-nginx.js';
 import { FAST_PATH, INIT_BYTES, originMain, PART_BYTES, PART_MS, partBytes, PARTS_PER_SEGMENT, RENDITION, ROOM_ID, SHARED_CACHE, type OriginCommand, type OriginMessage } from './lib/llhls-stream.js';
 import { HIST_MAX, HIST_SCALE, loadgenMain, type Counters, type LoadgenMessage, type LoadgenResult, type ParentMessage, type ViewerMode } from './lib/llhls-viewers.js';
 import { cpuDelta, machineCpu, processCpuMs, processRssBytes, reniceThreads } from './lib/procfs.js';
@@ -50,6 +52,8 @@ const WARMUP_S = envCount('BENCH_WARMUP_S', 3);
 const GRACE_S = envCount('BENCH_GRACE_S', 2);
 const LOADGEN_PROCS = Math.round(envNumber('BENCH_LOADGEN_PROCS', 2));
 const WITH_NGINX = process.env.BENCH_NGINX !== '0';
+/** The cache side: the repository's nginx cache tier (deploy/nginx) in front of the origin, LL viewers on it. */
+const WITH_CACHE = process.env.BENCH_CACHE !== '0';
 /** Nice value for every process of ours (server, redis, S3, nginx, load generators): a shared box disturbs less. 0 leaves it. */
 const NICE = Number(process.env.BENCH_NICE ?? -10);
 const LOCAL_ADDRS = (process.env.BENCH_LOCAL_ADDRS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -138,9 +142,10 @@ const running: {
   origin: ChildProcess | undefined;
   loadgens: Loadgen[];
   nginx: NginxServer | undefined;
+  cache: NginxServer | undefined;
   childPids: number[];
   cleanup: (() => Promise<void>) | undefined;
-} = { tmp: undefined, origin: undefined, loadgens: [], nginx: undefined, childPids: [], cleanup: undefined };
+} = { tmp: undefined, origin: undefined, loadgens: [], nginx: undefined, cache: undefined, childPids: [], cleanup: undefined };
 
 function cleanupSync(): void {
   for (const l of running.loadgens) l.child.kill('SIGTERM');
@@ -149,6 +154,8 @@ function cleanupSync(): void {
   running.origin = undefined;
   running.nginx?.killSync();
   running.nginx = undefined;
+  running.cache?.killSync();
+  running.cache = undefined;
   for (const pid of running.childPids.splice(0)) {
     try {
       process.kill(pid, 'SIGTERM');
@@ -199,8 +206,11 @@ function histPercentile(hist: Map<number, number>, missing: number, q: number): 
   return Infinity;
 }
 
+/** origin: LL viewers on the origin; nginx: polling viewers on nginx serving the files; cache: LL viewers on the nginx cache tier in front of the origin. */
+type Side = 'origin' | 'nginx' | 'cache';
+
 interface PhaseResult {
-  side: 'origin' | 'nginx';
+  side: Side;
   n: number;
   reqPerS: number;
   partsPerS: number;
@@ -228,6 +238,9 @@ interface PhaseResult {
   publishFailures: number;
   /** Objects the origin read from S3 per part published in the window. */
   s3GetsPerPart: number;
+  /** Cache side: requests that reached the origin per part published (playlist updates + parts), and its CPU. */
+  originRequestsPerPart: number;
+  originCores: number;
   pass: boolean;
 }
 
@@ -266,6 +279,8 @@ async function benchMain(): Promise<void> {
     running.origin = undefined;
     await running.nginx?.stop();
     running.nginx = undefined;
+    await running.cache?.stop();
+    running.cache = undefined;
     await children.stopAll();
     running.childPids = [];
     dataDir.release();
@@ -333,7 +348,7 @@ async function benchMain(): Promise<void> {
         // The static copy: part (and segment) files first, then the playlist, atomically.
         let tNginx: number | undefined;
         if (running.nginx) {
-          writeFileSync(path.join(hlsDir, `part${m.msn}.${m.part}.m4s`), partBytes(m.seq));
+          writeFileSync(path.join(hlsDir, `part${m.seq}.m4s`), partBytes(m.seq));
           if (m.segment) {
             const parts = Array.from({ length: PARTS_PER_SEGMENT }, (_, i) => partBytes(m.msn * PARTS_PER_SEGMENT + i));
             writeFileSync(path.join(hlsDir, `seg${m.msn}.m4s`), Buffer.concat(parts));
@@ -345,7 +360,7 @@ async function benchMain(): Promise<void> {
           // Objects older than the playlist window are not needed any more.
           if (m.part === 0 && m.msn >= 20) {
             const old = m.msn - 20;
-            for (let i = 0; i < PARTS_PER_SEGMENT; i++) rmSync(path.join(hlsDir, `part${old}.${i}.m4s`), { force: true });
+            for (let i = 0; i < PARTS_PER_SEGMENT; i++) rmSync(path.join(hlsDir, `part${old * PARTS_PER_SEGMENT + i}.m4s`), { force: true });
             rmSync(path.join(hlsDir, `seg${old}.m4s`), { force: true });
           }
         }
@@ -355,6 +370,20 @@ async function benchMain(): Promise<void> {
   });
   const originInfo = await originReady;
   const originPort = Number(new URL(originInfo.url).port);
+  // The cache tier, as docker-compose.yml runs it, in front of this origin.
+  if (WITH_CACHE) {
+    const bin = ensureNginx(log);
+    if (bin) {
+      const cacheDir = path.join(tmp, 'nginx-cache');
+      mkdirSync(cacheDir, { recursive: true });
+      try {
+        running.cache = await startNginxCache(bin, cacheDir, await freePort(), [`127.0.0.1:${originPort}`]);
+        log(`nginx cache tier (deploy/nginx/llhls-cache.conf.template) master pid ${running.cache.masterPid} on 127.0.0.1:${running.cache.port} in front of the origin`);
+      } catch (err) {
+        log(`the nginx cache tier could not start, skipping the cache side: ${(err as Error).message}`);
+      }
+    }
+  } else log('BENCH_CACHE=0: the cache side is skipped');
   log(
     `origin process pid ${originInfo.pid} at ${originInfo.url} (${FAST_PATH ? 'withHlsFastPath in front of ' : ''}the express app as createApp() mounts hlsOriginRoutes; publisher in the same process, ` +
       `${SHARED_CACHE ? 'shared MediaCache' : 'origin MediaCache NOT shared (BENCH_SHARED_CACHE=0): objects come from S3 through the read-through cache'})`,
@@ -367,7 +396,8 @@ async function benchMain(): Promise<void> {
   }
   const loadgenPids = await Promise.all(running.loadgens.map((l) => l.ready));
   log(`load generator pids ${loadgenPids.join(', ')}; bench (orchestrator) pid ${process.pid}`);
-  const ours = [originInfo.pid, redisPid, s3Pid, ...loadgenPids, ...(running.nginx ? [running.nginx.masterPid, ...running.nginx.workerPids()] : [])];
+  const nginxPids = () => [running.nginx, running.cache].flatMap((x) => (x ? [x.masterPid, ...x.workerPids()] : []));
+  const ours = [originInfo.pid, redisPid, s3Pid, ...loadgenPids, ...nginxPids()];
   if (NICE !== 0) log(renice(ours) ? `niced to ${NICE} (BENCH_NICE): origin, redis-server, S3, nginx and the load generators, so other work on a shared box disturbs less` : `could not renice to ${NICE}: running at normal priority`);
 
   // A few segments of history before anyone watches.
@@ -391,10 +421,13 @@ async function benchMain(): Promise<void> {
   let markId = 0;
   const results: PhaseResult[] = [];
 
-  async function phase(side: 'origin' | 'nginx', n: number): Promise<PhaseResult> {
-    const mode: ViewerMode = side === 'origin' ? 'll' : 'poll';
-    const port = side === 'origin' ? originPort : running.nginx!.port;
-    const serverPids = () => (side === 'origin' ? [originInfo.pid] : [running.nginx!.masterPid, ...running.nginx!.workerPids()]);
+  async function phase(side: Side, n: number): Promise<PhaseResult> {
+    const mode: ViewerMode = side === 'nginx' ? 'poll' : 'll';
+    const server = side === 'origin' ? undefined : side === 'nginx' ? running.nginx! : running.cache!;
+    const port = server ? server.port : originPort;
+    const serverPids = () => (server ? [server.masterPid, ...server.workerPids()] : [originInfo.pid]);
+    /** Publication as the viewers see it: the origin's (also behind the cache), or the static file's. */
+    const fromOrigin = side !== 'nginx';
     const rampMs = Math.min(4000, Math.max(500, n * 0.3));
     const share = (i: number) => Math.floor(n / LOADGEN_PROCS) + (i < n % LOADGEN_PROCS ? 1 : 0);
     log(`── ${side} N=${n}: ${mode === 'll' ? 'LL-HLS viewers (blocking playlist reload + part)' : `polling viewers (playlist every ${PART_MS} ms + new parts)`}, ramp ${(rampMs / 1000).toFixed(1)} s, warm-up ${WARMUP_S} s, window ${DURATION_S} s`);
@@ -413,7 +446,8 @@ async function benchMain(): Promise<void> {
         s3Cpu: processCpuMs(s3Pid),
         loadgenCpu: loadgenPids.reduce((a, p) => a + processCpuMs(p), 0),
         /** Every process of ours, for "others" = what the rest of the machine used. */
-        allCpu: [process.pid, originInfo.pid, redisPid, s3Pid, ...loadgenPids, ...(running.nginx ? [running.nginx.masterPid, ...running.nginx.workerPids()] : [])].reduce((a, p) => a + processCpuMs(p), 0),
+        originCpu: processCpuMs(originInfo.pid),
+        allCpu: [process.pid, originInfo.pid, redisPid, s3Pid, ...loadgenPids, ...nginxPids()].reduce((a, p) => a + processCpuMs(p), 0),
         machine: machineCpu(),
       };
     };
@@ -426,7 +460,7 @@ async function benchMain(): Promise<void> {
     };
     let lastStats: OriginStats | undefined;
     const nextElu = async () => {
-      if (side !== 'origin') return undefined;
+      if (!fromOrigin) return undefined;
       const s = await originStats();
       const u = eluOf(lastStats, s);
       lastStats = s;
@@ -467,6 +501,7 @@ async function benchMain(): Promise<void> {
     }
     const w1 = prev;
     const windowElu = side === 'origin' ? eluOf(stats0, lastStats) : undefined;
+    const originAsked = stats0 && lastStats ? lastStats.playlistRequests + lastStats.mediaRequests - stats0.playlistRequests - stats0.mediaRequests : NaN;
     const serverRss = serverPids().reduce((s, p) => s + processRssBytes(p), 0);
 
     // Deliveries of the window's last parts are counted until the grace ends.
@@ -474,10 +509,10 @@ async function benchMain(): Promise<void> {
     const parts: [number, number][] = [];
     const lags: number[] = [];
     for (const p of published.values()) {
-      const t = side === 'origin' ? p.tOrigin : p.tNginx;
+      const t = fromOrigin ? p.tOrigin : p.tNginx;
       if (t === undefined || t < w0.t || t > w1.t) continue;
       parts.push([p.seq, t]);
-      lags.push((side === 'origin' ? p.tOrigin : p.tNginx!) - p.tTick);
+      lags.push((fromOrigin ? p.tOrigin : p.tNginx!) - p.tTick);
     }
     const lgResults = await Promise.all(running.loadgens.map((l) => l.stop(parts)));
 
@@ -538,12 +573,14 @@ async function benchMain(): Promise<void> {
       othersCores: Math.max(0, (cpuDelta(w0.machine, w1.machine)[0]?.busy ?? 0) * NCPU - (w1.allCpu - w0.allCpu) / dtMs),
       publishFailures: lastStats?.publishFailures ?? 0,
       s3GetsPerPart: stats0 && lastStats && parts.length ? (lastStats.storageGets - stats0.storageGets) / parts.length : NaN,
+      originRequestsPerPart: parts.length ? originAsked / parts.length : NaN,
+      originCores: (w1.originCpu - w0.originCpu) / dtMs,
       pass: false,
     };
     result.pass = perPart.size > 0 && partsOk === perPart.size && errorTotal(c) === 0 && result.publishFailures === 0;
     log(
       `  result  ${kfmt(result.reqPerS)} req/s, ${result.mbPerS.toFixed(0)} MB/s; part delivery delay p50 ${ms(result.partP50)} ms, p99 ${ms(result.partP99)} ms; ` +
-        `playlist ${side === 'origin' ? 'response' : 'first-listing'} delay p50 ${ms(result.playlistP50)} ms, p99 ${ms(result.playlistP99)} ms`,
+        `playlist ${fromOrigin ? 'response' : 'first-listing'} delay p50 ${ms(result.playlistP50)} ms, p99 ${ms(result.playlistP99)} ms`,
     );
     log(
       `          within ${DEADLINE_MS} ms: ${pct(result.pooledWithin, 2)} of (viewer, part) pairs; parts reaching ≥ 99% of viewers in time: ${partsOk}/${perPart.size} (worst ${pct(result.worstPart)}); ` +
@@ -552,8 +589,9 @@ async function benchMain(): Promise<void> {
     log(
       `          CPU (cores): ${side} ${result.serverCores.toFixed(2)}${result.serverElu !== undefined ? ` (event loop ${pct(result.serverElu, 0)})` : ''}, RSS ${mib(serverRss)}; redis ${result.redisCores.toFixed(2)}, S3 ${result.s3Cores.toFixed(2)}; ` +
         `loadgen ${result.loadgenCores.toFixed(2)} (loop max ${pct(result.loadgenEluMax, 0)}); machine ${pct(result.machineBusy, 0)}, others ${result.othersCores.toFixed(2)}; ` +
-        `publish lag (tick → ${side === 'origin' ? 'stored in S3+cache' : 'file renamed'}) p99 ${ms(result.publishLagP99)} ms, max ${ms(result.publishLagMax)} ms` +
-        (side === 'origin' ? `; origin S3 GETs per part ${result.s3GetsPerPart.toFixed(2)}` : ''),
+        `publish lag (tick → ${fromOrigin ? 'stored in S3+cache' : 'file renamed'}) p99 ${ms(result.publishLagP99)} ms, max ${ms(result.publishLagMax)} ms` +
+        (side === 'origin' ? `; origin S3 GETs per part ${result.s3GetsPerPart.toFixed(2)}` : '') +
+        (side === 'cache' ? `; origin behind it: ${result.originRequestsPerPart.toFixed(2)} requests per part, ${result.originCores.toFixed(2)} cores` : ''),
     );
     log(`          → ${result.pass ? 'PASS' : 'MISS'} (each part to ≥ 99% of ${n} viewers within ${DEADLINE_MS} ms, no errors)`);
     await sleep(1500); // held requests of the closed connections drain
@@ -563,6 +601,7 @@ async function benchMain(): Promise<void> {
   for (const n of VIEWERS) {
     results.push(await phase('origin', n));
     if (running.nginx) results.push(await phase('nginx', n));
+    if (running.cache) results.push(await phase('cache', n));
     log('');
   }
 
@@ -581,6 +620,9 @@ async function benchMain(): Promise<void> {
     const o = results.find((r) => r.side === 'origin' && r.n === n);
     const x = results.find((r) => r.side === 'nginx' && r.n === n);
     if (o && x) console.log(`N=${n}: origin/nginx req/s ${(o.reqPerS / x.reqPerS).toFixed(2)}×, part p99 ${ms(o.partP99)} vs ${ms(x.partP99)} ms (${Number.isFinite(o.partP99 / x.partP99) ? `${(o.partP99 / x.partP99).toFixed(2)}×` : 'no ratio: a side has undelivered parts'}), server CPU ${o.serverCores.toFixed(2)} vs ${x.serverCores.toFixed(2)} cores`);
+  }
+  for (const r of results.filter((x) => x.side === 'cache')) {
+    console.log(`N=${r.n} behind the nginx cache tier: ${r.pass ? 'PASS' : 'MISS'}, part p99 ${ms(r.partP99)} ms; the origin was asked ${r.originRequestsPerPart.toFixed(2)} times per part (playlist updates + parts, one rendition, one cache node) and used ${r.originCores.toFixed(2)} cores`);
   }
   const passing = results.filter((r) => r.side === 'origin' && r.pass).map((r) => r.n);
   const best = passing.length ? Math.max(...passing) : 0;

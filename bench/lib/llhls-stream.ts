@@ -76,6 +76,9 @@ export type OriginMessage =
       publishFailures: number;
       /** Object reads the origin made from S3 so far. */
       storageGets: number;
+      /** Requests the origin was asked so far: media playlists and parts/segments (the cache side counts what reaches it). */
+      playlistRequests: number;
+      mediaRequests: number;
     };
 
 export type OriginCommand = { cmd: 'stats'; id: number } | { cmd: 'exit' };
@@ -112,7 +115,13 @@ export async function originMain(): Promise<void> {
   const openGate = { check: async () => ({ gated: false, token: null }) };
   const origin = new HlsOrigin({ hub, store: originStore, cache: SHARED_CACHE ? cache : new MediaCache(), access: openGate });
 
-  const server = http.createServer(hlsOriginApp(origin, FAST_PATH));
+  const app = hlsOriginApp(origin, FAST_PATH);
+  const requests = { playlists: 0, media: 0 };
+  const server = http.createServer((req, res) => {
+    if (req.url?.includes('.m3u8')) requests.playlists++;
+    else requests.media++;
+    app(req, res);
+  });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve));
   const { port } = server.address() as AddressInfo;
@@ -166,7 +175,7 @@ export async function originMain(): Promise<void> {
       // Cumulative: the parent takes differences over the interval it wants.
       const elu = performance.eventLoopUtilization();
       const mem = process.memoryUsage();
-      send({ type: 'stats', id: msg.id, eluIdle: elu.idle, eluActive: elu.active, rss: mem.rss, heapUsed: mem.heapUsed, cacheEntries: cache.size.entries, cacheBytes: cache.size.bytes, publishFailures, storageGets: originStore.gets });
+      send({ type: 'stats', id: msg.id, eluIdle: elu.idle, eluActive: elu.active, rss: mem.rss, heapUsed: mem.heapUsed, cacheEntries: cache.size.entries, cacheBytes: cache.size.bytes, publishFailures, storageGets: originStore.gets, playlistRequests: requests.playlists, mediaRequests: requests.media });
     } else if (msg.cmd === 'exit') {
       server.closeAllConnections();
       process.exit(0);

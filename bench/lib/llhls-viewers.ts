@@ -21,7 +21,7 @@ export interface LoadgenStart {
   mode: ViewerMode;
   host: string;
   port: number;
-  /** e.g. /hls/r_x/vabc — the playlist is `${base}/index.m3u8`, parts `${base}/partM.P.m4s`. */
+  /** e.g. /hls/r_x/vabc — the playlist is `${base}/index.m3u8`, parts `${base}/part<n>.m4s`. */
   base: string;
   viewers: number;
   rampMs: number;
@@ -78,35 +78,31 @@ interface Position {
   part: number;
 }
 
-/** The part named by the `URI="part…"` attribute after `from`, if any. */
-function partAt(text: string, from: number): Position | undefined {
+/**
+ * The part named by the `URI="part<n>.m4s"` attribute after `from`, if any. Parts are numbered across
+ * the playlist (pipeline/llhls/names.ts); the bench stream has `perSegment` parts in every segment.
+ */
+function partAt(text: string, from: number, perSegment: number): Position | undefined {
   const u = text.indexOf('URI="part', from);
   if (u < 0) return undefined;
   let i = u + 9;
-  let msn = 0;
+  const start = i;
+  let n = 0;
   let c: number;
   while ((c = text.charCodeAt(i)) >= 48 && c <= 57) {
-    msn = msn * 10 + (c - 48);
+    n = n * 10 + (c - 48);
     i++;
   }
-  if (c !== 46) return undefined;
-  i++;
-  let part = 0;
-  const start = i;
-  while ((c = text.charCodeAt(i)) >= 48 && c <= 57) {
-    part = part * 10 + (c - 48);
-    i++;
-  }
-  return i > start ? { msn, part } : undefined;
+  return i > start && c === 46 ? { msn: Math.floor(n / perSegment), part: n % perSegment } : undefined;
 }
 
 /** Listed parts (EXT-X-PART, not the preload hint), newest first, down to (excluding) `stopSeq`. */
-function partsNewestFirst(text: string, seqOf: (p: Position) => number, stopSeq = -1): Position[] {
+function partsNewestFirst(text: string, perSegment: number, stopSeq = -1): Position[] {
   const out: Position[] = [];
   for (let i = text.lastIndexOf(PART_TAG); i >= 0; i = i === 0 ? -1 : text.lastIndexOf(PART_TAG, i - 1)) {
-    const p = partAt(text, i);
+    const p = partAt(text, i, perSegment);
     if (!p) continue;
-    if (seqOf(p) <= stopSeq) break;
+    if (p.msn * perSegment + p.part <= stopSeq) break;
     out.push(p);
   }
   return out;
@@ -118,10 +114,10 @@ const HINT_TAG = '#EXT-X-PRELOAD-HINT:TYPE=PART,';
  * The blocking request after part `have`: the part EXT-X-PRELOAD-HINT names when it is ahead of
  * `have`, else the next part of `have`'s segment (a player's "last part + 1").
  */
-function nextDirective(text: string, have: Position, seqOf: (p: Position) => number): Position {
+function nextDirective(text: string, have: Position, perSegment: number): Position {
   const h = text.lastIndexOf(HINT_TAG);
-  const hint = h >= 0 ? partAt(text, h) : undefined;
-  if (hint && (hint.msn > have.msn || (hint.msn === have.msn && hint.part > have.part)) && seqOf(hint) >= seqOf(have)) return hint;
+  const hint = h >= 0 ? partAt(text, h, perSegment) : undefined;
+  if (hint && (hint.msn > have.msn || (hint.msn === have.msn && hint.part > have.part))) return hint;
   return { msn: have.msn, part: have.part + 1 };
 }
 
@@ -177,7 +173,7 @@ export async function loadgenMain(): Promise<void> {
 
   /** GETs one part, counts it and records when it arrived; a non-200 or short part is an error. */
   async function fetchPart(conn: KeepAliveConnection, cfg: LoadgenStart, pos: Position, seq: number): Promise<'received' | 'failed' | 'stopped'> {
-    const p = await conn.request(`${cfg.base}/part${pos.msn}.${pos.part}.m4s`, false);
+    const p = await conn.request(`${cfg.base}/part${seq}.m4s`, false);
     const tPart = monoMs();
     if (!running) return 'stopped';
     counters.parts++;
@@ -202,12 +198,12 @@ export async function loadgenMain(): Promise<void> {
           // Join at the live edge: the newest listed part counts as had, the next one is the first fetched.
           const edge = await fetchPlaylist(conn, cfg);
           if (edge === 'stopped') return;
-          have = edge === 'failed' ? undefined : partsNewestFirst(edge.body, seqOf)[0];
+          have = edge === 'failed' ? undefined : partsNewestFirst(edge.body, cfg.partsPerSegment)[0];
           if (edge === 'failed' || !have) {
             await sleep(RETRY_MS);
             continue;
           }
-          want = nextDirective(edge.body, have, seqOf);
+          want = nextDirective(edge.body, have, cfg.partsPerSegment);
         }
         const r = await fetchPlaylist(conn, cfg, `?_HLS_msn=${want.msn}&_HLS_part=${want.part}&_HLS_skip=YES`);
         if (r === 'stopped') return;
@@ -221,7 +217,7 @@ export async function loadgenMain(): Promise<void> {
         // end of a segment (the hint named part N+1 of a segment that then closed at N) is answered
         // with part 0 of the next segment, as RFC 8216bis 6.2.5.2 says.
         const haveSeq = seqOf(have);
-        const newer = partsNewestFirst(r.body, seqOf, haveSeq);
+        const newer = partsNewestFirst(r.body, cfg.partsPerSegment, haveSeq);
         const target = newer.at(-1);
         if (!target) {
           error('part not listed');
@@ -243,7 +239,7 @@ export async function loadgenMain(): Promise<void> {
           continue;
         }
         have = target;
-        want = nextDirective(r.body, have, seqOf);
+        want = nextDirective(r.body, have, cfg.partsPerSegment);
       } catch (err) {
         if (!running) return;
         failure(err);
@@ -268,7 +264,7 @@ export async function loadgenMain(): Promise<void> {
         if (r === 'stopped') return;
         if (r === 'failed') continue;
         const tPlaylist = r.at;
-        const fresh = partsNewestFirst(r.body, seqOf, lastSeq ?? -1);
+        const fresh = partsNewestFirst(r.body, cfg.partsPerSegment, lastSeq ?? -1);
         if (lastSeq === undefined) {
           // Joining: start at the live edge, as the LL viewers do.
           const newest = fresh[0];
