@@ -82,8 +82,9 @@ export function parseOffer(text: string): SdpOffer {
   // One transport per session: every m-line we accept shares it (RFC 9725 requires BUNDLE).
   if (unbundled.length) throw unsupported(`m-line(s) ${unbundled.map((m) => m.mid).join(', ')} are not in an a=group:BUNDLE`);
   const first = session.media[0]!;
-  const ufrag = first.iceUfrag ?? session.iceUfrag;
-  const pwd = first.icePwd ?? session.icePwd;
+  // sdp-transform reads all-digit values as numbers: a ufrag like `5807` must stay the string it was.
+  const ufrag = textOf(first.iceUfrag ?? session.iceUfrag);
+  const pwd = textOf(first.icePwd ?? session.icePwd);
   if (!ufrag || !pwd) throw unsupported('it has no a=ice-ufrag / a=ice-pwd');
   const fingerprint = first.fingerprint ?? session.fingerprint;
   if (!fingerprint) throw unsupported('it has no a=fingerprint (DTLS-SRTP is required)');
@@ -169,4 +170,9 @@ function readRids(m: MediaDescription): OfferMedia['rids'] {
     }
     return { rid, params };
   });
+}
+
+/** An attribute value as the text it was in the SDP (undefined when absent). */
+function textOf(value: string | number | undefined): string | undefined {
+  return value === undefined ? undefined : String(value);
 }

@@ -67,6 +67,11 @@ describe('WHIP offers', () => {
     expect(plan.rtpParameters.mid).toBe('1');
   });
 
+  it('keeps all-digit ICE credentials as text (werift makes ufrags like 5807; they were read as numbers)', () => {
+    const parsed = parseOffer(offer(VP8).replace('a=ice-ufrag:abcd', 'a=ice-ufrag:5807').replace('a=ice-pwd:0123456789abcdef0123456789', 'a=ice-pwd:01234567890123456789012345'));
+    expect(parsed.ice).toEqual({ usernameFragment: '5807', password: '01234567890123456789012345' });
+  });
+
   it('RID simulcast layers come lowest first: by their restrictions, else by well-known names', () => {
     const sized = parseOffer(offer([...VP8, 'a=rid:a send max-width=1280;max-height=720', 'a=rid:b send max-width=320;max-height=180', 'a=simulcast:send a;b']));
     expect(planIngest(sized.media[1]!, CAPS)!.rids).toEqual(['b', 'a']);
