@@ -1,14 +1,10 @@
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import type { Logger } from '../../common/logger.js';
-import { parseJsonWith } from '../../common/json-payload.js';
+import { withTimeout } from '../../common/with-timeout.js';
 import type { PutOptions } from '../../storage/object-store.js';
 import { namedKeys } from './playlist-uris.js';
-
-const SPOOL_OBJECT_KINDS = ['init', 'part', 'segment', 'playlist'] as const;
-/** What an object is to the spool: only parts may be dropped, only playlists are superseded. */
-export type SpoolObjectKind = (typeof SPOOL_OBJECT_KINDS)[number];
+import { readSpoolFile, spoolFileHead, type SpoolObjectKind } from './spool-file.js';
 
 /**
  * Where this process' origin finds an object a live playlist names while object storage is
@@ -83,27 +79,10 @@ interface Entry {
   uploading: boolean;
 }
 
-/** What a spooled file says about its object, before the bytes. */
-const headerSchema = z.object({
-  key: z.string(),
-  kind: z.enum(SPOOL_OBJECT_KINDS),
-  options: z.object({ contentType: z.string(), cacheControl: z.string().optional(), metadata: z.record(z.string(), z.string()).optional() }),
-});
-type Header = z.infer<typeof headerSchema>;
-
-
 const SUFFIX = '.spool';
 const ABANDONED_WAIT_MS = 30_000;
 
 const prefixOf = (key: string): string => key.slice(0, key.lastIndexOf('/') + 1);
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Object writes that survive an object-storage outage. While storage answers, `put` is a plain PUT
@@ -308,10 +287,8 @@ export class UploadSpool implements SpooledObjectSource {
   }
 
   private async write(key: string, body: Buffer, options: PutOptions, kind: SpoolObjectKind): Promise<void> {
-    const header = Buffer.from(JSON.stringify({ key, kind, options } satisfies Header));
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(header.length);
-    const fileBytes = 4 + header.length + body.length;
+    const [length, header] = spoolFileHead({ key, kind, options });
+    const fileBytes = length.length + header.length + body.length;
     this.makeRoom(fileBytes, key);
     const seq = this.nextSeq++;
     const file = path.join(this.dir, `${String(seq).padStart(12, '0')}${SUFFIX}`);
@@ -504,9 +481,7 @@ export class UploadSpool implements SpooledObjectSource {
   }
 
   private async body(entry: Entry): Promise<Buffer> {
-    const data = await readFile(entry.file);
-    const headerBytes = data.readUInt32BE(0);
-    return data.subarray(4 + headerBytes);
+    return readSpoolFile(await readFile(entry.file)).body;
   }
 
   private async recover(): Promise<void> {
@@ -523,9 +498,7 @@ export class UploadSpool implements SpooledObjectSource {
       if (!name.endsWith(SUFFIX) || !Number.isSafeInteger(seq)) continue;
       try {
         const data = await readFile(file);
-        const headerBytes = data.readUInt32BE(0);
-        if (4 + headerBytes > data.length) throw new Error('bad header');
-        const header = parseJsonWith(headerSchema, data.subarray(4, 4 + headerBytes).toString('utf8'), 'spooled file header');
+        const { header } = readSpoolFile(data);
         const entry: Entry = { seq, key: header.key, kind: header.kind, options: header.options, file, fileBytes: data.length, uploading: false };
         if (entry.kind === 'playlist') this.supersede(entry.key);
         this.queue.push(entry);

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../common/logger.js';
+import { withTimeout } from '../../common/with-timeout.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { WorkerPool } from '../sfu/worker-pool.js';
 
@@ -18,18 +19,12 @@ type Check = { ok: true; [detail: string]: unknown } | { ok: false; error: 'unav
 const CHECK_TIMEOUT_MS = 2000;
 
 async function check(part: string, logger: Logger, fn: () => Promise<Record<string, unknown> | void>): Promise<Check> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-  });
   try {
-    const detail = await Promise.race([fn(), timeout]);
+    const detail = await withTimeout(fn(), CHECK_TIMEOUT_MS, part);
     return { ok: true, ...(detail ?? {}) };
   } catch (err) {
     logger.warn({ part, err: (err as Error).message }, 'readiness check failed');
     return { ok: false, error: 'unavailable' };
-  } finally {
-    clearTimeout(timer);
   }
 }
 
