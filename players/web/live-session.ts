@@ -74,7 +74,12 @@ interface WebRtc {
   breakouts: Breakouts<LiveSession>;
 }
 
-/** Created by `LevelChat.joinLive()`. */
+/**
+ * Created by `LevelChat.joinLive()`. Over 500 lines on purpose: it is the SDK's public surface, one
+ * short method per room action (chat, Q&A, hands, stage, moderation, breakouts, publishing) that
+ * delegates to the parts above (connection, room state, media, breakouts, LL-HLS fallback); cutting it
+ * would split the public API, not a concept.
+ */
 export class LiveSession {
   readonly room = new RoomEvents();
   /** `webrtc`: joined over signaling; `hls`: watching the LL-HLS stream (no signaling, no WebRTC). */
