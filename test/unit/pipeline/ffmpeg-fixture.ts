@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { FragmentReader, type Fmp4Item } from '../../../pipeline/fmp4/fragment-reader.js';
 import { FMP4_OUTPUT } from '../../../pipeline/ingest/ffmpeg-args.js';
 
-/** `seconds` of 320x240 30 fps H.264 (keyframe every second) + 48 kHz AAC, one fragment per 200 ms. */
-export function encodeFragmentedMp4(seconds = 3): Buffer {
+/** `seconds` of 320x240 30 fps H.264 (keyframe every second) + 48 kHz AAC, muxed by `output` to stdout. */
+function encodeTestMedia(seconds: number, output: string[]): Buffer {
   return execFileSync(
     'ffmpeg',
     [
@@ -14,28 +14,21 @@ export function encodeFragmentedMp4(seconds = 3): Buffer {
       ...['-t', String(seconds)],
       ...['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0'],
       ...['-c:a', 'aac'],
-      ...['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof+cmaf', '-frag_duration', '200000', 'pipe:1'],
+      ...output,
+      'pipe:1',
     ],
     { maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] },
   );
 }
 
+/** `seconds` of the test media, one fragment per 200 ms. */
+export function encodeFragmentedMp4(seconds = 3): Buffer {
+  return encodeTestMedia(seconds, ['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof+cmaf', '-frag_duration', '200000']);
+}
+
 /** `seconds` of the same media as the ingest writes it: at most one sample per track in a fragment (FMP4_OUTPUT). */
 export function encodePerFrameMp4(seconds = 3): Buffer {
-  return execFileSync(
-    'ffmpeg',
-    [
-      ...['-hide_banner', '-loglevel', 'error'],
-      ...['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30'],
-      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'],
-      ...['-t', String(seconds)],
-      ...['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0'],
-      ...['-c:a', 'aac'],
-      ...FMP4_OUTPUT,
-      'pipe:1',
-    ],
-    { maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  return encodeTestMedia(seconds, [...FMP4_OUTPUT]);
 }
 
 /** Deterministic PRNG (mulberry32) so chunkings are reproducible from a seed. */
