@@ -91,19 +91,15 @@ export class ParticipantMedia {
 
   /** Forgets a producer (unpublished): its source may be published again. */
   dropProducer(id: string): OwnProducer | undefined {
-    const own = this.#producers.get(id);
-    if (!own) return undefined;
-    this.#producers.delete(id);
-    this.#sources.delete(own.source);
+    const own = take(this.#producers, id);
+    if (own) this.#sources.delete(own.source);
     return own;
   }
 
   /** Forgets a consumer (closed): its producer may be consumed again. */
   dropConsumer(id: string): OwnConsumer | undefined {
-    const own = this.#consumers.get(id);
-    if (!own) return undefined;
-    this.#consumers.delete(id);
-    this.#consumed.delete(own.producerId);
+    const own = take(this.#consumers, id);
+    if (own) this.#consumed.delete(own.producerId);
     return own;
   }
 
@@ -147,6 +143,13 @@ export class ParticipantMedia {
     how.put(made);
     return made;
   }
+}
+
+/** Removes `id` from `map` and returns what it held, if anything. */
+function take<T>(map: Map<string, T>, id: string): T | undefined {
+  const own = map.get(id);
+  map.delete(id);
+  return own;
 }
 
 function found<T>(own: T | undefined, refusal: string): T {
