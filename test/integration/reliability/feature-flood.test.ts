@@ -3,7 +3,7 @@
 // raise_hand toggled without limit, each raise a webhook event; breakouts opened and closed without
 // limit; Q&A storage had no bound and every join snapshot carried all of it.
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QuestionStore } from '../../../src/rooms/question-store.js';
 import { FEATURE_RATES, ROOM_FEATURE_RATES } from '../../../src/signaling/feature-limits.js';
 import { FRAME_BURST, FRAMES_PER_SECOND } from '../../../src/signaling/frame-pacing.js';
@@ -11,22 +11,11 @@ import { SNAPSHOT_QUESTIONS } from '../../../src/signaling/join-snapshot.js';
 import { SignalingTestClient } from '../../helpers/signaling-client.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
+import { useRoomJoiner } from '../../helpers/room-joiner.js';
 import { sleep, waitFor } from '../../../bench/lib/wait.js';
 
 const { t } = useTestStack();
-const clients: SignalingTestClient[] = [];
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-});
-
-async function joined(roomId: string, identity: string, capabilities: string[], type = 'webinar') {
-  const res = await t.api(`/v1/rooms/${roomId}/tokens`, { method: 'POST', json: { identity, capabilities, type } });
-  const token = (await readJson(res)).token as string;
-  const c = await SignalingTestClient.connect(t.url);
-  clients.push(c);
-  const result = await c.ok('join', { token });
-  return { c, result, token, id: result.participant.id as string };
-}
+const { joined } = useRoomJoiner(t, 'webinar');
 
 async function answers(c: SignalingTestClient, n: number, method: string, data: (i: number) => unknown) {
   const frames = await Promise.all(Array.from({ length: n }, (_, i) => c.request(method, data(i))));

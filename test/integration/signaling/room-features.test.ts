@@ -1,22 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { SignalingTestClient } from '../../helpers/signaling-client.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
+import { useRoomJoiner } from '../../helpers/room-joiner.js';
 import { waitFor } from '../../../bench/lib/wait.js';
 
 const { t } = useTestStack();
-const clients: SignalingTestClient[] = [];
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-});
-
-async function joined(roomId: string, identity: string, capabilities: string[], type = 'meeting') {
-  const res = await t.api(`/v1/rooms/${roomId}/tokens`, { method: 'POST', json: { identity, capabilities, type } });
-  const c = await SignalingTestClient.connect(t.url);
-  clients.push(c);
-  const result = await c.ok('join', { token: (await readJson(res)).token });
-  return { c, result, id: result.participant.id as string };
-}
+const { clients, joined } = useRoomJoiner(t, 'meeting');
 
 const STUDENT = ['publish:camera', 'subscribe:all', 'chat:send', 'hand:raise'];
 const MODERATOR = ['moderate:participants', 'chat:send', 'subscribe:all'];
