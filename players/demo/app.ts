@@ -229,20 +229,18 @@ onClick('leave', async () => {
   status('left');
   reset();
 });
-$('chat-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const text = input('chat-text').value.trim();
-  if (!text || !live) return;
-  input('chat-text').value = '';
-  live.sendChat(text).catch(() => {});
-});
-$('qa-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const text = input('qa-text').value.trim();
-  if (!text || !live) return;
-  input('qa-text').value = '';
-  live.askQuestion(text).catch(() => {});
-});
+/** On submitting `formId` in a room: `send` what `inputId` holds (trimmed, unless empty), then clear it. */
+function onSubmitText(formId: string, inputId: string, send: (session: LiveSession, text: string) => Promise<unknown>): void {
+  $(formId).addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = input(inputId).value.trim();
+    if (!text || !live) return;
+    input(inputId).value = '';
+    send(live, text).catch(() => {});
+  });
+}
+onSubmitText('chat-form', 'chat-text', (session, text) => session.sendChat(text));
+onSubmitText('qa-form', 'qa-text', (session, text) => session.askQuestion(text));
 setInterval(() => {
   const session = live;
   if (session) void refreshStats(local, remote, (id) => nameOf(session, id));
