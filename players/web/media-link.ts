@@ -47,3 +47,46 @@ export function connectOnDemand(transport: types.Transport, link: MediaLink): vo
       .then(() => callback(), errback);
   });
 }
+
+/**
+ * The one transport a publisher or subscriber uses, created at first use: asked of the server in
+ * `direction`, connected on demand, then `setup`. A creation that fails is forgotten, so the next use tries again.
+ */
+export class LazyTransport {
+  #transport: Promise<types.Transport> | null = null;
+
+  constructor(
+    private readonly link: MediaLink,
+    private readonly direction: 'send' | 'recv',
+    private readonly setup: (transport: types.Transport) => void = () => {},
+  ) {}
+
+  get(): Promise<types.Transport> {
+    if (!this.#transport) {
+      const created = (async () => {
+        const info = await this.link.request('create_transport', { direction: this.direction });
+        const options = transportOptions(info, this.link.ice);
+        const transport = this.direction === 'send' ? this.link.device.createSendTransport(options) : this.link.device.createRecvTransport(options);
+        connectOnDemand(transport, this.link);
+        this.setup(transport);
+        return transport;
+      })();
+      this.#transport = created;
+      created.catch(() => {
+        if (this.#transport === created) this.#transport = null;
+      });
+    }
+    return this.#transport;
+  }
+
+  /** The transport, if it was created. */
+  async current(): Promise<types.Transport | null> {
+    return this.#transport ? this.#transport.catch(() => null) : null;
+  }
+
+  /** Closes the transport here only (with what it carries); the next use creates another. */
+  drop(): void {
+    void this.#transport?.then((t) => t.close()).catch(() => {});
+    this.#transport = null;
+  }
+}

@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup-client';
 import type { MediaSource } from '../../src/signaling/protocol.js';
 import { LevelChatError, asLevelChatError } from './errors.js';
-import { connectOnDemand, transportOptions, type MediaLink } from './media-link.js';
+import { LazyTransport, type MediaLink } from './media-link.js';
 
 /** A track you publish. `stop()` unpublishes it and releases the device. */
 export interface LocalTrackHandle {
@@ -33,14 +33,25 @@ interface Sending {
 
 /** Everything this session sends, over one lazily created send transport. */
 export class Publisher {
-  private transport: Promise<types.Transport> | null = null;
+  private readonly transport = new LazyTransport(this.link, 'send', (transport) =>
+    transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
+      this.link
+        .request('produce', {
+          transport_id: transport.id,
+          kind,
+          rtp_parameters: rtpParameters as unknown as Record<string, unknown>,
+          source: appData['source'] as MediaSource,
+        })
+        .then(({ producer_id }) => callback({ id: producer_id }), errback);
+    }),
+  );
   private readonly sending = new Map<LocalTrackHandle, Sending>();
 
   constructor(private readonly link: MediaLink) {}
 
   /** The send transport, if it was created. */
   async currentTransport(): Promise<types.Transport | null> {
-    return this.transport ? this.transport.catch(() => null) : null;
+    return this.transport.current();
   }
 
   /** Creates the send transport if needed (the server refuses it without a publish right). */
@@ -145,8 +156,7 @@ export class Publisher {
 
   /** Closes the transport here only (its producers with it; they leave the tracks running). */
   private dropTransport(): void {
-    void this.transport?.then((t) => t.close()).catch(() => {});
-    this.transport = null;
+    this.transport.drop();
   }
 
   private async produce(source: MediaSource, track: MediaStreamTrack, encodings: types.RtpEncodingParameters[] | undefined): Promise<types.Producer> {
@@ -162,28 +172,6 @@ export class Publisher {
   }
 
   private sendTransport(): Promise<types.Transport> {
-    if (!this.transport) {
-      const created = (async () => {
-        const info = await this.link.request('create_transport', { direction: 'send' });
-        const transport = this.link.device.createSendTransport(transportOptions(info, this.link.ice));
-        connectOnDemand(transport, this.link);
-        transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
-          this.link
-            .request('produce', {
-              transport_id: transport.id,
-              kind,
-              rtp_parameters: rtpParameters as unknown as Record<string, unknown>,
-              source: appData['source'] as MediaSource,
-            })
-            .then(({ producer_id }) => callback({ id: producer_id }), errback);
-        });
-        return transport;
-      })();
-      this.transport = created;
-      created.catch(() => {
-        if (this.transport === created) this.transport = null;
-      });
-    }
-    return this.transport;
+    return this.transport.get();
   }
 }

@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup-client';
 import type { TrackInfo } from '../../src/signaling/protocol.js';
 import { asLevelChatError, type LevelChatError } from './errors.js';
-import { connectOnDemand, transportOptions, type MediaLink } from './media-link.js';
+import { LazyTransport, type MediaLink } from './media-link.js';
 import type { SubscribedTrack, UnsubscribedTrack } from './room-data.js';
 
 export interface SubscriberEvents {
@@ -22,7 +22,7 @@ interface Subscription {
  * attach locally, resume, then report `track-subscribed`. Only for tokens with `subscribe:all`.
  */
 export class Subscriber {
-  private transport: Promise<types.Transport> | null = null;
+  private readonly transport = new LazyTransport(this.link, 'recv');
   /** By producer id: tracks we want, with their consumer once it exists. */
   private readonly subscriptions = new Map<string, Subscription>();
   /** While suspended (you are in a breakout): no media flows; tracks published meanwhile wait here. */
@@ -40,7 +40,7 @@ export class Subscriber {
   }
 
   async currentTransport(): Promise<types.Transport | null> {
-    return this.transport ? this.transport.catch(() => null) : null;
+    return this.transport.current();
   }
 
   get producerIds(): string[] {
@@ -191,23 +191,10 @@ export class Subscriber {
 
   /** Closes the transport here only (its consumers with it). */
   private dropTransport(): void {
-    void this.transport?.then((t) => t.close()).catch(() => {});
-    this.transport = null;
+    this.transport.drop();
   }
 
   private recvTransport(): Promise<types.Transport> {
-    if (!this.transport) {
-      const created = (async () => {
-        const info = await this.link.request('create_transport', { direction: 'recv' });
-        const transport = this.link.device.createRecvTransport(transportOptions(info, this.link.ice));
-        connectOnDemand(transport, this.link);
-        return transport;
-      })();
-      this.transport = created;
-      created.catch(() => {
-        if (this.transport === created) this.transport = null;
-      });
-    }
-    return this.transport;
+    return this.transport.get();
   }
 }
