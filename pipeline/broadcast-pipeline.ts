@@ -10,6 +10,7 @@ import { AUDIO_BITRATE, encodedVideoBitrate } from './ingest/ffmpeg-args.js';
 import type { RtpFeedSource } from './ingest/rtp-feed.js';
 import { RtpIngest } from './ingest/rtp-ingest.js';
 import { cadenceOf, type Cadence } from './llhls/cadence.js';
+import { windowSegmentsFor } from './llhls/dvr-window.js';
 import type { PlaylistContinuation } from './publish/playlist-continuation.js';
 import type { RenditionReport } from './llhls/media-playlist.js';
 import { renderMultivariantPlaylist, type VariantStream } from './llhls/multivariant-playlist.js';
@@ -48,6 +49,8 @@ export interface BroadcastPipelineOptions {
   spoolDrainTimeoutMs?: number;
   /** The ladder (the room's config.hls_renditions), one ffmpeg output each; default `['source']`. */
   renditions?: readonly HlsRendition[];
+  /** Seconds of the stream kept seekable in the live playlists (the room's config.hls_dvr_window_s); default 0, the live edge only. */
+  dvrWindowS?: number;
   /** ffmpeg restarts and every part's publish lag are recorded here. */
   metrics?: Pick<Metrics, 'hlsPartPublishLag' | 'ffmpegRestarts'>;
   /**
@@ -123,6 +126,7 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
         ...options,
         name: renditionName(run, rendition),
         cadence,
+        windowSegments: windowSegmentsFor(options.dvrWindowS ?? 0, cadence),
         ...(resume ? { resume } : {}),
         nominalBandwidth,
         ...(index === 0 && onKeyframeWanted ? { onKeyframeWanted } : {}),

@@ -17,6 +17,8 @@ export interface RenditionPackagerOptions extends Omit<HlsPublisherOptions, 'ren
   onKeyframeWanted?: () => void;
   /** The playlist an earlier run handed over (an on-air switch): this one goes on in it. */
   resume?: RenditionHandOver;
+  /** Closed segments the live playlist keeps (the room's DVR window, windowSegmentsFor); default the live edge only. */
+  windowSegments?: number;
 }
 
 /** Where a rendition's playlist is when its run hands it over, for the run that continues it. */
@@ -42,8 +44,10 @@ export class RenditionPackager {
   private videoSeconds = 0;
 
   constructor(private readonly options: RenditionPackagerOptions) {
-    const { name, cadence, resume } = options;
-    this.playlist = resume ? MediaPlaylist.restore(resume.playlist) : new MediaPlaylist({ targetDuration: cadence.targetDuration, partTarget: cadence.partTarget });
+    const { name, cadence, resume, windowSegments } = options;
+    this.playlist = resume
+      ? MediaPlaylist.restore(resume.playlist, windowSegments)
+      : new MediaPlaylist({ targetDuration: cadence.targetDuration, partTarget: cadence.partTarget, ...(windowSegments ? { windowSegments } : {}) });
     this.segmenter = new Segmenter({ cadence, ...(resume ? { resume: resume.position } : {}) });
     this.publisher = new HlsPublisher({ ...options, rendition: name, playlist: this.playlist });
   }

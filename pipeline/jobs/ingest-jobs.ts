@@ -25,6 +25,8 @@ export interface IngestJobData {
   videoProducerId: string;
   audioProducerId?: string;
   renditions: HlsRendition[];
+  /** Seconds kept seekable in the live playlists (the room's config.hls_dvr_window_s); absent: the live edge only. */
+  dvrWindowS?: number;
   /** The room records (config.record.enabled): the run's top rendition becomes a recording. */
   record: boolean;
   /** Who is on air, for the room's HLS status. */
@@ -220,6 +222,7 @@ export class IngestJobs {
       cache: this.deps.cache,
       spool: this.deps.spool,
       renditions: job.data.renditions,
+      ...(job.data.dvrWindowS ? { dvrWindowS: job.data.dvrWindowS } : {}),
       ...(this.deps.cadence ? { cadence: this.deps.cadence } : {}),
       ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
       ...(continuation ? { continuation } : {}),

@@ -8,7 +8,7 @@ export interface MediaPlaylistOptions {
   targetDuration: number;
   /** PART-TARGET in seconds, for the playlist's whole life (Cadence). */
   partTarget: number;
-  /** Closed segments kept in the live window (more while they span under 3 target durations). */
+  /** Closed segments kept in the live window (more while they span under 3 target durations); see windowSegmentsFor. */
   windowSegments?: number;
   /** Media sequence number of the first segment. */
   firstMsn?: number;
@@ -56,7 +56,8 @@ export interface RenderOptions {
 type ClosedSegment = Segment & { parts: Part[] };
 type OpenSegment = Pick<Segment, 'msn' | 'discontinuity' | 'mapUri'> & { parts: Part[] };
 
-const DEFAULT_WINDOW_SEGMENTS = 12;
+/** The live window without DVR: longer than CAN-SKIP-UNTIL, so delta updates leave something out. */
+export const DEFAULT_WINDOW_SEGMENTS = 12;
 /** RFC 8216bis 6.2.2: parts go once 3 target durations from the end; a live playlist never shrinks below 3. */
 const LIVE_EDGE_TARGET_DURATIONS = 3;
 /**
@@ -88,6 +89,9 @@ export class MediaPlaylist {
   private nextPart: number;
   private discontinuitySequence = 0;
   private isEnded = false;
+  /** Changes whenever the head (renderHead) does: the closed segments or the window moved. */
+  private headChanges = 0;
+  private head: { version: number; text: string } | undefined;
 
   constructor(options: MediaPlaylistOptions) {
     if (!Number.isInteger(options.targetDuration) || options.targetDuration < 1) {
@@ -109,6 +113,7 @@ export class MediaPlaylist {
     const playlist = new MediaPlaylist({ targetDuration, partTarget, firstMsn, firstPart, mapUri, ...(windowSegments ? { windowSegments } : {}) });
     playlist.closed.push(...snapshot.segments);
     playlist.discontinuitySequence = snapshot.discontinuitySequence;
+    playlist.headChanges++;
     playlist.slideWindow();
     return playlist;
   }
@@ -201,6 +206,7 @@ export class MediaPlaylist {
     const segment: Segment = { ...open, uri, duration: duration ?? sum(parts), programDateTime: first.programDateTime };
     this.closed.push({ ...segment, parts });
     this.open = { msn: open.msn + 1, discontinuity: false, mapUri: open.mapUri, parts: [] };
+    this.headChanges++;
     this.slideWindow();
     return segment;
   }
@@ -235,27 +241,50 @@ export class MediaPlaylist {
     }
   }
 
+  /** The full playlist, or with `skip` its delta update; the full one is renderHead() + renderTail(). */
   render(options: RenderOptions = {}): string {
-    const skipped = options.skip && !this.isEnded ? this.skippableSegments() : 0;
-    const lines = [
-      '#EXTM3U',
-      '#EXT-X-VERSION:9',
-      `#EXT-X-TARGETDURATION:${this.target}`,
-      `#EXT-X-MEDIA-SEQUENCE:${this.mediaSequence}`,
-    ];
-    if (this.discontinuitySequence > 0) lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${this.discontinuitySequence}`);
-    lines.push(
-      `#EXT-X-PART-INF:PART-TARGET=${formatSeconds(this.partTargetSeconds)}`,
-      '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES' +
-        `,PART-HOLD-BACK=${formatSeconds(ceilSeconds(PART_HOLD_BACK_PARTS * this.partTargetSeconds))}` +
-        `,CAN-SKIP-UNTIL=${formatSeconds(SKIP_TARGET_DURATIONS * this.target)}`,
-    );
+    if (!options.skip || this.isEnded) return this.renderHead() + this.renderTail(options);
+    const skipped = this.skippableSegments();
+    const lines = this.headerLines();
     if (skipped > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skipped}`);
+    return this.renderFrom(lines, skipped, options);
+  }
 
+  /**
+   * The start of the full playlist: its header and the closed segments before the last two (which
+   * never list parts). It changes only when a segment closes, so a DVR window of hours is rendered
+   * (and published) once per segment, not once per part: see playlist-state.ts.
+   */
+  renderHead(): string {
+    if (this.head?.version !== this.headChanges) {
+      const lines = this.headerLines();
+      let mapUri: string | undefined;
+      for (const segment of this.closed.slice(0, this.tailStart())) {
+        lines.push(...segmentHeadLines(segment, mapUri), ...segmentBodyLines(segment));
+        mapUri = segment.mapUri;
+      }
+      this.head = { version: this.headChanges, text: `${lines.join('\n')}\n` };
+    }
+    return this.head.text;
+  }
+
+  /** Identifies renderHead()'s text: it changes exactly when this does. */
+  get headVersion(): number {
+    return this.headChanges;
+  }
+
+  /** The rest of the full playlist after renderHead(): the live edge, changing with every part. */
+  renderTail(options: Pick<RenderOptions, 'renditionReports'> = {}): string {
+    return this.renderFrom([], this.tailStart(), options);
+  }
+
+  /** `lines`, then the closed segments from index `first` on, the open segment and the end or hint. */
+  private renderFrom(lines: string[], first: number, options: RenderOptions): string {
     const firstWithParts = this.firstSegmentWithParts();
-    let mapUri: string | undefined;
-    for (const [i, segment] of this.closed.entries()) {
-      if (i < skipped) continue;
+    // EXT-X-MAP where the init section differs from the segment before's: always at the first one of a delta update.
+    let mapUri = options.skip ? undefined : this.closed[first - 1]?.mapUri;
+    for (let i = first; i < this.closed.length; i++) {
+      const segment = this.closed[i]!;
       lines.push(...segmentHeadLines(segment, mapUri));
       if (i >= firstWithParts) lines.push(...segment.parts.map(partLine));
       lines.push(...segmentBodyLines(segment));
@@ -273,6 +302,23 @@ export class MediaPlaylist {
       lines.push(`#EXT-X-RENDITION-REPORT:URI=${quoted(report.uri)},LAST-MSN=${report.lastMsn},LAST-PART=${report.lastPart}`);
     }
     return `${lines.join('\n')}\n`;
+  }
+
+  private headerLines(): string[] {
+    const lines = ['#EXTM3U', '#EXT-X-VERSION:9', `#EXT-X-TARGETDURATION:${this.target}`, `#EXT-X-MEDIA-SEQUENCE:${this.mediaSequence}`];
+    if (this.discontinuitySequence > 0) lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${this.discontinuitySequence}`);
+    lines.push(
+      `#EXT-X-PART-INF:PART-TARGET=${formatSeconds(this.partTargetSeconds)}`,
+      '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES' +
+        `,PART-HOLD-BACK=${formatSeconds(ceilSeconds(PART_HOLD_BACK_PARTS * this.partTargetSeconds))}` +
+        `,CAN-SKIP-UNTIL=${formatSeconds(SKIP_TARGET_DURATIONS * this.target)}`,
+    );
+    return lines;
+  }
+
+  /** Index of the first closed segment of the tail: the last two, which may list parts. */
+  private tailStart(): number {
+    return Math.max(0, this.closed.length - CLOSED_SEGMENTS_WITH_PARTS);
   }
 
   private lastPartPosition(): { msn: number; part: number } | undefined {

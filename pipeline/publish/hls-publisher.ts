@@ -11,7 +11,7 @@ import type { MediaCache } from './media-cache.js';
 import { namedKeys } from './playlist-uris.js';
 import type { SpoolObjectKind } from './spool-file.js';
 import type { DrainReport, UploadSpool } from './upload-spool.js';
-import { hlsChannel, masterStateKey, renditionStateKey, snapshotOf, type HlsStateMessage, type MasterState } from './playlist-state.js';
+import { hlsChannel, masterStateKey, renditionHeadKey, renditionStateKey, updateOf, type HlsStateMessage, type MasterState, type PlaylistHead } from './playlist-state.js';
 
 export interface HlsPublisherOptions {
   roomId: string;
@@ -61,6 +61,8 @@ export class HlsPublisher {
    * on another worker) publishes states newer than all of that run's.
    */
   private seq = Date.now() * 1000;
+  /** The head of the full playlist last published (MediaPlaylist.headVersion) and its id (the seq that brought it). */
+  private head: { version: number; id: number } | undefined;
   private lastSegmentBytes = 0;
   private segmentBytes = 0;
   private segmentSeconds = 0;
@@ -179,13 +181,19 @@ export class HlsPublisher {
   private async publish(updates: readonly PlaylistUpdate[]): Promise<void> {
     const { roomId, rendition, playlist, cache } = this.options;
     for (const update of updates) playlist.apply(update);
-    const state = snapshotOf(roomId, rendition, ++this.seq, playlist, this.options.renditionReports?.() ?? []);
-    // Before anyone can see it: what this playlist names stays in this process' cache (so the origin
-    // serves the whole window even while storage is unreachable) and is never dropped from the spool.
-    const named = namedKeys(hlsKey(roomId, rendition, 'index.m3u8'), state.full);
+    const seq = ++this.seq;
+    // The head's text goes out only when it changed (once per segment), see RenditionUpdate.
+    const newHead = this.head?.version === playlist.headVersion ? undefined : { id: seq, text: playlist.renderHead() };
+    if (newHead) this.head = { version: playlist.headVersion, id: seq };
+    const state = updateOf(roomId, rendition, seq, playlist, newHead ?? { id: this.head!.id }, this.options.renditionReports?.() ?? []);
+    // Before anyone can see it: the live edge (what the delta update names: every part listed, the
+    // last segments) stays in this process' cache, so the origin serves it even while storage is
+    // unreachable, and its parts are never dropped from the spool. Older segments of a DVR window are
+    // read back from storage (or the spool) when asked for.
+    const named = namedKeys(hlsKey(roomId, rendition, 'index.m3u8'), state.delta);
     cache.retain(this.prefix, named);
     this.options.spool?.pin(this.prefix, named);
-    await this.broadcast(renditionStateKey(roomId, rendition), { type: 'rendition', state });
+    await this.broadcast(renditionStateKey(roomId, rendition), { type: 'rendition', state }, newHead && { key: renditionHeadKey(roomId, rendition), head: newHead });
     for (const update of updates) {
       if (update.kind !== 'segment') continue;
       this.closedSegments.push(update.segment);
@@ -196,7 +204,7 @@ export class HlsPublisher {
     }
     // The playlist in storage follows segment boundaries only: it is for CDNs and recordings, not the live edge.
     if (updates.some((u) => u.kind === 'segment' || u.kind === 'end')) {
-      await this.store(hlsKey(roomId, rendition, 'index.m3u8'), Buffer.from(state.full), PLAYLIST_PUT, 'playlist');
+      await this.store(hlsKey(roomId, rendition, 'index.m3u8'), Buffer.from(playlist.renderHead() + state.tail), PLAYLIST_PUT, 'playlist');
       this.storedIndex = true;
       await this.storeMaster();
     }
@@ -215,10 +223,13 @@ export class HlsPublisher {
     else await this.putWithRetry(key, body, options);
   }
 
-  private async broadcast(key: string, message: HlsStateMessage): Promise<void> {
+  /** Stores `message` under `key` and publishes it, with a new playlist head stored in the same transaction. */
+  private async broadcast(key: string, message: HlsStateMessage, head?: { key: string; head: PlaylistHead }): Promise<void> {
     const { redis, roomId, stateTtlSeconds = 3600 } = this.options;
     const json = JSON.stringify(message);
-    const results = await redis.multi().set(key, json, 'EX', stateTtlSeconds).publish(hlsChannel(redis, roomId), json).exec();
+    const multi = redis.multi();
+    if (head) multi.set(head.key, JSON.stringify(head.head), 'EX', stateTtlSeconds);
+    const results = await multi.set(key, json, 'EX', stateTtlSeconds).publish(hlsChannel(redis, roomId), json).exec();
     const failed = results?.find(([err]) => err)?.[0];
     if (!results || failed) throw failed ?? new Error('Redis transaction aborted');
   }

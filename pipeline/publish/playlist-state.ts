@@ -8,7 +8,8 @@ import { channelFor } from '../../common/pubsub-channel.js';
 
 /**
  * One rendition's live playlist as every origin process sees it: the rendered texts plus the
- * positions blocking reloads are decided on. Published through Redis on each change.
+ * positions blocking reloads are decided on. Published through Redis on each change as a
+ * RenditionUpdate.
  */
 export const renditionStateSchema = z.object({
   roomId: z.string(),
@@ -31,6 +32,25 @@ export const renditionStateSchema = z.object({
 
 export type RenditionState = z.infer<typeof renditionStateSchema>;
 
+/**
+ * A RenditionState as published: the full text in two pieces, MediaPlaylist's head and tail. The head
+ * (the segments behind the live edge) changes once per segment, so a message carries its text only
+ * then, and it is stored apart under renditionHeadKey; every message carries the tail, which changes
+ * with every part. A DVR window of hours thus costs Redis and the origins once per segment, not per part.
+ */
+export const renditionUpdateSchema = renditionStateSchema.omit({ full: true }).extend({
+  /** Which head the tail follows: the seq of the update that brought it; its text when it is new. */
+  head: z.object({ id: z.number(), text: z.string().optional() }),
+  tail: z.string(),
+});
+
+export type RenditionUpdate = z.infer<typeof renditionUpdateSchema>;
+
+/** What renditionHeadKey holds: the newest head of a rendition's full playlist. */
+export const playlistHeadSchema = z.object({ id: z.number(), text: z.string() });
+
+export type PlaylistHead = z.infer<typeof playlistHeadSchema>;
+
 export const masterStateSchema = z.object({
   roomId: z.string(),
   seq: z.number(),
@@ -42,7 +62,7 @@ export type MasterState = z.infer<typeof masterStateSchema>;
 
 /** What is published on a room's channel, and stored under its state keys. */
 export const hlsStateMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('rendition'), state: renditionStateSchema }),
+  z.object({ type: z.literal('rendition'), state: renditionUpdateSchema }),
   z.object({ type: z.literal('master'), state: masterStateSchema }),
 ]);
 
@@ -51,15 +71,20 @@ export type HlsStateMessage = z.infer<typeof hlsStateMessageSchema>;
 // Redis names; room ids are validated before they reach here.
 export const hlsChannel = (redis: Redis, roomId: string): string => channelFor(redis, `hls:${roomId}`);
 export const renditionStateKey = (roomId: string, rendition: string): string => `hls:state:${roomId}:${rendition}`;
+export const renditionHeadKey = (roomId: string, rendition: string): string => `hls:head:${roomId}:${rendition}`;
 export const masterStateKey = (roomId: string): string => `hls:master:${roomId}`;
 
-/** `renditionReports`: where the sibling renditions are now (EXT-X-RENDITION-REPORT in both texts). */
-export function snapshotOf(roomId: string, rendition: string, seq: number, playlist: MediaPlaylist, renditionReports: readonly RenditionReport[] = []): RenditionState {
+/**
+ * The update to publish for `playlist` now, following the head `head` (its text only when new).
+ * `renditionReports`: where the sibling renditions are now (EXT-X-RENDITION-REPORT in both texts).
+ */
+export function updateOf(roomId: string, rendition: string, seq: number, playlist: MediaPlaylist, head: RenditionUpdate['head'], renditionReports: readonly RenditionReport[] = []): RenditionUpdate {
   return {
     roomId,
     rendition,
     seq,
-    full: playlist.render({ renditionReports }),
+    head,
+    tail: playlist.renderTail({ renditionReports }),
     delta: playlist.render({ skip: true, renditionReports }),
     ended: playlist.ended,
     mediaSequence: playlist.mediaSequence,
@@ -70,6 +95,17 @@ export function snapshotOf(roomId: string, rendition: string, seq: number, playl
     partTarget: playlist.partTarget,
     targetDuration: playlist.targetDuration,
   };
+}
+
+/** The state an origin keeps: `update` after the head whose text is `headText`. */
+export function stateOf(update: RenditionUpdate, headText: string): RenditionState {
+  const { head: _head, tail, ...positions } = update;
+  return { ...positions, full: headText + tail };
+}
+
+/** The state an origin keeps for `playlist` now (what publishing it and composing the pieces gives). */
+export function snapshotOf(roomId: string, rendition: string, seq: number, playlist: MediaPlaylist, renditionReports: readonly RenditionReport[] = []): RenditionState {
+  return stateOf(updateOf(roomId, rendition, seq, playlist, { id: seq }, renditionReports), playlist.renderHead());
 }
 
 /**

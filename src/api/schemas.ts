@@ -6,7 +6,7 @@ import { MAX_TOKEN_TTL_S, TOKEN_ALGS } from '../auth/room-token.js';
 import { ROOM_EVENT_TYPES } from '../events/room-event.js';
 import { externalIdSchema, roomIdSchema } from '../../common/room-id.js';
 import { ROOM_STATES } from '../rooms/room.js';
-import { CODECS, hlsRenditionsSchema, regionSchema, roomConfigSchema, roomTypeSchema } from '../rooms/room-types.js';
+import { CODECS, hlsDvrWindowSchema, hlsRenditionsSchema, regionSchema, roomConfigSchema, roomTypeSchema } from '../rooms/room-types.js';
 
 export const problemSchema = z
   .object({
@@ -42,6 +42,7 @@ export const roomSchema = z
       hls: z.boolean().meta({ description: 'Whether the room is also delivered as LL-HLS (off for e2ee rooms).' }),
       registration: z.enum(['off', 'open', 'approval']).meta({ description: 'Audience tokens only for registrants (webinar default `open`).' }),
       hls_renditions: hlsRenditionsSchema,
+      hls_dvr_window_s: hlsDvrWindowSchema,
     }),
     state: z.enum(ROOM_STATES),
     created_at: z.string(),

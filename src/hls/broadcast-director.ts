@@ -23,6 +23,8 @@ export interface BroadcastDirectorDeps {
   emit: (type: RoomEventType, data: Record<string, unknown>) => Promise<void>;
   /** The room's config.hls_renditions; absent for rooms created before it existed (one `source` rendition). */
   renditions?: readonly HlsRendition[];
+  /** The room's config.hls_dvr_window_s: seconds kept seekable in the live playlists. */
+  dvrWindowS?: number;
   /** The room records (config.record.enabled): each finished run becomes a recording of its top rendition. */
   record: boolean;
   logger: Logger;
@@ -100,6 +102,7 @@ export class BroadcastDirector {
       videoProducerId: next.video.producer.id,
       ...(next.audio ? { audioProducerId: next.audio.producer.id } : {}),
       renditions: [...(this.deps.renditions ?? ['source'])],
+      ...(this.deps.dvrWindowS ? { dvrWindowS: this.deps.dvrWindowS } : {}),
       record: this.deps.record,
       onAir,
       ...(continuing ? { continuation: true } : {}),

@@ -5,10 +5,15 @@ import {
   hlsChannel,
   hlsStateMessageSchema,
   masterStateKey,
+  playlistHeadSchema,
+  renditionHeadKey,
   renditionStateKey,
+  stateOf,
   type HlsStateMessage,
   type MasterState,
+  type PlaylistHead,
   type RenditionState,
+  type RenditionUpdate,
 } from '../../pipeline/publish/playlist-state.js';
 
 interface Waiter {
@@ -26,6 +31,8 @@ interface RoomEntry {
   live: boolean;
   master: MasterState | undefined;
   renditions: Map<string, RenditionState>;
+  /** The newest head of each rendition's full playlist (RenditionUpdate): updates name it, few carry it. */
+  heads: Map<string, PlaylistHead>;
   waiters: Set<Waiter>;
   lastUsed: number;
 }
@@ -66,7 +73,10 @@ export class PlaylistStateHub {
 
   async master(roomId: string): Promise<MasterState | undefined> {
     const room = await this.room(roomId);
-    if (!room.master) this.keep(room, await this.load(masterStateKey(roomId)));
+    if (!room.master) {
+      const message = await this.load(masterStateKey(roomId));
+      if (message?.type === 'master') this.keepMaster(room, message.state);
+    }
     return room.master;
   }
 
@@ -74,7 +84,7 @@ export class PlaylistStateHub {
     const current = this.current(roomId, rendition);
     if (current) return current;
     const room = await this.room(roomId);
-    if (!room.renditions.has(rendition)) this.keep(room, await this.load(renditionStateKey(roomId, rendition)));
+    if (!room.renditions.has(rendition)) this.keep(room, await this.loadRendition(roomId, rendition));
     return room.renditions.get(rendition);
   }
 
@@ -124,7 +134,7 @@ export class PlaylistStateHub {
         this.rooms.delete(roomId); // the next request tries again
         throw err;
       });
-      room = { subscribed, live: false, master: undefined, renditions: new Map(), waiters: new Set(), lastUsed: 0 };
+      room = { subscribed, live: false, master: undefined, renditions: new Map(), heads: new Map(), waiters: new Set(), lastUsed: 0 };
       this.rooms.set(roomId, room);
     }
     room.lastUsed = Date.now();
@@ -140,25 +150,46 @@ export class PlaylistStateHub {
     return json ? parseJsonWith(hlsStateMessageSchema, json, `LL-HLS state ${key}`) : undefined;
   }
 
+  /** A rendition's stored update and the head it follows (written in one transaction, read in one MGET). */
+  private async loadRendition(roomId: string, rendition: string): Promise<{ update: RenditionUpdate; head: PlaylistHead } | undefined> {
+    const keys = [renditionStateKey(roomId, rendition), renditionHeadKey(roomId, rendition)] as const;
+    const [stateJson, headJson] = await this.redis.mget(...keys);
+    if (!stateJson || !headJson) return undefined;
+    const message = parseJsonWith(hlsStateMessageSchema, stateJson, `LL-HLS state ${keys[0]}`);
+    const head = parseJsonWith(playlistHeadSchema, headJson, `LL-HLS playlist head ${keys[1]}`);
+    if (message.type !== 'rendition' || message.state.head.id !== head.id) return undefined;
+    return { update: message.state, head };
+  }
+
   /** Anyone on Redis can publish: a message that does not parse is dropped, never thrown into ioredis. */
   private onMessage(channel: string, message: string): void {
     const room = this.rooms.get(channel.slice(this.channelPrefix.length));
     if (!room) return;
     const parsed = safeParseJsonWith(hlsStateMessageSchema, message, `LL-HLS state message on ${channel}`);
-    if (parsed.success) this.keep(room, parsed.data);
-    else this.logger?.debug({ err: parsed.error.message }, 'dropped an LL-HLS state message');
+    if (!parsed.success) return this.logger?.debug({ err: parsed.error.message }, 'dropped an LL-HLS state message');
+    if (parsed.data.type === 'master') return this.keepMaster(room, parsed.data.state);
+    const update = parsed.data.state;
+    const { text } = update.head;
+    // Messages come in order: one naming a head brings it or follows the one that did, unless this
+    // process was not following the room yet (its first read then brings a head at least as new).
+    const head = text === undefined ? room.heads.get(update.rendition) : { id: update.head.id, text };
+    if (head?.id === update.head.id) this.keep(room, { update, head });
+    else this.logger?.debug({ rendition: update.rendition }, 'dropped an LL-HLS state whose playlist head is unknown here');
   }
 
-  /** Keeps the newer of what we have and `message` (a GET and a message can race), then wakes waiters. */
-  private keep(room: RoomEntry, message: HlsStateMessage | undefined): void {
-    if (message?.type === 'master') {
-      if (!room.master || message.state.seq > room.master.seq) room.master = message.state;
-      return;
-    }
-    if (!message) return;
-    const { state } = message;
-    const known = room.renditions.get(state.rendition);
-    if (known && known.seq >= state.seq) return;
+  private keepMaster(room: RoomEntry, master: MasterState | undefined): void {
+    if (master && (!room.master || master.seq > room.master.seq)) room.master = master;
+  }
+
+  /** Keeps the newer of what we have and `update` (a read and a message can race), then wakes waiters. */
+  private keep(room: RoomEntry, read: { update: RenditionUpdate; head: PlaylistHead } | undefined): void {
+    if (!read) return;
+    const { update, head } = read;
+    const knownHead = room.heads.get(update.rendition);
+    if (!knownHead || head.id > knownHead.id) room.heads.set(update.rendition, head);
+    const known = room.renditions.get(update.rendition);
+    if (known && known.seq >= update.seq) return;
+    const state = stateOf(update, head.text);
     room.renditions.set(state.rendition, state);
     for (const waiter of room.waiters) if (waiter.rendition === state.rendition && waiter.ready(state)) waiter.resolve(state);
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_DVR_WINDOW_S } from '../../pipeline/llhls/dvr-window.js';
 import { HLS_RENDITIONS, inLadderOrder } from '../../pipeline/renditions.js';
 
 export const ROOM_TYPES = ['meeting', 'broadcast', 'hybrid', 'classroom', 'webinar', 'live', '1to1'] as const;
@@ -15,6 +16,15 @@ export const hlsRenditionsSchema = z
   .meta({
     description:
       'LL-HLS renditions, each a variant of the multivariant playlist: `source` (the publisher\'s video; H.264 is passed through), `720p`, `360p` (scaled encodes, never upscaled: CPU while on air). Kept highest first; recordings are of the first. Default `["source"]`.',
+  });
+
+export const hlsDvrWindowSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_DVR_WINDOW_S)
+  .meta({
+    description: `Seconds of the broadcast kept seekable in the live LL-HLS playlists (a DVR window, up to ${MAX_DVR_WINDOW_S} s); 0 (default): the live edge only. Recordings always hold the whole broadcast.`,
   });
 
 export const regionSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 lowercase letters, digits or "-"');
@@ -38,6 +48,7 @@ export const roomConfigSchema = z
     region_hint: regionSchema.nullable().optional(),
     registration: z.enum(['off', 'open', 'approval']).optional(),
     hls_renditions: hlsRenditionsSchema.optional(),
+    hls_dvr_window_s: hlsDvrWindowSchema.optional(),
     playback: playbackSchema.optional(),
   })
   .strict();
@@ -60,6 +71,8 @@ export const resolvedRoomConfigSchema = z.object({
   registration: z.enum(['off', 'open', 'approval']),
   /** The LL-HLS ladder in ladder order; the first (highest) is the one recorded. */
   hls_renditions: z.array(z.enum(HLS_RENDITIONS)),
+  /** Seconds kept seekable in the live playlists; rooms stored before this option existed had none. */
+  hls_dvr_window_s: z.number().default(0),
   /** Rooms stored before this option existed were public. */
   playback: playbackSchema.default('public'),
 });
@@ -77,6 +90,7 @@ const MEETING: RoomConfig = {
   registration: 'off',
   // One passthrough rendition: no encode at all when the publisher sends H.264.
   hls_renditions: ['source'],
+  hls_dvr_window_s: 0,
   playback: 'public',
 };
 
@@ -118,6 +132,7 @@ export function resolveRoomConfig(type: RoomType, input: RoomConfigInput = {}): 
     hls: defaults.hls,
     registration: input.registration ?? defaults.registration,
     hls_renditions: inLadderOrder(input.hls_renditions ?? defaults.hls_renditions),
+    hls_dvr_window_s: input.hls_dvr_window_s ?? defaults.hls_dvr_window_s,
     playback: input.playback ?? defaults.playback,
   };
   if (type === '1to1' && config.max_participants !== null && config.max_participants > 2) {

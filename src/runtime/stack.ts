@@ -279,6 +279,7 @@ export class Stack {
           status: hlsStatus,
           emit: (type, data) => room.emit(type, data),
           renditions: room.room.config.hls_renditions,
+          dvrWindowS: room.room.config.hls_dvr_window_s,
           record: room.room.config.record.enabled,
           logger: this.logger,
         }),

@@ -27,18 +27,22 @@ export class SyntheticStream {
     readonly roomId: string,
     readonly rendition: string,
     readonly publisher: HlsPublisher,
+    readonly playlist: MediaPlaylist,
   ) {}
 
-  /** Publishes the init segment; `cache` is the publisher's (share it with an origin of the same "process"). */
-  static async start(o: { roomId: string; rendition?: string; store: ObjectStore; redis: Redis; cache: MediaCache }): Promise<SyntheticStream> {
+  /**
+   * Publishes the init segment; `cache` is the publisher's (share it with an origin of the same
+   * "process"); `windowSegments`: the playlist's window (a DVR window), default the live edge's.
+   */
+  static async start(o: { roomId: string; rendition?: string; store: ObjectStore; redis: Redis; cache: MediaCache; windowSegments?: number }): Promise<SyntheticStream> {
     const rendition = o.rendition ?? 'v1';
-    const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2 });
+    const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2, ...(o.windowSegments ? { windowSegments: o.windowSegments } : {}) });
     const publisher = new HlsPublisher({ roomId: o.roomId, rendition, playlist, store: o.store, redis: o.redis, cache: o.cache, logger: createLogger('silent') });
     await publisher.perform([
       { type: 'write', kind: 'init', uri: 'init.mp4', bytes: bytesOf('init.mp4') },
       { type: 'publish', update: { kind: 'map', uri: 'init.mp4', discontinuity: false } },
     ]);
-    return new SyntheticStream(o.roomId, rendition, publisher);
+    return new SyntheticStream(o.roomId, rendition, publisher, playlist);
   }
 
   /** Stores and publishes the next part, closing the segment after its fifth. */

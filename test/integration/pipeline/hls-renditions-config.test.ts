@@ -1,4 +1,5 @@
-// config.hls_renditions through the REST API: defaults, normalization, refusals, and the OpenAPI document.
+// config.hls_renditions and config.hls_dvr_window_s through the REST API: defaults, normalization,
+// refusals, and the OpenAPI document.
 import { describe, expect, it } from 'vitest';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 
@@ -36,5 +37,28 @@ describe('POST /v1/rooms with config.hls_renditions', () => {
     const text = JSON.stringify(doc);
     expect(text).toContain('"hls_renditions"');
     expect(text).toMatch(/"enum":\["source","720p","360p"\]/);
+  });
+});
+
+describe('POST /v1/rooms with config.hls_dvr_window_s', () => {
+  it('defaults to 0 (the live edge only) and keeps a given window', async () => {
+    expect((await readJson(await create({}))).config.hls_dvr_window_s).toBe(0);
+    const res = await create({ hls_dvr_window_s: 7200 });
+    expect(res.status).toBe(201);
+    expect((await readJson(res)).config.hls_dvr_window_s).toBe(7200);
+  });
+
+  it.each([
+    ['a negative window', -5],
+    ['more than four hours', 4 * 3600 + 1],
+    ['a fraction', 2.5],
+  ])('400 invalid_request for %s', async (_name, hls_dvr_window_s) => {
+    const res = await create({ hls_dvr_window_s });
+    expect(res.status).toBe(400);
+    expect((await readJson(res)).detail).toContain('body.config.hls_dvr_window_s');
+  });
+
+  it('is documented in the OpenAPI document', async () => {
+    expect(JSON.stringify(await readJson(await fetch(`${t.url}/v1/openapi.json`)))).toContain('"hls_dvr_window_s"');
   });
 });

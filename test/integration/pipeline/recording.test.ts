@@ -49,7 +49,7 @@ describe('recordings', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'levelchat-rec-test-'));
     try {
       await repository.create({
-        id: roomId, external_id: null, type: 'broadcast', config: { max_participants: null, max_publishers: 4, preferred_codec: 'h264', record: { enabled: true }, e2ee: false, region_hint: null, hls: true, registration: 'off', hls_renditions: ['source'], playback: 'public' },
+        id: roomId, external_id: null, type: 'broadcast', config: { max_participants: null, max_publishers: 4, preferred_codec: 'h264', record: { enabled: true }, e2ee: false, region_hint: null, hls: true, registration: 'off', hls_renditions: ['source'], hls_dvr_window_s: 0, playback: 'public' },
         state: 'created', created_at: new Date().toISOString(), transitions: [], ended_reason: null, participants: 0, owner: 'test',
       });
       const pipeline = await BroadcastPipeline.start({

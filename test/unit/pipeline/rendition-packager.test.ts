@@ -6,20 +6,24 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Fmp4Item } from '../../../pipeline/fmp4/fragment-reader.js';
 import type { RenditionReport } from '../../../pipeline/llhls/media-playlist.js';
 import { MediaCache } from '../../../pipeline/publish/media-cache.js';
-import type { HlsStateMessage, RenditionState } from '../../../pipeline/publish/playlist-state.js';
+import { stateOf, type HlsStateMessage, type RenditionState } from '../../../pipeline/publish/playlist-state.js';
 import { RenditionPackager } from '../../../pipeline/rendition-packager.js';
 import { createLogger } from '../../../common/logger.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
 import { encodePerFrameMp4, readAll } from './ffmpeg-fixture.js';
 import { parsePlaylist } from './m3u8.js';
 
-/** The one Redis call HlsPublisher makes (MULTI SET PUBLISH EXEC, on database 0), recording each published state. */
+/** The one Redis call HlsPublisher makes (MULTI SET PUBLISH EXEC, on database 0), recording each published state as an origin composes it. */
 function recordingRedis(states: RenditionState[]): Redis {
+  const heads = new Map<string, string>();
   const multi = {
     set: () => multi,
     publish: (_channel: string, json: string) => {
       const message = JSON.parse(json) as HlsStateMessage;
-      if (message.type === 'rendition') states.push(message.state);
+      if (message.type !== 'rendition') return multi;
+      const { rendition, head } = message.state;
+      if (head.text !== undefined) heads.set(rendition, head.text);
+      states.push(stateOf(message.state, heads.get(rendition)!));
       return multi;
     },
     exec: async () => [[null, 'OK']],
