@@ -70,14 +70,16 @@ interface Row {
   fwdPps: number;
   /** Per layer: viewers on it, packets/s each got (sink), loss mean (window, vs the layer's packets + audio). */
   layers: { viewers: number; ppsPerViewer: number; loss: number }[];
+  /** Lost before the worker (replay → producers), window: a disturbed row (and consumers changing layers). */
+  ingressLoss: number;
 }
 
 const running: { worker: types.Worker | null; sink: UdpSink | null; source: LoadSource | null } = { worker: null, sink: null, source: null };
 
-/** Packets each layer and the audio delivered to the producers so far, by SSRC. */
-async function ingressPackets(ingress: Ingress): Promise<Map<number, number>> {
+/** Per SSRC (each layer and the audio), packets sent to the producers so far (received + lost), and lost. */
+async function ingressPackets(ingress: Ingress): Promise<Map<number, { sent: number; lost: number }>> {
   const stats = (await Promise.all([ingress.video.getStats(), ingress.audio.getStats()])).flat();
-  return new Map(stats.map((s) => [s.ssrc, s.packetCount + s.packetsLost]));
+  return new Map(stats.map((s) => [s.ssrc, { sent: s.packetCount + s.packetsLost, lost: s.packetsLost }]));
 }
 
 async function runRow(mix: Mix, router: types.Router, prepared: PreparedSource): Promise<Row> {
@@ -115,7 +117,9 @@ async function runRow(mix: Mix, router: types.Router, prepared: PreparedSource):
     await running.source.stop();
     running.source = null;
     const windowS = (b.at - a.at) / 1000;
-    const delta = (s: number) => (b.ingress.get(s) ?? 0) - (a.ingress.get(s) ?? 0);
+    const delta = (s: number) => (b.ingress.get(s)?.sent ?? 0) - (a.ingress.get(s)?.sent ?? 0);
+    const lostDelta = [...b.ingress].reduce((sum, [s, v]) => sum + v.lost - (a.ingress.get(s)?.lost ?? 0), 0);
+    const sentDelta = [...b.ingress.keys()].reduce((sum, s) => sum + delta(s), 0);
     const audio = delta(ingress.audio.rtpParameters.encodings![0]!.ssrc!);
     const got = (snap: SinkSnapshot, port: number) => snap.perPort.get(port) ?? 0;
     const layers = SIMULCAST_LAYERS.map((l, layer) => {
@@ -125,7 +129,7 @@ async function runRow(mix: Mix, router: types.Router, prepared: PreparedSource):
       const loss = mine.length && expected > 0 ? counts.reduce((sum, c) => sum + Math.max(0, 1 - c / expected), 0) / mine.length : 0;
       return { viewers: mine.length, ppsPerViewer: mine.length ? counts.reduce((x, y) => x + y, 0) / mine.length / windowS : 0, loss };
     });
-    const row: Row = { mix: mix.name, viewers: n, cores: (b.cpu - a.cpu) / 1000 / windowS, fwdPps: (b.sink.rtp - a.sink.rtp) / windowS, layers };
+    const row: Row = { mix: mix.name, viewers: n, cores: (b.cpu - a.cpu) / 1000 / windowS, fwdPps: (b.sink.rtp - a.sink.rtp) / windowS, layers, ingressLoss: sentDelta > 0 ? lostDelta / sentDelta : 0 };
     log(`${mix.name}: worker ${pct(row.cores, 1)} of a core, ${kpps(row.fwdPps)} pkt/s to viewers`);
     return row;
   } finally {
@@ -137,7 +141,7 @@ function report(rows: Row[]): void {
   const idle = rows.find((r) => r.viewers === 0)?.cores ?? 0;
   console.log(`\n=== Simulcast: ${SIMULCAST_LAYERS.map((l) => `${l.height}p ${l.kbps} kb/s`).join(' / ')} (+ Opus), ${transportLabel(SRTP)} viewers on one worker ===`);
   console.log(`  CPU/viewer = (worker CPU − ${pct(idle, 2)}, the 3-layer ingress with no viewer) ÷ N; pkt/s per viewer and loss per layer (window, vs that layer's packets + audio)`);
-  const head = [pad('mix', 14), lpad('N', 5), lpad('worker CPU', 11), lpad('fwd pkt/s', 10), lpad('CPU/viewer', 11), lpad('viewers/core', 13), ...SIMULCAST_LAYERS.map((l) => pad(`  ${l.height}p: N pkt/s loss`, 26))].join(' ');
+  const head = [pad('mix', 14), lpad('N', 5), lpad('worker CPU', 11), lpad('fwd pkt/s', 10), lpad('CPU/viewer', 11), lpad('viewers/core', 13), lpad('ingress lost', 13), ...SIMULCAST_LAYERS.map((l) => pad(`  ${l.height}p: N pkt/s loss`, 26))].join(' ');
   console.log(head);
   console.log('-'.repeat(head.length));
   const perViewer = new Map<number, number>();
@@ -148,7 +152,7 @@ function report(rows: Row[]): void {
     console.log(
       [
         pad(r.mix, 14), lpad(String(r.viewers), 5), lpad(pct(r.cores, 1), 11), lpad(kpps(r.fwdPps), 10), lpad(r.viewers ? pct(cpuPerViewer, 3) : '—', 11),
-        lpad(cpuPerViewer > 0 ? (1 / cpuPerViewer).toFixed(0) : '—', 13),
+        lpad(cpuPerViewer > 0 ? (1 / cpuPerViewer).toFixed(0) : '—', 13), lpad(pct(r.ingressLoss, 2), 13),
         ...r.layers.map((l) => pad(l.viewers ? `  ${l.viewers} ${l.ppsPerViewer.toFixed(0)} ${pct(l.loss, 2)}` : '  —', 26)),
       ].join(' '),
     );

@@ -1,9 +1,11 @@
 // Bench: is an SRTP PlainTransport viewer (what sfu-fanout and cluster-fanout count by default) a fair
 // stand-in for a real WebRTC viewer? At small N, on one worker, the same broadcast goes to
-//   srtp-plain  N PlainTransports with SRTP (the browser's suite) sending to the C UDP sink, and
+//   srtp-plain  N PlainTransports with SRTP (the browser's suite) sending to the C UDP sink,
 //   webrtc      N RTCPeerConnections in Chromium (mediasoup-client recv transports over
 //               WebRtcTransports): ICE, DTLS, SRTP, and the browser's RTCP feedback (receiver
 //               reports, transport-cc, NACK, PLI), plus mediasoup's bandwidth probing towards them,
+//   webrtc-nobwe the same without transport-cc and REMB: what the send-side bandwidth estimate
+//               (libwebrtc's, run per viewer on the browser's transport-cc feedback) costs,
 // and the worker's CPU per viewer is compared, after taking off what the worker spends with no viewer
 // at all (the ingress: a row of its own).
 //
@@ -52,7 +54,7 @@ const SRTP = viewerTransportsFromEnv({ BENCH_VIEWER_TRANSPORT: 'srtp', BENCH_SRT
 const VIDEO_KBPS = 1500;
 const log = stampedLog('webrtc-viewers ', 5);
 
-type Kind = 'none' | 'srtp-plain' | 'webrtc';
+type Kind = 'none' | 'srtp-plain' | 'webrtc' | 'webrtc-nobwe';
 
 interface Row {
   kind: Kind;
@@ -112,9 +114,9 @@ async function runRow(kind: Kind, n: number, router: types.Router, prepared: Pre
         plainTransports.push(t);
         for (const p of [ingress.video, ingress.audio]) consumers.push(await t.consume({ producerId: p.id, rtpCapabilities: router.rtpCapabilities }));
       }
-    } else if (kind === 'webrtc') {
+    } else if (kind !== 'none') {
       viewers = await BrowserViewers.open(running.browser!, router);
-      for (let i = 0; i < n; i += 1) consumers.push(...(await viewers.add([ingress.video, ingress.audio])).consumers);
+      for (let i = 0; i < n; i += 1) consumers.push(...(await viewers.add([ingress.video, ingress.audio], { bwe: kind === 'webrtc' })).consumers);
     }
     log(`${kind} n=${n}: ${kind === 'none' ? 'no viewer (the ingress alone)' : `${n} viewers set up`}; feed on, warming up ${WARMUP_S} s, measuring ${DURATION_S} s`);
     const v = viewers;
@@ -151,19 +153,22 @@ function report(rows: Row[]): void {
   const idle = base?.cores ?? 0;
   const points: CostPoint[] = rows
     .filter((r) => r.kind !== 'none')
-    .map((r) => ({ transport: r.kind === 'webrtc' ? 'webrtc' : transportLabel(SRTP), setup: '1 worker', workers: 1, viewers: r.n, fwdPps: r.fwdPps, cores: r.cores, perViewerPps: r.perViewerPps, meanLoss: r.loss, maxLoss: r.loss }));
+    .map((r) => ({ transport: r.kind === 'srtp-plain' ? transportLabel(SRTP) : r.kind, setup: '1 worker', workers: 1, viewers: r.n, fwdPps: r.fwdPps, cores: r.cores, perViewerPps: r.perViewerPps, meanLoss: r.loss, maxLoss: r.loss }));
   printCostCurve(points, `${VIDEO_KBPS / 1000} Mb/s H.264 + Opus (worker CPU including the ingress: ${pct(idle, 1)} of a core with no viewer)`);
   console.log(`\n=== Real WebRTC viewer vs SRTP PlainTransport viewer (${SRTP.kind === 'srtp' ? SRTP.suite : ''}) ===`);
   console.log(`  marginal CPU per viewer = (worker CPU − ${pct(idle, 2)} with no viewer) ÷ N`);
   for (const n of VIEWERS) {
     const plain = rows.find((r) => r.kind === 'srtp-plain' && r.n === n);
     const real = rows.find((r) => r.kind === 'webrtc' && r.n === n);
+    const nobwe = rows.find((r) => r.kind === 'webrtc-nobwe' && r.n === n);
     if (!plain || !real) continue;
     const [a, b] = [(plain.cores - idle) / n, (real.cores - idle) / n];
     const ratio = a > 0 ? b / a : 0;
+    const c = nobwe ? (nobwe.cores - idle) / n : 0;
     console.log(
       `  N=${n}: SRTP PlainTransport ${pct(a, 3)} of a core per viewer, WebRTC ${pct(b, 3)} → WebRTC costs ${ratio.toFixed(2)}× ` +
-        `(${Math.abs(ratio - 1) <= 0.2 ? 'within' : 'NOT within'} 20%); pkt/s per viewer ${(plain.fwdPps / n).toFixed(0)} vs ${(real.fwdPps / n).toFixed(0)}; ${real.note}`,
+        `(${Math.abs(ratio - 1) <= 0.2 ? 'within' : 'NOT within'} 20%); pkt/s per viewer ${(plain.fwdPps / n).toFixed(0)} vs ${(real.fwdPps / n).toFixed(0)}; ${real.note}` +
+        (nobwe ? `; WebRTC without transport-cc/REMB ${pct(c, 3)} (${a > 0 ? (c / a).toFixed(2) : '?'}×): the bandwidth estimate is ${pct(b > 0 ? (b - c) / b : 0, 0)} of a real viewer's cost` : ''),
     );
   }
 }
@@ -172,7 +177,7 @@ async function main(): Promise<void> {
   console.log('LevelChat bench: real WebRTC viewers (Chromium) vs SRTP PlainTransport viewers, worker CPU per viewer');
   console.log(`  machine: ${NCPU} cores (${os.cpus()[0]?.model ?? '?'}), Linux ${os.release()}; worker on CPU ${WORKER_CPU}; source, sink and Chromium on CPU ${LOADGEN_CPU} (taskset), nice ${NICE}`);
   console.log(`  software: node ${process.version}, mediasoup ${mediasoup.version} (worker ${mediasoup.workerBin}), ${execFileSync('chromium', ['--version'], { encoding: 'utf8' }).trim()}`);
-  console.log(`  viewers ${VIEWERS.join(', ')}; window ${DURATION_S} s after ${WARMUP_S} s warm-up; rows per N: srtp-plain, webrtc (and one row with no viewer)`);
+  console.log(`  viewers ${VIEWERS.join(', ')}; window ${DURATION_S} s after ${WARMUP_S} s warm-up; rows per N: srtp-plain, webrtc, webrtc-nobwe (and one row with no viewer)`);
   running.tmp = mkdtempSync(path.join(os.tmpdir(), 'levelchat-webrtc-viewers-'));
   running.sink = await UdpSink.start(8, LOADGEN_CPU, NICE);
   running.worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: 46000, rtcMaxPort: 46999 });
@@ -186,7 +191,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     rows.push(await runRow('none', 0, router, prepared));
-    for (const n of VIEWERS) for (const kind of ['srtp-plain', 'webrtc'] as const) rows.push(await runRow(kind, n, router, prepared));
+    for (const n of VIEWERS) for (const kind of ['srtp-plain', 'webrtc', 'webrtc-nobwe'] as const) rows.push(await runRow(kind, n, router, prepared));
   } finally {
     prepared.dispose();
   }

@@ -25,6 +25,18 @@ export interface BrowserViewer {
   consumers: types.Consumer[];
 }
 
+/** The header extensions a send-side bandwidth estimate runs on (transport-cc; abs-send-time for REMB). */
+const BWE_EXTENSIONS = ['http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01', 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time'];
+
+/** `caps` without what a bandwidth estimate needs: no transport-cc / abs-send-time, no transport-cc / goog-remb feedback. */
+export function withoutBwe(caps: types.RtpCapabilities): types.RtpCapabilities {
+  return {
+    ...caps,
+    headerExtensions: (caps.headerExtensions ?? []).filter((h) => !BWE_EXTENSIONS.includes(h.uri)),
+    codecs: (caps.codecs ?? []).map((c) => ({ ...c, rtcpFeedback: (c.rtcpFeedback ?? []).filter((f) => f.type !== 'transport-cc' && f.type !== 'goog-remb') })),
+  };
+}
+
 let bundle: Promise<string> | undefined;
 
 /** mediasoup-client as a browser script defining globalThis.mediasoupClient (built once per process). */
@@ -119,8 +131,11 @@ export class BrowserViewers {
     return this.viewers;
   }
 
-  /** One more viewer: a WebRtcTransport (UDP on loopback) consuming every producer given, resumed. */
-  async add(producers: types.Producer[]): Promise<BrowserViewer> {
+  /**
+   * One more viewer: a WebRtcTransport (UDP on loopback) consuming every producer given, resumed.
+   * `bwe: false` leaves out transport-cc and REMB, so the worker runs no bandwidth estimate for it.
+   */
+  async add(producers: types.Producer[], { bwe = true }: { bwe?: boolean } = {}): Promise<BrowserViewer> {
     const transport = await this.router.createWebRtcTransport({ listenIps: [{ ip: '127.0.0.1' }], enableUdp: true, enableTcp: false, preferUdp: true });
     this.connectors.set(transport.id, transport);
     await this.page.evaluate(pageSide.create, {
@@ -132,7 +147,7 @@ export class BrowserViewers {
     });
     const consumers: types.Consumer[] = [];
     for (const producer of producers) {
-      const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: this.deviceCaps, paused: true });
+      const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: bwe ? this.deviceCaps : withoutBwe(this.deviceCaps), paused: true });
       await this.page.evaluate(pageSide.consume, [transport.id, { id: consumer.id, producerId: producer.id, kind: consumer.kind, rtpParameters: consumer.rtpParameters }] as [string, unknown]);
       await consumer.resume();
       consumers.push(consumer);
