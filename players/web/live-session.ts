@@ -508,7 +508,9 @@ export class LiveSession {
         this.#end('host_ended');
         return;
       case 'session-ending':
-        this.room.emit('session-ending', { expiresAt: e.data.expires_at, secondsLeft: e.data.seconds_left });
+        // A short token's notice comes right after the join answer, before joinLive() has resolved and
+        // the app could listen: emitted on the next task, after the app's first listeners are on.
+        setTimeout(() => this.room.emit('session-ending', { expiresAt: e.data.expires_at, secondsLeft: e.data.seconds_left }), 0);
         return;
       case 'token-expired':
         this.#end('token_expired');
