@@ -1,6 +1,6 @@
 // Third-party LL-HLS players in Chromium, as a viewer's page would use them: hls.js (its own build,
-// lowLatencyMode) and Shaka Player (its compiled build, streaming.lowLatencyMode), each alone in a
-// blank page with a muted <video>, every error it reports recorded. The e2e test and the latency
+// lowLatencyMode, defaults) and Shaka Player (its compiled build, streaming.lowLatencyMode with its
+// live sync on), each alone in a blank page with a muted <video>, every error it reports recorded. The e2e test and the latency
 // bench share them. The page code is a string: this layer compiles without the DOM types.
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -66,7 +66,9 @@ const START: Record<PlayerKind, (url: string) => string> = {
     player.addEventListener('error', (e) => errors.push({ source: 'player', fatal: e.detail.severity === shaka.util.Error.Severity.CRITICAL, detail: 'shaka ' + e.detail.code + ' ' + JSON.stringify(e.detail.data).slice(0, 300) }));
     window.llhls = { video, errors, playingDate: () => player.getPlayheadTimeAsDate() };
     await player.attach(video);
-    player.configure({ streaming: { lowLatencyMode: true } });
+    // Shaka's low-latency mode does not catch up after a stall by itself: its live sync plays up to
+    // 1.25× while more than 0.25 s behind its playable edge (the live edge less PART-HOLD-BACK).
+    player.configure({ streaming: { lowLatencyMode: true, liveSync: { enabled: true, targetLatency: 0, targetLatencyTolerance: 0.25, maxPlaybackRate: 1.25 } } });
     try {
       await player.load(${JSON.stringify(url)});
     } catch (e) {

@@ -10,9 +10,15 @@ export interface PlayerOptions {
   url: string;
   /** Sent as `Authorization: Bearer …` on every playlist and media request (not needed by LevelChat's origin). */
   token?: string;
-  /** Seconds behind the live edge to aim for (hls.js `liveSyncDuration`). Default 1. */
+  /**
+   * Seconds behind the live edge to aim for (hls.js `liveSyncDuration`). Default: the playlist's
+   * PART-HOLD-BACK (three part targets, 0.66 s with LevelChat's default cadence).
+   */
   liveSyncDuration?: number;
-  /** Further behind than this, jump back to the live edge. Default 4. */
+  /**
+   * Further behind than this, jump back to the live edge. Default 4. hls.js takes it only with a
+   * liveSyncDuration: without one the player only catches up by playing faster.
+   */
   liveMaxLatencyDuration?: number;
   /** Catch up by playing up to this fast when behind. Default 1.5. */
   maxLiveSyncPlaybackRate?: number;
@@ -128,8 +134,12 @@ class LlHlsPlayer implements Player {
     const token = o.token;
     const hls = new Hls({
       lowLatencyMode: true,
-      liveSyncDuration: o.liveSyncDuration ?? 1,
-      liveMaxLatencyDuration: o.liveMaxLatencyDuration ?? 4,
+      // hls.js follows PART-HOLD-BACK unless given a liveSyncDuration, and takes a maximum latency
+      // only together with one.
+      ...(o.liveSyncDuration !== undefined ? { liveSyncDuration: o.liveSyncDuration, liveMaxLatencyDuration: o.liveMaxLatencyDuration ?? 4 } : {}),
+      // After each stall hls.js aims further behind, by 1 s by default: one stall at start-up would
+      // double the latency for good. About a part instead.
+      liveSyncOnStallIncrease: 0.25,
       maxLiveSyncPlaybackRate: o.maxLiveSyncPlaybackRate ?? 1.5,
       // Live only: little buffer behind, a short buffer ahead keeps us near the edge.
       backBufferLength: 10,

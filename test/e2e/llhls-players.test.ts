@@ -82,6 +82,8 @@ function watchOrigin(playlistUrl: string) {
     }
   })();
   return {
+    /** The longest the stream went without a new part so far, ms. */
+    longestWait: () => longestWait,
     stop: async () => {
       stopped = true;
       await loop;
@@ -129,6 +131,8 @@ describe('LL-HLS played by hls.js and Shaka Player', () => {
     }
     const samples = await Promise.all(players.map((p) => p.sample()));
     const errors = await Promise.all(players.map((p) => p.errors()));
+    // While the players played (the end of the stream, a few seconds later, is no stall).
+    const longestWait = watcher.longestWait();
     const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', master], { timeout: 20_000 });
 
     // The publisher leaves: the stream ends, and the playlist says so.
@@ -143,20 +147,23 @@ describe('LL-HLS played by hls.js and Shaka Player', () => {
       const l = [...(latencies[p.kind] ?? [])].sort((a, b) => a - b);
       console.log(`[llhls-players] ${p.kind}: ${summary(samples[i]!)}; latency samples p50 ${l[Math.floor(l.length / 2)]?.toFixed(2)} s, max ${l.at(-1)?.toFixed(2)} s; errors ${JSON.stringify(errors[i]!.map((e) => e.detail))}`);
     });
-    console.log(`[llhls-players] origin: ${checked.responses} playlists checked, ${checked.hints} hinted parts fetched, segments keyed ${checked.keyed}, unkeyed ${checked.unkeyed.length} ${JSON.stringify(checked.unkeyed)}, longest wait for a part ${checked.longestWait} ms`);
+    console.log(`[llhls-players] origin: ${checked.responses} playlists checked, ${checked.hints} hinted parts fetched, segments keyed ${checked.keyed}, unkeyed ${checked.unkeyed.length} ${JSON.stringify(checked.unkeyed)}, longest wait for a part while playing ${longestWait} ms`);
 
-    // No player error. Two exceptions that are no fault of the stream: a stall while the stream itself
-    // stopped for longer than a player's buffer (this shared machine starving the publisher), and hls.js
-    // skipping from 0 to its start position when its stall check runs before its own start seek.
+    // No player error. Two exceptions that are no fault of the stream: a stall (or a blocking playlist
+    // request timing out) while the stream itself stopped for longer than a player's buffer (this shared
+    // machine starving the publisher), and hls.js skipping from 0 to its start position when its stall
+    // check runs before its own start seek.
+    const streamStalled = longestWait > 3 * CADENCE.partTarget * 1000;
     const excused = (e: PlayerError) =>
       !e.fatal &&
-      ((checked.longestWait > 3 * CADENCE.partTarget * 1000 && /bufferStalledError|bufferNudgeOnStall|bufferSeekOverHole|bufferAppendNoProgress/.test(e.detail)) ||
+      ((streamStalled && /bufferStalledError|bufferNudgeOnStall|bufferSeekOverHole|bufferAppendNoProgress|levelLoadTimeOut/.test(e.detail)) ||
         /bufferSeekOverHole fragment loaded with buffer holes, seeking from 0 to/.test(e.detail));
     for (const [i, p] of players.entries()) {
       expect(errors[i]!.filter((e) => !excused(e)), `${p.kind} errors`).toEqual([]);
-      if (checked.longestWait <= 3 * CADENCE.partTarget * 1000) expect(stalls[p.kind] ?? [], `${p.kind} stalled`).toEqual([]);
+      if (!streamStalled) expect(stalls[p.kind] ?? [], `${p.kind} stalled`).toEqual([]);
       expect(samples[i]!.frames, `${p.kind} frames`).toBeGreaterThan(PLAY_S * 10);
-      expect(Math.max(...(latencies[p.kind] ?? [Infinity])), `${p.kind} latency`).toBeLessThan(3);
+      // Behind the live edge by at most 3 s, plus however long the stream itself stopped.
+      expect(Math.max(...(latencies[p.kind] ?? [Infinity])), `${p.kind} latency`).toBeLessThan(3 + (streamStalled ? longestWait / 1000 : 0));
     }
     expect(checked.violations).toEqual([]);
     expect(checked.responses).toBeGreaterThan(100);
