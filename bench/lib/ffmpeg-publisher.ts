@@ -1,6 +1,6 @@
 // A real ffmpeg publisher: H.264 CBR test pattern + Opus over plain RTP into two mediasoup
 // PlainTransports (comedia, no rtcp-mux, as in mediasoup's ffmpeg examples).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { PinnedChild, spawnPinned, type Pinning } from './pinned-child.js';
 
 export const VIDEO_SSRC = 22222222;
 export const AUDIO_SSRC = 11111111;
@@ -14,29 +14,13 @@ export interface PublisherTarget {
   audioRtcpPort: number;
 }
 
-export interface PublisherOptions {
+export interface PublisherOptions extends Pinning {
   /** Safety stop (`-t` before each output): ffmpeg ends by itself even if we never kill it. */
   maxSeconds: number;
   videoKbps: number;
-  /** CPUs for taskset -c (a number or a list such as "2-15"); null: not pinned. */
-  pinCpu: number | string | null;
-  /** Nice value (0: unchanged). */
-  nice?: number;
 }
 
-export class FfmpegPublisher {
-  private exited = false;
-  private stderrTail = '';
-
-  private constructor(readonly proc: ChildProcess) {
-    proc.stderr?.on('data', (d: Buffer) => {
-      this.stderrTail = (this.stderrTail + d.toString()).slice(-2000);
-    });
-    proc.on('exit', () => {
-      this.exited = true;
-    });
-  }
-
+export class FfmpegPublisher extends PinnedChild {
   static start(target: PublisherTarget, opts: PublisherOptions): FfmpegPublisher {
     const t = String(Math.ceil(opts.maxSeconds));
     const kbps = `${opts.videoKbps}k`;
@@ -61,37 +45,7 @@ export class FfmpegPublisher {
   }
 
   /** Runs ffmpeg with `args` (another feed: simulcast, recording), pinned and niced like start(). */
-  static spawn(args: string[], opts: Pick<PublisherOptions, 'pinCpu' | 'nice'>): FfmpegPublisher {
-    let argv = ['ffmpeg', ...args];
-    if (opts.nice) argv = ['nice', '-n', String(opts.nice), ...argv];
-    if (opts.pinCpu !== null) argv = ['taskset', '-c', String(opts.pinCpu), ...argv];
-    return new FfmpegPublisher(spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] }));
-  }
-
-  get pid(): number {
-    return this.proc.pid ?? -1;
-  }
-
-  get running(): boolean {
-    return !this.exited;
-  }
-
-  get lastError(): string {
-    return this.stderrTail.trim();
-  }
-
-  /** SIGTERM, then SIGKILL after `graceMs`. */
-  async stop(graceMs = 2000): Promise<void> {
-    if (this.exited) return;
-    const done = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
-    this.proc.kill('SIGTERM');
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), graceMs);
-    await done;
-    clearTimeout(timer);
-  }
-
-  /** Synchronous last resort for exit handlers. */
-  kill(): void {
-    if (!this.exited) this.proc.kill('SIGKILL');
+  static spawn(args: string[], pinning: Pinning): FfmpegPublisher {
+    return new FfmpegPublisher(spawnPinned(['ffmpeg', ...args], pinning, ['ignore', 'ignore', 'pipe']));
   }
 }

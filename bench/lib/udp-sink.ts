@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { projectRoot } from '../../common/compiled-entry.js';
+import { pinnedArgv } from './pinned-child.js';
 
 export interface SinkSnapshot {
   /** Date.now()-style wall time when the reply arrived. */
@@ -65,10 +66,8 @@ export class UdpSink {
         throw new Error(`gcc failed to build the UDP sink: ${(err as Error).message}`);
       }
     }
-    let argv = [bin, String(sockets), String(sinkPollUs())];
-    if (nice !== 0) argv = ['nice', '-n', String(nice), ...argv];
-    if (pinCpu !== null) argv = ['taskset', '-c', String(pinCpu), ...argv];
-    const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const [cmd, ...args] = pinnedArgv([bin, String(sockets), String(sinkPollUs())], { pinCpu, nice });
+    const proc = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     proc.stderr.on('data', (d: Buffer) => process.stderr.write(`[udp-sink] ${d.toString()}`));
     const lines = createInterface({ input: proc.stdout });
     const first = await new Promise<string>((resolve, reject) => {
