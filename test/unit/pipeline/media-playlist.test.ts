@@ -26,14 +26,21 @@ function closeSegment(playlist: MediaPlaylist): void {
   playlist.closeSegment(segmentUri(nextMsn(playlist)));
 }
 
+/** Adds and closes `count` segments of `parts` parts of `duration` s from T0, the one at index `newInitAt` after a new init; the time after them. */
+function addSegments(playlist: MediaPlaylist, count: number, parts: number, duration: number, newInitAt?: number): number {
+  let at = T0;
+  for (let s = 0; s < count; s++) {
+    if (s === newInitAt) playlist.setMap('init1.mp4', true);
+    at = addParts(playlist, parts, duration, at);
+    closeSegment(playlist);
+  }
+  return at;
+}
+
 describe('MediaPlaylist rendering', () => {
   it('renders a small live playlist exactly', () => {
     const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2 });
-    let at = T0;
-    for (let s = 0; s < 4; s++) {
-      at = addParts(playlist, 5, 0.2, at);
-      closeSegment(playlist);
-    }
+    const at = addSegments(playlist, 4, 5, 0.2);
     addParts(playlist, 2, 0.2, at);
     const text = playlist.render({ renditionReports: [{ uri: '../audio/index.m3u8', lastMsn: 4, lastPart: 0 }] });
     expect(text).toBe(
@@ -79,12 +86,7 @@ describe('MediaPlaylist rendering', () => {
 
   it('renders a delta update, a discontinuity with a new init, the window slide and the end exactly', () => {
     const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.5, windowSegments: 9 });
-    let at = T0;
-    for (let s = 0; s < 10; s++) {
-      if (s === 8) playlist.setMap('init1.mp4', true);
-      at = addParts(playlist, 2, 0.5, at);
-      closeSegment(playlist);
-    }
+    const at = addSegments(playlist, 10, 2, 0.5, 8);
     addParts(playlist, 1, 0.5, at);
     // 10 closed segments, window of 9: seg0 slid out. Segments ending more than 6 s before the live
     // edge (seg1 to seg3; seg4 ends 5.5 s before it) are skipped; parts are listed from seg8, the
@@ -164,11 +166,7 @@ describe('MediaPlaylist rendering', () => {
 
   it('lists parts of the open segment and at most the two closed before it, and hints the next part number', () => {
     const playlist = new MediaPlaylist({ targetDuration: 2, partTarget: 0.22, firstPart: 100 });
-    let at = T0;
-    for (let s = 0; s < 5; s++) {
-      at = addParts(playlist, 5, 0.2, at);
-      closeSegment(playlist);
-    }
+    const at = addSegments(playlist, 5, 5, 0.2);
     const justClosed = parsePlaylist(playlist.render());
     expect(justClosed.segments.map((s) => s.parts.length)).toEqual([0, 0, 0, 5, 5]);
     expect(justClosed.preloadHint?.URI).toBe('part125.m4s');
@@ -181,12 +179,7 @@ describe('MediaPlaylist rendering', () => {
 
   it('hands its state over to another run, which goes on in it after a discontinuity', () => {
     const playlist = new MediaPlaylist({ targetDuration: 2, partTarget: 0.22, windowSegments: 4 });
-    let at = T0;
-    for (let s = 0; s < 6; s++) {
-      if (s === 3) playlist.setMap('init1.mp4', true);
-      at = addParts(playlist, 5, 0.2, at);
-      closeSegment(playlist);
-    }
+    const at = addSegments(playlist, 6, 5, 0.2, 3);
     addParts(playlist, 1, 0.2, at);
     expect(() => playlist.snapshot()).toThrow(LlHlsError); // a segment is open
     closeSegment(playlist);
