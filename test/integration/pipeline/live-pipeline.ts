@@ -4,7 +4,7 @@ import { BroadcastPipeline, type BroadcastPipelineOptions } from '../../../pipel
 import { RouterFeeds } from '../../../pipeline/ingest/router-feeds.js';
 import type { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
-import { createLogger } from '../../../common/logger.js';
+import { createLogger, type Logger } from '../../../common/logger.js';
 import { lateBound } from '../../helpers/test-stack.js';
 import { startOrigin, type OriginHarness } from '../hls/origin-harness.js';
 import { startLiveSource, type RtpSender } from './rtp-sender.js';
@@ -26,28 +26,23 @@ export interface LivePipelineOptions {
   pipeline?: Pick<BroadcastPipelineOptions, 'renditions'>;
 }
 
-/**
- * For the whole test file: an ffmpeg test source into a mediasoup router, a BroadcastPipeline
- * packaging it into the shared test S3 and Redis, and an LL-HLS origin serving it; started in
- * beforeAll, stopped in afterAll. Use the returned object only inside tests and hooks.
- */
-export function useLivePipeline(o: LivePipelineOptions): LivePipeline {
-  let live: LivePipeline | undefined;
-  let cleanup: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-    const { pool, router, sender } = await startLiveSource(logger, o.seconds, o.codec, o.size);
-    const origin = await startOrigin(o.origin ? await o.origin() : {});
-    const redis = new Redis(inject('redisUrl'));
-    let pipeline: BroadcastPipeline | undefined;
-    cleanup = async () => {
-      await pipeline?.stop();
-      await sender.stop();
-      await origin.stop();
-      await redis.quit();
-      pool.close();
-    };
-    pipeline = await BroadcastPipeline.start({
+export interface LiveSourceRig {
+  sender: RtpSender;
+  origin: OriginHarness;
+  /** What a BroadcastPipeline of this source into this origin is started with. */
+  options: BroadcastPipelineOptions;
+  stop(): Promise<void>;
+}
+
+/** An ffmpeg test source into a mediasoup router, an LL-HLS origin, and the shared test Redis. */
+export async function startLiveSourceRig(o: Omit<LivePipelineOptions, 'pipeline'>, logger: Logger): Promise<LiveSourceRig> {
+  const { pool, router, sender } = await startLiveSource(logger, o.seconds, o.codec, o.size);
+  const origin = await startOrigin(o.origin ? await o.origin() : {});
+  const redis = new Redis(inject('redisUrl'));
+  return {
+    sender,
+    origin,
+    options: {
       roomId: o.roomId,
       feeds: new RouterFeeds(router),
       videoProducerId: sender.videoProducer.id,
@@ -56,9 +51,33 @@ export function useLivePipeline(o: LivePipelineOptions): LivePipeline {
       redis,
       cache: origin.cache,
       logger,
-      ...o.pipeline,
-    });
-    live = { pipeline, sender, origin };
+    },
+    async stop() {
+      await sender.stop();
+      await origin.stop();
+      await redis.quit();
+      pool.close();
+    },
+  };
+}
+
+/**
+ * For the whole test file: startLiveSourceRig and a BroadcastPipeline packaging the source into the
+ * shared test S3 and Redis, served by the origin; started in beforeAll, stopped in afterAll. Use the
+ * returned object only inside tests and hooks.
+ */
+export function useLivePipeline(o: LivePipelineOptions): LivePipeline {
+  let live: LivePipeline | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const rig = await startLiveSourceRig(o, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+    let pipeline: BroadcastPipeline | undefined;
+    cleanup = async () => {
+      await pipeline?.stop();
+      await rig.stop();
+    };
+    pipeline = await BroadcastPipeline.start({ ...rig.options, ...o.pipeline });
+    live = { pipeline, sender: rig.sender, origin: rig.origin };
   });
   afterAll(() => cleanup?.());
   return lateBound(() => live, 'the live pipeline');

@@ -2,51 +2,28 @@
 // continuation), which goes on in them after a discontinuity: same URLs, same declared cadence,
 // media sequence numbers and part numbers going on, the hint of the last state resolved by the new
 // run's first part, and no EXT-X-ENDLIST until the broadcast ends.
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../../../common/logger.js';
 import { BroadcastPipeline, type BroadcastPipelineOptions } from '../../../pipeline/broadcast-pipeline.js';
-import { RouterFeeds } from '../../../pipeline/ingest/router-feeds.js';
 import { cadenceOf } from '../../../pipeline/llhls/cadence.js';
-import type { WorkerPool } from '../../../src/sfu/worker-pool.js';
 import { waitFor } from '../../../bench/lib/wait.js';
 import { assertConforming } from '../../helpers/llhls-conformance.js';
 import { parsePlaylist } from '../../unit/pipeline/m3u8.js';
-import { startOrigin, type OriginHarness } from '../hls/origin-harness.js';
-import { startLiveSource, type RtpSender } from './rtp-sender.js';
+import type { OriginHarness } from '../hls/origin-harness.js';
+import { startLiveSourceRig, type LiveSourceRig } from './live-pipeline.js';
 
 const roomId = `r_handover-${Date.now()}`;
 const { partTarget, targetDuration } = cadenceOf();
-let pool: WorkerPool;
-let sender: RtpSender;
+let rig: LiveSourceRig;
 let origin: OriginHarness;
-let redis: Redis;
 let options: BroadcastPipelineOptions;
 
 beforeAll(async () => {
-  const logger = createLogger('silent');
-  const source = await startLiveSource(logger, 40);
-  [pool, sender] = [source.pool, source.sender];
-  origin = await startOrigin();
-  redis = new Redis(inject('redisUrl'));
-  options = {
-    roomId,
-    feeds: new RouterFeeds(source.router),
-    videoProducerId: sender.videoProducer.id,
-    audioProducerId: sender.audioProducer.id,
-    store: origin.store,
-    redis,
-    cache: origin.cache,
-    logger,
-  };
+  rig = await startLiveSourceRig({ roomId, seconds: 40 }, createLogger('silent'));
+  ({ origin, options } = rig);
 });
 
-afterAll(async () => {
-  await sender?.stop();
-  await origin?.stop();
-  await redis?.quit();
-  pool?.close();
-});
+afterAll(() => rig?.stop());
 
 it('goes on in the same playlists after an on-air switch, and ends them once', async () => {
   const first = await BroadcastPipeline.start(options);
