@@ -113,6 +113,19 @@ export class ProblemError extends Error {
   }
 }
 
+/**
+ * A refusal by a layer below the API, named by its catalogue code: REST answers it as that problem,
+ * with the message as the detail (src/api/domain-errors.ts).
+ */
+export class DomainError<C extends ProblemCode = ProblemCode> extends Error {
+  constructor(
+    readonly code: C,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface ProblemBody {
   type: string;
   title: string;

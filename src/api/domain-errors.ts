@@ -1,16 +1,11 @@
-import { ProblemError } from '../../common/problem.js';
-import { KeyTreeError } from '../auth/key-tree.js';
+import { DomainError, ProblemError } from '../../common/problem.js';
 import { KeyGoneError } from '../auth/token-minter.js';
 import { InvalidCursorError } from '../rooms/room-repository.js';
-import { RoomError } from '../rooms/room-service.js';
-import { RoomConfigError } from '../rooms/room-types.js';
 
 /** Maps the errors of the layers below the API to problem responses; undefined when unknown. */
 export function fromDomainError(err: unknown): ProblemError | undefined {
-  if (err instanceof RoomError) return new ProblemError(err.code, err.message);
-  if (err instanceof RoomConfigError) return new ProblemError(err.code, err.message);
+  if (err instanceof DomainError) return new ProblemError(err.code, err.message);
   if (err instanceof KeyGoneError) return new ProblemError('invalid_api_key', err.message);
-  if (err instanceof KeyTreeError) return new ProblemError(err.code, err.message);
   if (err instanceof InvalidCursorError) return new ProblemError('invalid_cursor', 'pass next_cursor from a previous page unchanged');
   return undefined;
 }

@@ -1,4 +1,5 @@
 import type { Redis, Result } from 'ioredis';
+import { DomainError } from '../../common/problem.js';
 
 // API keys form trees: a key from LEVELCHAT_API_KEYS is a root, and every key made through
 // POST /v1/keys hangs under the key that made it. A tree is one tenant: it shares one rate-limit
@@ -16,14 +17,7 @@ export const childrenOf = (id: string) => `lc:apikeys:children:${id}`;
 export const treeMembersOf = (root: string) => `lc:apikeys:tree:${root}`;
 
 /** A key could not be made: the tree is full, or the key making it was deleted meanwhile. */
-export class KeyTreeError extends Error {
-  constructor(
-    readonly code: 'key_limit' | 'invalid_api_key',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class KeyTreeError extends DomainError<'key_limit' | 'invalid_api_key'> {}
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {

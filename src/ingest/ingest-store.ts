@@ -4,6 +4,7 @@ import { parseJsonWith, parseWith } from '../../common/json-payload.js';
 import type { IngestProtocol } from '../../pipeline/encoder/encoder-source.js';
 import { ingestStateKeys } from './ingest-state.js';
 import { INGEST_ID, newIngestId, newSrtPassphrase, newStreamKey, streamKeyHash } from './stream-keys.js';
+import { DomainError } from '../../common/problem.js';
 
 export const INGEST_PROTOCOLS = ['rtmp', 'srt'] as const satisfies readonly IngestProtocol[];
 
@@ -74,12 +75,16 @@ const keyIndexKey = (hash: string) => `lc:ingest-key:${hash}`;
 /** A node's SRT ports: port → ingest id. */
 const srtPortsKey = (nodeId: string) => `lc:srt-ports:${nodeId}`;
 
-export class IngestLimitError extends Error {
-  readonly code = 'ingest_limit';
+export class IngestLimitError extends DomainError<'ingest_limit'> {
+  constructor(message: string) {
+    super('ingest_limit', message);
+  }
 }
 
-export class SrtPortsExhaustedError extends Error {
-  readonly code = 'srt_ports_exhausted';
+export class SrtPortsExhaustedError extends DomainError<'srt_ports_exhausted'> {
+  constructor(message: string) {
+    super('srt_ports_exhausted', message);
+  }
 }
 
 /**

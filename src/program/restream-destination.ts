@@ -1,10 +1,13 @@
 import type { DestinationGuard } from '../webhooks/destination-guard.js';
+import { DomainError } from '../../common/problem.js';
 
 /** Where a restream may push: RTMP, RTMP over TLS, SRT. */
 export const RESTREAM_SCHEMES = ['rtmp:', 'rtmps:', 'srt:'] as const;
 
-export class RestreamDestinationError extends Error {
-  readonly code = 'restream_destination_refused';
+export class RestreamDestinationError extends DomainError<'restream_destination_refused'> {
+  constructor(message: string) {
+    super('restream_destination_refused', message);
+  }
 }
 
 /** What ffmpeg is given to reach a checked destination. */

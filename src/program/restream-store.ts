@@ -3,6 +3,7 @@ import type { Redis, Result } from 'ioredis';
 import { z } from 'zod';
 import { parseJsonWith, parseWith } from '../../common/json-payload.js';
 import { RecordLeases, type LeaseResult } from '../../common/record-lease.js';
+import { DomainError } from '../../common/problem.js';
 
 /** Restreams one room may have: each is an ffmpeg pushing the whole program while the room is on air. */
 export const RESTREAMS_PER_ROOM = 5;
@@ -54,8 +55,10 @@ redis.call('SADD', KEYS[3], ARGV[2])
 return 1
 `;
 
-export class RestreamLimitError extends Error {
-  readonly code = 'restream_limit';
+export class RestreamLimitError extends DomainError<'restream_limit'> {
+  constructor(message: string) {
+    super('restream_limit', message);
+  }
 }
 
 /** Restreams of rooms (destinations their on-air program is pushed to), their state, and who pushes each. */

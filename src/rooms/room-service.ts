@@ -4,16 +4,10 @@ import type { RoomAction, RoomActionError, RoomRepository } from './room-reposit
 import { externalIdOf, generateRoomId, roomIdFor } from '../../common/room-id.js';
 import type { Room } from './room.js';
 import { resolveRoomConfig, type RoomConfigInput, type RoomType } from './room-types.js';
+import { DomainError } from '../../common/problem.js';
 
 /** A refusal with a stable code; the API maps it to an HTTP status. */
-export class RoomError extends Error {
-  constructor(
-    readonly code: RoomActionError | 'room_id_taken',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class RoomError extends DomainError<RoomActionError | 'room_id_taken'> {}
 
 const MESSAGES: Record<RoomError['code'], string> = {
   room_not_found: 'no such room',

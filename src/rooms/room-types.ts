@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_DVR_WINDOW_S } from '../../pipeline/llhls/dvr-window.js';
 import { HLS_RENDITIONS, inLadderOrder } from '../../pipeline/renditions.js';
+import { DomainError } from '../../common/problem.js';
 
 export const ROOM_TYPES = ['meeting', 'broadcast', 'hybrid', 'classroom', 'webinar', 'live', '1to1'] as const;
 export type RoomType = (typeof ROOM_TYPES)[number];
@@ -111,14 +112,7 @@ export const ROOM_TYPE_DEFAULTS: Record<RoomType, RoomConfig> = {
 /** Whether LL-HLS requests of this room need a playback token: signed rooms and registration-gated ones. */
 export const playbackIsSigned = (config: RoomConfig): boolean => config.playback === 'signed' || config.registration !== 'off';
 
-export class RoomConfigError extends Error {
-  constructor(
-    readonly code: 'invalid_room_config' | 'e2ee_unsupported_feature',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class RoomConfigError extends DomainError<'invalid_room_config' | 'e2ee_unsupported_feature'> {}
 
 export function resolveRoomConfig(type: RoomType, input: RoomConfigInput = {}): RoomConfig {
   const defaults = ROOM_TYPE_DEFAULTS[type];

@@ -1,9 +1,8 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { z } from 'zod';
-import { ProblemError } from '../../../common/problem.js';
 import { INGEST_STATES } from '../../ingest/ingest-state.js';
-import { INGEST_PROTOCOLS, INGESTS_PER_ROOM, IngestLimitError, SrtPortsExhaustedError } from '../../ingest/ingest-store.js';
+import { INGEST_PROTOCOLS, INGESTS_PER_ROOM } from '../../ingest/ingest-store.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
 import { INGEST_ID } from '../../ingest/stream-keys.js';
 import type { RoomService } from '../../rooms/room-service.js';
@@ -102,14 +101,9 @@ export function ingestRoutes({ rooms, ingests }: IngestRoutesDeps, registry: Ope
     async ({ params, body, res }) => {
       const owner = callerKey(res).id;
       const room = await writableRoom(rooms, owner, params.id);
-      try {
-        const created = await ingests.create({ roomId: room.id, owner, protocol: body.protocol, identity: body.identity ?? null, name: body.name ?? null, reconnectWindowS: body.reconnect_window_s });
-        return { status: 201, body: { ...created.ingest, stream_key: created.streamKey, srt_passphrase: created.srtPassphrase, publish_url: created.publishUrl } };
-      } catch (err) {
-        if (err instanceof IngestLimitError) throw new ProblemError('ingest_limit', err.message);
-        if (err instanceof SrtPortsExhaustedError) throw new ProblemError('srt_ports_exhausted', err.message);
-        throw err;
-      }
+      // ingest_limit and srt_ports_exhausted are domain errors: the problem handler answers them.
+      const created = await ingests.create({ roomId: room.id, owner, protocol: body.protocol, identity: body.identity ?? null, name: body.name ?? null, reconnectWindowS: body.reconnect_window_s });
+      return { status: 201, body: { ...created.ingest, stream_key: created.streamKey, srt_passphrase: created.srtPassphrase, publish_url: created.publishUrl } };
     },
   );
 

@@ -2,8 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { z } from 'zod';
 import { ProblemError } from '../../../common/problem.js';
-import { RestreamDestinationError } from '../../program/restream-destination.js';
-import { RESTREAM_ID, RESTREAM_STATES, RESTREAMS_PER_ROOM, RestreamLimitError } from '../../program/restream-store.js';
+import { RESTREAM_ID, RESTREAM_STATES, RESTREAMS_PER_ROOM } from '../../program/restream-store.js';
 import type { Restreams } from '../../program/restreams.js';
 import type { RoomService } from '../../rooms/room-service.js';
 import { callerKey } from '../authenticate.js';
@@ -69,13 +68,8 @@ export function restreamRoutes({ rooms, restreams }: { rooms: RoomService; restr
       const owner = callerKey(res).id;
       const room = await writableRoom(rooms, owner, params.id);
       if (!room.config.hls && room.type !== 'hybrid') throw new ProblemError('hls_off', 'restreams push the room\'s LL-HLS program: this room has none');
-      try {
-        return { status: 201, body: await restreams.create(owner, room.id, body.url) };
-      } catch (err) {
-        if (err instanceof RestreamDestinationError) throw new ProblemError('restream_destination_refused', err.message);
-        if (err instanceof RestreamLimitError) throw new ProblemError('restream_limit', err.message);
-        throw err;
-      }
+      // restream_destination_refused and restream_limit are domain errors: the problem handler answers them.
+      return { status: 201, body: await restreams.create(owner, room.id, body.url) };
     },
   );
 
