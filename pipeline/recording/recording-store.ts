@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { parseJsonWith } from '../../common/json-payload.js';
+import { RoomRecords } from '../../common/room-records.js';
 
 export const recordingSchema = z.object({
   id: z.string(),
@@ -22,28 +22,23 @@ export const recordingSchema = z.object({
 
 export type Recording = z.infer<typeof recordingSchema>;
 
-const key = (roomId: string) => `lc:room:${roomId}:recordings`;
-
 /** A room's recordings. They are never deleted with the room: they outlive it and its archive. */
 export class RecordingStore {
-  constructor(private readonly redis: Redis) {}
+  readonly #records: RoomRecords<typeof recordingSchema>;
+
+  constructor(redis: Redis) {
+    this.#records = new RoomRecords(redis, recordingSchema, (roomId) => `lc:room:${roomId}:recordings`, 'recording');
+  }
 
   async save(recording: Recording): Promise<void> {
-    await this.redis.hset(key(recording.room_id), recording.id, JSON.stringify(recording));
+    await this.#records.put(recording.room_id, recording.id, recording);
   }
 
-  async get(roomId: string, id: string): Promise<Recording | undefined> {
-    const raw = await this.redis.hget(key(roomId), id);
-    return raw ? parseRecording(raw, roomId, id) : undefined;
+  get(roomId: string, id: string): Promise<Recording | undefined> {
+    return this.#records.get(roomId, id);
   }
 
-  async list(roomId: string): Promise<Recording[]> {
-    return Object.entries(await this.redis.hgetall(key(roomId)))
-      .map(([id, j]) => parseRecording(j, roomId, id))
-      .sort((a, b) => a.started_at.localeCompare(b.started_at));
+  list(roomId: string): Promise<Recording[]> {
+    return this.#records.list(roomId, 'started_at');
   }
-}
-
-function parseRecording(json: string, roomId: string, id: string): Recording {
-  return parseJsonWith(recordingSchema, json, `recording ${id} of room ${roomId}`);
 }

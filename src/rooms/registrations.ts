@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { parseJsonWith } from '../../common/json-payload.js';
+import { RoomRecords } from '../../common/room-records.js';
 
 const registrationStateSchema = z.enum(['pending', 'approved', 'rejected']);
 export type RegistrationState = z.infer<typeof registrationStateSchema>;
@@ -18,12 +18,15 @@ export const registrationSchema = z.object({
 
 export type Registration = z.infer<typeof registrationSchema>;
 
-const byId = (roomId: string) => `lc:room:${roomId}:registrations`;
 const byIdentity = (roomId: string) => `lc:room:${roomId}:registrant-identities`;
 
 /** Webinar registrations: one per identity per room, open (approved at once) or awaiting approval. */
 export class RegistrationStore {
-  constructor(private readonly redis: Redis) {}
+  readonly #records: RoomRecords<typeof registrationSchema>;
+
+  constructor(private readonly redis: Redis) {
+    this.#records = new RoomRecords(redis, registrationSchema, (roomId) => `lc:room:${roomId}:registrations`, 'registration');
+  }
 
   /** Registers an identity; registering it again returns the existing registration. */
   async register(roomId: string, input: { identity: string; name?: string; email?: string; metadata?: string }, state: RegistrationState): Promise<{ registration: Registration; created: boolean }> {
@@ -41,13 +44,12 @@ export class RegistrationStore {
       const existing = await this.byIdentity(roomId, input.identity);
       return { registration: existing!, created: false };
     }
-    await this.redis.hset(byId(roomId), registration.id, JSON.stringify(registration));
+    await this.#records.put(roomId, registration.id, registration);
     return { registration, created: true };
   }
 
-  async get(roomId: string, id: string): Promise<Registration | undefined> {
-    const raw = await this.redis.hget(byId(roomId), id);
-    return raw ? parseRegistration(raw, roomId, id) : undefined;
+  get(roomId: string, id: string): Promise<Registration | undefined> {
+    return this.#records.get(roomId, id);
   }
 
   async byIdentity(roomId: string, identity: string): Promise<Registration | undefined> {
@@ -59,17 +61,11 @@ export class RegistrationStore {
     const registration = await this.get(roomId, id);
     if (!registration) return undefined;
     const decided = { ...registration, state };
-    await this.redis.hset(byId(roomId), id, JSON.stringify(decided));
+    await this.#records.put(roomId, id, decided);
     return decided;
   }
 
-  async list(roomId: string): Promise<Registration[]> {
-    return Object.entries(await this.redis.hgetall(byId(roomId)))
-      .map(([id, j]) => parseRegistration(j, roomId, id))
-      .sort((a, b) => a.created_at.localeCompare(b.created_at));
+  list(roomId: string): Promise<Registration[]> {
+    return this.#records.list(roomId, 'created_at');
   }
-}
-
-function parseRegistration(json: string, roomId: string, id: string): Registration {
-  return parseJsonWith(registrationSchema, json, `registration ${id} of room ${roomId}`);
 }
