@@ -1,13 +1,11 @@
 import { SignalingError } from '../signaling-errors.js';
-import type { Feature } from './feature.js';
+import { speaker, type Feature } from './feature.js';
 
 /** Room chat: `chat:send` to talk; persisted so late joiners see the history. */
 export const chatFeature: Feature = {
-  async chat({ participant, room, services }, { text }) {
-    participant.require('chat:send');
-    room.limit(participant, 'chat');
-    const message = await services.chat.append(room.id, { participant_id: participant.id, identity: participant.identity }, text);
-    room.broadcast('chat', message);
+  async chat(ctx, { text }) {
+    const message = await ctx.services.chat.append(ctx.room.id, speaker(ctx, 'chat'), text);
+    ctx.room.broadcast('chat', message);
     return { message };
   },
 };

@@ -37,3 +37,13 @@ export type Handler<M extends Method> = (ctx: HandlerContext, data: RequestData<
 
 /** One room feature: the signaling methods it answers. */
 export type Feature = { [M in Method]?: Handler<M> };
+
+/**
+ * Who says something to the whole room (a chat message, a question), once they may: it takes
+ * `chat:send` and a token of the `limit` rate limit.
+ */
+export function speaker({ participant, room }: HandlerContext, limit: 'chat' | 'question'): { participant_id: string; identity: string } {
+  participant.require('chat:send');
+  room.limit(participant, limit);
+  return { participant_id: participant.id, identity: participant.identity };
+}

@@ -1,5 +1,5 @@
 import { SignalingError } from '../signaling-errors.js';
-import type { Feature } from './feature.js';
+import { speaker, type Feature } from './feature.js';
 
 /**
  * Q&A (webinars, and any room): attendees with `chat:send` ask and upvote (once per identity),
@@ -8,10 +8,9 @@ import type { Feature } from './feature.js';
  * and per asker, since each reaches the whole room.
  */
 export const questionsFeature: Feature = {
-  async ask_question({ participant, room, services }, { text }) {
-    participant.require('chat:send');
-    room.limit(participant, 'question');
-    const question = await services.questions.ask(room.id, { participant_id: participant.id, identity: participant.identity }, text);
+  async ask_question(ctx, { text }) {
+    const { room, services } = ctx;
+    const question = await services.questions.ask(room.id, speaker(ctx, 'question'), text);
     room.broadcast('question', question);
     await room.emit('question.asked', { question_id: question.id, identity: question.identity, text });
     return { question };
