@@ -1,7 +1,6 @@
 // The two tenants' webhook receivers, in the driver process on 127.0.0.1.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startHangingReceiver } from '../lib/hanging-receiver.js';
+import { startHttpReceiver } from '../lib/http-receiver.js';
 
 /**
  * The well-behaved tenant's receiver: answers 200 at once and keeps, per room, how long after the
@@ -9,26 +8,13 @@ import { startHangingReceiver } from '../lib/hanging-receiver.js';
  */
 export async function startRecordingReceiver() {
   const latencyByRoom = new Map<string, number>();
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      const receivedAt = Date.now();
-      res.writeHead(200).end();
-      const event = JSON.parse(body) as { room_id: string; created_at: string };
-      if (!latencyByRoom.has(event.room_id)) latencyByRoom.set(event.room_id, receivedAt - Date.parse(event.created_at));
-    });
+  const receiver = await startHttpReceiver('/hook', (body, _req, res) => {
+    const receivedAt = Date.now();
+    res.writeHead(200).end();
+    const event = JSON.parse(body) as { room_id: string; created_at: string };
+    if (!latencyByRoom.has(event.room_id)) latencyByRoom.set(event.room_id, receivedAt - Date.parse(event.created_at));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    latencyByRoom,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+  return { ...receiver, latencyByRoom };
 }
 
 /**

@@ -1,5 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { startHttpReceiver } from '../../bench/lib/http-receiver.js';
 
 export interface ReceivedDelivery {
   body: string;
@@ -15,21 +15,15 @@ export async function startWebhookReceiver(options: { failFirst?: number } = {})
   let failuresLeft = options.failFirst ?? 0;
   let isDown = false;
   const all: ReceivedDelivery[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      const fail = isDown || failuresLeft > 0;
-      if (failuresLeft > 0) failuresLeft -= 1;
-      const status = fail ? 503 : 200;
-      all.push({ body, headers: req.headers, status });
-      res.writeHead(status).end();
-    });
+  const { url, close } = await startHttpReceiver('/hook', (body, req, res) => {
+    const fail = isDown || failuresLeft > 0;
+    if (failuresLeft > 0) failuresLeft -= 1;
+    const status = fail ? 503 : 200;
+    all.push({ body, headers: req.headers, status });
+    res.writeHead(status).end();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/hook`,
+    url,
     all,
     /** Accepted deliveries, parsed, deduplicated by event id (what a receiver keeps). */
     accepted(): { id: string; type: string; room_id: string; data: Record<string, unknown> }[] {
@@ -50,6 +44,6 @@ export async function startWebhookReceiver(options: { failFirst?: number } = {})
     up() {
       isDown = false;
     },
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close,
   };
 }

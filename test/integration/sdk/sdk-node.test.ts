@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../sdk/node/cli.js';
 import { LevelChatApiError, LevelChatClient, verifyWebhook, WebhookVerificationError, type Room } from '../../../sdk/node/index.js';
 import { projectRoot } from '../../../common/compiled-entry.js';
+import { startHttpReceiver } from '../../../bench/lib/http-receiver.js';
 import { startTestStack, type TestStack } from '../../helpers/test-stack.js';
 
 let stack: TestStack;
@@ -42,26 +43,11 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
 /** A loopback HTTP server that records every POST and answers 204. */
 async function startReceiver() {
   const received: { body: string; headers: IncomingHttpHeaders }[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      received.push({ body, headers: req.headers });
-      res.writeHead(204).end();
-    });
+  const receiver = await startHttpReceiver('/levelchat', (body, req, res) => {
+    received.push({ body, headers: req.headers });
+    res.writeHead(204).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/levelchat`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        // The dispatcher keeps its connection alive: close it too, or close() waits for it.
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...receiver, received };
 }
 
 describe('LevelChatClient against a node', () => {
