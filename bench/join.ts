@@ -11,7 +11,7 @@
 // first frame (requestVideoFrameCallback on the <video>). Each viewer leaves before the next joins.
 //
 // Env: BENCH_JOINS (20), LEVELCHAT_WORKERS (2), BENCH_CHROMIUM (/usr/bin/chromium).
-import { callOrThrow, h, joinOrThrow, mintToken, openHarness } from './lib/browser-kit.js';
+import { h } from './lib/browser-kit.js';
 import { startBrowserBench } from './lib/browser-bench.js';
 import { spread } from './lib/stats.js';
 
@@ -23,24 +23,17 @@ function summary(label: string, xs: number[]): string {
 }
 
 async function main(): Promise<void> {
-  const { stack, browser, apiKey, say, stop } = await startBrowserBench('join');
+  const { open, room: newRoom, say, stop } = await startBrowserBench('join');
   try {
-    const url = stack.summary.url;
-
-    const roomId = `r_bench-join-${Date.now()}`;
-    const mint = (identity: string, capabilities: string[]) => mintToken(url, apiKey, roomId, identity, capabilities, 'meeting');
-    const open = () => openHarness(browser, url);
-
+    const room = newRoom('join', 'meeting');
     const publisher = await open();
-    const pub = await mint('publisher', ['publish:camera']);
-    await joinOrThrow(publisher, { token: pub.token, signalingUrl: pub.signaling_url }, 'publisher');
-    for (const method of ['publishCamera', 'publishMicrophone']) await callOrThrow(publisher, method);
+    await room.publish(publisher);
     say('publisher live (camera simulcast + microphone); warming up one viewer (unmeasured)');
 
     const results: { joinedMs: number; subscribedMs: number; firstFrameMs: number }[] = [];
     for (let i = 0; i <= JOINS; i++) {
       const page = await open();
-      const token = await mint(`viewer-${i}`, ['subscribe:all']);
+      const token = await room.mint(`viewer-${i}`, ['subscribe:all']);
       const r = await h(page, 'timeToFirstFrame', { token: token.token, signalingUrl: token.signaling_url }, 10_000);
       await h(page, 'leave');
       await page.context().close();

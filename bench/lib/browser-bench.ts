@@ -5,11 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { formatApiKey, generateApiKey } from '../../src/auth/api-key.js';
 import { projectRoot } from '../../common/compiled-entry.js';
 import type { Stack } from '../../src/runtime/stack.js';
-import { launchChromium } from './browser-kit.js';
+import { callOrThrow, joinOrThrow, launchChromium, mintToken, openHarness, type Minted } from './browser-kit.js';
 import { loopbackNodeStarter } from './loopback-node.js';
 
 export interface BrowserBench {
@@ -19,6 +19,32 @@ export interface BrowserBench {
   say: (message: string) => void;
   /** Stops the node and the browser and removes the data dir (idempotent). */
   stop: () => Promise<void>;
+  /** A fresh browser context on the node's harness page. */
+  open: () => Promise<Page>;
+  /** A room of `type` (created by its first token), `r_bench-<name>-<now>`. */
+  room: (name: string, type: string) => BenchRoom;
+}
+
+export interface BenchRoom {
+  id: string;
+  /** A token of the room, minted with the bench's API key as a backend would. */
+  mint: (identity: string, capabilities: string[]) => Promise<Minted>;
+  /** Joins `page` as `publisher` and publishes its (fake) camera and microphone. */
+  publish: (page: Page, join?: { roomType?: string }) => Promise<void>;
+}
+
+function benchRoom(url: string, apiKey: string, name: string, type: string): BenchRoom {
+  const id = `r_bench-${name}-${Date.now()}`;
+  const mint = (identity: string, capabilities: string[]) => mintToken(url, apiKey, id, identity, capabilities, type);
+  return {
+    id,
+    mint,
+    async publish(page, join = {}) {
+      const minted = await mint('publisher', ['publish:camera']);
+      await joinOrThrow(page, { token: minted.token, signalingUrl: minted.signaling_url, ...join }, 'publisher');
+      for (const method of ['publishCamera', 'publishMicrophone']) await callOrThrow(page, method);
+    },
+  };
 }
 
 export async function startBrowserBench(name: string): Promise<BrowserBench> {
@@ -47,7 +73,8 @@ export async function startBrowserBench(name: string): Promise<BrowserBench> {
       launchChromium(),
     ]);
     say(`node at ${stack.summary.url} and Chromium ${browser.version()} up in ${(performance.now() - t0).toFixed(0)} ms`);
-    return { stack, browser, apiKey, say, stop };
+    const url = stack.summary.url;
+    return { stack, browser, apiKey, say, stop, open: () => openHarness(browser!, url), room: (room, type) => benchRoom(url, apiKey, room, type) };
   } catch (err) {
     await stop();
     throw err;
