@@ -18,6 +18,7 @@ import type { Segment } from './llhls/segment.js';
 import { renditionName } from './publish/hls-objects.js';
 import type { MediaCache } from './publish/media-cache.js';
 import type { DrainReport, UploadSpool } from './publish/upload-spool.js';
+import type { ExpiryScheduler } from './publish/expiry-queue.js';
 import { RenditionPackager } from './rendition-packager.js';
 
 export interface BroadcastPipelineOptions {
@@ -51,6 +52,10 @@ export interface BroadcastPipelineOptions {
   renditions?: readonly HlsRendition[];
   /** Seconds of the stream kept seekable in the live playlists (the room's config.hls_dvr_window_s); default 0, the live edge only. */
   dvrWindowS?: number;
+  /** Where parts and segments that left the playlists go to be deleted (ExpiryQueue); without it they stay. */
+  expiry?: ExpiryScheduler;
+  /** The run becomes a recording (its top rendition's VOD playlist names its segments): those never expire. */
+  recorded?: boolean;
   /** ffmpeg restarts and every part's publish lag are recorded here. */
   metrics?: Pick<Metrics, 'hlsPartPublishLag' | 'ffmpegRestarts'>;
   /**
@@ -130,6 +135,7 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
         ...(resume ? { resume } : {}),
         nominalBandwidth,
         ...(index === 0 && onKeyframeWanted ? { onKeyframeWanted } : {}),
+        keepSegments: index === 0 && options.recorded === true,
         renditionReports: () => this.siblingReports(index),
       });
     });

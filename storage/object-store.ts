@@ -94,6 +94,19 @@ export class ObjectStore {
     await this.client.removeObject(this.bucket, key);
   }
 
+  /**
+   * Deletes `keys` in multi-object DELETE requests (S3 DeleteObjects, up to 1000 keys each); a key
+   * that does not exist counts as deleted. Throws when S3 reports a key it could not delete.
+   */
+  async removeMany(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    // minio answers with the <Error> entries of the DeleteResult (Quiet mode: deleted keys are not listed),
+    // although its typings wrap each in { Error }.
+    const errors = (await this.client.removeObjects(this.bucket, [...keys])) as unknown as ({ Key?: string; Code?: string; Message?: string } | null)[];
+    const failed = errors.filter((e) => e && e.Code !== 'NoSuchKey');
+    if (failed.length > 0) throw new Error(`could not delete ${failed.length} of ${keys.length} objects: ${failed[0]!.Key} ${failed[0]!.Code} ${failed[0]!.Message ?? ''}`.trim());
+  }
+
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
     for await (const item of this.client.listObjectsV2(this.bucket, prefix, true)) {

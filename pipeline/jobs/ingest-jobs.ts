@@ -12,6 +12,7 @@ import type { Cadence } from '../llhls/cadence.js';
 import type { MediaCache } from '../publish/media-cache.js';
 import { handOverPlaylists, takePlaylists } from '../publish/playlist-continuation.js';
 import type { UploadSpool } from '../publish/upload-spool.js';
+import type { ExpiryScheduler } from '../publish/expiry-queue.js';
 import type { Recorder } from '../recording/recorder.js';
 import { SourceHolds } from './source-hold.js';
 
@@ -69,6 +70,8 @@ export interface IngestJobsDeps {
   cadence?: Cadence;
   /** Where the runs record ffmpeg restarts and part publish lag. */
   metrics?: Pick<Metrics, 'hlsPartPublishLag' | 'ffmpegRestarts'>;
+  /** Where the runs' expired parts and segments go to be deleted; without it they stay in storage. */
+  expiry?: ExpiryScheduler;
 }
 
 /** Where a job stands, for operators and tests. */
@@ -226,6 +229,8 @@ export class IngestJobs {
       ...(this.deps.cadence ? { cadence: this.deps.cadence } : {}),
       ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
       ...(continuation ? { continuation } : {}),
+      ...(this.deps.expiry ? { expiry: this.deps.expiry } : {}),
+      recorded: job.data.record,
       logger,
     });
     const ended = new Promise<{ reason: BroadcastEndReason; error?: Error }>((resolve) => pipeline.once('ended', (reason, error) => resolve({ reason, ...(error ? { error } : {}) })));

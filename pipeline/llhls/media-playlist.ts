@@ -149,6 +149,11 @@ export class MediaPlaylist {
     return this.closed[0]?.msn ?? this.open.msn;
   }
 
+  /** The closed segments the playlist lists, oldest first (the window). */
+  get closedSegments(): readonly (Segment & { parts: readonly Part[] })[] {
+    return this.closed;
+  }
+
   /** The newest closed segment, if any. */
   get lastSegmentMsn(): number | undefined {
     return this.closed.at(-1)?.msn;

@@ -11,6 +11,8 @@ import type { MediaCache } from './media-cache.js';
 import { namedKeys } from './playlist-uris.js';
 import type { SpoolObjectKind } from './spool-file.js';
 import type { DrainReport, UploadSpool } from './upload-spool.js';
+import type { ExpiryScheduler } from './expiry-queue.js';
+import { ExpiryPlan, expirySegmentsOf, type ExpiryBatch, type ExpirySegment } from './object-expiry.js';
 import { hlsChannel, masterStateKey, renditionHeadKey, renditionStateKey, updateOf, type HlsStateMessage, type MasterState, type PlaylistHead } from './playlist-state.js';
 
 export interface HlsPublisherOptions {
@@ -34,6 +36,13 @@ export interface HlsPublisherOptions {
   spool?: UploadSpool;
   /** Where each part's lag (cut → stored and announced) is recorded. */
   metrics?: Pick<Metrics, 'hlsPartPublishLag'>;
+  /**
+   * Where the parts and segments that left the playlist go to be deleted (ExpiryPlan says when);
+   * without it they stay in storage.
+   */
+  expiry?: ExpiryScheduler;
+  /** This rendition's segments stay for good (its run is recorded); only its parts expire. */
+  keepSegments?: boolean;
 }
 
 const PUT_ATTEMPTS = 3;
@@ -78,8 +87,22 @@ export class HlsPublisher {
 
   /** Every segment closed so far, in order: what a recording of this run is made of. */
   readonly closedSegments: Segment[] = [];
+  private readonly expiryPlan: ExpiryPlan | undefined;
+  /** Deletions being handed to `expiry` (settle waits for them). */
+  private readonly scheduling = new Set<Promise<void>>();
+  /** Number of the open segment's first part, and of the part after the newest one published. */
+  private segmentFirstPart: number;
+  private nextPart: number;
 
-  constructor(private readonly options: HlsPublisherOptions) {}
+  constructor(private readonly options: HlsPublisherOptions) {
+    const { playlist, expiry, keepSegments = false } = options;
+    this.segmentFirstPart = this.nextPart = playlist.nextPartNumber;
+    if (expiry) {
+      this.expiryPlan = new ExpiryPlan({ prefix: this.prefix, keepSegments });
+      // A playlist continued from an earlier run: the segments it still lists are this run's to expire.
+      this.expiryPlan.adopt(expirySegmentsOf(playlist.closedSegments, this.nextPart));
+    }
+  }
 
   /** Queues actions behind the ones before; rejects (and keeps rejecting) once storage or Redis failed for good. */
   perform(actions: readonly PublishAction[]): Promise<void> {
@@ -139,6 +162,8 @@ export class HlsPublisher {
   async settle(timeoutMs: number): Promise<DrainReport> {
     const { spool, roomId, cache } = this.options;
     await this.drain().catch(() => {});
+    if (this.expiryPlan) this.scheduleExpiry(this.expiryPlan.flush());
+    await Promise.all([...this.scheduling]);
     const prefixes = this.publishesMaster ? [this.prefix, masterKey(roomId)] : [this.prefix];
     const report = spool ? await spool.whenDrained(prefixes, timeoutMs) : { drained: true, waitedMs: 0, objects: 0, bytes: 0, segments: 0 };
     // The ended playlist's objects are in storage now (or still in the spool, from where the origin serves them).
@@ -195,7 +220,10 @@ export class HlsPublisher {
     this.options.spool?.pin(this.prefix, named);
     await this.broadcast(renditionStateKey(roomId, rendition), { type: 'rendition', state }, newHead && { key: renditionHeadKey(roomId, rendition), head: newHead });
     for (const update of updates) {
+      if (update.kind === 'part') this.nextPart = update.part.number + 1;
       if (update.kind !== 'segment') continue;
+      this.expire({ msn: update.segment.msn, duration: update.segment.duration, firstPart: this.segmentFirstPart, endPart: this.nextPart });
+      this.segmentFirstPart = this.nextPart;
       this.closedSegments.push(update.segment);
       const { duration } = update.segment;
       this.peakBitrate = Math.max(this.peakBitrate, Math.ceil((this.lastSegmentBytes * 8) / duration));
@@ -207,6 +235,23 @@ export class HlsPublisher {
       await this.store(hlsKey(roomId, rendition, 'index.m3u8'), Buffer.from(playlist.renderHead() + state.tail), PLAYLIST_PUT, 'playlist');
       this.storedIndex = true;
       await this.storeMaster();
+    }
+  }
+
+  /** A segment was closed and the playlist without its oldest segments published: plan what leaves storage. */
+  private expire(segment: ExpirySegment): void {
+    const { playlist } = this.options;
+    if (!this.expiryPlan) return;
+    const seconds = playlist.closedSegments.reduce((n, s) => n + s.duration, 0);
+    this.scheduleExpiry(this.expiryPlan.closed(segment, { firstMsn: playlist.mediaSequence, seconds }, Date.now()));
+  }
+
+  /** Hands batches to `expiry` off the publishing path: a failure there costs storage, never the stream. */
+  private scheduleExpiry(batches: readonly ExpiryBatch[]): void {
+    for (const batch of batches) {
+      const scheduled = this.options.expiry!.schedule(batch).catch((err: Error) => this.options.logger.warn({ prefix: batch.prefix, err: err.message }, 'could not schedule the deletion of expired HLS objects'));
+      this.scheduling.add(scheduled);
+      void scheduled.finally(() => this.scheduling.delete(scheduled));
     }
   }
 

@@ -31,6 +31,7 @@ import { MediaCache } from '../../pipeline/publish/media-cache.js';
 import { UploadSpool } from '../../pipeline/publish/upload-spool.js';
 import { IngestJobs, type IngestJobsDeps } from '../../pipeline/jobs/ingest-jobs.js';
 import { Recorder } from '../../pipeline/recording/recorder.js';
+import { ExpiryQueue } from '../../pipeline/publish/expiry-queue.js';
 import { BroadcastDirector } from '../hls/broadcast-director.js';
 import { HlsAccess } from '../hls/hls-access.js';
 import { withHlsFastPath } from '../hls/hls-fast-path.js';
@@ -160,6 +161,10 @@ export class Stack {
     });
     recorder.startWorker();
     this.cleanups.push(() => recorder.close());
+    // Deletes the parts and segments that left the live playlists, whichever node's run planned it.
+    const hlsExpiry = new ExpiryQueue({ connection: { url: redisEndpoint.url, maxRetriesPerRequest: null }, store: this.store, logger: this.logger });
+    hlsExpiry.startWorker();
+    this.cleanups.push(() => hlsExpiry.close());
     // Closed after the rooms (whose directors end their runs) and before the spool (which the runs write through).
     // Where this process's ffmpegs receive RTP, as nodes reach it (and register it for feeds).
     const mediaAddress = config.rtc.announcedIp ?? config.rtc.listenIp;
@@ -178,6 +183,7 @@ export class Stack {
         cadence: config.pipeline.cadence,
         workerName: config.cluster.nodeId,
         metrics: this.metrics,
+        expiry: hlsExpiry,
         logger: this.logger,
       });
       if (config.pipeline.concurrency > 0) ingest.startWorker();

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { MediaPlaylist } from '../../../pipeline/llhls/media-playlist.js';
 import { partUri } from '../../../pipeline/llhls/names.js';
 import type { PublishAction } from '../../../pipeline/llhls/segmenter.js';
-import { HlsPublisher } from '../../../pipeline/publish/hls-publisher.js';
+import { HlsPublisher, type HlsPublisherOptions } from '../../../pipeline/publish/hls-publisher.js';
 import type { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import { createLogger } from '../../../common/logger.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
@@ -37,7 +37,8 @@ export class SyntheticStream {
   static async start(o: { roomId: string; rendition?: string; store: ObjectStore; redis: Redis; cache: MediaCache; windowSegments?: number }): Promise<SyntheticStream> {
     const rendition = o.rendition ?? 'v1';
     const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2, ...(o.windowSegments ? { windowSegments: o.windowSegments } : {}) });
-    const publisher = new HlsPublisher({ roomId: o.roomId, rendition, playlist, store: o.store, redis: o.redis, cache: o.cache, logger: createLogger('silent') });
+    const { expiry, keepSegments } = o;
+    const publisher = new HlsPublisher({ roomId: o.roomId, rendition, playlist, store: o.store, redis: o.redis, cache: o.cache, logger: createLogger('silent'), ...(expiry ? { expiry } : {}), ...(keepSegments ? { keepSegments } : {}) });
     await publisher.perform([
       { type: 'write', kind: 'init', uri: 'init.mp4', bytes: bytesOf('init.mp4') },
       { type: 'publish', update: { kind: 'map', uri: 'init.mp4', discontinuity: false } },
