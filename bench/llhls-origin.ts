@@ -12,8 +12,10 @@
 // BENCH_SHARED_CACHE (1; 0: the origin does not share the publisher's MediaCache — a node whose
 // pipelines do not run the stream — so objects come from S3 through its read-through cache),
 // BENCH_FAST_PATH (1; 0: every request through express, without withHlsFastPath), BENCH_CACHE (1; 0 skips
-// the cache side: the repository's nginx cache tier, deploy/nginx, in front of the origin, LL viewers on
-// it, counting what reaches the origin).
+// the cache side: the repository's Varnish cache tier, deploy/varnish, in front of the origin, LL viewers
+// on it, counting what reaches the origin), BENCH_VARNISH_INSTALL (1: apt-get install -y varnish when
+// varnishd is missing), BENCH_LOADGEN_CPUS / BENCH_SERVER_CPUS (taskset lists: the load generators /
+// everything they measure — origin, redis, S3, nginx, Varnish — pinned there; unset: not pinned).
 //
 // Processes (all on the same 2 cores — the load generator shares them with what it measures):
 //   this one     orchestration, the static copy of the stream for nginx, /proc readings
@@ -22,14 +24,17 @@
 //                200 ms, 1 s segments of 5 parts), sharing one MediaCache as a node's pipeline and origin do
 //                (unless BENCH_SHARED_CACHE=0)
 //   --loadgen ×K simulated viewers on raw keep-alive sockets (bench/lib/llhls-viewers.ts)
-//   redis-server, the embedded S3 server (as Stack starts them), nginx (2 workers) for the static side.
-import { fork, type ChildProcess } from 'node:child_process';
+//   redis-server, the embedded S3 server (as Stack starts them), nginx (2 workers) for the static side,
+//   varnishd (deploy/varnish/llhls.vcl) for the cache side.
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monoMs } from './lib/llhls-http.js';
-import { ensureNginx, startNginx, startNginxCache, type NginxServer } from './lib/llhls-nginx.js';
+import { ensureNginx, startNginx } from './lib/llhls-nginx.js';
+import { ensureVarnishd, startVarnishCache } from './lib/llhls-varnish.js';
+import type { SpawnedServer } from './lib/spawned-server.js';
 import { FAST_PATH, INIT_BYTES, originMain, PART_BYTES, PART_MS, partBytes, PARTS_PER_SEGMENT, RENDITION, ROOM_ID, SHARED_CACHE, type OriginCommand, type OriginMessage } from './lib/llhls-stream.js';
 import { HIST_MAX, HIST_SCALE, loadgenMain, type Counters, type LoadgenMessage, type LoadgenResult, type ParentMessage, type ViewerMode } from './lib/llhls-viewers.js';
 import { cpuDelta, machineCpu, processCpuMs, processRssBytes, reniceThreads } from './lib/procfs.js';
@@ -52,10 +57,13 @@ const WARMUP_S = envCount('BENCH_WARMUP_S', 3);
 const GRACE_S = envCount('BENCH_GRACE_S', 2);
 const LOADGEN_PROCS = Math.round(envNumber('BENCH_LOADGEN_PROCS', 2));
 const WITH_NGINX = process.env.BENCH_NGINX !== '0';
-/** The cache side: the repository's nginx cache tier (deploy/nginx) in front of the origin, LL viewers on it. */
+/** The cache side: the repository's Varnish cache tier (deploy/varnish) in front of the origin, LL viewers on it. */
 const WITH_CACHE = process.env.BENCH_CACHE !== '0';
-/** Nice value for every process of ours (server, redis, S3, nginx, load generators): a shared box disturbs less. 0 leaves it. */
+/** Nice value for every process of ours (server, redis, S3, nginx, Varnish, load generators): a shared box disturbs less. 0 leaves it. */
 const NICE = Number(process.env.BENCH_NICE ?? -10);
+/** taskset lists: the load generators on some CPUs, what they measure on the others (unset: not pinned). */
+const LOADGEN_CPUS = process.env.BENCH_LOADGEN_CPUS || null;
+const SERVER_CPUS = process.env.BENCH_SERVER_CPUS || null;
 const LOCAL_ADDRS = (process.env.BENCH_LOCAL_ADDRS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 /** The target's deadline: one part duration after publication. */
 const DEADLINE_MS = PART_MS;
@@ -141,8 +149,8 @@ const running: {
   tmp: string | undefined;
   origin: ChildProcess | undefined;
   loadgens: Loadgen[];
-  nginx: NginxServer | undefined;
-  cache: NginxServer | undefined;
+  nginx: SpawnedServer | undefined;
+  cache: SpawnedServer | undefined;
   childPids: number[];
   cleanup: (() => Promise<void>) | undefined;
 } = { tmp: undefined, origin: undefined, loadgens: [], nginx: undefined, cache: undefined, childPids: [], cleanup: undefined };
@@ -206,7 +214,7 @@ function histPercentile(hist: Map<number, number>, missing: number, q: number): 
   return Infinity;
 }
 
-/** origin: LL viewers on the origin; nginx: polling viewers on nginx serving the files; cache: LL viewers on the nginx cache tier in front of the origin. */
+/** origin: LL viewers on the origin; nginx: polling viewers on nginx serving the files; cache: LL viewers on the Varnish cache tier in front of the origin. */
 type Side = 'origin' | 'nginx' | 'cache';
 
 interface PhaseResult {
@@ -252,7 +260,11 @@ async function benchMain(): Promise<void> {
   log(`LL-HLS origin bench: ${NCPU} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   log(`viewers ${VIEWERS.join(', ')}; ${DURATION_S} s window per side after a ramp + ${WARMUP_S} s warm-up; ${LOADGEN_PROCS} load generator processes`);
   log(`stream: one ${PART_BYTES / 1000} KB part every ${PART_MS} ms, ${PARTS_PER_SEGMENT} parts per 1 s segment; target: ≥ ${TARGET_VIEWERS} viewers, each part to ≥ 99% of them within ${DEADLINE_MS} ms, no errors`);
-  log(`NOTE: the load generator runs on the same ${NCPU} cores as the origin, redis, S3 and nginx (no pinning); its CPU is printed per phase.`);
+  log(
+    LOADGEN_CPUS || SERVER_CPUS
+      ? `pinned (taskset): load generators on CPU ${LOADGEN_CPUS ?? 'any'}, origin, redis, S3, nginx and Varnish on CPU ${SERVER_CPUS ?? 'any'}; CPU use is printed per phase.`
+      : `NOTE: the load generator runs on the same ${NCPU} cores as the origin, redis, S3, nginx and Varnish (no pinning); its CPU is printed per phase.`,
+  );
   if (totalViewers + 500 > 20000) log(`warning: ${totalViewers} viewers need as many file descriptors in the server and the load generator; check ulimit -n`);
 
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'llhls-bench-'));
@@ -372,15 +384,15 @@ async function benchMain(): Promise<void> {
   const originPort = Number(new URL(originInfo.url).port);
   // The cache tier, as docker-compose.yml runs it, in front of this origin.
   if (WITH_CACHE) {
-    const bin = ensureNginx(log);
+    const bin = ensureVarnishd(log);
     if (bin) {
-      const cacheDir = path.join(tmp, 'nginx-cache');
+      const cacheDir = path.join(tmp, 'varnish');
       mkdirSync(cacheDir, { recursive: true });
       try {
-        running.cache = await startNginxCache(bin, cacheDir, await freePort(), [`127.0.0.1:${originPort}`]);
-        log(`nginx cache tier (deploy/nginx/llhls-cache.conf.template) master pid ${running.cache.masterPid} on 127.0.0.1:${running.cache.port} in front of the origin`);
+        running.cache = await startVarnishCache(bin, cacheDir, await freePort(), [`127.0.0.1:${originPort}`]);
+        log(`Varnish cache tier (deploy/varnish/llhls.vcl) manager pid ${running.cache.masterPid}, cache process ${running.cache.workerPids().join(', ')} on 127.0.0.1:${running.cache.port} in front of the origin`);
       } catch (err) {
-        log(`the nginx cache tier could not start, skipping the cache side: ${(err as Error).message}`);
+        log(`the Varnish cache tier could not start, skipping the cache side: ${(err as Error).message}`);
       }
     }
   } else log('BENCH_CACHE=0: the cache side is skipped');
@@ -396,9 +408,14 @@ async function benchMain(): Promise<void> {
   }
   const loadgenPids = await Promise.all(running.loadgens.map((l) => l.ready));
   log(`load generator pids ${loadgenPids.join(', ')}; bench (orchestrator) pid ${process.pid}`);
-  const nginxPids = () => [running.nginx, running.cache].flatMap((x) => (x ? [x.masterPid, ...x.workerPids()] : []));
-  const ours = [originInfo.pid, redisPid, s3Pid, ...loadgenPids, ...nginxPids()];
-  if (NICE !== 0) log(renice(ours) ? `niced to ${NICE} (BENCH_NICE): origin, redis-server, S3, nginx and the load generators, so other work on a shared box disturbs less` : `could not renice to ${NICE}: running at normal priority`);
+  const cachePids = () => [running.nginx, running.cache].flatMap((x) => (x ? [x.masterPid, ...x.workerPids()] : []));
+  const servers = [originInfo.pid, redisPid, s3Pid, ...cachePids()];
+  const ours = [...servers, ...loadgenPids];
+  if (NICE !== 0) log(renice(ours) ? `niced to ${NICE} (BENCH_NICE): origin, redis-server, S3, nginx, Varnish and the load generators, so other work on a shared box disturbs less` : `could not renice to ${NICE}: running at normal priority`);
+  // Every thread now; threads started later inherit it from the thread that starts them.
+  for (const [pids, cpus] of [[servers, SERVER_CPUS], [loadgenPids, LOADGEN_CPUS]] as const) {
+    if (cpus) for (const pid of pids) execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+  }
 
   // A few segments of history before anyone watches.
   while (published.size < 3 * PARTS_PER_SEGMENT) await sleep(100);
@@ -447,7 +464,7 @@ async function benchMain(): Promise<void> {
         loadgenCpu: loadgenPids.reduce((a, p) => a + processCpuMs(p), 0),
         /** Every process of ours, for "others" = what the rest of the machine used. */
         originCpu: processCpuMs(originInfo.pid),
-        allCpu: [process.pid, originInfo.pid, redisPid, s3Pid, ...loadgenPids, ...nginxPids()].reduce((a, p) => a + processCpuMs(p), 0),
+        allCpu: [process.pid, originInfo.pid, redisPid, s3Pid, ...loadgenPids, ...cachePids()].reduce((a, p) => a + processCpuMs(p), 0),
         machine: machineCpu(),
       };
     };
@@ -607,12 +624,12 @@ async function benchMain(): Promise<void> {
 
   // Summary.
   log('Summary (same run; the load generator shares the cores; delays from publication: origin = part stored in S3 + cache, nginx = file renamed)');
-  const header = '| side | N | req/s | MB/s | part delay p50 / p99 ms | playlist delay p50 / p99 ms | in time | parts ≥ 99% | errors | server cores | µs CPU/req | server RSS | S3 GETs/part | loadgen cores | others | result |';
+  const header = '| side | N | req/s | MB/s | part delay p50 / p99 ms | playlist delay p50 / p99 ms | in time | parts ≥ 99% | errors | server cores | µs CPU/req | server RSS | S3 GETs/part | origin req/part (cores) | loadgen cores | others | result |';
   console.log(header);
   console.log('|' + header.split('|').slice(1, -1).map(() => ' --- ').join('|') + '|');
   for (const r of results) {
     console.log(
-      `| ${r.side} | ${r.n} | ${kfmt(r.reqPerS)} | ${r.mbPerS.toFixed(0)} | ${ms(r.partP50)} / ${ms(r.partP99)} | ${ms(r.playlistP50)} / ${ms(r.playlistP99)} | ${pct(r.pooledWithin, 2)} | ${r.partsOk}/${r.partsInWindow} | ${errorTotal(r.counters)} | ${r.serverCores.toFixed(2)} | ${r.reqPerS > 0 ? ((r.serverCores * 1e6) / r.reqPerS).toFixed(0) : '–'} | ${mib(r.serverRss)} | ${r.side === 'origin' ? r.s3GetsPerPart.toFixed(2) : '–'} | ${r.loadgenCores.toFixed(2)} | ${r.othersCores.toFixed(2)} | ${r.pass ? 'PASS' : 'MISS'} |`,
+      `| ${r.side} | ${r.n} | ${kfmt(r.reqPerS)} | ${r.mbPerS.toFixed(0)} | ${ms(r.partP50)} / ${ms(r.partP99)} | ${ms(r.playlistP50)} / ${ms(r.playlistP99)} | ${pct(r.pooledWithin, 2)} | ${r.partsOk}/${r.partsInWindow} | ${errorTotal(r.counters)} | ${r.serverCores.toFixed(2)} | ${r.reqPerS > 0 ? ((r.serverCores * 1e6) / r.reqPerS).toFixed(0) : '–'} | ${mib(r.serverRss)} | ${r.side === 'origin' ? r.s3GetsPerPart.toFixed(2) : '–'} | ${r.side === 'cache' ? `${r.originRequestsPerPart.toFixed(2)} (${r.originCores.toFixed(2)})` : '–'} | ${r.loadgenCores.toFixed(2)} | ${r.othersCores.toFixed(2)} | ${r.pass ? 'PASS' : 'MISS'} |`,
     );
   }
   console.log('');
@@ -622,7 +639,7 @@ async function benchMain(): Promise<void> {
     if (o && x) console.log(`N=${n}: origin/nginx req/s ${(o.reqPerS / x.reqPerS).toFixed(2)}×, part p99 ${ms(o.partP99)} vs ${ms(x.partP99)} ms (${Number.isFinite(o.partP99 / x.partP99) ? `${(o.partP99 / x.partP99).toFixed(2)}×` : 'no ratio: a side has undelivered parts'}), server CPU ${o.serverCores.toFixed(2)} vs ${x.serverCores.toFixed(2)} cores`);
   }
   for (const r of results.filter((x) => x.side === 'cache')) {
-    console.log(`N=${r.n} behind the nginx cache tier: ${r.pass ? 'PASS' : 'MISS'}, part p99 ${ms(r.partP99)} ms; the origin was asked ${r.originRequestsPerPart.toFixed(2)} times per part (playlist updates + parts, one rendition, one cache node) and used ${r.originCores.toFixed(2)} cores`);
+    console.log(`N=${r.n} behind the Varnish cache tier: ${r.pass ? 'PASS' : 'MISS'}, part p99 ${ms(r.partP99)} ms; the origin was asked ${r.originRequestsPerPart.toFixed(2)} times per part (playlist updates + parts, one rendition, one cache node) and used ${r.originCores.toFixed(2)} cores`);
   }
   const passing = results.filter((r) => r.side === 'origin' && r.pass).map((r) => r.n);
   const best = passing.length ? Math.max(...passing) : 0;
@@ -646,7 +663,7 @@ if (role === '--origin') {
     main: benchMain,
     cleanup: async () => running.cleanup?.(),
     cleanupSync,
-    stopping: 'the load generators, the origin, nginx, redis-server and the S3 server',
+    stopping: 'the load generators, the origin, nginx, Varnish, redis-server and the S3 server',
     graceMs: 8000,
   });
 }

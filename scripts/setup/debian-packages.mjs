@@ -14,8 +14,8 @@ export const WORKER_BUILD_PACKAGES = [
   'libuv1-dev', 'libabsl-dev', 'libssl-dev', 'libusrsctp-dev', 'nlohmann-json3-dev',
 ];
 
-/** Tests only: browser end-to-end tests, and validating docker-compose.yml (no engine needed). */
-export const TEST_PACKAGES = ['chromium', 'docker-compose', 'coturn', 'nginx-light'];
+/** Tests only: browser end-to-end tests, validating docker-compose.yml (no engine needed), the LL-HLS cache tier (varnishd). */
+export const TEST_PACKAGES = ['chromium', 'docker-compose', 'coturn', 'varnish'];
 
 async function isInstalled(pkg) {
   try {

@@ -104,11 +104,13 @@ describe('docker-compose.yml', () => {
     for (const source of mounts) expect(existsSync(source), source).toBe(true);
   });
 
-  it('puts the LL-HLS cache tier in front of the nodes, with the repository\'s nginx config (issue 14)', async () => {
+  it('puts the LL-HLS cache tier in front of the nodes, with the repository\'s Varnish config (issue 14)', async () => {
     const { stdout } = await run('docker-compose', ['-f', file, 'config']);
-    expect(stdout).toMatch(/hls-cache:[\s\S]*image: nginx:/);
-    expect(stdout).toContain('/etc/nginx/templates/llhls-cache.conf.template');
-    const origins = readFileSync(path.join(projectRoot(), 'deploy', 'nginx', 'llhls-origins.conf'), 'utf8');
-    for (const port of [8081, 8082, 8083]) expect(origins).toContain(`server 127.0.0.1:${port};`);
+    expect(stdout).toMatch(/hls-cache:[\s\S]*image: varnish:/);
+    const mounts = [...stdout.matchAll(/- (\/\S+?):(\/etc\/varnish\/\S+?):ro/g)];
+    expect(mounts.map((m) => m[2])).toEqual(['/etc/varnish/llhls.vcl', '/etc/varnish/llhls-origins.vcl']);
+    for (const m of mounts) expect(existsSync(m[1]!), m[1]).toBe(true);
+    const origins = readFileSync(path.join(projectRoot(), 'deploy', 'varnish', 'llhls-origins.vcl'), 'utf8');
+    for (const port of [8081, 8082, 8083]) expect(origins).toContain(`.host = "127.0.0.1"; .port = "${port}";`);
   });
 });
