@@ -45,7 +45,7 @@ export function defineRoomList<Q extends AnyObject = z.ZodObject<{}>>(
       params: roomIdParams,
       query: spec.query,
       responses: { 200: { description: spec.listed, schema: z.object({ [spec.key]: z.array(spec.item) }).meta({ id: spec.listId }) } },
-      errors: { 400: 'Invalid room id', 401: 'Missing or invalid API key', 404: 'No such room for this key' },
+      errors: { 400: 'Invalid room id', 404: 'No such room for this key' },
     },
     async ({ params, query, res }) => {
       const owner = callerKey(res).id;
@@ -84,7 +84,7 @@ export function defineGetAndDelete<P extends AnyObject>(
   store: ResourceStore<z.infer<P>>,
 ): void {
   const { path, tag, params, noun } = spec;
-  const errors = { 400: 'Invalid id', 401: 'Missing or invalid API key', 404: `No such ${noun} for this key` };
+  const errors = { 400: 'Invalid id', 404: `No such ${noun} for this key` };
   defineRoute(
     router,
     registry,

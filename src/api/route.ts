@@ -9,6 +9,9 @@ type AnyObject = z.ZodType<Record<string, unknown>>;
 /** Every REST route lives under this prefix; routers are mounted there, specs carry full paths. */
 export const API_PREFIX = '/v1';
 
+/** What every API-key route answers without a valid key. */
+const API_KEY_401 = 'Missing or invalid API key';
+
 export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends AnyObject> {
   method: 'get' | 'post' | 'delete';
   /** Express-style path, e.g. `/v1/rooms/:id`. */
@@ -21,7 +24,8 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends A
   body?: B;
   /** Success responses; error responses (problem+json) are listed by status. */
   responses: Record<number, { description: string; schema?: z.ZodType }>;
-  errors: Record<number, string>;
+  /** An API-key route's 401 is implied. */
+  errors?: Record<number, string>;
   /** Whether the route needs an API key (default yes); `'roomToken'`: a viewer's or participant's own token instead (documented so). */
   authenticated?: boolean | 'roomToken';
 }
@@ -63,13 +67,15 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
   });
 
   const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
+  const authenticated = spec.authenticated ?? true;
+  const errors = { ...(authenticated === true ? { 401: API_KEY_401 } : {}), ...spec.errors };
   registry.registerPath({
     method: spec.method,
     path: spec.path.replace(/:([A-Za-z_]+)/g, '{$1}'),
     summary: spec.summary,
     ...(spec.description ? { description: spec.description } : {}),
     tags: [spec.tag],
-    ...(spec.authenticated === false ? {} : { security: [{ [spec.authenticated === 'roomToken' ? 'roomToken' : 'apiKey']: [] }] }),
+    ...(authenticated === false ? {} : { security: [{ [authenticated === 'roomToken' ? 'roomToken' : 'apiKey']: [] }] }),
     request: {
       ...(spec.params ? { params: spec.params as never } : {}),
       ...(spec.query ? { query: spec.query as never } : {}),
@@ -82,7 +88,7 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
           { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}) },
         ]),
       ),
-      ...Object.fromEntries(Object.entries(spec.errors).map(([status, description]) => [status, { description, ...problem }])),
+      ...Object.fromEntries(Object.entries(errors).map(([status, description]) => [status, { description, ...problem }])),
     },
   });
 }

@@ -36,7 +36,7 @@ export function attendanceRoutes({ rooms, attendance }: { rooms: RoomService; at
       params: roomIdParams,
       query: attendanceQuery,
       responses: { 200: { description: 'Attendance (JSON, or CSV with format=csv)', schema: attendanceSchema } },
-      errors: { 400: 'Invalid room id or format', 401: 'Missing or invalid API key', 404: 'No such room for this key' },
+      errors: { 400: 'Invalid room id or format', 404: 'No such room for this key' },
     },
     async ({ params, query, res }) => {
       await rooms.get(callerKey(res).id, params.id);

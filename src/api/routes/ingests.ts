@@ -92,7 +92,6 @@ export function ingestRoutes({ rooms, ingests }: IngestRoutesDeps, registry: Ope
       responses: { 201: { description: 'The ingest with its stream key', schema: createdIngestSchema } },
       errors: {
         400: 'Invalid body',
-        401: 'Missing or invalid API key',
         404: 'No such room for this key',
         409: `The room is archived (room_archived), or has ${INGESTS_PER_ROOM} ingests (ingest_limit)`,
         503: 'Every SRT port of this node is taken (srt_ports_exhausted)',

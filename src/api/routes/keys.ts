@@ -24,7 +24,7 @@ export function keyRoutes(keys: ApiKeyStore, registry: OpenAPIRegistry): Router 
         `It joins the caller's key tree (the config key it descends from), which shares one rate limit and holds at most ${KEYS_PER_TREE} keys made here.`,
       body: createKeyBody,
       responses: { 201: { description: 'The key, with its secret', schema: createdKeySchema } },
-      errors: { 400: 'Invalid body', 401: 'Missing or invalid API key', 409: `The key tree holds ${KEYS_PER_TREE} keys already (key_limit)` },
+      errors: { 400: 'Invalid body', 409: `The key tree holds ${KEYS_PER_TREE} keys already (key_limit)` },
     },
     async ({ body, res }) => {
       const { record, key } = await keys.create(callerKey(res).id, body.name ?? '');
@@ -42,7 +42,6 @@ export function keyRoutes(keys: ApiKeyStore, registry: OpenAPIRegistry): Router 
       summary: 'List API keys',
       description: 'The calling key and the keys it created. Secrets are never returned.',
       responses: { 200: { description: 'Keys', schema: keyListSchema } },
-      errors: { 401: 'Missing or invalid API key' },
     },
     async ({ res }) => ({ status: 200, body: { keys: await keys.listVisibleTo(callerKey(res).id) } }),
   );
@@ -61,7 +60,7 @@ export function keyRoutes(keys: ApiKeyStore, registry: OpenAPIRegistry): Router 
       params: keyIdParams,
       query: deleteKeyQuery,
       responses: { 204: { description: 'Deleted' } },
-      errors: { 400: 'Invalid key id', 401: 'Missing or invalid API key', 404: 'No such key visible to the caller', 409: 'A key from the config (key_from_config)' },
+      errors: { 400: 'Invalid key id', 404: 'No such key visible to the caller', 409: 'A key from the config (key_from_config)' },
     },
     async ({ params, query, res }) => {
       const outcome = await keys.delete(callerKey(res).id, params.id, query.cascade === 'true');

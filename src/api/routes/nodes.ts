@@ -41,7 +41,7 @@ export function nodeRoutes(nodes: { list(): Promise<NodeInfo[]> }, registry: Ope
       summary: 'List the live nodes',
       description: 'Every node sharing this Redis that sent a heartbeat within the last seconds, by id. Only for keys from `LEVELCHAT_API_KEYS`.',
       responses: { 200: { description: 'The live nodes', schema: nodeListSchema } },
-      errors: { 401: 'Missing or invalid API key', 403: 'A key created over the API (operator_only)' },
+      errors: { 403: 'A key created over the API (operator_only)' },
     },
     async ({ res }) => {
       if (callerKey(res).source !== 'config') {

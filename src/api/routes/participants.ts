@@ -25,7 +25,7 @@ export function participantRoutes({ rooms, ...revoker }: ParticipantRoutesDeps, 
         'at join and at every later use. A token minted afterwards lets the identity back in.',
       params: participantParams,
       responses: { 204: { description: 'Kicked and revoked' } },
-      errors: { 400: 'Invalid room id or identity', 401: 'Missing or invalid API key', 404: 'No such room for this key' },
+      errors: { 400: 'Invalid room id or identity', 404: 'No such room for this key' },
     },
     async ({ params, res }) => {
       await rooms.get(callerKey(res).id, params.id);

@@ -44,7 +44,7 @@ export function playbackTokenRoutes({ rooms, minter, publicUrl }: { rooms: RoomS
       params: roomIdParams,
       body: createPlaybackTokenBody,
       responses: { 201: { description: 'The token and the playlist URL that carries it', schema: playbackTokenSchema } },
-      errors: { 400: 'Invalid body', 401: 'Missing or invalid API key', 404: 'No such room for this key', 409: 'The room is not delivered over LL-HLS (hls_off)' },
+      errors: { 400: 'Invalid body', 404: 'No such room for this key', 409: 'The room is not delivered over LL-HLS (hls_off)' },
     },
     async ({ params, body, req, res }) => {
       const room = await rooms.get(callerKey(res).id, params.id);

@@ -41,7 +41,7 @@ export function recordingRoutes({ rooms, recordings, store }: { rooms: RoomServi
         'Recordings stay after the room ended or was archived; deleting a room never deletes them.',
       params: roomIdParams,
       responses: { 200: { description: 'Recordings, oldest first', schema: z.object({ recordings: z.array(recordingSchema) }).meta({ id: 'RecordingList' }) } },
-      errors: { 400: 'Invalid room id', 401: 'Missing or invalid API key', 404: 'No such room for this key' },
+      errors: { 400: 'Invalid room id', 404: 'No such room for this key' },
     },
     async ({ params, res }) => {
       await rooms.get(callerKey(res).id, params.id);

@@ -107,7 +107,7 @@ export function registrationRoutes({ rooms, registrations, minter, publicUrl, ..
       params: roomIdParams,
       body: registerBody,
       responses: { 201: { description: 'Registered (and approved)', schema: admissionSchema }, 202: { description: 'Awaiting approval', schema: admissionSchema }, 200: { description: 'Already registered', schema: admissionSchema } },
-      errors: { 400: 'Invalid body', 401: 'Missing or invalid API key', 404: 'No such room for this key', 409: 'Registration is off, or the room ended' },
+      errors: { 400: 'Invalid body', 404: 'No such room for this key', 409: 'Registration is off, or the room ended' },
     },
     async ({ params, body, req, res }) => {
       const room = await registrable(callerKey(res).id, params.id);
@@ -139,7 +139,7 @@ export function registrationRoutes({ rooms, registrations, minter, publicUrl, ..
             : "Revokes what an approval issued (room and playback tokens: a join or an LL-HLS request with them is refused) and disconnects the registrant's live sessions. Approving again issues new ones.",
         params: registrationParams,
         responses: { 200: { description: 'The decision', schema: admissionSchema } },
-        errors: { 400: 'Invalid id', 401: 'Missing or invalid API key', 404: 'No such room or registration', 409: 'Registration is off, or the room ended' },
+        errors: { 400: 'Invalid id', 404: 'No such room or registration', 409: 'Registration is off, or the room ended' },
       },
       async ({ params, req, res }) => {
         const room = await registrable(callerKey(res).id, params.id);

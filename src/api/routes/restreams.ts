@@ -58,7 +58,6 @@ export function restreamRoutes({ rooms, restreams }: { rooms: RoomService; restr
       responses: { 201: { description: 'The restream', schema: restreamSchema } },
       errors: {
         400: 'Invalid body',
-        401: 'Missing or invalid API key',
         404: 'No such room for this key',
         409: `The room is archived (room_archived), not delivered over LL-HLS (hls_off), or has ${RESTREAMS_PER_ROOM} restreams (restream_limit)`,
         422: 'The destination does not resolve to public addresses only (restream_destination_refused)',

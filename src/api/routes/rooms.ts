@@ -32,7 +32,7 @@ export function roomRoutes({ rooms, repository, hlsStatus, viewers }: RoomRoutes
       description: 'Creating a room with an `external_id` that this key already used returns that room with 200 (idempotent).',
       body: createRoomBody,
       responses: { 201: { description: 'Created', schema: roomSchema }, 200: { description: 'Already existed', schema: roomSchema } },
-      errors: { 400: 'Invalid body', 401: 'Missing or invalid API key', 409: 'The id belongs to another key (room_id_taken)', 413: 'Body over 64 KB', 415: 'Body is not JSON' },
+      errors: { 400: 'Invalid body', 409: 'The id belongs to another key (room_id_taken)', 413: 'Body over 64 KB', 415: 'Body is not JSON' },
     },
     async ({ body, res }) => {
       const { room, created } = await rooms.create(callerKey(res).id, body);
@@ -51,7 +51,7 @@ export function roomRoutes({ rooms, repository, hlsStatus, viewers }: RoomRoutes
       description: 'Newest first. Pass `next_cursor` as `cursor` for the next page; `null` means there is none.',
       query: listRoomsQuery,
       responses: { 200: { description: 'A page of rooms', schema: roomListSchema } },
-      errors: { 400: 'Invalid query or cursor', 401: 'Missing or invalid API key' },
+      errors: { 400: 'Invalid query or cursor' },
     },
     async ({ query, res }) => {
       const page = await repository.list(callerKey(res).id, query);
@@ -69,7 +69,7 @@ export function roomRoutes({ rooms, repository, hlsStatus, viewers }: RoomRoutes
       summary: 'Get a room',
       params: roomIdParams,
       responses: { 200: { description: 'The room with its lifecycle transitions and its LL-HLS state', schema: roomWithHlsSchema } },
-      errors: { 400: 'Invalid room id', 401: 'Missing or invalid API key', 404: 'No such room for this key' },
+      errors: { 400: 'Invalid room id', 404: 'No such room for this key' },
     },
     async ({ params, res }) => {
       const room = await rooms.get(callerKey(res).id, params.id);
@@ -90,7 +90,7 @@ export function roomRoutes({ rooms, repository, hlsStatus, viewers }: RoomRoutes
       description: 'The room becomes `ended`; every participant is disconnected with reason `host_ended`; `room.ended` is sent to webhooks.',
       params: roomIdParams,
       responses: { 200: { description: 'The ended room', schema: roomSchema } },
-      errors: { 400: 'Invalid room id', 401: 'Missing or invalid API key', 404: 'No such room for this key', 409: 'Already ended by the host, or archived' },
+      errors: { 400: 'Invalid room id', 404: 'No such room for this key', 409: 'Already ended by the host, or archived' },
     },
     async ({ params, res }) => ({ status: 200, body: roomView(await rooms.end(callerKey(res).id, params.id)) }),
   );
@@ -108,7 +108,7 @@ export function roomRoutes({ rooms, repository, hlsStatus, viewers }: RoomRoutes
         '(announced as a count), LL-HLS delivery is switched on. Sends `room.promoted` to webhooks.',
       params: roomIdParams,
       responses: { 200: { description: 'The promoted room', schema: roomSchema } },
-      errors: { 400: 'Invalid room id', 401: 'Missing or invalid API key', 404: 'No such room for this key', 409: 'Not hybrid, already promoted, ended or archived' },
+      errors: { 400: 'Invalid room id', 404: 'No such room for this key', 409: 'Not hybrid, already promoted, ended or archived' },
     },
     async ({ params, res }) => ({ status: 200, body: roomView(await rooms.promote(callerKey(res).id, params.id)) }),
   );

@@ -31,7 +31,7 @@ export function thumbnailRoutes({ rooms, thumbnails }: { rooms: RoomService; thu
       params: roomIdParams,
       query: thumbnailQuery,
       responses: { 200: { description: 'image/jpeg' } },
-      errors: { 400: 'Invalid room id or width', 401: 'Missing or invalid API key', 404: 'No such room for this key (room_not_found), or nobody is on air (not_on_air)' },
+      errors: { 400: 'Invalid room id or width', 404: 'No such room for this key (room_not_found), or nobody is on air (not_on_air)' },
     },
     async ({ params, query, res }) => {
       const room = await rooms.get(callerKey(res).id, params.id);

@@ -49,7 +49,6 @@ export function tokenRoutes({ rooms, minter, registrations, publicUrl, cluster }
       responses: { 201: { description: 'The token', schema: tokenSchema } },
       errors: {
         400: 'Invalid body (unknown capability, bad identity, unknown alg...)',
-        401: 'Missing or invalid API key',
         403: 'The identity is not an approved registrant (registration_required)',
         404: 'The id belongs to another key',
         409: 'Room archived (room_archived) or ended by its host (room_ended)',

@@ -39,7 +39,6 @@ export function webhookRoutes({ webhooks, deliveries, destinations }: WebhookRou
       responses: { 201: { description: 'The webhook, with its signing secret', schema: createdWebhookSchema } },
       errors: {
         400: 'Invalid body',
-        401: 'Missing or invalid API key',
         409: `The key has ${WEBHOOKS_PER_KEY} webhooks already (webhook_limit)`,
         422: 'The URL does not resolve to public addresses only (webhook_destination_refused)',
       },
@@ -64,7 +63,6 @@ export function webhookRoutes({ webhooks, deliveries, destinations }: WebhookRou
       tag,
       summary: 'List webhooks',
       responses: { 200: { description: 'Webhooks', schema: webhookListSchema } },
-      errors: { 401: 'Missing or invalid API key' },
     },
     async ({ res }) => ({ status: 200, body: { webhooks: await webhooks.list(callerKey(res).id) } }),
   );
@@ -105,7 +103,7 @@ export function webhookRoutes({ webhooks, deliveries, destinations }: WebhookRou
       params: webhookIdParams,
       query: deliveriesQuery,
       responses: { 200: { description: 'Attempts', schema: deliveryListSchema } },
-      errors: { 400: 'Invalid id or query', 401: 'Missing or invalid API key', 404: 'No such webhook for this key' },
+      errors: { 400: 'Invalid id or query', 404: 'No such webhook for this key' },
     },
     async ({ params, query, res }) => {
       if (!(await webhooks.get(callerKey(res).id, params.id))) throw notFound();
