@@ -32,9 +32,12 @@ export class SyntheticStream {
 
   /**
    * Publishes the init segment; `cache` is the publisher's (share it with an origin of the same
-   * "process"); `windowSegments`: the playlist's window (a DVR window), default the live edge's.
+   * "process"); `windowSegments`: the playlist's window (a DVR window), default the live edge's;
+   * `expiry`, `keepSegments`: the publisher's.
    */
-  static async start(o: { roomId: string; rendition?: string; store: ObjectStore; redis: Redis; cache: MediaCache; windowSegments?: number }): Promise<SyntheticStream> {
+  static async start(
+    o: { roomId: string; rendition?: string; store: ObjectStore; redis: Redis; cache: MediaCache; windowSegments?: number } & Pick<HlsPublisherOptions, 'expiry' | 'keepSegments'>,
+  ): Promise<SyntheticStream> {
     const rendition = o.rendition ?? 'v1';
     const playlist = new MediaPlaylist({ targetDuration: 1, partTarget: 0.2, ...(o.windowSegments ? { windowSegments: o.windowSegments } : {}) });
     const { expiry, keepSegments } = o;
