@@ -141,6 +141,7 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
     });
     ingest.on('item', (index, item) => this.onItem(index, item));
     ingest.on('exit', (exit) => {
+      this.alignRenditions();
       if (!exit.requested && !this.stopping) this.restart(exit.error ?? 'ffmpeg exited');
     });
     // The producer went away: the room's director decides in a moment whether another goes on air in
@@ -277,6 +278,24 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
   /** Where the other renditions are, for rendition `index`'s EXT-X-RENDITION-REPORT tags. */
   private siblingReports(index: number): RenditionReport[] {
     return this.renditions.flatMap((r, i) => (i === index ? [] : (r.report() ?? [])));
+  }
+
+  /**
+   * An ffmpeg run ended and all of its output was read (a crash, a held source, a stop or a hand-over):
+   * every rendition closes its open segment, and one that got less of the run than the others (an
+   * encoder loses what it buffered when ffmpeg dies) gets gap segments, so that all go on (or end) at
+   * the same media sequence number and media time, as a player switching renditions expects.
+   */
+  private alignRenditions(): void {
+    if (this.finished) return;
+    try {
+      const ended = this.renditions.map((r) => r.endRun());
+      const to = { msn: Math.max(...ended.map((e) => e.position.msn)), mediaEnd: Math.max(...ended.map((e) => e.position.mediaEnd)) };
+      const published = [...ended.map((e) => e.published), ...this.renditions.map((r) => r.realign(to))];
+      void Promise.all(published).catch((err: Error) => this.fail(err));
+    } catch (err) {
+      this.fail(err as Error);
+    }
   }
 
   private onItem(index: number, item: Fmp4Item): void {

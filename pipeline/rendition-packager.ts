@@ -97,6 +97,20 @@ export class RenditionPackager {
     return { position: this.segmenter.position, playlist: this.playlist.snapshot() };
   }
 
+  /**
+   * The encoder run ended: the open segment is closed. Where this rendition stands comes back, for
+   * the ladder to realign() on the furthest one.
+   */
+  endRun(): { published: Promise<void>; position: SegmenterPosition } {
+    const published = this.perform(this.segmenter.endRun());
+    return { published, position: this.segmenter.position };
+  }
+
+  /** Goes on at `to` (the furthest rendition's position), with gap segments for what this one lacks (Segmenter.realign). */
+  realign(to: Pick<SegmenterPosition, 'msn' | 'mediaEnd'>): Promise<void> {
+    return this.perform(this.segmenter.realign(to));
+  }
+
   /** Where the cadence could not be kept so far (Segmenter.misses). */
   get misses(): Segmenter['misses'] {
     return this.segmenter.misses;

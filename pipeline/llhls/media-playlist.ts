@@ -1,7 +1,7 @@
 import { LlHlsError } from './errors.js';
 import { ceilSeconds, formatSeconds, quoted, roundSeconds } from './format.js';
 import { partUri } from './names.js';
-import { partLine, segmentBodyLines, segmentHeadLines, type Part, type Segment } from './segment.js';
+import { gapPartLines, partLine, segmentBodyLines, segmentHeadLines, type Part, type Segment } from './segment.js';
 
 export interface MediaPlaylistOptions {
   /** EXT-X-TARGETDURATION in whole seconds, for the playlist's whole life (Cadence). */
@@ -23,6 +23,7 @@ export type PlaylistUpdate =
   | { kind: 'map'; uri: string; discontinuity: boolean }
   | { kind: 'part'; msn: number; index: number; part: Part }
   | { kind: 'segment'; segment: Segment }
+  | { kind: 'gap'; segment: Segment }
   | { kind: 'end' };
 
 /**
@@ -190,7 +191,7 @@ export class MediaPlaylist {
     const last = this.lastPartPosition();
     if (!last) return false;
     const closed = this.closed.find((s) => s.msn === msn);
-    if (closed && part >= closed.parts.length) return this.has(msn + 1, 0);
+    if (closed && part >= this.partCount(closed)) return this.has(msn + 1, 0);
     return msn < last.msn || (msn === last.msn && part <= last.part);
   }
 
@@ -214,6 +215,21 @@ export class MediaPlaylist {
     this.headChanges++;
     this.slideWindow();
     return segment;
+  }
+
+  /**
+   * A segment of no media where the open one would be (EXT-X-GAP; see Segmenter.realign): this
+   * rendition lacks what its siblings have there, and keeps their media sequence numbers.
+   */
+  addGap(segment: Segment): void {
+    if (this.isEnded) throw new LlHlsError('gap added after the end of the stream');
+    if (this.open.parts.length > 0) throw new LlHlsError('a gap can only come between segments');
+    if (!(segment.duration > 0) || segment.duration > this.target) throw new LlHlsError(`gap duration must be in (0, ${this.target}], got ${segment.duration}`);
+    this.expectPosition(segment.msn);
+    this.closed.push({ ...segment, gap: true, discontinuity: segment.discontinuity || this.open.discontinuity, parts: [] });
+    this.open = { msn: segment.msn + 1, discontinuity: false, mapUri: this.open.mapUri, parts: [] };
+    this.headChanges++;
+    this.slideWindow();
   }
 
   /** The init segment of the next segment; with `discontinuity`, that segment starts a new timeline. */
@@ -241,6 +257,8 @@ export class MediaPlaylist {
         this.expectPosition(update.segment.msn);
         this.closeSegment(update.segment.uri, update.segment.duration);
         return;
+      case 'gap':
+        return this.addGap(update.segment);
       case 'end':
         return this.end();
     }
@@ -291,7 +309,7 @@ export class MediaPlaylist {
     for (let i = first; i < this.closed.length; i++) {
       const segment = this.closed[i]!;
       lines.push(...segmentHeadLines(segment, mapUri));
-      if (i >= firstWithParts) lines.push(...segment.parts.map(partLine));
+      if (i >= firstWithParts) lines.push(...(segment.gap ? gapPartLines(segment, this.partTargetSeconds) : segment.parts.map(partLine)));
       lines.push(...segmentBodyLines(segment));
       mapUri = segment.mapUri;
     }
@@ -327,8 +345,14 @@ export class MediaPlaylist {
   }
 
   private lastPartPosition(): { msn: number; part: number } | undefined {
-    const segment = this.open.parts.length > 0 ? this.open : this.closed.at(-1);
-    return segment && { msn: segment.msn, part: segment.parts.length - 1 };
+    if (this.open.parts.length > 0) return { msn: this.open.msn, part: this.open.parts.length - 1 };
+    const segment = this.closed.at(-1);
+    return segment && { msn: segment.msn, part: this.partCount(segment) - 1 };
+  }
+
+  /** Parts a closed segment lists near the live edge: a gap's are derived from its duration. */
+  private partCount(segment: ClosedSegment): number {
+    return segment.gap ? gapPartLines(segment, this.partTargetSeconds).length : segment.parts.length;
   }
 
   private expectPosition(msn: number, index = this.open.parts.length): void {

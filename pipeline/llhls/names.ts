@@ -11,3 +11,6 @@ export const initUri = (generation: number): string => (generation === 0 ? 'init
 export const partUri = (number: number): string => `part${number}.m4s`;
 
 export const segmentUri = (msn: number): string => `seg${msn}.m4s`;
+
+/** A part of a gap segment (GAP=YES): never stored, never fetched; outside the numbering above. */
+export const gapPartUri = (msn: number, index: number): string => `gap${msn}.${index}.m4s`;

@@ -3,6 +3,7 @@ import { setDecodeTime } from '../fmp4/sample-timing.js';
 import type { InitSegment } from '../fmp4/init-segment.js';
 import { shortestPart, type Cadence } from './cadence.js';
 import { LlHlsError } from './errors.js';
+import { roundSeconds } from './format.js';
 import { KeyframeSchedule } from './keyframe-schedule.js';
 import type { PlaylistUpdate } from './media-playlist.js';
 import { MediaUnits, type MediaUnit } from './media-units.js';
@@ -180,6 +181,49 @@ export class Segmenter {
     this.assertRunning();
     const actions = this.drain();
     this.finished = true;
+    return actions;
+  }
+
+  /**
+   * The encoder run ended (all of its output read): what is buffered is published and the open segment
+   * closed now, so that every rendition's position is known before the next run (see realign).
+   */
+  endRun(): SegmenterAction[] {
+    this.assertRunning();
+    return this.drain();
+  }
+
+  /**
+   * Brings this rendition to `to`, the furthest any rendition of the ladder got in the run that ended
+   * (an encoder that died loses what it buffered, and not the same in every output). Every rendition
+   * then goes on at the same media sequence number and media time. The segments this one lacks are
+   * gaps (EXT-X-GAP) sharing out the media time it lacks, each at most EXT-X-TARGETDURATION: a
+   * playlist never skips a number, and never names media that is not there. Call after endRun().
+   */
+  realign(to: { msn: number; mediaEnd: number }): SegmenterAction[] {
+    this.assertRunning();
+    if (this.pending?.ticks || this.segment.parts.length > 0) throw new LlHlsError('realign() with an open segment: call endRun() first');
+    const missing = to.msn - this.msn;
+    const actions: SegmenterAction[] = [];
+    if (missing > 0) {
+      const { targetDuration, partTarget } = this.cadence;
+      // Unrounded for the media time (the renditions must meet exactly), rounded as the playlist writes it.
+      const share = Math.min(targetDuration, Math.max(partTarget, (to.mediaEnd - this.mediaEnd) / missing));
+      const duration = roundSeconds(share);
+      const timeline = this.timeline;
+      let programDateTime = timeline ? timeline.wallClockAtZero + (this.mediaEnd - timeline.offset) * 1000 : Date.now();
+      for (let i = 0; i < missing; i++) {
+        const segment: Segment = { msn: this.msn, uri: segmentUri(this.msn), duration, programDateTime, discontinuity: this.discontinuity, mapUri: this.mapUri, gap: true };
+        actions.push({ type: 'publish', update: { kind: 'gap', segment } });
+        this.msn++;
+        this.mediaEnd += share;
+        programDateTime += duration * 1000;
+        this.discontinuity = false;
+      }
+      // What follows a gap is a new stretch of media: the next run's first segment says so.
+      this.discontinuity = true;
+    }
+    this.mediaEnd = Math.max(this.mediaEnd, to.mediaEnd);
     return actions;
   }
 

@@ -221,6 +221,8 @@ export class HlsPublisher {
     await this.broadcast(renditionStateKey(roomId, rendition), { type: 'rendition', state }, newHead && { key: renditionHeadKey(roomId, rendition), head: newHead });
     for (const update of updates) {
       if (update.kind === 'part') this.nextPart = update.part.number + 1;
+      // A gap has no object, nor a place in a recording (its run's VOD playlist leaves it out).
+      if (update.kind === 'gap') this.expire({ msn: update.segment.msn, duration: update.segment.duration, firstPart: this.nextPart, endPart: this.nextPart });
       if (update.kind !== 'segment') continue;
       this.expire({ msn: update.segment.msn, duration: update.segment.duration, firstPart: this.segmentFirstPart, endPart: this.nextPart });
       this.segmentFirstPart = this.nextPart;
@@ -231,7 +233,7 @@ export class HlsPublisher {
       this.segmentSeconds += duration;
     }
     // The playlist in storage follows segment boundaries only: it is for CDNs and recordings, not the live edge.
-    if (updates.some((u) => u.kind === 'segment' || u.kind === 'end')) {
+    if (updates.some((u) => u.kind === 'segment' || u.kind === 'gap' || u.kind === 'end')) {
       await this.store(hlsKey(roomId, rendition, 'index.m3u8'), Buffer.from(playlist.renderHead() + state.tail), PLAYLIST_PUT, 'playlist');
       this.storedIndex = true;
       await this.storeMaster();

@@ -16,6 +16,7 @@ const segmentSchema = z.object({
   programDateTime: z.number(),
   discontinuity: z.boolean(),
   mapUri: z.string(),
+  gap: z.boolean().optional(),
   parts: z.array(partSchema),
 });
 

@@ -58,7 +58,8 @@ export function llhlsViolations(text: string, options: ConformanceOptions = {}):
     if (parts.length > 0) {
       if (!open && Math.abs(listed - segment.duration) > 1e-3) fail(`segment ${segment.mediaSequenceNumber}: parts sum to ${listed}, EXTINF ${segment.duration}`);
       if (fromEnd + duration > 3 * target + TOLERANCE) fail(`segment ${segment.mediaSequenceNumber} lists parts more than 3 target durations from the end`);
-      if (options.keyedSegments && !parts[0]!.independent && !(open && segment.parts[0]?.hint)) fail(`segment ${segment.mediaSequenceNumber} does not start with an INDEPENDENT part`);
+      // A gap (EXT-X-GAP, parts GAP=YES) has no media to start with a keyframe.
+      if (options.keyedSegments && !segment.gap && !parts[0]!.independent && !(open && segment.parts[0]?.hint)) fail(`segment ${segment.mediaSequenceNumber} does not start with an INDEPENDENT part`);
       const number = PART_NAME.exec(parts.at(-1)!.uri)?.[1];
       if (lastNumber === undefined && number !== undefined) lastNumber = Number(number);
     }

@@ -4,10 +4,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../bench/lib/wait.js';
+import { cadenceOf } from '../../../pipeline/llhls/cadence.js';
+import { llhlsViolations } from '../../helpers/llhls-conformance.js';
 import { attributes, parsePlaylist, type ParsedPlaylist } from '../../unit/pipeline/m3u8.js';
 import { useLivePipeline } from './live-pipeline.js';
 
 const run = promisify(execFile);
+const CADENCE = cadenceOf();
 const roomId = `r_ladder-${Date.now()}`;
 const live = useLivePipeline({ roomId, seconds: 40, size: '960x540', pipeline: { renditions: ['360p', 'source'] } }); // kept highest first whatever the order
 let source: string;
@@ -104,6 +108,29 @@ describe('an LL-HLS ladder: source + 360p', () => {
     const streams = (JSON.parse(stdout) as { streams: { codec_name: string; width?: number; height?: number }[] }).streams;
     expect(streams.find((s) => s.codec_name === 'h264')).toMatchObject({ width: 640, height: 360 });
     expect(streams.map((s) => s.codec_name)).toContain('aac');
+  });
+
+  it('keeps both renditions on the same media sequence numbers across a crashed ffmpeg (EXT-X-GAP where one lacks media)', async () => {
+    const pid = live.pipeline.state.ffmpegPid;
+    expect(pid).toBeDefined();
+    process.kill(pid!, 'SIGKILL'); // the ffmpeg this test's pipeline started: each output loses what it buffered
+    await waitFor(() => live.pipeline.state.restarts === 1 && live.pipeline.state.ffmpegPid !== undefined, { timeoutMs: 5000, what: 'ffmpeg restarted' });
+    // Both renditions' first segment of the new run, and two after it.
+    const resumed = async (rendition: string) => {
+      const text = await waitFor(async () => {
+        const body = await (await fetch(playlistUrl(rendition))).text();
+        const p = parsePlaylist(body);
+        const at = p.segments.findIndex((seg) => seg.map === 'init1.mp4');
+        return at >= 0 && p.segments.length - at >= 3 ? body : undefined;
+      }, { timeoutMs: 15_000, intervalMs: 250, what: `${rendition} resumed` });
+      const p = parsePlaylist(text);
+      const first = Number(p.tags.get('EXT-X-MEDIA-SEQUENCE')) + p.skipped;
+      return { text, resumedAt: first + p.segments.findIndex((seg) => seg.map === 'init1.mp4'), gaps: (text.match(/#EXT-X-GAP/g) ?? []).length };
+    };
+    const [a, b] = await Promise.all([resumed(source), resumed(sd)]);
+    console.log(`[abr-ladder] after the crash: both resumed at msn ${a.resumedAt}/${b.resumedAt}, gap segments ${a.gaps} (source) ${b.gaps} (360p)`);
+    expect(b.resumedAt).toBe(a.resumedAt);
+    for (const { text } of [a, b]) expect(llhlsViolations(text, { targetDuration: CADENCE.targetDuration, partTarget: CADENCE.partTarget })).toEqual([]);
   });
 
   it('ends both playlists when stopped', async () => {
