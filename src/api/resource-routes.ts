@@ -55,6 +55,28 @@ export function defineRoomList<Q extends AnyObject = z.ZodObject<{}>>(
   );
 }
 
+export interface KeyListSpec {
+  /** The collection: the path is `/v1/<key>`, the response `{ <key>: [...] }` (`schema`). */
+  key: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  schema: z.ZodType;
+  /** The 200 response's description. */
+  listed: string;
+}
+
+/** GET /v1/<key>: what the caller's key has of them. */
+export function defineKeyList(router: Router, registry: OpenAPIRegistry, spec: KeyListSpec, list: (owner: string) => Promise<unknown[]>): void {
+  const { key, tag, summary, description } = spec;
+  defineRoute(
+    router,
+    registry,
+    { method: 'get', path: `/v1/${key}`, tag, summary, description, responses: { 200: { description: spec.listed, schema: spec.schema } } },
+    async ({ res }) => ({ status: 200, body: { [key]: await list(callerKey(res).id) } }),
+  );
+}
+
 export interface ResourceSpec<P extends AnyObject> {
   /** The resource's path, e.g. `/v1/rooms/:id/ingests/:ingest_id`. */
   path: string;
@@ -113,7 +135,20 @@ export interface RoomResources {
   delete(owner: string, roomId: string, id: string): Promise<boolean>;
 }
 
-export interface RoomResourcesSpec {
+/** POST /v1/rooms/:id/<key>: one more of them, in a room of the caller's that is not archived. */
+export interface RoomResourceCreate<B extends AnyObject> {
+  summary: string;
+  description: string;
+  body: B;
+  /** The 201 response. */
+  created: { description: string; schema: z.ZodType };
+  /** Beyond 400 (invalid body) and 404 (no such room for this key). */
+  errors: Record<number, string>;
+  /** The 201 response's body. */
+  run: (owner: string, room: Room, body: z.infer<B>) => Promise<unknown>;
+}
+
+export interface RoomResourcesSpec<B extends AnyObject> {
   /** The collection, `/v1/rooms/:id/<key>`, and the response field that lists them. */
   key: string;
   /** One of them: "The <noun>", and its path parameter `<noun>_id`. */
@@ -126,12 +161,32 @@ export interface RoomResourcesSpec {
   notFound: ProblemCode;
   summaries: { list: string; get: string; delete: string };
   deleteDescription?: string;
+  create: RoomResourceCreate<B>;
 }
 
-/** GET /v1/rooms/:id/<key>, and GET and DELETE /v1/rooms/:id/<key>/:<noun>_id. */
-export function defineRoomResources(router: Router, registry: OpenAPIRegistry, rooms: Pick<RoomService, 'get'>, spec: RoomResourcesSpec, resources: RoomResources): void {
-  const { key, noun, tag, schema, summaries } = spec;
+/** POST and GET /v1/rooms/:id/<key>, and GET and DELETE /v1/rooms/:id/<key>/:<noun>_id. */
+export function defineRoomResources<B extends AnyObject>(router: Router, registry: OpenAPIRegistry, rooms: Pick<RoomService, 'get'>, spec: RoomResourcesSpec<B>, resources: RoomResources): void {
+  const { key, noun, tag, schema, summaries, create } = spec;
   const idParam = `${noun}_id`;
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: `/v1/rooms/:id/${key}`,
+      tag,
+      summary: create.summary,
+      description: create.description,
+      params: roomIdParams,
+      body: create.body,
+      responses: { 201: create.created },
+      errors: { 400: 'Invalid body', 404: 'No such room for this key', ...create.errors },
+    },
+    async ({ params, body, res }) => {
+      const owner = callerKey(res).id;
+      return { status: 201, body: await create.run(owner, await writableRoom(rooms, owner, params.id), body) };
+    },
+  );
   defineRoomList(router, registry, rooms, { key, tag, summary: summaries.list, item: schema, listId: spec.listId, listed: spec.listed }, (owner, roomId) => resources.list(owner, roomId));
   defineGetAndDelete(
     router,
@@ -156,7 +211,7 @@ export function defineRoomResources(router: Router, registry: OpenAPIRegistry, r
 }
 
 /** The caller's room, to add something to: 404 when it is not the key's, 409 room_archived when archived. */
-export async function writableRoom(rooms: Pick<RoomService, 'get'>, owner: string, roomId: string): Promise<Room> {
+async function writableRoom(rooms: Pick<RoomService, 'get'>, owner: string, roomId: string): Promise<Room> {
   const room = await rooms.get(owner, roomId);
   if (room.state === 'archived') throw new ProblemError('room_archived', 'an archived room is read-only');
   return room;

@@ -8,6 +8,11 @@ import { externalIdSchema, roomIdSchema } from '../../common/room-id.js';
 import { ROOM_STATES } from '../rooms/room.js';
 import { CODECS, hlsDvrWindowSchema, hlsRenditionsSchema, regionSchema, roomConfigSchema, roomTypeSchema } from '../rooms/room-types.js';
 
+/** A request body: an object of `shape` that refuses unknown fields, named `id` in the OpenAPI document. */
+export function requestBody<T extends z.ZodRawShape>(id: string, shape: T) {
+  return z.object(shape).strict().meta({ id });
+}
+
 export const problemSchema = z
   .object({
     type: z.string(),
@@ -18,14 +23,11 @@ export const problemSchema = z
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details.' });
 
-export const createRoomBody = z
-  .object({
-    external_id: externalIdSchema.optional().meta({ description: 'Your deterministic id; the room id becomes `r_<external_id>`. Creating it again returns the existing room (200).' }),
-    type: roomTypeSchema.default('meeting').meta({ description: '`live` is an alias of `broadcast`.' }),
-    config: roomConfigSchema.optional(),
-  })
-  .strict()
-  .meta({ id: 'CreateRoomRequest' });
+export const createRoomBody = requestBody('CreateRoomRequest', {
+  external_id: externalIdSchema.optional().meta({ description: 'Your deterministic id; the room id becomes `r_<external_id>`. Creating it again returns the existing room (200).' }),
+  type: roomTypeSchema.default('meeting').meta({ description: '`live` is an alias of `broadcast`.' }),
+  config: roomConfigSchema.optional(),
+});
 
 export const roomSchema = z
   .object({
@@ -94,28 +96,25 @@ export const roomIdParams = z.object({ id: roomIdSchema }).strict();
 /** Who a token is for: any printable text (the integrator's user id). */
 export const identitySchema = z.string().min(1).max(128).regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters');
 
-export const createTokenBody = z
-  .object({
-    identity: identitySchema,
-    name: z.string().max(256).optional(),
-    capabilities: z.array(capabilitySchema).max(16),
-    ttl_s: z.number().int().min(60).max(MAX_TOKEN_TTL_S).default(3600),
-    metadata: z.string().max(4096).optional(),
-    type: roomTypeSchema.optional().meta({ description: 'Room type when the room is created on the fly (default meeting).' }),
-    region: regionSchema
-      .optional()
-      .meta({ description: "The viewer's region: audience tokens (subscribe, chat, reactions only) get the signaling URL of a node there when the room spans several nodes." }),
-    alg: z
-      .enum(TOKEN_ALGS)
-      .default('HS256')
-      .meta({
-        description:
-          '`HS256`: signed with the API key\'s derived secret, `kid` = API key id. `EdDSA`: signed with the cluster\'s Ed25519 key, `kid` = that key\'s id (`ed_…`), ' +
-          'claim `key_id` = the API key id; anyone can verify it with the public keys at `/v1/.well-known/jwks.json`.',
-      }),
-  })
-  .strict()
-  .meta({ id: 'CreateTokenRequest' });
+export const createTokenBody = requestBody('CreateTokenRequest', {
+  identity: identitySchema,
+  name: z.string().max(256).optional(),
+  capabilities: z.array(capabilitySchema).max(16),
+  ttl_s: z.number().int().min(60).max(MAX_TOKEN_TTL_S).default(3600),
+  metadata: z.string().max(4096).optional(),
+  type: roomTypeSchema.optional().meta({ description: 'Room type when the room is created on the fly (default meeting).' }),
+  region: regionSchema
+    .optional()
+    .meta({ description: "The viewer's region: audience tokens (subscribe, chat, reactions only) get the signaling URL of a node there when the room spans several nodes." }),
+  alg: z
+    .enum(TOKEN_ALGS)
+    .default('HS256')
+    .meta({
+      description:
+        '`HS256`: signed with the API key\'s derived secret, `kid` = API key id. `EdDSA`: signed with the cluster\'s Ed25519 key, `kid` = that key\'s id (`ed_…`), ' +
+        'claim `key_id` = the API key id; anyone can verify it with the public keys at `/v1/.well-known/jwks.json`.',
+    }),
+});
 
 export const jwksSchema = z
   .object({
@@ -131,7 +130,7 @@ export const tokenSchema = z
 
 export const participantParams = z.object({ id: roomIdSchema, identity: z.string().min(1).max(128) }).strict();
 
-export const createKeyBody = z.object({ name: z.string().max(128).optional() }).strict().meta({ id: 'CreateKeyRequest' });
+export const createKeyBody = requestBody('CreateKeyRequest', { name: z.string().max(128).optional() });
 
 export const apiKeySchema = z
   .object({
@@ -161,10 +160,7 @@ export const webhookUrlSchema = z
   .max(2048)
   .meta({ description: 'http(s) URL that receives POSTed events.' });
 
-export const createWebhookBody = z
-  .object({ url: webhookUrlSchema, events: z.array(z.enum(ROOM_EVENT_TYPES)).min(1).max(ROOM_EVENT_TYPES.length).optional() })
-  .strict()
-  .meta({ id: 'CreateWebhookRequest' });
+export const createWebhookBody = requestBody('CreateWebhookRequest', { url: webhookUrlSchema, events: z.array(z.enum(ROOM_EVENT_TYPES)).min(1).max(ROOM_EVENT_TYPES.length).optional() });
 
 export const webhookSchema = z
   .object({ id: z.string(), url: z.string(), events: z.array(z.enum(ROOM_EVENT_TYPES)).nullable(), created_at: z.string() })

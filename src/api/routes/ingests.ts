@@ -6,26 +6,21 @@ import { INGEST_PROTOCOLS, INGESTS_PER_ROOM } from '../../ingest/ingest-store.js
 import type { IngestService } from '../../ingest/ingest-service.js';
 import { INGEST_ID } from '../../ingest/stream-keys.js';
 import type { RoomService } from '../../rooms/room-service.js';
-import { callerKey } from '../authenticate.js';
-import { defineRoomResources, writableRoom } from '../resource-routes.js';
-import { defineRoute } from '../route.js';
-import { identitySchema, roomIdParams } from '../schemas.js';
+import { defineRoomResources } from '../resource-routes.js';
+import { identitySchema, requestBody } from '../schemas.js';
 
-const createIngestBody = z
-  .object({
-    protocol: z.enum(INGEST_PROTOCOLS).meta({ description: '`rtmp` (OBS, ffmpeg -f flv) or `srt` (MPEG-TS over SRT, encrypted with the passphrase).' }),
-    identity: identitySchema.optional().meta({ description: "The encoder's participant identity in the room; default the ingest's id." }),
-    name: z.string().max(256).optional(),
-    reconnect_window_s: z
-      .number()
-      .int()
-      .min(0)
-      .max(300)
-      .default(10)
-      .meta({ description: 'An encoder that drops and reconnects within this many seconds continues the same broadcast (LL-HLS with a discontinuity).' }),
-  })
-  .strict()
-  .meta({ id: 'CreateIngestRequest' });
+const createIngestBody = requestBody('CreateIngestRequest', {
+  protocol: z.enum(INGEST_PROTOCOLS).meta({ description: '`rtmp` (OBS, ffmpeg -f flv) or `srt` (MPEG-TS over SRT, encrypted with the passphrase).' }),
+  identity: identitySchema.optional().meta({ description: "The encoder's participant identity in the room; default the ingest's id." }),
+  name: z.string().max(256).optional(),
+  reconnect_window_s: z
+    .number()
+    .int()
+    .min(0)
+    .max(300)
+    .default(10)
+    .meta({ description: 'An encoder that drops and reconnects within this many seconds continues the same broadcast (LL-HLS with a discontinuity).' }),
+});
 
 const ingestSchema = z
   .object({
@@ -73,39 +68,6 @@ export function ingestRoutes({ rooms, ingests }: IngestRoutesDeps, registry: Ope
   const router = Router();
   const tag = 'Ingests';
 
-  defineRoute(
-    router,
-    registry,
-    {
-      method: 'post',
-      path: '/v1/rooms/:id/ingests',
-      tag,
-      summary: 'Create an RTMP or SRT ingest (a stream key)',
-      description:
-        'An encoder (OBS, ffmpeg, a hardware encoder) that connects with the stream key becomes a participant of the room ' +
-        '(`identity`, publishing camera and microphone): WebRTC viewers, LL-HLS and recordings see it. H.264 without B-frames is passed ' +
-        'through; other video is encoded to H.264; audio becomes Opus. The key (and the SRT passphrase) are shown only in this response; ' +
-        'only the key\'s hash is stored, and only this API key sees the ingest. One encoder at a time per key: a second one is refused while one is live. ' +
-        `A room has at most ${INGESTS_PER_ROOM} ingests.`,
-      params: roomIdParams,
-      body: createIngestBody,
-      responses: { 201: { description: 'The ingest with its stream key', schema: createdIngestSchema } },
-      errors: {
-        400: 'Invalid body',
-        404: 'No such room for this key',
-        409: `The room is archived (room_archived), or has ${INGESTS_PER_ROOM} ingests (ingest_limit)`,
-        503: 'Every SRT port of this node is taken (srt_ports_exhausted)',
-      },
-    },
-    async ({ params, body, res }) => {
-      const owner = callerKey(res).id;
-      const room = await writableRoom(rooms, owner, params.id);
-      // ingest_limit and srt_ports_exhausted are domain errors: the problem handler answers them.
-      const created = await ingests.create({ roomId: room.id, owner, protocol: body.protocol, identity: body.identity ?? null, name: body.name ?? null, reconnectWindowS: body.reconnect_window_s });
-      return { status: 201, body: { ...created.ingest, stream_key: created.streamKey, srt_passphrase: created.srtPassphrase, publish_url: created.publishUrl } };
-    },
-  );
-
   defineRoomResources(
     router,
     registry,
@@ -121,6 +83,26 @@ export function ingestRoutes({ rooms, ingests }: IngestRoutesDeps, registry: Ope
       notFound: 'ingest_not_found',
       summaries: { list: 'List the ingests of a room', get: 'Get an ingest and what its encoder is doing', delete: 'Delete an ingest (revoke its stream key)' },
       deleteDescription: 'The key stops working at once; a live encoder is cut off and its participant leaves the room.',
+      create: {
+        summary: 'Create an RTMP or SRT ingest (a stream key)',
+        description:
+          'An encoder (OBS, ffmpeg, a hardware encoder) that connects with the stream key becomes a participant of the room ' +
+          '(`identity`, publishing camera and microphone): WebRTC viewers, LL-HLS and recordings see it. H.264 without B-frames is passed ' +
+          'through; other video is encoded to H.264; audio becomes Opus. The key (and the SRT passphrase) are shown only in this response; ' +
+          'only the key\'s hash is stored, and only this API key sees the ingest. One encoder at a time per key: a second one is refused while one is live. ' +
+          `A room has at most ${INGESTS_PER_ROOM} ingests.`,
+        body: createIngestBody,
+        created: { description: 'The ingest with its stream key', schema: createdIngestSchema },
+        errors: {
+          409: `The room is archived (room_archived), or has ${INGESTS_PER_ROOM} ingests (ingest_limit)`,
+          503: 'Every SRT port of this node is taken (srt_ports_exhausted)',
+        },
+        // ingest_limit and srt_ports_exhausted are domain errors: the problem handler answers them.
+        run: async (owner, room, body) => {
+          const created = await ingests.create({ roomId: room.id, owner, protocol: body.protocol, identity: body.identity ?? null, name: body.name ?? null, reconnectWindowS: body.reconnect_window_s });
+          return { ...created.ingest, stream_key: created.streamKey, srt_passphrase: created.srtPassphrase, publish_url: created.publishUrl };
+        },
+      },
     },
     ingests,
   );

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { ApiKeyStore } from '../../auth/api-key-store.js';
 import { callerKey } from '../authenticate.js';
 import { ProblemError } from '../../../common/problem.js';
+import { defineKeyList } from '../resource-routes.js';
 import { defineRoute } from '../route.js';
 import { KEYS_PER_TREE } from '../../auth/key-tree.js';
 import { keyListSchema, createKeyBody, createdKeySchema, deleteKeyQuery, keyIdParams } from '../schemas.js';
@@ -32,18 +33,11 @@ export function keyRoutes(keys: ApiKeyStore, registry: OpenAPIRegistry): Router 
     },
   );
 
-  defineRoute(
+  defineKeyList(
     router,
     registry,
-    {
-      method: 'get',
-      path: '/v1/keys',
-      tag,
-      summary: 'List API keys',
-      description: 'The calling key and the keys it created. Secrets are never returned.',
-      responses: { 200: { description: 'Keys', schema: keyListSchema } },
-    },
-    async ({ res }) => ({ status: 200, body: { keys: await keys.listVisibleTo(callerKey(res).id) } }),
+    { key: 'keys', tag, summary: 'List API keys', description: 'The calling key and the keys it created. Secrets are never returned.', schema: keyListSchema, listed: 'Keys' },
+    (owner) => keys.listVisibleTo(owner),
   );
 
   defineRoute(

@@ -8,18 +8,15 @@ import { hlsUrl } from '../../hls/hls-status.js';
 import type { RoomService } from '../../rooms/room-service.js';
 import { callerKey } from '../authenticate.js';
 import { defineRoute } from '../route.js';
-import { identitySchema, roomIdParams } from '../schemas.js';
+import { identitySchema, requestBody, roomIdParams } from '../schemas.js';
 import { publicBase } from './tokens.js';
 
 const MAX_PLAYBACK_TTL_S = 24 * 3600;
 
-export const createPlaybackTokenBody = z
-  .object({
-    identity: identitySchema.meta({ description: 'The viewer the token is for (it appears in nothing public; for your own audit).' }),
-    ttl_s: z.number().int().min(60).max(MAX_PLAYBACK_TTL_S).default(PLAYBACK_TOKEN_TTL_S),
-  })
-  .strict()
-  .meta({ id: 'CreatePlaybackTokenRequest' });
+export const createPlaybackTokenBody = requestBody('CreatePlaybackTokenRequest', {
+  identity: identitySchema.meta({ description: 'The viewer the token is for (it appears in nothing public; for your own audit).' }),
+  ttl_s: z.number().int().min(60).max(MAX_PLAYBACK_TTL_S).default(PLAYBACK_TOKEN_TTL_S),
+});
 
 export const playbackTokenSchema = z
   .object({

@@ -12,22 +12,19 @@ import { ProblemError } from '../../../common/problem.js';
 import { revokeIdentity, type IdentityRevoker } from '../revoke-identity.js';
 import { defineRoomList } from '../resource-routes.js';
 import { defineRoute } from '../route.js';
-import { roomIdParams } from '../schemas.js';
+import { identitySchema, requestBody, roomIdParams } from '../schemas.js';
 import { publicBase, signalingUrl } from './tokens.js';
 
 /** What a registrant may do: watch, chat, react, ask. */
 const REGISTRANT_CAPABILITIES: Capability[] = ['subscribe:all', 'chat:send', 'reactions:send'];
 const REGISTRANT_TTL_S = 7 * 24 * 3600;
 
-const registerBody = z
-  .object({
-    identity: z.string().min(1).max(128).regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters'),
-    name: z.string().max(256).optional(),
-    email: z.email().max(320).optional(),
-    metadata: z.string().max(4096).optional(),
-  })
-  .strict()
-  .meta({ id: 'RegisterRequest' });
+const registerBody = requestBody('RegisterRequest', {
+  identity: identitySchema,
+  name: z.string().max(256).optional(),
+  email: z.email().max(320).optional(),
+  metadata: z.string().max(4096).optional(),
+});
 
 const registrationSchema = z
   .object({

@@ -5,21 +5,16 @@ import { ProblemError } from '../../../common/problem.js';
 import { RESTREAM_ID, RESTREAM_STATES, RESTREAMS_PER_ROOM } from '../../program/restream-store.js';
 import type { Restreams } from '../../program/restreams.js';
 import type { RoomService } from '../../rooms/room-service.js';
-import { callerKey } from '../authenticate.js';
-import { defineRoomResources, writableRoom } from '../resource-routes.js';
-import { defineRoute } from '../route.js';
-import { roomIdParams } from '../schemas.js';
+import { defineRoomResources } from '../resource-routes.js';
+import { requestBody } from '../schemas.js';
 
-const createRestreamBody = z
-  .object({
-    url: z
-      .string()
-      .max(2048)
-      .regex(/^(rtmps?|srt):\/\//, 'must start with rtmp://, rtmps:// or srt://')
-      .meta({ description: 'rtmp://, rtmps:// (FLV) or srt:// (MPEG-TS), with the platform\'s stream key in it as it asks (rtmp://a.rtmp.youtube.com/live2/<key>).' }),
-  })
-  .strict()
-  .meta({ id: 'CreateRestreamRequest' });
+const createRestreamBody = requestBody('CreateRestreamRequest', {
+  url: z
+    .string()
+    .max(2048)
+    .regex(/^(rtmps?|srt):\/\//, 'must start with rtmp://, rtmps:// or srt://')
+    .meta({ description: 'rtmp://, rtmps:// (FLV) or srt:// (MPEG-TS), with the platform\'s stream key in it as it asks (rtmp://a.rtmp.youtube.com/live2/<key>).' }),
+});
 
 const restreamSchema = z
   .object({
@@ -40,38 +35,6 @@ export function restreamRoutes({ rooms, restreams }: { rooms: RoomService; restr
   const router = Router();
   const tag = 'Restreams';
 
-  defineRoute(
-    router,
-    registry,
-    {
-      method: 'post',
-      path: '/v1/rooms/:id/restreams',
-      tag,
-      summary: 'Push the room\'s on-air program to an RTMP(S) or SRT destination',
-      description:
-        'While the room is on air (its LL-HLS: the stage participant by the on-air rule), its program is pushed, copied without re-encoding, to the URL; ' +
-        'a destination that drops is tried again with backoff. `restream.started` and `restream.failed` webhooks follow it. ' +
-        'The host must resolve to public addresses only (as webhook URLs: no loopback, private, link-local, CGNAT, multicast ...), checked again before every attempt. ' +
-        `A room has at most ${RESTREAMS_PER_ROOM} restreams.`,
-      params: roomIdParams,
-      body: createRestreamBody,
-      responses: { 201: { description: 'The restream', schema: restreamSchema } },
-      errors: {
-        400: 'Invalid body',
-        404: 'No such room for this key',
-        409: `The room is archived (room_archived), not delivered over LL-HLS (hls_off), or has ${RESTREAMS_PER_ROOM} restreams (restream_limit)`,
-        422: 'The destination does not resolve to public addresses only (restream_destination_refused)',
-      },
-    },
-    async ({ params, body, res }) => {
-      const owner = callerKey(res).id;
-      const room = await writableRoom(rooms, owner, params.id);
-      if (!room.config.hls && room.type !== 'hybrid') throw new ProblemError('hls_off', 'restreams push the room\'s LL-HLS program: this room has none');
-      // restream_destination_refused and restream_limit are domain errors: the problem handler answers them.
-      return { status: 201, body: await restreams.create(owner, room.id, body.url) };
-    },
-  );
-
   defineRoomResources(
     router,
     registry,
@@ -86,6 +49,25 @@ export function restreamRoutes({ rooms, restreams }: { rooms: RoomService; restr
       listed: 'Restreams',
       notFound: 'restream_not_found',
       summaries: { list: 'List the restreams of a room', get: 'Get a restream and its state', delete: 'Stop and delete a restream' },
+      create: {
+        summary: 'Push the room\'s on-air program to an RTMP(S) or SRT destination',
+        description:
+          'While the room is on air (its LL-HLS: the stage participant by the on-air rule), its program is pushed, copied without re-encoding, to the URL; ' +
+          'a destination that drops is tried again with backoff. `restream.started` and `restream.failed` webhooks follow it. ' +
+          'The host must resolve to public addresses only (as webhook URLs: no loopback, private, link-local, CGNAT, multicast ...), checked again before every attempt. ' +
+          `A room has at most ${RESTREAMS_PER_ROOM} restreams.`,
+        body: createRestreamBody,
+        created: { description: 'The restream', schema: restreamSchema },
+        errors: {
+          409: `The room is archived (room_archived), not delivered over LL-HLS (hls_off), or has ${RESTREAMS_PER_ROOM} restreams (restream_limit)`,
+          422: 'The destination does not resolve to public addresses only (restream_destination_refused)',
+        },
+        // restream_destination_refused and restream_limit are domain errors: the problem handler answers them.
+        run: async (owner, room, body) => {
+          if (!room.config.hls && room.type !== 'hybrid') throw new ProblemError('hls_off', 'restreams push the room\'s LL-HLS program: this room has none');
+          return restreams.create(owner, room.id, body.url);
+        },
+      },
     },
     restreams,
   );

@@ -6,7 +6,7 @@ import { ProblemError } from '../../../common/problem.js';
 import { DELIVERIES, type ViewerLatencyWindow } from '../../rooms/viewer-latency.js';
 import { RateLimiter } from '../rate-limiter.js';
 import { defineRoute } from '../route.js';
-import { roomIdParams } from '../schemas.js';
+import { requestBody, roomIdParams } from '../schemas.js';
 import { bearerToken, verifyViewerToken, type ViewerTokenDeps } from '../viewer-token.js';
 
 /** A report is a few small numbers: ~120 bytes. Anything near this is not a report. */
@@ -18,15 +18,12 @@ export const MAX_TELEMETRY_BYTES = 1024;
  */
 export const TELEMETRY_LIMITS = { perSession: { perSecond: 0.5, burst: 3 }, perToken: { perSecond: 2, burst: 10 } };
 
-export const telemetryBody = z
-  .object({
-    session: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, '8-64 letters, digits, _ or -').meta({ description: 'The player session, random per playback: one viewer in the room window.' }),
-    delivery: z.enum(DELIVERIES),
-    latency_s: z.number().min(0).max(600).nullable().meta({ description: 'Glass-to-glass latency now, seconds; null while not measurable.' }),
-    rebuffers: z.number().int().min(0).max(100).default(0).meta({ description: 'Stalls since the previous report.' }),
-  })
-  .strict()
-  .meta({ id: 'ViewerTelemetry' });
+export const telemetryBody = requestBody('ViewerTelemetry', {
+  session: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, '8-64 letters, digits, _ or -').meta({ description: 'The player session, random per playback: one viewer in the room window.' }),
+  delivery: z.enum(DELIVERIES),
+  latency_s: z.number().min(0).max(600).nullable().meta({ description: 'Glass-to-glass latency now, seconds; null while not measurable.' }),
+  rebuffers: z.number().int().min(0).max(100).default(0).meta({ description: 'Stalls since the previous report.' }),
+});
 
 export interface TelemetryRoutesDeps extends ViewerTokenDeps {
   metrics: Pick<Metrics, 'viewerLatency' | 'viewerRebuffers'>;

@@ -5,7 +5,7 @@ import type { DestinationGuard } from '../../webhooks/destination-guard.js';
 import { WEBHOOKS_PER_KEY, type WebhookStore } from '../../webhooks/webhook-store.js';
 import { callerKey } from '../authenticate.js';
 import { ProblemError } from '../../../common/problem.js';
-import { defineGetAndDelete } from '../resource-routes.js';
+import { defineGetAndDelete, defineKeyList } from '../resource-routes.js';
 import { defineRoute } from '../route.js';
 import { createWebhookBody, createdWebhookSchema, deliveriesQuery, deliveryListSchema, webhookIdParams, webhookListSchema, webhookSchema } from '../schemas.js';
 
@@ -54,18 +54,7 @@ export function webhookRoutes({ webhooks, deliveries, destinations }: WebhookRou
     },
   );
 
-  defineRoute(
-    router,
-    registry,
-    {
-      method: 'get',
-      path: '/v1/webhooks',
-      tag,
-      summary: 'List webhooks',
-      responses: { 200: { description: 'Webhooks', schema: webhookListSchema } },
-    },
-    async ({ res }) => ({ status: 200, body: { webhooks: await webhooks.list(callerKey(res).id) } }),
-  );
+  defineKeyList(router, registry, { key: 'webhooks', tag, summary: 'List webhooks', schema: webhookListSchema, listed: 'Webhooks' }, (owner) => webhooks.list(owner));
 
   defineGetAndDelete(
     router,
