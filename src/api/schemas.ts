@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { capabilitySchema } from '../auth/capabilities.js';
 import { MAX_TOKEN_TTL_S, TOKEN_ALGS } from '../auth/room-token.js';
 import { ROOM_EVENT_TYPES } from '../events/room-event.js';
+import { deliveryAttemptSchema } from '../webhooks/delivery-log.js';
 import { externalIdSchema, roomIdSchema } from '../../common/room-id.js';
 import { ROOM_STATES } from '../rooms/room.js';
 import { CODECS, hlsDvrWindowSchema, hlsRenditionsSchema, regionSchema, roomConfigSchema, roomTypeSchema } from '../rooms/room-types.js';
@@ -174,20 +175,13 @@ export const webhookIdParams = z.object({ id: z.string().regex(/^wh_[A-Za-z0-9]{
 
 export const deliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
 
-export const deliverySchema = z
-  .object({
-    event_id: z.string(),
-    event_type: z.string(),
-    room_id: z.string(),
-    attempt: z.number().int(),
-    status: z.enum(['delivered', 'retrying', 'dropped']).meta({ description: '`retrying`: failed, another attempt follows; `dropped`: the last attempt failed.' }),
-    http_status: z.number().int().nullable(),
-    error: z
-      .string()
-      .nullable()
-      .meta({ description: '`destination_refused` (not a public address), `connect_failed`, `timeout` or `http_<status>`; never the socket\'s error. Null when delivered.' }),
-    duration_ms: z.number(),
-    at: z.string(),
+/** A delivery attempt as the delivery log keeps it. */
+export const deliverySchema = deliveryAttemptSchema
+  .extend({
+    status: deliveryAttemptSchema.shape.status.meta({ description: '`retrying`: failed, another attempt follows; `dropped`: the last attempt failed.' }),
+    error: deliveryAttemptSchema.shape.error.meta({
+      description: '`destination_refused` (not a public address), `connect_failed`, `timeout` or `http_<status>`; never the socket\'s error. Null when delivered.',
+    }),
   })
   .meta({ id: 'WebhookDelivery' });
 

@@ -9,7 +9,7 @@ export const questionSchema = z.object({
   participant_id: z.string(),
   identity: z.string(),
   text: z.string(),
-  votes: z.number(),
+  votes: z.number().int(),
   state: z.enum(['open', 'answered', 'dismissed']),
   answer: z.string().nullable(),
   asked_at: z.string(),

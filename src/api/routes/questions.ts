@@ -1,22 +1,12 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { QuestionStore } from '../../rooms/question-store.js';
+import { questionSchema as storedQuestionSchema, type QuestionStore } from '../../rooms/question-store.js';
 import type { RoomService } from '../../rooms/room-service.js';
 import { defineRoomList } from '../resource-routes.js';
 
-const questionSchema = z
-  .object({
-    id: z.string(),
-    participant_id: z.string(),
-    identity: z.string(),
-    text: z.string(),
-    votes: z.number().int(),
-    state: z.enum(['open', 'answered', 'dismissed']),
-    answer: z.string().nullable(),
-    asked_at: z.string(),
-  })
-  .meta({ id: 'Question' });
+/** A question as the store keeps it (`votes`: counted at read). */
+const questionSchema = storedQuestionSchema.meta({ id: 'Question' });
 
 export function questionRoutes({ rooms, questions }: { rooms: RoomService; questions: QuestionStore }, registry: OpenAPIRegistry): Router {
   const router = Router();
