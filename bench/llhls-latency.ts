@@ -104,7 +104,8 @@ interface Viewer {
   name: PlayerName;
   description: string;
   page: Page;
-  sample(): Promise<{ frames: number; dropped: number; latency: number | null }>;
+  /** `stalls`: the video waited for data after it had played (our player counts them; null: not counted). */
+  sample(): Promise<{ frames: number; dropped: number; latency: number | null; stalls?: number }>;
   errors(): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -118,7 +119,7 @@ async function ourPlayer(page: Page, url: string): Promise<Viewer> {
     page,
     sample: async () => {
       const stats = await h(page, 'hlsStats');
-      return { frames: stats?.frames ?? 0, dropped: stats?.dropped ?? 0, latency: stats?.latency ?? null };
+      return { frames: stats?.frames ?? 0, dropped: stats?.dropped ?? 0, latency: stats?.latency ?? null, stalls: stats?.rebuffers ?? 0 };
     },
     errors: async () => (await h(page, 'events', 'player:error')).map((e) => JSON.stringify(e.args[0])),
     close: () => page.context().close(),
@@ -202,6 +203,8 @@ async function main(): Promise<void> {
       console.log(summary('pixel clock (true g2g)', x.pixel));
       console.log(summary('now − playingDate', x.pdt));
       console.log(`frames presented ${frames} (${(frames / seconds).toFixed(1)} fps), dropped ${end[k]!.dropped - start[k]!.dropped}, unreadable pixel-clock samples ${x.unreadable}`);
+      const stalls = end[k]!.stalls;
+      if (stalls !== undefined) console.log(`stalls while playing: ${stalls - (start[k]!.stalls ?? 0)} in the window, ${stalls} since the start`);
       const errors = await v.errors();
       console.log(`player errors: ${errors.length ? errors.join(', ') : 'none'}`);
       const { p50, p95 } = spread(x.pixel);

@@ -26,6 +26,8 @@ export interface HlsStats {
   rebuilds: number;
   renditionSwitches: number;
   mediaRecoveries: number;
+  /** Stalls while playing (the player's stats.rebuffers). */
+  rebuffers: number;
 }
 
 export interface BreakoutView {

@@ -4,6 +4,7 @@
 import Hls, { type ErrorData, type HlsConfig } from 'hls.js';
 import { Emitter } from '../shared/emitter.js';
 import { TelemetryReporter, telemetryUrl, type TelemetryOptions } from '../shared/telemetry.js';
+import { LiveCatchUp } from './live-catch-up.js';
 
 export interface PlayerOptions {
   /** The master playlist, e.g. `https://node/hls/{room}/master.m3u8` (relative URLs resolve against the page). */
@@ -20,7 +21,10 @@ export interface PlayerOptions {
    * liveSyncDuration: without one the player only catches up by playing faster.
    */
   liveMaxLatencyDuration?: number;
-  /** Catch up by playing up to this fast when behind. Default 1.5. */
+  /**
+   * Catch up by playing up to this fast when behind (with more than 1.5 part targets buffered ahead;
+   * see live-catch-up.ts: hls.js's own catch-up, which wants 1 s ahead, is off). Default 1.5.
+   */
   maxLiveSyncPlaybackRate?: number;
   /** How long to wait for a new rendition after a playlist ends before calling the stream over (ms). Default 30 000. */
   endedGraceMs?: number;
@@ -69,6 +73,7 @@ class LlHlsPlayer implements Player {
   private readonly events = new Emitter<PlayerEventMap>();
   private readonly url: string;
   private hls: Hls | null = null;
+  private catchUp: LiveCatchUp | null = null;
   private current: PlayerState = 'loading';
   private master: string | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -88,6 +93,7 @@ class LlHlsPlayer implements Player {
     this.url = new URL(options.url, location.href).toString();
     this.telemetry = this.startTelemetry();
     video.addEventListener('waiting', this.onWaiting);
+    video.addEventListener('timeupdate', this.onTimeupdate);
     if (!Hls.isSupported() && video.canPlayType('application/vnd.apple.mpegurl')) {
       // Safari plays LL-HLS natively.
       video.src = this.url;
@@ -117,8 +123,8 @@ class LlHlsPlayer implements Player {
     this.clearTimer();
     this.telemetry?.stop();
     this.video.removeEventListener('waiting', this.onWaiting);
-    this.hls?.destroy();
-    this.hls = null;
+    this.video.removeEventListener('timeupdate', this.onTimeupdate);
+    this.dropHls();
     this.video.removeEventListener('playing', this.onPlaying);
     this.setState('destroyed');
     this.events.removeAllListeners();
@@ -129,7 +135,7 @@ class LlHlsPlayer implements Player {
   }
 
   private start(): void {
-    this.hls?.destroy();
+    this.dropHls();
     const o = this.options;
     const token = o.token;
     const hls = new Hls({
@@ -137,17 +143,19 @@ class LlHlsPlayer implements Player {
       // hls.js follows PART-HOLD-BACK unless given a liveSyncDuration, and takes a maximum latency
       // only together with one.
       ...(o.liveSyncDuration !== undefined ? { liveSyncDuration: o.liveSyncDuration, liveMaxLatencyDuration: o.liveMaxLatencyDuration ?? 4 } : {}),
-      // After each stall hls.js aims further behind, by 1 s by default: one stall at start-up would
-      // double the latency for good. About a part instead.
-      liveSyncOnStallIncrease: 0.25,
-      maxLiveSyncPlaybackRate: o.maxLiveSyncPlaybackRate ?? 1.5,
+      // After each stall hls.js aims further behind for good (1 s by default): LiveCatchUp keeps that
+      // allowance instead, a step per stall that it takes back after stall-free play.
+      liveSyncOnStallIncrease: 0,
       // Live only: little buffer behind, a short buffer ahead keeps us near the edge.
       backBufferLength: 10,
       maxBufferLength: 4,
       ...(token ? { xhrSetup: (xhr: XMLHttpRequest) => xhr.setRequestHeader('Authorization', `Bearer ${token}`) } : {}),
       ...o.hlsConfig,
+      // LiveCatchUp plays faster instead (hls.js's wants 1 s buffered ahead: never there at PART-HOLD-BACK).
+      maxLiveSyncPlaybackRate: 1,
     });
     this.hls = hls;
+    this.catchUp = new LiveCatchUp(hls, this.video, { maxRate: o.hlsConfig?.maxLiveSyncPlaybackRate ?? o.maxLiveSyncPlaybackRate ?? 1.5 });
     hls.on(Hls.Events.MANIFEST_LOADED, (_e, data) => {
       if (hls !== this.hls) return;
       // The master text tells renditions apart (each has its own media playlist URI).
@@ -174,9 +182,21 @@ class LlHlsPlayer implements Player {
     this.setState('playing');
   };
 
+  private readonly onTimeupdate = (): void => this.catchUp?.update();
+
+  /** Stops hls.js and the catch-up (back to normal speed). */
+  private dropHls(): void {
+    this.catchUp?.stop();
+    this.catchUp = null;
+    this.hls?.destroy();
+    this.hls = null;
+  }
+
   /** The video ran out of data after it had played: a stall (the start and seeks are not). */
   private readonly onWaiting = (): void => {
-    if (this.playedOnce && !this.video.seeking && this.current === 'playing') this.stats.rebuffers += 1;
+    if (!this.playedOnce || this.video.seeking || this.current !== 'playing') return;
+    this.stats.rebuffers += 1;
+    this.catchUp?.stalled();
   };
 
   /** Reports while playing, when there is a token to report with (see PlayerOptions.telemetry). */
@@ -218,8 +238,7 @@ class LlHlsPlayer implements Player {
     this.setState('retrying');
     this.failures += 1;
     const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(this.failures, 4));
-    this.hls?.destroy();
-    this.hls = null;
+    this.dropHls();
     this.schedule(() => {
       this.stats.rebuilds += 1;
       this.start();
