@@ -36,6 +36,10 @@ export interface PlayerPage {
   sample(): Promise<PlayerSample>;
   /** Every error so far (the page's console errors and uncaught exceptions included). */
   errors(): Promise<PlayerError[]>;
+  /** Where the player may seek, in <video> time (a live playlist's window), once it knows. */
+  seekRange(): Promise<{ start: number; end: number } | null>;
+  /** Moves the playhead to `time` (<video> time), as a viewer dragging the seek bar does. */
+  seek(time: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,6 +47,12 @@ const SCRIPTS: Record<PlayerKind, string> = {
   'hls.js': 'node_modules/hls.js/dist/hls.min.js',
   shaka: 'node_modules/shaka-player/dist/shaka-player.compiled.js',
 };
+
+/**
+ * hls.js's own start-up quirk, no fault of the stream: its stall check can run before its start seek
+ * and report skipping the hole from 0 to its start position (non-fatal).
+ */
+export const isStartSeekQuirk = (e: PlayerError): boolean => !e.fatal && /bufferSeekOverHole fragment loaded with buffer holes, seeking from 0 to/.test(e.detail);
 
 /** Starts `window.llhls`: the player on `url`, a latency probe and the error log. */
 const START: Record<PlayerKind, (url: string) => string> = {
@@ -55,7 +65,12 @@ const START: Record<PlayerKind, (url: string) => string> = {
     hls.attachMedia(video);
     hls.loadSource(${JSON.stringify(url)});
     video.play().catch(() => {});
-    window.llhls = { video, errors, playingDate: () => hls.playingDate };
+    // The playlist's window in media time (video.seekable also spans whatever is still buffered).
+    const seekRange = () => {
+      const details = hls.latestLevelDetails;
+      return details ? { start: details.fragmentStart, end: details.edge } : null;
+    };
+    window.llhls = { video, errors, playingDate: () => hls.playingDate, seekRange };
   })()`,
   shaka: (url) => `(async () => {
     const errors = [];
@@ -64,7 +79,7 @@ const START: Record<PlayerKind, (url: string) => string> = {
     shaka.polyfill.installAll();
     const player = new shaka.Player();
     player.addEventListener('error', (e) => errors.push({ source: 'player', fatal: e.detail.severity === shaka.util.Error.Severity.CRITICAL, detail: 'shaka ' + e.detail.code + ' ' + JSON.stringify(e.detail.data).slice(0, 300) }));
-    window.llhls = { video, errors, playingDate: () => player.getPlayheadTimeAsDate() };
+    window.llhls = { video, errors, playingDate: () => player.getPlayheadTimeAsDate(), seekRange: () => player.seekRange() };
     await player.attach(video);
     // Shaka's low-latency mode does not catch up after a stall by itself: its live sync plays up to
     // 1.25× while more than 0.25 s behind its playable edge (the live edge less PART-HOLD-BACK).
@@ -111,6 +126,8 @@ export async function openPlayer(browser: Browser, kind: PlayerKind, url: string
     page,
     sample: () => page.evaluate(SAMPLE) as Promise<PlayerSample>,
     errors: async () => [...pageErrors, ...((await page.evaluate('window.llhls.errors')) as PlayerError[])],
+    seekRange: () => page.evaluate('window.llhls.seekRange()') as Promise<{ start: number; end: number } | null>,
+    seek: (time) => page.evaluate(`window.llhls.video.currentTime = ${JSON.stringify(time)}`).then(() => undefined),
     close: () => context.close(),
   };
 }

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { h, joinOrThrow, mintToken, openHarness } from '../../bench/lib/browser-kit.js';
-import { openPlayer, PLAYER_KINDS, type PlayerError, type PlayerPage, type PlayerSample } from '../../bench/lib/llhls-players.js';
+import { isStartSeekQuirk, openPlayer, PLAYER_KINDS, type PlayerError, type PlayerPage, type PlayerSample } from '../../bench/lib/llhls-players.js';
 import { waitFor } from '../../bench/lib/wait.js';
 import { cadenceOf } from '../../pipeline/llhls/cadence.js';
 import { llhlsViolations } from '../helpers/llhls-conformance.js';
@@ -157,7 +157,7 @@ describe('LL-HLS played by hls.js and Shaka Player', () => {
     const excused = (e: PlayerError) =>
       !e.fatal &&
       ((streamStalled && /bufferStalledError|bufferNudgeOnStall|bufferSeekOverHole|bufferAppendNoProgress|levelLoadTimeOut/.test(e.detail)) ||
-        /bufferSeekOverHole fragment loaded with buffer holes, seeking from 0 to/.test(e.detail));
+        isStartSeekQuirk(e));
     for (const [i, p] of players.entries()) {
       expect(errors[i]!.filter((e) => !excused(e)), `${p.kind} errors`).toEqual([]);
       if (!streamStalled) expect(stalls[p.kind] ?? [], `${p.kind} stalled`).toEqual([]);
