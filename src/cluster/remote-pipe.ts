@@ -39,6 +39,7 @@ export class RemotePipe implements ProducerPipe<RouterRef> {
     const pipeId = randomUUID();
     const transport = await createPipeTransport(edge, this.network, this.network.enableSrtp);
     let reply: OpenPipeReply;
+    let producer: types.Producer;
     try {
       const request: OpenPipeRequest = {
         pipeId,
@@ -51,7 +52,7 @@ export class RemotePipe implements ProducerPipe<RouterRef> {
       reply = await this.bus.request(null, PIPE.open, request, openPipeReplySchema, this.timeoutMs);
       await checkPeerAddress(this.addresses, reply.node, reply.ip);
       await transport.connect({ ip: reply.ip, port: reply.port, ...(reply.srtp ? { srtpParameters: reply.srtp } : {}) });
-      const producer = await transport.produce({ id: producerId, kind: reply.kind, rtpParameters: reply.rtpParameters, paused: reply.paused });
+      producer = await transport.produce({ id: producerId, kind: reply.kind, rtpParameters: reply.rtpParameters, paused: reply.paused });
       this.pipes.set(pipeId, { transport, producer, node: reply.node });
     } catch (err) {
       transport.close();
@@ -65,7 +66,7 @@ export class RemotePipe implements ProducerPipe<RouterRef> {
       this.pipes.delete(pipeId);
       this.bus.notify(reply.node, PIPE.close, { pipeId } satisfies PipeNotice).catch((err: Error) => this.logger.warn({ err: err.message }, 'pipe close notice failed'));
     });
-    return { close: () => transport.close() };
+    return { type: producer.type, close: () => transport.close() };
   }
 
   /** `nodeId` is gone: its producers will send nothing more, so their copies here close. */

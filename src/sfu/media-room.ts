@@ -104,9 +104,10 @@ export class MediaRoom {
 
   /**
    * Makes `producerId` consumable on the slot's tier, piping it there on first use: from this
-   * room's origin router, or from `remoteOrigin` when the producer lives on another node.
+   * room's origin router, or from `remoteOrigin` when the producer lives on another node. Resolves
+   * to the copy on the tier (its type), or null on the origin itself (where the caller has the producer).
    */
-  async attachConsumer(slot: ReceiverSlot, producerId: string, remoteOrigin?: RouterRef): Promise<void> {
+  async attachConsumer(slot: ReceiverSlot, producerId: string, remoteOrigin?: RouterRef): Promise<Pick<PipedProducer, 'type'> | null> {
     const { tier } = slot;
     let pipe = tier.pipes.get(producerId);
     if (!pipe) {
@@ -134,6 +135,7 @@ export class MediaRoom {
       tier.reserved = Math.max(0, tier.reserved - 1);
     }
     this.pool.addLoad(tier.worker, 1);
+    return pipe.piped;
   }
 
   /** A consumer on the slot's tier closed: the pipe goes with the producer's last consumer there. */

@@ -2,6 +2,8 @@ import type { types } from 'mediasoup';
 
 /** A producer made available on another router: closing it removes the copy, not the original. */
 export interface PipedProducer {
+  /** The copy's type, the original's (its encodings travel with it): simple, simulcast or svc. */
+  readonly type: types.ProducerType;
   close(): void;
 }
 
@@ -29,10 +31,17 @@ export interface MediaPipes {
 export class InProcessPipe implements ProducerPipe {
   async pipe(producerId: string, origin: types.Router, edge: types.Router): Promise<PipedProducer> {
     const { pipeConsumer, pipeProducer } = await origin.pipeToRouter({ producerId, router: edge });
+    // Optional in the typings for data producers only: piping a producer always makes both.
+    if (!pipeConsumer || !pipeProducer) {
+      pipeConsumer?.close();
+      pipeProducer?.close();
+      throw new Error(`piping producer ${producerId} made no pipe producer`);
+    }
     return {
+      type: pipeProducer.type,
       close() {
-        pipeProducer?.close();
-        pipeConsumer?.close();
+        pipeProducer.close();
+        pipeConsumer.close();
       },
     };
   }

@@ -14,6 +14,17 @@ const { t, browser } = useBrowserStack({ env: { LEVELCHAT_WORKERS: '2' } });
 
 const roomId = (what: string) => `r_e2e-${what}-${randomBytes(4).toString('hex')}`;
 
+/**
+ * Whether the worker runs a bandwidth estimate (transport-cc) for `identity`'s receive transport:
+ * only for viewers of a simulcast/SVC producer (src/sfu/consumer-capabilities.ts). A transport's
+ * stats carry availableOutgoingBitrate only while it estimates.
+ */
+async function estimatesFor(room: string, identity: string): Promise<boolean> {
+  const viewer = [...t.stack.liveRooms.rooms.get(room)!.participants.values()].find((p) => p.identity === identity)!;
+  const [stats] = await viewer.media.recvTransport!.transport.getStats();
+  return stats!.availableOutgoingBitrate !== undefined;
+}
+
 async function framesGrow(page: Parameters<typeof framesDecoded>[0], name: string, more: number, ms = 15_000): Promise<number> {
   const start = await framesDecoded(page, name);
   return waitFor(async () => {
@@ -40,6 +51,8 @@ describe('WHIP and WHEP from a plain RTCPeerConnection in Chromium', () => {
     const minted = await mintToken(t.url, t.apiKey, id, 'viewer', ['subscribe:all'], 'broadcast');
     await joinOrThrow(viewer, { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'broadcast' }, 'viewer');
     await webrtcFramesGrow(viewer, camera.participant.id, 30, 15_000);
+    // One layer: Chromium decodes it without a bandwidth estimate.
+    expect(await estimatesFor(id, 'viewer')).toBe(false);
 
     // On air for LL-HLS by the usual rule, the H.264 passed through (the source profile in CODECS, no libx264 High).
     const status = await waitFor(async () => {
@@ -69,6 +82,8 @@ describe('WHIP and WHEP from a plain RTCPeerConnection in Chromium', () => {
     const minted = await mintToken(t.url, t.apiKey, id, 'viewer', ['subscribe:all'], 'meeting');
     await joinOrThrow(viewer, { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'meeting' }, 'viewer');
     await webrtcFramesGrow(viewer, camera.participant.id, 30, 15_000);
+    // Layers to choose between: the viewer's transport runs the estimate.
+    expect(await estimatesFor(id, 'viewer')).toBe(true);
     expect(await endSession(publisher, 'whip', t.url)).toBe(200);
   });
 
@@ -86,6 +101,9 @@ describe('WHIP and WHEP from a plain RTCPeerConnection in Chromium', () => {
     const played = await whepPlay(player, 'whep', `${t.url}/v1/rooms/${id}/whep`, token);
     expect(played.status, played.body).toBe(201);
     expect(played.location).toMatch(new RegExp(`^/v1/rooms/${id}/whep/`));
+    // The program has one layer: the answer takes none of the estimate Chromium offered.
+    expect(played.body).not.toMatch(/transport-wide-cc|abs-send-time|transport-cc|goog-remb/);
+    expect(played.body).toMatch(/a=rtcp-fb:\d+ nack pli/);
     await framesGrow(player, 'whep', 30);
     expect(live.viewerCount).toBe(1);
 

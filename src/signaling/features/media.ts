@@ -1,5 +1,6 @@
 import type { types } from 'mediasoup';
 import { PUBLISH_CAPABILITIES, publishRequirement, SOURCE_CAPABILITIES } from '../../auth/capability-rules.js';
+import { consumerCapabilities } from '../../sfu/consumer-capabilities.js';
 import type { RouterRef } from '../../sfu/producer-pipe.js';
 import type { LiveRoom } from '../live-room.js';
 import type { OwnTransport } from '../participant-media.js';
@@ -13,18 +14,20 @@ const SOURCE_KINDS: Record<MediaSource, 'audio' | 'video'> = { camera: 'video', 
 /**
  * A paused consumer on the receive transport's tier, the producer piped there on first use (from
  * another node when `remoteOrigin` names its router); nothing stays attached when it cannot be made.
+ * It negotiates a bandwidth estimate only for a simulcast/SVC producer (consumerCapabilities).
  */
 async function consumeOn(
   room: LiveRoom,
   recv: OwnTransport,
-  want: { producerId: string; rtpCapabilities: types.RtpCapabilities; participantId: string },
+  want: { producerId: string; rtpCapabilities: types.RtpCapabilities; participantId: string; local: types.Producer | undefined },
   remoteOrigin: RouterRef | undefined,
 ): Promise<types.Consumer> {
   const { producerId, rtpCapabilities } = want;
-  await mediaCall(() => room.media.attachConsumer(recv.slot, producerId, remoteOrigin));
+  const copy = await mediaCall(() => room.media.attachConsumer(recv.slot, producerId, remoteOrigin));
   try {
     if (remoteOrigin && !recv.slot.tier.router.canConsume({ producerId, rtpCapabilities })) throw new SignalingError('media_error', 'your device cannot decode this track');
-    return await recv.transport.consume({ producerId, rtpCapabilities, paused: true, appData: { participantId: want.participantId } });
+    const negotiated = consumerCapabilities(copy ?? want.local, rtpCapabilities);
+    return await recv.transport.consume({ producerId, rtpCapabilities: negotiated, paused: true, appData: { participantId: want.participantId } });
   } catch (err) {
     room.media.detachConsumer(recv.slot, producerId);
     throw mediaError(err);
@@ -142,7 +145,7 @@ export const mediaFeature: Feature = {
     const { consumer } = await participant.media.addConsumer(
       producer_id,
       async () => ({
-        consumer: await consumeOn(room, recv, { producerId: producer_id, rtpCapabilities, participantId: participant.id }, remote ? { id: remote.router_id } : undefined),
+        consumer: await consumeOn(room, recv, { producerId: producer_id, rtpCapabilities, participantId: participant.id, local: local?.producer }, remote ? { id: remote.router_id } : undefined),
         producerId: producer_id,
         slot: recv.slot,
       }),

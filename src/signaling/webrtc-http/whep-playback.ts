@@ -1,4 +1,5 @@
 import type { types } from 'mediasoup';
+import { consumerCapabilities } from '../../sfu/consumer-capabilities.js';
 import type { LiveRoom } from '../live-room.js';
 import type { Participant } from '../participant.js';
 import type { SignalingServices } from '../features/feature.js';
@@ -76,28 +77,30 @@ function videoMid(chosen: Map<string, Chosen>): string {
 async function consume(transport: types.WebRtcTransport, lane: ProgramLane, c: Chosen, roomId: string): Promise<AnsweredMedia> {
   const producer = lane.producer(c.lane.kind)!;
   const kind = c.lane.kind;
-  const consumer = await transport.consume({
-    producerId: producer.id,
-    rtpCapabilities: {
-      codecs: [
-        {
-          kind,
-          mimeType: c.offered.mimeType,
-          clockRate: c.offered.clockRate,
-          ...(c.offered.channels !== undefined && kind === 'audio' ? { channels: c.offered.channels } : {}),
-          preferredPayloadType: c.offered.payloadType,
-          parameters: c.offered.parameters,
-          rtcpFeedback: usableFeedback(c.offered),
-        },
-      ],
-      headerExtensions: c.media.headerExtensions.map((e) => ({ kind, uri: e.uri, preferredId: e.id, direction: 'sendrecv' as const })),
-    },
+  // The lane's producers have one encoding each, so the player gets no bandwidth estimate
+  // (consumerCapabilities): its answer leaves out the transport-cc / goog-remb feedback and (from the
+  // consumer's parameters) the transport-wide-cc / abs-send-time extensions, so it sends neither.
+  const caps = consumerCapabilities(producer, {
+    codecs: [
+      {
+        kind,
+        mimeType: c.offered.mimeType,
+        clockRate: c.offered.clockRate,
+        ...(c.offered.channels !== undefined && kind === 'audio' ? { channels: c.offered.channels } : {}),
+        preferredPayloadType: c.offered.payloadType,
+        parameters: c.offered.parameters,
+        rtcpFeedback: usableFeedback(c.offered),
+      },
+    ],
+    headerExtensions: c.media.headerExtensions.map((e) => ({ kind, uri: e.uri, preferredId: e.id, direction: 'sendrecv' as const })),
   });
+  const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: caps });
   const ssrc = consumer.rtpParameters.encodings?.[0]?.ssrc;
+  const rtcpFeedback = (caps.codecs?.[0]?.rtcpFeedback ?? []).map((fb) => ({ type: fb.type, parameter: fb.parameter ?? '' }));
   return {
     accepted: true,
     direction: 'sendonly',
-    codecs: [{ ...c.offered, rtcpFeedback: usableFeedback(c.offered) }],
+    codecs: [{ ...c.offered, rtcpFeedback }],
     headerExtensions: (consumer.rtpParameters.headerExtensions ?? []).map((e) => ({ id: e.id, uri: e.uri })),
     ...(ssrc ? { sends: { ssrc, cname: consumer.rtpParameters.rtcp?.cname ?? 'levelchat', streamId: `levelchat-${roomId}`, trackId: kind } } : {}),
   };

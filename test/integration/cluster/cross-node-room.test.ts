@@ -65,6 +65,9 @@ describe('a room across two nodes', () => {
     await viewer.c.ok('create_transport', { direction: 'recv' });
     const consumed = await viewer.c.ok('consume', { producer_id: producerId, rtp_capabilities: viewer.result.router_rtp_capabilities });
     expect(consumed).toMatchObject({ producer_id: producerId, participant_id: pub.result.participant.id, kind: 'video', source: 'camera' });
+    // The copy piped from node A has one layer, like the original: no bandwidth estimate for the viewer.
+    expect(consumed.rtp_parameters.headerExtensions.map((h: { uri: string }) => h.uri)).not.toContain('http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01');
+    expect(consumed.rtp_parameters.codecs[0].rtcpFeedback.map((f: { type: string }) => f.type)).not.toContain('transport-cc');
 
     // Chat crosses both ways; the audience counts on every node.
     await viewer.c.ok('chat', { text: 'hello from B' });

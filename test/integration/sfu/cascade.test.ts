@@ -38,7 +38,8 @@ describe('the SFU cascade', () => {
     const firstSlot = await room.placeReceiver(2);
     const first = firstSlot.tier;
     expect(first).toBe(room.origin);
-    await room.attachConsumer(firstSlot, producer.id);
+    // On the origin the producer itself is consumed: no copy (the caller has the producer).
+    expect(await room.attachConsumer(firstSlot, producer.id)).toBeNull();
     const onOrigin = await plainConsumer(first.router, producer.id);
     expect(first.pipes.get(producer.id)?.piped).toBeNull();
 
@@ -47,7 +48,8 @@ describe('the SFU cascade', () => {
     const second = secondSlot.tier;
     expect(second).not.toBe(room.origin);
     expect(second.worker).not.toBe(room.origin.worker);
-    await room.attachConsumer(secondSlot, producer.id);
+    // The copy on the edge has the original's type (what consumerCapabilities decides on).
+    expect(await room.attachConsumer(secondSlot, producer.id)).toEqual({ type: 'simple', close: expect.any(Function) });
     const onEdge = await plainConsumer(second.router, producer.id);
     expect(second.pipes.get(producer.id)?.piped).not.toBeNull();
     expect(room.allTiers).toHaveLength(2);
@@ -89,6 +91,20 @@ describe('the SFU cascade', () => {
     expect(room.allTiers.map((t) => t.consumers).sort()).toEqual([4, 5]);
     expect(room.allTiers.every((t) => t.reserved === 0)).toBe(true);
     expect(room.rtpCapabilities.codecs!.find((c) => c.kind === 'video')!.mimeType).toBe('video/H264');
+    room.close();
+  });
+
+  it("an edge's copy of a simulcast producer is a simulcast producer", async () => {
+    const room = await MediaRoom.open({ roomId: 'r_simulcast-copy', preferredCodec: 'vp8', consumersPerRouter: 1 }, pool, { local: new InProcessPipe() }, logger);
+    const transport = await room.origin.router.createPlainTransport({ listenIp: '127.0.0.1', comedia: true, rtcpMux: true });
+    const producer = await transport.produce({
+      kind: 'video',
+      rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc: 1 }, { ssrc: 2 }, { ssrc: 3 }] },
+    });
+    await room.attachConsumer(await room.placeReceiver(1), producer.id);
+    const edgeSlot = await room.placeReceiver(1);
+    expect(edgeSlot.tier).not.toBe(room.origin);
+    expect((await room.attachConsumer(edgeSlot, producer.id))?.type).toBe('simulcast');
     room.close();
   });
 });
