@@ -33,24 +33,60 @@ export function defineRoomList<Q extends AnyObject = z.ZodObject<{}>>(
   spec: RoomListSpec<Q>,
   list: (owner: string, roomId: string, query: z.infer<Q>) => Promise<unknown[]>,
 ): void {
-  defineRoute(
+  const { key, tag, summary, description, query, listed } = spec;
+  defineChildList(
     router,
     registry,
     {
-      method: 'get',
-      path: `/v1/rooms/:id/${spec.key}`,
-      tag: spec.tag,
-      summary: spec.summary,
-      description: spec.description,
+      path: `/v1/rooms/:id/${key}`,
       params: roomIdParams,
-      query: spec.query,
-      responses: { 200: { description: spec.listed, schema: z.object({ [spec.key]: z.array(spec.item) }).meta({ id: spec.listId }) } },
+      key,
+      tag,
+      summary,
+      description,
+      query,
+      schema: z.object({ [key]: z.array(spec.item) }).meta({ id: spec.listId }),
+      listed,
       errors: { 400: 'Invalid room id', 404: 'No such room for this key' },
     },
+    (owner, params) => rooms.get(owner, params.id),
+    (owner, params, q) => list(owner, params.id, q),
+  );
+}
+
+export interface ChildListSpec<P extends AnyObject, Q extends AnyObject> {
+  /** Below its parent, e.g. `/v1/webhooks/:id/deliveries`; the response is `{ <key>: [...] }` (`schema`). */
+  path: string;
+  params: P;
+  key: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  query?: Q;
+  schema: z.ZodType;
+  /** The 200 response's description (what is listed, in which order). */
+  listed: string;
+  /** Its 400 (bad path or query) and 404 (no such parent for this key). */
+  errors: Record<number, string>;
+}
+
+/** GET of what a parent of the caller's key lists: `parent` throws (404) unless the key owns it. */
+export function defineChildList<P extends AnyObject, Q extends AnyObject>(
+  router: Router,
+  registry: OpenAPIRegistry,
+  spec: ChildListSpec<P, Q>,
+  parent: (owner: string, params: z.infer<P>) => Promise<unknown>,
+  list: (owner: string, params: z.infer<P>, query: z.infer<Q>) => Promise<unknown[]>,
+): void {
+  const { key, listed, schema, ...route } = spec;
+  defineRoute(
+    router,
+    registry,
+    { method: 'get', ...route, responses: { 200: { description: listed, schema } } },
     async ({ params, query, res }) => {
       const owner = callerKey(res).id;
-      await rooms.get(owner, params.id);
-      return { status: 200, body: { [spec.key]: await list(owner, params.id, query) } };
+      await parent(owner, params);
+      return { status: 200, body: { [key]: await list(owner, params, query) } };
     },
   );
 }

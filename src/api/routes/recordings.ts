@@ -4,9 +4,7 @@ import { z } from 'zod';
 import type { RecordingStore } from '../../../pipeline/recording/recording-store.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
 import type { RoomService } from '../../rooms/room-service.js';
-import { callerKey } from '../authenticate.js';
-import { defineRoute } from '../route.js';
-import { roomIdParams } from '../schemas.js';
+import { defineRoomList } from '../resource-routes.js';
 
 const LINK_TTL_S = 3600;
 
@@ -28,26 +26,24 @@ const recordingSchema = z
 
 export function recordingRoutes({ rooms, recordings, store }: { rooms: RoomService; recordings: RecordingStore; store: ObjectStore }, registry: OpenAPIRegistry): Router {
   const router = Router();
-  defineRoute(
+  defineRoomList(
     router,
     registry,
+    rooms,
     {
-      method: 'get',
-      path: '/v1/rooms/:id/recordings',
+      key: 'recordings',
       tag: 'Rooms',
       summary: 'Recordings of the room',
       description:
         'Rooms with `config.record.enabled` record their LL-HLS stream: each on-air run becomes a VOD playlist and an MP4. ' +
         'Recordings stay after the room ended or was archived; deleting a room never deletes them.',
-      params: roomIdParams,
-      responses: { 200: { description: 'Recordings, oldest first', schema: z.object({ recordings: z.array(recordingSchema) }).meta({ id: 'RecordingList' }) } },
-      errors: { 400: 'Invalid room id', 404: 'No such room for this key' },
+      item: recordingSchema,
+      listId: 'RecordingList',
+      listed: 'Recordings, oldest first',
     },
-    async ({ params, res }) => {
-      await rooms.get(callerKey(res).id, params.id);
-      const list = await recordings.list(params.id);
-      const withLinks = await Promise.all(
-        list.map(async (r) => ({
+    async (_owner, roomId) =>
+      Promise.all(
+        (await recordings.list(roomId)).map(async (r) => ({
           id: r.id,
           room_id: r.room_id,
           state: r.state,
@@ -60,9 +56,7 @@ export function recordingRoutes({ rooms, recordings, store }: { rooms: RoomServi
           vod_url: await store.presignedGet(r.vod_key, LINK_TTL_S),
           error: r.error,
         })),
-      );
-      return { status: 200, body: { recordings: withLinks } };
-    },
+      ),
   );
   return router;
 }

@@ -5,7 +5,7 @@ import type { DestinationGuard } from '../../webhooks/destination-guard.js';
 import { WEBHOOKS_PER_KEY, type WebhookStore } from '../../webhooks/webhook-store.js';
 import { callerKey } from '../authenticate.js';
 import { ProblemError } from '../../../common/problem.js';
-import { defineGetAndDelete, defineKeyList } from '../resource-routes.js';
+import { defineChildList, defineGetAndDelete, defineKeyList } from '../resource-routes.js';
 import { defineRoute } from '../route.js';
 import { createWebhookBody, createdWebhookSchema, deliveriesQuery, deliveryListSchema, webhookIdParams, webhookListSchema, webhookSchema } from '../schemas.js';
 
@@ -14,8 +14,6 @@ export interface WebhookRoutesDeps {
   deliveries: DeliveryLog;
   destinations: DestinationGuard;
 }
-
-const notFound = () => new ProblemError('webhook_not_found');
 
 export function webhookRoutes({ webhooks, deliveries, destinations }: WebhookRoutesDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
@@ -80,24 +78,25 @@ export function webhookRoutes({ webhooks, deliveries, destinations }: WebhookRou
     },
   );
 
-  defineRoute(
+  defineChildList(
     router,
     registry,
     {
-      method: 'get',
       path: '/v1/webhooks/:id/deliveries',
+      params: webhookIdParams,
+      key: 'deliveries',
       tag,
       summary: 'Recent delivery attempts',
       description: 'Newest first: each attempt with its event, status, HTTP status or error, and duration.',
-      params: webhookIdParams,
       query: deliveriesQuery,
-      responses: { 200: { description: 'Attempts', schema: deliveryListSchema } },
+      schema: deliveryListSchema,
+      listed: 'Attempts',
       errors: { 400: 'Invalid id or query', 404: 'No such webhook for this key' },
     },
-    async ({ params, query, res }) => {
-      if (!(await webhooks.get(callerKey(res).id, params.id))) throw notFound();
-      return { status: 200, body: { deliveries: await deliveries.recent(params.id, query.limit) } };
+    async (owner, { id }) => {
+      if (!(await webhooks.get(owner, id))) throw new ProblemError('webhook_not_found');
     },
+    (_owner, { id }, query) => deliveries.recent(id, query.limit),
   );
   return router;
 }
