@@ -3,8 +3,7 @@ import type { Logger } from '../../common/logger.js';
 import { closeQueue, closeWorker } from '../../common/close-worker.js';
 import { parseWith } from '../../common/json-payload.js';
 import type { ObjectStore } from '../../storage/object-store.js';
-import { partUri, segmentUri } from '../llhls/names.js';
-import { expiryBatchSchema, type ExpiryBatch } from './object-expiry.js';
+import { expiredKeys, expiryBatchSchema, type ExpiryBatch } from './object-expiry.js';
 
 /** Where a publisher hands the deletions its ExpiryPlan makes (ExpiryQueue in a node). */
 export interface ExpiryScheduler {
@@ -14,14 +13,6 @@ export interface ExpiryScheduler {
 const QUEUE = 'hls-expiry';
 /** A batch whose deletion keeps failing is tried again for about an hour (storage down), then kept for inspection. */
 const ATTEMPTS = 12;
-
-/** The storage keys `batch` names. */
-export function expiredKeys(batch: ExpiryBatch): string[] {
-  const keys: string[] = [];
-  if (batch.segments) for (let msn = batch.segments.from; msn < batch.segments.to; msn++) keys.push(batch.prefix + segmentUri(msn));
-  if (batch.parts) for (let n = batch.parts.from; n < batch.parts.to; n++) keys.push(batch.prefix + partUri(n));
-  return keys;
-}
 
 /** A job's data as stored in Redis; one that does not fit is never retried. */
 function readBatch(data: unknown): ExpiryBatch {

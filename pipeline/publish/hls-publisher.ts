@@ -12,7 +12,7 @@ import { namedKeys } from './playlist-uris.js';
 import type { SpoolObjectKind } from './spool-file.js';
 import type { DrainReport, UploadSpool } from './upload-spool.js';
 import type { ExpiryScheduler } from './expiry-queue.js';
-import { ExpiryPlan, expirySegmentsOf, type ExpiryBatch, type ExpirySegment } from './object-expiry.js';
+import { expiredKeys, ExpiryPlan, expirySegmentsOf, type ExpiryBatch, type ExpirySegment } from './object-expiry.js';
 import { hlsChannel, masterStateKey, renditionHeadKey, renditionStateKey, updateOf, type HlsStateMessage, type MasterState, type PlaylistHead } from './playlist-state.js';
 
 export interface HlsPublisherOptions {
@@ -251,6 +251,8 @@ export class HlsPublisher {
   /** Hands batches to `expiry` off the publishing path: a failure there costs storage, never the stream. */
   private scheduleExpiry(batches: readonly ExpiryBatch[]): void {
     for (const batch of batches) {
+      // Still spooled by then (a storage outage): dropped, never uploaded after its deletion.
+      this.options.spool?.expire(expiredKeys(batch), batch.dueAt);
       const scheduled = this.options.expiry!.schedule(batch).catch((err: Error) => this.options.logger.warn({ prefix: batch.prefix, err: err.message }, 'could not schedule the deletion of expired HLS objects'));
       this.scheduling.add(scheduled);
       void scheduled.finally(() => this.scheduling.delete(scheduled));

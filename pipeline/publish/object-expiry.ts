@@ -2,6 +2,7 @@
 // segments it closes, ExpiryQueue carries out what it hands back (durably, off the hot path).
 import { z } from 'zod';
 import { DEFAULT_WINDOW_SEGMENTS } from '../llhls/media-playlist.js';
+import { partUri, segmentUri } from '../llhls/names.js';
 
 /** A half-open range of numbers: media sequence numbers, or part numbers (names.ts). */
 const rangeSchema = z.object({ from: z.number().int().nonnegative(), to: z.number().int().nonnegative() }).refine((r) => r.to > r.from, 'empty range');
@@ -18,6 +19,14 @@ export const expiryBatchSchema = z.object({
   parts: rangeSchema.optional(),
 });
 export type ExpiryBatch = z.infer<typeof expiryBatchSchema>;
+
+/** The storage keys `batch` names. */
+export function expiredKeys(batch: ExpiryBatch): string[] {
+  const keys: string[] = [];
+  if (batch.segments) for (let msn = batch.segments.from; msn < batch.segments.to; msn++) keys.push(batch.prefix + segmentUri(msn));
+  if (batch.parts) for (let n = batch.parts.from; n < batch.parts.to; n++) keys.push(batch.prefix + partUri(n));
+  return keys;
+}
 
 /** A closed segment as the expiry sees it: its number, length and the numbers of its parts [firstPart, endPart). */
 export interface ExpirySegment {

@@ -58,10 +58,11 @@ export interface DrainReport extends SpoolBacklog {
 export interface SpoolStats extends SpoolBacklog {
   /** Objects are being spooled: storage failed and the spool has not drained since. */
   degraded: boolean;
-  /** Objects PUT straight to storage / uploaded from the spool / parts dropped, since start. */
+  /** Objects PUT straight to storage / uploaded from the spool / parts dropped / expired objects dropped, since start. */
   directPuts: number;
   uploaded: number;
   droppedParts: number;
+  expired: number;
 }
 
 /** The spool is full of objects it must not drop (segments, init segments, playlists, listed parts). */
@@ -77,6 +78,8 @@ interface Entry {
   file: string;
   fileBytes: number;
   uploading: boolean;
+  /** The live playlist's expiry has deleted (or will delete) it from storage by then (see expire). */
+  expiresAt?: number;
 }
 
 const SUFFIX = '.spool';
@@ -96,7 +99,8 @@ const prefixOf = (key: string): string => key.slice(0, key.lastIndexOf('/') + 1)
  * replaces a queued older one. Media objects between two playlists go up `concurrency` at a time.
  *
  * Bounded: past `maxBytes` the oldest parts that the live playlist of their rendition no longer lists
- * (see `pin`) are dropped — their bytes are in the closed segment anyway. Segments, init
+ * (see `pin`) are dropped — their bytes are in the closed segment anyway — and so is anything whose
+ * expiry passed (see `expire`): storage is rid of it too. Segments, init
  * segments and playlists are never dropped; when only they are left, `put` throws SpoolFullError.
  *
  * Spooled files are found again by `open` after a crash or a stop with a backlog, and uploaded.
@@ -123,7 +127,7 @@ export class UploadSpool implements SpooledObjectSource {
   private stopped = false;
   private degradedSince: number | undefined;
   private lastProgress = 0;
-  private readonly counters = { directPuts: 0, uploaded: 0, uploadedBytes: 0, droppedParts: 0 };
+  private readonly counters = { directPuts: 0, uploaded: 0, uploadedBytes: 0, droppedParts: 0, expired: 0 };
   private readonly episode = { spooled: 0, uploaded: 0, droppedParts: 0 };
 
   private readonly maxBytes: number;
@@ -199,6 +203,19 @@ export class UploadSpool implements SpooledObjectSource {
     this.pins.set(prefix, [new Set(keys), newest ?? new Set()]);
   }
 
+  /**
+   * Objects the live playlists' expiry deletes from storage at `dueAt` (ExpiryPlan): those still
+   * spooled then are dropped instead of uploaded, so an outage longer than the margin neither brings
+   * them back into storage after their deletion nor keeps them in the spool. Until then they are
+   * served and uploaded like any other (the deletion job removes them from storage).
+   */
+  expire(keys: Iterable<string>, dueAt: number): void {
+    for (const key of keys) {
+      const entry = this.index.get(key);
+      if (entry && entry.kind !== 'playlist') entry.expiresAt = dueAt;
+    }
+  }
+
   /** Forgets the pins of a rendition whose playlist nobody serves any more. */
   unpin(prefix: string): void {
     this.pins.delete(prefix);
@@ -221,6 +238,7 @@ export class UploadSpool implements SpooledObjectSource {
       directPuts: this.counters.directPuts,
       uploaded: this.counters.uploaded,
       droppedParts: this.counters.droppedParts,
+      expired: this.counters.expired,
     };
   }
 
@@ -329,7 +347,14 @@ export class UploadSpool implements SpooledObjectSource {
     let dropped = 0;
     for (const entry of [...this.queue]) {
       if (this.bytes + needed <= this.maxBytes) break;
-      if (entry.kind !== 'part' || entry.uploading || this.pinned(entry.key)) continue;
+      if (entry.uploading) continue;
+      // Expired objects first: storage no longer has them either (whatever their kind).
+      if (this.expired(entry)) {
+        this.discard(entry);
+        this.counters.expired++;
+        continue;
+      }
+      if (entry.kind !== 'part' || this.pinned(entry.key)) continue;
       this.discard(entry);
       this.dropped.add(entry.key);
       dropped++;
@@ -344,6 +369,10 @@ export class UploadSpool implements SpooledObjectSource {
     if (this.bytes + needed > this.maxBytes) {
       throw new SpoolFullError(`upload spool full (${this.bytes} of ${this.maxBytes} bytes, only objects that must not be dropped): cannot store ${key}`);
     }
+  }
+
+  private expired(entry: Entry): boolean {
+    return entry.expiresAt !== undefined && Date.now() >= entry.expiresAt;
   }
 
   private pinned(key: string): boolean {
@@ -419,6 +448,13 @@ export class UploadSpool implements SpooledObjectSource {
   private async upload(entry: Entry): Promise<Error | undefined> {
     entry.uploading = true;
     try {
+      if (this.expired(entry)) {
+        // Deleted from storage already (or about to be): uploading it would only bring it back.
+        await rm(entry.file, { force: true });
+        this.unlink(entry);
+        this.counters.expired++;
+        return undefined;
+      }
       const body = await this.body(entry);
       if (entry.kind === 'playlist') {
         const missing = namedKeys(entry.key, body.toString('utf8')).filter((k) => this.dropped.has(k));

@@ -4,8 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_WINDOW_SEGMENTS, MediaPlaylist } from '../../../pipeline/llhls/media-playlist.js';
 import { partUri, segmentUri } from '../../../pipeline/llhls/names.js';
-import { expiredKeys } from '../../../pipeline/publish/expiry-queue.js';
-import { ExpiryPlan, expirySegmentsOf, type ExpiryBatch } from '../../../pipeline/publish/object-expiry.js';
+import { expiredKeys, ExpiryPlan, expirySegmentsOf, type ExpiryBatch } from '../../../pipeline/publish/object-expiry.js';
 
 const PREFIX = 'hls/r_x/v1/';
 const T0 = Date.UTC(2024, 0, 1);

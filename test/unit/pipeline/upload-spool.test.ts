@@ -163,6 +163,29 @@ describe('UploadSpool', () => {
     await spool.close();
   });
 
+  it('drops what the live expiry deleted instead of uploading it after the outage, and makes room with it first', async () => {
+    const store = new FakeStore();
+    const kb = Buffer.alloc(1000);
+    const { spool } = await openSpool(store, { maxBytes: 3500 });
+    store.down = true;
+    for (const n of [0, 1]) await spool.put(`${P}seg${n}.m4s`, kb, MEDIA, 'segment');
+    await spool.put(`${P}part9.m4s`, kb, MEDIA, 'part');
+    // seg0 expired a while ago, part9 has not yet, seg1 never: only seg0 may go.
+    spool.expire([`${P}seg0.m4s`, `${P}part9.m4s`, `${P}nothing.m4s`], Date.now() - 1);
+    spool.expire([`${P}part9.m4s`], Date.now() + 60_000);
+    // Full of segments, but an expired one makes room (segments are never dropped otherwise).
+    expect(await spool.put(`${P}seg2.m4s`, kb, MEDIA, 'segment')).toBe('spooled');
+    expect(await spool.read(`${P}seg0.m4s`)).toBeUndefined();
+    expect(spool.stats.expired).toBe(1);
+    // An expiry that passes while spooled: dropped by the uploader rather than brought back.
+    spool.expire([`${P}seg1.m4s`], Date.now() - 1);
+    store.down = false;
+    await spool.whenDrained(undefined, 5000);
+    expect([...store.objects.keys()].sort()).toEqual([`${P}part9.m4s`, `${P}seg2.m4s`]);
+    expect(spool.stats).toMatchObject({ expired: 2, droppedParts: 0 });
+    await spool.close();
+  });
+
   it('uploads what an earlier run left in its directory', async () => {
     const store = new FakeStore();
     store.down = true;
