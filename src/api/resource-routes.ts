@@ -174,11 +174,14 @@ export interface RoomResources {
 /** POST /v1/rooms/:id/<key>: one more of them, in a room of the caller's that is not archived. */
 export interface RoomResourceCreate<B extends AnyObject> {
   summary: string;
+  /** Followed by the per-room limit. */
   description: string;
   body: B;
   /** The 201 response. */
   created: { description: string; schema: z.ZodType };
-  /** Beyond 400 (invalid body) and 404 (no such room for this key). */
+  /** A 409 of the route's own, besides room_archived and the per-room limit (`<noun>_limit`). */
+  conflict?: string;
+  /** Beyond 400 (invalid body), 404 (no such room for this key) and 409. */
   errors: Record<number, string>;
   /** The 201 response's body. */
   run: (owner: string, room: Room, body: z.infer<B>) => Promise<unknown>;
@@ -190,6 +193,8 @@ export interface RoomResourcesSpec<B extends AnyObject> {
   /** One of them: "The <noun>", and its path parameter `<noun>_id`. */
   noun: string;
   idPattern: RegExp;
+  /** How many a room may have. */
+  perRoom: number;
   tag: string;
   schema: z.ZodType;
   listId: string;
@@ -212,11 +217,16 @@ export function defineRoomResources<B extends AnyObject>(router: Router, registr
       path: `/v1/rooms/:id/${key}`,
       tag,
       summary: create.summary,
-      description: create.description,
+      description: `${create.description} A room has at most ${spec.perRoom} ${key}.`,
       params: roomIdParams,
       body: create.body,
       responses: { 201: create.created },
-      errors: { 400: 'Invalid body', 404: 'No such room for this key', ...create.errors },
+      errors: {
+        400: 'Invalid body',
+        404: 'No such room for this key',
+        409: `The room is archived (room_archived), ${create.conflict ? `${create.conflict}, ` : ''}or has ${spec.perRoom} ${key} (${noun}_limit)`,
+        ...create.errors,
+      },
     },
     async ({ params, body, res }) => {
       const owner = callerKey(res).id;

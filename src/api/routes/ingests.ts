@@ -76,6 +76,7 @@ export function ingestRoutes({ rooms, ingests }: IngestRoutesDeps, registry: Ope
       key: 'ingests',
       noun: 'ingest',
       idPattern: INGEST_ID,
+      perRoom: INGESTS_PER_ROOM,
       tag,
       schema: ingestSchema,
       listId: 'IngestList',
@@ -89,14 +90,10 @@ export function ingestRoutes({ rooms, ingests }: IngestRoutesDeps, registry: Ope
           'An encoder (OBS, ffmpeg, a hardware encoder) that connects with the stream key becomes a participant of the room ' +
           '(`identity`, publishing camera and microphone): WebRTC viewers, LL-HLS and recordings see it. H.264 without B-frames is passed ' +
           'through; other video is encoded to H.264; audio becomes Opus. The key (and the SRT passphrase) are shown only in this response; ' +
-          'only the key\'s hash is stored, and only this API key sees the ingest. One encoder at a time per key: a second one is refused while one is live. ' +
-          `A room has at most ${INGESTS_PER_ROOM} ingests.`,
+          'only the key\'s hash is stored, and only this API key sees the ingest. One encoder at a time per key: a second one is refused while one is live.',
         body: createIngestBody,
         created: { description: 'The ingest with its stream key', schema: createdIngestSchema },
-        errors: {
-          409: `The room is archived (room_archived), or has ${INGESTS_PER_ROOM} ingests (ingest_limit)`,
-          503: 'Every SRT port of this node is taken (srt_ports_exhausted)',
-        },
+        errors: { 503: 'Every SRT port of this node is taken (srt_ports_exhausted)' },
         // ingest_limit and srt_ports_exhausted are domain errors: the problem handler answers them.
         run: async (owner, room, body) => {
           const created = await ingests.create({ roomId: room.id, owner, protocol: body.protocol, identity: body.identity ?? null, name: body.name ?? null, reconnectWindowS: body.reconnect_window_s });

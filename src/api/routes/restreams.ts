@@ -43,6 +43,7 @@ export function restreamRoutes({ rooms, restreams }: { rooms: RoomService; restr
       key: 'restreams',
       noun: 'restream',
       idPattern: RESTREAM_ID,
+      perRoom: RESTREAMS_PER_ROOM,
       tag,
       schema: restreamSchema,
       listId: 'RestreamList',
@@ -54,14 +55,11 @@ export function restreamRoutes({ rooms, restreams }: { rooms: RoomService; restr
         description:
           'While the room is on air (its LL-HLS: the stage participant by the on-air rule), its program is pushed, copied without re-encoding, to the URL; ' +
           'a destination that drops is tried again with backoff. `restream.started` and `restream.failed` webhooks follow it. ' +
-          'The host must resolve to public addresses only (as webhook URLs: no loopback, private, link-local, CGNAT, multicast ...), checked again before every attempt. ' +
-          `A room has at most ${RESTREAMS_PER_ROOM} restreams.`,
+          'The host must resolve to public addresses only (as webhook URLs: no loopback, private, link-local, CGNAT, multicast ...), checked again before every attempt.',
         body: createRestreamBody,
         created: { description: 'The restream', schema: restreamSchema },
-        errors: {
-          409: `The room is archived (room_archived), not delivered over LL-HLS (hls_off), or has ${RESTREAMS_PER_ROOM} restreams (restream_limit)`,
-          422: 'The destination does not resolve to public addresses only (restream_destination_refused)',
-        },
+        conflict: 'not delivered over LL-HLS (hls_off)',
+        errors: { 422: 'The destination does not resolve to public addresses only (restream_destination_refused)' },
         // restream_destination_refused and restream_limit are domain errors: the problem handler answers them.
         run: async (owner, room, body) => {
           if (!room.config.hls && room.type !== 'hybrid') throw new ProblemError('hls_off', 'restreams push the room\'s LL-HLS program: this room has none');
