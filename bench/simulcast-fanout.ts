@@ -14,7 +14,7 @@
 // BENCH_LOADGEN_CPUS (the last CPU: the replay and the sink), BENCH_NICE (-10).
 //
 // Congestion: the viewers send no RTCP feedback, so their consumers are given RTP capabilities without
-// transport-cc and abs-send-time: no bandwidth estimation, each consumer forwards its preferred
+// transport-cc and abs-send-time (withoutBandwidthEstimate): no bandwidth estimation, each consumer forwards its preferred
 // layer. (With those extensions and no feedback, mediasoup's estimate stays at its initial 600 kb/s
 // per transport and nobody would get the 1.5 Mb/s layer.) Real viewers' layers follow their estimate:
 // bench/webrtc-viewers.ts measures browser viewers.
@@ -22,6 +22,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { types } from 'mediasoup';
 import { useCachedMediasoupWorker } from '../src/runtime/mediasoup-binary.js';
+import { withoutBandwidthEstimate } from '../src/sfu/consumer-capabilities.js';
 import { parseCpuList } from './lib/cpu-list.js';
 import { envNumber } from './lib/env.js';
 import { SIMULCAST_LAYERS } from './lib/feed-recorder.js';
@@ -49,7 +50,6 @@ const LOADGEN_CPU = process.env.BENCH_LOADGEN_CPUS || String(NCPU - 1);
 const SOURCE = sourceFromEnv({ BENCH_SOURCE: 'replay', ...process.env });
 const SRTP = viewerTransportsFromEnv({ BENCH_VIEWER_TRANSPORT: 'srtp', BENCH_SRTP_SUITE: process.env.BENCH_SRTP_SUITE || BROWSER_NEGOTIATED_SUITE })[0]!;
 const log = stampedLog('simulcast-fanout ', 5);
-const NO_BWE = ['http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01', 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time'];
 
 /** A row: which layer each viewer takes (null: no viewer at all). */
 interface Mix {
@@ -85,7 +85,7 @@ async function ingressPackets(ingress: Ingress): Promise<Map<number, { sent: num
 async function runRow(mix: Mix, router: types.Router, prepared: PreparedSource): Promise<Row> {
   const sink = running.sink!;
   const ingress = await openIngress(router, SIMULCAST_LAYERS.map((l) => l.ssrc));
-  const caps: types.RtpCapabilities = { ...router.rtpCapabilities, headerExtensions: (router.rtpCapabilities.headerExtensions ?? []).filter((h) => !NO_BWE.includes(h.uri)) };
+  const caps = withoutBandwidthEstimate(router.rtpCapabilities);
   const viewers: { port: number; layer: number; consumer: types.Consumer }[] = [];
   const transports: types.PlainTransport[] = [];
   try {

@@ -1,11 +1,17 @@
 // Bench: is an SRTP PlainTransport viewer (what sfu-fanout and cluster-fanout count by default) a fair
-// stand-in for a real WebRTC viewer? At small N, on one worker, the same broadcast goes to
-//   srtp-plain  N PlainTransports with SRTP (the browser's suite) sending to the C UDP sink,
-//   webrtc      N RTCPeerConnections in Chromium (mediasoup-client recv transports over
-//               WebRtcTransports): ICE, DTLS, SRTP, and the browser's RTCP feedback (receiver
-//               reports, transport-cc, NACK, PLI), plus mediasoup's bandwidth probing towards them,
-//   webrtc-nobwe the same without transport-cc and REMB: what the send-side bandwidth estimate
-//               (libwebrtc's, run per viewer on the browser's transport-cc feedback) costs,
+// stand-in for a real WebRTC viewer? At small N, on one worker, the same single-layer broadcast goes to
+//   srtp-plain      N PlainTransports with SRTP (the browser's suite) sending to the C UDP sink, as
+//                   sfu-fanout and cluster-fanout count viewers: consuming with the router's
+//                   capabilities, so each runs mediasoup's estimator too (with no feedback to act on),
+//   srtp-plain-server the same consuming what the server negotiates for this single-layer stream
+//                   (consumerCapabilities: no estimate): forwarding + SRTP alone,
+//   webrtc          N RTCPeerConnections in Chromium (mediasoup-client recv transports over
+//                   WebRtcTransports) consuming what the server negotiates: ICE, DTLS, SRTP, the
+//                   browser's receiver reports, NACK and PLI, and no bandwidth estimate (the server
+//                   negotiates none for a single-layer producer: src/sfu/consumer-capabilities.ts),
+//   webrtc-estimate the same with transport-cc and REMB negotiated anyway, as for a simulcast/SVC
+//                   producer: what the send-side bandwidth estimate (libwebrtc's, run per viewer on
+//                   the browser's transport-cc feedback) adds to a viewer of a layered stream,
 // and the worker's CPU per viewer is compared, after taking off what the worker spends with no viewer
 // at all (the ingress: a row of its own).
 //
@@ -22,6 +28,7 @@ import path from 'node:path';
 import type { types } from 'mediasoup';
 import type { Browser } from 'playwright-core';
 import { useCachedMediasoupWorker } from '../src/runtime/mediasoup-binary.js';
+import { consumerCapabilities } from '../src/sfu/consumer-capabilities.js';
 import { BrowserViewers } from './lib/browser-viewers.js';
 import { printCostCurve, type CostPoint } from './lib/cost-curve.js';
 import { parseCpuList } from './lib/cpu-list.js';
@@ -54,7 +61,8 @@ const SRTP = viewerTransportsFromEnv({ BENCH_VIEWER_TRANSPORT: 'srtp', BENCH_SRT
 const VIDEO_KBPS = 1500;
 const log = stampedLog('webrtc-viewers ', 5);
 
-type Kind = 'none' | 'srtp-plain' | 'webrtc' | 'webrtc-nobwe';
+type Kind = 'none' | 'srtp-plain' | 'srtp-plain-server' | 'webrtc' | 'webrtc-estimate';
+const KINDS = ['srtp-plain', 'srtp-plain-server', 'webrtc', 'webrtc-estimate'] as const;
 
 interface Row {
   kind: Kind;
@@ -108,15 +116,18 @@ async function runRow(kind: Kind, n: number, router: types.Router, prepared: Pre
   const plainTransports: types.PlainTransport[] = [];
   let viewers: BrowserViewers | null = null;
   try {
-    if (kind === 'srtp-plain') {
+    if (kind === 'srtp-plain' || kind === 'srtp-plain-server') {
       for (let i = 0; i < n; i += 1) {
         const t = await connectViewer(router, running.sink!.ports[i % running.sink!.ports.length]!, SRTP);
         plainTransports.push(t);
-        for (const p of [ingress.video, ingress.audio]) consumers.push(await t.consume({ producerId: p.id, rtpCapabilities: router.rtpCapabilities }));
+        for (const p of [ingress.video, ingress.audio]) {
+          const rtpCapabilities = kind === 'srtp-plain' ? router.rtpCapabilities : consumerCapabilities(p, router.rtpCapabilities);
+          consumers.push(await t.consume({ producerId: p.id, rtpCapabilities }));
+        }
       }
     } else if (kind !== 'none') {
       viewers = await BrowserViewers.open(running.browser!, router);
-      for (let i = 0; i < n; i += 1) consumers.push(...(await viewers.add([ingress.video, ingress.audio], { bwe: kind === 'webrtc' })).consumers);
+      for (let i = 0; i < n; i += 1) consumers.push(...(await viewers.add([ingress.video, ingress.audio], { estimate: kind === 'webrtc-estimate' })).consumers);
     }
     log(`${kind} n=${n}: ${kind === 'none' ? 'no viewer (the ingress alone)' : `${n} viewers set up`}; feed on, warming up ${WARMUP_S} s, measuring ${DURATION_S} s`);
     const v = viewers;
@@ -128,7 +139,9 @@ async function runRow(kind: Kind, n: number, router: types.Router, prepared: Pre
     if (v) {
       const stats = await v.stats();
       const ciphers = [...new Set(stats.map((s) => s.srtpCipher))].join(',');
-      note = `browser SRTP ${ciphers}; ${stats.filter((s) => s.framesDecoded > 0).length}/${n} decoding`;
+      // A transport's stats carry availableOutgoingBitrate only while the worker estimates for it.
+      const estimating = (await Promise.all(v.all.map(async (x) => (await x.transport.getStats())[0]?.availableOutgoingBitrate !== undefined))).filter(Boolean).length;
+      note = `browser SRTP ${ciphers}; ${stats.filter((s) => s.framesDecoded > 0).length}/${n} decoding; ${estimating}/${n} with an estimate`;
     }
     const row: Row = { kind, n, ...m, note };
     log(`${kind} n=${n}: worker ${pct(row.cores, 1)} of a core, ${row.fwdPps.toFixed(0)} pkt/s to viewers${note ? `; ${note}` : ''}`);
@@ -157,19 +170,23 @@ function report(rows: Row[]): void {
   printCostCurve(points, `${VIDEO_KBPS / 1000} Mb/s H.264 + Opus (worker CPU including the ingress: ${pct(idle, 1)} of a core with no viewer)`);
   console.log(`\n=== Real WebRTC viewer vs SRTP PlainTransport viewer (${SRTP.kind === 'srtp' ? SRTP.suite : ''}) ===`);
   console.log(`  marginal CPU per viewer = (worker CPU − ${pct(idle, 2)} with no viewer) ÷ N`);
-  for (const n of VIEWERS) {
-    const plain = rows.find((r) => r.kind === 'srtp-plain' && r.n === n);
-    const real = rows.find((r) => r.kind === 'webrtc' && r.n === n);
-    const nobwe = rows.find((r) => r.kind === 'webrtc-nobwe' && r.n === n);
-    if (!plain || !real) continue;
-    const [a, b] = [(plain.cores - idle) / n, (real.cores - idle) / n];
+  const perViewer = (kind: Kind, n: number) => {
+    const r = rows.find((x) => x.kind === kind && x.n === n);
+    return r ? { cpu: (r.cores - idle) / n, pps: r.fwdPps / n, note: r.note } : undefined;
+  };
+  const versus = (b: number, a: number) => {
     const ratio = a > 0 ? b / a : 0;
-    const c = nobwe ? (nobwe.cores - idle) / n : 0;
-    console.log(
-      `  N=${n}: SRTP PlainTransport ${pct(a, 3)} of a core per viewer, WebRTC ${pct(b, 3)} → WebRTC costs ${ratio.toFixed(2)}× ` +
-        `(${Math.abs(ratio - 1) <= 0.2 ? 'within' : 'NOT within'} 20%); pkt/s per viewer ${(plain.fwdPps / n).toFixed(0)} vs ${(real.fwdPps / n).toFixed(0)}; ${real.note}` +
-        (nobwe ? `; WebRTC without transport-cc/REMB ${pct(c, 3)} (${a > 0 ? (c / a).toFixed(2) : '?'}×): the bandwidth estimate is ${pct(b > 0 ? (b - c) / b : 0, 0)} of a real viewer's cost` : ''),
-    );
+    return `${ratio.toFixed(2)}× (${Math.abs(ratio - 1) <= 0.2 ? 'within' : 'NOT within'} 20%)`;
+  };
+  for (const n of VIEWERS) {
+    const plain = perViewer('srtp-plain', n);
+    const server = perViewer('srtp-plain-server', n);
+    const real = perViewer('webrtc', n);
+    const estimating = perViewer('webrtc-estimate', n);
+    if (!plain || !server || !real || !estimating) continue;
+    console.log(`  N=${n}: SRTP PlainTransport as the fan-out benches count it ${pct(plain.cpu, 3)} of a core per viewer; as the server negotiates it ${pct(server.cpu, 3)}`);
+    console.log(`    WebRTC, the server's default (no estimate for a single-layer stream) ${pct(real.cpu, 3)}: ${versus(real.cpu, plain.cpu)} the fan-out figure, ${versus(real.cpu, server.cpu)} the like-for-like PlainTransport; ${real.pps.toFixed(0)} pkt/s per viewer, ${real.note}`);
+    console.log(`    WebRTC with the estimate (as for a simulcast/SVC stream) ${pct(estimating.cpu, 3)}: ${versus(estimating.cpu, plain.cpu)} the fan-out figure; ${estimating.note}`);
   }
 }
 
@@ -177,7 +194,7 @@ async function main(): Promise<void> {
   console.log('LevelChat bench: real WebRTC viewers (Chromium) vs SRTP PlainTransport viewers, worker CPU per viewer');
   console.log(`  machine: ${NCPU} cores (${os.cpus()[0]?.model ?? '?'}), Linux ${os.release()}; worker on CPU ${WORKER_CPU}; source, sink and Chromium on CPU ${LOADGEN_CPU} (taskset), nice ${NICE}`);
   console.log(`  software: node ${process.version}, mediasoup ${mediasoup.version} (worker ${mediasoup.workerBin}), ${execFileSync('chromium', ['--version'], { encoding: 'utf8' }).trim()}`);
-  console.log(`  viewers ${VIEWERS.join(', ')}; window ${DURATION_S} s after ${WARMUP_S} s warm-up; rows per N: srtp-plain, webrtc, webrtc-nobwe (and one row with no viewer)`);
+  console.log(`  viewers ${VIEWERS.join(', ')}; window ${DURATION_S} s after ${WARMUP_S} s warm-up; rows per N: ${KINDS.join(', ')} (and one row with no viewer)`);
   running.tmp = mkdtempSync(path.join(os.tmpdir(), 'levelchat-webrtc-viewers-'));
   running.sink = await UdpSink.start(8, LOADGEN_CPU, NICE);
   running.worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: 46000, rtcMaxPort: 46999 });
@@ -191,7 +208,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     rows.push(await runRow('none', 0, router, prepared));
-    for (const n of VIEWERS) for (const kind of ['srtp-plain', 'webrtc', 'webrtc-nobwe'] as const) rows.push(await runRow(kind, n, router, prepared));
+    for (const n of VIEWERS) for (const kind of KINDS) rows.push(await runRow(kind, n, router, prepared));
   } finally {
     prepared.dispose();
   }

@@ -1,7 +1,8 @@
 // Real WebRTC viewers: RTCPeerConnections in Chromium (mediasoup-client's recv transports, one per
 // viewer, in one page) consuming from a mediasoup router over WebRtcTransports: ICE, DTLS, SRTP, and
-// the RTCP feedback a browser sends (receiver reports, NACK, PLI, transport-cc). What a viewer really
-// costs the worker, and which SRTP suite a browser ends up with.
+// the RTCP feedback a browser sends (receiver reports, NACK, PLI; transport-cc where the consumer
+// negotiates the bandwidth estimate). What a viewer really costs the worker, and which SRTP suite a
+// browser ends up with.
 //
 // No signaling server: this process drives both ends, mediasoup here and mediasoup-client in the page
 // (bundled with esbuild at run time), and answers the page's `connect` through an exposed function.
@@ -9,6 +10,7 @@ import { build } from 'esbuild';
 import type { types } from 'mediasoup';
 import type { Browser, Page } from 'playwright-core';
 import { projectRoot } from '../../common/compiled-entry.js';
+import { consumerCapabilities } from '../../src/sfu/consumer-capabilities.js';
 
 /** What the page reports per viewer (RTCTransportStats + the inbound-rtp streams of its transport). */
 export interface ViewerStats {
@@ -23,18 +25,6 @@ export interface ViewerStats {
 export interface BrowserViewer {
   transport: types.WebRtcTransport;
   consumers: types.Consumer[];
-}
-
-/** The header extensions a send-side bandwidth estimate runs on (transport-cc; abs-send-time for REMB). */
-const BWE_EXTENSIONS = ['http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01', 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time'];
-
-/** `caps` without what a bandwidth estimate needs: no transport-cc / abs-send-time, no transport-cc / goog-remb feedback. */
-export function withoutBwe(caps: types.RtpCapabilities): types.RtpCapabilities {
-  return {
-    ...caps,
-    headerExtensions: (caps.headerExtensions ?? []).filter((h) => !BWE_EXTENSIONS.includes(h.uri)),
-    codecs: (caps.codecs ?? []).map((c) => ({ ...c, rtcpFeedback: (c.rtcpFeedback ?? []).filter((f) => f.type !== 'transport-cc' && f.type !== 'goog-remb') })),
-  };
 }
 
 let bundle: Promise<string> | undefined;
@@ -132,10 +122,12 @@ export class BrowserViewers {
   }
 
   /**
-   * One more viewer: a WebRtcTransport (UDP on loopback) consuming every producer given, resumed.
-   * `bwe: false` leaves out transport-cc and REMB, so the worker runs no bandwidth estimate for it.
+   * One more viewer: a WebRtcTransport (UDP on loopback) consuming every producer given, resumed,
+   * with what the server negotiates (consumerCapabilities: a bandwidth estimate for simulcast/SVC
+   * producers only); `estimate: true` negotiates the browser's transport-cc and REMB whatever the
+   * producer, as the server did for every viewer before.
    */
-  async add(producers: types.Producer[], { bwe = true }: { bwe?: boolean } = {}): Promise<BrowserViewer> {
+  async add(producers: types.Producer[], { estimate = false }: { estimate?: boolean } = {}): Promise<BrowserViewer> {
     const transport = await this.router.createWebRtcTransport({ listenIps: [{ ip: '127.0.0.1' }], enableUdp: true, enableTcp: false, preferUdp: true });
     this.connectors.set(transport.id, transport);
     await this.page.evaluate(pageSide.create, {
@@ -147,7 +139,7 @@ export class BrowserViewers {
     });
     const consumers: types.Consumer[] = [];
     for (const producer of producers) {
-      const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: bwe ? this.deviceCaps : withoutBwe(this.deviceCaps), paused: true });
+      const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: estimate ? this.deviceCaps : consumerCapabilities(producer, this.deviceCaps), paused: true });
       await this.page.evaluate(pageSide.consume, [transport.id, { id: consumer.id, producerId: producer.id, kind: consumer.kind, rtpParameters: consumer.rtpParameters }] as [string, unknown]);
       await consumer.resume();
       consumers.push(consumer);
