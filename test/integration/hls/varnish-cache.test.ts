@@ -69,8 +69,9 @@ describe('the LL-HLS cache tier (Varnish)', () => {
     }
     expect(askedFor(query)).toBe(1);
     expect(answers.filter(({ r }) => r.headers.get('x-cache') === 'MISS')).toHaveLength(1);
-    // Woken by the answer, not by a timer (nginx's proxy_cache_lock looks again every 500 ms).
-    expect(Math.max(...answers.map(({ at }) => at - published))).toBeLessThan(200);
+    // Woken by the answer, not by a timer (nginx's proxy_cache_lock looked again every 500 ms): on an idle
+    // box the last of them has it within ~20 ms; the bound leaves room for a busy test machine.
+    expect(Math.max(...answers.map(({ at }) => at - published))).toBeLessThan(300);
     // Asked again later, with the directives in another order: the cached answer, still valid for it.
     const reordered = `?_HLS_skip=YES&_HLS_part=${index}&_HLS_msn=${msn}`;
     expect((await via(stream.playlistPath(reordered))).headers.get('x-cache')).toBe('HIT');
