@@ -69,9 +69,9 @@ export function tokenRoutes({ rooms, minter, registrations, publicUrl, cluster }
         {
           roomId: room.id,
           identity: body.identity,
-          name: body.name ?? null,
+          name: body.name,
           capabilities: body.capabilities,
-          metadata: body.metadata ?? null,
+          metadata: body.metadata,
           ttlS: body.ttl_s,
         },
         body.alg,
