@@ -23,17 +23,17 @@ import os from 'node:os';
 import type { types } from 'mediasoup';
 import { useCachedMediasoupWorker } from '../src/runtime/mediasoup-binary.js';
 import { withoutBandwidthEstimate } from '../src/sfu/consumer-capabilities.js';
-import { parseCpuList } from './lib/cpu-list.js';
 import { envNumber } from './lib/env.js';
 import { SIMULCAST_LAYERS } from './lib/feed-recorder.js';
 import { kpps, lpad, pad, pct } from './lib/format.js';
-import { prepareSource, sourceFromEnv, type LoadSource, type PreparedSource } from './lib/load-source.js';
+import { prepareSource, type LoadSource, type PreparedSource } from './lib/load-source.js';
 import { stampedLog } from './lib/log.js';
+import { pinnedWorkerSettings } from './lib/pinned-worker-settings.js';
 import { connectViewer, openIngress, publisherTarget, workerCpuMs, type Ingress } from './lib/plain-fanout.js';
 import { reniceThreads } from './lib/procfs.js';
 import { runBench } from './lib/run-bench.js';
 import { UdpSink, type SinkSnapshot } from './lib/udp-sink.js';
-import { BROWSER_NEGOTIATED_SUITE, transportLabel, viewerTransportsFromEnv } from './lib/viewer-transport.js';
+import { transportLabel } from './lib/viewer-transport.js';
 import { sleep, waitFor } from './lib/wait.js';
 
 useCachedMediasoupWorker();
@@ -41,14 +41,8 @@ const mediasoup = await import('mediasoup');
 const { MEDIA_CODECS } = await import('../src/sfu/media-codecs.js');
 
 const N = Math.round(envNumber('BENCH_VIEWERS', 300));
-const DURATION_S = envNumber('BENCH_DURATION_S', 10);
-const WARMUP_S = envNumber('BENCH_WARMUP_S', 3);
-const NICE = Number(process.env.BENCH_NICE ?? -10);
-const NCPU = os.availableParallelism?.() ?? os.cpus().length;
-const WORKER_CPU = parseCpuList(process.env.BENCH_WORKER_CPUS || '0')[0]!;
-const LOADGEN_CPU = process.env.BENCH_LOADGEN_CPUS || String(NCPU - 1);
-const SOURCE = sourceFromEnv({ BENCH_SOURCE: 'replay', ...process.env });
-const SRTP = viewerTransportsFromEnv({ BENCH_VIEWER_TRANSPORT: 'srtp', BENCH_SRTP_SUITE: process.env.BENCH_SRTP_SUITE || BROWSER_NEGOTIATED_SUITE })[0]!;
+const { durationS: DURATION_S, warmupS: WARMUP_S, nice: NICE, cpuCount: NCPU, workerCpu: WORKER_CPU, loadgenCpu: LOADGEN_CPU, source: SOURCE, srtp: SRTP } =
+  pinnedWorkerSettings({ warmupS: 3 });
 const log = stampedLog('simulcast-fanout ', 5);
 
 /** A row: which layer each viewer takes (null: no viewer at all). */

@@ -31,16 +31,16 @@ import { useCachedMediasoupWorker } from '../src/runtime/mediasoup-binary.js';
 import { consumerCapabilities } from '../src/sfu/consumer-capabilities.js';
 import { BrowserViewers } from './lib/browser-viewers.js';
 import { printCostCurve, type CostPoint } from './lib/cost-curve.js';
-import { parseCpuList } from './lib/cpu-list.js';
-import { envIntList, envNumber } from './lib/env.js';
+import { envIntList } from './lib/env.js';
 import { pct } from './lib/format.js';
-import { prepareSource, sourceFromEnv, type LoadSource, type PreparedSource } from './lib/load-source.js';
+import { prepareSource, type LoadSource, type PreparedSource } from './lib/load-source.js';
 import { stampedLog } from './lib/log.js';
+import { pinnedWorkerSettings } from './lib/pinned-worker-settings.js';
 import { connectViewer, openIngress, producerCounts, publisherTarget, workerCpuMs, type Ingress } from './lib/plain-fanout.js';
 import { reniceThreads } from './lib/procfs.js';
 import { runBench } from './lib/run-bench.js';
 import { UdpSink } from './lib/udp-sink.js';
-import { BROWSER_NEGOTIATED_SUITE, transportLabel, viewerTransportsFromEnv } from './lib/viewer-transport.js';
+import { transportLabel } from './lib/viewer-transport.js';
 import { sleep } from './lib/wait.js';
 
 useCachedMediasoupWorker();
@@ -49,15 +49,9 @@ const { MEDIA_CODECS } = await import('../src/sfu/media-codecs.js');
 const { launchChromium } = await import('./lib/browser-kit.js');
 
 const VIEWERS = envIntList('BENCH_WEBRTC_VIEWERS', '10,25');
-const DURATION_S = envNumber('BENCH_DURATION_S', 10);
-const WARMUP_S = envNumber('BENCH_WARMUP_S', 5);
-const NICE = Number(process.env.BENCH_NICE ?? -10);
-const NCPU = os.availableParallelism?.() ?? os.cpus().length;
-const WORKER_CPU = parseCpuList(process.env.BENCH_WORKER_CPUS || '0')[0]!;
-const LOADGEN_CPU = process.env.BENCH_LOADGEN_CPUS || String(NCPU - 1);
-const SOURCE = sourceFromEnv({ BENCH_SOURCE: 'replay', ...process.env });
 // The PlainTransport rows use the suite the browser gets (one suite: this is a like-for-like check).
-const SRTP = viewerTransportsFromEnv({ BENCH_VIEWER_TRANSPORT: 'srtp', BENCH_SRTP_SUITE: process.env.BENCH_SRTP_SUITE || BROWSER_NEGOTIATED_SUITE })[0]!;
+const { durationS: DURATION_S, warmupS: WARMUP_S, nice: NICE, cpuCount: NCPU, workerCpu: WORKER_CPU, loadgenCpu: LOADGEN_CPU, source: SOURCE, srtp: SRTP } =
+  pinnedWorkerSettings({ warmupS: 5 });
 const VIDEO_KBPS = 1500;
 const log = stampedLog('webrtc-viewers ', 5);
 
