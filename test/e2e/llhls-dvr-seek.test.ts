@@ -6,11 +6,11 @@
 // live; then it returns to the live edge and plays on. No player may report an error (but hls.js's
 // own start-up quirk, isStartSeekQuirk).
 import { describe, expect, it } from 'vitest';
-import { h, joinOrThrow, mintToken, openHarness } from '../../bench/lib/browser-kit.js';
 import { isStartSeekQuirk, openPlayer, PLAYER_KINDS, type PlayerPage, type PlayerSample } from '../../bench/lib/llhls-players.js';
 import { sleep, waitFor } from '../../bench/lib/wait.js';
 import { readJson } from '../helpers/test-stack.js';
 import { useBrowserStack } from './browser-stack.js';
+import { publishLiveBroadcast } from './live-broadcast.js';
 
 const { t, browser } = useBrowserStack({ env: { LEVELCHAT_WORKERS: '2' } });
 const DVR_WINDOW_S = 20;
@@ -31,12 +31,7 @@ describe('LL-HLS DVR window, seeked in by real players', () => {
     const created = await t.api('/v1/rooms', { method: 'POST', json: { type: 'broadcast', config: { hls_dvr_window_s: DVR_WINDOW_S } } });
     expect(created.status).toBe(201);
     const { id } = (await readJson(created)) as { id: string };
-    const publisher = await openHarness(browser, t.url, 'publisher');
-    const minted = await mintToken(t.url, t.apiKey, id, 'host', ['publish:camera'], 'broadcast');
-    await joinOrThrow(publisher, { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'broadcast' }, 'host');
-    expect((await h(publisher, 'call', 'publishCamera', { width: 640, height: 360, frameRate: 30, simulcast: false })).ok).toBe(true);
-    expect((await h(publisher, 'call', 'publishMicrophone')).ok).toBe(true);
-    await waitFor(async () => (await readJson(await t.api(`/v1/rooms/${id}`))).hls?.state === 'live', { timeoutMs: 20_000, what: 'hls live', intervalMs: 200 });
+    const publisher = await publishLiveBroadcast(t, browser, id);
     const liveAt = Date.now();
 
     // The window is full and has slid (the stream is older than the window) before the players start.

@@ -8,14 +8,14 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { h, joinOrThrow, mintToken, openHarness } from '../../bench/lib/browser-kit.js';
+import { h } from '../../bench/lib/browser-kit.js';
 import { isStartSeekQuirk, openPlayer, PLAYER_KINDS, type PlayerError, type PlayerPage, type PlayerSample } from '../../bench/lib/llhls-players.js';
 import { waitFor } from '../../bench/lib/wait.js';
 import { cadenceOf } from '../../pipeline/llhls/cadence.js';
 import { llhlsViolations } from '../helpers/llhls-conformance.js';
-import { readJson } from '../helpers/test-stack.js';
 import { parsePlaylist } from '../unit/pipeline/m3u8.js';
 import { useBrowserStack } from './browser-stack.js';
+import { publishLiveBroadcast } from './live-broadcast.js';
 
 const run = promisify(execFile);
 const { t, browser } = useBrowserStack({ env: { LEVELCHAT_WORKERS: '2' } });
@@ -97,13 +97,7 @@ const summary = (s: PlayerSample) => `${s.frames} frames (${s.dropped} dropped),
 describe('LL-HLS played by hls.js and Shaka Player', () => {
   it(`plays a live broadcast for ${PLAY_S} s in both players without an error, every response conforming`, async () => {
     const id = `r_e2e-players-${randomBytes(4).toString('hex')}`;
-    const publisher = await openHarness(browser, t.url, 'publisher');
-    const minted = await mintToken(t.url, t.apiKey, id, 'host', ['publish:camera'], 'broadcast');
-    await joinOrThrow(publisher, { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'broadcast' }, 'host');
-    // 360p, one layer: what is measured is the stream, not how fast this shared machine encodes 720p.
-    expect((await h(publisher, 'call', 'publishCamera', { width: 640, height: 360, frameRate: 30, simulcast: false })).ok).toBe(true);
-    expect((await h(publisher, 'call', 'publishMicrophone')).ok).toBe(true);
-    await waitFor(async () => (await readJson(await t.api(`/v1/rooms/${id}`))).hls?.state === 'live', { timeoutMs: 20_000, what: 'hls live', intervalMs: 200 });
+    const publisher = await publishLiveBroadcast(t, browser, id);
 
     const master = `${t.url}/hls/${id}/master.m3u8`;
     const rendition = /^(v[0-9a-z]+)\/index\.m3u8$/m.exec(await (await fetch(master)).text())![1]!;

@@ -3,10 +3,11 @@ import { SignalingTestClient } from './signaling-client.js';
 import { readJson, type TestStack } from './test-stack.js';
 
 /**
- * Joins participants to rooms on `t` with fresh tokens (rooms of `defaultType` unless told);
+ * Joins participants to rooms on `t` with fresh tokens (rooms of `defaultType` unless told; with neither,
+ * the token names no type and the room is created with the server's default);
  * every client in `clients` is closed after each test.
  */
-export function useRoomJoiner(t: TestStack, defaultType: string) {
+export function useRoomJoiner(t: TestStack, defaultType?: string) {
   const clients: SignalingTestClient[] = [];
   afterEach(() => {
     for (const c of clients.splice(0)) c.close();

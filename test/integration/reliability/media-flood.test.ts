@@ -3,16 +3,14 @@
 // create_transport made 17 transports (an audience token 20 receive transports), each taking ports
 // of the worker's slice; producers and consumers per participant had no bound (10 of 10 producers,
 // 20 consumers of one producer), and a transport finished after its participant left stayed open.
-import { afterEach, describe, expect, it } from 'vitest';
-import { SignalingTestClient } from '../../helpers/signaling-client.js';
-import { readJson, useTestStack } from '../../helpers/test-stack.js';
+import { describe, expect, it } from 'vitest';
+import { useRoomJoiner } from '../../helpers/room-joiner.js';
+import type { SignalingTestClient } from '../../helpers/signaling-client.js';
+import { useTestStack } from '../../helpers/test-stack.js';
 import { waitFor } from '../../../bench/lib/wait.js';
 
 const { t } = useTestStack();
-const clients: SignalingTestClient[] = [];
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-});
+const { joined } = useRoomJoiner(t);
 
 const VP8 = {
   codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000, rtcpFeedback: [{ type: 'nack' }] }],
@@ -21,13 +19,6 @@ const VP8 = {
 };
 const OPUS = { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], rtcp: { cname: 'flood' } };
 
-async function joined(roomId: string, identity: string, capabilities: string[]) {
-  const res = await t.api(`/v1/rooms/${roomId}/tokens`, { method: 'POST', json: { identity, capabilities } });
-  const c = await SignalingTestClient.connect(t.url);
-  clients.push(c);
-  const result = await c.ok('join', { token: (await readJson(res)).token });
-  return { c, result, id: result.participant.id as string };
-}
 
 /** Transports and consumers the room's routers hold, as mediasoup itself counts them. */
 async function routerCounts(roomId: string): Promise<{ transports: number; consumers: number; producers: number }> {

@@ -2,15 +2,12 @@
 // it can act on: the layers of a simulcast/SVC producer. A viewer of single-layer streams only
 // negotiates none, so its transport in the worker has no TransportCongestionControlClient (the
 // transport's stats carry availableOutgoingBitrate only with one).
-import { afterEach, describe, expect, it } from 'vitest';
-import { SignalingTestClient } from '../../helpers/signaling-client.js';
-import { readJson, useTestStack } from '../../helpers/test-stack.js';
+import { describe, expect, it } from 'vitest';
+import { useRoomJoiner } from '../../helpers/room-joiner.js';
+import { useTestStack } from '../../helpers/test-stack.js';
 
 const { t } = useTestStack();
-const clients: SignalingTestClient[] = [];
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-});
+const { joined } = useRoomJoiner(t);
 
 const TRANSPORT_CC = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
 const ABS_SEND_TIME = 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time';
@@ -33,13 +30,6 @@ function estimateOf(p: Negotiated): string[] {
   return [...new Set([...exts, ...fb])].sort();
 }
 
-async function joined(roomId: string, identity: string, capabilities: string[]) {
-  const res = await t.api(`/v1/rooms/${roomId}/tokens`, { method: 'POST', json: { identity, capabilities } });
-  const c = await SignalingTestClient.connect(t.url);
-  clients.push(c);
-  const result = await c.ok('join', { token: (await readJson(res)).token });
-  return { c, result, id: result.participant.id as string };
-}
 
 /** The viewer's receive transport in the worker: whether it runs an estimate. */
 async function estimates(roomId: string, participantId: string): Promise<boolean> {
