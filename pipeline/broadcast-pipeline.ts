@@ -203,26 +203,27 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
    * with what is still spooled (`drained: false` when the wait timed out).
    */
   stop(reason: BroadcastEndReason = 'stopped', error?: Error): Promise<DrainReport> {
-    // Playlists handed over that no run went on in after all: ended now.
+    // Playlists handed over that no run went on in after all, or a hand-over that failed: ended now.
     if (this.handedOver && !this.endedHandedOver) {
       const handedOver = this.handedOver;
       this.endedHandedOver = (async () => {
-        const { drained } = await handedOver;
-        await Promise.all(this.renditions.map((r) => r.end()));
-        return drained;
+        const handed = await handedOver.catch((err: Error) => {
+          // A failed hand-over has not told anyone the run ended.
+          this.emit('ended', 'failed', error ?? err);
+          return undefined;
+        });
+        await this.endPlaylists((r) => r.end());
+        return handed ? handed.drained : this.settle();
       })();
     }
     if (this.endedHandedOver) return this.endedHandedOver;
     this.stopping ??= (async () => {
-      const { logger, roomId, spoolDrainTimeoutMs = 30_000 } = this.options;
+      const { logger, roomId } = this.options;
       await this.ingest.stop();
       this.finished = true;
-      const ends = await Promise.allSettled(this.renditions.map((r) => r.finish()));
-      for (const end of ends) {
-        if (end.status === 'rejected') logger.error({ roomId, err: (end.reason as Error).message }, 'could not end the HLS playlist');
-      }
+      await this.endPlaylists((r) => r.finish());
       this.emit('ended', reason, error);
-      const report = sumReports(await Promise.all(this.renditions.map((r) => r.publisher.settle(spoolDrainTimeoutMs))));
+      const report = await this.settle();
       if (!report.drained) {
         logger.warn({ roomId, rendition: this.rendition, ...report }, 'HLS run stopped with objects still spooled: they reach storage once it is back');
       } else if (report.waitedMs > 0) {
@@ -246,13 +247,12 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
     let handed!: (continuation: PlaylistContinuation) => void;
     const continuation = new Promise<PlaylistContinuation>((resolve) => (handed = resolve));
     const drained = (this.stopping = (async () => {
-      const { spoolDrainTimeoutMs = 30_000 } = this.options;
       await this.ingest.stop();
       this.finished = true;
       const renditions = await Promise.all(this.renditions.map((r) => r.handOver()));
       handed({ run: this.run, cadence: this.cadence, renditions: renditions.map((r, i) => ({ rendition: this.ingest.plan.renditions[i]!, ...r })) });
       this.emit('ended', reason);
-      return sumReports(await Promise.all(this.renditions.map((r) => r.publisher.settle(spoolDrainTimeoutMs))));
+      return this.settle();
     })());
     this.handedOver = Promise.race([continuation, drained.then(() => continuation)]).then((c) => ({ continuation: c, drained }));
     return this.handedOver;
@@ -269,6 +269,30 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
   /** The held source is back: a new ffmpeg run, whose init segment is a discontinuity in the same playlists. */
   async resumeSource(): Promise<void> {
     if (!this.stopping && !this.ingest.running) await this.ingest.start();
+  }
+
+  /**
+   * Ends every rendition's playlist with `end`, or, where that fails (the publisher failed for good:
+   * storage, Redis, the packager), where it is published (RenditionPackager.abandon): the run never
+   * leaves a live playlist behind whose preload hint will not resolve.
+   */
+  private async endPlaylists(end: (rendition: RenditionPackager) => Promise<void>): Promise<void> {
+    const { logger, roomId } = this.options;
+    const ends = this.renditions.map((r) =>
+      end(r)
+        .catch((err: Error) => {
+          logger.warn({ roomId, rendition: r.name, err: err.message }, 'could not end the HLS playlist normally: ending it where it is published');
+          return r.abandon();
+        })
+        .catch((err: Error) => logger.error({ roomId, rendition: r.name, err: err.message }, 'could not end the HLS playlist')),
+    );
+    await Promise.all(ends);
+  }
+
+  /** Waits (at most `spoolDrainTimeoutMs`) until every object of this run is in storage; what is left is reported. */
+  private async settle(): Promise<DrainReport> {
+    const { spoolDrainTimeoutMs = 30_000 } = this.options;
+    return sumReports(await Promise.all(this.renditions.map((r) => r.publisher.settle(spoolDrainTimeoutMs))));
   }
 
   private get top(): RenditionPackager {
@@ -362,8 +386,6 @@ export class BroadcastPipeline extends EventEmitter<BroadcastPipelineEvents> {
 
   private fail(error: Error): void {
     this.options.logger.error({ roomId: this.options.roomId, err: error.message }, 'HLS pipeline failed');
-    // A failed hand-over has not told anyone the run ended.
-    if (this.handedOver) this.emit('ended', 'failed', error);
     void this.stop('failed', error);
   }
 }

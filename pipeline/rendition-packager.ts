@@ -91,6 +91,11 @@ export class RenditionPackager {
     return this.publisher.perform([{ type: 'publish', update: { kind: 'end' } }]);
   }
 
+  /** The run failed for good: the playlist ends where it is published (HlsPublisher.abandon). */
+  abandon(): Promise<void> {
+    return this.publisher.abandon();
+  }
+
   /** End of this run, not of the playlist: the last segment is closed, and where it is comes back for the next run. */
   async handOver(): Promise<RenditionHandOver> {
     await this.perform(this.segmenter.handOver());

@@ -10,6 +10,7 @@ import { BroadcastPipeline, type BroadcastEndReason } from '../broadcast-pipelin
 import type { RtpFeedSource } from '../ingest/rtp-feed.js';
 import type { Cadence } from '../llhls/cadence.js';
 import type { MediaCache } from '../publish/media-cache.js';
+import { endAbandonedPlaylists } from '../publish/abandoned-playlists.js';
 import { handOverPlaylists, takePlaylists } from '../publish/playlist-continuation.js';
 import type { UploadSpool } from '../publish/upload-spool.js';
 import type { ExpiryScheduler } from '../publish/expiry-queue.js';
@@ -212,8 +213,13 @@ export class IngestJobs {
     if (!(await this.isCurrent(job.data))) return 'superseded';
     // A run taken up again after its worker died starts over: not on air until this run is.
     await job.updateProgress({});
-    // Without the playlists of the run before (it failed to hand them over), new ones behind the same master.
-    const continuation = job.data.continuation ? await takePlaylists(this.deps.redis, roomId, HAND_OVER_WAIT_MS) : undefined;
+    // Without the playlists of the run before (it failed to hand them over), new ones behind the same
+    // master. A job taken up again (its worker died, or its run failed) does not wait for them: its
+    // first attempt took them.
+    const continuation = job.data.continuation && job.attemptsStarted <= 1 ? await takePlaylists(this.deps.redis, roomId, HAND_OVER_WAIT_MS) : undefined;
+    // New playlists: the room's earlier ones end now if nothing ended them (this job's worker died
+    // mid-run, or playlists handed over that no run took), so their players stop waiting.
+    if (!continuation) await this.endAbandoned(roomId);
     const pipeline = await BroadcastPipeline.start({
       roomId,
       feeds: this.deps.feedsFor(job.data.routerId),
@@ -255,7 +261,11 @@ export class IngestJobs {
         await pipeline
           .handOver()
           .then(({ continuation: handed }) => handOverPlaylists(this.deps.redis, roomId, handed))
-          .catch((err: Error) => logger.error({ room_id: roomId, err: err.message }, 'could not hand the LL-HLS playlists over'));
+          .catch(async (err: Error) => {
+            // The next run starts new playlists (after HAND_OVER_WAIT_MS): these end here, where they are if need be.
+            logger.error({ room_id: roomId, err: err.message }, 'could not hand the LL-HLS playlists over');
+            await pipeline.stop('failed', err);
+          });
       } else {
         await pipeline.stop();
       }
@@ -273,6 +283,16 @@ export class IngestJobs {
       if (await this.isCurrent(job.data)) throw error ?? new Error('LL-HLS pipeline failed');
     }
     return reason;
+  }
+
+  /** Ends the room's playlists left live by a run that is gone (endAbandonedPlaylists); a failure costs their players a wait, not this run. */
+  private async endAbandoned(roomId: string): Promise<void> {
+    try {
+      const ended = await endAbandonedPlaylists(this.deps.redis, roomId);
+      if (ended.length > 0) this.deps.logger.warn({ room_id: roomId, renditions: ended }, 'ended LL-HLS playlists a run left live');
+    } catch (err) {
+      this.deps.logger.warn({ room_id: roomId, err: (err as Error).message }, 'could not end the LL-HLS playlists a run left live');
+    }
   }
 
   private async isCurrent(data: IngestJobData): Promise<boolean> {

@@ -24,7 +24,9 @@ export type PlaylistUpdate =
   | { kind: 'part'; msn: number; index: number; part: Part }
   | { kind: 'segment'; segment: Segment }
   | { kind: 'gap'; segment: Segment }
-  | { kind: 'end' };
+  | { kind: 'end' }
+  /** The run failed for good and nothing goes on in the playlist: see MediaPlaylist.abandon(). */
+  | { kind: 'abandon' };
 
 /**
  * A playlist whose open segment is closed, as another run continues it (an on-air switch, possibly on
@@ -71,6 +73,8 @@ const SKIP_TARGET_DURATIONS = 6;
 /** Apple's authoring spec: PART-HOLD-BACK at least three part targets (the RFC's floor is two). */
 const PART_HOLD_BACK_PARTS = 3;
 const EPSILON = 1e-6;
+const ENDLIST = '#EXT-X-ENDLIST';
+const PRELOAD_HINT = '#EXT-X-PRELOAD-HINT:';
 
 const sum = (items: readonly { duration: number }[]): number => items.reduce((n, i) => n + i.duration, 0);
 
@@ -245,6 +249,16 @@ export class MediaPlaylist {
     this.isEnded = true;
   }
 
+  /**
+   * The stream failed for good (its publisher gave up) and no run goes on in it: ended where it is,
+   * EXT-X-ENDLIST instead of the hint. Unlike end(), the open segment may have parts: they stay
+   * listed after the last segment that could be closed (each is stored, and a playlist never drops
+   * its newest entries, RFC 8216bis 6.2.2); the segment they would have made is never written.
+   */
+  abandon(): void {
+    this.isEnded = true;
+  }
+
   apply(update: PlaylistUpdate): void {
     switch (update.kind) {
       case 'map':
@@ -261,12 +275,16 @@ export class MediaPlaylist {
         return this.addGap(update.segment);
       case 'end':
         return this.end();
+      case 'abandon':
+        return this.abandon();
     }
   }
 
   /** The full playlist, or with `skip` its delta update; the full one is renderHead() + renderTail(). */
   render(options: RenderOptions = {}): string {
-    if (!options.skip || this.isEnded) return this.renderHead() + this.renderTail(options);
+    // Ended, a delta request gets the whole playlist: exactly the full one (no EXT-X-MAP repeated at the tail).
+    const { skip, ...tailOptions } = options;
+    if (!skip || this.isEnded) return this.renderHead() + this.renderTail(tailOptions);
     const skipped = this.skippableSegments();
     const lines = this.headerLines();
     if (skipped > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skipped}`);
@@ -319,8 +337,8 @@ export class MediaPlaylist {
       lines.push(...this.open.parts.map(partLine));
     }
 
-    if (this.isEnded) lines.push('#EXT-X-ENDLIST');
-    else lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI=${quoted(partUri(this.nextPart))}`);
+    if (this.isEnded) lines.push(ENDLIST);
+    else lines.push(`${PRELOAD_HINT}TYPE=PART,URI=${quoted(partUri(this.nextPart))}`);
     for (const report of options.renditionReports ?? []) {
       lines.push(`#EXT-X-RENDITION-REPORT:URI=${quoted(report.uri)},LAST-MSN=${report.lastMsn},LAST-PART=${report.lastPart}`);
     }
@@ -392,4 +410,19 @@ export class MediaPlaylist {
     }
     return 0;
   }
+}
+
+/**
+ * A live playlist's text (full, or the tail after renderHead()) as render() writes it once the
+ * playlist is abandon()ed: EXT-X-ENDLIST in place of the hint, everything listed kept. For whoever
+ * ends a playlist whose publisher is gone and has only what it published (the node that takes over
+ * the job of one that died).
+ */
+export function endedPlaylistText(text: string): string {
+  const lines = text.split('\n');
+  if (lines.includes(ENDLIST)) return text;
+  const hint = lines.findIndex((line) => line.startsWith(PRELOAD_HINT));
+  if (hint >= 0) lines[hint] = ENDLIST;
+  else lines.splice(lines.at(-1) === '' ? lines.length - 1 : lines.length, 0, ENDLIST);
+  return lines.join('\n');
 }

@@ -13,7 +13,7 @@ import type { SpoolObjectKind } from './spool-file.js';
 import type { DrainReport, UploadSpool } from './upload-spool.js';
 import type { ExpiryScheduler } from './expiry-queue.js';
 import { expiredKeys, ExpiryPlan, expirySegmentsOf, type ExpiryBatch, type ExpirySegment } from './object-expiry.js';
-import { hlsChannel, masterStateKey, renditionHeadKey, renditionStateKey, updateOf, type HlsStateMessage, type MasterState, type PlaylistHead } from './playlist-state.js';
+import { masterStateKey, publishState, renditionHeadKey, renditionStateKey, STATE_TTL_S, updateOf, type HlsStateMessage, type MasterState, type PlaylistHead } from './playlist-state.js';
 
 export interface HlsPublisherOptions {
   roomId: string;
@@ -76,6 +76,8 @@ export class HlsPublisher {
   private segmentBytes = 0;
   private segmentSeconds = 0;
   private storedIndex = false;
+  /** The ended playlist's state is in Redis: origins serve it. */
+  private endPublished = false;
   /** The newest multivariant text, waiting until every index.m3u8 it names is stored. */
   private pendingMaster: Buffer | undefined;
   /** The other renditions the pending master names. */
@@ -190,6 +192,26 @@ export class HlsPublisher {
     return this.queue;
   }
 
+  /**
+   * Ends the playlist of a run that failed for good (storage, Redis or the packager gave up, so
+   * finishing it normally failed): what was published stays listed, the hint goes and EXT-X-ENDLIST
+   * is written (MediaPlaylist.abandon()), so players and the blocking requests the origins hold stop
+   * waiting for parts that will never come. It goes to Redis even though the queue failed (storage
+   * failing does not stop it); the stored index.m3u8 follows if storage takes it.
+   */
+  async abandon(): Promise<void> {
+    await this.drain().catch(() => {});
+    // Nothing published yet: no origin serves this playlist.
+    if (this.endPublished || !this.head) return;
+    try {
+      await this.publish([{ kind: 'abandon' }]);
+    } catch (err) {
+      // Past Redis, what failed is storing index.m3u8: the origins serve the ended state all the same.
+      if (!this.endPublished) throw err;
+      this.options.logger.warn({ roomId: this.options.roomId, err: (err as Error).message }, 'could not store the ended HLS playlist');
+    }
+  }
+
   /** Resolves once everything queued so far is done. */
   drain(): Promise<void> {
     return this.perform([]);
@@ -219,6 +241,7 @@ export class HlsPublisher {
     cache.retain(this.prefix, named);
     this.options.spool?.pin(this.prefix, named);
     await this.broadcast(renditionStateKey(roomId, rendition), { type: 'rendition', state }, newHead && { key: renditionHeadKey(roomId, rendition), head: newHead });
+    this.endPublished = state.ended;
     for (const update of updates) {
       if (update.kind === 'part') this.nextPart = update.part.number + 1;
       // A gap has no object, nor a place in a recording (its run's VOD playlist leaves it out).
@@ -233,7 +256,7 @@ export class HlsPublisher {
       this.segmentSeconds += duration;
     }
     // The playlist in storage follows segment boundaries only: it is for CDNs and recordings, not the live edge.
-    if (updates.some((u) => u.kind === 'segment' || u.kind === 'gap' || u.kind === 'end')) {
+    if (updates.some((u) => u.kind === 'segment' || u.kind === 'gap' || u.kind === 'end' || u.kind === 'abandon')) {
       await this.store(hlsKey(roomId, rendition, 'index.m3u8'), Buffer.from(playlist.renderHead() + state.tail), PLAYLIST_PUT, 'playlist');
       this.storedIndex = true;
       await this.storeMaster();
@@ -273,14 +296,9 @@ export class HlsPublisher {
   }
 
   /** Stores `message` under `key` and publishes it, with a new playlist head stored in the same transaction. */
-  private async broadcast(key: string, message: HlsStateMessage, head?: { key: string; head: PlaylistHead }): Promise<void> {
-    const { redis, roomId, stateTtlSeconds = 3600 } = this.options;
-    const json = JSON.stringify(message);
-    const multi = redis.multi();
-    if (head) multi.set(head.key, JSON.stringify(head.head), 'EX', stateTtlSeconds);
-    const results = await multi.set(key, json, 'EX', stateTtlSeconds).publish(hlsChannel(redis, roomId), json).exec();
-    const failed = results?.find(([err]) => err)?.[0];
-    if (!results || failed) throw failed ?? new Error('Redis transaction aborted');
+  private broadcast(key: string, message: HlsStateMessage, head?: { key: string; head: PlaylistHead }): Promise<void> {
+    const { redis, roomId, stateTtlSeconds = STATE_TTL_S } = this.options;
+    return publishState(redis, roomId, key, message, stateTtlSeconds, head);
   }
 
   private async putWithRetry(key: string, body: Buffer, options: PutOptions): Promise<void> {

@@ -1,7 +1,8 @@
 import type { BlockingReloadView } from '../llhls/blocking-reload.js';
-import type { MediaPlaylist, RenditionReport } from '../llhls/media-playlist.js';
+import { endedPlaylistText, type MediaPlaylist, type RenditionReport } from '../llhls/media-playlist.js';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { parseJsonWith } from '../../common/json-payload.js';
 import { channelFor } from '../../common/pubsub-channel.js';
 
 // These arrive once per LL-HLS part: the schemas check types only (strings are not scanned).
@@ -74,6 +75,36 @@ export const renditionStateKey = (roomId: string, rendition: string): string => 
 export const renditionHeadKey = (roomId: string, rendition: string): string => `hls:head:${roomId}:${rendition}`;
 export const masterStateKey = (roomId: string): string => `hls:master:${roomId}`;
 
+/** Seconds a room's playlist state outlives its last update by default (an ended stream stays readable that long). */
+export const STATE_TTL_S = 3600;
+
+/**
+ * Stores `message` under `key` and publishes it on the room's channel in one transaction, with a
+ * playlist head stored beside it when given: every origin then serves it.
+ */
+export async function publishState(redis: Redis, roomId: string, key: string, message: HlsStateMessage, ttlSeconds: number, head?: { key: string; head: PlaylistHead }): Promise<void> {
+  const json = JSON.stringify(message);
+  const multi = redis.multi();
+  if (head) multi.set(head.key, JSON.stringify(head.head), 'EX', ttlSeconds);
+  const results = await multi.set(key, json, 'EX', ttlSeconds).publish(hlsChannel(redis, roomId), json).exec();
+  const failed = results?.find(([err]) => err)?.[0];
+  if (!results || failed) throw failed ?? new Error('Redis transaction aborted');
+}
+
+/**
+ * A rendition's stored update and the head it follows (written in one transaction, read in one
+ * MGET); undefined when there is none, or the two are not of the same publish. A bad one throws.
+ */
+export async function readRenditionState(redis: Redis, roomId: string, rendition: string): Promise<{ update: RenditionUpdate; head: PlaylistHead } | undefined> {
+  const keys = [renditionStateKey(roomId, rendition), renditionHeadKey(roomId, rendition)] as const;
+  const [stateJson, headJson] = await redis.mget(...keys);
+  if (!stateJson || !headJson) return undefined;
+  const message = parseJsonWith(hlsStateMessageSchema, stateJson, `LL-HLS state ${keys[0]}`);
+  const head = parseJsonWith(playlistHeadSchema, headJson, `LL-HLS playlist head ${keys[1]}`);
+  if (message.type !== 'rendition' || message.state.head.id !== head.id) return undefined;
+  return { update: message.state, head };
+}
+
 /**
  * The update to publish for `playlist` now, following the head `head` (its text only when new).
  * `renditionReports`: where the sibling renditions are now (EXT-X-RENDITION-REPORT in both texts).
@@ -95,6 +126,16 @@ export function updateOf(roomId: string, rendition: string, seq: number, playlis
     partTarget: playlist.partTarget,
     targetDuration: playlist.targetDuration,
   };
+}
+
+/**
+ * `update` (published after the head whose text is `headText`) ended where it is, as state `seq`: what
+ * publishing it from an abandon()ed MediaPlaylist gives (endedPlaylistText). An ended playlist answers
+ * a delta request with the full playlist, as MediaPlaylist.render() does.
+ */
+export function endedUpdateOf(update: RenditionUpdate, headText: string, seq: number): RenditionUpdate {
+  const tail = endedPlaylistText(update.tail);
+  return { ...update, seq, head: { id: update.head.id }, tail, delta: headText + tail, ended: true };
 }
 
 /** The state an origin keeps: `update` after the head whose text is `headText`. */

@@ -5,9 +5,7 @@ import {
   hlsChannel,
   hlsStateMessageSchema,
   masterStateKey,
-  playlistHeadSchema,
-  renditionHeadKey,
-  renditionStateKey,
+  readRenditionState,
   stateOf,
   type HlsStateMessage,
   type MasterState,
@@ -84,7 +82,7 @@ export class PlaylistStateHub {
     const current = this.current(roomId, rendition);
     if (current) return current;
     const room = await this.room(roomId);
-    if (!room.renditions.has(rendition)) this.keep(room, await this.loadRendition(roomId, rendition));
+    if (!room.renditions.has(rendition)) this.keep(room, await readRenditionState(this.redis, roomId, rendition));
     return room.renditions.get(rendition);
   }
 
@@ -148,17 +146,6 @@ export class PlaylistStateHub {
   private async load(key: string): Promise<HlsStateMessage | undefined> {
     const json = await this.redis.get(key);
     return json ? parseJsonWith(hlsStateMessageSchema, json, `LL-HLS state ${key}`) : undefined;
-  }
-
-  /** A rendition's stored update and the head it follows (written in one transaction, read in one MGET). */
-  private async loadRendition(roomId: string, rendition: string): Promise<{ update: RenditionUpdate; head: PlaylistHead } | undefined> {
-    const keys = [renditionStateKey(roomId, rendition), renditionHeadKey(roomId, rendition)] as const;
-    const [stateJson, headJson] = await this.redis.mget(...keys);
-    if (!stateJson || !headJson) return undefined;
-    const message = parseJsonWith(hlsStateMessageSchema, stateJson, `LL-HLS state ${keys[0]}`);
-    const head = parseJsonWith(playlistHeadSchema, headJson, `LL-HLS playlist head ${keys[1]}`);
-    if (message.type !== 'rendition' || message.state.head.id !== head.id) return undefined;
-    return { update: message.state, head };
   }
 
   /** Anyone on Redis can publish: a message that does not parse is dropped, never thrown into ioredis. */

@@ -11,7 +11,8 @@ import { RenditionPackager } from '../../../pipeline/rendition-packager.js';
 import { createLogger } from '../../../common/logger.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
 import { encodePerFrameMp4, readAll } from './ffmpeg-fixture.js';
-import { parsePlaylist } from './m3u8.js';
+import { parsePlaylist, urisOf } from './m3u8.js';
+import { assertConforming } from '../../helpers/llhls-conformance.js';
 
 /** The one Redis call HlsPublisher makes (MULTI SET PUBLISH EXEC, on database 0), recording each published state as an origin composes it. */
 function recordingRedis(states: RenditionState[]): Redis {
@@ -71,5 +72,46 @@ describe('RenditionPackager', () => {
     expect(variant.bandwidth).toBe(packager.publisher.peakBitrate);
     expect(variant.averageBandwidth).toBeGreaterThan(0);
     expect(variant.averageBandwidth).toBeLessThanOrEqual(variant.bandwidth);
+  });
+
+  it('ends its playlist where it is published when storage fails for good (abandon)', async () => {
+    const states: RenditionState[] = [];
+    const stored = new Set<string>();
+    let failing = false;
+    const store = {
+      put: async (key: string) => {
+        if (failing) throw new Error('storage is gone');
+        stored.add(key);
+      },
+    } as unknown as ObjectStore;
+    const cadence = cadenceOf();
+    const packager = new RenditionPackager({ roomId: 'r_failing', store, redis: recordingRedis(states), cache: new MediaCache(), logger: createLogger('silent'), name: 'v3', cadence, nominalBandwidth: 50_000 });
+    const results: unknown[] = [];
+    for (const [i, item] of items.entries()) {
+      // In the middle of a segment: its parts so far are stored and listed, the segment never is.
+      failing ||= i > items.length / 2 && packager.playlist.lastPart! >= 1;
+      results.push(await packager.push(item, Date.UTC(2024, 0, 1)).published.catch(() => 'failed'));
+    }
+    expect(results).toContain('failed');
+    await expect(packager.finish()).rejects.toThrow('storage is gone');
+    const live = states.at(-1)!;
+    expect(live.ended).toBe(false);
+
+    await packager.abandon();
+    const ended = states.at(-1)!;
+    expect(ended).toMatchObject({ ended: true, lastMsn: live.lastMsn, lastPart: live.lastPart, nextPart: live.nextPart });
+    for (const text of [ended.full, ended.delta]) {
+      assertConforming(text, cadence);
+      const playlist = parsePlaylist(text);
+      expect(playlist.ended).toBe(true);
+      expect(playlist.preloadHint).toBeUndefined();
+      expect(playlist.open?.parts.length).toBeGreaterThan(0);
+      // Only what storage took is named.
+      for (const uri of urisOf(playlist)) expect(stored.has(`hls/r_failing/v3/${uri}`), uri).toBe(true);
+    }
+    expect(urisOf(parsePlaylist(ended.full))).toEqual(urisOf(parsePlaylist(live.full)));
+    // Once is enough.
+    await packager.abandon();
+    expect(states.at(-1)).toBe(ended);
   });
 });
