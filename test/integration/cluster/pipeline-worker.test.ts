@@ -9,7 +9,7 @@ import { onAirJob, startRtpSender } from '../pipeline/rtp-sender.js';
 // A room's LL-HLS made by a pipeline worker process (LEVELCHAT_ROLE=pipeline) while the producers
 // live on a node that runs no pipeline jobs: the worker pulls their RTP over the cluster (a feed
 // negotiated on the bus), packages it into the shared bucket, and the node's origin serves it.
-// The worker is then killed: another one takes the stalled job up again.
+// The worker is then killed: another one takes the stalled job up again, and ends the killed run's playlist.
 const a = useTestStack({ env: { LEVELCHAT_NODE_ID: 'sfu-a', LEVELCHAT_PIPELINE_CONCURRENCY: '0' } });
 
 function pipelineWorker(id: string): ServerProcess {
@@ -69,6 +69,12 @@ describe('a pipeline worker process', () => {
       console.log(`[pipeline-worker] killed worker's run replaced by another worker's ${Date.now() - killedAt} ms later`);
       expect(await a.t.stack.ingest.describe(jobId)).toMatchObject({ state: 'active', processedBy: 'pipeline-2' });
       await hasParts(room.id, nextRun);
+      // The killed worker's playlist does not keep a hint nothing resolves until its state expires: the
+      // worker that took the job over ended it where it was, and held requests get it at once.
+      const killedRun = await (await a.t.api(`/hls/${room.id}/${firstRun}/index.m3u8?_HLS_msn=100000`, { key: null })).text();
+      expect(killedRun).toContain('#EXT-X-ENDLIST');
+      expect(killedRun).not.toContain('#EXT-X-PRELOAD-HINT');
+      expect(killedRun).toContain('#EXT-X-PART:');
 
       // Stopping the run ends its playlist (ENDLIST) and frees the worker.
       await a.t.stack.ingest.stop(room.id);
