@@ -4,31 +4,18 @@
 import { describe, expect, it } from 'vitest';
 import { classifyBlockingReload, classifyPartRequest } from '../../../pipeline/llhls/blocking-reload.js';
 import { endedPlaylistText, MediaPlaylist, type RenditionReport } from '../../../pipeline/llhls/media-playlist.js';
-import { partUri, segmentUri } from '../../../pipeline/llhls/names.js';
+import { partUri } from '../../../pipeline/llhls/names.js';
 import { endedUpdateOf, reloadView, snapshotOf, stateOf, updateOf } from '../../../pipeline/publish/playlist-state.js';
 import { assertConforming, llhlsViolations } from '../../helpers/llhls-conformance.js';
 import { parsePlaylist, urisOf } from './m3u8.js';
+import { filledPlaylist, PLAYLIST_T0 } from './playlist-fixture.js';
 
-const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 const CADENCE = { targetDuration: 1, partTarget: 0.2 };
 const REPORTS: RenditionReport[] = [{ uri: '../v2/index.m3u8', lastMsn: 7, lastPart: 1 }];
 
-/** `segments` closed segments of 5 parts of 0.2 s, then `open` parts of a segment never closed (its run failed). */
-function livePlaylist(segments: number, open: number, windowSegments?: number): MediaPlaylist {
-  const playlist = new MediaPlaylist({ ...CADENCE, ...(windowSegments ? { windowSegments } : {}) });
-  let at = T0;
-  const addPart = (index: number) => {
-    const number = playlist.nextPartNumber;
-    playlist.addPart({ duration: 0.2, independent: index === 0, uri: partUri(number), programDateTime: at, number });
-    at += 200;
-  };
-  for (let msn = 0; msn < segments; msn++) {
-    for (let index = 0; index < 5; index++) addPart(index);
-    playlist.closeSegment(segmentUri(msn));
-  }
-  for (let index = 0; index < open; index++) addPart(index);
-  return playlist;
-}
+/** `segments` closed segments, then `open` parts of a segment never closed (its run failed). */
+const livePlaylist = (segments: number, open: number, windowSegments?: number): MediaPlaylist =>
+  filledPlaylist({ ...CADENCE, ...(windowSegments ? { windowSegments } : {}) }, segments, open);
 
 describe('a playlist whose run failed for good', () => {
   for (const open of [0, 3]) {
@@ -71,7 +58,7 @@ describe('a playlist whose run failed for good', () => {
     const playlist = livePlaylist(2, 1);
     playlist.abandon();
     const number = playlist.nextPartNumber;
-    expect(() => playlist.addPart({ duration: 0.2, independent: false, uri: partUri(number), programDateTime: T0, number })).toThrow(/after the end/);
+    expect(() => playlist.addPart({ duration: 0.2, independent: false, uri: partUri(number), programDateTime: PLAYLIST_T0, number })).toThrow(/after the end/);
     expect(() => playlist.snapshot()).toThrow();
   });
 });

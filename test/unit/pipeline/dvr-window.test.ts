@@ -7,24 +7,13 @@ import { DEFAULT_WINDOW_SEGMENTS, MediaPlaylist } from '../../../pipeline/llhls/
 import { partUri, segmentUri } from '../../../pipeline/llhls/names.js';
 import { llhlsViolations } from '../../helpers/llhls-conformance.js';
 import { parsePlaylist } from './m3u8.js';
+import { filledPlaylist, PLAYLIST_T0 } from './playlist-fixture.js';
 
 const cadence = cadenceOf(0.2, 1);
-const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 
 /** A playlist on `cadence` after `segments` closed segments of five 0.2 s parts and `openParts` more. */
-function stream(windowSegments: number, segments: number, openParts = 0): MediaPlaylist {
-  const playlist = new MediaPlaylist({ targetDuration: cadence.targetDuration, partTarget: cadence.partTarget, windowSegments });
-  const add = (index: number) => {
-    const number = playlist.nextPartNumber;
-    playlist.addPart({ duration: 0.2, independent: index === 0, uri: partUri(number), programDateTime: T0 + number * 200, number });
-  };
-  for (let msn = 0; msn < segments; msn++) {
-    for (let i = 0; i < 5; i++) add(i);
-    playlist.closeSegment(segmentUri(msn));
-  }
-  for (let i = 0; i < openParts; i++) add(i);
-  return playlist;
-}
+const stream = (windowSegments: number, segments: number, openParts = 0): MediaPlaylist =>
+  filledPlaylist({ targetDuration: cadence.targetDuration, partTarget: cadence.partTarget, windowSegments }, segments, openParts);
 
 describe('DVR window', () => {
   it('keeps the window in segments of the cadence, the live edge only below it', () => {
@@ -56,7 +45,7 @@ describe('DVR window', () => {
     expect(head.length).toBeGreaterThan(2 * 3600 * 60);
     for (let i = 1; i < 5; i++) {
       const number = playlist.nextPartNumber;
-      playlist.addPart({ duration: 0.2, independent: false, uri: partUri(number), programDateTime: T0 + number * 200, number });
+      playlist.addPart({ duration: 0.2, independent: false, uri: partUri(number), programDateTime: PLAYLIST_T0 + number * 200, number });
       expect(playlist.headVersion).toBe(version);
       expect(playlist.renderHead()).toBe(head);
       expect(playlist.render()).toBe(head + playlist.renderTail());
