@@ -8,7 +8,7 @@ import { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import type { SpooledObjectSource } from '../../../pipeline/publish/upload-spool.js';
 import { HlsOrigin } from '../../../src/hls/hls-origin.js';
 import { PlaylistStateHub } from '../../../src/hls/playlist-state-hub.js';
-import { ObjectStore } from '../../../storage/object-store.js';
+import { ObjectStore, type ObjectStoreOptions } from '../../../storage/object-store.js';
 import { hlsOriginApp } from '../../../src/api/app.js';
 
 export interface OriginHarness {
@@ -19,10 +19,11 @@ export interface OriginHarness {
   stop(): Promise<void>;
 }
 
-
-export async function testStore(bucket = 'test-hls'): Promise<ObjectStore> {
-  const s3 = inject('s3');
-  const store = new ObjectStore({ ...s3, bucket, region: 'us-east-1' });
+/** An object store on the test S3's `test-hls` bucket (created if missing); `Store`: a subclass a test watches. */
+export async function testStore(): Promise<ObjectStore>;
+export async function testStore<S extends ObjectStore>(Store: new (options: ObjectStoreOptions) => S): Promise<S>;
+export async function testStore(Store: new (options: ObjectStoreOptions) => ObjectStore = ObjectStore): Promise<ObjectStore> {
+  const store = new Store({ ...inject('s3'), bucket: 'test-hls', region: 'us-east-1' });
   await store.ensureBucket();
   return store;
 }

@@ -2,12 +2,12 @@
 // real S3, Redis state) → the LL-HLS origin over HTTP on loopback, read by us and by ffmpeg.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hlsKey } from '../../../pipeline/publish/hls-objects.js';
-import { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import { ObjectStore, type PutOptions } from '../../../storage/object-store.js';
 import { cadenceOf } from '../../../pipeline/llhls/cadence.js';
 import { assertConforming } from '../../helpers/llhls-conformance.js';
+import { testStore } from '../hls/origin-harness.js';
 import { parsePlaylist, urisOf, type ParsedPlaylist } from '../../unit/pipeline/m3u8.js';
 import { waitFor } from '../../../bench/lib/wait.js';
 import { useLivePipeline } from './live-pipeline.js';
@@ -28,11 +28,7 @@ let store: TimedStore;
 const live = useLivePipeline({
   roomId,
   seconds: 40,
-  origin: async () => {
-    store = new TimedStore({ ...inject('s3'), bucket: 'test-hls', region: 'us-east-1' });
-    await store.ensureBucket();
-    return { store, cache: new MediaCache() };
-  },
+  store: async () => (store = await testStore(TimedStore)),
 });
 
 const playlistUrl = () => `${live.origin.url}/hls/${roomId}/${live.pipeline.rendition}/index.m3u8`;

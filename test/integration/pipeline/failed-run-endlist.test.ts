@@ -3,14 +3,14 @@
 // instead of keeping a hint that never resolves until the state expires. A blocking request held at the origin for a part past the end,
 // and a request for that part itself, are answered as soon as it ends; a late player sees ENDLIST.
 // Real mediasoup, ffmpeg, S3 and Redis.
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../../../common/logger.js';
 import { BroadcastPipeline, type BroadcastEndReason, type BroadcastPipelineOptions } from '../../../pipeline/broadcast-pipeline.js';
 import { cadenceOf } from '../../../pipeline/llhls/cadence.js';
-import { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import { ObjectStore, type PutOptions } from '../../../storage/object-store.js';
 import { waitFor } from '../../../bench/lib/wait.js';
 import { assertConforming } from '../../helpers/llhls-conformance.js';
+import { testStore } from '../hls/origin-harness.js';
 import { parsePlaylist, urisOf } from '../../unit/pipeline/m3u8.js';
 import { startLiveSourceRig, type LiveSourceRig } from './live-pipeline.js';
 
@@ -34,11 +34,7 @@ beforeAll(async () => {
     {
       roomId,
       seconds: 30,
-      origin: async () => {
-        store = new FailingStore({ ...inject('s3'), bucket: 'test-hls', region: 'us-east-1' });
-        await store.ensureBucket();
-        return { store, cache: new MediaCache() };
-      },
+      store: async () => (store = await testStore(FailingStore)),
     },
     createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
   );

@@ -2,7 +2,6 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { BroadcastPipeline, type BroadcastPipelineOptions } from '../../../pipeline/broadcast-pipeline.js';
 import { RouterFeeds } from '../../../pipeline/ingest/router-feeds.js';
-import type { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
 import { createLogger, type Logger } from '../../../common/logger.js';
 import { lateBound } from '../../helpers/test-stack.js';
@@ -21,8 +20,8 @@ export interface LivePipelineOptions {
   seconds: number;
   codec?: Parameters<typeof startLiveSource>[2];
   size?: string;
-  /** Makes the origin's store and cache, when the test watches them. */
-  origin?: () => Promise<{ store: ObjectStore; cache: MediaCache }>;
+  /** Makes the origin's store (shared with the pipeline), when the test watches it. */
+  store?: () => Promise<ObjectStore>;
   pipeline?: Pick<BroadcastPipelineOptions, 'renditions'>;
 }
 
@@ -37,7 +36,7 @@ export interface LiveSourceRig {
 /** An ffmpeg test source into a mediasoup router, an LL-HLS origin, and the shared test Redis. */
 export async function startLiveSourceRig(o: Omit<LivePipelineOptions, 'pipeline'>, logger: Logger): Promise<LiveSourceRig> {
   const { pool, router, sender } = await startLiveSource(logger, o.seconds, o.codec, o.size);
-  const origin = await startOrigin(o.origin ? await o.origin() : {});
+  const origin = await startOrigin(o.store ? { store: await o.store() } : {});
   const redis = new Redis(inject('redisUrl'));
   return {
     sender,
