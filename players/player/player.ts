@@ -4,6 +4,7 @@
 import Hls, { type ErrorData, type HlsConfig } from 'hls.js';
 import { Emitter } from '../shared/emitter.js';
 import { TelemetryReporter, telemetryUrl, type TelemetryOptions } from '../shared/telemetry.js';
+import { BackBufferTrim } from './back-buffer-trim.js';
 import { LiveCatchUp } from './live-catch-up.js';
 
 export interface PlayerOptions {
@@ -146,8 +147,9 @@ class LlHlsPlayer implements Player {
       // After each stall hls.js aims further behind for good (1 s by default): LiveCatchUp keeps that
       // allowance instead, a step per stall that it takes back after stall-free play.
       liveSyncOnStallIncrease: 0,
-      // Live only: little buffer behind, a short buffer ahead keeps us near the edge.
-      backBufferLength: 10,
+      // Live only: a short buffer ahead keeps us near the edge. The back buffer is BackBufferTrim's:
+      // hls.js's own trims (every target duration) can race a part's append and stall playback.
+      backBufferLength: Infinity,
       maxBufferLength: 4,
       ...(token ? { xhrSetup: (xhr: XMLHttpRequest) => xhr.setRequestHeader('Authorization', `Bearer ${token}`) } : {}),
       ...o.hlsConfig,
@@ -156,6 +158,7 @@ class LlHlsPlayer implements Player {
     });
     this.hls = hls;
     this.catchUp = new LiveCatchUp(hls, this.video, { maxRate: o.hlsConfig?.maxLiveSyncPlaybackRate ?? o.maxLiveSyncPlaybackRate ?? 1.5 });
+    const backBuffer = new BackBufferTrim(this.video, (end) => hls.trigger(Hls.Events.BUFFER_FLUSHING, { startOffset: 0, endOffset: end, type: null }));
     hls.on(Hls.Events.MANIFEST_LOADED, (_e, data) => {
       if (hls !== this.hls) return;
       // The master text tells renditions apart (each has its own media playlist URI).
@@ -166,7 +169,9 @@ class LlHlsPlayer implements Player {
       if (!details.live) this.onPlaylistEnded();
     });
     hls.on(Hls.Events.FRAG_BUFFERED, () => {
-      if (hls === this.hls) this.failures = 0;
+      if (hls !== this.hls) return;
+      this.failures = 0;
+      backBuffer.appended();
     });
     hls.on(Hls.Events.ERROR, (_e, data) => {
       if (hls === this.hls) this.onError(data);
