@@ -155,6 +155,32 @@ const running: {
   cleanup: (() => Promise<void>) | undefined;
 } = { tmp: undefined, origin: undefined, loadgens: [], nginx: undefined, cache: undefined, childPids: [], cleanup: undefined };
 
+/**
+ * Starts the server of an optional side (its Debian binary installed on demand, `dir` its own);
+ * undefined, with a line saying why, when it cannot.
+ */
+async function startSide(
+  log: (line: string) => void,
+  what: string,
+  side: string,
+  ensure: (log: (line: string) => void) => string | undefined,
+  dir: string,
+  start: (bin: string, dir: string) => Promise<SpawnedServer>,
+  describe: (server: SpawnedServer, bin: string) => string,
+): Promise<SpawnedServer | undefined> {
+  const bin = ensure(log);
+  if (!bin) return undefined;
+  mkdirSync(dir, { recursive: true });
+  try {
+    const server = await start(bin, dir);
+    log(describe(server, bin));
+    return server;
+  } catch (err) {
+    log(`${what} could not start, skipping ${side}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 function cleanupSync(): void {
   for (const l of running.loadgens) l.child.kill('SIGTERM');
   running.loadgens = [];
@@ -315,24 +341,16 @@ async function benchMain(): Promise<void> {
   for (const d of [www, path.join(www, 'hls'), path.join(www, 'hls', ROOM_ID), hlsDir]) chmodSync(d, 0o755);
   writeFileSync(path.join(hlsDir, 'init.mp4'), INIT_BYTES);
   if (WITH_NGINX) {
-    const bin = ensureNginx(log);
-    if (bin) {
-      const nginxDir = path.join(tmp, 'nginx');
-      mkdirSync(nginxDir, { recursive: true });
-      try {
-        running.nginx = await startNginx(bin, nginxDir, www, await freePort());
-        const version = (() => {
-          try {
-            return readFileSync(`/proc/${running.nginx.masterPid}/cmdline`, 'utf8').split('\0')[0];
-          } catch {
-            return bin;
-          }
-        })();
-        log(`nginx (${version}) master pid ${running.nginx.masterPid}, workers ${running.nginx.workerPids().join(', ')} on 127.0.0.1:${running.nginx.port} (2 workers, sendfile, keep-alive, no access log)`);
-      } catch (err) {
-        log(`nginx could not start, skipping the nginx side: ${(err as Error).message}`);
-      }
-    }
+    running.nginx = await startSide(log, 'nginx', 'the nginx side', ensureNginx, path.join(tmp, 'nginx'), async (bin, dir) => startNginx(bin, dir, www, await freePort()), (server, bin) => {
+      const version = (() => {
+        try {
+          return readFileSync(`/proc/${server.masterPid}/cmdline`, 'utf8').split('\0')[0];
+        } catch {
+          return bin;
+        }
+      })();
+      return `nginx (${version}) master pid ${server.masterPid}, workers ${server.workerPids().join(', ')} on 127.0.0.1:${server.port} (2 workers, sendfile, keep-alive, no access log)`;
+    });
   } else log('BENCH_NGINX=0: the nginx side is skipped');
 
   // The origin + publisher process.
@@ -384,17 +402,15 @@ async function benchMain(): Promise<void> {
   const originPort = Number(new URL(originInfo.url).port);
   // The cache tier, as docker-compose.yml runs it, in front of this origin.
   if (WITH_CACHE) {
-    const bin = ensureVarnishd(log);
-    if (bin) {
-      const cacheDir = path.join(tmp, 'varnish');
-      mkdirSync(cacheDir, { recursive: true });
-      try {
-        running.cache = await startVarnishCache(bin, cacheDir, await freePort(), [`127.0.0.1:${originPort}`]);
-        log(`Varnish cache tier (deploy/varnish/llhls.vcl) manager pid ${running.cache.masterPid}, cache process ${running.cache.workerPids().join(', ')} on 127.0.0.1:${running.cache.port} in front of the origin`);
-      } catch (err) {
-        log(`the Varnish cache tier could not start, skipping the cache side: ${(err as Error).message}`);
-      }
-    }
+    running.cache = await startSide(
+      log,
+      'the Varnish cache tier',
+      'the cache side',
+      ensureVarnishd,
+      path.join(tmp, 'varnish'),
+      async (bin, dir) => startVarnishCache(bin, dir, await freePort(), [`127.0.0.1:${originPort}`]),
+      (server) => `Varnish cache tier (deploy/varnish/llhls.vcl) manager pid ${server.masterPid}, cache process ${server.workerPids().join(', ')} on 127.0.0.1:${server.port} in front of the origin`,
+    );
   } else log('BENCH_CACHE=0: the cache side is skipped');
   log(
     `origin process pid ${originInfo.pid} at ${originInfo.url} (${FAST_PATH ? 'withHlsFastPath in front of ' : ''}the express app as createApp() mounts hlsOriginRoutes; publisher in the same process, ` +
