@@ -326,11 +326,8 @@ export class IngestJobs {
   }
 
   /** Whether the room moves on to another run (or none) within DECISION_WAIT_MS (else the run is left to end). */
-  private async untilDecided(data: IngestJobData): Promise<boolean> {
-    for (const until = Date.now() + DECISION_WAIT_MS; Date.now() < until; await sleep(GENERATION_POLL_MS)) {
-      if (!(await this.isCurrent(data).catch(() => true))) return true;
-    }
-    return false;
+  private untilDecided(data: IngestJobData): Promise<boolean> {
+    return this.untilSuperseded(data, sleep(DECISION_WAIT_MS));
   }
 
   /** Resolves true when the room moved on to another run (or none) or this process is closing; false once the run ended on its own. */
