@@ -76,7 +76,8 @@ const EPSILON = 1e-6;
 const ENDLIST = '#EXT-X-ENDLIST';
 const PRELOAD_HINT = '#EXT-X-PRELOAD-HINT:';
 
-const sum = (items: readonly { duration: number }[]): number => items.reduce((n, i) => n + i.duration, 0);
+/** Total duration of parts or segments, s. */
+export const sum = (items: readonly { duration: number }[]): number => items.reduce((n, i) => n + i.duration, 0);
 
 /**
  * The live LL-HLS media playlist of one rendition (RFC 8216bis, protocol version 9). Parts are

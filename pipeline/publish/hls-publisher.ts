@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../common/logger.js';
 import type { Metrics } from '../../common/metrics.js';
 import type { ObjectStore, PutOptions } from '../../storage/object-store.js';
-import type { MediaPlaylist, PlaylistUpdate, RenditionReport } from '../llhls/media-playlist.js';
+import { sum, type MediaPlaylist, type PlaylistUpdate, type RenditionReport } from '../llhls/media-playlist.js';
 import type { PublishAction } from '../llhls/segmenter.js';
 import { hlsKey, IMMUTABLE_CACHE_CONTROL, masterKey, MEDIA_CONTENT_TYPE, PLAYLIST_CACHE_CONTROL, PLAYLIST_CONTENT_TYPE } from './hls-objects.js';
 import type { MediaCache } from './media-cache.js';
@@ -267,7 +267,7 @@ export class HlsPublisher {
   private expire(segment: ExpirySegment): void {
     const { playlist } = this.options;
     if (!this.expiryPlan) return;
-    const seconds = playlist.closedSegments.reduce((n, s) => n + s.duration, 0);
+    const seconds = sum(playlist.closedSegments);
     this.scheduleExpiry(this.expiryPlan.closed(segment, { firstMsn: playlist.mediaSequence, seconds }, Date.now()));
   }
 

@@ -1,7 +1,7 @@
 // When a live rendition's parts and segments may leave storage. Pure: HlsPublisher feeds it the
 // segments it closes, ExpiryQueue carries out what it hands back (durably, off the hot path).
 import { z } from 'zod';
-import { DEFAULT_WINDOW_SEGMENTS } from '../llhls/media-playlist.js';
+import { DEFAULT_WINDOW_SEGMENTS, sum } from '../llhls/media-playlist.js';
 import { partUri, segmentUri } from '../llhls/names.js';
 
 /** A half-open range of numbers: media sequence numbers, or part numbers (names.ts). */
@@ -149,5 +149,3 @@ export function expirySegmentsOf(segments: readonly { msn: number; duration: num
   }
   return out.reverse();
 }
-
-const sum = (segments: readonly { duration: number }[]): number => segments.reduce((n, s) => n + s.duration, 0);
