@@ -14,7 +14,7 @@ export class RoomRecords<S extends z.ZodType<object>> {
     private readonly redis: Redis,
     private readonly schema: S,
     /** The room's hash. */
-    readonly key: (roomId: string) => string,
+    private readonly key: (roomId: string) => string,
     /** What a record is called in errors: `<what> <id> of room <roomId>`. */
     private readonly what: string,
   ) {}

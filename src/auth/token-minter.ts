@@ -1,3 +1,4 @@
+import { DomainError } from '../../common/problem.js';
 import type { ApiKeyStore } from './api-key-store.js';
 import type { Capability } from './capabilities.js';
 import type { EdSigningKeys } from './ed-signing-keys.js';
@@ -5,8 +6,10 @@ import { mintPlaybackToken } from './playback-token.js';
 import type { Clock } from './redis-clock.js';
 import { mintRoomToken, verifyRoomToken, type RoomGrant, type TokenAlg, type TokenKeys, type TokenSigner } from './room-token.js';
 
-export class KeyGoneError extends Error {
-  readonly code = 'invalid_api_key';
+export class KeyGoneError extends DomainError<'invalid_api_key'> {
+  constructor(message: string) {
+    super('invalid_api_key', message);
+  }
 }
 
 /**
