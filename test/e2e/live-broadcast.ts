@@ -2,14 +2,13 @@
 // 360p layer and the microphone (what is measured is the stream, not how fast this shared machine
 // encodes 720p); resolves once the room's LL-HLS is live.
 import type { Browser, Page } from 'playwright-core';
-import { callOrThrow, joinOrThrow, mintToken, openHarness } from '../../bench/lib/browser-kit.js';
+import { callOrThrow, joinWithToken, openHarness } from '../../bench/lib/browser-kit.js';
 import { waitFor } from '../../bench/lib/wait.js';
 import { readJson, type TestStack } from '../helpers/test-stack.js';
 
 export async function publishLiveBroadcast(t: TestStack, browser: Browser, roomId: string): Promise<Page> {
   const publisher = await openHarness(browser, t.url, 'publisher');
-  const minted = await mintToken(t.url, t.apiKey, roomId, 'host', ['publish:camera'], 'broadcast');
-  await joinOrThrow(publisher, { token: minted.token, signalingUrl: minted.signaling_url, roomType: 'broadcast' }, 'host');
+  await joinWithToken(publisher, t, roomId, 'host', ['publish:camera'], 'broadcast');
   await callOrThrow(publisher, 'publishCamera', { width: 640, height: 360, frameRate: 30, simulcast: false });
   await callOrThrow(publisher, 'publishMicrophone');
   await waitFor(async () => (await readJson(await t.api(`/v1/rooms/${roomId}`))).hls?.state === 'live', { timeoutMs: 20_000, what: 'hls live', intervalMs: 200 });
