@@ -21,7 +21,7 @@ export const findVarnishd = (): string | undefined => findBinary(VARNISHD);
 export const ensureVarnishd = (log: (line: string) => void): string | undefined => ensureBinary(VARNISHD, log);
 
 /** The origins file llhls.vcl includes: one backend per `host:port`, each added to its director. */
-export function originsVcl(origins: readonly string[]): string {
+function originsVcl(origins: readonly string[]): string {
   const backends = origins.map((o, i) => {
     const url = new URL(`http://${o}`);
     return `backend origin_${i} { .host = "${url.hostname}"; .port = "${url.port || 80}"; }\n`;
