@@ -15,6 +15,8 @@ export interface PlayerError {
   source: 'player' | 'console' | 'page';
   fatal: boolean;
   detail: string;
+  /** Whether the <video> had begun playing (its first 'playing' event) when the player reported it (player errors only). */
+  started?: boolean;
 }
 
 export interface PlayerSample {
@@ -49,10 +51,13 @@ const SCRIPTS: Record<PlayerKind, string> = {
 };
 
 /**
- * hls.js's own start-up quirk, no fault of the stream: its stall check can run before its start seek
- * and report skipping the hole from 0 to its start position (non-fatal).
+ * hls.js skipping a hole before the <video> began playing (non-fatal), no fault of the stream: its stall
+ * check can run before its own start seek (from 0 to its start position), and a start position inside
+ * a segment cut without a keyframe makes it load the segment's first independent part, which begins a
+ * little after it (hls.js's getNextPart). The viewer sees playback start a fraction of a second later.
  */
-export const isStartSeekQuirk = (e: PlayerError): boolean => !e.fatal && /bufferSeekOverHole fragment loaded with buffer holes, seeking from 0 to/.test(e.detail);
+export const isStartSeekQuirk = (e: PlayerError): boolean =>
+  !e.fatal && e.started === false && /bufferSeekOverHole fragment loaded with buffer holes, seeking from/.test(e.detail);
 
 /** Starts `window.llhls`: the player on `url`, a latency probe and the error log. */
 const START: Record<PlayerKind, (url: string) => string> = {
@@ -60,8 +65,10 @@ const START: Record<PlayerKind, (url: string) => string> = {
     const errors = [];
     const video = Object.assign(document.createElement('video'), { muted: true, autoplay: true, playsInline: true });
     document.body.append(video);
+    let started = false;
+    video.addEventListener('playing', () => { started = true; }, { once: true });
     const hls = new Hls({ lowLatencyMode: true });
-    hls.on(Hls.Events.ERROR, (_e, d) => errors.push({ source: 'player', fatal: !!d.fatal, detail: [d.type, d.details, d.response && d.response.code, d.frag && d.frag.url, d.reason].filter(Boolean).join(' ') }));
+    hls.on(Hls.Events.ERROR, (_e, d) => errors.push({ source: 'player', fatal: !!d.fatal, detail: [d.type, d.details, d.response && d.response.code, d.frag && d.frag.url, d.reason].filter(Boolean).join(' '), started }));
     hls.attachMedia(video);
     hls.loadSource(${JSON.stringify(url)});
     video.play().catch(() => {});
@@ -76,9 +83,11 @@ const START: Record<PlayerKind, (url: string) => string> = {
     const errors = [];
     const video = Object.assign(document.createElement('video'), { muted: true, autoplay: true, playsInline: true });
     document.body.append(video);
+    let started = false;
+    video.addEventListener('playing', () => { started = true; }, { once: true });
     shaka.polyfill.installAll();
     const player = new shaka.Player();
-    player.addEventListener('error', (e) => errors.push({ source: 'player', fatal: e.detail.severity === shaka.util.Error.Severity.CRITICAL, detail: 'shaka ' + e.detail.code + ' ' + JSON.stringify(e.detail.data).slice(0, 300) }));
+    player.addEventListener('error', (e) => errors.push({ source: 'player', fatal: e.detail.severity === shaka.util.Error.Severity.CRITICAL, detail: 'shaka ' + e.detail.code + ' ' + JSON.stringify(e.detail.data).slice(0, 300), started }));
     window.llhls = { video, errors, playingDate: () => player.getPlayheadTimeAsDate(), seekRange: () => player.seekRange() };
     await player.attach(video);
     // Shaka's low-latency mode does not catch up after a stall by itself: its live sync plays up to

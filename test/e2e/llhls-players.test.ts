@@ -145,8 +145,9 @@ describe('LL-HLS played by hls.js and Shaka Player', () => {
 
     // No player error. Three exceptions that are no fault of the stream: a stall (or a blocking playlist
     // request timing out) while the stream itself stopped for longer than a player's buffer (this shared
-    // machine starving the publisher); hls.js skipping from 0 to its start position when its stall
-    // check runs before its own start seek; and one stall of hls.js, which it recovers from: hls.js 1.7.4
+    // machine starving the publisher); hls.js skipping a hole before the video began playing (from 0 to
+    // its start position, or to the first independent part of a segment cut without a keyframe:
+    // isStartSeekQuirk); and one stall of hls.js, which it recovers from: hls.js 1.7.4
     // can load no part for ~2 s at a segment boundary when its fragment tracker takes an appended
     // segment for evicted (the buffered end a microsecond short of the segment's end; bench/README.md,
     // llhls-latency), longer than the ~1 s its defaults keep buffered. Frames must still keep coming
