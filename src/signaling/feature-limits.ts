@@ -42,11 +42,16 @@ export class FeatureLimits {
 
   constructor(private readonly rates: Partial<Record<LimitedFeature, { burst: number; perSecond: number }>> = FEATURE_RATES) {}
 
-  /** Takes one use of `feature`; refused with `rate_limited` (and when to try again) when spent. */
-  take(feature: LimitedFeature, now = Date.now()): void {
-    const bucket = this.#bucket(feature, now);
-    if (!bucket || bucket.take(now)) return;
-    throw new SignalingError('rate_limited', `too many ${feature} requests; slow down`, { retry_after_ms: Math.ceil(bucket.msUntilNext(now)) });
+  /**
+   * Takes one use of `feature` from each of `limits` (an identity's and its room's), or from none of
+   * them: refused with `rate_limited` (and when to try again) when any is spent, so a use the room
+   * refuses does not also cost the identity its own share.
+   */
+  static takeFromAll(limits: readonly FeatureLimits[], feature: LimitedFeature, now = Date.now()): void {
+    const buckets = limits.map((l) => l.#bucket(feature, now)).filter((b) => b !== undefined);
+    const waitMs = Math.max(0, ...buckets.map((b) => b.msUntilNext(now)));
+    if (waitMs > 0) throw new SignalingError('rate_limited', `too many ${feature} requests; slow down`, { retry_after_ms: Math.ceil(waitMs) });
+    for (const b of buckets) b.take(now);
   }
 
   /** Takes one use of `feature` if there is one (for what is skipped rather than refused). */

@@ -243,10 +243,9 @@ export class LiveRoom {
     };
   }
 
-  /** Takes one use of a room feature from the participant's identity, then from the room's; throws `rate_limited` when either is spent. */
+  /** Takes one use of a room feature from the participant's identity and from the room's; throws `rate_limited` (taking neither) when either is spent. */
   limit(p: Participant, feature: LimitedFeature): void {
-    this.#limitsOf(p).take(feature);
-    this.#roomLimits.take(feature);
+    FeatureLimits.takeFromAll([this.#limitsOf(p), this.#roomLimits], feature);
   }
 
   #limitsOf(p: Participant): FeatureLimits {
