@@ -49,19 +49,28 @@ export class PlayoutSampler {
     let latency: number | null = null;
     let freezes = 0;
     let decoding = false;
+    const seen = new Set<string>();
+    let everySourceAnswered = true;
     for (const source of sources) {
       const report = await source().catch(() => null);
-      if (!report) continue;
+      if (!report) {
+        everySourceAnswered = false;
+        continue;
+      }
       const stats = [...(report.values() as IterableIterator<Stat>)];
       const rttS = stats.find((s) => s.type === 'candidate-pair' && s.nominated && typeof s.currentRoundTripTime === 'number')?.currentRoundTripTime ?? 0;
       for (const s of stats) {
         if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
+        seen.add(s.id);
         if ((s.framesDecoded ?? 0) > 0) decoding = true;
         freezes += s.freezeCount ?? 0;
         const value = this.#latency(s, rttS, nowMs);
         if (value !== null) latency = latency === null ? value : Math.max(latency, value);
       }
     }
+    // Forget the videos that are gone (a long session sees many come and go); a source that did not
+    // answer says nothing about which of its videos ended.
+    if (everySourceAnswered) for (const id of this.#previous.keys()) if (!seen.has(id)) this.#previous.delete(id);
     return decoding ? { latencyS: latency, rebuffers: freezes } : null;
   }
 
