@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
+import { withTimeout } from '../../common/with-timeout.js';
 import { isPublicAddress } from './address-ranges.js';
 
 /** Resolves a host name to every address it has (dns.lookup with `all`: /etc/hosts included). */
@@ -84,11 +85,7 @@ export class DestinationGuard {
   };
 
   private resolve(hostname: string): Promise<LookupAddress[]> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`resolving ${hostname} timed out`), { code: 'ETIMEOUT' })), this.resolveTimeoutMs);
-    });
-    return Promise.race([this.resolver(hostname), timeout]).finally(() => clearTimeout(timer));
+    return withTimeout(this.resolver(hostname), this.resolveTimeoutMs, `resolving ${hostname}`, 'ETIMEOUT');
   }
 }
 

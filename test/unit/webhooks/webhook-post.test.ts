@@ -67,6 +67,12 @@ describe('webhook delivery: destination guard', () => {
     expect(await new DestinationGuard({ allowPrivate: true }).allows('http://127.0.0.1:6379/')).toBe(true);
   });
 
+  it('gives up on a name that takes too long to resolve (ETIMEOUT, as DNS says it), and refuses it', async () => {
+    const guard = new DestinationGuard({ allowPrivate: false, resolver: () => new Promise(() => {}), resolveTimeoutMs: 50 });
+    await expect(guard.addressesFor('slow.test')).rejects.toMatchObject({ code: 'ETIMEOUT', message: 'resolving slow.test timed out after 50 ms' });
+    expect(await guard.allows('https://slow.test/hook')).toBe(false);
+  });
+
   it('with allow-private (development) connects through the lookup, keeping the name as Host', async () => {
     const guard = new DestinationGuard({ allowPrivate: true, resolver: dns({ 'hooks.test': ['127.0.0.1'] }) });
     const outcome = await post(guard, `http://hooks.test:${target.port}/hook`);
