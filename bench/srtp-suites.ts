@@ -31,7 +31,7 @@ interface Library {
 
 function libraries(root: string): Library[] {
   const out: Library[] = [];
-  const prefix = path.join(root, '.cache', 'libsrtp2-2.5.0-openssl');
+  const prefix = path.join(root, '.cache', 'libsrtp2-2.5.0-openssl-ivonce');
   if (existsSync(path.join(prefix, 'lib', 'libsrtp2.a'))) {
     out.push({ name: 'libsrtp2 2.5.0 on OpenSSL (the worker\'s, static)', args: [`-I${prefix}/include/srtp2`, path.join(prefix, 'lib', 'libsrtp2.a'), '-lcrypto'] });
   } else {

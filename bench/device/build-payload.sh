@@ -14,7 +14,7 @@
 #   npm run build && sh bench/device/build-payload.sh
 set -eu
 OUT=.cache/device
-WORKER=.cache/mediasoup-worker-3.12.16-srtp-openssl-gcm128
+WORKER=.cache/mediasoup-worker-3.12.16-srtp-openssl-ivonce-gcm128
 say() { echo "[device payload] $*"; }
 [ -x "$WORKER" ] || { echo "no $WORKER: run the set-up first (npm start or npm test)"; exit 1; }
 [ -f dist/bench/sfu-fanout.js ] || { echo "no dist/bench/sfu-fanout.js: npm run build first"; exit 1; }

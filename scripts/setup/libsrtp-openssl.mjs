@@ -3,23 +3,32 @@
 // 140k forwarded SRTP pkt/s per core on a 2-core VM; ../shared/docs/platform-facts.md "SRTP cost").
 // So the set-up rebuilds Debian's own source package (Debian's patches applied) with
 // -Dcrypto-library=openssl as a static, position-independent library in a cache prefix; the worker
-// links it statically (no libsrtp2 / libnss3 at run time). Builds in seconds.
+// links it statically (no libsrtp2 / libnss3 at run time). Builds in seconds. One source change on top
+// (./source-patches.mjs, LIBSRTP_PATCHES): AES-GCM sets its IV length once per key, not per packet.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './run.mjs';
 import { fetchDebianSource } from './debian-source.mjs';
+import { applySourcePatches, LIBSRTP_PATCHES } from './source-patches.mjs';
 import { say, SetupError } from './progress.mjs';
 
 /** The libsrtp mediasoup 3.12.16 is written against (its libsrtp2.wrap): Debian bookworm ships it. */
 export const LIBSRTP_VERSION = '2.5.0';
 
 /**
+ * What the cached library is built with, in its directory's name: a new recipe gets a new directory
+ * (and the worker, which links it, a new recipe of its own).
+ *   openssl: -Dcrypto-library=openssl. ivonce: LIBSRTP_PATCHES (the AES-GCM IV length set once per key).
+ */
+export const LIBSRTP_RECIPE = 'openssl-ivonce';
+
+/**
  * The install prefix: `lib/libsrtp2.a`, `include/srtp2/*.h`, and `debian-version` (which Debian
  * source it was built from), written last, so a prefix without it is an unfinished build.
  */
 export function libsrtpPrefix(root) {
-  return join(root, '.cache', `libsrtp2-${LIBSRTP_VERSION}-openssl`);
+  return join(root, '.cache', `libsrtp2-${LIBSRTP_VERSION}-${LIBSRTP_RECIPE}`);
 }
 
 /**
@@ -38,6 +47,7 @@ export async function ensureLibsrtpOpenssl(root) {
   if (!version.startsWith(`${LIBSRTP_VERSION}-`)) {
     throw new SetupError(`Debian's libsrtp2 source is ${version}; the mediasoup 3.12.16 worker is built against ${LIBSRTP_VERSION}`);
   }
+  for (const line of applySourcePatches(tree, LIBSRTP_PATCHES)) say(`patched libsrtp2 ${line}`);
   say(`building libsrtp2 ${version} (Debian source) on OpenSSL: static, -fPIC, meson -Dcrypto-library=openssl`);
   rmSync(prefix, { recursive: true, force: true });
   await run('meson', [

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import os from 'node:os';
 import { run } from './run.mjs';
 import { ensureLibsrtpOpenssl } from './libsrtp-openssl.mjs';
-import { applyWorkerPatches } from './worker-patches.mjs';
+import { applySourcePatches, WORKER_PATCHES } from './source-patches.mjs';
 import { say, ticker, SetupError } from './progress.mjs';
 
 export const MEDIASOUP_VERSION = '3.12.16';
@@ -18,9 +18,10 @@ export const MEDIASOUP_VERSION = '3.12.16';
  * checkout with an older build rebuilds instead of using it. Keep in step with
  * src/runtime/mediasoup-binary.ts.
  *   srtp-openssl: libsrtp2 2.5.0 on OpenSSL, static (before: Debian's shared libsrtp2 on NSS).
- *   gcm128: DTLS-SRTP prefers AEAD_AES_128_GCM (./worker-patches.mjs).
+ *   ivonce: that libsrtp2 sets the AES-GCM IV length once per key (./libsrtp-openssl.mjs, LIBSRTP_RECIPE).
+ *   gcm128: DTLS-SRTP prefers AEAD_AES_128_GCM (./source-patches.mjs, WORKER_PATCHES).
  */
-export const WORKER_RECIPE = 'srtp-openssl-gcm128';
+export const WORKER_RECIPE = 'srtp-openssl-ivonce-gcm128';
 
 export function workerBinaryPath(root) {
   return join(root, '.cache', `mediasoup-worker-${MEDIASOUP_VERSION}-${WORKER_RECIPE}`);
@@ -131,7 +132,7 @@ export async function ensureMediasoupWorker(root) {
   const packed = (await run('npm', ['pack', `mediasoup@${MEDIASOUP_VERSION}`, '--silent'], { cwd: workDir })).trim().split('\n').pop();
   await run('tar', ['xzf', packed], { cwd: workDir });
   const workerDir = prepareSources(workDir, srtp);
-  for (const line of applyWorkerPatches(workerDir)) say(`patched ${line}`);
+  for (const line of applySourcePatches(workerDir, WORKER_PATCHES)) say(`patched ${line}`);
 
   say('configuring the worker build with meson (system libraries + static libsrtp2 on OpenSSL, no downloads)');
   await run('meson', [

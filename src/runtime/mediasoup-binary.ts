@@ -4,7 +4,7 @@ import { projectRoot } from '../../common/compiled-entry.js';
 
 export const MEDIASOUP_VERSION = '3.12.16';
 /** The build recipe in the cached binary's name: keep in step with scripts/setup/mediasoup-worker.mjs. */
-export const WORKER_RECIPE = 'srtp-openssl-gcm128';
+export const WORKER_RECIPE = 'srtp-openssl-ivonce-gcm128';
 
 /**
  * mediasoup reads MEDIASOUP_WORKER_BIN once, when it is first imported. Point it at the worker the

@@ -1,7 +1,7 @@
 // Which SRTP suite a real browser viewer gets from our worker. Chromium offers AES_CM_128_HMAC_SHA1_80,
 // AEAD_AES_256_GCM and AEAD_AES_128_GCM; for a viewer the worker is the DTLS server and OpenSSL picks
 // by the server's own order, so the worker's DtlsTransport list decides. mediasoup 3.12.16 lists
-// AES-256-GCM first; the set-up's worker patch (scripts/setup/worker-patches.mjs) puts AEAD_AES_128_GCM,
+// AES-256-GCM first; the set-up's worker patch (scripts/setup/source-patches.mjs) puts AEAD_AES_128_GCM,
 // the cheapest per packet with libsrtp2 on OpenSSL, first. With the unpatched worker this test sees
 // AEAD_AES_256_GCM.
 import * as mediasoup from 'mediasoup';
