@@ -49,14 +49,21 @@ export function printCostCurve(points: CostPoint[], stream: string): void {
 
 /**
  * SRTP against plain RTP per core, at each N and setup both were measured at (the same run, rows
- * interleaved): the ratio of viewers per core.
+ * interleaved): the ratio of viewers per core. When an N is listed more than once (BENCH_VIEWERS=
+ * 500,500,500), the k-th plain row pairs with the k-th row of each SRTP suite: the rows measured next
+ * to each other, which a shared machine's drift affects alike.
  */
 export function srtpVersusPlain(points: CostPoint[]): { setup: string; viewers: number; transport: string; ratio: number }[] {
   const out: { setup: string; viewers: number; transport: string; ratio: number }[] = [];
-  for (const plain of points.filter((p) => p.transport === 'plain')) {
-    for (const other of points.filter((p) => p.transport.startsWith('srtp') && p.setup === plain.setup && p.viewers === plain.viewers)) {
+  const same = (a: CostPoint, b: CostPoint) => a.setup === b.setup && a.viewers === b.viewers;
+  const plains = points.filter((p) => p.transport === 'plain');
+  for (const [k, plain] of plains.entries()) {
+    const nth = plains.slice(0, k).filter((p) => same(p, plain)).length;
+    const others = points.filter((p) => p.transport.startsWith('srtp') && same(p, plain));
+    for (const transport of new Set(others.map((p) => p.transport))) {
+      const other = others.filter((p) => p.transport === transport)[nth];
       const base = viewersPerCore(plain);
-      if (base > 0) out.push({ setup: plain.setup, viewers: plain.viewers, transport: other.transport, ratio: viewersPerCore(other) / base });
+      if (other && base > 0) out.push({ setup: plain.setup, viewers: plain.viewers, transport, ratio: viewersPerCore(other) / base });
     }
   }
   return out;
