@@ -84,8 +84,8 @@ export interface AppDeps extends HealthDeps {
   ingests: IngestService;
   /** Restreams and thumbnails of rooms' on-air program. */
   program: { restreams: Restreams; thumbnails: Thumbnails };
-  /** WHIP publishers and WHEP players (authorised by room tokens, not API keys). */
-  webrtc: WebRtcSessionRoutesDeps;
+  /** WHIP publishers and WHEP players (authorised by room tokens, not API keys; failures limited with the API keys'). */
+  webrtc: Omit<WebRtcSessionRoutesDeps, 'failuresPerAddress'>;
   /** This process' metrics (GET /metrics, and every request's latency) and the token guarding them. */
   metrics: Metrics;
   metricsToken: string | undefined;
@@ -134,12 +134,9 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   api.use(jsonBody);
-  api.use(
-    authenticate(control.keys, {
-      perTree: new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst),
-      failuresPerAddress: new RateLimiter(deps.rateLimit.perSecond / 10, deps.rateLimit.burst / 10),
-    }),
-  );
+  // Failed API keys and failed room tokens (WHIP/WHEP) count against one budget per client address.
+  const failuresPerAddress = new RateLimiter(deps.rateLimit.perSecond / 10, deps.rateLimit.burst / 10);
+  api.use(authenticate(control.keys, { perTree: new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst), failuresPerAddress }));
   const viewers = new ViewerLatencyWindow(control.redis);
   api.use(roomRoutes({ rooms: control.rooms, repository: control.repository, hlsStatus: deps.hls.status, viewers }, registry));
   api.use(tokenRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl, cluster: deps.cluster }, registry));
@@ -158,7 +155,7 @@ export function createApp(deps: AppDeps): Express {
 
   // Public, so mounted before the API router and its authentication (WHIP/WHEP take room tokens).
   const jwks = jwksRoutes(control.edKeys, registry);
-  const webrtc = webrtcSessionRoutes(deps.webrtc, registry);
+  const webrtc = webrtcSessionRoutes({ ...deps.webrtc, failuresPerAddress }, registry);
   const telemetry = telemetryRoutes({ minter: control.minter, repository: control.repository, keys: control.keys, revocations: control.revocations, metrics: deps.metrics, window: viewers }, registry);
   const document = openApiDocument(registry);
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {

@@ -1,11 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { ApiKeyStore, CallerKey } from '../auth/api-key-store.js';
 import { ProblemError } from '../../common/problem.js';
-import type { RateLimiter } from './rate-limiter.js';
-
-function tooMany(retryAfterS: number, detail: string): ProblemError {
-  return new ProblemError('rate_limited', detail, { headers: { 'Retry-After': String(retryAfterS) } });
-}
+import { rateLimited, type RateLimiter } from './rate-limiter.js';
 
 /**
  * Requires `Authorization: Bearer lc_pk_<id>.<secret>`; the key is then `callerKey(res)`. Each key
@@ -18,7 +14,7 @@ export function authenticate(keys: ApiKeyStore, limits: { perTree: RateLimiter; 
     const address = req.socket.remoteAddress ?? 'unknown';
     const refuse = (problem: ProblemError) => {
       const wait = limits.failuresPerAddress.take(address);
-      next(wait ? tooMany(wait, 'too many failed authentications from this address') : problem);
+      next(wait ? rateLimited(wait, 'too many failed authentications from this address') : problem);
     };
     const header = req.get('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
@@ -33,7 +29,7 @@ export function authenticate(keys: ApiKeyStore, limits: { perTree: RateLimiter; 
         return;
       }
       const wait = limits.perTree.take(key.tree);
-      if (wait) throw tooMany(wait, 'the keys of this key tree send requests faster than its rate limit');
+      if (wait) throw rateLimited(wait, 'the keys of this key tree send requests faster than its rate limit');
       res.locals.apiKey = key;
       next();
     } catch (err) {

@@ -1,3 +1,4 @@
+import { ProblemError } from '../../common/problem.js';
 import { TokenBucket } from '../../common/token-bucket.js';
 
 const SWEEP_EVERY_MS = 60_000;
@@ -33,4 +34,9 @@ export class RateLimiter {
     this.lastSweep = now;
     for (const [key, bucket] of this.buckets) if (bucket.isFull(now)) this.buckets.delete(key);
   }
+}
+
+/** The 429 a refused request gets: `rate_limited`, with when to come back. */
+export function rateLimited(retryAfterS: number, detail: string): ProblemError {
+  return new ProblemError('rate_limited', detail, { headers: { 'Retry-After': String(retryAfterS) } });
 }

@@ -1,12 +1,13 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import { ProblemError } from '../../../common/problem.js';
+import { ProblemError, type ProblemCode } from '../../../common/problem.js';
 import type { IceServer } from '../../config.js';
 import { toSignalingError, SignalingError } from '../../signaling/signaling-errors.js';
 import type { SessionKind } from '../../signaling/webrtc-http/http-session.js';
 import type { HttpSessions } from '../../signaling/webrtc-http/http-sessions.js';
 import { API_PREFIX } from '../route.js';
+import { rateLimited, type RateLimiter } from '../rate-limiter.js';
 import { problemSchema, roomIdParams } from '../schemas.js';
 import { sdpBody } from '../sdp-body.js';
 import { validate } from '../validate.js';
@@ -16,7 +17,12 @@ export interface WebRtcSessionRoutesDeps {
   sessions: Pick<HttpSessions, 'publish' | 'play' | 'end' | 'patch'>;
   /** STUN/TURN servers announced in `Link: <...>; rel="ice-server"` headers (RFC 9725 §4.6), TURN credentials made for `user` (the session). */
   iceServers: (user: string) => readonly IceServer[];
+  /** Failed token checks per client address (the budget failed API keys spend too): past it, 429. */
+  failuresPerAddress: RateLimiter;
 }
+
+/** Refusals that say the token is no good: each spends the address' failure budget, so tokens cannot be tried at speed. */
+const TOKEN_FAILURES: ReadonlySet<ProblemCode> = new Set<ProblemCode>(['token_required', 'token_malformed', 'token_invalid', 'token_expired', 'token_not_yet_valid', 'token_unknown_key', 'token_revoked']);
 
 /** How long a player refused for want of WebRTC seats should wait before trying again. */
 const FULL_RETRY_AFTER_S = 30;
@@ -50,13 +56,13 @@ export function webrtcSessionRoutes(deps: WebRtcSessionRoutesDeps, registry: Ope
     const base = `/rooms/:id/${kind}`;
     router.options(base, preflight('POST, OPTIONS', { 'Accept-Post': 'application/sdp' }));
     router.options(`${base}/:session`, preflight('PATCH, DELETE, OPTIONS', { 'Accept-Patch': 'application/trickle-ice-sdpfrag' }));
-    router.post(base, sdpBody('application/sdp', 'Accept-Post'), handle(kind, (req, res) => start(deps, kind, req, res)));
-    router.delete(`${base}/:session`, handle(kind, async (req, res) => {
+    router.post(base, sdpBody('application/sdp', 'Accept-Post'), handle(deps, kind, (req, res) => start(deps, kind, req, res)));
+    router.delete(`${base}/:session`, handle(deps, kind, async (req, res) => {
       const { session } = validate(sessionParams, req.params, 'path');
       await deps.sessions.end(kind, session, bearer(req));
       res.status(200).end();
     }));
-    router.patch(`${base}/:session`, sdpBody('application/trickle-ice-sdpfrag', 'Accept-Patch'), handle(kind, async (req, res) => {
+    router.patch(`${base}/:session`, sdpBody('application/trickle-ice-sdpfrag', 'Accept-Patch'), handle(deps, kind, async (req, res) => {
       const { session } = validate(sessionParams, req.params, 'path');
       const result = await deps.sessions.patch(kind, session, bearer(req), req.get('if-match'), req.body as string);
       if (result.kind === 'trickle') res.status(204).end();
@@ -80,8 +86,11 @@ async function start(deps: WebRtcSessionRoutesDeps, kind: SessionKind, req: Requ
     .send(started.answer);
 }
 
-/** Runs a handler; refusals become problems, a `wrong_node` a 307 to the node that takes the request. */
-function handle(kind: SessionKind, fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
+/**
+ * Runs a handler; refusals become problems, a `wrong_node` a 307 to the node that takes the request,
+ * and a bad token from an address past its failure budget a 429.
+ */
+function handle(deps: WebRtcSessionRoutesDeps, kind: SessionKind, fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       await fn(req, res);
@@ -92,7 +101,9 @@ function handle(kind: SessionKind, fn: (req: Request, res: Response) => Promise<
         res.redirect(307, `${httpBaseOf(refusal.details['signaling_url'])}${API_PREFIX}/rooms/${String(req.params['id'])}/${kind}`);
         return;
       }
-      next(webrtcProblem(refusal ?? err, refusal?.code === 'webrtc_full' ? fullHeaders(refusal) : {}) ?? err);
+      const problem = err instanceof ProblemError ? err : webrtcProblem(refusal ?? err, refusal?.code === 'webrtc_full' ? fullHeaders(refusal) : {});
+      const wait = problem && TOKEN_FAILURES.has(problem.code) ? deps.failuresPerAddress.take(req.socket.remoteAddress ?? 'unknown') : 0;
+      next(wait ? rateLimited(wait, 'too many failed authentications from this address') : (problem ?? err));
     }
   };
 }
@@ -143,6 +154,7 @@ function document(registry: OpenAPIRegistry, kind: SessionKind): void {
     401: problem('Missing, invalid, expired or revoked room token (token_required, token_invalid, token_expired, token_revoked...)'),
     403: problem(`The token lacks ${whip ? 'publish:camera or publish:audio' : 'subscribe:all'} (capability_required), or is for another room (token_room_mismatch)`),
     404: problem('The room belongs to another key (room_not_found)'),
+    429: problem('Too many failed token checks from this address (rate_limited): `Retry-After`'),
   };
   registry.registerPath({
     method: 'post',
