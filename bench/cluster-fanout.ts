@@ -39,6 +39,7 @@ import type { DataDir as DataDirT } from '../common/data-dir.js';
 import type { Redis } from 'ioredis';
 import { projectRoot } from '../common/compiled-entry.js';
 import { useCachedMediasoupWorker } from '../src/runtime/mediasoup-binary.js';
+import { consumerCapabilities } from '../src/sfu/consumer-capabilities.js';
 import { envIntList, envNumber } from './lib/env.js';
 import { FfmpegPublisher, type PublisherTarget } from './lib/ffmpeg-publisher.js';
 import { kpps, lpad, pad, pct } from './lib/format.js';
@@ -230,8 +231,10 @@ class BenchNode {
       const { router } = slot.tier;
       const transport = await connectViewer(router, sinkPort, kind);
       for (const producerId of origin.producerIds) {
-        await room.attachConsumer(slot, producerId, remoteOrigin);
-        this.viewerConsumers.push(await transport.consume({ producerId, rtpCapabilities: router.rtpCapabilities }));
+        // What signaling negotiates (features/media.ts): the piped copy's type, or the producer's here.
+        const copy = await room.attachConsumer(slot, producerId, remoteOrigin);
+        const local = [this.ingress?.video, this.ingress?.audio].find((p) => p?.id === producerId);
+        this.viewerConsumers.push(await transport.consume({ producerId, rtpCapabilities: consumerCapabilities(copy ?? local, router.rtpCapabilities) }));
       }
       ports.push(transport.tuple.localPort);
     }

@@ -34,6 +34,7 @@ import type { types } from 'mediasoup';
 // Types only (erased): the modules themselves are loaded below, after MEDIASOUP_WORKER_BIN is set.
 import type { WorkerPool as WorkerPoolT } from '../src/sfu/worker-pool.js';
 import { useCachedMediasoupWorker } from '../src/runtime/mediasoup-binary.js';
+import { consumerCapabilities } from '../src/sfu/consumer-capabilities.js';
 import { envCount, envIntList, envNumber } from './lib/env.js';
 import { parseCpuList } from './lib/cpu-list.js';
 import { printCostCurve, srtpVersusPlain, viewersPerCore, type CostPoint } from './lib/cost-curve.js';
@@ -181,8 +182,8 @@ async function deploySingle(worker: types.Worker, n: number, sink: UdpSink, kind
     for (let i = 0; i < n; i += 1) {
       const transport = await connectViewer(router, sink.ports[i % sink.ports.length]!, kind);
       const consumers = [
-        await transport.consume({ producerId: ingress.video.id, rtpCapabilities: router.rtpCapabilities }),
-        await transport.consume({ producerId: ingress.audio.id, rtpCapabilities: router.rtpCapabilities }),
+        await transport.consume({ producerId: ingress.video.id, rtpCapabilities: consumerCapabilities(ingress.video, router.rtpCapabilities) }),
+        await transport.consume({ producerId: ingress.audio.id, rtpCapabilities: consumerCapabilities(ingress.audio, router.rtpCapabilities) }),
       ];
       viewers.push({ transport, consumers, worker, port: transport.tuple.localPort });
       progress(i + 1);
@@ -224,7 +225,7 @@ async function deployCascade(pool: WorkerPoolT, n: number, sink: UdpSink, kind: 
       const consumers: types.Consumer[] = [];
       for (const producer of [ingress.video, ingress.audio]) {
         await room.attachConsumer(slot, producer.id);
-        consumers.push(await transport.consume({ producerId: producer.id, rtpCapabilities: tier.router.rtpCapabilities }));
+        consumers.push(await transport.consume({ producerId: producer.id, rtpCapabilities: consumerCapabilities(producer, tier.router.rtpCapabilities) }));
       }
       viewers.push({ transport, consumers, worker: tier.worker, port: transport.tuple.localPort });
       progress(i + 1);

@@ -1,10 +1,12 @@
 // Bench: is an SRTP PlainTransport viewer (what sfu-fanout and cluster-fanout count by default) a fair
 // stand-in for a real WebRTC viewer? At small N, on one worker, the same single-layer broadcast goes to
-//   srtp-plain      N PlainTransports with SRTP (the browser's suite) sending to the C UDP sink, as
-//                   sfu-fanout and cluster-fanout count viewers: consuming with the router's
-//                   capabilities, so each runs mediasoup's estimator too (with no feedback to act on),
+//   srtp-plain      N PlainTransports with SRTP (the browser's suite) sending to the C UDP sink,
+//                   consuming with the router's capabilities, so each runs mediasoup's estimator too
+//                   (with no feedback to act on): how the fan-out benches counted viewers before they
+//                   negotiated as the server does,
 //   srtp-plain-server the same consuming what the server negotiates for this single-layer stream
-//                   (consumerCapabilities: no estimate): forwarding + SRTP alone,
+//                   (consumerCapabilities: no estimate): forwarding + SRTP alone, as sfu-fanout and
+//                   cluster-fanout count viewers,
 //   webrtc          N RTCPeerConnections in Chromium (mediasoup-client recv transports over
 //                   WebRtcTransports) consuming what the server negotiates: ICE, DTLS, SRTP, the
 //                   browser's receiver reports, NACK and PLI, and no bandwidth estimate (the server
