@@ -647,11 +647,11 @@ function printSrtpTargets(points: CostPoint[]): void {
     console.log(`  SRTP ≥ 90% of plain RTP viewers per core, ${r.setup} N=${r.viewers} ${r.transport}: ${r.ratio >= 0.9 ? 'PASS' : 'MISS'} (${(100 * r.ratio).toFixed(1)}%)`);
   }
   // One pair moves ±10% on a shared machine: the median of several (an N listed more than once) is the figure.
-  for (const transport of new Set(ratios.map((r) => r.transport))) {
-    const pairs = spread(ratios.filter((r) => r.transport === transport).map((r) => r.ratio));
+  for (const group of new Set(ratios.map((r) => `${r.setup}, ${r.transport}`))) {
+    const pairs = spread(ratios.filter((r) => `${r.setup}, ${r.transport}` === group).map((r) => r.ratio));
     if (pairs.n < 3) continue;
     console.log(
-      `  SRTP ≥ 90% of plain RTP viewers per core, median of ${pairs.n} pairs (${transport}): ${pairs.p50 >= 0.9 ? 'PASS' : 'MISS'} (${pct(pairs.p50, 1)}; ` +
+      `  SRTP ≥ 90% of plain RTP viewers per core, median of ${pairs.n} pairs (${group}): ${pairs.p50 >= 0.9 ? 'PASS' : 'MISS'} (${pct(pairs.p50, 1)}; ` +
         `pairs ${pct(pairs.min!, 1)}–${pct(pairs.max!, 1)})`,
     );
   }
