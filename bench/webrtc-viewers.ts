@@ -175,14 +175,14 @@ function report(rows: Row[]): void {
     return `${ratio.toFixed(2)}× (${Math.abs(ratio - 1) <= 0.2 ? 'within' : 'NOT within'} 20%)`;
   };
   for (const n of VIEWERS) {
-    const plain = perViewer('srtp-plain', n);
-    const server = perViewer('srtp-plain-server', n);
+    const estimated = perViewer('srtp-plain', n);
+    const fanOut = perViewer('srtp-plain-server', n);
     const real = perViewer('webrtc', n);
     const estimating = perViewer('webrtc-estimate', n);
-    if (!plain || !server || !real || !estimating) continue;
-    console.log(`  N=${n}: SRTP PlainTransport as the fan-out benches count it ${pct(plain.cpu, 3)} of a core per viewer; as the server negotiates it ${pct(server.cpu, 3)}`);
-    console.log(`    WebRTC, the server's default (no estimate for a single-layer stream) ${pct(real.cpu, 3)}: ${versus(real.cpu, plain.cpu)} the fan-out figure, ${versus(real.cpu, server.cpu)} the like-for-like PlainTransport; ${real.pps.toFixed(0)} pkt/s per viewer, ${real.note}`);
-    console.log(`    WebRTC with the estimate (as for a simulcast/SVC stream) ${pct(estimating.cpu, 3)}: ${versus(estimating.cpu, plain.cpu)} the fan-out figure; ${estimating.note}`);
+    if (!estimated || !fanOut || !real || !estimating) continue;
+    console.log(`  N=${n}: SRTP PlainTransport as the fan-out benches count it (what the server negotiates) ${pct(fanOut.cpu, 3)} of a core per viewer; with an estimate per transport (the router's capabilities) ${pct(estimated.cpu, 3)}`);
+    console.log(`    WebRTC, the server's default (no estimate for a single-layer stream) ${pct(real.cpu, 3)}: ${versus(real.cpu, fanOut.cpu)} the fan-out figure; ${real.pps.toFixed(0)} pkt/s per viewer, ${real.note}`);
+    console.log(`    WebRTC with the estimate (as for a simulcast/SVC stream) ${pct(estimating.cpu, 3)}: ${versus(estimating.cpu, fanOut.cpu)} the fan-out figure, ${versus(estimating.cpu, estimated.cpu)} the PlainTransport with an estimate; ${estimating.note}`);
   }
 }
 
