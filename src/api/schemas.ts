@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { capabilitySchema } from '../auth/capabilities.js';
 import { MAX_TOKEN_TTL_S, TOKEN_ALGS } from '../auth/room-token.js';
 import { ROOM_EVENT_TYPES } from '../events/room-event.js';
+import { WEBHOOK_QUEUE_MAX } from '../events/event-keys.js';
 import { deliveryAttemptSchema } from '../webhooks/delivery-log.js';
 import { externalIdSchema, roomIdSchema } from '../../common/room-id.js';
 import { ROOM_STATES } from '../rooms/room.js';
@@ -164,7 +165,16 @@ export const webhookUrlSchema = z
 export const createWebhookBody = requestBody('CreateWebhookRequest', { url: webhookUrlSchema, events: z.array(z.enum(ROOM_EVENT_TYPES)).min(1).max(ROOM_EVENT_TYPES.length).optional() });
 
 export const webhookSchema = z
-  .object({ id: z.string(), url: z.string(), events: z.array(z.enum(ROOM_EVENT_TYPES)).nullable(), created_at: z.string() })
+  .object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.enum(ROOM_EVENT_TYPES)).nullable(),
+    created_at: z.string(),
+    dropped_events: z
+      .number()
+      .int()
+      .meta({ description: `Events not delivered because this webhook already had ${WEBHOOK_QUEUE_MAX} waiting for their room (a receiver down for long): read the room from the API to catch up.` }),
+  })
   .meta({ id: 'Webhook' });
 
 export const createdWebhookSchema = webhookSchema

@@ -1,9 +1,9 @@
-import { ROOM_EVENT_STREAM_MAXLEN, WEBHOOK_QUEUES_SET } from './event-keys.js';
+import { ROOM_EVENT_STREAM_MAXLEN, WEBHOOK_QUEUE_MAX, WEBHOOK_QUEUES_SET } from './event-keys.js';
 
 /**
  * Lua that records one room event atomically with the change that caused it: appended to the
  * room's stream, published to every node, and queued for each of the owner's webhooks that wants
- * it. Returns (through `needs_job`) the delivery queues that were empty, which need a delivery job.
+ * it (unless that webhook's queue for the room is full: WEBHOOK_QUEUE_MAX, counted as dropped). Returns (through `needs_job`) the delivery queues that were empty, which need a delivery job.
  * Prepended to every script that emits events; `channel` is the room events channel of the
  * script's connection (roomEventsChannel).
  */
@@ -16,10 +16,14 @@ local function emit_event(owner, room_id, event_type, event_json, needs_job)
     local wanted = hooks[i + 1]
     if wanted == '*' or string.find(wanted, ',' .. event_type .. ',', 1, true) then
       local queue = 'lc:wh:q:' .. hooks[i] .. ':' .. room_id
-      if redis.call('RPUSH', queue, event_json) == 1 then
-        table.insert(needs_job, queue)
+      if redis.call('LLEN', queue) >= ${WEBHOOK_QUEUE_MAX} then
+        redis.call('HINCRBY', 'lc:webhook:' .. hooks[i], 'dropped_events', 1)
+      else
+        if redis.call('RPUSH', queue, event_json) == 1 then
+          table.insert(needs_job, queue)
+        end
+        redis.call('SADD', '${WEBHOOK_QUEUES_SET}', queue)
       end
-      redis.call('SADD', '${WEBHOOK_QUEUES_SET}', queue)
     end
   end
 end

@@ -15,6 +15,17 @@ export const ownerWebhookFilters = (ownerKeyId: string) => `lc:webhooks:owner:${
 /** Events waiting for delivery to one webhook, for one room, in order. */
 export const webhookRoomQueue = (webhookId: string, roomId: string) => `lc:wh:q:${webhookId}:${roomId}`;
 
+/** One webhook's hash (its URL, secret, filter, and `dropped_events`). */
+export const webhookHash = (webhookId: string) => `lc:webhook:${webhookId}`;
+
+/**
+ * Events one delivery queue (a webhook, a room) holds. A receiver that is down is retried for over
+ * 24 h per event, so a busy room would queue without end: past this, the room's new events are not
+ * queued for that webhook, and its `dropped_events` counts them (the receiver catches up from the
+ * REST API). The events still go to the room's stream and to every other webhook.
+ */
+export const WEBHOOK_QUEUE_MAX = 1000;
+
 /** Every non-empty delivery queue, so a restart can resume them. */
 export const WEBHOOK_QUEUES_SET = 'lc:wh:queues';
 

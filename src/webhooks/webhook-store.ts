@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
 import { z } from 'zod';
 import { parseJsonWith, parseWith } from '../../common/json-payload.js';
-import { ownerWebhookFilters } from '../events/event-keys.js';
+import { ownerWebhookFilters, webhookHash } from '../events/event-keys.js';
 import { ROOM_EVENT_TYPES, type RoomEventType } from '../events/room-event.js';
 
 export interface Webhook {
@@ -11,6 +11,8 @@ export interface Webhook {
   /** `null`: every event. */
   events: RoomEventType[] | null;
   created_at: string;
+  /** Events not queued for it because its queue for a room was full (WEBHOOK_QUEUE_MAX). */
+  dropped_events: number;
 }
 
 export interface StoredWebhook extends Webhook {
@@ -41,7 +43,6 @@ redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 return 1
 `;
 
-const webhookKey = (id: string) => `lc:webhook:${id}`;
 
 /** A webhook's hash in Redis; `events` is JSON (`null`: every event), and absent means every event too. */
 const webhookHashSchema = z.object({
@@ -53,6 +54,8 @@ const webhookHashSchema = z.object({
   events: z.string().optional(),
   secret: z.string(),
   created_at: z.string(),
+  /** Written by the emitting Lua (emit-script.ts), absent until the first drop. */
+  dropped_events: z.string().regex(/^\d+$/).optional(),
 });
 const webhookEventsSchema = z.array(z.enum(ROOM_EVENT_TYPES)).nullable();
 
@@ -66,24 +69,24 @@ export class WebhookStore {
   async create(owner: string, tenant: string, url: string, events: RoomEventType[] | null): Promise<{ webhook: Webhook; secret: string } | 'limit'> {
     const id = `wh_${randomBytes(9).toString('base64url').replace(/[-_]/g, '0')}`;
     const secret = `whsec_${randomBytes(24).toString('base64url')}`;
-    const webhook: Webhook = { id, url, events, created_at: new Date().toISOString() };
+    const webhook: Webhook = { id, url, events, created_at: new Date().toISOString(), dropped_events: 0 };
     const fields = { id, owner, tenant, url, events: JSON.stringify(events), secret, created_at: webhook.created_at };
     const filter = events ? `,${events.join(',')},` : '*';
-    const created = await this.redis.lcWebhookCreate(webhookKey(id), ownerWebhookFilters(owner), WEBHOOKS_PER_KEY, id, filter, ...Object.entries(fields).flat());
+    const created = await this.redis.lcWebhookCreate(webhookHash(id), ownerWebhookFilters(owner), WEBHOOKS_PER_KEY, id, filter, ...Object.entries(fields).flat());
     return created === 1 ? { webhook, secret } : 'limit';
   }
 
   async find(id: string): Promise<StoredWebhook | undefined> {
-    const h = await this.redis.hgetall(webhookKey(id));
+    const h = await this.redis.hgetall(webhookHash(id));
     if (!h.id) return undefined;
     const what = `webhook ${id}`;
-    const { events, tenant, ...stored } = parseWith(webhookHashSchema, h, what);
-    return { ...stored, tenant: tenant ?? stored.owner, events: parseJsonWith(webhookEventsSchema, events ?? 'null', what) };
+    const { events, tenant, dropped_events, ...stored } = parseWith(webhookHashSchema, h, what);
+    return { ...stored, tenant: tenant ?? stored.owner, events: parseJsonWith(webhookEventsSchema, events ?? 'null', what), dropped_events: Number(dropped_events ?? 0) };
   }
 
   /** The tenant (key tree) of each webhook, in one round trip; undefined for a webhook that is gone. */
   async tenantsOf(ids: string[]): Promise<(string | undefined)[]> {
-    const replies = await ids.reduce((p, id) => p.hmget(webhookKey(id), 'tenant', 'owner'), this.redis.pipeline()).exec();
+    const replies = await ids.reduce((p, id) => p.hmget(webhookHash(id), 'tenant', 'owner'), this.redis.pipeline()).exec();
     return ids.map((_, i) => {
       const [tenant, owner] = (replies?.[i]?.[1] ?? []) as (string | null)[];
       return tenant ?? owner ?? undefined;
@@ -104,11 +107,11 @@ export class WebhookStore {
   async delete(owner: string, id: string): Promise<boolean> {
     const w = await this.find(id);
     if (!w || w.owner !== owner) return false;
-    await this.redis.multi().del(webhookKey(id)).hdel(ownerWebhookFilters(owner), id).exec();
+    await this.redis.multi().del(webhookHash(id)).hdel(ownerWebhookFilters(owner), id).exec();
     return true;
   }
 }
 
 function publicView(w: StoredWebhook): Webhook {
-  return { id: w.id, url: w.url, events: w.events, created_at: w.created_at };
+  return { id: w.id, url: w.url, events: w.events, created_at: w.created_at, dropped_events: w.dropped_events };
 }

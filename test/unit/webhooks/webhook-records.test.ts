@@ -8,9 +8,11 @@ const storeWith = (hash: Record<string, string>) => new WebhookStore({ hgetall: 
 const hash = { id: 'wh_1', owner: 'key1', url: 'https://example.com/hook', secret: 'whsec_x', created_at: '2024-01-01T00:00:00.000Z' };
 
 describe('stored webhooks', () => {
-  it('read back with their event filter; no filter (null or absent) is every event', async () => {
+  it('read back with their event filter (no filter, null or absent, is every event) and their dropped events', async () => {
     // Stored before tenants were recorded: the owner's key stands in for its tree.
-    expect(await storeWith({ ...hash, events: '["room.created","room.ended"]' }).find('wh_1')).toEqual({ ...hash, tenant: 'key1', events: ['room.created', 'room.ended'] });
+    expect(await storeWith({ ...hash, events: '["room.created","room.ended"]' }).find('wh_1')).toEqual({ ...hash, tenant: 'key1', events: ['room.created', 'room.ended'], dropped_events: 0 });
+    // The emitting Lua counts the events a full queue did not take.
+    expect((await storeWith({ ...hash, dropped_events: '12' }).find('wh_1'))?.dropped_events).toBe(12);
     expect((await storeWith({ ...hash, tenant: 'root1' }).find('wh_1'))?.tenant).toBe('root1');
     expect((await storeWith({ ...hash, events: 'null' }).find('wh_1'))?.events).toBeNull();
     expect((await storeWith(hash).find('wh_1'))?.events).toBeNull();
