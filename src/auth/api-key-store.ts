@@ -110,11 +110,11 @@ export class ApiKeyStore {
   }
 
   /**
-   * Deletes a key the caller created (or the caller itself). Config keys cannot be deleted here.
-   * `cascade`: every key below it goes too (a leaked key and all it made); otherwise the keys it
-   * made are handed to its own creator.
+   * Deletes a key the caller created (or the caller itself), and returns the ids of the keys deleted.
+   * Config keys cannot be deleted here. `cascade`: every key below it goes too (a leaked key and all
+   * it made); otherwise the keys it made are handed to its own creator.
    */
-  async delete(callerId: string, id: string, cascade = false): Promise<'deleted' | 'not_found' | 'config_key'> {
+  async delete(callerId: string, id: string, cascade = false): Promise<string[] | 'not_found' | 'config_key'> {
     if (this.configKeys.has(id)) return id === callerId ? 'config_key' : 'not_found';
     const key = await this.find(id);
     if (!key || (id !== callerId && key.created_by !== callerId)) return 'not_found';
@@ -122,7 +122,7 @@ export class ApiKeyStore {
     if (cascade) {
       const deleted = await this.tree.deleteSubtree(tree, id, key.created_by, channelFor(this.redis, INVALIDATE_CHANNEL));
       for (const gone of deleted) this.cache.delete(gone);
-      return 'deleted';
+      return deleted;
     }
     // The keys it created move up to its creator, so they stay listable and deletable by someone.
     const heir = key.created_by;
@@ -135,7 +135,7 @@ export class ApiKeyStore {
     await tx.publish(channelFor(this.redis, INVALIDATE_CHANNEL), id).exec();
     for (const child of orphans) this.cache.delete(child);
     this.cache.delete(id);
-    return 'deleted';
+    return [id];
   }
 
   private async find(id: string): Promise<StoredKey | undefined> {

@@ -104,6 +104,17 @@ export class WebhookStore {
     return hooks.filter((w): w is StoredWebhook => w !== undefined).map(publicView);
   }
 
+  /** Deletes every webhook of these keys (deleted keys: their rooms' events go to no one). */
+  async deleteAllOf(owners: readonly string[]): Promise<void> {
+    const ids = await Promise.all(owners.map((owner) => this.redis.hkeys(ownerWebhookFilters(owner))));
+    const tx = this.redis.multi();
+    owners.forEach((owner, i) => {
+      for (const id of ids[i]!) tx.del(webhookHash(id));
+      tx.del(ownerWebhookFilters(owner));
+    });
+    await tx.exec();
+  }
+
   async delete(owner: string, id: string): Promise<boolean> {
     const w = await this.find(id);
     if (!w || w.owner !== owner) return false;

@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import type { ApiKeyStore } from '../../auth/api-key-store.js';
+import type { WebhookStore } from '../../webhooks/webhook-store.js';
 import { callerKey } from '../authenticate.js';
 import { ProblemError } from '../../../common/problem.js';
 import { defineKeyList } from '../resource-routes.js';
@@ -8,7 +9,13 @@ import { defineRoute } from '../route.js';
 import { KEYS_PER_TREE } from '../../auth/key-tree.js';
 import { keyListSchema, createKeyBody, createdKeySchema, deleteKeyQuery, keyIdParams } from '../schemas.js';
 
-export function keyRoutes(keys: ApiKeyStore, registry: OpenAPIRegistry): Router {
+export interface KeyRoutesDeps {
+  keys: ApiKeyStore;
+  /** A deleted key's webhooks go with it. */
+  webhooks: Pick<WebhookStore, 'deleteAllOf'>;
+}
+
+export function keyRoutes({ keys, webhooks }: KeyRoutesDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
   const tag = 'API keys';
 
@@ -50,7 +57,8 @@ export function keyRoutes(keys: ApiKeyStore, registry: OpenAPIRegistry): Router 
       summary: 'Delete an API key',
       description:
         'A key can delete itself or the keys it created. With `cascade=true` every key below it is deleted too; without, the keys it created ' +
-        'are handed to its own creator. Keys from LEVELCHAT_API_KEYS are removed from the config instead.',
+        'are handed to its own creator. The webhooks of every deleted key are deleted with it: nothing more is delivered to them (a leaked ' +
+        'key\'s webhooks stop with the key); its rooms are not deleted. Keys from LEVELCHAT_API_KEYS are removed from the config instead.',
       params: keyIdParams,
       query: deleteKeyQuery,
       responses: { 204: { description: 'Deleted' } },
@@ -60,6 +68,7 @@ export function keyRoutes(keys: ApiKeyStore, registry: OpenAPIRegistry): Router 
       const outcome = await keys.delete(callerKey(res).id, params.id, query.cascade === 'true');
       if (outcome === 'not_found') throw new ProblemError('key_not_found');
       if (outcome === 'config_key') throw new ProblemError('key_from_config', 'remove it from LEVELCHAT_API_KEYS');
+      await webhooks.deleteAllOf(outcome);
       return { status: 204 };
     },
   );

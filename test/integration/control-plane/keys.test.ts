@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../../src/auth/api-key.js';
+import { waitFor } from '../../../bench/lib/wait.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
+import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
 
 const { t, redis } = useTestStack();
 
@@ -57,5 +59,40 @@ describe('key tree', () => {
     expect(listed.find((k: { id: string }) => k.id === child.id)).toMatchObject({ created_by: parseApiKey(t.apiKey)!.id });
     expect((await t.api('/v1/rooms', { key: child.key })).status).toBe(200);
     expect((await t.api(`/v1/keys/${child.id}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it("deletes the webhooks of every deleted key: a leaked key's webhook gets nothing more", async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const leaked = await readJson(await t.api('/v1/keys', { method: 'POST', json: { name: 'leaked' } }));
+      const made = await readJson(await t.api('/v1/keys', { method: 'POST', json: { name: 'made by it' }, key: leaked.key }));
+      const kept = await readJson(await t.api('/v1/keys', { method: 'POST', json: { name: 'kept' } }));
+      const hooks: Record<string, string> = {};
+      for (const k of [leaked, made, kept]) {
+        hooks[k.id] = (await readJson(await t.api('/v1/webhooks', { method: 'POST', json: { url: receiver.url }, key: k.key }))).id;
+        expect((await t.api('/v1/rooms', { method: 'POST', json: { external_id: `keydel-${k.id}` }, key: k.key })).status).toBe(201);
+      }
+      await waitFor(() => receiver.accepted().length === 3, { what: 'room.created for each key' });
+
+      expect((await t.api(`/v1/keys/${leaked.id}?cascade=true`, { method: 'DELETE' })).status).toBe(204);
+      for (const k of [leaked, made]) {
+        expect(await redis.exists(`lc:webhooks:owner:${k.id}`, `lc:webhook:${hooks[k.id]}`)).toBe(0);
+        // An event of the deleted key's room is recorded but queued for no webhook.
+        await t.stack.control.events.emit({ id: `r_keydel-${k.id}`, owner: k.id }, 'participant.joined', { participant_id: 'p_1', identity: 'late' });
+      }
+      await t.stack.control.events.emit({ id: `r_keydel-${kept.id}`, owner: kept.id }, 'participant.joined', { participant_id: 'p_1', identity: 'late' });
+      await waitFor(() => receiver.accepted().length === 4, { what: "the kept key's event" });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(receiver.accepted().map((e) => `${e.type} ${e.room_id}`).slice(3)).toEqual([`participant.joined r_keydel-${kept.id}`]);
+      expect((await readJson(await t.api('/v1/webhooks', { key: kept.key }))).webhooks.map((w: { id: string }) => w.id)).toEqual([hooks[kept.id]]);
+
+      // Without cascade too: the key's own webhooks go, the keys it made (and theirs) move up.
+      const retired = await readJson(await t.api('/v1/keys', { method: 'POST', json: {} }));
+      const hook = (await readJson(await t.api('/v1/webhooks', { method: 'POST', json: { url: receiver.url }, key: retired.key }))).id;
+      expect((await t.api(`/v1/keys/${retired.id}`, { method: 'DELETE' })).status).toBe(204);
+      expect(await redis.exists(`lc:webhook:${hook}`)).toBe(0);
+    } finally {
+      await receiver.close();
+    }
   });
 });
