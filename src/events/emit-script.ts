@@ -3,7 +3,8 @@ import { ROOM_EVENT_STREAM_MAXLEN, WEBHOOK_QUEUE_MAX, WEBHOOK_QUEUES_SET } from 
 /**
  * Lua that records one room event atomically with the change that caused it: appended to the
  * room's stream, published to every node, and queued for each of the owner's webhooks that wants
- * it (unless that webhook's queue for the room is full: WEBHOOK_QUEUE_MAX, counted as dropped). Returns (through `needs_job`) the delivery queues that were empty, which need a delivery job.
+ * it (unless that webhook's queue for the room is full: WEBHOOK_QUEUE_MAX, counted as dropped).
+ * Returns (through `needs_job`) the delivery queues that were empty, which need a delivery job.
  * Prepended to every script that emits events; `channel` is the room events channel of the
  * script's connection (roomEventsChannel).
  */
