@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { clientAddress } from '../common/client-address.js';
 import { cadenceOf, DEFAULT_PART_TARGET, DEFAULT_SEGMENT_TARGET, type Cadence } from '../pipeline/llhls/cadence.js';
 import { parseApiKey } from './auth/api-key.js';
 import { turnCredentials } from './auth/turn-credentials.js';
@@ -20,6 +21,23 @@ export class ConfigError extends Error {
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.url().optional();
+
+/** LEVELCHAT_TRUST_PROXY's entries. */
+const proxyList = (v: string): string[] =>
+  v
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+
+/** Whether proxy-addr takes every entry (it throws on one it does not). */
+function trustableProxies(v: string): boolean {
+  try {
+    clientAddress(proxyList(v));
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Every environment variable LevelChat reads, with its default. The README's config table mirrors
@@ -64,6 +82,10 @@ export const configSchema = z.object({
   LEVELCHAT_RATE_LIMIT_RPS: z.coerce.number().positive().max(1_000_000).default(100),
   LEVELCHAT_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(200),
   LEVELCHAT_WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
+  LEVELCHAT_TRUST_PROXY: z
+    .string()
+    .default('')
+    .refine(trustableProxies, 'must be comma-separated IP addresses, CIDRs, or loopback, linklocal, uniquelocal'),
   LEVELCHAT_SIGNALING_SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(500),
   LEVELCHAT_SIGNALING_UNJOINED_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(50),
   LEVELCHAT_SIGNALING_CONNECTS_PER_ADDRESS: z.coerce.number().positive().max(1_000_000).default(20),
@@ -137,6 +159,8 @@ export interface Config {
   archiveAfterS: number;
   /** REST requests per API key (and failed authentications per client address). */
   rateLimit: { perSecond: number; burst: number };
+  /** Proxies whose X-Forwarded-For names the client (common/client-address.ts); empty: the socket's peer is the client. */
+  trustProxy: string[];
   /** `allowPrivate`: webhooks may target loopback, private and link-local addresses (development only). */
   webhooks: { allowPrivate: boolean };
   /** Signaling sockets one client address may hold on this node (all, not joined yet) and open per second. */
@@ -214,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKeys,
     archiveAfterS: c.LEVELCHAT_ARCHIVE_AFTER_S,
     rateLimit: { perSecond: c.LEVELCHAT_RATE_LIMIT_RPS, burst: c.LEVELCHAT_RATE_LIMIT_BURST },
+    trustProxy: proxyList(c.LEVELCHAT_TRUST_PROXY),
     webhooks: { allowPrivate: c.LEVELCHAT_WEBHOOK_ALLOW_PRIVATE },
     signaling: {
       socketsPerAddress: c.LEVELCHAT_SIGNALING_SOCKETS_PER_ADDRESS,

@@ -1,6 +1,7 @@
 import express, { Router, type Express } from 'express';
 import type { ClusterNode } from '../cluster/cluster-node.js';
 import { nodeRoutes } from './routes/nodes.js';
+import type { ClientAddress } from '../../common/client-address.js';
 import type { Logger } from '../../common/logger.js';
 import type { Metrics } from '../../common/metrics.js';
 import type { Redis } from 'ioredis';
@@ -85,7 +86,9 @@ export interface AppDeps extends HealthDeps {
   /** Restreams and thumbnails of rooms' on-air program. */
   program: { restreams: Restreams; thumbnails: Thumbnails };
   /** WHIP publishers and WHEP players (authorised by room tokens, not API keys; failures limited with the API keys'). */
-  webrtc: Omit<WebRtcSessionRoutesDeps, 'failuresPerAddress'>;
+  webrtc: Omit<WebRtcSessionRoutesDeps, 'failuresPerAddress' | 'addressOf'>;
+  /** Where a request comes from, for the per-address limits (LEVELCHAT_TRUST_PROXY). */
+  clientAddress: ClientAddress;
   /** This process' metrics (GET /metrics, and every request's latency) and the token guarding them. */
   metrics: Metrics;
   metricsToken: string | undefined;
@@ -136,7 +139,8 @@ export function createApp(deps: AppDeps): Express {
   api.use(jsonBody);
   // Failed API keys and failed room tokens (WHIP/WHEP) count against one budget per client address.
   const failuresPerAddress = new RateLimiter(deps.rateLimit.perSecond / 10, deps.rateLimit.burst / 10);
-  api.use(authenticate(control.keys, { perTree: new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst), failuresPerAddress }));
+  const addressOf = deps.clientAddress;
+  api.use(authenticate(control.keys, { perTree: new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst), failuresPerAddress, addressOf }));
   const viewers = new ViewerLatencyWindow(control.redis);
   api.use(roomRoutes({ rooms: control.rooms, repository: control.repository, hlsStatus: deps.hls.status, viewers }, registry));
   api.use(tokenRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl, cluster: deps.cluster }, registry));
@@ -155,7 +159,7 @@ export function createApp(deps: AppDeps): Express {
 
   // Public, so mounted before the API router and its authentication (WHIP/WHEP take room tokens).
   const jwks = jwksRoutes(control.edKeys, registry);
-  const webrtc = webrtcSessionRoutes({ ...deps.webrtc, failuresPerAddress }, registry);
+  const webrtc = webrtcSessionRoutes({ ...deps.webrtc, failuresPerAddress, addressOf }, registry);
   const telemetry = telemetryRoutes({ minter: control.minter, repository: control.repository, keys: control.keys, revocations: control.revocations, metrics: deps.metrics, window: viewers }, registry);
   const document = openApiDocument(registry);
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {

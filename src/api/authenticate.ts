@@ -1,6 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { ApiKeyStore, CallerKey } from '../auth/api-key-store.js';
 import { ProblemError } from '../../common/problem.js';
+import type { ClientAddress } from '../../common/client-address.js';
 import { rateLimited, type RateLimiter } from './rate-limiter.js';
 
 /**
@@ -9,9 +10,9 @@ import { rateLimited, type RateLimiter } from './rate-limiter.js';
  * others alone, and making more keys does not make more requests. Failed attempts are limited per
  * client address, so keys cannot be guessed at speed.
  */
-export function authenticate(keys: ApiKeyStore, limits: { perTree: RateLimiter; failuresPerAddress: RateLimiter }): RequestHandler {
+export function authenticate(keys: ApiKeyStore, limits: { perTree: RateLimiter; failuresPerAddress: RateLimiter; addressOf: ClientAddress }): RequestHandler {
   return async (req, res, next) => {
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = limits.addressOf(req);
     const refuse = (problem: ProblemError) => {
       const wait = limits.failuresPerAddress.take(address);
       next(wait ? rateLimited(wait, 'too many failed authentications from this address') : problem);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { ClientAddress } from '../../common/client-address.js';
 import type { Metrics } from '../../common/metrics.js';
 import { ViewerSessions } from './viewer-sessions.js';
 
@@ -12,7 +13,7 @@ export type HlsRequestKind = 'playlist' | 'blocking' | 'part' | 'segment' | 'ini
  * `finish` listener whose work (a few string tests and one increment) runs after the response is
  * written.
  */
-export function withHlsMetrics(listener: RequestListener, metrics: Pick<Metrics, 'hlsRequests' | 'hlsViewers'>): RequestListener {
+export function withHlsMetrics(listener: RequestListener, metrics: Pick<Metrics, 'hlsRequests' | 'hlsViewers'>, addressOf: ClientAddress): RequestListener {
   const sessions = new ViewerSessions();
   metrics.hlsViewers.read((add) => add(sessions.count()));
   const record = (req: IncomingMessage, res: ServerResponse) => {
@@ -20,7 +21,7 @@ export function withHlsMetrics(listener: RequestListener, metrics: Pick<Metrics,
     const kind = hlsRequestKind(url);
     const status = res.statusCode;
     metrics.hlsRequests.inc({ kind, status: String(status) });
-    if ((kind === 'playlist' || kind === 'blocking') && status < 400) sessions.seen(sessionOf(req, url));
+    if ((kind === 'playlist' || kind === 'blocking') && status < 400) sessions.seen(sessionOf(req, url, addressOf));
   };
   return (req, res) => {
     if (req.url?.startsWith('/hls/')) res.once('finish', () => record(req, res));
@@ -40,11 +41,11 @@ export function hlsRequestKind(url: string): HlsRequestKind {
 }
 
 /** A viewer's session: its playback token when it has one, else its address and user agent. */
-function sessionOf(req: IncomingMessage, url: string): string {
+function sessionOf(req: IncomingMessage, url: string, addressOf: ClientAddress): string {
   const q = url.indexOf('?');
   const token = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('token');
   if (token) return `t ${token}`;
   const auth = req.headers.authorization;
   if (auth) return `a ${auth}`;
-  return `c ${req.socket.remoteAddress ?? ''} ${req.headers['user-agent'] ?? ''}`;
+  return `c ${addressOf(req)} ${req.headers['user-agent'] ?? ''}`;
 }

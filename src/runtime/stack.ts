@@ -10,6 +10,7 @@ import { metricsRoute } from '../api/metrics-route.js';
 import { ClusterNode } from '../cluster/cluster-node.js';
 import { FeedClient } from '../cluster/feed-client.js';
 import { iceServersFor, type Config } from '../config.js';
+import { clientAddress } from '../../common/client-address.js';
 import type { Logger } from '../../common/logger.js';
 import { Metrics } from '../../common/metrics.js';
 import { WorkerPool } from '../sfu/worker-pool.js';
@@ -230,6 +231,7 @@ export class Stack {
     });
     // RTMP and SRT ingest: its API now, its listeners once the live rooms exist.
     const encoders = new EncoderEndpoints({ redis: this.control.redis, config, host: () => new URL(this.publicUrl(config)).hostname.replace(/^\[(.*)\]$/, '$1') });
+    const addressOf = clientAddress(config.trustProxy);
     const app = createApp({
       ingests: encoders.service,
       program,
@@ -245,9 +247,10 @@ export class Stack {
       webrtc: { sessions: webrtcSessions, iceServers: (user) => iceServersFor(config, user) },
       metrics: this.metrics,
       metricsToken: config.metrics.token,
+      clientAddress: addressOf,
     });
     // Most /hls/ requests are answered in front of express (see hls-fast-path.ts).
-    this.server = await listen(withHlsMetrics(withHlsFastPath(hlsOrigin, app, SECURITY_HEADERS), this.metrics), config.http.port, config.http.bind, expressHttpClasses(app));
+    this.server = await listen(withHlsMetrics(withHlsFastPath(hlsOrigin, app, SECURITY_HEADERS), this.metrics, addressOf), config.http.port, config.http.bind, expressHttpClasses(app));
     this.cleanups.push(() => closeServer(this.server));
     // Before the server closes: the pushes read from it.
     this.cleanups.push(() => program.restreams.close());
@@ -293,7 +296,7 @@ export class Stack {
     });
     await this.liveRooms.listen(subscriber);
     this.liveRooms.watchWorkers();
-    const signaling = new SignalingServer(this.liveRooms, this.logger, new SocketGate({ ...config.signaling, joinAttempts: JOIN_ATTEMPTS_PER_SOCKET }), this.metrics);
+    const signaling = new SignalingServer(this.liveRooms, this.logger, new SocketGate({ ...config.signaling, joinAttempts: JOIN_ATTEMPTS_PER_SOCKET }), addressOf, this.metrics);
     signaling.attach(this.server);
     readNodeMetrics(this.metrics, { redis: this.control.redis, liveRooms: this.liveRooms, signaling, webhooks: this.control.dispatcher });
     this.cleanups.push(async () => {

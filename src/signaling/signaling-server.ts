@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { ClientAddress } from '../../common/client-address.js';
 import type { Logger } from '../../common/logger.js';
 import type { Metrics } from '../../common/metrics.js';
 import { breakoutsFeature } from './features/breakouts.js';
@@ -40,6 +41,8 @@ export class SignalingServer {
     private readonly rooms: LiveRooms,
     private readonly logger: Logger,
     private readonly gate: SocketGate,
+    /** Where a socket comes from, for the gate's per-address shares (LEVELCHAT_TRUST_PROXY). */
+    private readonly addressOf: ClientAddress,
     private readonly metrics?: Pick<Metrics, 'signalingErrors'>,
   ) {
     this.heartbeat = setInterval(() => {
@@ -67,7 +70,7 @@ export class SignalingServer {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
-      const ticket = this.admit(req.socket.remoteAddress ?? 'unknown', socket);
+      const ticket = this.admit(this.addressOf(req), socket);
       if (ticket) this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ticket));
     });
   }

@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
+import type { ClientAddress } from '../../../common/client-address.js';
 import { ProblemError, type ProblemCode } from '../../../common/problem.js';
 import type { IceServer } from '../../config.js';
 import { toSignalingError, SignalingError } from '../../signaling/signaling-errors.js';
@@ -19,6 +20,7 @@ export interface WebRtcSessionRoutesDeps {
   iceServers: (user: string) => readonly IceServer[];
   /** Failed token checks per client address (the budget failed API keys spend too): past it, 429. */
   failuresPerAddress: RateLimiter;
+  addressOf: ClientAddress;
 }
 
 /** Refusals that say the token is no good: each spends the address' failure budget, so tokens cannot be tried at speed. */
@@ -102,7 +104,7 @@ function handle(deps: WebRtcSessionRoutesDeps, kind: SessionKind, fn: (req: Requ
         return;
       }
       const problem = err instanceof ProblemError ? err : webrtcProblem(refusal ?? err, refusal?.code === 'webrtc_full' ? fullHeaders(refusal) : {});
-      const wait = problem && TOKEN_FAILURES.has(problem.code) ? deps.failuresPerAddress.take(req.socket.remoteAddress ?? 'unknown') : 0;
+      const wait = problem && TOKEN_FAILURES.has(problem.code) ? deps.failuresPerAddress.take(deps.addressOf(req)) : 0;
       next(wait ? rateLimited(wait, 'too many failed authentications from this address') : (problem ?? err));
     }
   };

@@ -1,3 +1,4 @@
+import { clientAddress } from '../../../common/client-address.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -40,7 +41,7 @@ beforeAll(async () => {
   const openapi = createRegistry();
   const api = express.Router();
   api.use(jsonBody);
-  api.use(authenticate(keys, { perTree: new RateLimiter(1000, 1000), failuresPerAddress: new RateLimiter(1000, 1000) }));
+  api.use(authenticate(keys, { perTree: new RateLimiter(1000, 1000), failuresPerAddress: new RateLimiter(1000, 1000), addressOf: clientAddress([]) }));
   api.use(nodeRoutes(new NodeDirectory(redis), openapi));
   document = openApiDocument(openapi);
   const app = express();

@@ -13,6 +13,12 @@ describe('loadConfig', () => {
     expect(c.pipeline.cadence).toEqual({ partTarget: 0.22, segmentTarget: 1, targetDuration: 2 });
   });
 
+  it('reads the trusted proxies (none by default), and refuses what is not an address, CIDR or known name', () => {
+    expect(loadConfig({}).trustProxy).toEqual([]);
+    expect(loadConfig({ LEVELCHAT_TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::1' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::1']);
+    expect(() => loadConfig({ LEVELCHAT_TRUST_PROXY: 'loopback,my-balancer' })).toThrow(/LEVELCHAT_TRUST_PROXY/);
+  });
+
   it('reads the LL-HLS cadence', () => {
     expect(loadConfig({ LEVELCHAT_HLS_PART_TARGET: '0.33334', LEVELCHAT_HLS_SEGMENT_TARGET: '2' }).pipeline.cadence).toEqual({ partTarget: 0.33334, segmentTarget: 2, targetDuration: 3 });
   });
