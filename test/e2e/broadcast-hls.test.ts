@@ -11,6 +11,7 @@ import { h, hlsFramesGrow, joinWithToken, mintToken, openHarness, waitEvents } f
 import { waitFor } from '../../bench/lib/wait.js';
 import { stopwatch } from './stopwatch.js';
 import { useBrowserStack } from './browser-stack.js';
+import { renditionPlaylistUrl } from './live-broadcast.js';
 
 const { t, browser } = useBrowserStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_WEBRTC_VIEWER_CAP: '1' } });
 
@@ -109,7 +110,7 @@ describe('broadcast → LL-HLS in Chromium', () => {
     mark('host stops publishing');
     await waitFor(async () => (await readJson(await t.api(`/v1/rooms/${id}`))).hls?.on_air?.identity === 'host-2', { timeoutMs: 15_000, what: 'host-2 on air', intervalMs: 200 });
     mark('host-2 on air');
-    const playlistUrl = `${t.url}/hls/${id}/${/^(v[0-9a-z]+)\/index\.m3u8$/m.exec(master)![1]}/index.m3u8`;
+    const playlistUrl = await renditionPlaylistUrl(t, id, master);
     const continued = await waitFor(async () => {
       const text = await (await fetch(playlistUrl)).text();
       return text.includes('#EXT-X-DISCONTINUITY') && text.includes('init1.mp4') ? text : undefined;

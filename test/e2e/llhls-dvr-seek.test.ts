@@ -10,7 +10,7 @@ import { isStartSeekQuirk, openPlayer, PLAYER_KINDS, type PlayerPage, type Playe
 import { sleep, waitFor } from '../../bench/lib/wait.js';
 import { readJson } from '../helpers/test-stack.js';
 import { useBrowserStack } from './browser-stack.js';
-import { publishLiveBroadcast } from './live-broadcast.js';
+import { publishLiveBroadcast, renditionPlaylistUrl } from './live-broadcast.js';
 
 const { t, browser } = useBrowserStack({ env: { LEVELCHAT_WORKERS: '2' } });
 const DVR_WINDOW_S = 20;
@@ -52,8 +52,7 @@ describe('LL-HLS DVR window, seeked in by real players', () => {
     await sleep(PLAY_S * 1000);
     const atLive = await Promise.all(players.map((p) => p.sample()));
     const ranges = await Promise.all(players.map((p) => p.seekRange()));
-    const rendition = /^(v[0-9a-z]+)\/index\.m3u8$/m.exec(await (await fetch(master)).text())![1]!;
-    const playlist = await (await fetch(`${t.url}/hls/${id}/${rendition}/index.m3u8`)).text();
+    const playlist = await (await fetch(await renditionPlaylistUrl(t, id))).text();
     const windowStart = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(playlist)![1]);
     const liveMsn = windowStart + (playlist.match(/^#EXTINF/gm) ?? []).length;
     for (const fetched of segments.values()) fetched.length = 0;

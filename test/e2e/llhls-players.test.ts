@@ -15,7 +15,7 @@ import { cadenceOf } from '../../pipeline/llhls/cadence.js';
 import { llhlsViolations } from '../helpers/llhls-conformance.js';
 import { parsePlaylist } from '../unit/pipeline/m3u8.js';
 import { useBrowserStack } from './browser-stack.js';
-import { publishLiveBroadcast } from './live-broadcast.js';
+import { publishLiveBroadcast, renditionPlaylistUrl } from './live-broadcast.js';
 
 const run = promisify(execFile);
 const { t, browser } = useBrowserStack({ env: { LEVELCHAT_WORKERS: '2' } });
@@ -100,8 +100,8 @@ describe('LL-HLS played by hls.js and Shaka Player', () => {
     const publisher = await publishLiveBroadcast(t, browser, id);
 
     const master = `${t.url}/hls/${id}/master.m3u8`;
-    const rendition = /^(v[0-9a-z]+)\/index\.m3u8$/m.exec(await (await fetch(master)).text())![1]!;
-    const watcher = watchOrigin(`${t.url}/hls/${id}/${rendition}/index.m3u8`);
+    const playlistUrl = await renditionPlaylistUrl(t, id);
+    const watcher = watchOrigin(playlistUrl);
     const players: PlayerPage[] = [];
     for (const kind of PLAYER_KINDS) players.push(await openPlayer(browser, kind, master));
 
@@ -133,7 +133,7 @@ describe('LL-HLS played by hls.js and Shaka Player', () => {
     await h(publisher, 'leave');
     const checked = await watcher.stop();
     const ended = await waitFor(async () => {
-      const text = await (await fetch(`${t.url}/hls/${id}/${rendition}/index.m3u8`)).text();
+      const text = await (await fetch(playlistUrl)).text();
       return text.includes('#EXT-X-ENDLIST') ? text : undefined;
     }, { timeoutMs: 20_000, what: 'EXT-X-ENDLIST', intervalMs: 250 });
 
