@@ -144,11 +144,6 @@ export function stateOf(update: RenditionUpdate, headText: string): RenditionSta
   return { ...positions, full: headText + tail };
 }
 
-/** The state an origin keeps for `playlist` now (what publishing it and composing the pieces gives). */
-export function snapshotOf(roomId: string, rendition: string, seq: number, playlist: MediaPlaylist, renditionReports: readonly RenditionReport[] = []): RenditionState {
-  return stateOf(updateOf(roomId, rendition, seq, playlist, { id: seq }, renditionReports), playlist.renderHead());
-}
-
 /**
  * A snapshot read as the blocking-reload classifier reads a MediaPlaylist. `has` needs only the
  * newest positions: a part index past the end of a closed segment points into the next segment,

@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { classifyBlockingReload, classifyPartRequest } from '../../../pipeline/llhls/blocking-reload.js';
 import { endedPlaylistText, MediaPlaylist, type RenditionReport } from '../../../pipeline/llhls/media-playlist.js';
 import { partUri } from '../../../pipeline/llhls/names.js';
-import { endedUpdateOf, reloadView, snapshotOf, stateOf, updateOf } from '../../../pipeline/publish/playlist-state.js';
+import { endedUpdateOf, reloadView, stateOf, updateOf } from '../../../pipeline/publish/playlist-state.js';
 import { assertConforming, llhlsViolations } from '../../helpers/llhls-conformance.js';
 import { parsePlaylist, urisOf } from './m3u8.js';
-import { filledPlaylist, PLAYLIST_T0 } from './playlist-fixture.js';
+import { filledPlaylist, PLAYLIST_T0, snapshotOf } from './playlist-fixture.js';
 
 const CADENCE = { targetDuration: 1, partTarget: 0.2 };
 const REPORTS: RenditionReport[] = [{ uri: '../v2/index.m3u8', lastMsn: 7, lastPart: 1 }];

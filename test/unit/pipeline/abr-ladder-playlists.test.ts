@@ -4,7 +4,7 @@ import { MediaPlaylist } from '../../../pipeline/llhls/media-playlist.js';
 import { renderMultivariantPlaylist } from '../../../pipeline/llhls/multivariant-playlist.js';
 import { partUri, segmentUri } from '../../../pipeline/llhls/names.js';
 import { renditionName } from '../../../pipeline/publish/hls-objects.js';
-import { snapshotOf } from '../../../pipeline/publish/playlist-state.js';
+import { snapshotOf } from './playlist-fixture.js';
 import { parseRendition } from '../../../src/hls/hls-request.js';
 import { parsePlaylist } from './m3u8.js';
 

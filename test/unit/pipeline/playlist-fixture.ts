@@ -1,8 +1,9 @@
 // A MediaPlaylist filled the way a steady run fills it: closed segments of five 0.2 s parts (each
 // segment's first part independent), then the parts of a segment still open; part n is dated
-// PLAYLIST_T0 + n x 0.2 s.
-import { MediaPlaylist, type MediaPlaylistOptions } from '../../../pipeline/llhls/media-playlist.js';
+// PLAYLIST_T0 + n x 0.2 s. And the state an origin keeps for a playlist.
+import { MediaPlaylist, type MediaPlaylistOptions, type RenditionReport } from '../../../pipeline/llhls/media-playlist.js';
 import { partUri, segmentUri } from '../../../pipeline/llhls/names.js';
+import { stateOf, updateOf, type RenditionState } from '../../../pipeline/publish/playlist-state.js';
 
 export const PLAYLIST_T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 
@@ -18,4 +19,9 @@ export function filledPlaylist(options: MediaPlaylistOptions, segments: number, 
   }
   for (let index = 0; index < openParts; index++) add(index);
   return playlist;
+}
+
+/** The state an origin keeps for `playlist` now (what publishing it and composing the pieces gives). */
+export function snapshotOf(roomId: string, rendition: string, seq: number, playlist: MediaPlaylist, renditionReports: readonly RenditionReport[] = []): RenditionState {
+  return stateOf(updateOf(roomId, rendition, seq, playlist, { id: seq }, renditionReports), playlist.renderHead());
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { classifyBlockingReload, classifyPartRequest } from '../../../pipeline/llhls/blocking-reload.js';
 import { MediaPlaylist } from '../../../pipeline/llhls/media-playlist.js';
 import { partUri } from '../../../pipeline/llhls/names.js';
-import { reloadView, snapshotOf } from '../../../pipeline/publish/playlist-state.js';
+import { reloadView } from '../../../pipeline/publish/playlist-state.js';
+import { snapshotOf } from './playlist-fixture.js';
 
 /** Every position a client could ask about around the live edge. */
 function assertSameAnswers(playlist: MediaPlaylist): void {
