@@ -3,22 +3,32 @@ import { SignalingTestClient } from './signaling-client.js';
 import { readJson, type TestStack } from './test-stack.js';
 
 /**
- * Joins participants to rooms on `t` with fresh tokens (rooms of `defaultType` unless told; with neither,
- * the token names no type and the room is created with the server's default);
- * every client in `clients` is closed after each test.
+ * Signaling clients of rooms on `t`, with fresh tokens (rooms of `defaultType` unless told; with
+ * neither, the token names no type and the room is created with the server's default); every client
+ * is closed after each test.
  */
 export function useRoomJoiner(t: TestStack, defaultType?: string) {
   const clients: SignalingTestClient[] = [];
   afterEach(() => {
     for (const c of clients.splice(0)) c.close();
   });
-  async function joined(roomId: string, identity: string, capabilities: string[], type = defaultType) {
+  /** A room token minted with the stack's API key. */
+  async function token(roomId: string, identity: string, capabilities: string[], type = defaultType): Promise<string> {
     const res = await t.api(`/v1/rooms/${roomId}/tokens`, { method: 'POST', json: { identity, capabilities, type } });
-    const token = (await readJson(res)).token as string;
+    if (res.status !== 201) throw new Error(`minting a token for ${identity} in ${roomId}: HTTP ${res.status} ${await res.text()}`);
+    return (await readJson(res)).token as string;
+  }
+  /** A connected signaling socket that has not joined. */
+  async function client(): Promise<SignalingTestClient> {
     const c = await SignalingTestClient.connect(t.url);
     clients.push(c);
-    const result = await c.ok('join', { token });
-    return { c, result, token, id: result.participant.id as string };
+    return c;
   }
-  return { clients, joined };
+  async function joined(roomId: string, identity: string, capabilities: string[], type = defaultType) {
+    const minted = await token(roomId, identity, capabilities, type);
+    const c = await client();
+    const result = await c.ok('join', { token: minted });
+    return { c, result, token: minted, id: result.participant.id as string };
+  }
+  return { clients, token, client, joined };
 }

@@ -1,27 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
-import { SignalingTestClient } from '../../helpers/signaling-client.js';
+import { useRoomJoiner } from '../../helpers/room-joiner.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
 import { waitFor } from '../../../bench/lib/wait.js';
 
 const { t } = useTestStack({ env: { LEVELCHAT_WEBRTC_VIEWER_CAP: '3' } });
-const clients: SignalingTestClient[] = [];
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-});
-
-async function connect(roomId: string, identity: string, capabilities: string[], type: string) {
-  const res = await t.api(`/v1/rooms/${roomId}/tokens`, { method: 'POST', json: { identity, capabilities, type } });
-  const c = await SignalingTestClient.connect(t.url);
-  clients.push(c);
-  return { c, token: (await readJson(res)).token as string };
-}
-
-async function joined(roomId: string, identity: string, capabilities: string[], type = 'broadcast') {
-  const { c, token } = await connect(roomId, identity, capabilities, type);
-  const result = await c.ok('join', { token });
-  return { c, result, id: result.participant.id as string };
-}
+const { token, client, joined } = useRoomJoiner(t, 'broadcast');
 
 const HOST = ['publish:camera', 'subscribe:all', 'moderate:participants'];
 const VIEWER = ['subscribe:all', 'chat:send', 'reactions:send'];
@@ -43,8 +27,8 @@ describe('broadcast rooms', () => {
   it('send viewers beyond the WebRTC cap to LL-HLS with a clear error', async () => {
     await joined('r_cap', 'host', HOST);
     for (let i = 0; i < 3; i += 1) await joined('r_cap', `v${i}`, VIEWER);
-    const { c, token } = await connect('r_cap', 'v3', VIEWER, 'broadcast');
-    const refused = await c.request('join', { token });
+    const c = await client();
+    const refused = await c.request('join', { token: await token('r_cap', 'v3', VIEWER) });
     expect(refused.error).toEqual({ code: 'webrtc_full', message: expect.any(String), hls_url: '/hls/r_cap/master.m3u8', playback_token: null });
     // The stage is never refused for the audience's sake.
     expect(await joined('r_cap', 'cohost', HOST)).toBeDefined();

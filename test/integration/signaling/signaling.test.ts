@@ -1,33 +1,12 @@
 import WebSocket from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
-import { SignalingTestClient } from '../../helpers/signaling-client.js';
+import { useRoomJoiner } from '../../helpers/room-joiner.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
 import { waitFor } from '../../../bench/lib/wait.js';
 
 const { t } = useTestStack({ env: { LEVELCHAT_WORKERS: '2', LEVELCHAT_CONSUMERS_PER_ROUTER: '2' } });
-const clients: SignalingTestClient[] = [];
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-});
-
-async function token(roomId: string, identity: string, capabilities: string[], type?: string): Promise<string> {
-  const res = await t.api(`/v1/rooms/${roomId}/tokens`, { method: 'POST', json: { identity, capabilities, ...(type ? { type } : {}) } });
-  expect(res.status).toBe(201);
-  return (await readJson(res)).token;
-}
-
-async function client(): Promise<SignalingTestClient> {
-  const c = await SignalingTestClient.connect(t.url);
-  clients.push(c);
-  return c;
-}
-
-async function joined(roomId: string, identity: string, capabilities: string[], type?: string) {
-  const c = await client();
-  const result = await c.ok('join', { token: await token(roomId, identity, capabilities, type) });
-  return { c, result };
-}
+const { token, client, joined } = useRoomJoiner(t);
 
 const ALL = ['publish:camera', 'publish:screen', 'subscribe:all', 'chat:send', 'reactions:send', 'hand:raise'];
 
