@@ -150,7 +150,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(attendanceRoutes({ rooms: control.rooms, attendance: control.attendance }, registry));
   api.use(recordingRoutes({ rooms: control.rooms, recordings: control.recordings, store: deps.store }, registry));
   api.use(questionRoutes({ rooms: control.rooms, questions: control.questions }, registry));
-  api.use(keyRoutes({ keys: control.keys, webhooks: control.webhooks }, registry));
+  api.use(keyRoutes({ keys: control.keys, rooms: control.rooms, webhooks: control.webhooks }, registry));
   api.use(webhookRoutes({ webhooks: control.webhooks, deliveries: control.deliveries, destinations: control.destinations }, registry));
   api.use(nodeRoutes(deps.cluster.nodes, registry));
   api.use(ingestRoutes({ rooms: control.rooms, ingests: deps.ingests }, registry));

@@ -93,6 +93,33 @@ export class RoomService {
     return this.act(id, 'end');
   }
 
+  /**
+   * Ends every room of `owners` (keys being deleted) that is not over: the participants on it are sent
+   * away (`host_ended`), as nobody can join it again with tokens of a deleted key. Returns how many.
+   */
+  async endAllOf(owners: readonly string[]): Promise<number> {
+    let ended = 0;
+    for (const owner of owners) {
+      for (const state of ['active', 'created'] as const) {
+        let cursor: string | undefined;
+        do {
+          const page = await this.rooms.list(owner, { state, limit: 100, cursor });
+          for (const room of page.rooms) {
+            try {
+              await this.act(room.id, 'end');
+              ended += 1;
+            } catch (err) {
+              // Ended (or archived) meanwhile: nothing left to do.
+              if (!(err instanceof RoomError)) throw err;
+            }
+          }
+          cursor = page.next_cursor ?? undefined;
+        } while (cursor);
+      }
+    }
+    return ended;
+  }
+
   /** A participant joined (signaling calls this); refused for archived or host-ended rooms. */
   async join(id: string): Promise<Room> {
     return this.act(id, 'join');

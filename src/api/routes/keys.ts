@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import type { ApiKeyStore } from '../../auth/api-key-store.js';
+import type { RoomService } from '../../rooms/room-service.js';
 import type { WebhookStore } from '../../webhooks/webhook-store.js';
 import { callerKey } from '../authenticate.js';
 import { ProblemError } from '../../../common/problem.js';
@@ -11,11 +12,12 @@ import { keyListSchema, createKeyBody, createdKeySchema, deleteKeyQuery, keyIdPa
 
 export interface KeyRoutesDeps {
   keys: ApiKeyStore;
-  /** A deleted key's webhooks go with it. */
+  /** A deleted key's live rooms end and its webhooks go with it. */
+  rooms: Pick<RoomService, 'endAllOf'>;
   webhooks: Pick<WebhookStore, 'deleteAllOf'>;
 }
 
-export function keyRoutes({ keys, webhooks }: KeyRoutesDeps, registry: OpenAPIRegistry): Router {
+export function keyRoutes({ keys, rooms, webhooks }: KeyRoutesDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
   const tag = 'API keys';
 
@@ -57,8 +59,9 @@ export function keyRoutes({ keys, webhooks }: KeyRoutesDeps, registry: OpenAPIRe
       summary: 'Delete an API key',
       description:
         'A key can delete itself or the keys it created. With `cascade=true` every key below it is deleted too; without, the keys it created ' +
-        'are handed to its own creator. The webhooks of every deleted key are deleted with it: nothing more is delivered to them (a leaked ' +
-        'key\'s webhooks stop with the key); its rooms are not deleted. Keys from LEVELCHAT_API_KEYS are removed from the config instead.',
+        'are handed to its own creator. What every deleted key made stops with it: its rooms that are not over end (participants are sent ' +
+        'away with `host_ended`; the rooms and their recordings stay, ended), and its webhooks are deleted (nothing more is delivered to them). ' +
+        'Keys from LEVELCHAT_API_KEYS are removed from the config instead.',
       params: keyIdParams,
       query: deleteKeyQuery,
       responses: { 204: { description: 'Deleted' } },
@@ -68,6 +71,8 @@ export function keyRoutes({ keys, webhooks }: KeyRoutesDeps, registry: OpenAPIRe
       const outcome = await keys.delete(callerKey(res).id, params.id, query.cascade === 'true');
       if (outcome === 'not_found') throw new ProblemError('key_not_found');
       if (outcome === 'config_key') throw new ProblemError('key_from_config', 'remove it from LEVELCHAT_API_KEYS');
+      // Rooms first: their room.ended events go to the webhooks still there.
+      await rooms.endAllOf(outcome);
       await webhooks.deleteAllOf(outcome);
       return { status: 204 };
     },

@@ -2,9 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../../src/auth/api-key.js';
 import { waitFor } from '../../../bench/lib/wait.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
+import { useRoomJoiner } from '../../helpers/room-joiner.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
 
 const { t, redis } = useTestStack();
+const { client } = useRoomJoiner(t);
+
+/** A participant of `roomId` with a token the key `apiKey` minted. */
+async function joinedWith(apiKey: string, roomId: string) {
+  const minted = await readJson(await t.api(`/v1/rooms/${roomId}/tokens`, { method: 'POST', json: { identity: 'guest', capabilities: ['subscribe:all'] }, key: apiKey }));
+  const c = await client();
+  await c.ok('join', { token: minted.token });
+  return c;
+}
 
 describe('API keys', () => {
   it('creates a key that works, lists it without its secret, and stores no secret', async () => {
@@ -61,7 +71,7 @@ describe('key tree', () => {
     expect((await t.api(`/v1/keys/${child.id}`, { method: 'DELETE' })).status).toBe(204);
   });
 
-  it("deletes the webhooks of every deleted key: a leaked key's webhook gets nothing more", async () => {
+  it("ends the live rooms and deletes the webhooks of every deleted key: a leaked key's room and webhook stop with it", async () => {
     const receiver = await startWebhookReceiver();
     try {
       const leaked = await readJson(await t.api('/v1/keys', { method: 'POST', json: { name: 'leaked' } }));
@@ -73,17 +83,26 @@ describe('key tree', () => {
         expect((await t.api('/v1/rooms', { method: 'POST', json: { external_id: `keydel-${k.id}` }, key: k.key })).status).toBe(201);
       }
       await waitFor(() => receiver.accepted().length === 3, { what: 'room.created for each key' });
+      // Someone on the room of the key the leaked key made, and someone on the kept key's room.
+      const onMade = await joinedWith(made.key, `r_keydel-${made.id}`);
+      const onKept = await joinedWith(kept.key, `r_keydel-${kept.id}`);
 
       expect((await t.api(`/v1/keys/${leaked.id}?cascade=true`, { method: 'DELETE' })).status).toBe(204);
+      expect(await onMade.waitEvent('room-ended')).toEqual({ reason: 'host_ended' });
+      const room = JSON.parse((await redis.get(`lc:room:r_keydel-${made.id}`))!) as { state: string; ended_reason: string };
+      expect([room.state, room.ended_reason]).toEqual(['ended', 'host_ended']);
+      expect(onKept.events.filter((e) => e.event === 'room-ended')).toEqual([]);
       for (const k of [leaked, made]) {
         expect(await redis.exists(`lc:webhooks:owner:${k.id}`, `lc:webhook:${hooks[k.id]}`)).toBe(0);
         // An event of the deleted key's room is recorded but queued for no webhook.
         await t.stack.control.events.emit({ id: `r_keydel-${k.id}`, owner: k.id }, 'participant.joined', { participant_id: 'p_1', identity: 'late' });
       }
       await t.stack.control.events.emit({ id: `r_keydel-${kept.id}`, owner: kept.id }, 'participant.joined', { participant_id: 'p_1', identity: 'late' });
-      await waitFor(() => receiver.accepted().length === 4, { what: "the kept key's event" });
+      const late = () => receiver.accepted().filter((e) => e.data['identity'] === 'late').map((e) => e.room_id);
+      await waitFor(() => late().length > 0, { what: "the kept key's late event" });
       await new Promise((r) => setTimeout(r, 300));
-      expect(receiver.accepted().map((e) => `${e.type} ${e.room_id}`).slice(3)).toEqual([`participant.joined r_keydel-${kept.id}`]);
+      // Only the kept key's webhook heard of what happened after the delete.
+      expect(late()).toEqual([`r_keydel-${kept.id}`]);
       expect((await readJson(await t.api('/v1/webhooks', { key: kept.key }))).webhooks.map((w: { id: string }) => w.id)).toEqual([hooks[kept.id]]);
 
       // Without cascade too: the key's own webhooks go, the keys it made (and theirs) move up.
