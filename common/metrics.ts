@@ -107,6 +107,7 @@ export class Metrics {
   readonly webhookDeliveries: Counter<'outcome'>;
   readonly webhookDeliveryLatency: Histogram<never>;
   readonly webhookQueueDepth: ScrapedMetric<'state'>;
+  readonly webhookEventsDropped: ScrapedMetric<never>;
   // Storage
   readonly storageSpoolBytes: ScrapedMetric<never>;
   // Viewers' players (POST /v1/rooms/{id}/telemetry)
@@ -165,6 +166,10 @@ export class Metrics {
       registers,
     });
     this.webhookQueueDepth = this.gauge('levelchat_webhook_queue_depth', 'Webhook delivery jobs in the queue, cluster-wide, by state (waiting, delayed: backing off before a retry, active).', ['state']);
+    this.webhookEventsDropped = this.counter(
+      'levelchat_webhook_events_dropped_total',
+      'Room events not queued for a webhook because its queue for that room was full (a receiver down for long), cluster-wide.',
+    );
     this.storageSpoolBytes = this.gauge('levelchat_storage_spool_bytes', "Bytes in this process' LL-HLS upload spool (objects waiting on disk for object storage).");
     this.viewerLatency = new Histogram({
       name: 'levelchat_viewer_latency_seconds',

@@ -26,6 +26,9 @@ export const webhookHash = (webhookId: string) => `lc:webhook:${webhookId}`;
  */
 export const WEBHOOK_QUEUE_MAX = 1000;
 
+/** Events not queued because a webhook's queue for their room was full, cluster-wide, ever (a metric). */
+export const WEBHOOK_DROPPED_COUNT = 'lc:wh:dropped';
+
 /** Every non-empty delivery queue, so a restart can resume them. */
 export const WEBHOOK_QUEUES_SET = 'lc:wh:queues';
 

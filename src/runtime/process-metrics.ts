@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Metrics } from '../../common/metrics.js';
 import type { IngestJobs } from '../../pipeline/jobs/ingest-jobs.js';
 import type { UploadSpool } from '../../pipeline/publish/upload-spool.js';
+import { WEBHOOK_DROPPED_COUNT } from '../events/event-keys.js';
 import { readRoomCounts } from '../rooms/room-counts.js';
 import type { LiveRooms } from '../signaling/live-rooms.js';
 import { readSignalingMetrics } from '../signaling/signaling-metrics.js';
@@ -15,9 +16,10 @@ export function readProcessMetrics(metrics: Metrics, parts: { ingest: Pick<Inges
 }
 
 /**
- * What a node adds: its participants and sockets, and two cluster-wide figures read from Redis at
- * scrape time, rooms by state and type (one HGETALL of the counts hash) and the webhook queue
- * (BullMQ's counts). Pipeline workers leave the cluster-wide ones to the nodes.
+ * What a node adds: its participants and sockets, and three cluster-wide figures read from Redis at
+ * scrape time, rooms by state and type (one HGETALL of the counts hash), the webhook queue (BullMQ's
+ * counts) and the events full webhook queues did not take (one GET). Pipeline workers leave the
+ * cluster-wide ones to the nodes.
  */
 export function readNodeMetrics(
   metrics: Metrics,
@@ -31,4 +33,5 @@ export function readNodeMetrics(
     const depth = await parts.webhooks.queueDepth();
     for (const state of ['waiting', 'delayed', 'active'] as const) add(depth[state], { state });
   });
+  metrics.webhookEventsDropped.read(async (add) => add(Number((await parts.redis.get(WEBHOOK_DROPPED_COUNT)) ?? 0)));
 }

@@ -4,7 +4,7 @@
 // emitting Lua; nothing delivers here (the queues only fill).
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { roomEventStream, WEBHOOK_QUEUE_MAX, webhookRoomQueue } from '../../../src/events/event-keys.js';
+import { roomEventStream, WEBHOOK_DROPPED_COUNT, WEBHOOK_QUEUE_MAX, webhookRoomQueue } from '../../../src/events/event-keys.js';
 import { RoomEventEmitter } from '../../../src/events/room-event-emitter.js';
 import { WebhookStore } from '../../../src/webhooks/webhook-store.js';
 import { freshRedisDb } from '../../helpers/test-stack.js';
@@ -37,6 +37,8 @@ describe('webhook delivery queues are bounded', () => {
     const [first, last] = [await redis.lindex(busyQueue, 0), await redis.lindex(busyQueue, -1)].map((e) => JSON.parse(e!) as { data: { identity: string } });
     expect([first!.data.identity, last!.data.identity]).toEqual(['u0', `u${WEBHOOK_QUEUE_MAX - 1}`]);
     expect((await webhooks.get('k_owner', all.webhook.id))?.dropped_events).toBe(extra + 1);
+    // And the cluster-wide count behind levelchat_webhook_events_dropped_total.
+    expect(await redis.get(WEBHOOK_DROPPED_COUNT)).toBe(String(extra + 1));
     // Another room's queue, another webhook and the room's own stream are unaffected.
     expect(await redis.llen(webhookRoomQueue(all.webhook.id, calm.id))).toBe(1);
     expect(await redis.llen(webhookRoomQueue(chat.webhook.id, busy.id))).toBe(1);

@@ -176,8 +176,13 @@ describe('GET /metrics', () => {
       const before = await scrape();
       await createRoom('metrics-webhook', 'meeting');
       await waitFor(() => (receiver.all.length >= 3 ? true : null), { timeoutMs: 10_000, what: 'three failed attempts' });
-      const after = await scrape();
-      const attempts = (outcome: string) => after.value('levelchat_webhook_deliveries_total', { outcome }) - before.value('levelchat_webhook_deliveries_total', { outcome });
+      // An attempt is counted once its answer is handled, a moment after the receiver saw it.
+      const counted = (s: Awaited<ReturnType<typeof scrape>>, outcome: string) => s.value('levelchat_webhook_deliveries_total', { outcome }) - before.value('levelchat_webhook_deliveries_total', { outcome });
+      const after = await waitFor(async () => {
+        const s = await scrape();
+        return counted(s, 'retrying') >= 3 ? s : null;
+      }, { timeoutMs: 10_000, what: 'three failed attempts counted' });
+      const attempts = (outcome: string) => counted(after, outcome);
       expect(attempts('retrying')).toBeGreaterThanOrEqual(3);
       expect(attempts('delivered')).toBe(0);
       const latency = after.histogram('levelchat_webhook_delivery_latency_seconds');

@@ -24,6 +24,7 @@ const REQUIRED = {
   levelchat_webhook_deliveries_total: 'COUNTER',
   levelchat_webhook_delivery_latency_seconds: 'HISTOGRAM',
   levelchat_webhook_queue_depth: 'GAUGE',
+  levelchat_webhook_events_dropped_total: 'COUNTER',
   levelchat_storage_spool_bytes: 'GAUGE',
   nodejs_eventloop_lag_seconds: 'GAUGE',
   nodejs_gc_duration_seconds: 'HISTOGRAM',
