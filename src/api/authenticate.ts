@@ -2,7 +2,7 @@ import type { RequestHandler, Response } from 'express';
 import type { ApiKeyStore, CallerKey } from '../auth/api-key-store.js';
 import { ProblemError } from '../../common/problem.js';
 import type { ClientAddress } from '../../common/client-address.js';
-import { rateLimited, type RateLimiter } from './rate-limiter.js';
+import { limitFailedAuthentication, rateLimited, type RateLimiter } from './rate-limiter.js';
 
 /**
  * Requires `Authorization: Bearer lc_pk_<id>.<secret>`; the key is then `callerKey(res)`. Each key
@@ -12,11 +12,7 @@ import { rateLimited, type RateLimiter } from './rate-limiter.js';
  */
 export function authenticate(keys: ApiKeyStore, limits: { perTree: RateLimiter; failuresPerAddress: RateLimiter; addressOf: ClientAddress }): RequestHandler {
   return async (req, res, next) => {
-    const address = limits.addressOf(req);
-    const refuse = (problem: ProblemError) => {
-      const wait = limits.failuresPerAddress.take(address);
-      next(wait ? rateLimited(wait, 'too many failed authentications from this address') : problem);
-    };
+    const refuse = (problem: ProblemError) => next(limitFailedAuthentication(limits.failuresPerAddress, limits.addressOf(req), problem));
     const header = req.get('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) {

@@ -40,3 +40,14 @@ export class RateLimiter {
 export function rateLimited(retryAfterS: number, detail: string): ProblemError {
   return new ProblemError('rate_limited', detail, { headers: { 'Retry-After': String(retryAfterS) } });
 }
+
+/**
+ * `problem` as answered to `address`: a refused credential (401: an API key, a room token) spends the
+ * address' budget in `failures`, and once it is spent the 429 takes its place, so credentials cannot
+ * be tried at speed. Other problems pass as they are.
+ */
+export function limitFailedAuthentication(failures: RateLimiter, address: string, problem: ProblemError): ProblemError {
+  if (problem.status !== 401) return problem;
+  const wait = failures.take(address);
+  return wait ? rateLimited(wait, 'too many failed authentications from this address') : problem;
+}

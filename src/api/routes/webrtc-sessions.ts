@@ -2,13 +2,13 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { ClientAddress } from '../../../common/client-address.js';
-import { ProblemError, type ProblemCode } from '../../../common/problem.js';
+import { ProblemError } from '../../../common/problem.js';
 import type { IceServer } from '../../config.js';
 import { toSignalingError, SignalingError } from '../../signaling/signaling-errors.js';
 import type { SessionKind } from '../../signaling/webrtc-http/http-session.js';
 import type { HttpSessions } from '../../signaling/webrtc-http/http-sessions.js';
 import { API_PREFIX } from '../route.js';
-import { rateLimited, type RateLimiter } from '../rate-limiter.js';
+import { limitFailedAuthentication, type RateLimiter } from '../rate-limiter.js';
 import { problemSchema, roomIdParams } from '../schemas.js';
 import { sdpBody } from '../sdp-body.js';
 import { validate } from '../validate.js';
@@ -18,13 +18,10 @@ export interface WebRtcSessionRoutesDeps {
   sessions: Pick<HttpSessions, 'publish' | 'play' | 'end' | 'patch'>;
   /** STUN/TURN servers announced in `Link: <...>; rel="ice-server"` headers (RFC 9725 §4.6), TURN credentials made for `user` (the session). */
   iceServers: (user: string) => readonly IceServer[];
-  /** Failed token checks per client address (the budget failed API keys spend too): past it, 429. */
+  /** Refused room tokens (401) per client address (the budget failed API keys spend too): past it, 429. */
   failuresPerAddress: RateLimiter;
   addressOf: ClientAddress;
 }
-
-/** Refusals that say the token is no good: each spends the address' failure budget, so tokens cannot be tried at speed. */
-const TOKEN_FAILURES: ReadonlySet<ProblemCode> = new Set<ProblemCode>(['token_required', 'token_malformed', 'token_invalid', 'token_expired', 'token_not_yet_valid', 'token_unknown_key', 'token_revoked']);
 
 /** How long a player refused for want of WebRTC seats should wait before trying again. */
 const FULL_RETRY_AFTER_S = 30;
@@ -104,8 +101,7 @@ function handle(deps: WebRtcSessionRoutesDeps, kind: SessionKind, fn: (req: Requ
         return;
       }
       const problem = err instanceof ProblemError ? err : webrtcProblem(refusal ?? err, refusal?.code === 'webrtc_full' ? fullHeaders(refusal) : {});
-      const wait = problem && TOKEN_FAILURES.has(problem.code) ? deps.failuresPerAddress.take(deps.addressOf(req)) : 0;
-      next(wait ? rateLimited(wait, 'too many failed authentications from this address') : (problem ?? err));
+      next(problem ? limitFailedAuthentication(deps.failuresPerAddress, deps.addressOf(req), problem) : err);
     }
   };
 }
