@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import { parseJsonWith } from '../../common/json-payload.js';
-import { endedUpdateOf, hlsStateMessageSchema, masterStateKey, publishState, readRenditionState, renditionHeadKey, renditionStateKey, STATE_TTL_S } from './playlist-state.js';
+import { endedUpdateOf, masterStateKey, publishState, readRenditionState, readState, renditionHeadKey, renditionStateKey, STATE_TTL_S } from './playlist-state.js';
 
 /**
  * Ends the room's published playlists that are still live although nothing publishes them any more:
@@ -14,8 +13,7 @@ import { endedUpdateOf, hlsStateMessageSchema, masterStateKey, publishState, rea
  * creation time in µs and grows by one per update), never after those of a run created later.
  */
 export async function endAbandonedPlaylists(redis: Redis, roomId: string, ttlSeconds = STATE_TTL_S): Promise<string[]> {
-  const json = await redis.get(masterStateKey(roomId));
-  const message = json ? parseJsonWith(hlsStateMessageSchema, json, `LL-HLS state ${masterStateKey(roomId)}`) : undefined;
+  const message = await readState(redis, masterStateKey(roomId));
   if (message?.type !== 'master') return [];
   const ended: string[] = [];
   for (const rendition of message.state.renditions) {

@@ -91,6 +91,12 @@ export async function publishState(redis: Redis, roomId: string, key: string, me
   if (!results || failed) throw failed ?? new Error('Redis transaction aborted');
 }
 
+/** The message stored under `key` (the publisher stores each state as the very message it publishes); a bad one throws. */
+export async function readState(redis: Redis, key: string): Promise<HlsStateMessage | undefined> {
+  const json = await redis.get(key);
+  return json ? parseJsonWith(hlsStateMessageSchema, json, `LL-HLS state ${key}`) : undefined;
+}
+
 /**
  * A rendition's stored update and the head it follows (written in one transaction, read in one
  * MGET); undefined when there is none, or the two are not of the same publish. A bad one throws.

@@ -1,13 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../common/logger.js';
-import { parseJsonWith, safeParseJsonWith } from '../../common/json-payload.js';
+import { safeParseJsonWith } from '../../common/json-payload.js';
 import {
   hlsChannel,
   hlsStateMessageSchema,
   masterStateKey,
   readRenditionState,
+  readState,
   stateOf,
-  type HlsStateMessage,
   type MasterState,
   type PlaylistHead,
   type RenditionState,
@@ -72,7 +72,7 @@ export class PlaylistStateHub {
   async master(roomId: string): Promise<MasterState | undefined> {
     const room = await this.room(roomId);
     if (!room.master) {
-      const message = await this.load(masterStateKey(roomId));
+      const message = await readState(this.redis, masterStateKey(roomId));
       if (message?.type === 'master') this.keepMaster(room, message.state);
     }
     return room.master;
@@ -140,12 +140,6 @@ export class PlaylistStateHub {
     await room.subscribed;
     room.live = true;
     return room;
-  }
-
-  /** The publisher stores each state as the very message it publishes; a bad one fails the request. */
-  private async load(key: string): Promise<HlsStateMessage | undefined> {
-    const json = await this.redis.get(key);
-    return json ? parseJsonWith(hlsStateMessageSchema, json, `LL-HLS state ${key}`) : undefined;
   }
 
   /** Anyone on Redis can publish: a message that does not parse is dropped, never thrown into ioredis. */
