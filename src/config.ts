@@ -30,9 +30,9 @@ const proxyList = (v: string): string[] =>
     .filter(Boolean);
 
 /** Whether proxy-addr takes every entry (it throws on one it does not). */
-function trustableProxies(v: string): boolean {
+function trustableProxies(list: string[]): boolean {
   try {
-    clientAddress(proxyList(v));
+    clientAddress(list);
     return true;
   } catch {
     return false;
@@ -85,6 +85,7 @@ export const configSchema = z.object({
   LEVELCHAT_TRUST_PROXY: z
     .string()
     .default('')
+    .transform(proxyList)
     .refine(trustableProxies, 'must be comma-separated IP addresses, CIDRs, or loopback, linklocal, uniquelocal'),
   LEVELCHAT_SIGNALING_SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(500),
   LEVELCHAT_SIGNALING_UNJOINED_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(50),
@@ -238,7 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKeys,
     archiveAfterS: c.LEVELCHAT_ARCHIVE_AFTER_S,
     rateLimit: { perSecond: c.LEVELCHAT_RATE_LIMIT_RPS, burst: c.LEVELCHAT_RATE_LIMIT_BURST },
-    trustProxy: proxyList(c.LEVELCHAT_TRUST_PROXY),
+    trustProxy: c.LEVELCHAT_TRUST_PROXY,
     webhooks: { allowPrivate: c.LEVELCHAT_WEBHOOK_ALLOW_PRIVATE },
     signaling: {
       socketsPerAddress: c.LEVELCHAT_SIGNALING_SOCKETS_PER_ADDRESS,
