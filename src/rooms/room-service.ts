@@ -95,10 +95,9 @@ export class RoomService {
 
   /**
    * Ends every room of `owners` (keys being deleted) that is not over: the participants on it are sent
-   * away (`host_ended`), as nobody can join it again with tokens of a deleted key. Returns how many.
+   * away (`host_ended`), as nobody can join it again with tokens of a deleted key.
    */
-  async endAllOf(owners: readonly string[]): Promise<number> {
-    let ended = 0;
+  async endAllOf(owners: readonly string[]): Promise<void> {
     for (const owner of owners) {
       for (const state of ['active', 'created'] as const) {
         let cursor: string | undefined;
@@ -107,7 +106,6 @@ export class RoomService {
           for (const room of page.rooms) {
             try {
               await this.act(room.id, 'end');
-              ended += 1;
             } catch (err) {
               // Ended (or archived) meanwhile: nothing left to do.
               if (!(err instanceof RoomError)) throw err;
@@ -117,7 +115,6 @@ export class RoomService {
         } while (cursor);
       }
     }
-    return ended;
   }
 
   /** A participant joined (signaling calls this); refused for archived or host-ended rooms. */
