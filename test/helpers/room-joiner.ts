@@ -12,9 +12,9 @@ export function useRoomJoiner(t: TestStack, defaultType?: string) {
   afterEach(() => {
     for (const c of clients.splice(0)) c.close();
   });
-  /** A room token minted with the stack's API key. */
-  async function token(roomId: string, identity: string, capabilities: string[], type = defaultType): Promise<string> {
-    const res = await t.api(`/v1/rooms/${roomId}/tokens`, { method: 'POST', json: { identity, capabilities, type } });
+  /** A room token minted with `apiKey` (the stack's own by default). */
+  async function token(roomId: string, identity: string, capabilities: string[], type = defaultType, apiKey?: string): Promise<string> {
+    const res = await t.api(`/v1/rooms/${roomId}/tokens`, { method: 'POST', json: { identity, capabilities, type }, ...(apiKey ? { key: apiKey } : {}) });
     if (res.status !== 201) throw new Error(`minting a token for ${identity} in ${roomId}: HTTP ${res.status} ${await res.text()}`);
     return (await readJson(res)).token as string;
   }
@@ -24,8 +24,8 @@ export function useRoomJoiner(t: TestStack, defaultType?: string) {
     clients.push(c);
     return c;
   }
-  async function joined(roomId: string, identity: string, capabilities: string[], type = defaultType) {
-    const minted = await token(roomId, identity, capabilities, type);
+  async function joined(roomId: string, identity: string, capabilities: string[], type = defaultType, apiKey?: string) {
+    const minted = await token(roomId, identity, capabilities, type, apiKey);
     const c = await client();
     const result = await c.ok('join', { token: minted });
     return { c, result, token: minted, id: result.participant.id as string };
