@@ -1,4 +1,4 @@
-import { ROOM_EVENT_STREAM_MAXLEN, WEBHOOK_DROPPED_COUNT, WEBHOOK_QUEUE_MAX, WEBHOOK_QUEUES_SET } from './event-keys.js';
+import { ROOM_EVENT_STREAM_MAXLEN, WEBHOOK_DROPPED_COUNT, WEBHOOK_QUEUE_MAX, WEBHOOK_QUEUES_SET, webhookHash } from './event-keys.js';
 
 /**
  * Lua that records one room event atomically with the change that caused it: appended to the
@@ -18,7 +18,7 @@ local function emit_event(owner, room_id, event_type, event_json, needs_job)
     if wanted == '*' or string.find(wanted, ',' .. event_type .. ',', 1, true) then
       local queue = 'lc:wh:q:' .. hooks[i] .. ':' .. room_id
       if redis.call('LLEN', queue) >= ${WEBHOOK_QUEUE_MAX} then
-        redis.call('HINCRBY', 'lc:webhook:' .. hooks[i], 'dropped_events', 1)
+        redis.call('HINCRBY', '${webhookHash('')}' .. hooks[i], 'dropped_events', 1)
         redis.call('INCR', '${WEBHOOK_DROPPED_COUNT}')
       else
         if redis.call('RPUSH', queue, event_json) == 1 then
