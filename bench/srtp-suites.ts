@@ -1,6 +1,7 @@
 // Bench: what SRTP costs per packet, crypto only, for each suite mediasoup 3.12 offers: srtp_protect()
 // on RTP packets of the fan-out feed's size (1,200-byte packets) with the libsrtp2 the worker links
-// (2.5.0 on OpenSSL, built by the set-up into .cache/) and, when Debian's libsrtp2-dev is installed,
+// (2.5.0 on the static OpenSSL 3.5, both built by the set-up into .cache/), with the same libsrtp2 source
+// on Debian's OpenSSL 3.0 when libssl-dev is installed, and, when Debian's libsrtp2-dev is installed,
 // with Debian's libsrtp2 (the same 2.5.0 on NSS) for comparison. One process per library and session
 // count, the fastest of three rounds per suite (bench/lib/srtp-protect.c): 1 session (everything
 // stays in cache) and BENCH_SESSIONS (300: packets round-robin over 300 sessions with their own keys,
@@ -11,7 +12,7 @@
 // Env: BENCH_PACKETS (200000 per round), BENCH_PAYLOAD (1188 bytes of RTP payload), BENCH_CPU (taskset
 // CPU; unset: not pinned).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../common/compiled-entry.js';
@@ -29,13 +30,26 @@ interface Library {
   args: string[];
 }
 
+/** The set-up's .cache/ names (scripts/setup/cache-names.json, which bench code in dist/ cannot import). */
+function cachePath(root: string, what: 'openssl' | 'libsrtp'): string {
+  const names = JSON.parse(readFileSync(path.join(root, 'scripts', 'setup', 'cache-names.json'), 'utf8')) as Record<string, string>;
+  return path.join(root, '.cache', names[what]!);
+}
+
 function libraries(root: string): Library[] {
   const out: Library[] = [];
-  const prefix = path.join(root, '.cache', 'libsrtp2-2.5.0-openssl-ivonce');
-  if (existsSync(path.join(prefix, 'lib', 'libsrtp2.a'))) {
-    out.push({ name: 'libsrtp2 2.5.0 on OpenSSL (the worker\'s, static)', args: [`-I${prefix}/include/srtp2`, path.join(prefix, 'lib', 'libsrtp2.a'), '-lcrypto'] });
+  const srtp = cachePath(root, 'libsrtp');
+  const openssl = cachePath(root, 'openssl');
+  if (existsSync(path.join(srtp, 'lib', 'libsrtp2.a')) && existsSync(path.join(openssl, 'lib', 'libcrypto.a'))) {
+    out.push({ name: "libsrtp2 2.5.0 on OpenSSL 3.5 (the worker's, static)", args: [`-I${srtp}/include/srtp2`, path.join(srtp, 'lib', 'libsrtp2.a'), path.join(openssl, 'lib', 'libcrypto.a'), '-ldl', '-pthread'] });
   } else {
-    console.log(`  (no ${prefix}: run the set-up first, npm start or npm test, to build the worker's libsrtp2)`);
+    console.log(`  (no ${srtp} or ${openssl}: run the set-up first, npm start or npm test, to build the worker's libsrtp2 and OpenSSL)`);
+  }
+  if (existsSync('/usr/include/openssl/evp.h') && out.length > 0) {
+    // The same libsrtp2 objects on Debian's shared OpenSSL 3.0: what the OpenSSL version alone is worth.
+    out.push({ name: "the same libsrtp2 on Debian's OpenSSL 3.0 (shared)", args: [`-I${srtp}/include/srtp2`, path.join(srtp, 'lib', 'libsrtp2.a'), '-lcrypto'] });
+  } else {
+    console.log("  (Debian's libssl-dev is not installed: no OpenSSL 3.0 row; apt-get install libssl-dev to add it)");
   }
   if (existsSync('/usr/include/srtp2/srtp.h')) out.push({ name: "Debian's libsrtp2 2.5.0 on NSS (shared)", args: ['-I/usr/include/srtp2', '-lsrtp2'] });
   else console.log("  (Debian's libsrtp2-dev is not installed: no NSS row; apt-get install libsrtp2-dev to add it)");

@@ -4,7 +4,7 @@
 #   node.gz            this machine's node, stripped (the device has glibc >= 2.36, like Debian 12)
 #   sfu-fanout.mjs     bench/sfu-fanout with mediasoup's JS and LevelChat's code bundled (esbuild)
 #   rtp-replay-child.js  the replay sender it starts (bundled)
-#   mediasoup-worker   the set-up's cached worker (libsrtp2 on OpenSSL, static)
+#   mediasoup-worker   the set-up's cached worker (OpenSSL 3.5 and libsrtp2 on it, static)
 #   lib.tar.gz         lib/: the worker's shared libraries that are not glibc; lib-fallback/:
 #                      libstdc++ and libgcc_s, used only if the device's own do not run node
 #   udp-sink           bench/lib/udp-sink.c, built here
@@ -14,7 +14,7 @@
 #   npm run build && sh bench/device/build-payload.sh
 set -eu
 OUT=.cache/device
-WORKER=.cache/mediasoup-worker-3.12.16-srtp-openssl-ivonce-gcm128
+WORKER=.cache/$(node -p "require('./scripts/setup/cache-names.json').worker")
 say() { echo "[device payload] $*"; }
 [ -x "$WORKER" ] || { echo "no $WORKER: run the set-up first (npm start or npm test)"; exit 1; }
 [ -f dist/bench/sfu-fanout.js ] || { echo "no dist/bench/sfu-fanout.js: npm run build first"; exit 1; }

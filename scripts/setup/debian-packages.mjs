@@ -6,12 +6,13 @@ export const RUNTIME_PACKAGES = ['ffmpeg', 'redis-server'];
 
 /**
  * What the mediasoup worker is built with (see ../shared/docs/mediasoup-worker-build.md). No
- * libsrtp2-dev: Debian's libsrtp2 is built on NSS, so the set-up rebuilds it on OpenSSL from Debian's
- * source package (apt-get source, unpacked by dpkg-source from dpkg-dev) and links it statically.
+ * libssl-dev or libsrtp2-dev: the set-up builds OpenSSL 3.5 (perl and make run its build) and libsrtp2
+ * on it from Debian's source packages (apt-get source, unpacked by dpkg-source from dpkg-dev) and links
+ * both statically.
  */
 export const WORKER_BUILD_PACKAGES = [
-  'g++', 'pkg-config', 'meson', 'ninja-build', 'dpkg-dev',
-  'libuv1-dev', 'libabsl-dev', 'libssl-dev', 'libusrsctp-dev', 'nlohmann-json3-dev',
+  'g++', 'make', 'perl', 'pkg-config', 'meson', 'ninja-build', 'dpkg-dev',
+  'libuv1-dev', 'libabsl-dev', 'libusrsctp-dev', 'nlohmann-json3-dev',
 ];
 
 /** Tests only: browser end-to-end tests, validating docker-compose.yml (no engine needed), the LL-HLS cache tier (varnishd). */

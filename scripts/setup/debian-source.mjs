@@ -1,5 +1,6 @@
 // Debian source packages through apt (`apt-get source`): the only place besides the npm registry the
-// set-up may download from. Used to rebuild a library Debian ships with the wrong options for us.
+// set-up may download from. Used to rebuild a library Debian ships with the wrong options for us
+// (libsrtp2, from bookworm) or in too old a version (OpenSSL, from trixie).
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,20 +72,84 @@ export async function ensureDebSrc(pkg) {
 }
 
 /**
- * Downloads Debian's source package `pkg` (the newest apt knows: the code of the binary package it
- * installs, point-release fixes included) into `dir` and unpacks it with Debian's patches applied
- * (dpkg-source -x). Returns the unpacked tree and the Debian version.
+ * deb-src stanzas for Debian release `suite` (say `trixie`) on the system's own mirrors: each stanza's
+ * suites renamed, `bookworm-security` becoming `trixie-security` and so on (backports dropped).
  */
-export async function fetchDebianSource(pkg, dir) {
-  await ensureDebSrc(pkg);
+export function suiteStanzas(systemSources, suite) {
+  return debSrcStanzas(systemSources).map((stanza) => stanza.replace(/^Suites:(.*)$/m, (_, list) => {
+    const suites = list.trim().split(/\s+/)
+      .filter((s) => !s.endsWith('-backports'))
+      .map((s) => `${suite}${/-(updates|security)$/.exec(s)?.[0] ?? ''}`);
+    return `Suites: ${[...new Set(suites)].join(' ')}`;
+  }));
+}
+
+/**
+ * apt options for reading another Debian release's source packages from a private state directory:
+ * its own sources file, lists and cache, so the system's apt configuration is never touched and no
+ * root is needed. apt still checks every index against the Debian archive keyring.
+ */
+async function privateApt(suite, stateDir) {
+  for (const sub of ['lists/partial', 'cache/archives/partial', 'parts']) mkdirSync(join(stateDir, sub), { recursive: true });
+  const sourcesFile = join(stateDir, `${suite}.sources`);
+  writeFileSync(sourcesFile, `${suiteStanzas(existsSync(SYSTEM_SOURCES) ? readFileSync(SYSTEM_SOURCES, 'utf8') : null, suite).join('\n\n')}\n`);
+  const options = [
+    '-o', `Dir::Etc::SourceList=${sourcesFile}`, '-o', `Dir::Etc::SourceParts=${join(stateDir, 'parts')}`,
+    '-o', `Dir::State::Lists=${join(stateDir, 'lists')}`, '-o', `Dir::Cache=${join(stateDir, 'cache')}`,
+  ];
+  say(`reading Debian ${suite}'s source index (apt-get update into ${stateDir}, the system's apt untouched)`);
+  await run('apt-get', [...options, 'update', '-q']);
+  return options;
+}
+
+/** `versions` newest first, in Debian's version order (dpkg --compare-versions). */
+export async function newestFirst(versions) {
+  const sorted = [...new Set(versions)];
+  const later = async (a, b) => run('dpkg', ['--compare-versions', a, 'gt', b]).then(() => true, () => false);
+  // Insertion sort: a source package has a handful of versions across a release's suites.
+  for (let i = 1; i < sorted.length; i++) {
+    for (let j = i; j > 0 && (await later(sorted[j], sorted[j - 1])); j--) [sorted[j - 1], sorted[j]] = [sorted[j], sorted[j - 1]];
+  }
+  return sorted;
+}
+
+/**
+ * Downloads Debian's source package `pkg` into `dir` and unpacks it with Debian's patches applied
+ * (dpkg-source -x). Returns the unpacked tree and the Debian version.
+ *
+ * Without `suite`: the system's release (bookworm), through the system's apt and its deb-src lines.
+ * With `suite`: that release's source, through a private apt state in `dir` (see privateApt).
+ * Either way the newest version whose files the mirror serves (a mirror may list a point release
+ * before it carries its files); `upstream` limits it to versions starting so (say '3.5.'), and a
+ * version skipped is said.
+ */
+export async function fetchDebianSource(pkg, dir, { suite, upstream } = {}) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  say(`fetching Debian's source package ${pkg} (apt-get source --download-only)`);
-  await run('apt-get', ['source', '--download-only', '-q', pkg], { cwd: dir });
-  const dsc = readdirSync(dir).find((f) => f.endsWith('.dsc'));
-  if (!dsc) throw new SetupError(`apt-get source ${pkg} left no .dsc in ${dir}`);
-  const version = /^Version:\s*(\S+)/m.exec(readFileSync(join(dir, dsc), 'utf8'))?.[1] ?? '?';
-  // apt checked every file against the signed Sources index; dpkg-source checks them against the .dsc.
-  await run('dpkg-source', ['--no-copy', '-x', dsc, 'src'], { cwd: dir });
-  return { tree: join(dir, 'src'), version };
+  let apt = [];
+  if (suite) apt = await privateApt(suite, join(dir, 'apt'));
+  else await ensureDebSrc(pkg);
+  const listed = [];
+  await run('apt-cache', [...apt, 'showsrc', '--only-source', pkg], { onLine: (line) => listed.push(...(/^Version:\s*(\S+)$/.exec(line)?.slice(1) ?? [])) });
+  const versions = (await newestFirst(listed)).filter((v) => !upstream || v.replace(/^\d+:/, '').startsWith(upstream));
+  if (versions.length === 0) throw new SetupError(`apt lists no ${pkg} source${suite ? ` in Debian ${suite}` : ''}${upstream ? ` of version ${upstream}*` : ''} (listed: ${listed.join(', ') || 'none'})`);
+  const download = join(dir, 'download');
+  for (const version of versions) {
+    rmSync(download, { recursive: true, force: true });
+    mkdirSync(download);
+    say(`fetching Debian's source package ${pkg} ${version}${suite ? ` (${suite})` : ''} (apt-get source --download-only)`);
+    try {
+      await run('apt-get', [...apt, 'source', '--download-only', '-q', `${pkg}=${version}`], { cwd: download });
+    } catch (err) {
+      const reason = /^E: (.*)$/m.exec(err.message)?.[1] ?? err.message.split('\n')[0];
+      say(`${pkg} ${version} cannot be downloaded (${reason}); trying the next older version`);
+      continue;
+    }
+    const dsc = readdirSync(download).find((f) => f.endsWith('.dsc'));
+    if (!dsc) throw new SetupError(`apt-get source ${pkg}=${version} left no .dsc in ${download}`);
+    // apt checked every file against the signed Sources index; dpkg-source checks them against the .dsc.
+    await run('dpkg-source', ['--no-copy', '-x', dsc, join(dir, 'src')], { cwd: download });
+    return { tree: join(dir, 'src'), version };
+  }
+  throw new SetupError(`no listed version of Debian's ${pkg} source could be downloaded (tried ${versions.join(', ')})`);
 }

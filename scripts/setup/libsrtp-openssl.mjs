@@ -3,7 +3,8 @@
 // 140k forwarded SRTP pkt/s per core on a 2-core VM; ../shared/docs/platform-facts.md "SRTP cost").
 // So the set-up rebuilds Debian's own source package (Debian's patches applied) with
 // -Dcrypto-library=openssl as a static, position-independent library in a cache prefix; the worker
-// links it statically (no libsrtp2 / libnss3 at run time). Builds in seconds. One source change on top
+// links it statically (no libsrtp2 / libnss3 at run time). Builds in seconds. Its OpenSSL is the static
+// 3.5 of ./openssl-static.mjs (the worker's DTLS uses the same one). One source change on top
 // (./source-patches.mjs, LIBSRTP_PATCHES): AES-GCM sets its IV length once per key, not per packet.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,47 +12,35 @@ import { join } from 'node:path';
 import { run } from './run.mjs';
 import { fetchDebianSource } from './debian-source.mjs';
 import { applySourcePatches, LIBSRTP_PATCHES } from './source-patches.mjs';
+import { cachePath } from './cache-names.mjs';
 import { say, SetupError } from './progress.mjs';
 
 /** The libsrtp mediasoup 3.12.16 is written against (its libsrtp2.wrap): Debian bookworm ships it. */
 export const LIBSRTP_VERSION = '2.5.0';
 
 /**
- * What the cached library is built with, in its directory's name: a new recipe gets a new directory
- * (and the worker, which links it, a new recipe of its own).
- *   openssl: -Dcrypto-library=openssl. ivonce: LIBSRTP_PATCHES (the AES-GCM IV length set once per key).
- */
-export const LIBSRTP_RECIPE = 'openssl-ivonce';
-
-/**
- * The install prefix: `lib/libsrtp2.a`, `include/srtp2/*.h`, and `debian-version` (which Debian
- * source it was built from), written last, so a prefix without it is an unfinished build.
- */
-export function libsrtpPrefix(root) {
-  return join(root, '.cache', `libsrtp2-${LIBSRTP_VERSION}-${LIBSRTP_RECIPE}`);
-}
-
-/**
- * Builds (or finds) libsrtp2 on OpenSSL. Returns the directories the worker build links with and the
- * Debian version it came from.
+ * Builds (or finds) libsrtp2 on OpenSSL. Its prefix (cache-names.json `libsrtp`; the recipe there:
+ * openssl35 = -Dcrypto-library=openssl against ./openssl-static.mjs, ivonce = LIBSRTP_PATCHES) holds
+ * `lib/libsrtp2.a`, `include/srtp2/*.h`, and `debian-version` (which Debian source it was built from),
+ * written last, so a prefix without it is an unfinished build. Returns the directories the worker
+ * build links with and the Debian version it came from.
+ * @param {{ pkgConfigDir: string }} openssl the static OpenSSL to build on
  * @returns {Promise<{ libDir: string, includeDir: string, debianVersion: string, cached: boolean }>}
  */
-export async function ensureLibsrtpOpenssl(root) {
-  const prefix = libsrtpPrefix(root);
+export async function ensureLibsrtpOpenssl(root, openssl) {
+  const prefix = cachePath(root, 'libsrtp');
   const stamp = join(prefix, 'debian-version');
   const found = { libDir: join(prefix, 'lib'), includeDir: join(prefix, 'include', 'srtp2') };
   if (existsSync(stamp)) return { ...found, debianVersion: readFileSync(stamp, 'utf8').trim(), cached: true };
 
   const workDir = join(root, '.cache', `libsrtp2-build-${LIBSRTP_VERSION}`);
-  const { tree, version } = await fetchDebianSource('libsrtp2', workDir);
-  if (!version.startsWith(`${LIBSRTP_VERSION}-`)) {
-    throw new SetupError(`Debian's libsrtp2 source is ${version}; the mediasoup 3.12.16 worker is built against ${LIBSRTP_VERSION}`);
-  }
+  const { tree, version } = await fetchDebianSource('libsrtp2', workDir, { upstream: `${LIBSRTP_VERSION}-` });
   for (const line of applySourcePatches(tree, LIBSRTP_PATCHES)) say(`patched libsrtp2 ${line}`);
-  say(`building libsrtp2 ${version} (Debian source) on OpenSSL: static, -fPIC, meson -Dcrypto-library=openssl`);
+  say(`building libsrtp2 ${version} (Debian source) on the static OpenSSL: static, -fPIC, meson -Dcrypto-library=openssl`);
   rmSync(prefix, { recursive: true, force: true });
   await run('meson', [
     'setup', '--wrap-mode=nodownload', '--buildtype=release', `--prefix=${prefix}`, '--libdir=lib',
+    `-Dpkg_config_path=${openssl.pkgConfigDir}`,
     '-Ddefault_library=static', '-Db_staticpic=true', '-Db_ndebug=true',
     // What mediasoup's own libsrtp2.wrap build asks for (worker/meson.build's default_options).
     '-Dcrypto-library=openssl', '-Dcrypto-library-kdf=disabled',

@@ -1,12 +1,14 @@
 // Builds mediasoup's C++ worker from the npm tarball against Debian's own libraries, once, and caches
-// the binary. Facts behind every step: ../shared/docs/mediasoup-worker-build.md. One exception to
-// "Debian's own": libsrtp2 is Debian's source rebuilt on OpenSSL and linked statically
-// (./libsrtp-openssl.mjs says why).
+// the binary. Facts behind every step: ../shared/docs/mediasoup-worker-build.md. Two exceptions to
+// "Debian's own", both linked statically: OpenSSL is 3.5 built from Debian trixie's source
+// (./openssl-static.mjs says why), and libsrtp2 is Debian's source rebuilt on it (./libsrtp-openssl.mjs).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, readdirSync, writeFileSync, readFileSync, renameSync, copyFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { run } from './run.mjs';
+import { cachePath } from './cache-names.mjs';
+import { ensureStaticOpenssl } from './openssl-static.mjs';
 import { ensureLibsrtpOpenssl } from './libsrtp-openssl.mjs';
 import { applySourcePatches, WORKER_PATCHES } from './source-patches.mjs';
 import { say, ticker, SetupError } from './progress.mjs';
@@ -14,17 +16,14 @@ import { say, ticker, SetupError } from './progress.mjs';
 export const MEDIASOUP_VERSION = '3.12.16';
 
 /**
- * What the cached binary is built with beyond the version: a new recipe gets a new file name, so a
- * checkout with an older build rebuilds instead of using it. Keep in step with
- * src/runtime/mediasoup-binary.ts.
- *   srtp-openssl: libsrtp2 2.5.0 on OpenSSL, static (before: Debian's shared libsrtp2 on NSS).
- *   ivonce: that libsrtp2 sets the AES-GCM IV length once per key (./libsrtp-openssl.mjs, LIBSRTP_RECIPE).
- *   gcm128: DTLS-SRTP prefers AEAD_AES_128_GCM (./source-patches.mjs, WORKER_PATCHES).
+ * The cached binary (cache-names.json `worker`). Its name carries the recipe beyond the version:
+ *   openssl35: OpenSSL 3.5, static (./openssl-static.mjs), for DTLS and, through libsrtp2 2.5.0 on it
+ *     (static; before: Debian's shared libsrtp2 on NSS), for SRTP.
+ *   ivonce: that libsrtp2 sets the AES-GCM IV length once per key (LIBSRTP_PATCHES).
+ *   gcm128: DTLS-SRTP prefers AEAD_AES_128_GCM (WORKER_PATCHES).
  */
-export const WORKER_RECIPE = 'srtp-openssl-ivonce-gcm128';
-
 export function workerBinaryPath(root) {
-  return join(root, '.cache', `mediasoup-worker-${MEDIASOUP_VERSION}-${WORKER_RECIPE}`);
+  return cachePath(root, 'worker');
 }
 
 const STUB_C = 'int levelchat_stub_symbol(void) { return 0; }\n';
@@ -32,9 +31,10 @@ const STUB_C = 'int levelchat_stub_symbol(void) { return 0; }\n';
 // One tiny meson subproject per Debian library, defining the variables worker/meson.build reads.
 // The *_lib variables only feed the optional static libmediasoup-worker target, never built: stubs.
 const subprojects = (srtp) => ({
+  // The static OpenSSL 3.5 (found through -Dpkg_config_path), not Debian's shared 3.0.
   openssl: {
     build: `project('openssl', 'c')
-openssl_dep = dependency('openssl', version: '>= 3.0')
+openssl_dep = declare_dependency(dependencies: [dependency('libssl', version: '>= 3.5', static: true), dependency('libcrypto', version: '>= 3.5', static: true)])
 stub = static_library('openssl_stub', 'stub.c')
 libcrypto_lib = stub
 libssl_lib = stub
@@ -59,7 +59,7 @@ option('build_benchmarks', type: 'boolean', value: false)
   libsrtp2: {
     build: `project('libsrtp2', 'c')
 srtp = meson.get_compiler('c').find_library('srtp2', dirs: ['${srtp.libDir}'], static: true)
-libsrtp2_dep = declare_dependency(dependencies: [srtp, dependency('libcrypto', version: '>= 3.0')], include_directories: include_directories('${srtp.includeDir}'))
+libsrtp2_dep = declare_dependency(dependencies: [srtp, dependency('libcrypto', version: '>= 3.5', static: true)], include_directories: include_directories('${srtp.includeDir}'))
 libsrtp2 = static_library('libsrtp2_stub', 'stub.c')
 `,
     options: `option('crypto-library', type: 'string', value: 'openssl')
@@ -125,8 +125,10 @@ export async function ensureMediasoupWorker(root) {
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
 
-  const srtp = await ensureLibsrtpOpenssl(root);
-  say(`libsrtp2 ${srtp.debianVersion} on OpenSSL (Debian source, static) ${srtp.cached ? 'found in' : 'built into'} ${join(srtp.libDir, '..')}`);
+  const openssl = await ensureStaticOpenssl(root);
+  say(`OpenSSL ${openssl.debianVersion} (Debian source, static) ${openssl.cached ? 'found in' : 'built into'} ${openssl.prefix}`);
+  const srtp = await ensureLibsrtpOpenssl(root, openssl);
+  say(`libsrtp2 ${srtp.debianVersion} on it (Debian source, static) ${srtp.cached ? 'found in' : 'built into'} ${join(srtp.libDir, '..')}`);
 
   say(`fetching mediasoup@${MEDIASOUP_VERSION} source tarball from the npm registry`);
   const packed = (await run('npm', ['pack', `mediasoup@${MEDIASOUP_VERSION}`, '--silent'], { cwd: workDir })).trim().split('\n').pop();
@@ -134,9 +136,9 @@ export async function ensureMediasoupWorker(root) {
   const workerDir = prepareSources(workDir, srtp);
   for (const line of applySourcePatches(workerDir, WORKER_PATCHES)) say(`patched ${line}`);
 
-  say('configuring the worker build with meson (system libraries + static libsrtp2 on OpenSSL, no downloads)');
+  say('configuring the worker build with meson (system libraries + static OpenSSL 3.5 and libsrtp2, no downloads)');
   await run('meson', [
-    'setup', '--wrap-mode=nodownload', '--buildtype=release',
+    'setup', '--wrap-mode=nodownload', '--buildtype=release', `-Dpkg_config_path=${openssl.pkgConfigDir}`,
     '-Db_ndebug=true', '-Db_pie=true', '-Db_staticpic=true', 'build',
   ], { cwd: workerDir });
 
@@ -153,11 +155,11 @@ export async function ensureMediasoupWorker(root) {
   const built = join(workerDir, 'build', 'mediasoup-worker');
   if (!existsSync(built)) throw new SetupError(`the worker build finished but ${built} is missing`);
   const libs = execFileSync('ldd', [built], { encoding: 'utf8' }); // (run() keeps only the last lines)
-  if (/libsrtp2|libnss3/.test(libs)) throw new SetupError(`the worker still loads Debian's libsrtp2 / NSS:\n${libs}`);
+  if (/libsrtp2|libnss3|libssl|libcrypto/.test(libs)) throw new SetupError(`the worker still loads a shared libsrtp2, NSS or OpenSSL:\n${libs}`);
   // Copy under a temporary name then rename, so an interrupted copy never looks like a finished build.
   copyFileSync(built, `${binary}.partial`);
   chmodSync(`${binary}.partial`, 0o755);
   renameSync(`${binary}.partial`, binary);
   rmSync(workDir, { recursive: true, force: true });
-  return `built and cached at ${binary} (SRTP: libsrtp2 ${srtp.debianVersion} on OpenSSL, linked statically)`;
+  return `built and cached at ${binary} (OpenSSL ${openssl.debianVersion} and libsrtp2 ${srtp.debianVersion} linked statically)`;
 }

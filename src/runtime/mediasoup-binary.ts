@@ -1,10 +1,17 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { projectRoot } from '../../common/compiled-entry.js';
 
-export const MEDIASOUP_VERSION = '3.12.16';
-/** The build recipe in the cached binary's name: keep in step with scripts/setup/mediasoup-worker.mjs. */
-export const WORKER_RECIPE = 'srtp-openssl-ivonce-gcm128';
+/** The set-up's names for what it builds under .cache/ (one home: scripts/setup/cache-names.json). */
+const CacheNames = z.object({ worker: z.string().min(1) });
+
+/** Where the set-up caches the worker it builds (`npm start` / `npm test`). */
+export function cachedWorkerPath(): string {
+  const root = projectRoot();
+  const names = CacheNames.parse(JSON.parse(readFileSync(path.join(root, 'scripts', 'setup', 'cache-names.json'), 'utf8')));
+  return path.join(root, '.cache', names.worker);
+}
 
 /**
  * mediasoup reads MEDIASOUP_WORKER_BIN once, when it is first imported. Point it at the worker the
@@ -13,6 +20,6 @@ export const WORKER_RECIPE = 'srtp-openssl-ivonce-gcm128';
  */
 export function useCachedMediasoupWorker(): void {
   if (process.env.MEDIASOUP_WORKER_BIN) return;
-  const cached = path.join(projectRoot(), '.cache', `mediasoup-worker-${MEDIASOUP_VERSION}-${WORKER_RECIPE}`);
+  const cached = cachedWorkerPath();
   if (existsSync(cached)) process.env.MEDIASOUP_WORKER_BIN = cached;
 }
