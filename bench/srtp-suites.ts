@@ -79,10 +79,10 @@ function main(): void {
       }
       rows.push(...mine);
     }
-    console.log(`\n${pad('library', 48)} ${pad('suite', 24)} ${lpad('ns/pkt, 1 session', 18)} ${lpad(`${SESSIONS} sessions`, 13)} ${lpad('+bytes', 7)} ${lpad('vs cheapest', 12)}`);
+    console.log(`\n${pad('library', 54)} ${pad('suite', 24)} ${lpad('ns/pkt, 1 session', 18)} ${lpad(`${SESSIONS} sessions`, 13)} ${lpad('+bytes', 7)} ${lpad('vs cheapest', 12)}`);
     const cheapest = Math.min(...rows.filter((r) => r.ns[0]! > 0).map((r) => r.ns[0]!));
     for (const r of rows) {
-      console.log(`${pad(r.lib, 48)} ${pad(r.suite, 24)} ${lpad(r.ns[0]!.toFixed(0), 18)} ${lpad(r.ns[1]!.toFixed(0), 13)} ${lpad(String(r.added), 7)} ${lpad(`${(r.ns[0]! / cheapest).toFixed(2)}×`, 12)}`);
+      console.log(`${pad(r.lib, 54)} ${pad(r.suite, 24)} ${lpad(r.ns[0]!.toFixed(0), 18)} ${lpad(r.ns[1]!.toFixed(0), 13)} ${lpad(String(r.added), 7)} ${lpad(`${(r.ns[0]! / cheapest).toFixed(2)}×`, 12)}`);
     }
     console.log('\n  +bytes = what SRTP adds to each packet (auth tag); every forwarded packet pays this once per viewer.');
   } finally {
