@@ -143,7 +143,7 @@ export async function ensureMediasoupWorker(root) {
   ], { cwd: workerDir });
 
   const jobs = String(os.availableParallelism?.() ?? os.cpus().length);
-  say(`compiling the mediasoup worker on ${jobs} core(s); this takes 3-4 minutes on 2 cores, once`);
+  say(`compiling the mediasoup worker on ${jobs} core(s); about 2 minutes on 2 cores, once`);
   const tick = ticker('mediasoup worker build', 10000);
   await run('meson', ['compile', '-C', 'build', '-j', jobs, 'mediasoup-worker'], {
     cwd: workerDir,
