@@ -1,5 +1,5 @@
 // Redis layout of room events and of the webhook delivery queues they feed. The Lua in
-// emit-script.ts builds the same names; keep both in step.
+// emit-script.ts builds its keys from these functions (luaKey).
 import type { Redis } from 'ioredis';
 import { channelFor } from '../../common/pubsub-channel.js';
 
