@@ -119,7 +119,13 @@ function prepareSources(workDir, srtp) {
 /** Builds (or finds) the cached worker binary; returns a one-line summary. */
 export async function ensureMediasoupWorker(root) {
   const binary = workerBinaryPath(root);
-  if (existsSync(binary)) return `cached at ${binary}`;
+  // The worker's DTLS and SRTP are its static OpenSSL, so the binary is only reused with the OpenSSL it
+  // was linked with (`<binary>.openssl`); deleting the OpenSSL prefix rebuilds all three on the newest source.
+  const opensslStamp = join(cachePath(root, 'openssl'), 'debian-version');
+  const linkedWith = existsSync(`${binary}.openssl`) ? readFileSync(`${binary}.openssl`, 'utf8').trim() : null;
+  if (existsSync(binary) && existsSync(opensslStamp) && readFileSync(opensslStamp, 'utf8').trim() === linkedWith) {
+    return `cached at ${binary} (OpenSSL ${linkedWith}, Debian trixie's source, static; to rebuild on a newer one, delete ${cachePath(root, 'openssl')})`;
+  }
 
   const workDir = join(root, '.cache', `mediasoup-build-${MEDIASOUP_VERSION}`);
   rmSync(workDir, { recursive: true, force: true });
@@ -160,6 +166,7 @@ export async function ensureMediasoupWorker(root) {
   copyFileSync(built, `${binary}.partial`);
   chmodSync(`${binary}.partial`, 0o755);
   renameSync(`${binary}.partial`, binary);
+  writeFileSync(`${binary}.openssl`, `${openssl.debianVersion}\n`);
   rmSync(workDir, { recursive: true, force: true });
   return `built and cached at ${binary} (OpenSSL ${openssl.debianVersion} and libsrtp2 ${srtp.debianVersion} linked statically)`;
 }
