@@ -19,7 +19,7 @@ import { say, SetupError } from './progress.mjs';
 export const LIBSRTP_VERSION = '2.5.0';
 
 /**
- * Builds (or finds) libsrtp2 on OpenSSL. Its prefix (cache-names.json `libsrtp`; the recipe there:
+ * Builds (or finds) libsrtp2 on OpenSSL. Its prefix (cache-names.json `libsrtp`, whose name's recipe is
  * openssl35 = -Dcrypto-library=openssl against ./openssl-static.mjs, ivonce = LIBSRTP_PATCHES) holds
  * `lib/libsrtp2.a`, `include/srtp2/*.h`, and `debian-version` (which Debian source it was built from),
  * written last, so a prefix without it is an unfinished build. Returns the directories the worker

@@ -120,7 +120,8 @@ function prepareSources(workDir, srtp) {
 export async function ensureMediasoupWorker(root) {
   const binary = workerBinaryPath(root);
   // The worker's DTLS and SRTP are its static OpenSSL, so the binary is only reused with the OpenSSL it
-  // was linked with (`<binary>.openssl`); deleting the OpenSSL prefix rebuilds all three on the newest source.
+  // was linked with (`<binary>.openssl`): deleting the OpenSSL prefix rebuilds it on the newest source and
+  // relinks the worker. The cached libsrtp2 stays (OpenSSL keeps its ABI within 3.x).
   const opensslStamp = join(cachePath(root, 'openssl'), 'debian-version');
   const linkedWith = existsSync(`${binary}.openssl`) ? readFileSync(`${binary}.openssl`, 'utf8').trim() : null;
   if (existsSync(binary) && existsSync(opensslStamp) && readFileSync(opensslStamp, 'utf8').trim() === linkedWith) {
