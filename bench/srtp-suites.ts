@@ -12,10 +12,11 @@
 // Env: BENCH_PACKETS (200000 per round), BENCH_PAYLOAD (1188 bytes of RTP payload), BENCH_CPU (taskset
 // CPU; unset: not pinned).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../common/compiled-entry.js';
+import { setupCachePath } from '../src/runtime/mediasoup-binary.js';
 import { envNumber } from './lib/env.js';
 import { lpad, pad } from './lib/format.js';
 
@@ -30,16 +31,10 @@ interface Library {
   args: string[];
 }
 
-/** The set-up's .cache/ names (scripts/setup/cache-names.json, which bench code in dist/ cannot import). */
-function cachePath(root: string, what: 'openssl' | 'libsrtp'): string {
-  const names = JSON.parse(readFileSync(path.join(root, 'scripts', 'setup', 'cache-names.json'), 'utf8')) as Record<string, string>;
-  return path.join(root, '.cache', names[what]!);
-}
-
-function libraries(root: string): Library[] {
+function libraries(): Library[] {
   const out: Library[] = [];
-  const srtp = cachePath(root, 'libsrtp');
-  const openssl = cachePath(root, 'openssl');
+  const srtp = setupCachePath('libsrtp');
+  const openssl = setupCachePath('openssl');
   if (existsSync(path.join(srtp, 'lib', 'libsrtp2.a')) && existsSync(path.join(openssl, 'lib', 'libcrypto.a'))) {
     out.push({ name: "libsrtp2 2.5.0 on OpenSSL 3.5 (the worker's, static)", args: [`-I${srtp}/include/srtp2`, path.join(srtp, 'lib', 'libsrtp2.a'), path.join(openssl, 'lib', 'libcrypto.a'), '-ldl', '-pthread'] });
   } else {
@@ -64,7 +59,7 @@ function main(): void {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'levelchat-srtp-suites-'));
   try {
     const rows: { lib: string; suite: string; ns: number[]; added: number }[] = [];
-    for (const lib of libraries(root)) {
+    for (const lib of libraries()) {
       const bin = path.join(dir, `srtp-protect-${rows.length}`);
       execFileSync('gcc', ['-O2', '-o', bin, src, ...lib.args], { stdio: ['ignore', 'ignore', 'inherit'] });
       const mine: typeof rows = [];
