@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import os from 'node:os';
 import { run } from './run.mjs';
 import { cachePath } from './cache-names.mjs';
-import { ensureStaticOpenssl } from './openssl-static.mjs';
+import { builtOpensslVersion, ensureStaticOpenssl } from './openssl-static.mjs';
 import { ensureLibsrtpOpenssl } from './libsrtp-openssl.mjs';
 import { applySourcePatches, WORKER_PATCHES } from './source-patches.mjs';
 import { say, ticker, SetupError } from './progress.mjs';
@@ -122,9 +122,8 @@ export async function ensureMediasoupWorker(root) {
   // The worker's DTLS and SRTP are its static OpenSSL, so the binary is only reused with the OpenSSL it
   // was linked with (`<binary>.openssl`): deleting the OpenSSL prefix rebuilds it on the newest source and
   // relinks the worker. The cached libsrtp2 stays (OpenSSL keeps its ABI within 3.x).
-  const opensslStamp = join(cachePath(root, 'openssl'), 'debian-version');
   const linkedWith = existsSync(`${binary}.openssl`) ? readFileSync(`${binary}.openssl`, 'utf8').trim() : null;
-  if (existsSync(binary) && existsSync(opensslStamp) && readFileSync(opensslStamp, 'utf8').trim() === linkedWith) {
+  if (existsSync(binary) && linkedWith !== null && builtOpensslVersion(root) === linkedWith) {
     return `cached at ${binary} (OpenSSL ${linkedWith}, Debian trixie's source, static; to rebuild on a newer one, delete ${cachePath(root, 'openssl')})`;
   }
 

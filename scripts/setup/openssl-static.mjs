@@ -18,17 +18,25 @@ import { say, ticker, SetupError } from './progress.mjs';
 const SUITE = 'trixie';
 const SERIES = '3.5.';
 
+/** The prefix's record of the Debian source it was built from, written last (a prefix without it is unfinished). */
+const stampOf = (prefix) => join(prefix, 'debian-version');
+
+/** The Debian version of the finished static OpenSSL in the cache, or null when there is none. */
+export function builtOpensslVersion(root) {
+  const stamp = stampOf(cachePath(root, 'openssl'));
+  return existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : null;
+}
+
 /**
  * Builds (or finds) the static OpenSSL. Returns its pkg-config directory (libssl.pc, libcrypto.pc,
- * openssl.pc) for the libsrtp2 and worker builds, and the Debian version it came from. The prefix's
- * `debian-version` is written last, so a prefix without it is an unfinished build.
+ * openssl.pc) for the libsrtp2 and worker builds, and the Debian version it came from.
  * @returns {Promise<{ prefix: string, pkgConfigDir: string, debianVersion: string, cached: boolean }>}
  */
 export async function ensureStaticOpenssl(root) {
   const prefix = cachePath(root, 'openssl');
-  const stamp = join(prefix, 'debian-version');
   const found = { prefix, pkgConfigDir: join(prefix, 'lib', 'pkgconfig') };
-  if (existsSync(stamp)) return { ...found, debianVersion: readFileSync(stamp, 'utf8').trim(), cached: true };
+  const cached = builtOpensslVersion(root);
+  if (cached) return { ...found, debianVersion: cached, cached: true };
 
   const workDir = join(root, '.cache', 'openssl-build');
   const { tree, version } = await fetchDebianSource('openssl', workDir, { suite: SUITE, upstream: SERIES });
@@ -58,7 +66,7 @@ export async function ensureStaticOpenssl(root) {
   }
   const built = /^Version:\s*(\S+)/m.exec(readFileSync(join(found.pkgConfigDir, 'libcrypto.pc'), 'utf8'))?.[1] ?? '?';
   if (!built.startsWith(SERIES)) throw new SetupError(`the OpenSSL built from Debian ${version} says it is ${built}, not ${SERIES}x`);
-  writeFileSync(stamp, `${version}\n`);
+  writeFileSync(stampOf(prefix), `${version}\n`);
   rmSync(workDir, { recursive: true, force: true });
   return { ...found, debianVersion: version, cached: false };
 }
