@@ -139,8 +139,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(jsonBody);
   // Failed API keys and failed room tokens (WHIP/WHEP) count against one budget per client address.
   const failuresPerAddress = new RateLimiter(deps.rateLimit.perSecond / 10, deps.rateLimit.burst / 10);
-  const addressOf = deps.clientAddress;
-  api.use(authenticate(control.keys, { perTree: new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst), failuresPerAddress, addressOf }));
+  api.use(authenticate(control.keys, { perTree: new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst), failuresPerAddress, addressOf: deps.clientAddress }));
   const viewers = new ViewerLatencyWindow(control.redis);
   api.use(roomRoutes({ rooms: control.rooms, repository: control.repository, hlsStatus: deps.hls.status, viewers }, registry));
   api.use(tokenRoutes({ rooms: control.rooms, minter: control.minter, registrations: control.registrations, publicUrl: deps.publicUrl, cluster: deps.cluster }, registry));
@@ -159,7 +158,7 @@ export function createApp(deps: AppDeps): Express {
 
   // Public, so mounted before the API router and its authentication (WHIP/WHEP take room tokens).
   const jwks = jwksRoutes(control.edKeys, registry);
-  const webrtc = webrtcSessionRoutes({ ...deps.webrtc, failuresPerAddress, addressOf }, registry);
+  const webrtc = webrtcSessionRoutes({ ...deps.webrtc, failuresPerAddress, addressOf: deps.clientAddress }, registry);
   const telemetry = telemetryRoutes({ minter: control.minter, repository: control.repository, keys: control.keys, revocations: control.revocations, metrics: deps.metrics, window: viewers }, registry);
   const document = openApiDocument(registry);
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {

@@ -43,7 +43,6 @@ redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 return 1
 `;
 
-
 /** A webhook's hash in Redis; `events` is JSON (`null`: every event), and absent means every event too. */
 const webhookHashSchema = z.object({
   id: z.string(),

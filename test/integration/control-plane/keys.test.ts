@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../../src/auth/api-key.js';
+import { ownerWebhookFilters, webhookHash } from '../../../src/events/event-keys.js';
 import { waitFor } from '../../../bench/lib/wait.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { useRoomJoiner } from '../../helpers/room-joiner.js';
@@ -88,7 +89,7 @@ describe('key tree', () => {
       expect([room.state, room.ended_reason]).toEqual(['ended', 'host_ended']);
       expect(onKept.events.filter((e) => e.event === 'room-ended')).toEqual([]);
       for (const k of [leaked, made]) {
-        expect(await redis.exists(`lc:webhooks:owner:${k.id}`, `lc:webhook:${hooks[k.id]}`)).toBe(0);
+        expect(await redis.exists(ownerWebhookFilters(k.id), webhookHash(hooks[k.id]!))).toBe(0);
         // An event of the deleted key's room is recorded but queued for no webhook.
         await t.stack.control.events.emit({ id: `r_keydel-${k.id}`, owner: k.id }, 'participant.joined', { participant_id: 'p_1', identity: 'late' });
       }
@@ -104,7 +105,7 @@ describe('key tree', () => {
       const retired = await readJson(await t.api('/v1/keys', { method: 'POST', json: {} }));
       const hook = (await readJson(await t.api('/v1/webhooks', { method: 'POST', json: { url: receiver.url }, key: retired.key }))).id;
       expect((await t.api(`/v1/keys/${retired.id}`, { method: 'DELETE' })).status).toBe(204);
-      expect(await redis.exists(`lc:webhook:${hook}`)).toBe(0);
+      expect(await redis.exists(webhookHash(hook))).toBe(0);
     } finally {
       await receiver.close();
     }
