@@ -59,6 +59,13 @@ const SCRIPTS: Record<PlayerKind, string> = {
 export const isStartSeekQuirk = (e: PlayerError): boolean =>
   !e.fatal && e.started === false && /bufferSeekOverHole fragment loaded with buffer holes, seeking from/.test(e.detail);
 
+/**
+ * hls.js cancelling a request of its own (ErrorDetails.INTERNAL_ABORTED, "an internal call to abort a
+ * loader"), reported as a non-fatal network error: a seek does it to the loads for the position it
+ * leaves. Nothing the origin answered.
+ */
+export const isOwnAbort = (e: PlayerError): boolean => !e.fatal && e.detail === 'networkError aborted';
+
 /** Starts `window.llhls`: the player on `url`, a latency probe and the error log. */
 const START: Record<PlayerKind, (url: string) => string> = {
   'hls.js': (url) => `(() => {
