@@ -1,10 +1,10 @@
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../common/logger.js';
 import { withTimeout } from '../../common/with-timeout.js';
 import type { PutOptions } from '../../storage/object-store.js';
 import { namedKeys } from './playlist-uris.js';
-import { readSpoolFile, spoolFileHead, type SpoolObjectKind } from './spool-file.js';
+import { EXPIRY_MARKS_FILE, expiryMarkLine, readExpiryMarks, readSpoolFile, spoolFileHead, type SpoolObjectKind } from './spool-file.js';
 
 /**
  * Where this process' origin finds an object a live playlist names while object storage is
@@ -103,7 +103,8 @@ const prefixOf = (key: string): string => key.slice(0, key.lastIndexOf('/') + 1)
  * expiry passed (see `expire`): storage is rid of it too. Segments, init
  * segments and playlists are never dropped; when only they are left, `put` throws SpoolFullError.
  *
- * Spooled files are found again by `open` after a crash or a stop with a backlog, and uploaded.
+ * Spooled files are found again by `open` after a crash or a stop with a backlog, and uploaded; so are
+ * their expiry marks (the marks file beside them), so an expired object is not uploaded after a restart.
  */
 export class UploadSpool implements SpooledObjectSource {
   readonly dir: string;
@@ -118,6 +119,8 @@ export class UploadSpool implements SpooledObjectSource {
   private readonly abandoned = new Map<string, Promise<unknown>>();
   private readonly waiters = new Set<() => void>();
   private readonly deletions = new Set<Promise<unknown>>();
+  /** Appends to (and the removal of) the expiry marks file, in call order. */
+  private marksWrites: Promise<void> = Promise.resolve();
   private bytes = 0;
   private writing = 0;
   private nextSeq = 1;
@@ -210,10 +213,17 @@ export class UploadSpool implements SpooledObjectSource {
    * served and uploaded like any other (the deletion job removes them from storage).
    */
   expire(keys: Iterable<string>, dueAt: number): void {
+    const marked: string[] = [];
     for (const key of keys) {
       const entry = this.index.get(key);
-      if (entry && entry.kind !== 'playlist') entry.expiresAt = dueAt;
+      if (!entry || entry.kind === 'playlist') continue;
+      entry.expiresAt = dueAt;
+      marked.push(key);
     }
+    // On disk too: a spool reopened after a crash would otherwise upload them after their deletion, and
+    // nothing would delete them again. Not fsynced: the OS keeps it across a crash of this process, and a
+    // mark lost with the machine costs a stale object in storage, never the stream.
+    if (marked.length > 0) this.recordMarks(() => appendFile(this.marksFile, expiryMarkLine(marked, dueAt)), 'record');
   }
 
   /** Forgets the pins of a rendition whose playlist nobody serves any more. */
@@ -276,10 +286,24 @@ export class UploadSpool implements SpooledObjectSource {
     this.wake?.();
     await this.loop;
     await Promise.allSettled([...this.deletions]);
+    await this.marksWrites;
     if (!report.drained) {
       this.options.logger.warn({ dir: this.dir, objects: report.objects, bytes: report.bytes, segments: report.segments }, 'upload spool closed with a backlog; it is uploaded on the next start');
     }
     return report;
+  }
+
+  private get marksFile(): string {
+    return path.join(this.dir, EXPIRY_MARKS_FILE);
+  }
+
+  private recordMarks(write: () => Promise<unknown>, what: 'record' | 'remove'): void {
+    this.marksWrites = this.marksWrites
+      .then(write)
+      .then(
+        () => {},
+        (err: Error) => this.options.logger.warn({ dir: this.dir, err: err.message }, `could not ${what} the spool's expiry marks`),
+      );
   }
 
   private get idle(): boolean {
@@ -501,6 +525,8 @@ export class UploadSpool implements SpooledObjectSource {
     this.options.logger.info({ dir: this.dir, outageMs: Date.now() - this.degradedSince, spooled, uploaded, droppedParts }, 'upload spool drained: object storage has everything again');
     this.degradedSince = undefined;
     this.dropped.clear();
+    // Every mark was for an object that has now left the spool.
+    this.recordMarks(() => rm(this.marksFile, { force: true }), 'remove');
     Object.assign(this.episode, { spooled: 0, uploaded: 0, droppedParts: 0 });
     for (const check of [...this.waiters]) check();
   }
@@ -524,6 +550,7 @@ export class UploadSpool implements SpooledObjectSource {
     const { logger } = this.options;
     await mkdir(this.dir, { recursive: true });
     const names = (await readdir(this.dir)).sort();
+    const marks = await this.readMarks();
     for (const name of names) {
       const file = path.join(this.dir, name);
       if (name.endsWith('.tmp')) {
@@ -536,6 +563,8 @@ export class UploadSpool implements SpooledObjectSource {
         const data = await readFile(file);
         const { header } = readSpoolFile(data);
         const entry: Entry = { seq, key: header.key, kind: header.kind, options: header.options, file, fileBytes: data.length, uploading: false };
+        const expiresAt = marks.get(entry.key);
+        if (expiresAt !== undefined && entry.kind !== 'playlist') entry.expiresAt = expiresAt;
         if (entry.kind === 'playlist') this.supersede(entry.key);
         this.queue.push(entry);
         this.index.set(entry.key, entry);
@@ -547,9 +576,27 @@ export class UploadSpool implements SpooledObjectSource {
       }
     }
     if (this.queue.length > 0) {
-      logger.warn({ dir: this.dir, ...this.backlog() }, 'found spooled objects of an earlier run: uploading them');
+      const expiring = this.queue.filter((e) => e.expiresAt !== undefined).length;
+      logger.warn({ dir: this.dir, ...this.backlog(), expiring }, 'found spooled objects of an earlier run: uploading them');
       this.noteOutage(new Error('spooled objects of an earlier run'));
       this.kick();
+    } else {
+      this.recordMarks(() => rm(this.marksFile, { force: true }), 'remove'); // no spooled file left to mark
     }
+  }
+
+  /** The marks file an earlier run left (see expire): deletion time by key. */
+  private async readMarks(): Promise<Map<string, number>> {
+    let text: string;
+    try {
+      text = await readFile(this.marksFile, 'utf8');
+    } catch (err) {
+      // Without them an expired object may come back to storage: a stale object, not a reason to stop the stream.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.options.logger.warn({ dir: this.dir, err: (err as Error).message }, "could not read the spool's expiry marks");
+      return new Map();
+    }
+    const { dueAt, badLines } = readExpiryMarks(text);
+    if (badLines > 0) this.options.logger.warn({ dir: this.dir, badLines }, "skipping unreadable lines of the spool's expiry marks (a write cut short)");
+    return dueAt;
   }
 }

@@ -1,7 +1,9 @@
-import { readdir } from 'node:fs/promises';
+import { appendFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { keyOfUri, namedKeys, namedUris } from '../../../pipeline/publish/playlist-uris.js';
 import { SpoolFullError, UploadSpool, type ObjectSink, type UploadSpoolOptions } from '../../../pipeline/publish/upload-spool.js';
+import { EXPIRY_MARKS_FILE, expiryMarkLine, readExpiryMarks } from '../../../pipeline/publish/spool-file.js';
 import { createLogger } from '../../../common/logger.js';
 import type { PutOptions } from '../../../storage/object-store.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -184,6 +186,36 @@ describe('UploadSpool', () => {
     expect([...store.objects.keys()].sort()).toEqual([`${P}part9.m4s`, `${P}seg2.m4s`]);
     expect(spool.stats).toMatchObject({ expired: 2, droppedParts: 0 });
     await spool.close();
+  });
+
+  it('keeps its expiry marks across a restart: an object deleted meanwhile is not uploaded after it', async () => {
+    const store = new FakeStore();
+    store.down = true;
+    const first = await openSpool(store);
+    for (const n of [0, 1, 2]) await first.spool.put(`${P}seg${n}.m4s`, Buffer.from(`s${n}`), MEDIA, 'segment');
+    const dueAt = Date.now() + 300;
+    first.spool.expire([`${P}seg0.m4s`, `${P}seg1.m4s`], dueAt);
+    first.spool.expire([`${P}seg1.m4s`], dueAt + 60_000); // a later mark of the same key wins
+    expect((await first.spool.close(10)).objects).toBe(3);
+    // A crash cut the last append short: the marks before it still count.
+    await appendFile(path.join(first.dir, EXPIRY_MARKS_FILE), '{"dueAt":1,"keys":["hls/r_x/v1/se');
+
+    const second = await openSpool(store, { dir: first.dir });
+    await new Promise((r) => setTimeout(r, Math.max(0, dueAt - Date.now()) + 20));
+    store.down = false;
+    expect((await second.spool.whenDrained(undefined, 5000)).drained).toBe(true);
+    expect([...store.objects.keys()].sort()).toEqual([`${P}seg1.m4s`, `${P}seg2.m4s`]);
+    expect(second.spool.stats.expired).toBe(1);
+    await second.spool.close();
+    // Drained: no spooled file and no marks left behind.
+    expect(await readdir(first.dir)).toEqual([]);
+  });
+
+  it('reads expiry marks line by line, skipping a torn one', () => {
+    const text = expiryMarkLine(['a', 'b'], 5) + expiryMarkLine(['b'], 9) + '{"dueAt":3,"keys":["c"' + '\n' + expiryMarkLine(['d'], 1);
+    const { dueAt, badLines } = readExpiryMarks(text);
+    expect([...dueAt.entries()].sort()).toEqual([['a', 5], ['b', 9], ['d', 1]]);
+    expect(badLines).toBe(1);
   });
 
   it('uploads what an earlier run left in its directory', async () => {
