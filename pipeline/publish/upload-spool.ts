@@ -272,6 +272,7 @@ export class UploadSpool implements SpooledObjectSource {
       });
     }
     await Promise.allSettled([...this.deletions]);
+    await this.marksWrites; // drained means no file left behind, the marks' one included
     return { drained: done(), waitedMs: Date.now() - started, ...this.backlog(prefixes) };
   }
 
