@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { capabilitySchema } from '../auth/capabilities.js';
 import { MAX_TOKEN_TTL_S, TOKEN_ALGS } from '../auth/room-token.js';
 import { ROOM_EVENT_TYPES } from '../events/room-event.js';
-import { WEBHOOK_QUEUE_MAX } from '../events/event-keys.js';
+import { WEBHOOK_BACKLOG_MAX, WEBHOOK_QUEUE_MAX } from '../events/event-keys.js';
 import { deliveryAttemptSchema } from '../webhooks/delivery-log.js';
 import { externalIdSchema, roomIdSchema } from '../../common/room-id.js';
 import { ROOM_STATES } from '../rooms/room.js';
@@ -173,7 +173,11 @@ export const webhookSchema = z
     dropped_events: z
       .number()
       .int()
-      .meta({ description: `Events not delivered because this webhook already had ${WEBHOOK_QUEUE_MAX} waiting for their room (a receiver down for long): read the room from the API to catch up.` }),
+      .meta({
+        description:
+          `Events not delivered because this webhook already had ${WEBHOOK_QUEUE_MAX} waiting for their room, or ${WEBHOOK_BACKLOG_MAX} over all its rooms ` +
+          '(a receiver down for long): read the rooms from the API to catch up.',
+      }),
   })
   .meta({ id: 'Webhook' });
 

@@ -1,5 +1,6 @@
 import {
-  ownerWebhookFilters, ROOM_EVENT_STREAM_MAXLEN, roomEventStream, WEBHOOK_DROPPED_COUNT, WEBHOOK_QUEUE_MAX, WEBHOOK_QUEUES_SET, webhookHash, webhookRoomQueue,
+  ownerWebhookFilters, ROOM_EVENT_STREAM_MAXLEN, roomEventStream, WEBHOOK_BACKLOG_MAX, WEBHOOK_DROPPED_COUNT, WEBHOOK_QUEUE_MAX, WEBHOOK_QUEUED_FIELD,
+  WEBHOOK_QUEUES_SET, webhookHash, webhookRoomQueue,
 } from './event-keys.js';
 
 /**
@@ -19,7 +20,8 @@ export function luaKey<A extends string[]>(key: (...args: A) => string, ...args:
 /**
  * Lua that records one room event atomically with the change that caused it: appended to the
  * room's stream, published to every node, and queued for each of the owner's webhooks that wants
- * it (unless that webhook's queue for the room is full: WEBHOOK_QUEUE_MAX, counted as dropped).
+ * it (unless that webhook's queue for the room is full, WEBHOOK_QUEUE_MAX, or all its queues together
+ * hold WEBHOOK_BACKLOG_MAX: counted as dropped).
  * Returns (through `needs_job`) the delivery queues that were empty, which need a delivery job.
  * Prepended to every script that emits events; `channel` is the room events channel of the
  * script's connection (roomEventsChannel).
@@ -33,13 +35,16 @@ local function emit_event(owner, room_id, event_type, event_json, needs_job)
     local wanted = hooks[i + 1]
     if wanted == '*' or string.find(wanted, ',' .. event_type .. ',', 1, true) then
       local queue = ${luaKey(webhookRoomQueue, 'hooks[i]', 'room_id')}
-      if redis.call('LLEN', queue) >= ${WEBHOOK_QUEUE_MAX} then
-        redis.call('HINCRBY', ${luaKey(webhookHash, 'hooks[i]')}, 'dropped_events', 1)
+      local hook = ${luaKey(webhookHash, 'hooks[i]')}
+      local queued = tonumber(redis.call('HGET', hook, '${WEBHOOK_QUEUED_FIELD}') or '0')
+      if queued >= ${WEBHOOK_BACKLOG_MAX} or redis.call('LLEN', queue) >= ${WEBHOOK_QUEUE_MAX} then
+        redis.call('HINCRBY', hook, 'dropped_events', 1)
         redis.call('INCR', '${WEBHOOK_DROPPED_COUNT}')
       else
         if redis.call('RPUSH', queue, event_json) == 1 then
           table.insert(needs_job, queue)
         end
+        redis.call('HINCRBY', hook, '${WEBHOOK_QUEUED_FIELD}', 1)
         redis.call('SADD', '${WEBHOOK_QUEUES_SET}', queue)
       end
     end

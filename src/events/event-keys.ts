@@ -26,6 +26,18 @@ export const webhookHash = (webhookId: string) => `lc:webhook:${webhookId}`;
  */
 export const WEBHOOK_QUEUE_MAX = 1000;
 
+/**
+ * Events one webhook holds over all its rooms' queues (the count is its hash's `queued` field). The
+ * per-room bound alone lets the number of rooms multiply it, and rooms are cheap to create: past this,
+ * no room's new events are queued for that webhook, counted in `dropped_events` the same way. ~20 MB of
+ * Redis per webhook at ~400 bytes an event; a receiver down for 10 minutes loses nothing below ~80
+ * events/s for the webhook.
+ */
+export const WEBHOOK_BACKLOG_MAX = 50_000;
+
+/** The webhook hash's field counting the events its queues hold (see WEBHOOK_BACKLOG_MAX). */
+export const WEBHOOK_QUEUED_FIELD = 'queued';
+
 /** Events not queued because a webhook's queue for their room was full, cluster-wide, ever (a metric). */
 export const WEBHOOK_DROPPED_COUNT = 'lc:wh:dropped';
 

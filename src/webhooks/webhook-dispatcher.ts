@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis, Result } from 'ioredis';
-import { WEBHOOK_QUEUES_SET } from '../events/event-keys.js';
+import { WEBHOOK_QUEUED_FIELD, WEBHOOK_QUEUES_SET, webhookHash } from '../events/event-keys.js';
 import type { DeliveryKick } from '../events/delivery-kick.js';
 import { roomEventSchema, type RoomEvent } from '../events/room-event.js';
 import type { Logger } from '../../common/logger.js';
@@ -53,14 +53,19 @@ interface DeliveryJob {
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    lcWebhookPop(queue: string, set: string, eventId: string): Result<string | null, Context>;
+    lcWebhookPop(queue: string, set: string, webhook: string, eventId: string): Result<string | null, Context>;
   }
 }
 
-// Removes the delivered head (only if it is still that event) and returns the next head, if any.
+// Removes the delivered head (only if it is still that event) and returns the next head, if any. The
+// webhook's count of queued events goes down with it; never below 0 (queues filled before it was kept),
+// and not on a deleted webhook (HINCRBY would bring its hash back).
 const POP_HEAD_LUA = `
 local head = redis.call('LINDEX', KEYS[1], 0)
-if head and cjson.decode(head).id == ARGV[1] then redis.call('LPOP', KEYS[1]) end
+if head and cjson.decode(head).id == ARGV[1] then
+  redis.call('LPOP', KEYS[1])
+  if tonumber(redis.call('HGET', KEYS[3], '${WEBHOOK_QUEUED_FIELD}') or '0') > 0 then redis.call('HINCRBY', KEYS[3], '${WEBHOOK_QUEUED_FIELD}', -1) end
+end
 local next_head = redis.call('LINDEX', KEYS[1], 0)
 if not next_head then redis.call('SREM', KEYS[2], KEYS[1]) end
 return next_head
@@ -93,7 +98,7 @@ export class WebhookDispatcher implements DeliveryKick {
     this.slots = new TenantSlots(redis, { limit: limits.perTenant, leaseMs: policy.timeoutMs + 20_000 });
     this.queue = new Queue(QUEUE, { connection });
     this.queue.on('error', (err) => this.logger.warn({ err: err.message }, 'webhook queue error'));
-    redis.defineCommand('lcWebhookPop', { numberOfKeys: 2, lua: POP_HEAD_LUA });
+    redis.defineCommand('lcWebhookPop', { numberOfKeys: 3, lua: POP_HEAD_LUA });
   }
 
   /**
@@ -250,7 +255,7 @@ export class WebhookDispatcher implements DeliveryKick {
     });
     if (!outcome.ok && !final) throw new Error(outcome.error ?? `receiver answered ${outcome.httpStatus}`);
     if (!outcome.ok) this.logger.warn({ webhook_id: webhookId, event_id: event.id, room_id: event.room_id }, 'webhook event dropped after the last attempt');
-    const next = await this.redis.lcWebhookPop(queue, WEBHOOK_QUEUES_SET, eventId);
+    const next = await this.redis.lcWebhookPop(queue, WEBHOOK_QUEUES_SET, webhookHash(webhookId), eventId);
     if (next) await this.admit([{ queue, eventId: parseQueued(next, queue).id, tenant: webhook.tenant }]);
   }
 

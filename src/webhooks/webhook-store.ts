@@ -11,7 +11,7 @@ export interface Webhook {
   /** `null`: every event. */
   events: RoomEventType[] | null;
   created_at: string;
-  /** Events not queued for it because its queue for a room was full (WEBHOOK_QUEUE_MAX). */
+  /** Events not queued for it because its queue for a room was full (WEBHOOK_QUEUE_MAX) or all its queues were (WEBHOOK_BACKLOG_MAX). */
   dropped_events: number;
 }
 

@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
-import { WEBHOOK_QUEUE_MAX } from '../../events/event-keys.js';
+import { WEBHOOK_BACKLOG_MAX, WEBHOOK_QUEUE_MAX } from '../../events/event-keys.js';
 import type { DeliveryLog } from '../../webhooks/delivery-log.js';
 import type { DestinationGuard } from '../../webhooks/destination-guard.js';
 import { WEBHOOKS_PER_KEY, type WebhookStore } from '../../webhooks/webhook-store.js';
@@ -32,8 +32,8 @@ export function webhookRoutes({ webhooks, deliveries, destinations }: WebhookRou
         'Events of this key\'s rooms are POSTed as JSON `{ id, type, room_id, created_at, data }` with header ' +
         '`LevelChat-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, in order per room, retried with ' +
         'exponential backoff for over 24 hours with the same `id` (dedupe on it). ' +
-        `At most ${WEBHOOK_QUEUE_MAX} events wait per room for one webhook; a room's later events are not queued for it while that many wait, ` +
-        'and the webhook\'s `dropped_events` counts them. ' +
+        `At most ${WEBHOOK_QUEUE_MAX} events wait per room for one webhook, and ${WEBHOOK_BACKLOG_MAX} over all its rooms; later events are not ` +
+        'queued for it while that many wait, and the webhook\'s `dropped_events` counts them. ' +
         `A key has at most ${WEBHOOKS_PER_KEY} webhooks. The URL's host must resolve to public addresses only (no loopback, private, ` +
         'link-local, CGNAT, multicast or unspecified address, nor IPv6 forms of them); it is checked again at every delivery.',
       body: createWebhookBody,

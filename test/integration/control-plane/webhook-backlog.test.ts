@@ -1,10 +1,12 @@
-// A webhook whose receiver is down does not queue a busy room's events without end: each (webhook,
-// room) queue holds WEBHOOK_QUEUE_MAX events, later ones are counted on the webhook (dropped_events)
-// instead, and the room's stream, other rooms and other webhooks are unaffected. Real Redis, the real
-// emitting Lua; nothing delivers here (the queues only fill).
+// A webhook whose receiver is down does not queue events without end: each (webhook, room) queue
+// holds WEBHOOK_QUEUE_MAX events and all of a webhook's queues together WEBHOOK_BACKLOG_MAX; later ones
+// are counted on the webhook (dropped_events) instead, and the room's stream, other rooms and other
+// webhooks are unaffected. Real Redis, the real emitting Lua; nothing delivers here (the queues only fill).
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { roomEventStream, WEBHOOK_DROPPED_COUNT, WEBHOOK_QUEUE_MAX, webhookRoomQueue } from '../../../src/events/event-keys.js';
+import {
+  roomEventStream, WEBHOOK_BACKLOG_MAX, WEBHOOK_DROPPED_COUNT, WEBHOOK_QUEUE_MAX, WEBHOOK_QUEUED_FIELD, webhookHash, webhookRoomQueue,
+} from '../../../src/events/event-keys.js';
 import { RoomEventEmitter } from '../../../src/events/room-event-emitter.js';
 import { WebhookStore } from '../../../src/webhooks/webhook-store.js';
 import { freshRedisDb } from '../../helpers/test-stack.js';
@@ -46,5 +48,34 @@ describe('webhook delivery queues are bounded', () => {
     expect(await redis.xlen(roomEventStream(busy.id))).toBeGreaterThanOrEqual(WEBHOOK_QUEUE_MAX);
     // Each queue asked for a delivery job once, when it stopped being empty.
     expect(filled.sort()).toEqual([busyQueue, webhookRoomQueue(all.webhook.id, calm.id), webhookRoomQueue(chat.webhook.id, busy.id)].sort());
+    // The webhook counts what its queues hold.
+    expect(await redis.hget(webhookHash(all.webhook.id), WEBHOOK_QUEUED_FIELD)).toBe(String(WEBHOOK_QUEUE_MAX + 1));
   });
+
+  it(`holds ${WEBHOOK_BACKLOG_MAX} events per webhook over all its rooms, however many rooms there are`, async () => {
+    const webhooks = new WebhookStore(redis);
+    const events = new RoomEventEmitter(redis, { queuesFilled: async () => {} });
+    const hook = await webhooks.create('k_rooms', 'k_rooms', 'https://hooks.example.com/rooms', null);
+    if (hook === 'limit') throw new Error('webhook limit');
+    // A tenant making room after room, each well under the per-room bound: 200 events in each of 250 rooms.
+    const perRoom = 200;
+    const rooms = WEBHOOK_BACKLOG_MAX / perRoom;
+    for (let r = 0; r < rooms; r++) {
+      const room = { id: `r_many-${r}`, owner: 'k_rooms' };
+      await Promise.all(Array.from({ length: perRoom }, (_, i) => events.emit(room, 'participant.joined', { participant_id: `p_${i}`, identity: `u${i}` })));
+    }
+    expect(await redis.hget(webhookHash(hook.webhook.id), WEBHOOK_QUEUED_FIELD)).toBe(String(WEBHOOK_BACKLOG_MAX));
+    // Full: a room it has never seen gets nothing queued, an older one nothing more; both are counted.
+    await events.emit({ id: 'r_new', owner: 'k_rooms' }, 'room.created', {});
+    await events.emit({ id: 'r_many-0', owner: 'k_rooms' }, 'participant.left', { participant_id: 'p_0', identity: 'u0', reason: 'left' });
+    expect(await redis.exists(webhookRoomQueue(hook.webhook.id, 'r_new'))).toBe(0);
+    expect(await redis.llen(webhookRoomQueue(hook.webhook.id, 'r_many-0'))).toBe(perRoom);
+    expect((await webhooks.get('k_rooms', hook.webhook.id))?.dropped_events).toBe(2);
+    // The room's own stream still has the event; another tenant's webhook is unaffected.
+    expect(await redis.xlen(roomEventStream('r_new'))).toBe(1);
+    const other = await webhooks.create('k_other', 'k_other', 'https://hooks.example.com/other', null);
+    if (other === 'limit') throw new Error('webhook limit');
+    await events.emit({ id: 'r_other', owner: 'k_other' }, 'room.created', {});
+    expect(await redis.llen(webhookRoomQueue(other.webhook.id, 'r_other'))).toBe(1);
+  }, 60_000);
 });

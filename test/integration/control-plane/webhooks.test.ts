@@ -3,8 +3,9 @@ import { verifyWebhookSignature } from '../../../src/webhooks/signature.js';
 import { readJson, useTestStack, type TestStack } from '../../helpers/test-stack.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
 import { waitFor } from '../../../bench/lib/wait.js';
+import { WEBHOOK_QUEUED_FIELD, webhookHash } from '../../../src/events/event-keys.js';
 
-const { t } = useTestStack();
+const { t, redis } = useTestStack();
 
 /** A fresh key (so each test sees only its own rooms' events) and a helper bound to it. */
 async function tenant() {
@@ -63,6 +64,8 @@ describe('webhooks', () => {
       expect(log.filter((d: { status: string }) => d.status === 'retrying')).toHaveLength(3);
       expect(log.filter((d: { status: string }) => d.status === 'delivered')).toHaveLength(9);
       expect(log[0]).toMatchObject({ event_id: expect.any(String), attempt: expect.any(Number), http_status: 200, duration_ms: expect.any(Number) });
+      // Each delivered event left the webhook's count of queued events (WEBHOOK_BACKLOG_MAX's count).
+      await waitFor(async () => (await redis.hget(webhookHash(hook.id), WEBHOOK_QUEUED_FIELD)) === '0', { what: 'the queued count back to 0' });
     } finally {
       await receiver.close();
     }
@@ -104,6 +107,8 @@ describe('webhooks', () => {
       await as('/v1/rooms/r_after-delete', { method: 'DELETE' });
       await new Promise((r) => setTimeout(r, 500));
       expect(receiver.all).toHaveLength(1);
+      // Nothing brought the deleted webhook's record back (the queued count is not kept for it).
+      expect(await redis.exists(webhookHash(hook.id))).toBe(0);
     } finally {
       await receiver.close();
     }
