@@ -55,6 +55,8 @@ const webhookHashSchema = z.object({
   created_at: z.string(),
   /** Written by the emitting Lua (emit-script.ts), absent until the first drop. */
   dropped_events: z.string().regex(/^\d+$/).optional(),
+  /** Events its queues hold (WEBHOOK_QUEUED_FIELD): kept by the emitting Lua and the dispatcher's pop, not read here. */
+  queued: z.string().regex(/^\d+$/).optional(),
 });
 const webhookEventsSchema = z.array(z.enum(ROOM_EVENT_TYPES)).nullable();
 
@@ -79,7 +81,7 @@ export class WebhookStore {
     const h = await this.redis.hgetall(webhookHash(id));
     if (!h.id) return undefined;
     const what = `webhook ${id}`;
-    const { events, tenant, dropped_events, ...stored } = parseWith(webhookHashSchema, h, what);
+    const { events, tenant, dropped_events, queued: _queued, ...stored } = parseWith(webhookHashSchema, h, what);
     return { ...stored, tenant: tenant ?? stored.owner, events: parseJsonWith(webhookEventsSchema, events ?? 'null', what), dropped_events: Number(dropped_events ?? 0) };
   }
 
