@@ -385,18 +385,20 @@ async function runOne(side: 'single' | 'cascade', n: number, kind: ViewerTranspo
     const reached = d.viewers.filter((v) => (warm.perPort.get(v.port) ?? 0) > 0).length;
     log(`  ${side} n=${n}: warm — ${reached}/${n} viewers receiving; measuring ${DURATION_S} s`);
 
-    // No per-consumer stats inside the window: on a saturated worker 800 getStats took 28 s (each
-    // channel request waits a whole event-loop turn of fan-out) and stretched the window. The window
-    // counts come from the sink (+ its kernel drops); consumer packetCount is checked once drained.
+    // No channel request inside the window: on a saturated worker 800 getStats took 28 s, and even the
+    // per-second getResourceUsage took ~17 s each (a channel request waits behind the fan-out) and
+    // stretched a 15 s window to minutes. The window counts come from the sink (+ its kernel drops), the
+    // per-second CPU from /proc; consumer packetCount is checked once drained.
     const s0 = await snapshot(d, sink, ffmpeg, watchPorts);
     const scraper = metrics ? scrapeEvery(METRICS_SCRAPE_S, () => metrics.render().then((r) => r.text)) : undefined;
     let prevSink = s0.sink;
-    let prevCpu = s0.workerCpuMs;
+    let prevCpu = s0.procCpuMs;
     let prevAt = s0.at;
     const every = DURATION_S > 20 ? 3 : 1;
     for (let s = every; s < DURATION_S; s += every) {
       await sleep(s0.at + s * 1000 - Date.now());
-      const [snap, cpu] = await Promise.all([sink.snapshot(), workerCpuMs(d.workers)]);
+      const snap = await sink.snapshot();
+      const cpu = d.workers.map((w) => processCpuMs(w.pid));
       const dt = (snap.at - prevAt) / 1000;
       const perW = perWorkerFromSink(d, prevSink, snap);
       const workers = d.workers
