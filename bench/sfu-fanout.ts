@@ -37,7 +37,7 @@ import { useCachedMediasoupWorker } from '../src/runtime/mediasoup-binary.js';
 import { consumerCapabilities } from '../src/sfu/consumer-capabilities.js';
 import { envCount, envIntList, envNumber } from './lib/env.js';
 import { parseCpuList } from './lib/cpu-list.js';
-import { printCostCurve, srtpVersusPlain, viewersPerCore, type CostPoint } from './lib/cost-curve.js';
+import { capacities, capacityRatio, printCostCurve, srtpVersusPlain, viewersPerCore, type Capacity, type CostPoint } from './lib/cost-curve.js';
 import { prepareSource, sourceFromEnv, type LoadSource, type PreparedSource } from './lib/load-source.js';
 import { transportLabel, viewerTransportsFromEnv, type ViewerTransport } from './lib/viewer-transport.js';
 import { kpps, lpad, pad, pct } from './lib/format.js';
@@ -657,6 +657,20 @@ function printSrtpTargets(points: CostPoint[]): void {
         `pairs ${pct(pairs.min!, 1)}–${pct(pairs.max!, 1)})`,
     );
   }
+  // The same goal as capacity: the largest N each transport served at < 1% loss, in steps of the N tried.
+  const caps = capacities(points);
+  for (const base of caps.filter((c) => c.transport === 'plain')) {
+    for (const other of caps.filter((c) => c.setup === base.setup && c.transport.startsWith('srtp'))) {
+      const ratio = capacityRatio(base, other);
+      if (!ratio) continue;
+      const served = (c: Capacity) => `${c.transport} ${c.held!.viewers}${c.lost ? ` (${c.lost.viewers} lost ${pct(c.lost.meanLoss, 2)})` : ' (no N above it lost)'}`;
+      const verdict = ratio.low >= 0.9 ? 'PASS' : ratio.high !== undefined && ratio.high < 0.9 ? 'MISS' : 'NOT DECIDED (list N in finer steps)';
+      console.log(
+        `  SRTP ≥ 90% of plain RTP viewers per core, as capacity at < 1% loss (${base.setup}): ${verdict} (between ${pct(ratio.low, 1)} and ` +
+          `${ratio.high === undefined ? '?' : pct(ratio.high, 1)}: ${served(base)}, ${served(other)})`,
+      );
+    }
+  }
   const dedicated = SINGLE_CPU !== null && LOADGEN_CPUS.length > 0 && !LOADGEN_CPUS.includes(SINGLE_CPU);
   for (const p of points.filter((x) => x.setup === '1 worker' && x.transport.startsWith('srtp'))) {
     if (p.viewers < 500) continue;
@@ -692,8 +706,11 @@ async function main(): Promise<void> {
       `viewer transports per N: ${TRANSPORTS.map((t) => (t.kind === 'plain' ? 'plain RTP' : `SRTP ${t.suite}`)).join(', ')}; sides ${SIDES.join(', ')}`,
   );
   if (LOADGEN_CPU !== null) {
+    // This process too: left to roam, it lands on a saturated worker's CPU at nice 0 against the worker's
+    // nice -20 and stalls for tens of seconds (a 15 s window measured in minutes, its samples bunched).
+    execFileSync('taskset', ['-a', '-p', '-c', LOADGEN_CPU, String(process.pid)], { stdio: 'ignore' });
     console.log(
-      `  pinning (taskset, BENCH_LOADGEN_CPUS / BENCH_WORKER_CPUS): load generator (${SOURCE.kind} + sink) on CPU ${LOADGEN_CPU}; single-router worker on CPU ${SINGLE_CPU}; ` +
+      `  pinning (taskset, BENCH_LOADGEN_CPUS / BENCH_WORKER_CPUS): load generator (${SOURCE.kind} + sink) and this process on CPU ${LOADGEN_CPU}; single-router worker on CPU ${SINGLE_CPU}; ` +
         `cascade worker i on CPU [${WORKER_CPUS.join(',')}][i mod ${WORKER_CPUS.length}]` +
         ([SINGLE_CPU!, ...poolCpus()].some((c) => LOADGEN_CPUS.includes(c))
           ? `. The load generator shares CPU ${LOADGEN_CPU} with a worker: say so next to any figure from such a row.`

@@ -68,3 +68,35 @@ export function srtpVersusPlain(points: CostPoint[]): { setup: string; viewers: 
   }
   return out;
 }
+
+/** What one setup served with one viewer transport before loss: the largest N under `maxLoss`, and the next N tried above it. */
+export interface Capacity {
+  transport: string;
+  setup: string;
+  /** Largest N whose mean loss stayed under the bound (undefined: every N lost more). */
+  held?: CostPoint;
+  /** Smallest N above `held` that lost more (undefined: none tried above it lost). */
+  lost?: CostPoint;
+}
+
+/**
+ * Capacity per (setup, transport): the largest N served at mean loss < `maxLoss`, and the first N above
+ * it that was not. With the plain-RTP row as base, the SRTP capacity ratio lies between
+ * held(srtp) / lost(plain) and lost(srtp) / held(plain): the steps between the N tried bound it.
+ */
+export function capacities(points: CostPoint[], maxLoss = 0.01): Capacity[] {
+  const groups = new Map<string, CostPoint[]>();
+  for (const p of points) groups.set(`${p.setup}\u0000${p.transport}`, [...(groups.get(`${p.setup}\u0000${p.transport}`) ?? []), p]);
+  return [...groups.values()].map((rows) => {
+    const sorted = [...rows].sort((a, b) => a.viewers - b.viewers);
+    const held = sorted.filter((p) => p.meanLoss < maxLoss).pop();
+    const lost = sorted.find((p) => p.meanLoss >= maxLoss && p.viewers > (held?.viewers ?? 0));
+    return { transport: rows[0]!.transport, setup: rows[0]!.setup, held, lost };
+  });
+}
+
+/** The bounds of `other`'s capacity over `base`'s (see capacities); `high` is undefined when `other` never lost. */
+export function capacityRatio(base: Capacity, other: Capacity): { low: number; high?: number } | undefined {
+  if (!other.held || !base.held || !base.lost) return undefined;
+  return { low: other.held.viewers / base.lost.viewers, high: other.lost ? other.lost.viewers / base.held.viewers : undefined };
+}
