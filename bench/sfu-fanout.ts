@@ -26,7 +26,7 @@
 // PlainTransport (rtcp-mux) with a video and an audio consumer, connected to a C recvmmsg UDP sink
 // (bench/lib/udp-sink.c, compiled into a temp dir at run time) that counts RTP per source port, i.e.
 // per viewer. Measured per window: forwarded packets/s (consumer `packetCount` deltas, per worker),
-// worker CPU (getResourceUsage ru_utime+ru_stime deltas), loss per viewer at the sink against what
+// worker CPU (/proc utime+stime deltas, read with the sink's counts), loss per viewer at the sink against what
 // ffmpeg sent (producer packetCount + packetsLost), kernel drops on the sink and ingress sockets.
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -254,9 +254,12 @@ async function deployCascade(pool: WorkerPoolT, n: number, sink: UdpSink, kind: 
 interface Snapshot {
   at: number;
   sink: SinkSnapshot;
-  /** Worker CPU ms (user + system), in deployment.workers order. */
+  /** Worker CPU ms (user + system, /proc), in deployment.workers order, read with the sink's counts. */
   workerCpuMs: number[];
-  procCpuMs: number[];
+  /** The same as the worker reports it (getResourceUsage), whenever it answered: a cross-check. */
+  usageCpuMs: number[];
+  /** How long the worker took to answer the snapshot's channel requests. */
+  channelMs: number;
   producer: { received: number; lost: number };
   ffmpegMs: number;
   sinkMs: number;
@@ -278,20 +281,21 @@ function nodeCpuMs(): number {
 }
 
 async function snapshot(d: Deployment, sink: UdpSink, ffmpeg: LoadSource | null, watchPorts: number[]): Promise<Snapshot> {
-  const machine = machineCpu();
-  const [sinkSnap, cpu, producer] = await Promise.all([sink.snapshot(), workerCpuMs(d.workers), producerCounts(d.ingress)]);
-  return {
-    at: sinkSnap.at,
-    sink: sinkSnap,
-    workerCpuMs: cpu,
-    procCpuMs: d.workers.map((w) => processCpuMs(w.pid)),
-    producer,
+  // What the window's figures divide by is read at one instant, with the sink's counts. The channel
+  // requests come last and time nothing: a busy worker answers them late (25–40 s with SRTP viewers at
+  // 96–100% of its core), which skewed the CPU of such rows when it came from getResourceUsage.
+  const instant = {
+    machine: machineCpu(),
+    workerCpuMs: d.workers.map((w) => processCpuMs(w.pid)),
     ffmpegMs: ffmpeg ? processCpuMs(ffmpeg.pid) : 0,
     sinkMs: processCpuMs(sink.pid),
     nodeMs: nodeCpuMs(),
-    machine,
     drops: udpDrops(watchPorts),
   };
+  const sinkSnap = await sink.snapshot();
+  const asked = Date.now();
+  const [usageCpuMs, producer] = await Promise.all([workerCpuMs(d.workers), producerCounts(d.ingress)]);
+  return { ...instant, at: sinkSnap.at, sink: sinkSnap, usageCpuMs, producer, channelMs: Date.now() - asked };
 }
 
 async function consumerCounts(d: Deployment): Promise<ConsumerCounts> {
@@ -358,8 +362,10 @@ interface RunResult {
   /** Packets ffmpeg sent over the whole stream (what each viewer should get). */
   streamExpected: number;
   streamIngressLoss: number;
-  /** Worker CPU from /proc/<pid>/stat over the same window: a cross-check of getResourceUsage. */
-  procCpuPerWorker: number[];
+  /** Worker CPU as getResourceUsage reports it, over the (later) moments the worker answered. */
+  usageCpuPerWorker: number[];
+  /** The slowest answer to a snapshot's channel requests. */
+  channelMs: number;
 }
 
 /** `metrics`: render these every METRICS_SCRAPE_S s through the measured window (a "+metrics" row). */
@@ -386,13 +392,13 @@ async function runOne(side: 'single' | 'cascade', n: number, kind: ViewerTranspo
     log(`  ${side} n=${n}: warm — ${reached}/${n} viewers receiving; measuring ${DURATION_S} s`);
 
     // No channel request inside the window: on a saturated worker 800 getStats took 28 s, and even the
-    // per-second getResourceUsage took ~17 s each (a channel request waits behind the fan-out) and
-    // stretched a 15 s window to minutes. The window counts come from the sink (+ its kernel drops), the
+    // per-second getResourceUsage took ~17 s each (a busy worker answers its channel late) and stretched
+    // a 15 s window to minutes. The window counts come from the sink (+ its kernel drops), the
     // per-second CPU from /proc; consumer packetCount is checked once drained.
     const s0 = await snapshot(d, sink, ffmpeg, watchPorts);
     const scraper = metrics ? scrapeEvery(METRICS_SCRAPE_S, () => metrics.render().then((r) => r.text)) : undefined;
     let prevSink = s0.sink;
-    let prevCpu = s0.procCpuMs;
+    let prevCpu = s0.workerCpuMs;
     let prevAt = s0.at;
     const every = DURATION_S > 20 ? 3 : 1;
     for (let s = every; s < DURATION_S; s += every) {
@@ -480,7 +486,8 @@ async function runOne(side: 'single' | 'cascade', n: number, kind: ViewerTranspo
       statsMs: drainedConsumers.tookMs,
       streamExpected,
       streamIngressLoss: streamExpected > 0 ? drainedProducer.lost / streamExpected : 0,
-      procCpuPerWorker: d.workers.map((_, i) => ((s1.procCpuMs[i] ?? 0) - (s0.procCpuMs[i] ?? 0)) / windowMs),
+      usageCpuPerWorker: d.workers.map((_, i) => ((s1.usageCpuMs[i] ?? 0) - (s0.usageCpuMs[i] ?? 0)) / windowMs),
+      channelMs: Math.max(s0.channelMs, s1.channelMs),
     };
     const m = result.machine;
     const machineCores = m.slice(1).reduce((a, c) => a + c.busy, 0);
@@ -549,7 +556,7 @@ function printTable(results: RunResult[]): void {
 function report(results: RunResult[]): void {
   console.log('\n=== Results (measured window per row) ===');
   console.log('  fwd pkt/s = RTP packets the sink received from the viewers\' transports + kernel drops on its sockets, in the window (per worker by transport port)');
-  console.log('  cores = worker CPU (getResourceUsage user+system) in cores; loss = per viewer over the whole stream, sink-received vs what ffmpeg sent;');
+  console.log('  cores = worker CPU (/proc user+system) in cores; loss = per viewer over the whole stream, sink-received vs what ffmpeg sent;');
   console.log('  ingress lost = producer packetsLost in the window; "other" = machine busy time not in this bench\'s processes (includes softirq not charged to them)');
   printTable(results);
   console.log('\nPer row details:');
@@ -563,7 +570,7 @@ function report(results: RunResult[]): void {
           .slice(1)
           .map((c, i) => `cpu${i} ${pct(c.busy, 0)} (usr ${pct(c.user, 0)} sys ${pct(c.system, 0)} softirq ${pct(c.softirq, 0)})`)
           .join(', ')}; ` +
-        `worker CPU per /proc ${r.procCpuPerWorker.map((c, i) => `w${i} ${pct(c, 0)}`).join(' ')}; setup ${(r.setupMs / 1000).toFixed(1)} s; drained consumer stats took ${r.statsMs} ms; ${r.placement}`,
+        `worker CPU per getResourceUsage ${r.usageCpuPerWorker.map((c, i) => `w${i} ${pct(c, 0)}`).join(' ')} (the worker answered within ${(r.channelMs / 1000).toFixed(1)} s); setup ${(r.setupMs / 1000).toFixed(1)} s; drained consumer stats took ${r.statsMs} ms; ${r.placement}`,
     );
   }
 
@@ -706,9 +713,9 @@ async function main(): Promise<void> {
       `viewer transports per N: ${TRANSPORTS.map((t) => (t.kind === 'plain' ? 'plain RTP' : `SRTP ${t.suite}`)).join(', ')}; sides ${SIDES.join(', ')}`,
   );
   if (LOADGEN_CPU !== null) {
-    // This process too: left to roam, it lands on a saturated worker's CPU at nice 0 against the worker's
-    // nice -20 and stalls for tens of seconds (a 15 s window measured in minutes, its samples bunched).
-    execFileSync('taskset', ['-a', '-p', '-c', LOADGEN_CPU, String(process.pid)], { stdio: 'ignore' });
+    // This process too, at the load generator's priority: at nice 0 beside the nice -20 worker or sink it
+    // got the CPU so rarely that it read the worker's channel answers tens of seconds late.
+    pin(process.pid, LOADGEN_CPU);
     console.log(
       `  pinning (taskset, BENCH_LOADGEN_CPUS / BENCH_WORKER_CPUS): load generator (${SOURCE.kind} + sink) and this process on CPU ${LOADGEN_CPU}; single-router worker on CPU ${SINGLE_CPU}; ` +
         `cascade worker i on CPU [${WORKER_CPUS.join(',')}][i mod ${WORKER_CPUS.length}]` +
@@ -721,7 +728,7 @@ async function main(): Promise<void> {
   }
   console.log(
     NICE !== 0
-      ? `  priority: workers, ffmpeg and the sink run at nice ${NICE}, ahead of other work on the box (see the "other" column).`
+      ? `  priority: workers, ffmpeg, the sink and this process run at nice ${NICE}, ahead of other work on the box (see the "other" column).`
       : '  priority: unchanged (BENCH_NICE=0); other work on the box competes equally (see the "other" column).',
   );
   if (VIEWERS.some((n) => n >= 1000)) console.log('  note: past one worker\'s saturation (~450 viewers) transport/consumer creation slows down a lot');
