@@ -282,7 +282,7 @@ function nodeCpuMs(): number {
 
 async function snapshot(d: Deployment, sink: UdpSink, ffmpeg: LoadSource | null, watchPorts: number[]): Promise<Snapshot> {
   // What the window's figures divide by is read at one instant, with the sink's counts. The channel
-  // requests come last and time nothing: a busy worker answers them late (25–40 s with SRTP viewers at
+  // requests come last and time nothing: a busy worker answers them late (25–100 s with SRTP viewers at
   // 96–100% of its core), which skewed the CPU of such rows when it came from getResourceUsage.
   const instant = {
     machine: machineCpu(),
@@ -717,8 +717,8 @@ async function main(): Promise<void> {
       `viewer transports per N: ${TRANSPORTS.map((t) => (t.kind === 'plain' ? 'plain RTP' : `SRTP ${t.suite}`)).join(', ')}; sides ${SIDES.join(', ')}`,
   );
   if (LOADGEN_CPU !== null) {
-    // This process too, at the load generator's priority: at nice 0 beside the nice -20 worker or sink it
-    // got the CPU so rarely that it read the worker's channel answers tens of seconds late.
+    // This process too, at the load generator's priority, so that it never runs on the worker's CPU nor
+    // waits behind the nice -20 sink. (The worker's late channel answers at saturation are the worker's.)
     pin(process.pid, LOADGEN_CPU);
     console.log(
       `  pinning (taskset, BENCH_LOADGEN_CPUS / BENCH_WORKER_CPUS): load generator (${SOURCE.kind} + sink) and this process on CPU ${LOADGEN_CPU}; single-router worker on CPU ${SINGLE_CPU}; ` +
