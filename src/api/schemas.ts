@@ -178,6 +178,10 @@ export const webhookSchema = z
           `Events not delivered because this webhook already had ${WEBHOOK_QUEUE_MAX} waiting for their room, or ${WEBHOOK_BACKLOG_MAX} over all its rooms ` +
           '(a receiver down for long): read the rooms from the API to catch up.',
       }),
+    queued_events: z
+      .number()
+      .int()
+      .meta({ description: `Events waiting for delivery to this webhook now, over all its rooms (at most ${WEBHOOK_BACKLOG_MAX}): how far its receiver is behind.` }),
   })
   .meta({ id: 'Webhook' });
 

@@ -13,6 +13,8 @@ export interface Webhook {
   created_at: string;
   /** Events not queued for it because its queue for a room was full (WEBHOOK_QUEUE_MAX) or all its queues were (WEBHOOK_BACKLOG_MAX). */
   dropped_events: number;
+  /** Events waiting for it now, over all its rooms (what WEBHOOK_BACKLOG_MAX bounds): how far its receiver is behind. */
+  queued_events: number;
 }
 
 export interface StoredWebhook extends Webhook {
@@ -55,7 +57,7 @@ const webhookHashSchema = z.object({
   created_at: z.string(),
   /** Written by the emitting Lua (emit-script.ts), absent until the first drop. */
   dropped_events: z.string().regex(/^\d+$/).optional(),
-  /** Events its queues hold (WEBHOOK_QUEUED_FIELD): kept by the emitting Lua and the dispatcher's pop, not read here. */
+  /** Events its queues hold (WEBHOOK_QUEUED_FIELD), kept by the emitting Lua and the dispatcher's pop; absent until the first. */
   queued: z.string().regex(/^\d+$/).optional(),
 });
 const webhookEventsSchema = z.array(z.enum(ROOM_EVENT_TYPES)).nullable();
@@ -70,7 +72,7 @@ export class WebhookStore {
   async create(owner: string, tenant: string, url: string, events: RoomEventType[] | null): Promise<{ webhook: Webhook; secret: string } | 'limit'> {
     const id = `wh_${randomBytes(9).toString('base64url').replace(/[-_]/g, '0')}`;
     const secret = `whsec_${randomBytes(24).toString('base64url')}`;
-    const webhook: Webhook = { id, url, events, created_at: new Date().toISOString(), dropped_events: 0 };
+    const webhook: Webhook = { id, url, events, created_at: new Date().toISOString(), dropped_events: 0, queued_events: 0 };
     const fields = { id, owner, tenant, url, events: JSON.stringify(events), secret, created_at: webhook.created_at };
     const filter = events ? `,${events.join(',')},` : '*';
     const created = await this.redis.lcWebhookCreate(webhookHash(id), ownerWebhookFilters(owner), WEBHOOKS_PER_KEY, id, filter, ...Object.entries(fields).flat());
@@ -81,8 +83,14 @@ export class WebhookStore {
     const h = await this.redis.hgetall(webhookHash(id));
     if (!h.id) return undefined;
     const what = `webhook ${id}`;
-    const { events, tenant, dropped_events, queued: _queued, ...stored } = parseWith(webhookHashSchema, h, what);
-    return { ...stored, tenant: tenant ?? stored.owner, events: parseJsonWith(webhookEventsSchema, events ?? 'null', what), dropped_events: Number(dropped_events ?? 0) };
+    const { events, tenant, dropped_events, queued, ...stored } = parseWith(webhookHashSchema, h, what);
+    return {
+      ...stored,
+      tenant: tenant ?? stored.owner,
+      events: parseJsonWith(webhookEventsSchema, events ?? 'null', what),
+      dropped_events: Number(dropped_events ?? 0),
+      queued_events: Number(queued ?? 0),
+    };
   }
 
   /** The tenant (key tree) of each webhook, in one round trip; undefined for a webhook that is gone. */
@@ -125,5 +133,5 @@ export class WebhookStore {
 }
 
 function publicView(w: StoredWebhook): Webhook {
-  return { id: w.id, url: w.url, events: w.events, created_at: w.created_at, dropped_events: w.dropped_events };
+  return { id: w.id, url: w.url, events: w.events, created_at: w.created_at, dropped_events: w.dropped_events, queued_events: w.queued_events };
 }

@@ -33,7 +33,7 @@ export function webhookRoutes({ webhooks, deliveries, destinations }: WebhookRou
         '`LevelChat-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, in order per room, retried with ' +
         'exponential backoff for over 24 hours with the same `id` (dedupe on it). ' +
         `At most ${WEBHOOK_QUEUE_MAX} events wait per room for one webhook, and ${WEBHOOK_BACKLOG_MAX} over all its rooms; later events are not ` +
-        'queued for it while that many wait, and the webhook\'s `dropped_events` counts them. ' +
+        'queued for it while that many wait, and the webhook\'s `dropped_events` counts them; its `queued_events` is how many wait now. ' +
         `A key has at most ${WEBHOOKS_PER_KEY} webhooks. The URL's host must resolve to public addresses only (no loopback, private, ` +
         'link-local, CGNAT, multicast or unspecified address, nor IPv6 forms of them); it is checked again at every delivery.',
       body: createWebhookBody,

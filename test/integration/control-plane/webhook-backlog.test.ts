@@ -65,6 +65,7 @@ describe('webhook delivery queues are bounded', () => {
       await Promise.all(Array.from({ length: perRoom }, (_, i) => events.emit(room, 'participant.joined', { participant_id: `p_${i}`, identity: `u${i}` })));
     }
     expect(await redis.hget(webhookHash(hook.webhook.id), WEBHOOK_QUEUED_FIELD)).toBe(String(WEBHOOK_BACKLOG_MAX));
+    expect((await webhooks.get('k_rooms', hook.webhook.id))?.queued_events).toBe(WEBHOOK_BACKLOG_MAX);
     // Full: a room it has never seen gets nothing queued, an older one nothing more; both are counted.
     await events.emit({ id: 'r_new', owner: 'k_rooms' }, 'room.created', {});
     await events.emit({ id: 'r_many-0', owner: 'k_rooms' }, 'participant.left', { participant_id: 'p_0', identity: 'u0', reason: 'left' });

@@ -33,7 +33,7 @@ describe('webhooks', () => {
         expect(verifyWebhookSignature('whsec_wrong', d.body, d.headers['levelchat-signature'] as string)).toBe(false);
         expect(Object.keys(JSON.parse(d.body)).sort()).toEqual(['created_at', 'data', 'id', 'room_id', 'type']);
       }
-      expect((await readJson(await as('/v1/webhooks'))).webhooks).toEqual([{ id: hook.id, url: receiver.url, events: null, created_at: hook.created_at, dropped_events: 0 }]);
+      expect((await readJson(await as('/v1/webhooks'))).webhooks).toEqual([{ id: hook.id, url: receiver.url, events: null, created_at: hook.created_at, dropped_events: 0, queued_events: 0 }]);
       expect((await readJson(await as(`/v1/webhooks/${hook.id}`))).id).toBe(hook.id);
     } finally {
       await receiver.close();

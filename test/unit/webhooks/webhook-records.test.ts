@@ -10,9 +10,11 @@ const hash = { id: 'wh_1', owner: 'key1', url: 'https://example.com/hook', secre
 describe('stored webhooks', () => {
   it('read back with their event filter (no filter, null or absent, is every event) and their dropped events', async () => {
     // Stored before tenants were recorded: the owner's key stands in for its tree.
-    expect(await storeWith({ ...hash, events: '["room.created","room.ended"]' }).find('wh_1')).toEqual({ ...hash, tenant: 'key1', events: ['room.created', 'room.ended'], dropped_events: 0 });
+    expect(await storeWith({ ...hash, events: '["room.created","room.ended"]' }).find('wh_1')).toEqual({ ...hash, tenant: 'key1', events: ['room.created', 'room.ended'], dropped_events: 0, queued_events: 0 });
     // The emitting Lua counts the events a full queue did not take.
     expect((await storeWith({ ...hash, dropped_events: '12' }).find('wh_1'))?.dropped_events).toBe(12);
+    // And the events its queues hold now (the dispatcher's pop takes them off).
+    expect((await storeWith({ ...hash, queued: '7' }).find('wh_1'))?.queued_events).toBe(7);
     expect((await storeWith({ ...hash, tenant: 'root1' }).find('wh_1'))?.tenant).toBe('root1');
     expect((await storeWith({ ...hash, events: 'null' }).find('wh_1'))?.events).toBeNull();
     expect((await storeWith(hash).find('wh_1'))?.events).toBeNull();
