@@ -58,12 +58,14 @@ describe('broadcast → LL-HLS in Chromium', () => {
       const s = await h(watcher, 'hlsStats');
       return s && s.latency !== null && s.latency < 3 ? s : undefined;
     }, { timeoutMs: 15_000, what: 'latency < 3 s', intervalMs: 250 });
+    // The on-screen readout says so too. It is redrawn on its own timer, so one reading may still show a
+    // moment before (3.2 s seen once on a busy 2-core CI box, the stats already under 3 s): wait for it.
+    const shownLatency = (text: string | undefined) => Number(/latency ([\d.]+) s/.exec(text ?? '')?.[1] ?? NaN);
     const readout = await waitFor(async () => {
       const text = await h(watcher, 'readout');
-      return text?.startsWith('latency') ? text : undefined;
-    }, { what: 'readout' });
-    const shown = Number(/latency ([\d.]+) s/.exec(readout)?.[1]);
-    expect(shown).toBeLessThan(3);
+      return text?.startsWith('latency') && shownLatency(text) < 3 ? text : undefined;
+    }, { timeoutMs: 10_000, what: 'readout showing latency < 3 s' });
+    expect(shownLatency(readout)).toBeLessThan(3);
     const samples: number[] = [];
     for (let i = 0; i < 6; i++) {
       await new Promise((r) => setTimeout(r, 500));
