@@ -280,13 +280,16 @@ function nodeCpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
+/** Each worker's CPU ms (user + system) from /proc, in deployment.workers order: no channel request. */
+const procCpuMs = (d: Deployment): number[] => d.workers.map((w) => processCpuMs(w.pid));
+
 async function snapshot(d: Deployment, sink: UdpSink, ffmpeg: LoadSource | null, watchPorts: number[]): Promise<Snapshot> {
   // What the window's figures divide by is read at one instant, with the sink's counts. The channel
   // requests come last and time nothing: a busy worker answers them late (25–100 s with SRTP viewers at
   // 96–100% of its core), which skewed the CPU of such rows when it came from getResourceUsage.
   const instant = {
     machine: machineCpu(),
-    workerCpuMs: d.workers.map((w) => processCpuMs(w.pid)),
+    workerCpuMs: procCpuMs(d),
     ffmpegMs: ffmpeg ? processCpuMs(ffmpeg.pid) : 0,
     sinkMs: processCpuMs(sink.pid),
     nodeMs: nodeCpuMs(),
@@ -404,7 +407,7 @@ async function runOne(side: 'single' | 'cascade', n: number, kind: ViewerTranspo
     for (let s = every; s < DURATION_S; s += every) {
       await sleep(s0.at + s * 1000 - Date.now());
       const snap = await sink.snapshot();
-      const cpu = d.workers.map((w) => processCpuMs(w.pid));
+      const cpu = procCpuMs(d);
       const dt = (snap.at - prevAt) / 1000;
       const perW = perWorkerFromSink(d, prevSink, snap);
       const workers = d.workers

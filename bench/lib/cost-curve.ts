@@ -86,7 +86,10 @@ export interface Capacity {
  */
 export function capacities(points: CostPoint[], maxLoss = 0.01): Capacity[] {
   const groups = new Map<string, CostPoint[]>();
-  for (const p of points) groups.set(`${p.setup}\u0000${p.transport}`, [...(groups.get(`${p.setup}\u0000${p.transport}`) ?? []), p]);
+  for (const p of points) {
+    const key = `${p.setup}\u0000${p.transport}`;
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
   return [...groups.values()].map((rows) => {
     const sorted = [...rows].sort((a, b) => a.viewers - b.viewers);
     const held = sorted.filter((p) => p.meanLoss < maxLoss).pop();

@@ -223,7 +223,7 @@ export class UploadSpool implements SpooledObjectSource {
     // On disk too: a spool reopened after a crash would otherwise upload them after their deletion, and
     // nothing would delete them again. Not fsynced: the OS keeps it across a crash of this process, and a
     // mark lost with the machine costs a stale object in storage, never the stream.
-    if (marked.length > 0) this.recordMarks(() => appendFile(this.marksFile, expiryMarkLine(marked, dueAt)), 'record');
+    if (marked.length > 0) this.writeMarks(() => appendFile(this.marksFile, expiryMarkLine(marked, dueAt)), 'record');
   }
 
   /** Forgets the pins of a rendition whose playlist nobody serves any more. */
@@ -298,7 +298,12 @@ export class UploadSpool implements SpooledObjectSource {
     return path.join(this.dir, EXPIRY_MARKS_FILE);
   }
 
-  private recordMarks(write: () => Promise<unknown>, what: 'record' | 'remove'): void {
+  /** Once no spooled file is left, every mark is for an object that has left the spool. */
+  private removeMarks(): void {
+    this.writeMarks(() => rm(this.marksFile, { force: true }), 'remove');
+  }
+
+  private writeMarks(write: () => Promise<unknown>, what: 'record' | 'remove'): void {
     this.marksWrites = this.marksWrites
       .then(write)
       .then(
@@ -526,8 +531,7 @@ export class UploadSpool implements SpooledObjectSource {
     this.options.logger.info({ dir: this.dir, outageMs: Date.now() - this.degradedSince, spooled, uploaded, droppedParts }, 'upload spool drained: object storage has everything again');
     this.degradedSince = undefined;
     this.dropped.clear();
-    // Every mark was for an object that has now left the spool.
-    this.recordMarks(() => rm(this.marksFile, { force: true }), 'remove');
+    this.removeMarks();
     Object.assign(this.episode, { spooled: 0, uploaded: 0, droppedParts: 0 });
     for (const check of [...this.waiters]) check();
   }
@@ -582,7 +586,7 @@ export class UploadSpool implements SpooledObjectSource {
       this.noteOutage(new Error('spooled objects of an earlier run'));
       this.kick();
     } else {
-      this.recordMarks(() => rm(this.marksFile, { force: true }), 'remove'); // no spooled file left to mark
+      this.removeMarks();
     }
   }
 

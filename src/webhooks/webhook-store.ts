@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
 import { z } from 'zod';
 import { parseJsonWith, parseWith } from '../../common/json-payload.js';
-import { ownerWebhookFilters, webhookHash } from '../events/event-keys.js';
+import { ownerWebhookFilters, WEBHOOK_QUEUED_FIELD, webhookHash } from '../events/event-keys.js';
 import { ROOM_EVENT_TYPES, type RoomEventType } from '../events/room-event.js';
 
 export interface Webhook {
@@ -57,8 +57,8 @@ const webhookHashSchema = z.object({
   created_at: z.string(),
   /** Written by the emitting Lua (emit-script.ts), absent until the first drop. */
   dropped_events: z.string().regex(/^\d+$/).optional(),
-  /** Events its queues hold (WEBHOOK_QUEUED_FIELD), kept by the emitting Lua and the dispatcher's pop; absent until the first. */
-  queued: z.string().regex(/^\d+$/).optional(),
+  /** Events its queues hold, kept by the emitting Lua and the dispatcher's pop; absent until the first. */
+  [WEBHOOK_QUEUED_FIELD]: z.string().regex(/^\d+$/).optional(),
 });
 const webhookEventsSchema = z.array(z.enum(ROOM_EVENT_TYPES)).nullable();
 
@@ -83,7 +83,7 @@ export class WebhookStore {
     const h = await this.redis.hgetall(webhookHash(id));
     if (!h.id) return undefined;
     const what = `webhook ${id}`;
-    const { events, tenant, dropped_events, queued, ...stored } = parseWith(webhookHashSchema, h, what);
+    const { events, tenant, dropped_events, [WEBHOOK_QUEUED_FIELD]: queued, ...stored } = parseWith(webhookHashSchema, h, what);
     return {
       ...stored,
       tenant: tenant ?? stored.owner,
