@@ -8,11 +8,16 @@
 // as a fan-out sends one packet to every viewer transport in turn), and the same sessions in a
 // worker's cache conditions: visited in shuffled order, BENCH_BETWEEN_KB (64) of other memory written
 // between two packets, as the kernel's UDP send does between two viewers; only srtp_protect() timed.
+// The last column is the same with BENCH_STREAMS (20) SSRCs per session, a WebRTC viewer in a meeting
+// of ~10 (one stream per consumer it is sent), its packets taking them in turn: what finding a
+// packet's stream costs (the set-up's libsrtp2 keeps them in arrays, scripts/setup/libsrtp-stream-list.c;
+// 2.5.0's own list is linked). BENCH_LIBSRTP_ALSO (comma list of libsrtp2 prefixes, as the set-up
+// builds them under .cache/) adds a row per prefix on the same OpenSSL, for a baseline in the same run.
 //
 //   npm run build && node dist/bench/srtp-suites.js
 //
 // Env: BENCH_PACKETS (200000 per round), BENCH_PAYLOAD (1188 bytes of RTP payload), BENCH_CPU (taskset
-// CPU; unset: not pinned), BENCH_SESSIONS, BENCH_BETWEEN_KB.
+// CPU; unset: not pinned), BENCH_SESSIONS, BENCH_BETWEEN_KB, BENCH_STREAMS, BENCH_LIBSRTP_ALSO.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -27,6 +32,8 @@ const PAYLOAD = Math.round(envNumber('BENCH_PAYLOAD', 1188));
 const CPU = process.env.BENCH_CPU || null;
 const SESSIONS = Math.round(envNumber('BENCH_SESSIONS', 300));
 const BETWEEN_KB = Math.round(envNumber('BENCH_BETWEEN_KB', 64));
+const STREAMS = Math.round(envNumber('BENCH_STREAMS', 20));
+const ALSO = (process.env.BENCH_LIBSRTP_ALSO ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
 interface Library {
   name: string;
@@ -38,8 +45,13 @@ function libraries(): Library[] {
   const out: Library[] = [];
   const srtp = setupCachePath('libsrtp');
   const openssl = setupCachePath('openssl');
+  const onStaticOpenssl = (prefix: string) => [`-I${prefix}/include/srtp2`, path.join(prefix, 'lib', 'libsrtp2.a'), path.join(openssl, 'lib', 'libcrypto.a'), '-ldl', '-pthread'];
   if (existsSync(path.join(srtp, 'lib', 'libsrtp2.a')) && existsSync(path.join(openssl, 'lib', 'libcrypto.a'))) {
-    out.push({ name: "libsrtp2 2.5.0 on OpenSSL 3.5 (the worker's, static)", args: [`-I${srtp}/include/srtp2`, path.join(srtp, 'lib', 'libsrtp2.a'), path.join(openssl, 'lib', 'libcrypto.a'), '-ldl', '-pthread'] });
+    out.push({ name: "libsrtp2 2.5.0 on OpenSSL 3.5 (the worker's, static)", args: onStaticOpenssl(srtp) });
+    for (const prefix of ALSO) {
+      if (!existsSync(path.join(prefix, 'lib', 'libsrtp2.a'))) throw new Error(`BENCH_LIBSRTP_ALSO: no lib/libsrtp2.a under ${prefix}`);
+      out.push({ name: `${path.basename(prefix)} on OpenSSL 3.5`, args: onStaticOpenssl(prefix) });
+    }
   } else {
     console.log(`  (no ${srtp} or ${openssl}: run the set-up first, npm start or npm test, to build the worker's libsrtp2 and OpenSSL)`);
   }
@@ -66,9 +78,9 @@ function main(): void {
       const bin = path.join(dir, `srtp-protect-${rows.length}`);
       execFileSync('gcc', ['-O2', '-o', bin, src, ...lib.args], { stdio: ['ignore', 'ignore', 'inherit'] });
       const mine: typeof rows = [];
-      const columns = [[1, 0], [SESSIONS, 0], [SESSIONS, BETWEEN_KB * 1024]] as const;
-      for (const [i, [sessions, between]] of columns.entries()) {
-        const argv = [...(CPU ? ['taskset', '-c', CPU] : []), bin, String(PACKETS), String(PAYLOAD), String(sessions), String(between)];
+      const columns = [[1, 0, 1], [SESSIONS, 0, 1], [SESSIONS, BETWEEN_KB * 1024, 1], [SESSIONS, BETWEEN_KB * 1024, STREAMS]] as const;
+      for (const [i, [sessions, between, streams]] of columns.entries()) {
+        const argv = [...(CPU ? ['taskset', '-c', CPU] : []), bin, String(PACKETS), String(PAYLOAD), String(sessions), String(between), String(streams)];
         const out = execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
         for (const [j, line] of out.trim().split('\n').entries()) {
           const [suite, ns, added] = line.split(' ');
@@ -79,13 +91,15 @@ function main(): void {
       rows.push(...mine);
     }
     const worker = `${SESSIONS}, as in a worker`;
-    console.log(`\n${pad('library', 54)} ${pad('suite', 24)} ${lpad('ns/pkt, 1 session', 18)} ${lpad(`${SESSIONS} sessions`, 13)} ${lpad(worker, worker.length)} ${lpad('+bytes', 7)} ${lpad('vs cheapest', 12)}`);
+    const meeting = `…, ${STREAMS} streams each`;
+    console.log(`\n${pad('library', 54)} ${pad('suite', 24)} ${lpad('ns/pkt, 1 session', 18)} ${lpad(`${SESSIONS} sessions`, 13)} ${lpad(worker, worker.length)} ${lpad(meeting, meeting.length)} ${lpad('+bytes', 7)} ${lpad('vs cheapest', 12)}`);
     const cheapest = Math.min(...rows.filter((r) => r.ns[0]! > 0).map((r) => r.ns[0]!));
     for (const r of rows) {
-      console.log(`${pad(r.lib, 54)} ${pad(r.suite, 24)} ${lpad(r.ns[0]!.toFixed(0), 18)} ${lpad(r.ns[1]!.toFixed(0), 13)} ${lpad(r.ns[2]!.toFixed(0), worker.length)} ${lpad(String(r.added), 7)} ${lpad(`${(r.ns[0]! / cheapest).toFixed(2)}×`, 12)}`);
+      console.log(`${pad(r.lib, 54)} ${pad(r.suite, 24)} ${lpad(r.ns[0]!.toFixed(0), 18)} ${lpad(r.ns[1]!.toFixed(0), 13)} ${lpad(r.ns[2]!.toFixed(0), worker.length)} ${lpad(r.ns[3]!.toFixed(0), meeting.length)} ${lpad(String(r.added), 7)} ${lpad(`${(r.ns[0]! / cheapest).toFixed(2)}×`, 12)}`);
     }
     console.log('\n  +bytes = what SRTP adds to each packet (auth tag); every forwarded packet pays this once per viewer.');
     console.log(`  "as in a worker" = the sessions visited in shuffled order, ${BETWEEN_KB} KB of other memory written between two packets (not timed).`);
+    console.log(`  "${STREAMS} streams each" = the same with ${STREAMS} SSRCs per session taken in turn, as a WebRTC viewer in a meeting is sent one stream per consumer.`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,10 +8,13 @@
  * allocates a transport's other objects between two SRTP sessions), the visiting order is shuffled (the
  * router walks its consumers in hash order) and P bytes of other memory are written between two
  * packets (the kernel's UDP send and loopback delivery do that between two viewers); only the time in
- * srtp_protect() counts then. Built and run by bench/srtp-suites.ts against the libsrtp2 the worker
- * links (OpenSSL) and, when its headers are installed, Debian's (NSS).
+ * srtp_protect() counts then. With K streams per session (SSRCs; a viewer transport has one per
+ * consumer it sends: audio, video, RTX, probation, so ~2 per person in a meeting), a session's packets
+ * take its SSRCs in turn, and libsrtp finds each packet's stream among K. Built and run by
+ * bench/srtp-suites.ts against the libsrtp2 the worker links (OpenSSL) and, when its headers are
+ * installed, Debian's (NSS).
  *
- * Usage: srtp-protect <packets> <rtp payload bytes> [sessions (1)] [bytes written between packets (0)]
+ * Usage: srtp-protect <packets> <rtp payload bytes> [sessions (1)] [bytes written between packets (0)] [streams per session (1)]
  * Prints one line per suite: "<suite> <ns per packet> <bytes added per packet>"
  */
 #include <srtp.h>
@@ -38,8 +41,9 @@ int main(int argc, char **argv) {
   int payload = argc > 2 ? atoi(argv[2]) : 1188;
   int nsessions = argc > 3 ? atoi(argv[3]) : 1;
   long between = argc > 4 ? atol(argv[4]) : 0;
-  if (packets < 1 || payload < 1 || payload > 1400 || nsessions < 1 || nsessions > 10000 || between < 0 || between > (64l << 20)) {
-    fprintf(stderr, "usage: srtp-protect <packets> <payload bytes <= 1400> [sessions <= 10000] [bytes between packets <= 64 MiB]\n");
+  int nstreams = argc > 5 ? atoi(argv[5]) : 1;
+  if (packets < 1 || payload < 1 || payload > 1400 || nsessions < 1 || nsessions > 10000 || between < 0 || between > (64l << 20) || nstreams < 1 || nstreams > 256) {
+    fprintf(stderr, "usage: srtp-protect <packets> <payload bytes <= 1400> [sessions <= 10000] [bytes between packets <= 64 MiB] [streams per session <= 256]\n");
     return 2;
   }
   srtp_t *sessions = calloc((size_t)nsessions, sizeof *sessions);
@@ -99,8 +103,11 @@ int main(int argc, char **argv) {
     for (int round = 0; round < 3; round++) {
       uint64_t t0 = now_ns(), inside = 0;
       for (long i = 0; i < packets; i++) {
-        /* packet k goes to every session in turn: session i % S, sequence number i / S */
+        /* packet k goes to every session in turn: session i % S; each session's packets take its K
+         * streams in turn: stream n % K, sequence number n / K */
         long n = (round * packets + i) / nsessions;
+        uint32_t ssrc = 22222222u + (uint32_t)(n % nstreams);
+        n /= nstreams;
         srtp_t session = sessions[order[i % nsessions]];
         for (long b = 0; b < between; b += 64, other_at = (other_at + 64) % other_size) other[other_at] += 1;
         memset(buf, 0xab, 12 + (size_t)payload);
@@ -109,7 +116,7 @@ int main(int argc, char **argv) {
         buf[2] = (unsigned char)(n >> 8);
         buf[3] = (unsigned char)n;
         buf[4] = (unsigned char)(n >> 24); buf[5] = (unsigned char)(n >> 16); buf[6] = (unsigned char)(n >> 8); buf[7] = (unsigned char)n;
-        buf[8] = 0x01; buf[9] = 0x53; buf[10] = 0x0d; buf[11] = 0xce; /* SSRC 22222222 */
+        buf[8] = (unsigned char)(ssrc >> 24); buf[9] = (unsigned char)(ssrc >> 16); buf[10] = (unsigned char)(ssrc >> 8); buf[11] = (unsigned char)ssrc;
         int len = 12 + payload;
         uint64_t p0 = between ? now_ns() : 0;
         srtp_err_status_t err = srtp_protect(session, buf, &len);

@@ -20,6 +20,7 @@ export const MEDIASOUP_VERSION = '3.12.16';
  *   openssl35: OpenSSL 3.5, static (./openssl-static.mjs), for DTLS and, through libsrtp2 2.5.0 on it
  *     (static; before: Debian's shared libsrtp2 on NSS), for SRTP.
  *   ivonce: that libsrtp2 sets the AES-GCM IV length once per key (LIBSRTP_PATCHES).
+ *   slist: that libsrtp2 finds a packet's stream in ./libsrtp-stream-list.c's arrays (LIBSRTP_PATCHES).
  *   gcm128: DTLS-SRTP prefers AEAD_AES_128_GCM (WORKER_PATCHES).
  */
 export function workerBinaryPath(root) {

@@ -25,6 +25,13 @@ export const WORKER_PATCHES = [
   },
 ];
 
+/**
+ * libsrtp2's stream list is replaced through libsrtp's own extension point (SRTP_NO_STREAM_LIST, its
+ * contract in include/stream_list_priv.h) by ./libsrtp-stream-list.c, which the set-up copies into the
+ * source tree under this name before patching. That file says why.
+ */
+export const LIBSRTP_STREAM_LIST_FILE = 'srtp/stream_list_array.c';
+
 /** Changes to Debian's libsrtp2 2.5.0 source (Debian's own patches already applied). */
 export const LIBSRTP_PATCHES = [
   {
@@ -58,6 +65,21 @@ export const LIBSRTP_PATCHES = [
         return (srtp_err_status_init_fail);
     }
 `,
+  },
+  {
+    file: 'meson.build',
+    why: `build ${LIBSRTP_STREAM_LIST_FILE} (./libsrtp-stream-list.c) into the library`,
+    from: `  'srtp/srtp.c',
+`,
+    to: `  'srtp/srtp.c',
+  '${LIBSRTP_STREAM_LIST_FILE}',
+`,
+  },
+  {
+    file: 'meson.build',
+    why: 'compile without the default stream list (SRTP_NO_STREAM_LIST), which that file replaces',
+    from: `add_project_arguments('-DHAVE_CONFIG_H', language: 'c')`,
+    to: `add_project_arguments('-DHAVE_CONFIG_H', '-DSRTP_NO_STREAM_LIST', language: 'c')`,
   },
 ];
 
