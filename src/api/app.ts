@@ -7,6 +7,7 @@ import type { Metrics } from '../../common/metrics.js';
 import type { Redis } from 'ioredis';
 import type { RecordingStore } from '../../pipeline/recording/recording-store.js';
 import type { ApiKeyStore } from '../auth/api-key-store.js';
+import type { KeyRetirement } from '../auth/key-retirement.js';
 import type { EdSigningKeys } from '../auth/ed-signing-keys.js';
 import type { Revocations } from '../auth/revocations.js';
 import type { TokenMinter } from '../auth/token-minter.js';
@@ -58,6 +59,7 @@ import { staticRoutes } from './static-routes.js';
 export interface ApiServices {
   redis: Redis;
   keys: ApiKeyStore;
+  retirement: KeyRetirement;
   repository: RoomRepository;
   rooms: RoomService;
   revocations: Revocations;
@@ -149,7 +151,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(attendanceRoutes({ rooms: control.rooms, attendance: control.attendance }, registry));
   api.use(recordingRoutes({ rooms: control.rooms, recordings: control.recordings, store: deps.store }, registry));
   api.use(questionRoutes({ rooms: control.rooms, questions: control.questions }, registry));
-  api.use(keyRoutes({ keys: control.keys, rooms: control.rooms, webhooks: control.webhooks }, registry));
+  api.use(keyRoutes({ keys: control.keys, retirement: control.retirement }, registry));
   api.use(webhookRoutes({ webhooks: control.webhooks, deliveries: control.deliveries, destinations: control.destinations }, registry));
   api.use(nodeRoutes(deps.cluster.nodes, registry));
   api.use(ingestRoutes({ rooms: control.rooms, ingests: deps.ingests }, registry));

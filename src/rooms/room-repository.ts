@@ -8,7 +8,7 @@ import { parseJsonWith } from '../../common/json-payload.js';
 import { storedRoomSchema, type Room, type RoomState } from './room.js';
 import type { RoomType } from './room-types.js';
 
-const roomKey = (id: string) => `lc:room:${id}`;
+export const roomKey = (id: string) => `lc:room:${id}`;
 const ownerIndex = (owner: string) => `lc:rooms:owner:${owner}`;
 
 export type RoomAction = 'join' | 'leave' | 'end' | 'archive' | 'promote';

@@ -2,6 +2,7 @@ import type { ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ApiKeyStore } from '../auth/api-key-store.js';
 import { EdSigningKeys } from '../auth/ed-signing-keys.js';
+import { KeyRetirement } from '../auth/key-retirement.js';
 import { redisClock } from '../auth/redis-clock.js';
 import { Revocations } from '../auth/revocations.js';
 import type { Config } from '../config.js';
@@ -42,6 +43,8 @@ export interface ControlPlaneOptions {
  */
 export class ControlPlane {
   readonly keys: ApiKeyStore;
+  /** Stops what deleted keys made (their rooms, their webhooks), durably. */
+  readonly retirement: KeyRetirement;
   readonly repository: RoomRepository;
   readonly rooms: RoomService;
   readonly archiver: RoomArchiver;
@@ -82,6 +85,11 @@ export class ControlPlane {
     this.recordings = new RecordingStore(redis);
     this.edKeys = new EdSigningKeys(redis);
     this.minter = new TokenMinter(this.keys, this.edKeys, redisClock(redis));
+    // Rooms first: their room.ended events go to the webhooks still there.
+    this.retirement = new KeyRetirement(redis, async (keyId) => {
+      await this.rooms.endAllOf([keyId]);
+      await this.webhooks.deleteAllOf([keyId]);
+    }, options.logger);
   }
 
   static async start(options: ControlPlaneOptions): Promise<ControlPlane> {
@@ -93,10 +101,12 @@ export class ControlPlane {
     plane.archiver.startWorker();
     plane.dispatcher.startWorker();
     await plane.dispatcher.resume();
+    plane.retirement.start();
     return plane;
   }
 
   async close(): Promise<void> {
+    await this.retirement.stop();
     await this.dispatcher.close();
     await this.archiver.close();
     await Promise.all([this.redis.quit().catch(() => {}), this.subscriber.quit().catch(() => {})]);

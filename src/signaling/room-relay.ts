@@ -204,6 +204,7 @@ export class RoomRelay {
 }
 
 const presenceKey = (roomId: string) => `lc:room:${roomId}:presence`;
-const viewersKey = (roomId: string) => `lc:room:${roomId}:viewers`;
+/** Per node, the viewers it serves of the room (exported for tests that watch a node report). */
+export const viewersKey = (roomId: string) => `lc:room:${roomId}:viewers`;
 const membersKey = (roomId: string) => `lc:room:${roomId}:members`;
 const nodeRoomsKey = (nodeId: string) => `lc:node:${nodeId}:rooms`;

@@ -1,8 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import type { ApiKeyStore } from '../../auth/api-key-store.js';
-import type { RoomService } from '../../rooms/room-service.js';
-import type { WebhookStore } from '../../webhooks/webhook-store.js';
+import type { KeyRetirement } from '../../auth/key-retirement.js';
 import { callerKey } from '../authenticate.js';
 import { ProblemError } from '../../../common/problem.js';
 import { defineKeyList } from '../resource-routes.js';
@@ -13,11 +12,10 @@ import { keyListSchema, createKeyBody, createdKeySchema, deleteKeyQuery, keyIdPa
 export interface KeyRoutesDeps {
   keys: ApiKeyStore;
   /** A deleted key's live rooms end and its webhooks go with it. */
-  rooms: Pick<RoomService, 'endAllOf'>;
-  webhooks: Pick<WebhookStore, 'deleteAllOf'>;
+  retirement: Pick<KeyRetirement, 'retire'>;
 }
 
-export function keyRoutes({ keys, rooms, webhooks }: KeyRoutesDeps, registry: OpenAPIRegistry): Router {
+export function keyRoutes({ keys, retirement }: KeyRoutesDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
   const tag = 'API keys';
 
@@ -60,7 +58,8 @@ export function keyRoutes({ keys, rooms, webhooks }: KeyRoutesDeps, registry: Op
       description:
         'A key can delete itself or the keys it created. With `cascade=true` every key below it is deleted too; without, the keys it created ' +
         'are handed to its own creator. What every deleted key made stops with it: its rooms that are not over end (participants are sent ' +
-        'away with `host_ended`; the rooms and their recordings stay, ended), and its webhooks are deleted (nothing more is delivered to them). ' +
+        'away with `host_ended`; the rooms and their recordings stay, ended), and its webhooks are deleted (nothing more is delivered to them), ' +
+        'before the answer; should the server stop half way, every node finishes it (each looks for such keys when it starts and every 30 s). ' +
         'Keys from LEVELCHAT_API_KEYS are removed from the config instead.',
       params: keyIdParams,
       query: deleteKeyQuery,
@@ -71,9 +70,8 @@ export function keyRoutes({ keys, rooms, webhooks }: KeyRoutesDeps, registry: Op
       const outcome = await keys.delete(callerKey(res).id, params.id, query.cascade === 'true');
       if (outcome === 'not_found') throw new ProblemError('key_not_found');
       if (outcome === 'config_key') throw new ProblemError('key_from_config', 'remove it from LEVELCHAT_API_KEYS');
-      // Rooms first: their room.ended events go to the webhooks still there.
-      await rooms.endAllOf(outcome);
-      await webhooks.deleteAllOf(outcome);
+      // Before answering, as the description promises; if that fails half way, the sweep finishes it.
+      await retirement.retire(outcome);
       return { status: 204 };
     },
   );

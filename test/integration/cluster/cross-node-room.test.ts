@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { viewersKey } from '../../../src/signaling/room-relay.js';
 import { SignalingTestClient } from '../../helpers/signaling-client.js';
 import { readJson, startTestStack, useTestStack, type TestStack } from '../../helpers/test-stack.js';
 import { waitFor } from '../../../bench/lib/wait.js';
@@ -176,8 +177,8 @@ describe('a room across two nodes', () => {
     expect(redirected.error).toMatchObject({ code: 'wrong_node', signaling_url: `${b.url.replace(/^http/, 'ws')}/v1/rtc` });
     await join(b, roomId, 'second', VIEWER);
     // Once both nodes have reported their audience (every 2 s), nobody has a seat: LL-HLS.
-    await waitFor(async () => (await a.redis.hgetall(`lc:room:${roomId}:viewers`))['node-b'] === '1' || null, { what: 'node B reporting its viewer' });
-    await waitFor(async () => (await a.redis.hgetall(`lc:room:${roomId}:viewers`))['node-a'] === '1' || null, { what: 'node A reporting its viewer' });
+    await waitFor(async () => (await a.redis.hgetall(viewersKey(roomId)))['node-b'] === '1' || null, { what: 'node B reporting its viewer' });
+    await waitFor(async () => (await a.redis.hgetall(viewersKey(roomId)))['node-a'] === '1' || null, { what: 'node A reporting its viewer' });
     const third = await SignalingTestClient.connect(a.t.url);
     clients.push(third);
     expect((await third.request('join', { token: await token(roomId, 'third', VIEWER) })).error).toMatchObject({ code: 'webrtc_full', hls_url: `/hls/${roomId}/master.m3u8` });

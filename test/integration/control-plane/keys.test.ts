@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../../src/auth/api-key.js';
 import { ownerWebhookFilters, webhookHash } from '../../../src/events/event-keys.js';
+import { RETIRING_KEYS } from '../../../src/auth/key-tree.js';
+import { roomKey } from '../../../src/rooms/room-repository.js';
 import { waitFor } from '../../../bench/lib/wait.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { useRoomJoiner } from '../../helpers/room-joiner.js';
@@ -85,7 +87,7 @@ describe('key tree', () => {
 
       expect((await t.api(`/v1/keys/${leaked.id}?cascade=true`, { method: 'DELETE' })).status).toBe(204);
       expect(await onMade.waitEvent('room-ended')).toEqual({ reason: 'host_ended' });
-      const room = JSON.parse((await redis.get(`lc:room:r_keydel-${made.id}`))!) as { state: string; ended_reason: string };
+      const room = JSON.parse((await redis.get(roomKey(`r_keydel-${made.id}`)))!) as { state: string; ended_reason: string };
       expect([room.state, room.ended_reason]).toEqual(['ended', 'host_ended']);
       expect(onKept.events.filter((e) => e.event === 'room-ended')).toEqual([]);
       for (const k of [leaked, made]) {
@@ -106,6 +108,43 @@ describe('key tree', () => {
       const hook = (await readJson(await t.api('/v1/webhooks', { method: 'POST', json: { url: receiver.url }, key: retired.key }))).id;
       expect((await t.api(`/v1/keys/${retired.id}`, { method: 'DELETE' })).status).toBe(204);
       expect(await redis.exists(webhookHash(hook))).toBe(0);
+      // Nothing left half done.
+      expect(await redis.smembers(RETIRING_KEYS)).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('finishes a deletion whose process died before stopping what the keys made: the next sweep ends their rooms and deletes their webhooks', async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const leaked = await readJson(await t.api('/v1/keys', { method: 'POST', json: { name: 'leaked' } }));
+      const made = await readJson(await t.api('/v1/keys', { method: 'POST', json: { name: 'made by it' }, key: leaked.key }));
+      const hooks: string[] = [];
+      for (const k of [leaked, made]) {
+        hooks.push((await readJson(await t.api('/v1/webhooks', { method: 'POST', json: { url: receiver.url }, key: k.key }))).id);
+        expect((await t.api('/v1/rooms', { method: 'POST', json: { external_id: `sweep-${k.id}` }, key: k.key })).status).toBe(201);
+      }
+      const onMade = await joinedWith(made.key, `r_sweep-${made.id}`);
+
+      // What the DELETE route does first, and then the process is gone: the keys are deleted (and
+      // marked retiring in the same step), their rooms and webhooks untouched.
+      expect(await t.stack.control.keys.delete(parseApiKey(t.apiKey)!.id, leaked.id, true)).toEqual(expect.arrayContaining([leaked.id, made.id]));
+      expect((await redis.smembers(RETIRING_KEYS)).sort()).toEqual([leaked.id, made.id].sort());
+      expect(JSON.parse((await redis.get(roomKey(`r_sweep-${made.id}`)))!).state).toBe('active');
+      expect(await redis.exists(...hooks.map(webhookHash))).toBe(2);
+
+      // What every node runs at start and every 30 s (the stack's own timer may come first: the count is not asserted).
+      await t.stack.control.retirement.sweep();
+      expect(await onMade.waitEvent('room-ended')).toEqual({ reason: 'host_ended' });
+      for (const k of [leaked, made]) {
+        const room = JSON.parse((await redis.get(roomKey(`r_sweep-${k.id}`)))!) as { state: string; ended_reason: string };
+        expect([room.state, room.ended_reason]).toEqual(['ended', 'host_ended']);
+      }
+      expect(await redis.exists(...hooks.map(webhookHash))).toBe(0);
+      expect(await redis.smembers(RETIRING_KEYS)).toEqual([]);
+      // A second sweep (another node's, say) finds nothing to do.
+      expect(await t.stack.control.retirement.sweep()).toBe(0);
     } finally {
       await receiver.close();
     }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RoomError } from '../../../src/rooms/room-service.js';
+import { roomKey } from '../../../src/rooms/room-repository.js';
+import { roomEventStream } from '../../../src/events/event-keys.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { waitFor } from '../../../bench/lib/wait.js';
 
@@ -8,7 +10,7 @@ const { t, redis } = useTestStack({ env: { LEVELCHAT_ARCHIVE_AFTER_S: '1' } });
 const states = (room: { transitions: { state: string }[] }) => room.transitions.map((x) => x.state);
 
 async function eventTypes(roomId: string): Promise<string[]> {
-  const entries = await redis.xrange(`lc:room:${roomId}:events`, '-', '+');
+  const entries = await redis.xrange(roomEventStream(roomId), '-', '+');
   return entries.map(([, fields]) => fields[1]!);
 }
 
@@ -81,7 +83,7 @@ describe('room lifecycle: created → active → ended → archived', () => {
   it('an idle created room holds no timer or job: only its document, index entry and event stream', async () => {
     const { id } = await readJson(await t.api('/v1/rooms', { method: 'POST', json: { type: 'meeting' } }));
     const keys = (await redis.keys(`*${id}*`)).sort();
-    expect(keys).toEqual([`lc:room:${id}`, `lc:room:${id}:events`]);
+    expect(keys).toEqual([roomKey(id), roomEventStream(id)]);
     const delayed = await redis.zcard('bull:room-archive:delayed');
     const jobs = await redis.keys(`bull:room-archive:archive-${id}`);
     expect(jobs).toEqual([]);

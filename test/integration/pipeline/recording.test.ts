@@ -13,6 +13,7 @@ import { MediaCache } from '../../../pipeline/publish/media-cache.js';
 import { Recorder } from '../../../pipeline/recording/recorder.js';
 import { RecordingStore } from '../../../pipeline/recording/recording-store.js';
 import { RoomEventEmitter } from '../../../src/events/room-event-emitter.js';
+import { roomEventStream } from '../../../src/events/event-keys.js';
 import { createLogger } from '../../../common/logger.js';
 import { RoomRepository } from '../../../src/rooms/room-repository.js';
 import { ObjectStore } from '../../../storage/object-store.js';
@@ -81,7 +82,7 @@ describe('recordings', () => {
       const size = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', poster]);
       expect(JSON.parse(size.stdout).streams).toEqual([{ codec_name: 'mjpeg', width: 640, height: 360 }]);
 
-      const events = await redis.xrange(`lc:room:${roomId}:events`, '-', '+');
+      const events = await redis.xrange(roomEventStream(roomId), '-', '+');
       expect(events.map(([, f]) => f[1])).toContain('recording.ready');
       expect(await recorder.record(roomId, 'vempty', [])).toBeUndefined();
     } finally {

@@ -3,7 +3,7 @@
 // test works in a key tree of its own (a config key as root), so their limits do not meet.
 import { describe, expect, it } from 'vitest';
 import { formatApiKey, generateApiKey } from '../../../src/auth/api-key.js';
-import { KEYS_PER_TREE } from '../../../src/auth/key-tree.js';
+import { KEYS_PER_TREE, childrenOf, keyOf, treeMembersOf } from '../../../src/auth/key-tree.js';
 import { sleep } from '../../../bench/lib/wait.js';
 import { readJson, startTestStack, useTestStack } from '../../helpers/test-stack.js';
 
@@ -81,13 +81,13 @@ describe('key tree abuse', () => {
           expect(res.status).toBe(401);
           expect((await readJson(res)).code).toBe('invalid_api_key');
         }
-        expect(await redis.exists(`lc:apikey:${k.id}`, `lc:apikeys:children:${k.id}`)).toBe(0);
+        expect(await redis.exists(keyOf(k.id), childrenOf(k.id))).toBe(0);
       }
       expect((await t.api('/v1/rooms', { key: survivor.key })).status).toBe(200);
       const listed = (await readJson(await t.api('/v1/keys', { key: roots.cascade }))).keys.map((k: { id: string }) => k.id);
       expect(listed).toContain(survivor.id);
       for (const k of below) expect(listed).not.toContain(k.id);
-      expect(await redis.smembers(`lc:apikeys:tree:${listed[0]}`)).toEqual([survivor.id]);
+      expect(await redis.smembers(treeMembersOf(listed[0]!))).toEqual([survivor.id]);
     } finally {
       await other.stop();
     }

@@ -4,6 +4,7 @@
 import { lookup } from 'node:dns/promises';
 import { describe, expect, it } from 'vitest';
 import type { Resolver } from '../../../src/webhooks/destination-guard.js';
+import { webhookHash } from '../../../src/events/event-keys.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
 import { waitFor } from '../../../bench/lib/wait.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
@@ -92,7 +93,7 @@ describe('webhook SSRF', () => {
     const receiver = await startWebhookReceiver();
     try {
       const hook = await readJson(await t.api('/v1/webhooks', { method: 'POST', json: { url: 'https://93.184.215.14/hook', events: ['room.ended'] } }));
-      await redis.hset(`lc:webhook:${hook.id}`, 'url', receiver.url);
+      await redis.hset(webhookHash(hook.id), 'url', receiver.url);
       await t.api('/v1/rooms', { method: 'POST', json: { external_id: 'stored-loopback' } });
       await t.api('/v1/rooms/r_stored-loopback', { method: 'DELETE' });
       await waitFor(async () => (await deliveries(hook.id)).length >= 2, { what: 'two refused attempts' });

@@ -4,6 +4,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TenantSlots, type ParkedEntry } from '../../../src/webhooks/tenant-slots.js';
+import { webhookRoomQueue } from '../../../src/events/event-keys.js';
 import { sleep } from '../../../bench/lib/wait.js';
 import { freshRedisDb } from '../../helpers/test-stack.js';
 
@@ -14,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => redis.quit());
 
 const delivery = (n: number, prior = 0) => {
-  const entry: ParkedEntry = { job: `d-wh_${n}-evt_${n}`, queue: `lc:wh:q:wh_${n}:r_x`, event: `evt_${n}`, prior };
+  const entry: ParkedEntry = { job: `d-wh_${n}-evt_${n}`, queue: webhookRoomQueue(`wh_${n}`, 'r_x'), event: `evt_${n}`, prior };
   return { jobId: entry.job, entry };
 };
 
@@ -41,7 +42,7 @@ describe('webhook tenant slots', () => {
   it('a retry that finds no slot is parked with its attempts made, behind those parked before it', async () => {
     const slots = new TenantSlots(redis, { limit: 1, leaseMs: 60_000 });
     await slots.admit('t3', [delivery(10), delivery(11)]);
-    const retry = { job: 'd-wh_12-evt_12-r3-abc', queue: 'lc:wh:q:wh_12:r_x', event: 'evt_12', prior: 3 };
+    const retry = { job: 'd-wh_12-evt_12-r3-abc', queue: webhookRoomQueue('wh_12', 'r_x'), event: 'evt_12', prior: 3 };
     expect(await slots.acquire('t3', 'd-wh_12-evt_12', retry)).toEqual({ ok: false, handed: [] });
     expect(await slots.release('t3', delivery(10).jobId)).toEqual([delivery(11).entry]);
     expect(await slots.release('t3', delivery(11).jobId)).toEqual([retry]);
