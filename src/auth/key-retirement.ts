@@ -17,8 +17,8 @@ export class KeyRetirement {
   readonly #redis: Redis;
   readonly #finish: (keyId: string) => Promise<void>;
   readonly #logger: Logger;
-  /** Keys this process is retiring now: a sweep leaves them to the call already on them. */
-  readonly #inFlight = new Set<string>();
+  /** Keys this process is retiring now: a second call waits for the one already on it. */
+  readonly #inFlight = new Map<string, Promise<boolean>>();
   #timer: NodeJS.Timeout | undefined;
   #sweeping: Promise<number> | undefined;
 
@@ -29,25 +29,33 @@ export class KeyRetirement {
   }
 
   /**
-   * Finishes each key and takes it off the set; returns how many were finished. Never throws: a key
+   * Finishes each key and takes it off the set; returns how many are finished. Never throws: a key
    * that could not be finished now stays in the set for the next sweep (and says so in the log).
    */
   async retire(keyIds: readonly string[]): Promise<number> {
     let finished = 0;
-    for (const keyId of keyIds) {
-      if (this.#inFlight.has(keyId)) continue;
-      this.#inFlight.add(keyId);
-      try {
-        await this.#finish(keyId);
-        await this.#redis.srem(RETIRING_KEYS, keyId);
-        finished++;
-      } catch (err) {
-        this.#logger.warn({ err: (err as Error).message, key_id: keyId }, 'deleted key: its rooms and webhooks are left for the next sweep');
-      } finally {
-        this.#inFlight.delete(keyId);
-      }
-    }
+    for (const keyId of keyIds) if (await this.#retireOne(keyId)) finished++;
     return finished;
+  }
+
+  #retireOne(keyId: string): Promise<boolean> {
+    let running = this.#inFlight.get(keyId);
+    if (!running) {
+      running = this.#finishAndUnmark(keyId).finally(() => this.#inFlight.delete(keyId));
+      this.#inFlight.set(keyId, running);
+    }
+    return running;
+  }
+
+  async #finishAndUnmark(keyId: string): Promise<boolean> {
+    try {
+      await this.#finish(keyId);
+      await this.#redis.srem(RETIRING_KEYS, keyId);
+      return true;
+    } catch (err) {
+      this.#logger.warn({ err: (err as Error).message, key_id: keyId }, 'deleted key: its rooms and webhooks are left for the next sweep');
+      return false;
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 // What a deleted key made is stopped durably (src/auth/key-retirement.ts), on a Redis of its own: a key
-// whose finishing fails stays marked for the next sweep, sweeps do not overlap, and one sweep finishes
-// what another left. The whole path with real rooms and webhooks: test/integration/control-plane/keys.test.ts.
+// whose finishing fails stays marked for the next sweep, sweeps do not overlap, and a key is finished
+// once even when a DELETE and a sweep both ask. The whole path with real rooms and webhooks: test/integration/control-plane/keys.test.ts.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../common/logger.js';
@@ -53,6 +53,29 @@ describe('key retirement', () => {
     expect(await first).toBe(1);
     expect(await second).toBe(1);
     expect(finished).toEqual(['k_slow', 'k_late']);
+    expect(await redis.smembers(RETIRING_KEYS)).toEqual([]);
+  });
+
+  it("a DELETE retiring a key a sweep is already on waits for that sweep's work (its 204 still comes after the rooms ended), and the key is finished once", async () => {
+    await redis.sadd(RETIRING_KEYS, 'k_both');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const retirement = new KeyRetirement(redis, async () => {
+      calls++;
+      await gate;
+    }, createLogger('silent'));
+
+    const sweep = retirement.sweep();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    let answered = false;
+    const request = retirement.retire(['k_both']).then((n) => ((answered = true), n));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answered).toBe(false);
+    release();
+    expect(await request).toBe(1);
+    expect(await sweep).toBe(1);
+    expect(calls).toBe(1);
     expect(await redis.smembers(RETIRING_KEYS)).toEqual([]);
   });
 });
