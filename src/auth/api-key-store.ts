@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { formatApiKey, generateApiKey, hashSecret, parseApiKey, secretMatches, tokenSigningKey } from './api-key.js';
 import { channelFor } from '../../common/pubsub-channel.js';
-import { childrenOf, keyOf, KeyTree, KeyTreeError, RETIRING_KEYS, treeMembersOf } from './key-tree.js';
+import { childrenOf, keyOf, KeyTree, KeyTreeError, treeMembersOf } from './key-tree.js';
+import { RETIREMENT_LEASE_MS, RETIRING_KEYS } from './key-retirement.js';
 
 export interface ApiKeyRecord {
   id: string;
@@ -113,7 +114,8 @@ export class ApiKeyStore {
    * Deletes a key the caller created (or the caller itself), and returns the ids of the keys deleted.
    * Config keys cannot be deleted here. `cascade`: every key below it goes too (a leaked key and all
    * it made); otherwise the keys it made are handed to its own creator. The deleted keys are marked
-   * retiring in the same step: what they made is stopped by ./key-retirement.ts.
+   * retiring in the same step, under a lease for the caller: what they made is stopped by
+   * ./key-retirement.ts.
    */
   async delete(callerId: string, id: string, cascade = false): Promise<string[] | 'not_found' | 'config_key'> {
     if (this.configKeys.has(id)) return id === callerId ? 'config_key' : 'not_found';
@@ -128,7 +130,7 @@ export class ApiKeyStore {
     // The keys it created move up to its creator, so they stay listable and deletable by someone.
     const heir = key.created_by;
     const orphans = await this.redis.smembers(childrenOf(id));
-    const tx = this.redis.multi().del(keyOf(id), childrenOf(id)).srem(treeMembersOf(tree), id).sadd(RETIRING_KEYS, id);
+    const tx = this.redis.multi().del(keyOf(id), childrenOf(id)).srem(treeMembersOf(tree), id).zadd(RETIRING_KEYS, Date.now() + RETIREMENT_LEASE_MS, id);
     if (heir) {
       tx.srem(childrenOf(heir), id);
       for (const child of orphans) tx.hset(keyOf(child), 'created_by', heir).sadd(childrenOf(heir), child);

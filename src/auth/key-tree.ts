@@ -1,5 +1,6 @@
 import type { Redis, Result } from 'ioredis';
 import { DomainError } from '../../common/problem.js';
+import { RETIREMENT_LEASE_MS, RETIRING_KEYS } from './key-retirement.js';
 
 // API keys form trees: a key from LEVELCHAT_API_KEYS is a root, and every key made through
 // POST /v1/keys hangs under the key that made it. A tree is one tenant: it shares one rate-limit
@@ -15,8 +16,6 @@ export const keyOf = (id: string) => `lc:apikey:${id}`;
 export const childrenOf = (id: string) => `lc:apikeys:children:${id}`;
 /** Every API-made key of the tree rooted at `root`: what the cap counts. */
 export const treeMembersOf = (root: string) => `lc:apikeys:tree:${root}`;
-/** Deleted keys whose rooms and webhooks are not all stopped yet (./key-retirement.ts). */
-export const RETIRING_KEYS = 'lc:apikeys:retiring';
 
 /** A key could not be made: the tree is full, or the key making it was deleted meanwhile. */
 export class KeyTreeError extends DomainError<'key_limit' | 'invalid_api_key'> {}
@@ -24,7 +23,7 @@ export class KeyTreeError extends DomainError<'key_limit' | 'invalid_api_key'> {
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     lcKeyCreate(hash: string, creatorChildren: string, members: string, creatorHash: string, limit: number, creatorStored: string, id: string, ...fields: string[]): Result<number, Context>;
-    lcKeyDeleteTree(id: string, parent: string, members: string, channel: string, keyPrefix: string, childrenPrefix: string, retiring: string): Result<string[], Context>;
+    lcKeyDeleteTree(id: string, parent: string, members: string, channel: string, keyPrefix: string, childrenPrefix: string, retiring: string, retiringUntil: number): Result<string[], Context>;
   }
 }
 
@@ -41,8 +40,8 @@ return 1
 `;
 
 // Deletes a key and every key below it in one step (no child can be added half-way), tells every
-// node to drop them from its cache, marks them retiring (what they made is stopped next) and returns
-// their ids. The walk is bounded by the tree cap.
+// node to drop them from its cache, marks them retiring (what they made is stopped next, under a
+// lease until ARGV[8]; ./key-retirement.ts) and returns their ids. The walk is bounded by the tree cap.
 const DELETE_TREE_LUA = `
 local doomed, i = { ARGV[1] }, 1
 while i <= #doomed and #doomed < 100000 do
@@ -52,7 +51,7 @@ end
 for _, id in ipairs(doomed) do
   redis.call('DEL', ARGV[5] .. id, ARGV[6] .. id)
   redis.call('SREM', ARGV[3], id)
-  redis.call('SADD', ARGV[7], id)
+  redis.call('ZADD', ARGV[7], ARGV[8], id)
   redis.call('PUBLISH', ARGV[4], id)
 end
 if ARGV[2] ~= '' then redis.call('SREM', ARGV[6] .. ARGV[2], ARGV[1]) end
@@ -75,6 +74,6 @@ export class KeyTree {
 
   /** Deletes `id` and all keys below it; `channel` is where invalidations are published. Returns the deleted ids. */
   deleteSubtree(root: string, id: string, parent: string | null, channel: string): Promise<string[]> {
-    return this.redis.lcKeyDeleteTree(id, parent ?? '', treeMembersOf(root), channel, keyOf(''), childrenOf(''), RETIRING_KEYS);
+    return this.redis.lcKeyDeleteTree(id, parent ?? '', treeMembersOf(root), channel, keyOf(''), childrenOf(''), RETIRING_KEYS, Date.now() + RETIREMENT_LEASE_MS);
   }
 }

@@ -59,7 +59,7 @@ export function keyRoutes({ keys, retirement }: KeyRoutesDeps, registry: OpenAPI
         'A key can delete itself or the keys it created. With `cascade=true` every key below it is deleted too; without, the keys it created ' +
         'are handed to its own creator. What every deleted key made stops with it: its rooms that are not over end (participants are sent ' +
         'away with `host_ended`; the rooms and their recordings stay, ended), and its webhooks are deleted (nothing more is delivered to them), ' +
-        'before the answer; should the server stop half way, every node finishes it (each looks for such keys when it starts and every 30 s). ' +
+        'before the answer; should the server stop half way, another node finishes it within about 90 s. ' +
         'Keys from LEVELCHAT_API_KEYS are removed from the config instead.',
       params: keyIdParams,
       query: deleteKeyQuery,

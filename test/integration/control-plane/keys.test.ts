@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../../src/auth/api-key.js';
 import { ownerWebhookFilters, webhookHash } from '../../../src/events/event-keys.js';
-import { RETIRING_KEYS } from '../../../src/auth/key-tree.js';
+import { RETIRING_KEYS } from '../../../src/auth/key-retirement.js';
 import { roomKey } from '../../../src/rooms/room-repository.js';
 import { waitFor } from '../../../bench/lib/wait.js';
 import { readJson, useTestStack } from '../../helpers/test-stack.js';
@@ -109,7 +109,7 @@ describe('key tree', () => {
       expect((await t.api(`/v1/keys/${retired.id}`, { method: 'DELETE' })).status).toBe(204);
       expect(await redis.exists(webhookHash(hook))).toBe(0);
       // Nothing left half done.
-      expect(await redis.smembers(RETIRING_KEYS)).toEqual([]);
+      expect(await redis.zrange(RETIRING_KEYS, 0, -1)).toEqual([]);
     } finally {
       await receiver.close();
     }
@@ -128,13 +128,17 @@ describe('key tree', () => {
       const onMade = await joinedWith(made.key, `r_sweep-${made.id}`);
 
       // What the DELETE route does first, and then the process is gone: the keys are deleted (and
-      // marked retiring in the same step), their rooms and webhooks untouched.
+      // marked retiring in the same step, under the request's lease), their rooms and webhooks untouched.
       expect(await t.stack.control.keys.delete(parseApiKey(t.apiKey)!.id, leaked.id, true)).toEqual(expect.arrayContaining([leaked.id, made.id]));
-      expect((await redis.smembers(RETIRING_KEYS)).sort()).toEqual([leaked.id, made.id].sort());
+      expect((await redis.zrange(RETIRING_KEYS, 0, -1)).sort()).toEqual([leaked.id, made.id].sort());
       expect(JSON.parse((await redis.get(roomKey(`r_sweep-${made.id}`)))!).state).toBe('active');
       expect(await redis.exists(...hooks.map(webhookHash))).toBe(2);
+      // While the lease holds, a sweep leaves them to the request (which may still be on them).
+      expect(await t.stack.control.retirement.sweep()).toBe(0);
+      expect(JSON.parse((await redis.get(roomKey(`r_sweep-${made.id}`)))!).state).toBe('active');
 
-      // What every node runs at start and every 30 s (the stack's own timer may come first: the count is not asserted).
+      // A minute later the lease has lapsed (set here, not waited for); what every node runs every 30 s takes them.
+      await redis.zadd(RETIRING_KEYS, 0, leaked.id, 0, made.id);
       await t.stack.control.retirement.sweep();
       expect(await onMade.waitEvent('room-ended')).toEqual({ reason: 'host_ended' });
       for (const k of [leaked, made]) {
@@ -142,7 +146,7 @@ describe('key tree', () => {
         expect([room.state, room.ended_reason]).toEqual(['ended', 'host_ended']);
       }
       expect(await redis.exists(...hooks.map(webhookHash))).toBe(0);
-      expect(await redis.smembers(RETIRING_KEYS)).toEqual([]);
+      expect(await redis.zrange(RETIRING_KEYS, 0, -1)).toEqual([]);
       // A second sweep (another node's, say) finds nothing to do.
       expect(await t.stack.control.retirement.sweep()).toBe(0);
     } finally {
