@@ -15,14 +15,16 @@ export interface MediaCacheOptions {
  * key, so the origin answers the live edge from memory instead of reading every part back from
  * storage for every viewer.
  * Insertion-ordered: the oldest entries go first — except the objects a live playlist of this
- * process names (`retain`), which stay while it names them, so that the origin can serve its whole
- * window even while object storage is unreachable (the limits may be exceeded by those alone).
+ * process names (`retain`), which stay while it names them and one update longer (a player or origin
+ * an update behind may still ask for them), so that the origin can serve its whole window even while
+ * object storage is unreachable (the limits may be exceeded by those alone).
  */
 export class MediaCache {
   private readonly entries = new Map<string, CachedObject>();
-  /** How many retained groups name each key. */
+  /** How many retained groups name each key (in their newest or previous `retain`). */
   private readonly retainedKeys = new Map<string, number>();
-  private readonly groups = new Map<string, ReadonlySet<string>>();
+  /** Per group, what its newest `retain` named and what the one before it named. */
+  private readonly groups = new Map<string, { newest: ReadonlySet<string>; previous: ReadonlySet<string> }>();
   private bytes = 0;
   private readonly maxEntries: number;
   private readonly maxBytes: number;
@@ -46,22 +48,25 @@ export class MediaCache {
 
   /**
    * The keys a live playlist (one `group`, e.g. its rendition's key prefix) names now: kept however
-   * old, until the next `retain` of the group no longer names them or `release(group)`.
+   * old, until two successive `retain`s of the group no longer name them, or `release(group)`.
    */
   retain(group: string, keys: Iterable<string>): void {
-    const next = new Set(keys);
-    const previous = this.groups.get(group);
-    for (const key of next) if (!previous?.has(key)) this.retainedKeys.set(key, (this.retainedKeys.get(key) ?? 0) + 1);
+    const newest = new Set(keys);
+    const before = this.groups.get(group);
+    const held = union(before?.newest, before?.previous);
+    const next = { newest, previous: before?.newest ?? new Set<string>() };
+    const nowHeld = union(next.newest, next.previous);
+    for (const key of nowHeld) if (!held.has(key)) this.retainedKeys.set(key, (this.retainedKeys.get(key) ?? 0) + 1);
     this.groups.set(group, next);
-    if (previous) this.unretain(previous, next);
+    this.unretain(held, nowHeld);
   }
 
   /** The group's playlist is over (or its objects are safely in storage): its objects age out normally. */
   release(group: string): void {
-    const previous = this.groups.get(group);
-    if (!previous) return;
+    const before = this.groups.get(group);
+    if (!before) return;
     this.groups.delete(group);
-    this.unretain(previous, new Set());
+    this.unretain(union(before.newest, before.previous), new Set());
   }
 
   /** Drops every object under `prefix` (a stream that ended and whose window nobody needs hot). */
@@ -99,4 +104,8 @@ export class MediaCache {
     this.bytes -= existing.bytes.length;
     this.entries.delete(key);
   }
+}
+
+function union(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): Set<string> {
+  return new Set([...(a ?? []), ...(b ?? [])]);
 }

@@ -4,7 +4,7 @@ import { MediaCache } from '../../../pipeline/publish/media-cache.js';
 const object = (size: number) => ({ bytes: Buffer.alloc(size), contentType: 'video/mp4' });
 
 describe('MediaCache retention', () => {
-  it('keeps what a live playlist names past the limits, until it no longer names it', () => {
+  it('keeps what a live playlist names past the limits, until two updates no longer name it', () => {
     const cache = new MediaCache({ maxEntries: 2 });
     cache.set('init', object(1));
     cache.retain('r1', ['init']);
@@ -19,7 +19,12 @@ describe('MediaCache retention', () => {
     cache.retain('r1', ['init', 'c', 'd']);
     cache.set('d', object(1));
     expect(cache.size.entries).toBe(3);
-    // Unnamed again: the oldest go as usual.
+    // Unnamed by the newest update: still held for whoever is one update behind.
+    cache.retain('r1', ['d']);
+    expect(cache.get('init')).toBeDefined();
+    expect(cache.get('c')).toBeDefined();
+    expect(cache.size.entries).toBe(3);
+    // Unnamed by two: the oldest go as usual.
     cache.retain('r1', ['d']);
     expect(cache.get('init')).toBeUndefined();
     expect(cache.get('c')).toBeDefined();
