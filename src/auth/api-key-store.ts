@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { formatApiKey, generateApiKey, hashSecret, parseApiKey, secretMatches, tokenSigningKey } from './api-key.js';
 import { channelFor } from '../../common/pubsub-channel.js';
 import { childrenOf, keyOf, KeyTree, KeyTreeError, treeMembersOf } from './key-tree.js';
-import { RETIREMENT_LEASE_MS, RETIRING_KEYS } from './key-retirement.js';
+import { retirementLeaseEnd, RETIRING_KEYS } from './key-retirement.js';
 
 export interface ApiKeyRecord {
   id: string;
@@ -130,7 +130,7 @@ export class ApiKeyStore {
     // The keys it created move up to its creator, so they stay listable and deletable by someone.
     const heir = key.created_by;
     const orphans = await this.redis.smembers(childrenOf(id));
-    const tx = this.redis.multi().del(keyOf(id), childrenOf(id)).srem(treeMembersOf(tree), id).zadd(RETIRING_KEYS, Date.now() + RETIREMENT_LEASE_MS, id);
+    const tx = this.redis.multi().del(keyOf(id), childrenOf(id)).srem(treeMembersOf(tree), id).zadd(RETIRING_KEYS, retirementLeaseEnd(), id);
     if (heir) {
       tx.srem(childrenOf(heir), id);
       for (const child of orphans) tx.hset(keyOf(child), 'created_by', heir).sadd(childrenOf(heir), child);

@@ -8,7 +8,9 @@ import type { Logger } from '../../common/logger.js';
  */
 export const RETIRING_KEYS = 'lc:apikeys:retiring';
 /** How long a retirement may go unheard of before another node takes it over. */
-export const RETIREMENT_LEASE_MS = 60_000;
+const RETIREMENT_LEASE_MS = 60_000;
+/** When a lease taken (or renewed) at `now` ends: the score a retiring key gets. */
+export const retirementLeaseEnd = (now = Date.now()) => now + RETIREMENT_LEASE_MS;
 /** How often every node looks for retirements whose lease lapsed. */
 export const RETIREMENT_SWEEP_MS = 30_000;
 /** At most this many keys per sweep (a cascade deletes at most a tree, 100 keys). */
@@ -74,7 +76,7 @@ export class KeyRetirement {
   async #finishAndUnmark(keyId: string): Promise<boolean> {
     // Renewed while `finish` runs; XX: never puts back a key another node has finished meanwhile.
     const renew = setInterval(() => {
-      this.#redis.zadd(RETIRING_KEYS, 'XX', Date.now() + RETIREMENT_LEASE_MS, keyId).catch(() => {});
+      this.#redis.zadd(RETIRING_KEYS, 'XX', retirementLeaseEnd(), keyId).catch(() => {});
     }, RETIREMENT_LEASE_MS / 3).unref();
     try {
       await this.#finish(keyId);
@@ -103,7 +105,7 @@ export class KeyRetirement {
 
   async #sweepOnce(): Promise<number> {
     const now = Date.now();
-    const claimed = await this.#redis.lcRetirementClaim(RETIRING_KEYS, now, now + RETIREMENT_LEASE_MS, SWEEP_BATCH);
+    const claimed = await this.#redis.lcRetirementClaim(RETIRING_KEYS, now, retirementLeaseEnd(now), SWEEP_BATCH);
     if (claimed.length === 0) return 0;
     this.#logger.info({ keys: claimed.length }, 'finishing deleted keys left unfinished: ending their rooms, deleting their webhooks');
     return this.retire(claimed);

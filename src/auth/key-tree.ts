@@ -1,6 +1,6 @@
 import type { Redis, Result } from 'ioredis';
 import { DomainError } from '../../common/problem.js';
-import { RETIREMENT_LEASE_MS, RETIRING_KEYS } from './key-retirement.js';
+import { retirementLeaseEnd, RETIRING_KEYS } from './key-retirement.js';
 
 // API keys form trees: a key from LEVELCHAT_API_KEYS is a root, and every key made through
 // POST /v1/keys hangs under the key that made it. A tree is one tenant: it shares one rate-limit
@@ -74,6 +74,6 @@ export class KeyTree {
 
   /** Deletes `id` and all keys below it; `channel` is where invalidations are published. Returns the deleted ids. */
   deleteSubtree(root: string, id: string, parent: string | null, channel: string): Promise<string[]> {
-    return this.redis.lcKeyDeleteTree(id, parent ?? '', treeMembersOf(root), channel, keyOf(''), childrenOf(''), RETIRING_KEYS, Date.now() + RETIREMENT_LEASE_MS);
+    return this.redis.lcKeyDeleteTree(id, parent ?? '', treeMembersOf(root), channel, keyOf(''), childrenOf(''), RETIRING_KEYS, retirementLeaseEnd());
   }
 }

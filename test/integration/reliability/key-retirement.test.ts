@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../common/logger.js';
-import { KeyRetirement, RETIREMENT_LEASE_MS, RETIRING_KEYS } from '../../../src/auth/key-retirement.js';
+import { KeyRetirement, retirementLeaseEnd, RETIRING_KEYS } from '../../../src/auth/key-retirement.js';
 import { freshRedisDb } from '../../helpers/test-stack.js';
 
 let redis: Redis;
@@ -27,7 +27,7 @@ describe('key retirement', () => {
   it('leaves a key to whoever holds its lease, and takes it once the lease lapsed', async () => {
     const finished: string[] = [];
     const retirement = new KeyRetirement(redis, async (keyId) => void finished.push(keyId), createLogger('silent'));
-    await redis.zadd(RETIRING_KEYS, Date.now() + RETIREMENT_LEASE_MS, 'k_held');
+    await redis.zadd(RETIRING_KEYS, retirementLeaseEnd(), 'k_held');
     expect(await retirement.sweep()).toBe(0);
     expect(await retiring()).toEqual(['k_held']);
     await lapsed('k_held');
