@@ -94,26 +94,24 @@ export class RoomService {
   }
 
   /**
-   * Ends every room of `owners` (keys being deleted) that is not over: the participants on it are sent
+   * Ends every room of `owner` (a key being deleted) that is not over: the participants on it are sent
    * away (`host_ended`), as nobody can join it again with tokens of a deleted key.
    */
-  async endAllOf(owners: readonly string[]): Promise<void> {
-    for (const owner of owners) {
-      for (const state of ['active', 'created'] as const) {
-        let cursor: string | undefined;
-        do {
-          const page = await this.rooms.list(owner, { state, limit: 100, cursor });
-          for (const room of page.rooms) {
-            try {
-              await this.act(room.id, 'end');
-            } catch (err) {
-              // Ended (or archived) meanwhile: nothing left to do.
-              if (!(err instanceof RoomError)) throw err;
-            }
+  async endAllOf(owner: string): Promise<void> {
+    for (const state of ['active', 'created'] as const) {
+      let cursor: string | undefined;
+      do {
+        const page = await this.rooms.list(owner, { state, limit: 100, cursor });
+        for (const room of page.rooms) {
+          try {
+            await this.act(room.id, 'end');
+          } catch (err) {
+            // Ended (or archived) meanwhile: nothing left to do.
+            if (!(err instanceof RoomError)) throw err;
           }
-          cursor = page.next_cursor ?? undefined;
-        } while (cursor);
-      }
+        }
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
     }
   }
 

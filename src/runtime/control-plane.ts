@@ -87,8 +87,8 @@ export class ControlPlane {
     this.minter = new TokenMinter(this.keys, this.edKeys, redisClock(redis));
     // Rooms first: their room.ended events go to the webhooks still there.
     this.retirement = new KeyRetirement(redis, async (keyId) => {
-      await this.rooms.endAllOf([keyId]);
-      await this.webhooks.deleteAllOf([keyId]);
+      await this.rooms.endAllOf(keyId);
+      await this.webhooks.deleteAllOf(keyId);
     }, options.logger);
   }
 

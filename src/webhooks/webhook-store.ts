@@ -113,15 +113,12 @@ export class WebhookStore {
     return hooks.filter((w): w is StoredWebhook => w !== undefined).map(publicView);
   }
 
-  /** Deletes every webhook of these keys (deleted keys: their rooms' events go to no one). */
-  async deleteAllOf(owners: readonly string[]): Promise<void> {
-    const ids = await Promise.all(owners.map((owner) => this.redis.hkeys(ownerWebhookFilters(owner))));
+  /** Deletes every webhook of `owner` (a deleted key: its rooms' events go to no one). */
+  async deleteAllOf(owner: string): Promise<void> {
+    const ids = await this.redis.hkeys(ownerWebhookFilters(owner));
     const tx = this.redis.multi();
-    owners.forEach((owner, i) => {
-      for (const id of ids[i]!) tx.del(webhookHash(id));
-      tx.del(ownerWebhookFilters(owner));
-    });
-    await tx.exec();
+    for (const id of ids) tx.del(webhookHash(id));
+    await tx.del(ownerWebhookFilters(owner)).exec();
   }
 
   async delete(owner: string, id: string): Promise<boolean> {
