@@ -97,13 +97,15 @@ const spooledDuringOutage = new Set<string>();
 const key = (uri: string) => hlsKey(roomId, pipeline.rendition, uri);
 const spooledFiles = () => readdirSync(spoolDir).filter((f) => f.endsWith('.spool')).length;
 
+/** GET of one of the rendition's files from the origin. */
+const fromOrigin = (uri: string) => fetch(`${origin.url}/hls/${roomId}/${pipeline.rendition}/${uri}`);
+
 async function getPlaylist(query = ''): Promise<ParsedPlaylist> {
-  const res = await fetch(`${origin.url}/hls/${roomId}/${pipeline.rendition}/index.m3u8${query}`);
+  const res = await fromOrigin(`index.m3u8${query}`);
   const text = await res.text();
   expect(res.status, text).toBe(200);
   return parsePlaylist(text);
 }
-
 
 /**
  * An object a playlist named a moment ago, or undefined when the origin no longer serves it because it
@@ -111,7 +113,7 @@ async function getPlaylist(query = ''): Promise<ParsedPlaylist> {
  * before it reaches the oldest): what the origin promises is what its playlist names now.
  */
 async function fetchNamed(uri: string): Promise<Buffer | undefined> {
-  const res = await fetch(`${origin.url}/hls/${roomId}/${pipeline.rendition}/${uri}`);
+  const res = await fromOrigin(uri);
   if (res.status === 200) return Buffer.from(await res.arrayBuffer());
   await sleep(300); // the origin's playlist follows the publisher's within moments
   expect(urisOf(await getPlaylist()), `${uri} from the origin: ${res.status}, and the playlist still names it`).not.toContain(uri);
@@ -119,7 +121,7 @@ async function fetchNamed(uri: string): Promise<Buffer | undefined> {
 }
 
 async function fetchObject(uri: string): Promise<Buffer> {
-  const res = await fetch(`${origin.url}/hls/${roomId}/${pipeline.rendition}/${uri}`);
+  const res = await fromOrigin(uri);
   expect(res.status, `${uri} from the origin`).toBe(200);
   return Buffer.from(await res.arrayBuffer());
 }
