@@ -5,6 +5,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SetupError } from './progress.mjs';
 
+/** Files of ours the set-up copies into the worker's source tree (under `worker/`) before patching. */
+export const WORKER_ADDED_FILES = [
+  { source: 'mediasoup-srtp-send-batch.hpp', file: 'include/RTC/SrtpSendBatch.hpp' },
+  { source: 'mediasoup-srtp-send-batch.cpp', file: 'src/RTC/SrtpSendBatch.cpp' },
+];
+
 /** Changes to the worker's C++ (under the npm tarball's `worker/`). */
 export const WORKER_PATCHES = [
   {
@@ -22,6 +28,203 @@ export const WORKER_PATCHES = [
 		{ RTC::SrtpSession::CryptoSuite::AEAD_AES_128_GCM,        "SRTP_AEAD_AES_128_GCM"  },`,
     to: `		{ RTC::SrtpSession::CryptoSuite::AEAD_AES_128_GCM,        "SRTP_AEAD_AES_128_GCM"  },
 		{ RTC::SrtpSession::CryptoSuite::AEAD_AES_256_GCM,        "SRTP_AEAD_AES_256_GCM"  },`,
+  },
+  // The SRTP send batch (./mediasoup-srtp-send-batch.hpp says why; copied in as WORKER_ADDED_FILES).
+  {
+    file: 'meson.build',
+    why: 'build src/RTC/SrtpSendBatch.cpp into the worker',
+    from: `  'src/RTC/SrtpSession.cpp',
+`,
+    to: `  'src/RTC/SrtpSession.cpp',
+  'src/RTC/SrtpSendBatch.cpp',
+`,
+  },
+  {
+    file: 'include/RTC/SrtpSession.hpp',
+    why: 'SrtpSession::EncryptRtp into a buffer of the caller (a batch slot), not only the shared encrypt buffer',
+    from: `		bool EncryptRtp(const uint8_t** data, int* len);
+`,
+    to: `		bool EncryptRtp(const uint8_t** data, int* len);
+		bool EncryptRtp(const uint8_t** data, int* len, uint8_t* buffer, size_t bufferSize);
+`,
+  },
+  {
+    file: 'src/RTC/SrtpSession.cpp',
+    why: '(the same: the shared buffer is the two-argument form\'s)',
+    from: `	bool SrtpSession::EncryptRtp(const uint8_t** data, int* len)
+	{
+		MS_TRACE();
+
+		// Ensure that the resulting SRTP packet fits into the encrypt buffer.
+		if (static_cast<size_t>(*len) + SRTP_MAX_TRAILER_LEN > EncryptBufferSize)
+`,
+    to: `	bool SrtpSession::EncryptRtp(const uint8_t** data, int* len)
+	{
+		return EncryptRtp(data, len, EncryptBuffer, EncryptBufferSize);
+	}
+
+	bool SrtpSession::EncryptRtp(const uint8_t** data, int* len, uint8_t* buffer, size_t bufferSize)
+	{
+		MS_TRACE();
+
+		// Ensure that the resulting SRTP packet fits into the encrypt buffer.
+		if (static_cast<size_t>(*len) + SRTP_MAX_TRAILER_LEN > bufferSize)
+`,
+  },
+  {
+    file: 'src/RTC/SrtpSession.cpp',
+    why: '(the same)',
+    from: `		std::memcpy(EncryptBuffer, *data, *len);
+
+		const srtp_err_status_t err = srtp_protect(this->session, static_cast<void*>(EncryptBuffer), len);
+`,
+    to: `		std::memcpy(buffer, *data, *len);
+
+		const srtp_err_status_t err = srtp_protect(this->session, static_cast<void*>(buffer), len);
+`,
+  },
+  {
+    file: 'src/RTC/SrtpSession.cpp',
+    why: '(the same)',
+    from: `		*data = (const uint8_t*)EncryptBuffer;
+
+		return true;
+	}
+
+	bool SrtpSession::DecryptSrtp(`,
+    to: `		*data = buffer;
+
+		return true;
+	}
+
+	bool SrtpSession::DecryptSrtp(`,
+  },
+  {
+    file: 'src/RTC/Router.cpp',
+    why: 'one packet\'s fan-out to its consumers is one SRTP send batch',
+    from: `			std::shared_ptr<RTC::RtpPacket> sharedPacket;
+
+			for (auto* consumer : consumers)
+`,
+    to: `			std::shared_ptr<RTC::RtpPacket> sharedPacket;
+			// The SRTP viewers' copies are encrypted in a row and sent in a row (RTC/SrtpSendBatch.hpp).
+			const RTC::SrtpSendBatch::Scope srtpSendBatch;
+
+			for (auto* consumer : consumers)
+`,
+  },
+  {
+    file: 'src/RTC/Router.cpp',
+    why: '(the same)',
+    from: `#include "RTC/PlainTransport.hpp"
+`,
+    to: `#include "RTC/PlainTransport.hpp"
+#include "RTC/SrtpSendBatch.hpp"
+`,
+  },
+  {
+    file: 'src/RTC/PlainTransport.cpp',
+    why: 'a PlainTransport with SRTP sends RTP through the SRTP send batch',
+    from: `		const uint8_t* data = packet->GetData();
+		auto intLen         = static_cast<int>(packet->GetSize());
+
+		if (HasSrtp() && !this->srtpSendSession->EncryptRtp(&data, &intLen))
+		{
+			if (cb)
+			{
+				(*cb)(false);
+				delete cb;
+			}
+
+			return;
+		}
+
+		auto len = static_cast<size_t>(intLen);
+
+		this->tuple->Send(data, len, cb);
+`,
+    to: `		const uint8_t* data = packet->GetData();
+		auto len            = packet->GetSize();
+
+		if (!HasSrtp())
+			this->tuple->Send(data, len, cb);
+		else if ((len = RTC::SrtpSendBatch::EncryptAndSend(this->srtpSendSession, this->tuple, data, len, cb)) == 0u)
+		{
+			if (cb)
+			{
+				(*cb)(false);
+				delete cb;
+			}
+
+			return;
+		}
+`,
+  },
+  {
+    file: 'src/RTC/PlainTransport.cpp',
+    why: '(the same)',
+    from: `#include "RTC/PlainTransport.hpp"
+`,
+    to: `#include "RTC/PlainTransport.hpp"
+#include "RTC/SrtpSendBatch.hpp"
+`,
+  },
+  {
+    file: 'src/RTC/WebRtcTransport.cpp',
+    why: 'a WebRtcTransport sends RTP through the SRTP send batch',
+    from: `		const uint8_t* data = packet->GetData();
+		auto intLen         = static_cast<int>(packet->GetSize());
+
+		if (!this->srtpSendSession->EncryptRtp(&data, &intLen))
+		{
+			if (cb)
+			{
+				(*cb)(false);
+				delete cb;
+			}
+
+			return;
+		}
+
+		auto len = static_cast<size_t>(intLen);
+
+		this->iceServer->GetSelectedTuple()->Send(data, len, cb);
+`,
+    to: `		const auto len = RTC::SrtpSendBatch::EncryptAndSend(
+		  this->srtpSendSession, this->iceServer->GetSelectedTuple(), packet->GetData(), packet->GetSize(), cb);
+
+		if (len == 0u)
+		{
+			if (cb)
+			{
+				(*cb)(false);
+				delete cb;
+			}
+
+			return;
+		}
+`,
+  },
+  {
+    file: 'src/RTC/WebRtcTransport.cpp',
+    why: '(the same)',
+    from: `#include "RTC/WebRtcTransport.hpp"
+`,
+    to: `#include "RTC/WebRtcTransport.hpp"
+#include "RTC/SrtpSendBatch.hpp"
+`,
+  },
+  {
+    file: 'src/RTC/Transport.cpp',
+    // 3.12.16's transport-cc send callbacks (new packets, retransmissions, probation) capture the
+    // caller's stack-local packetInfo by reference; a callback run after the caller returned (libuv's
+    // queued send on EAGAIN, or a batched send) would read a dead stack frame.
+    why: 'the transport-cc send callbacks hold their own copy of the packet\'s send info',
+    from: `[tccClientWeakPtr, &packetInfo](bool sent)
+`,
+    to: `[tccClientWeakPtr, packetInfo](bool sent) mutable
+`,
+    count: 3,
   },
 ];
 
@@ -83,13 +286,17 @@ export const LIBSRTP_PATCHES = [
   },
 ];
 
-/** Applies `patches` under `dir`; returns one line per patch for the progress output. */
+/**
+ * Applies `patches` under `dir`; returns one line per patch for the progress output. A patch replaces
+ * its text where it occurs `count` times (1 unless it says).
+ */
 export function applySourcePatches(dir, patches) {
-  return patches.map(({ file, why, from, to }) => {
+  return patches.map(({ file, why, from, to, count = 1 }) => {
     const path = join(dir, file);
     const text = readFileSync(path, 'utf8');
-    if (text.split(from).length !== 2) throw new SetupError(`source patch "${why}": ${file} does not hold the expected text once`);
-    writeFileSync(path, text.replace(from, to));
+    const found = text.split(from).length - 1;
+    if (found !== count) throw new SetupError(`source patch "${why}": ${file} holds the expected text ${found} time(s), not ${count}`);
+    writeFileSync(path, text.split(from).join(to));
     return `${file}: ${why}`;
   });
 }
