@@ -3,54 +3,34 @@
 // then arrays that grow). Here one SRTP viewer consumes 12 producers, so its send session grows the list
 // twice, and an implementation nobody here wrote (werift's SRTP, AEAD_AES_128_GCM) decrypts every packet
 // with the worker's key: each stream's packets arrive intact, in order, none missing.
-import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import type { types } from 'mediasoup';
-import { ProtectionProfileAeadAes128Gcm, RtpPacket, SrtpSession } from 'werift';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../common/logger.js';
 import { WorkerPool } from '../../../src/sfu/worker-pool.js';
 import { waitFor } from '../../../bench/lib/wait.js';
+import { isRtcp, labelledRtpPacket, labelOf, LoopbackSockets, workerSrtpDecryptor } from '../../helpers/srtp-receiver.js';
 
 const PRODUCERS = 12;
 const PACKETS_EACH = 40;
 const OPUS = { mimeType: 'audio/opus', clockRate: 48000, channels: 2 } as const;
 
 let pool: WorkerPool;
-const sockets: dgram.Socket[] = [];
+const sockets = new LoopbackSockets();
 beforeAll(async () => {
   pool = await WorkerPool.create({ count: 1, rtcMinPort: 44600, rtcMaxPort: 44699, logger: createLogger('silent') });
 });
 afterAll(() => {
-  for (const socket of sockets) socket.close();
+  sockets.closeAll();
   pool.close();
 });
-
-async function boundSocket(): Promise<dgram.Socket> {
-  const socket = dgram.createSocket('udp4');
-  sockets.push(socket);
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return socket;
-}
-
-/** An RTP packet whose payload names its producer and number, so a decrypted packet says where it came from. */
-function rtpPacket(ssrc: number, seq: number, producer: number): Buffer {
-  const payload = Buffer.from(`producer ${producer} packet ${seq}`.padEnd(160, '.'));
-  const header = Buffer.alloc(12);
-  header[0] = 0x80;
-  header[1] = 100;
-  header.writeUInt16BE(seq, 2);
-  header.writeUInt32BE(seq * 960, 4);
-  header.writeUInt32BE(ssrc, 8);
-  return Buffer.concat([header, payload]);
-}
 
 describe("the worker's SRTP with many streams per viewer", () => {
   it('sends 12 consumers to one SRTP viewer, every packet decrypted by werift', async () => {
     const [worker] = pool.all;
     const router = await worker!.createRouter({ mediaCodecs: [{ kind: 'audio', ...OPUS }] });
-    const source = await boundSocket();
-    const viewer = await boundSocket();
+    const source = await sockets.bind();
+    const viewer = await sockets.bind();
 
     const producers: { producer: types.Producer; port: number; ssrc: number }[] = [];
     for (let i = 0; i < PRODUCERS; i++) {
@@ -71,21 +51,17 @@ describe("the worker's SRTP with many streams per viewer", () => {
     }
 
     // The worker's sending key: what a WebRTC viewer would get through DTLS.
-    const workerKey = Buffer.from(out.srtpParameters!.keyBase64, 'base64');
-    const srtp = new SrtpSession({
-      profile: ProtectionProfileAeadAes128Gcm,
-      keys: { localMasterKey: Buffer.alloc(16), localMasterSalt: Buffer.alloc(12), remoteMasterKey: workerKey.subarray(0, 16), remoteMasterSalt: workerKey.subarray(16) },
-    });
+    const decrypt = workerSrtpDecryptor(out.srtpParameters!.keyBase64);
     const received = new Map<number, string[]>();
     const failures: string[] = [];
     viewer.on('message', (msg) => {
-      if (msg[1]! >= 192 && msg[1]! <= 223) return; // RTCP (sender reports), not under test
+      if (isRtcp(msg)) return;
       try {
-        const packet = RtpPacket.deSerialize(srtp.decrypt(msg));
+        const packet = decrypt(msg);
         const producer = producerOfSsrc.get(packet.header.ssrc);
         if (producer === undefined) throw new Error(`unknown SSRC ${packet.header.ssrc}`);
         const list = received.get(producer) ?? [];
-        list.push(packet.payload.toString().replace(/\.+$/, ''));
+        list.push(labelOf(packet));
         received.set(producer, list);
       } catch (err) {
         failures.push((err as Error).message);
@@ -94,7 +70,7 @@ describe("the worker's SRTP with many streams per viewer", () => {
 
     // Interleaved, as a room's producers are: one packet of each in turn.
     for (let seq = 1; seq <= PACKETS_EACH; seq++) {
-      for (const [i, { port, ssrc }] of producers.entries()) source.send(rtpPacket(ssrc, seq, i), port, '127.0.0.1');
+      for (const [i, { port, ssrc }] of producers.entries()) source.send(labelledRtpPacket(ssrc, seq, `producer ${i} packet ${seq}`), port, '127.0.0.1');
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await waitFor(() => [...received.values()].reduce((n, list) => n + list.length, 0) >= PRODUCERS * PACKETS_EACH, {
