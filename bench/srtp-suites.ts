@@ -14,18 +14,30 @@
 // 2.5.0's own list is linked). BENCH_LIBSRTP_ALSO (comma list of libsrtp2 prefixes, as the set-up
 // builds them under .cache/) adds a row per prefix on the same OpenSSL, for a baseline in the same run.
 //
+//
+// A second table takes the sends into account (bench/lib/srtp-send-batch.c): BENCH_SEND_SESSIONS (500)
+// viewers' copies of each packet, encrypted with the worker's libsrtp2 and sent with sendto() to a
+// loopback receiver on another CPU, in batches of K: K = 1 is one viewer at a time (encrypt, send, next),
+// as mediasoup 3.12.16 does; the set-up's worker encrypts 16 in a row, then sends them
+// (scripts/setup/mediasoup-srtp-send-batch.hpp). Plain RTP with the same batches is the baseline, measured
+// interleaved with it in the same process.
+//
 //   npm run build && node dist/bench/srtp-suites.js
 //
 // Env: BENCH_PACKETS (200000 per round), BENCH_PAYLOAD (1188 bytes of RTP payload), BENCH_CPU (taskset
-// CPU; unset: not pinned), BENCH_SESSIONS, BENCH_BETWEEN_KB, BENCH_STREAMS, BENCH_LIBSRTP_ALSO.
+// CPU; unset: not pinned), BENCH_SESSIONS, BENCH_BETWEEN_KB, BENCH_STREAMS, BENCH_LIBSRTP_ALSO;
+// BENCH_SEND_SESSIONS, BENCH_SEND_ROUNDS (400 packets to every session, per run; 7 runs, the median
+// counts), BENCH_SEND_BATCHES (1,4,8,16,32), BENCH_WORKER_CPUS (the sender: its first CPU, 0) and
+// BENCH_LOADGEN_CPUS (the receiver: its first CPU, the last CPU), as the fan-out benches pin theirs.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../common/compiled-entry.js';
 import { setupCachePath } from '../src/runtime/mediasoup-binary.js';
-import { envNumber } from './lib/env.js';
-import { lpad, pad } from './lib/format.js';
+import { parseCpuList } from './lib/cpu-list.js';
+import { envIntList, envNumber } from './lib/env.js';
+import { lpad, pad, pct } from './lib/format.js';
 
 const PACKETS = Math.round(envNumber('BENCH_PACKETS', 200_000));
 const PAYLOAD = Math.round(envNumber('BENCH_PAYLOAD', 1188));
@@ -34,6 +46,9 @@ const SESSIONS = Math.round(envNumber('BENCH_SESSIONS', 300));
 const BETWEEN_KB = Math.round(envNumber('BENCH_BETWEEN_KB', 64));
 const STREAMS = Math.round(envNumber('BENCH_STREAMS', 20));
 const ALSO = (process.env.BENCH_LIBSRTP_ALSO ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const SEND_SESSIONS = Math.round(envNumber('BENCH_SEND_SESSIONS', 500));
+const SEND_ROUNDS = Math.round(envNumber('BENCH_SEND_ROUNDS', 400));
+const SEND_BATCHES = envIntList('BENCH_SEND_BATCHES', '1,4,8,16,32');
 
 interface Library {
   name: string;
@@ -100,9 +115,43 @@ function main(): void {
     console.log('\n  +bytes = what SRTP adds to each packet (auth tag); every forwarded packet pays this once per viewer.');
     console.log(`  "as in a worker" = the sessions visited in shuffled order, ${BETWEEN_KB} KB of other memory written between two packets (not timed).`);
     console.log(`  "${STREAMS} streams each" = the same with ${STREAMS} SSRCs per session taken in turn, as a WebRTC viewer in a meeting is sent one stream per consumer.`);
+    sendBatches(root, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The second table: encrypt and send, one viewer at a time or in batches, against plain RTP. */
+function sendBatches(root: string, dir: string): void {
+  const srtp = setupCachePath('libsrtp');
+  const openssl = setupCachePath('openssl');
+  const sender = parseCpuList(process.env.BENCH_WORKER_CPUS || '0')[0]!;
+  const receiver = parseCpuList(process.env.BENCH_LOADGEN_CPUS || String(os.cpus().length - 1))[0]!;
+  if (!existsSync(path.join(srtp, 'lib', 'libsrtp2.a')) || sender === receiver) {
+    console.log("\n  (no send-batch table: it needs the set-up's libsrtp2, and the sender and the receiver on different CPUs)");
+    return;
+  }
+  const bin = path.join(dir, 'srtp-send-batch');
+  execFileSync('gcc', ['-O2', '-o', bin, path.join(root, 'bench', 'lib', 'srtp-send-batch.c'), `-I${srtp}/include/srtp2`, path.join(srtp, 'lib', 'libsrtp2.a'), path.join(openssl, 'lib', 'libcrypto.a'), '-ldl', '-pthread'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  console.log(`\nEncrypt and send: ${SEND_SESSIONS} viewers get every 1,200-byte packet, AEAD_AES_128_GCM, sendto() on CPU ${sender} to a loopback receiver on CPU ${receiver}; ${SEND_ROUNDS} packets per run, median of 7 runs interleaved`);
+  const ns = new Map<string, number>();
+  const out = execFileSync(bin, [String(SEND_SESSIONS), String(SEND_ROUNDS), String(sender), String(receiver), SEND_BATCHES.join(',')], { encoding: 'utf8' });
+  for (const line of out.trim().split('\n')) {
+    const [mode, k, value] = line.split(' ');
+    ns.set(`${mode} ${k}`, Number(value));
+  }
+  const oneAtATime = (ns.get('srtp 1') ?? NaN) - (ns.get('plain 1') ?? NaN);
+  console.log(`${lpad('batch', 6)} ${lpad('plain ns/pkt', 13)} ${lpad('SRTP ns/pkt', 12)} ${lpad('SRTP adds', 10)} ${lpad('vs one at a time', 17)} ${lpad('SRTP pkt/core vs plain', 23)}`);
+  for (const k of SEND_BATCHES) {
+    const plain = ns.get(`plain ${k}`) ?? NaN;
+    const withSrtp = ns.get(`srtp ${k}`) ?? NaN;
+    console.log(
+      `${lpad(String(k), 6)} ${lpad(plain.toFixed(0), 13)} ${lpad(withSrtp.toFixed(0), 12)} ${lpad((withSrtp - plain).toFixed(0), 10)} ${lpad(`${((withSrtp - plain) / oneAtATime).toFixed(2)}×`, 17)} ${lpad(pct(plain / withSrtp, 1), 23)}`,
+    );
+  }
+  console.log('  batch 1 = mediasoup 3.12.16 (encrypt for a viewer, send to it, next viewer); the set-up\'s worker batches 16.');
 }
 
 main();
