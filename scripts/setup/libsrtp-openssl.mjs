@@ -9,12 +9,11 @@
 // the streams are looked up by SSRC in ./libsrtp-stream-list.c (arrays, one cache line) instead of
 // 2.5.0's linked list, through libsrtp's own SRTP_NO_STREAM_LIST extension point.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { run } from './run.mjs';
 import { fetchDebianSource } from './debian-source.mjs';
-import { applySourcePatches, LIBSRTP_PATCHES, LIBSRTP_STREAM_LIST_FILE } from './source-patches.mjs';
+import { addSourceFiles, applySourcePatches, LIBSRTP_ADDED_FILES, LIBSRTP_PATCHES, LIBSRTP_STREAM_LIST_FILE } from './source-patches.mjs';
 import { cachePath } from './cache-names.mjs';
 import { say, SetupError } from './progress.mjs';
 
@@ -23,9 +22,6 @@ export const LIBSRTP_VERSION = '2.5.0';
 
 /** libsrtp's test programs (its meson test names) run on every build: all but the socket ones. */
 const LIBSRTP_TESTS = ['datatypes_driver', 'cipher_driver', 'kernel_driver', 'srtp_driver', 'replay_driver', 'rdbx_driver', 'roc_driver', 'test_srtp'];
-
-/** Our stream list (copied into the source tree as LIBSRTP_STREAM_LIST_FILE). */
-const STREAM_LIST_SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'libsrtp-stream-list.c');
 
 /**
  * Builds (or finds) libsrtp2 on OpenSSL. Its prefix (cache-names.json `libsrtp`, whose name's recipe is
@@ -44,7 +40,7 @@ export async function ensureLibsrtpOpenssl(root, openssl) {
 
   const workDir = join(root, '.cache', `libsrtp2-build-${LIBSRTP_VERSION}`);
   const { tree, version } = await fetchDebianSource('libsrtp2', workDir, { upstream: `${LIBSRTP_VERSION}-` });
-  copyFileSync(STREAM_LIST_SOURCE, join(tree, LIBSRTP_STREAM_LIST_FILE));
+  for (const line of addSourceFiles(tree, LIBSRTP_ADDED_FILES)) say(`added to libsrtp2 ${line}`);
   for (const line of applySourcePatches(tree, LIBSRTP_PATCHES)) say(`patched libsrtp2 ${line}`);
   say(`building libsrtp2 ${version} (Debian source) on the static OpenSSL: static, -fPIC, meson -Dcrypto-library=openssl`);
   rmSync(prefix, { recursive: true, force: true });

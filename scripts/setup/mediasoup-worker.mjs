@@ -4,14 +4,13 @@
 // (./openssl-static.mjs says why), and libsrtp2 is Debian's source rebuilt on it (./libsrtp-openssl.mjs).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, readdirSync, writeFileSync, readFileSync, renameSync, copyFileSync, chmodSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import os from 'node:os';
 import { run } from './run.mjs';
 import { cachePath } from './cache-names.mjs';
 import { builtOpensslVersion, ensureStaticOpenssl } from './openssl-static.mjs';
 import { ensureLibsrtpOpenssl } from './libsrtp-openssl.mjs';
-import { applySourcePatches, WORKER_ADDED_FILES, WORKER_PATCHES } from './source-patches.mjs';
+import { addSourceFiles, applySourcePatches, WORKER_ADDED_FILES, WORKER_PATCHES } from './source-patches.mjs';
 import { say, ticker, SetupError } from './progress.mjs';
 
 export const MEDIASOUP_VERSION = '3.12.16';
@@ -28,9 +27,6 @@ export const MEDIASOUP_VERSION = '3.12.16';
 export function workerBinaryPath(root) {
   return cachePath(root, 'worker');
 }
-
-/** This folder: the sources in WORKER_ADDED_FILES live here. */
-const SETUP_DIR = dirname(fileURLToPath(import.meta.url));
 
 const STUB_C = 'int levelchat_stub_symbol(void) { return 0; }\n';
 
@@ -146,10 +142,7 @@ export async function ensureMediasoupWorker(root) {
   const packed = (await run('npm', ['pack', `mediasoup@${MEDIASOUP_VERSION}`, '--silent'], { cwd: workDir })).trim().split('\n').pop();
   await run('tar', ['xzf', packed], { cwd: workDir });
   const workerDir = prepareSources(workDir, srtp);
-  for (const { source, file } of WORKER_ADDED_FILES) {
-    copyFileSync(join(SETUP_DIR, source), join(workerDir, file));
-    say(`added ${file} (scripts/setup/${source})`);
-  }
+  for (const line of addSourceFiles(workerDir, WORKER_ADDED_FILES)) say(`added ${line}`);
   for (const line of applySourcePatches(workerDir, WORKER_PATCHES)) say(`patched ${line}`);
 
   say('configuring the worker build with meson (system libraries + static OpenSSL 3.5 and libsrtp2, no downloads)');

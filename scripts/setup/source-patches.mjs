@@ -1,9 +1,13 @@
 // Source changes the set-up makes before building mediasoup 3.12.16's worker and the libsrtp2 2.5.0 it
 // links. Each one says why, and is an exact text replacement: if the text is not there (another
 // version), the build stops instead of silently building something else.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SetupError } from './progress.mjs';
+
+/** This folder, where the files the set-up adds to the builds (`source` below) live. */
+const SETUP_DIR = dirname(fileURLToPath(import.meta.url));
 
 /** Files of ours the set-up copies into the worker's source tree (under `worker/`) before patching. */
 export const WORKER_ADDED_FILES = [
@@ -235,6 +239,9 @@ export const WORKER_PATCHES = [
  */
 export const LIBSRTP_STREAM_LIST_FILE = 'srtp/stream_list_array.c';
 
+/** Files of ours the set-up copies into libsrtp2's source tree before patching. */
+export const LIBSRTP_ADDED_FILES = [{ source: 'libsrtp-stream-list.c', file: LIBSRTP_STREAM_LIST_FILE }];
+
 /** Changes to Debian's libsrtp2 2.5.0 source (Debian's own patches already applied). */
 export const LIBSRTP_PATCHES = [
   {
@@ -285,6 +292,14 @@ export const LIBSRTP_PATCHES = [
     to: `add_project_arguments('-DHAVE_CONFIG_H', '-DSRTP_NO_STREAM_LIST', language: 'c')`,
   },
 ];
+
+/** Copies `files` (their `source` in this folder) into the tree under `dir`; returns one line per file for the progress output. */
+export function addSourceFiles(dir, files) {
+  return files.map(({ source, file }) => {
+    copyFileSync(join(SETUP_DIR, source), join(dir, file));
+    return `${file} (scripts/setup/${source})`;
+  });
+}
 
 /**
  * Applies `patches` under `dir`; returns one line per patch for the progress output. A patch replaces
