@@ -14,7 +14,6 @@
 // 2.5.0's own list is linked). BENCH_LIBSRTP_ALSO (comma list of libsrtp2 prefixes, as the set-up
 // builds them under .cache/) adds a row per prefix on the same OpenSSL, for a baseline in the same run.
 //
-//
 // A second table takes the sends into account (bench/lib/srtp-send-batch.c): BENCH_SEND_SESSIONS (500)
 // viewers' copies of each packet, encrypted with the worker's libsrtp2 and sent with sendto() to a
 // loopback receiver on another CPU, in batches of K: K = 1 is one viewer at a time (encrypt, send, next),

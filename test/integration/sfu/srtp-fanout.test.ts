@@ -4,7 +4,6 @@
 // 40 SRTP viewers (two full batches and a partial one) and 4 plain-RTP viewers between them consume
 // one producer, and werift's SRTP (nobody here wrote it) decrypts each viewer's packets with that
 // viewer's key: every packet there, intact, in order, the large ones included.
-import type dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { RtpPacket } from 'werift';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +48,7 @@ describe("the worker's SRTP fan-out in batches", () => {
     const viewers: Viewer[] = [];
     const keys = new Set<string>();
     const addViewer = async (srtp: boolean, index: number): Promise<void> => {
-      const socket: dgram.Socket = await sockets.bind();
+      const socket = await sockets.bind();
       const transport = await router.createPlainTransport({
         listenIp: '127.0.0.1',
         rtcpMux: true,
