@@ -7,6 +7,10 @@
 //   srtp-plain-server the same consuming what the server negotiates for this single-layer stream
 //                   (consumerCapabilities: no estimate): forwarding + SRTP alone, as sfu-fanout and
 //                   cluster-fanout count viewers,
+//   srtp-plain-sleeping the same to a second sink that sleeps in epoll, as Chromium's network thread
+//                   does: on loopback the worker's send wakes a sleeping receiver and pays for it
+//                   (sfu-fanout's sink polls for that reason), so this row is the like-for-like one
+//                   for the browser rows; across a network a viewer wakes nothing on the server,
 //   webrtc          N RTCPeerConnections in Chromium (mediasoup-client recv transports over
 //                   WebRtcTransports) consuming what the server negotiates: ICE, DTLS, SRTP, the
 //                   browser's receiver reports, NACK and PLI, and no bandwidth estimate (the server
@@ -57,8 +61,8 @@ const { durationS: DURATION_S, warmupS: WARMUP_S, nice: NICE, cpuCount: NCPU, wo
 const VIDEO_KBPS = 1500;
 const log = stampedLog('webrtc-viewers ', 5);
 
-type Kind = 'none' | 'srtp-plain' | 'srtp-plain-server' | 'webrtc' | 'webrtc-estimate';
-const KINDS = ['srtp-plain', 'srtp-plain-server', 'webrtc', 'webrtc-estimate'] as const;
+type Kind = 'none' | 'srtp-plain' | 'srtp-plain-server' | 'srtp-plain-sleeping' | 'webrtc' | 'webrtc-estimate';
+const KINDS = ['srtp-plain', 'srtp-plain-server', 'srtp-plain-sleeping', 'webrtc', 'webrtc-estimate'] as const;
 
 interface Row {
   kind: Kind;
@@ -73,10 +77,18 @@ interface Row {
   note: string;
 }
 
-const running: { tmp: string | null; worker: types.Worker | null; sink: UdpSink | null; browser: Browser | null; source: LoadSource | null } = {
+const running: {
+  tmp: string | null;
+  worker: types.Worker | null;
+  sink: UdpSink | null;
+  sleepingSink: UdpSink | null;
+  browser: Browser | null;
+  source: LoadSource | null;
+} = {
   tmp: null,
   worker: null,
   sink: null,
+  sleepingSink: null,
   browser: null,
   source: null,
 };
@@ -112,9 +124,10 @@ async function runRow(kind: Kind, n: number, router: types.Router, prepared: Pre
   const plainTransports: types.PlainTransport[] = [];
   let viewers: BrowserViewers | null = null;
   try {
-    if (kind === 'srtp-plain' || kind === 'srtp-plain-server') {
+    if (kind === 'srtp-plain' || kind === 'srtp-plain-server' || kind === 'srtp-plain-sleeping') {
+      const sink = kind === 'srtp-plain-sleeping' ? running.sleepingSink! : running.sink!;
       for (let i = 0; i < n; i += 1) {
-        const t = await connectViewer(router, running.sink!.ports[i % running.sink!.ports.length]!, SRTP);
+        const t = await connectViewer(router, sink.ports[i % sink.ports.length]!, SRTP);
         plainTransports.push(t);
         for (const p of [ingress.video, ingress.audio]) {
           const rtpCapabilities = kind === 'srtp-plain' ? router.rtpCapabilities : consumerCapabilities(p, router.rtpCapabilities);
@@ -179,11 +192,16 @@ function report(rows: Row[]): void {
     const fanOut = perViewer('srtp-plain-server', n);
     const real = perViewer('webrtc', n);
     const estimating = perViewer('webrtc-estimate', n);
-    if (!estimated || !fanOut || !real || !estimating) continue;
+    const sleeping = perViewer('srtp-plain-sleeping', n);
+    if (!estimated || !fanOut || !real || !estimating || !sleeping) continue;
     console.log(`  N=${n}: SRTP PlainTransport as the fan-out benches count it (what the server negotiates) ${pct(fanOut.cpu, 3)} of a core per viewer; with an estimate per transport (the router's capabilities) ${pct(estimated.cpu, 3)}`);
     console.log(`    WebRTC, the server's default (no estimate for a single-layer stream) ${pct(real.cpu, 3)}: ${versus(real.cpu, fanOut.cpu)} the fan-out figure; ${real.pps.toFixed(0)} pkt/s per viewer, ${real.note}`);
     console.log(`    WebRTC with the estimate (as for a simulcast/SVC stream) ${pct(estimating.cpu, 3)}: ${versus(estimating.cpu, fanOut.cpu)} the fan-out figure, ${versus(estimating.cpu, estimated.cpu)} the PlainTransport with an estimate; ${estimating.note}`);
+    console.log(
+      `    like for like, the SRTP PlainTransport's sink sleeping in epoll as the browser does (loopback wakes both): ${pct(sleeping.cpu, 3)} per viewer; WebRTC ${versus(real.cpu, sleeping.cpu)} that`,
+    );
   }
+  console.log('  (a viewer across a network wakes nothing on the server: the fan-out figure, whose sink polls, is the production one)');
 }
 
 async function main(): Promise<void> {
@@ -193,6 +211,7 @@ async function main(): Promise<void> {
   console.log(`  viewers ${VIEWERS.join(', ')}; window ${DURATION_S} s after ${WARMUP_S} s warm-up; rows per N: ${KINDS.join(', ')} (and one row with no viewer)`);
   running.tmp = mkdtempSync(path.join(os.tmpdir(), 'levelchat-webrtc-viewers-'));
   running.sink = await UdpSink.start(8, LOADGEN_CPU, NICE);
+  running.sleepingSink = await UdpSink.start(8, LOADGEN_CPU, NICE, 0);
   running.worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: 46000, rtcMaxPort: 46999 });
   execFileSync('taskset', ['-a', '-p', '-c', String(WORKER_CPU), String(running.worker.pid)], { stdio: 'ignore' });
   if (NICE !== 0) reniceThreads(running.worker.pid, NICE);
@@ -221,6 +240,8 @@ function cleanupSync(): void {
   running.source?.kill();
   running.sink?.stop();
   running.sink = null;
+  running.sleepingSink?.stop();
+  running.sleepingSink = null;
   running.worker?.close();
   running.worker = null;
   if (running.tmp) rmSync(running.tmp, { recursive: true, force: true });

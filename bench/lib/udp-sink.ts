@@ -51,8 +51,9 @@ export class UdpSink {
    * (a CPU or a list such as "2-15"), `nice` under nice. BENCH_UDP_SINK_BIN: a sink built beforehand
    * (for a machine without gcc: bench/device/). BENCH_SINK_POLL_US (200): read every socket that often
    * instead of sleeping on them, so the worker's sends wake nobody (udp-sink.c says why); 0: epoll.
+   * `pollUs` overrides it for this sink.
    */
-  static async start(sockets: number, pinCpu: number | string | null, nice = 0): Promise<UdpSink> {
+  static async start(sockets: number, pinCpu: number | string | null, nice = 0, pollUs = sinkPollUs()): Promise<UdpSink> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'levelchat-udp-sink-'));
     let bin = process.env.BENCH_UDP_SINK_BIN ?? '';
     if (!bin) {
@@ -66,7 +67,7 @@ export class UdpSink {
         throw new Error(`gcc failed to build the UDP sink: ${(err as Error).message}`);
       }
     }
-    const [cmd, ...args] = pinnedArgv([bin, String(sockets), String(sinkPollUs())], { pinCpu, nice });
+    const [cmd, ...args] = pinnedArgv([bin, String(sockets), String(pollUs)], { pinCpu, nice });
     const proc = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     proc.stderr.on('data', (d: Buffer) => process.stderr.write(`[udp-sink] ${d.toString()}`));
     const lines = createInterface({ input: proc.stdout });
