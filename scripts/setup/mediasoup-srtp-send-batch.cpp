@@ -29,6 +29,18 @@ namespace RTC
 	thread_local static size_t OpenScopes{ 0u };
 	thread_local static bool Flushing{ false };
 
+	// A packet that could not be encrypted: its send callback hears so, as from a failed send.
+	static size_t NotSent(SrtpSendBatch::onSendCallback* cb)
+	{
+		if (cb)
+		{
+			(*cb)(false);
+			delete cb;
+		}
+
+		return 0u;
+	}
+
 	/* Class methods. */
 
 	SrtpSendBatch::Scope::Scope()
@@ -66,7 +78,7 @@ namespace RTC
 		// clang-format on
 		{
 			if (!session->EncryptRtp(&data, &intLen))
-				return 0u;
+				return NotSent(cb);
 
 			tuple->Send(data, static_cast<size_t>(intLen), cb);
 
@@ -74,7 +86,7 @@ namespace RTC
 		}
 
 		if (!session->EncryptRtp(&data, &intLen, Buffers[Queued], SlotSize))
-			return 0u;
+			return NotSent(cb);
 
 		Queue[Queued] = { tuple, static_cast<size_t>(intLen), cb };
 

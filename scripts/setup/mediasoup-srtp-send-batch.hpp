@@ -37,8 +37,8 @@ namespace RTC
 
 	public:
 		// Encrypts an RTP packet with `session` now and sends it on `tuple`: with the open batch, or now
-		// when no batch is open. Returns the SRTP packet's length, or 0 when encryption failed: then
-		// nothing is sent and `cb` is left to the caller.
+		// when no batch is open. Takes `cb` as RTC::TransportTuple::Send() does. Returns the SRTP packet's
+		// length, or 0 when encryption failed: then nothing is sent and `cb` has been told so.
 		static size_t EncryptAndSend(
 		  RTC::SrtpSession* session,
 		  RTC::TransportTuple* tuple,

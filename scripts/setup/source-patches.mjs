@@ -153,15 +153,7 @@ export const WORKER_PATCHES = [
 		if (!HasSrtp())
 			this->tuple->Send(data, len, cb);
 		else if ((len = RTC::SrtpSendBatch::EncryptAndSend(this->srtpSendSession, this->tuple, data, len, cb)) == 0u)
-		{
-			if (cb)
-			{
-				(*cb)(false);
-				delete cb;
-			}
-
 			return;
-		}
 `,
   },
   {
@@ -198,15 +190,7 @@ export const WORKER_PATCHES = [
 		  this->srtpSendSession, this->iceServer->GetSelectedTuple(), packet->GetData(), packet->GetSize(), cb);
 
 		if (len == 0u)
-		{
-			if (cb)
-			{
-				(*cb)(false);
-				delete cb;
-			}
-
 			return;
-		}
 `,
   },
   {
